@@ -1,0 +1,11 @@
+//! Small building blocks shared by several pages.
+
+mod empty_state;
+mod error_fallback;
+mod logo;
+mod page_header;
+
+pub use empty_state::EmptyState;
+pub use error_fallback::ErrorFallback;
+pub use logo::Logo;
+pub use page_header::PageHeader;

@@ -1,0 +1,63 @@
+use leptos::html::Details;
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+
+use super::nav_links::NavLinks;
+use crate::components::{ErrorFallback, Logo};
+
+/// The frame of the signed-in app: a sidebar on wide screens, a menu button on narrow
+/// ones, and an error boundary so one failing page never blanks the whole app.
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    view! {
+        <div class="min-h-screen md:flex">
+            <aside class="hidden w-60 shrink-0 border-r border-slate-200 bg-white p-4 md:block dark:border-slate-800 dark:bg-slate-900">
+                <A href="/" attr:class="mb-6 flex items-center gap-2 px-3 font-semibold">
+                    <Logo />
+                    <span>"Agent Factory"</span>
+                </A>
+                <nav aria-label="Main" class="space-y-1">
+                    <NavLinks />
+                </nav>
+            </aside>
+            <MobileHeader />
+            <main class="min-w-0 flex-1 px-4 py-6 md:px-8">
+                <ErrorBoundary fallback=|errors| view! { <ErrorFallback errors /> }>
+                    <Outlet />
+                </ErrorBoundary>
+            </main>
+        </div>
+    }
+}
+
+/// The narrow-screen header. The menu is a `<details>` element so it opens without
+/// JavaScript too; once hydrated, choosing a link closes it.
+#[component]
+fn MobileHeader() -> impl IntoView {
+    let menu = NodeRef::<Details>::new();
+    let close_menu = move |_| {
+        if let Some(details) = menu.get() {
+            details.set_open(false);
+        }
+    };
+
+    view! {
+        <header class="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur md:hidden dark:border-slate-800 dark:bg-slate-900/90">
+            <details node_ref=menu class="group">
+                <summary class="flex cursor-pointer list-none items-center justify-between px-4 py-3">
+                    <span class="flex items-center gap-2 font-semibold">
+                        <Logo />
+                        "Agent Factory"
+                    </span>
+                    <span class="rounded-md border border-slate-300 px-2 py-1 text-sm dark:border-slate-700">
+                        <span class="group-open:hidden">"Menu"</span>
+                        <span class="hidden group-open:inline">"Close"</span>
+                    </span>
+                </summary>
+                <nav aria-label="Main" class="space-y-1 px-4 pb-4" on:click=close_menu>
+                    <NavLinks />
+                </nav>
+            </details>
+        </header>
+    }
+}

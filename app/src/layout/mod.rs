@@ -1,0 +1,8 @@
+//! Page frames: the public marketing frame and the signed-in application frame.
+
+mod app_layout;
+mod nav_links;
+mod public_layout;
+
+pub use app_layout::AppLayout;
+pub use public_layout::PublicLayout;

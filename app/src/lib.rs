@@ -1,0 +1,34 @@
+//! Agent Factory's web application: the routes, pages and components rendered on the
+//! server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
+
+mod components;
+mod layout;
+mod pages;
+mod response_status;
+mod routes;
+
+pub use routes::App;
+
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+/// The HTML document around [`App`]; the server renders it for every page request.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}

@@ -1,0 +1,34 @@
+//! The route table: public pages, the signed-in area, and the 404 fallback.
+
+use leptos::prelude::*;
+use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::layout::{AppLayout, PublicLayout};
+use crate::pages::{
+    AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage, SettingsPage,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/agent-factory.css" />
+        <Title formatter=|page: String| format!("{page} · Agent Factory") />
+        <Router>
+            <Routes fallback=|| view! { <PublicLayout><NotFoundPage /></PublicLayout> }>
+                <Route path=path!("/") view=|| view! { <PublicLayout><LandingPage /></PublicLayout> } />
+                <ParentRoute path=path!("") view=AppLayout>
+                    <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=path!("/agents") view=AgentsPage />
+                    <Route path=path!("/marketplace") view=MarketplacePage />
+                    <Route path=path!("/settings") view=SettingsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,25 @@
+// Starts Debian's Chromium through playwright-core (no downloaded browser) and points
+// it at the server cargo-leptos started for this run.
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = `http://${process.env.LEPTOS_SITE_ADDR ?? '127.0.0.1:3000'}`;
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Opens a page and waits until the WASM client has hydrated it. */
+export async function openHydrated(browser, path, options = {}) {
+  const page = await browser.newPage(options);
+  await page.goto(BASE_URL + path);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+  return page;
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
+}

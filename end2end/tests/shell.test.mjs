@@ -1,0 +1,69 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openHydrated, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the landing page hydrates: its tabs respond to clicks', async () => {
+  const page = await openHydrated(browser, '/');
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'AI agents from a spec, run on any model, for less.');
+  await page.getByRole('tab', { name: 'Run trace' }).click();
+  await page.getByTestId('trace-preview').waitFor();
+  assert.equal(await page.getByRole('tab', { name: 'Run trace' }).getAttribute('aria-selected'), 'true');
+  await screenshot(page, 'landing-desktop');
+  await page.close();
+});
+
+test('client-side navigation keeps the page alive (no full reload)', async () => {
+  const page = await openHydrated(browser, '/dashboard');
+  await page.evaluate(() => { window.__stillHere = 'yes'; });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+  await page.waitForURL(`${BASE_URL}/agents`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Agents');
+  assert.equal(await page.evaluate(() => window.__stillHere), 'yes', 'the navigation reloaded the page');
+  assert.equal(await page.getByRole('link', { name: 'Agents' }).first().getAttribute('aria-current'), 'page');
+  assert.match(await page.title(), /^Agents · Agent Factory$/);
+  await page.close();
+});
+
+test('an unknown address answers 404 with a helpful page', async () => {
+  const page = await browser.newPage();
+  const response = await page.goto(`${BASE_URL}/no/such/page`);
+  assert.equal(response.status(), 404);
+  await page.getByText('We could not find that page').waitFor();
+  await page.getByRole('link', { name: 'Go to the home page' }).waitFor();
+  await page.close();
+});
+
+test('pages render with JavaScript disabled', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  for (const [path, heading] of [['/', 'AI agents from a spec, run on any model, for less.'], ['/dashboard', 'Dashboard'], ['/settings', 'Settings']]) {
+    const response = await page.goto(BASE_URL + path);
+    assert.equal(response.status(), 200, path);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), heading);
+  }
+  // The stylesheet is served, so the server-rendered page is styled too.
+  const css = await page.request.get(`${BASE_URL}/pkg/agent-factory.css`);
+  assert.equal(css.status(), 200);
+  await context.close();
+});
+
+test('at 375 px the menu button opens the navigation, with or without JavaScript', async () => {
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ viewport: { width: 375, height: 812 }, javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto(`${BASE_URL}/dashboard`);
+    const menu = page.getByRole('banner').getByRole('navigation', { name: 'Main' });
+    assert.equal(await menu.isVisible(), false);
+    await page.getByText('Menu', { exact: true }).click();
+    await menu.getByRole('link', { name: 'Marketplace' }).waitFor();
+    // Nothing sticks out sideways at phone width.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await screenshot(page, `dashboard-375-js-${javaScriptEnabled}`);
+    await context.close();
+  }
+});

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite, in the order that fails fastest: formatting, lints,
+# unit and integration tests (real PostgreSQL and Redis), then the browser tests
+# (Chromium driving the real server). Runs every step and ends with a summary.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source scripts/toolchain.sh
+source scripts/services.sh
+
+setup_toolchain
+setup_services
+apt_install chromium
+
+# Integration tests create a database each (agf_test_*) through the owner role; drop
+# the ones earlier runs left behind.
+drop_test_databases() {
+  local db
+  for db in $(psql "$DATABASE_OWNER_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'agf\_test\_%' OR datname = 'agent_factory_e2e'"); do
+    psql "$DATABASE_OWNER_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  done
+}
+[ "$DATABASE_OWNER_URL" != none ] || die "the tests need DATABASE_OWNER_URL (a role that may create databases)"
+drop_test_databases
+
+passed=() failed=()
+run_step() {
+  local name="$1"
+  shift
+  step "$name"
+  local started=$SECONDS
+  if "$@"; then
+    passed+=("$name ($((SECONDS - started)) s)")
+  else
+    failed+=("$name ($((SECONDS - started)) s)")
+  fi
+}
+
+browser_tests() {
+  # The browser tests get their own database and port, so a running `make run`
+  # is left alone.
+  local base="${DATABASE_OWNER_URL%/*}"
+  psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
+  DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
+    DATABASE_OWNER_URL="$base/agent_factory_e2e" \
+    LEPTOS_SITE_ADDR=127.0.0.1:3100 \
+    cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
+}
+
+run_step "Format" cargo fmt --all --check
+run_step "Clippy (server and app)" cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
+run_step "Unit and integration tests" cargo test -p app -p server --features app/ssr
+run_step "Browser tests" browser_tests
+drop_test_databases
+
+echo
+step "Summary"
+for s in "${passed[@]}"; do ok "$s"; done
+for s in "${failed[@]}"; do printf '%s  ✗ %s%s\n' "$RED" "$s" "$RESET"; done
+echo "steps: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

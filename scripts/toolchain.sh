@@ -1,0 +1,90 @@
+# Makes the build toolchain work with no network but the package registries (sourced).
+#
+# After it: cargo builds native code and wasm32, `cargo leptos` is on PATH with
+# wasm-bindgen (the exact version in Cargo.lock), Tailwind and wasm-opt (npm), and
+# LEPTOS_LIB_ARGS / WASM_CARGO_ARGS hold the extra arguments the WASM build needs
+# (through cargo-leptos / plain cargo), if any.
+
+# Debian's Rust (1.96, wasm32 std sources included) builds our tools and, when rustup
+# cannot provide a wasm32 target, the WASM itself.
+ensure_debian_rust() {
+  apt_install rustc-web cargo-web rust-web-src lld-22
+}
+
+# Picks the toolchain for the project build: rustup's own wasm32 target when it is (or
+# can be) installed, otherwise Debian's rustc-web building std for wasm32 from source.
+choose_rust() {
+  LEPTOS_LIB_ARGS=()
+  WASM_CARGO_ARGS=()
+  if command -v rustup >/dev/null && {
+    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
+      timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1
+  }; then
+    rustup component add clippy rustfmt >/dev/null 2>&1 || true
+    ok "Rust $(rustc --version | cut -d' ' -f2) with rustup's wasm32 target"
+    return
+  fi
+  ensure_debian_rust
+  apt_install rust-web-clippy rustfmt-web
+  export PATH="/usr/bin:$PATH"
+  export RUSTUP_TOOLCHAIN=""
+  # -Zbuild-std is unstable; Debian's stable compiler allows it with this switch.
+  export RUSTC_BOOTSTRAP=1
+  WASM_CARGO_ARGS=(-Zbuild-std=std,panic_abort)
+  LEPTOS_LIB_ARGS=(--lib-cargo-args=-Zbuild-std=std,panic_abort)
+  ok "Debian Rust $(/usr/bin/rustc --version | cut -d' ' -f2), building std for wasm32"
+}
+
+# Installs a crate's binary into the project's tool folder with Debian's cargo (the
+# newest Rust here), without the fat LTO of their release profiles, which costs close
+# to an hour on two cores for no benefit to a build tool.
+install_tool() {
+  local crate="$1" version="$2"
+  shift 2
+  ensure_debian_rust
+  step "Installing $crate $version (one time, several minutes)"
+  CARGO_TARGET_DIR="$AGF_CACHE_DIR/tool-build" \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
+    --root "$AGF_TOOLS_DIR" "$@" || die "could not install $crate $version"
+}
+
+CARGO_LEPTOS_VERSION=0.3.11
+
+ensure_cargo_leptos() {
+  if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    # --locked: its own lock file; no_downloads: it must use the tools we provide.
+    install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  ok "cargo-leptos $CARGO_LEPTOS_VERSION"
+}
+
+ensure_wasm_bindgen() {
+  local version
+  version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)"
+  [ -n "$version" ] || die "wasm-bindgen is not in Cargo.lock"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
+    # Not --locked: the CLI's own lock file pins crates newer than its MSRV allows.
+    install_tool wasm-bindgen-cli "$version"
+  fi
+  ok "wasm-bindgen $version"
+}
+
+ensure_node_tools() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "Installing Tailwind, wasm-opt and playwright-core from npm"
+    npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
+  fi
+  ok "Tailwind $(node_modules/.bin/tailwindcss --help 2>/dev/null | head -1 | grep -o 'v[0-9.]*')"
+}
+
+setup_toolchain() {
+  step "Checking the toolchain"
+  choose_rust
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_node_tools
+}

@@ -1,0 +1,55 @@
+//! Redis, connected on first use so that the server starts, and keeps serving what
+//! does not need Redis, while Redis is down. Every call is bounded in time.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("redis did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+pub struct Cache {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+}
+
+impl Cache {
+    pub fn new(url: &str) -> Result<Self, CacheError> {
+        Ok(Self {
+            client: redis::Client::open(url)?,
+            connection: OnceCell::new(),
+        })
+    }
+
+    /// A multiplexed connection that reconnects by itself after Redis comes back.
+    pub async fn connection(&self) -> Result<ConnectionManager, CacheError> {
+        let connect = self.connection.get_or_try_init(|| {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(CALL_TIMEOUT)
+                .set_response_timeout(CALL_TIMEOUT)
+                .set_number_of_retries(1);
+            ConnectionManager::new_with_config(self.client.clone(), config)
+        });
+        let connection = tokio::time::timeout(CALL_TIMEOUT, connect)
+            .await
+            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??;
+        Ok(connection.clone())
+    }
+
+    pub async fn ping(&self) -> Result<(), CacheError> {
+        let mut connection = self.connection().await?;
+        let pong = redis::cmd("PING").query_async::<String>(&mut connection);
+        tokio::time::timeout(CALL_TIMEOUT, pong)
+            .await
+            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??;
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! Typed configuration, read once at start-up from environment variables. Every
+//! variable has a default that works on a developer machine; `.env.example` lists them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} has an invalid value {value:?}: {reason}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// A value that must never reach a log line: `Debug` and `Display` print a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Where the server runs. Production refuses demo data and expects real secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Local,
+    Production,
+}
+
+impl FromStr for AppEnv {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "local" | "dev" | "development" | "test" => Ok(Self::Local),
+            "production" | "prod" => Ok(Self::Production),
+            _ => Err("expected `local` or `production`".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "pretty" | "text" => Ok(Self::Pretty),
+            _ => Err("expected `json` or `pretty`".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub site_addr: SocketAddr,
+    pub site_root: String,
+    pub output_name: String,
+    /// The application role: not the owner of any table and without BYPASSRLS.
+    pub database_url: Secret,
+    /// The owner role, used only to apply migrations at start-up; `None` skips them.
+    pub migration_database_url: Option<Secret>,
+    pub database_max_connections: u32,
+    pub redis_url: Secret,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub seed_demo_data: bool,
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://agf_app:agf_app@127.0.0.1:5432/agent_factory";
+pub const DEFAULT_OWNER_DATABASE_URL: &str =
+    "postgres://agf_owner:agf_owner@127.0.0.1:5432/agent_factory";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any source of variables (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let app_env: AppEnv = vars.parse("APP_ENV", AppEnv::Local)?;
+        let migration_database_url = match vars.string("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL) {
+            url if url.is_empty() || url == "none" => None,
+            url => Some(Secret::new(url)),
+        };
+        let seed_demo_data = vars.parse("SEED_DEMO_DATA", app_env == AppEnv::Local)?;
+        if seed_demo_data && app_env == AppEnv::Production {
+            return Err(ConfigError::Invalid {
+                name: "SEED_DEMO_DATA",
+                value: "true".into(),
+                reason: "the demo account is never created in production".into(),
+            });
+        }
+        Ok(Self {
+            app_env,
+            site_addr: vars.parse("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
+            site_root: vars.string("LEPTOS_SITE_ROOT", "target/site"),
+            output_name: vars.string("LEPTOS_OUTPUT_NAME", "agent-factory"),
+            database_url: Secret::new(vars.string("DATABASE_URL", DEFAULT_DATABASE_URL)),
+            migration_database_url,
+            database_max_connections: vars.parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            redis_url: Secret::new(vars.string("REDIS_URL", "redis://127.0.0.1:6379")),
+            request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
+            max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
+            seed_demo_data,
+            log_format: vars.parse("LOG_FORMAT", LogFormat::Json)?,
+        })
+    }
+}
+
+struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    fn string(&self, name: &str, default: &str) -> String {
+        (self.0)(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match (self.0)(name) {
+            None => Ok(default),
+            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+                value,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_work_locally() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.app_env, AppEnv::Local);
+        assert!(config.seed_demo_data);
+        assert!(config.migration_database_url.is_some());
+    }
+
+    #[test]
+    fn production_does_not_seed_by_default() {
+        let config = config_from(&[("APP_ENV", "production")]).unwrap();
+        assert!(!config.seed_demo_data);
+    }
+
+    #[test]
+    fn production_refuses_demo_data() {
+        assert!(config_from(&[("APP_ENV", "production"), ("SEED_DEMO_DATA", "true")]).is_err());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = config_from(&[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("LEPTOS_SITE_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn owner_url_can_be_switched_off() {
+        let config = config_from(&[("DATABASE_OWNER_URL", "none")]).unwrap();
+        assert!(config.migration_database_url.is_none());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = config_from(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,67 @@
+//! The local demo account, so a fresh `make run` has someone to sign in as. Never run
+//! in production (the configuration refuses it).
+
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sqlx::PgPool;
+
+pub const DEMO_EMAIL: &str = "demo@agentfactory.dev";
+pub const DEMO_PASSWORD: &str = "demo-password";
+const DEMO_TEAM: &str = "Demo Team";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("hashing the demo password: {0}")]
+    Hash(String),
+}
+
+/// Creates the demo user, their team and membership, unless they exist already.
+pub async fn seed_demo_data(owner_pool: &PgPool) -> Result<(), SeedError> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
+        .bind(DEMO_EMAIL)
+        .fetch_one(owner_pool)
+        .await?;
+    if exists {
+        return Ok(());
+    }
+    let password_hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(|e| SeedError::Hash(e.to_string()))??;
+
+    let mut tx = owner_pool.begin().await?;
+    let user_id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, display_name) VALUES ($1, $2, 'Demo User')
+         ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
+    )
+    .bind(DEMO_EMAIL)
+    .bind(&password_hash)
+    .fetch_one(&mut *tx)
+    .await?;
+    let team_id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO teams (name, personal, created_by) VALUES ($1, true, $2) RETURNING id",
+    )
+    .bind(DEMO_TEAM)
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO team_members (team_id, user_id, role) VALUES ($1, $2, 'owner')")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
+    Ok(())
+}
+
+/// argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
+fn hash_password(password: &str) -> Result<String, SeedError> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| SeedError::Hash(e.to_string()))?;
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| SeedError::Hash(e.to_string()))
+}

@@ -1,0 +1,33 @@
+//! PostgreSQL: the application pool, migrations (as the owner role) and demo data.
+
+mod demo_data;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::config::{Config, Secret};
+
+pub use demo_data::{DEMO_EMAIL, DEMO_PASSWORD, SeedError, seed_demo_data};
+
+/// The application role's pool. Lazy, so the server starts (and `/ready` reports the
+/// outage) while PostgreSQL is still coming up or briefly gone.
+pub fn app_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_lazy(config.database_url.expose())
+}
+
+/// Applies every pending migration as the owner role and returns the owner's pool for
+/// the other start-up work that needs it.
+pub async fn migrate(owner_url: &Secret) -> Result<PgPool, sqlx::Error> {
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(owner_url.expose())
+        .await?;
+    sqlx::migrate!("../migrations").run(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,11 @@
+//! The Agent Factory server. `main.rs` is a thin wrapper over [`startup::Application`],
+//! which the integration tests drive directly.
+
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod metrics;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

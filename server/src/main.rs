@@ -1,0 +1,35 @@
+use std::process::ExitCode;
+
+use server::config::Config;
+use server::startup::Application;
+
+#[tokio::main]
+#[expect(clippy::print_stderr, reason = "configuration errors come before logging exists")]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            // Logging is configured from this very config, so say it plainly.
+            eprintln!("agent-factory: configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    server::telemetry::init(config.log_format);
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, "start-up failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(addr) = app.local_addr() {
+        tracing::info!(url = %format!("http://{addr}"), "listening");
+    }
+    match app.serve().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "server stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

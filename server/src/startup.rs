@@ -1,0 +1,114 @@
+//! Start-up: migrate, seed, bind, serve, and shut down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::prelude::LeptosOptions;
+use leptos::config::Env;
+use tokio::net::TcpListener;
+
+use crate::cache::{Cache, CacheError};
+use crate::config::{AppEnv, Config};
+use crate::db;
+use crate::http;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not apply database migrations (is PostgreSQL running, and do the roles exist? `make run` sets them up): {0}")]
+    Migrate(#[source] sqlx::Error),
+    #[error("could not seed the demo data: {0}")]
+    Seed(#[from] db::SeedError),
+    #[error("invalid DATABASE_URL: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("invalid REDIS_URL: {0}")]
+    Redis(#[from] CacheError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A server bound to its address, not yet serving. Tests bind to port 0 and read the
+/// real address back.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        if let Some(owner_url) = &config.migration_database_url {
+            let owner_pool = db::migrate(owner_url).await.map_err(StartupError::Migrate)?;
+            if config.seed_demo_data {
+                db::seed_demo_data(&owner_pool).await?;
+            }
+            owner_pool.close().await;
+        }
+
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.site_addr, source })?;
+        let state = AppState {
+            leptos_options: leptos_options(&config),
+            db: db::app_pool(&config).map_err(StartupError::Database)?,
+            cache: Arc::new(Cache::new(config.redis_url.expose())?),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        };
+        Ok(Self { listener, router: http::router(state) })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    pub async fn serve(self) -> Result<(), StartupError> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(StartupError::Serve)
+    }
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(config.output_name.as_str())
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .env(match config.app_env {
+            AppEnv::Local => Env::DEV,
+            AppEnv::Production => Env::PROD,
+        })
+        .build()
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then get a grace period.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(grace = ?http::SHUTDOWN_GRACE, "shutting down");
+    tokio::spawn(async {
+        tokio::time::sleep(http::SHUTDOWN_GRACE).await;
+        tracing::warn!("grace period over, exiting");
+        std::process::exit(0);
+    });
+}

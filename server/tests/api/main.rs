@@ -1,0 +1,11 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing test should stop at the failure")]
+
+//! Black-box tests: each starts the real server on a random port against a fresh
+//! database on the real PostgreSQL, with the real Redis, and talks HTTP to it.
+//! One test binary for all of them, to link once.
+
+mod helpers;
+
+mod database_roles;
+mod operations;
+mod pages;
