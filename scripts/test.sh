@@ -41,7 +41,7 @@ browser_tests() {
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
   DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
     DATABASE_OWNER_URL="$base/agent_factory_e2e" \
-    LEPTOS_SITE_ADDR=127.0.0.1:3100 \
+    LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
     cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
 }
 

@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 export const BASE_URL = `http://${process.env.LEPTOS_SITE_ADDR ?? '127.0.0.1:3000'}`;
 
 export async function launch() {
+  await waitForServer();
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -22,4 +23,18 @@ export async function openHydrated(browser, path, options = {}) {
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
+}
+
+/** cargo-leptos starts the server and the tests together; wait until it answers. */
+async function waitForServer() {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${BASE_URL}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server at ${BASE_URL} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

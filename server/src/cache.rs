@@ -46,8 +46,8 @@ impl Cache {
 
     pub async fn ping(&self) -> Result<(), CacheError> {
         let mut connection = self.connection().await?;
-        let pong = redis::cmd("PING").query_async::<String>(&mut connection);
-        tokio::time::timeout(CALL_TIMEOUT, pong)
+        let ping = redis::cmd("PING");
+        tokio::time::timeout(CALL_TIMEOUT, ping.query_async::<String>(&mut connection))
             .await
             .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??;
         Ok(())

@@ -102,10 +102,11 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars(&lookup);
         let app_env: AppEnv = vars.parse("APP_ENV", AppEnv::Local)?;
-        let migration_database_url = match vars.string("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL) {
-            url if url.is_empty() || url == "none" => None,
-            url => Some(Secret::new(url)),
-        };
+        let migration_database_url =
+            match vars.string("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL) {
+                url if url.is_empty() || url == "none" => None,
+                url => Some(Secret::new(url)),
+            };
         let seed_demo_data = vars.parse("SEED_DEMO_DATA", app_env == AppEnv::Local)?;
         if seed_demo_data && app_env == AppEnv::Production {
             return Err(ConfigError::Invalid {
@@ -145,11 +146,14 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
     {
         match (self.0)(name) {
             None => Ok(default),
-            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-                name,
-                reason: e.to_string(),
-                value,
-            }),
+            Some(value) => value
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                    value,
+                }),
         }
     }
 }
@@ -160,8 +164,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 

@@ -4,7 +4,10 @@ use server::config::Config;
 use server::startup::Application;
 
 #[tokio::main]
-#[expect(clippy::print_stderr, reason = "configuration errors come before logging exists")]
+#[expect(
+    clippy::print_stderr,
+    reason = "configuration errors come before logging exists"
+)]
 async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,

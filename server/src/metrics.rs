@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -62,7 +64,10 @@ impl Metrics {
         };
         let mut out = String::new();
         // Writing to a String cannot fail, so the results are ignored.
-        let _ = writeln!(out, "# HELP http_requests_total HTTP requests by method, route and status.");
+        let _ = writeln!(
+            out,
+            "# HELP http_requests_total HTTP requests by method, route and status."
+        );
         let _ = writeln!(out, "# TYPE http_requests_total counter");
         for ((method, route, status), count) in &requests {
             let _ = writeln!(
@@ -71,7 +76,10 @@ impl Metrics {
                 escape(route)
             );
         }
-        let _ = writeln!(out, "# HELP http_request_duration_seconds Time to the response head, by route.");
+        let _ = writeln!(
+            out,
+            "# HELP http_request_duration_seconds Time to the response head, by route."
+        );
         let _ = writeln!(out, "# TYPE http_request_duration_seconds histogram");
         for (route, histogram) in &latency {
             let route = escape(route);
@@ -86,12 +94,27 @@ impl Metrics {
                 "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
                 histogram.count
             );
-            let _ = writeln!(out, "http_request_duration_seconds_sum{{route=\"{route}\"}} {}", histogram.sum_seconds);
-            let _ = writeln!(out, "http_request_duration_seconds_count{{route=\"{route}\"}} {}", histogram.count);
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                histogram.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count
+            );
         }
-        let _ = writeln!(out, "# HELP db_pool_connections Database pool connections by state.");
+        let _ = writeln!(
+            out,
+            "# HELP db_pool_connections Database pool connections by state."
+        );
         let _ = writeln!(out, "# TYPE db_pool_connections gauge");
-        let _ = writeln!(out, "db_pool_connections{{state=\"in_use\"}} {}", pool.size.saturating_sub(pool.idle));
+        let _ = writeln!(
+            out,
+            "db_pool_connections{{state=\"in_use\"}} {}",
+            pool.size.saturating_sub(pool.idle)
+        );
         let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {}", pool.idle);
         let _ = writeln!(out, "db_pool_connections{{state=\"max\"}} {}", pool.max);
         out
@@ -99,7 +122,10 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -111,10 +137,21 @@ mod tests {
         let metrics = Metrics::default();
         metrics.record_request("GET", "/health", 200, Duration::from_millis(3));
         metrics.record_request("GET", "/health", 200, Duration::from_millis(300));
-        let text = metrics.render(&PoolUse { size: 3, idle: 1, max: 10 });
-        assert!(text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#), "{text}");
-        assert!(text.contains(r#"http_request_duration_seconds_bucket{route="/health",le="0.005"} 1"#));
-        assert!(text.contains(r#"http_request_duration_seconds_bucket{route="/health",le="0.5"} 2"#));
+        let text = metrics.render(&PoolUse {
+            size: 3,
+            idle: 1,
+            max: 10,
+        });
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"http_request_duration_seconds_bucket{route="/health",le="0.005"} 1"#)
+        );
+        assert!(
+            text.contains(r#"http_request_duration_seconds_bucket{route="/health",le="0.5"} 2"#)
+        );
         assert!(text.contains(r#"http_request_duration_seconds_count{route="/health"} 2"#));
         assert!(text.contains(r#"db_pool_connections{state="in_use"} 2"#));
     }

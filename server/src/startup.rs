@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use leptos::prelude::LeptosOptions;
 use leptos::config::Env;
+use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::cache::{Cache, CacheError};
@@ -16,7 +16,9 @@ use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("could not apply database migrations (is PostgreSQL running, and do the roles exist? `make run` sets them up): {0}")]
+    #[error(
+        "could not apply database migrations (is PostgreSQL running, and do the roles exist? `make run` sets them up): {0}"
+    )]
     Migrate(#[source] sqlx::Error),
     #[error("could not seed the demo data: {0}")]
     Seed(#[from] db::SeedError),
@@ -25,7 +27,10 @@ pub enum StartupError {
     #[error("invalid REDIS_URL: {0}")]
     Redis(#[from] CacheError),
     #[error("could not listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -40,7 +45,9 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         if let Some(owner_url) = &config.migration_database_url {
-            let owner_pool = db::migrate(owner_url).await.map_err(StartupError::Migrate)?;
+            let owner_pool = db::migrate(owner_url)
+                .await
+                .map_err(StartupError::Migrate)?;
             if config.seed_demo_data {
                 db::seed_demo_data(&owner_pool).await?;
             }
@@ -49,7 +56,10 @@ impl Application {
 
         let listener = TcpListener::bind(config.site_addr)
             .await
-            .map_err(|source| StartupError::Bind { addr: config.site_addr, source })?;
+            .map_err(|source| StartupError::Bind {
+                addr: config.site_addr,
+                source,
+            })?;
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db::app_pool(&config).map_err(StartupError::Database)?,
@@ -57,7 +67,10 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         };
-        Ok(Self { listener, router: http::router(state) })
+        Ok(Self {
+            listener,
+            router: http::router(state),
+        })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {

@@ -5,7 +5,10 @@ use crate::components::PageHeader;
 /// The settings areas, each with what it will hold.
 const AREAS: [(&str, &str); 5] = [
     ("Team", "Members, roles and invitations."),
-    ("API keys", "Keys for the REST API and the OpenAI-compatible gateway."),
+    (
+        "API keys",
+        "Keys for the REST API and the OpenAI-compatible gateway.",
+    ),
     ("Providers", "Your own LLM provider keys, stored encrypted."),
     ("Webhooks", "Signed event deliveries to your endpoints."),
     ("Billing", "Your plan, invoices and creator earnings."),

@@ -24,8 +24,14 @@ struct Check {
 impl<E: std::fmt::Display> From<Result<(), E>> for Check {
     fn from(result: Result<(), E>) -> Self {
         match result {
-            Ok(()) => Self { ok: true, error: None },
-            Err(e) => Self { ok: false, error: Some(e.to_string()) },
+            Ok(()) => Self {
+                ok: true,
+                error: None,
+            },
+            Err(e) => Self {
+                ok: false,
+                error: Some(e.to_string()),
+            },
         }
     }
 }
@@ -45,14 +51,22 @@ struct Checks {
 /// Ready to take traffic: PostgreSQL and Redis both answer. 503 with the failing check
 /// named when either does not.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let postgres = async {
-        sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ())
-    };
+    let postgres = async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) };
     let (postgres, redis) = tokio::join!(postgres, state.cache.ping());
-    let checks = Checks { postgres: postgres.into(), redis: redis.into() };
+    let checks = Checks {
+        postgres: postgres.into(),
+        redis: redis.into(),
+    };
     let ok = checks.postgres.ok && checks.redis.ok;
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = Readiness { status: if ok { "ready" } else { "unavailable" }, checks };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Readiness {
+        status: if ok { "ready" } else { "unavailable" },
+        checks,
+    };
     (status, Json(body))
 }
 
@@ -63,7 +77,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         max: state.db.options().get_max_connections(),
     };
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&pool),
     )
 }

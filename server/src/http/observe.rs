@@ -48,8 +48,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    state
-        .metrics
-        .record_request(&method, &route, response.status().as_u16(), started.elapsed());
+    state.metrics.record_request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }

@@ -26,7 +26,10 @@ async fn the_application_role_is_not_owner_superuser_or_bypassrls() {
     .unwrap();
     assert_eq!(owned, 0, "the application role owns tables");
     // It can still use them.
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(users, 1);
 }
 
@@ -48,7 +51,9 @@ async fn demo_data_is_seeded_once_even_across_restarts() {
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
     ];
     let config = Config::from_lookup(|name| {
-        vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
     })
     .unwrap();
     Application::build(config).await.expect("restart failed");

@@ -19,11 +19,17 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).send().await.expect("request failed")
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
     }
 
     pub async fn app_pool(&self) -> PgPool {
-        PgPool::connect(&self.database_url).await.expect("app role cannot connect")
+        PgPool::connect(&self.database_url)
+            .await
+            .expect("app role cannot connect")
     }
 }
 
@@ -32,7 +38,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let owner_base = env_or("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL);
     let app_base = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
     let db_name = format!("agf_test_{}", uuid::Uuid::new_v4().simple());
-    let mut owner = PgConnection::connect(&owner_base).await.expect("owner role cannot connect");
+    let mut owner = PgConnection::connect(&owner_base)
+        .await
+        .expect("owner role cannot connect");
     sqlx::query(&format!("CREATE DATABASE {db_name}"))
         .execute(&mut owner)
         .await
@@ -44,13 +52,18 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("DATABASE_URL".into(), database_url.clone()),
         ("DATABASE_OWNER_URL".into(), owner_database_url.clone()),
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
-        ("REDIS_URL".into(), env_or("REDIS_URL", "redis://127.0.0.1:6379")),
+        (
+            "REDIS_URL".into(),
+            env_or("REDIS_URL", "redis://127.0.0.1:6379"),
+        ),
     ]);
     for (name, value) in overrides {
         vars.insert((*name).into(), (*value).into());
     }
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("bad test config");
-    let app = Application::build(config).await.expect("server did not start");
+    let app = Application::build(config)
+        .await
+        .expect("server did not start");
     let addr = app.local_addr().expect("no address");
     tokio::spawn(app.serve());
     TestApp {
@@ -66,12 +79,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty() && v != "none").unwrap_or_else(|| default.into())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty() && v != "none")
+        .unwrap_or_else(|| default.into())
 }
 
 /// Swaps the database name at the end of a connection URL.
 fn with_database(url: &str, db_name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
     match query {
         Some(query) => format!("{base}/{db_name}?{query}"),

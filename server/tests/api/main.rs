@@ -1,4 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing test should stop at the failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should stop at the failure"
+)]
 
 //! Black-box tests: each starts the real server on a random port against a fresh
 //! database on the real PostgreSQL, with the real Redis, and talks HTTP to it.

@@ -9,7 +9,10 @@ async fn health_answers_and_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/health").await;
     assert_eq!(response.status(), 200);
-    let request_id = response.headers().get("x-request-id").expect("no x-request-id");
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .expect("no x-request-id");
     assert_eq!(request_id.len(), 36, "not a uuid: {request_id:?}");
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -51,12 +54,26 @@ async fn metrics_count_requests_by_route_and_status() {
     app.get("/no/such/page").await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
-    assert!(text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#), "{text}");
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#),
+        "{text}"
+    );
     assert!(text.contains(r#"status="404""#), "{text}");
-    assert!(text.contains(r#"http_request_duration_seconds_count{route="/health"} 2"#), "{text}");
-    assert!(text.contains(r#"db_pool_connections{state="max"} 10"#), "{text}");
+    assert!(
+        text.contains(r#"http_request_duration_seconds_count{route="/health"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"db_pool_connections{state="max"} 10"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -7,10 +7,18 @@ async fn landing_page_is_server_rendered_with_its_hydration_script() {
     let app = spawn_app().await;
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = response.text().await.unwrap();
     assert!(html.contains("AI agents from a spec, run on any model, for less."));
-    assert!(html.contains("/pkg/agent-factory.js"), "no hydration script");
+    assert!(
+        html.contains("/pkg/agent-factory.js"),
+        "no hydration script"
+    );
     assert!(html.contains(r#"href="/signup""#));
 }
 
@@ -26,8 +34,14 @@ async fn app_sections_render_inside_the_signed_in_layout() {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.unwrap();
-        assert!(html.contains(&format!(">{heading}</h1>")), "{path} lacks its heading");
-        assert!(html.contains(r#"aria-label="Main""#), "{path} lacks the navigation");
+        assert!(
+            html.contains(&format!(">{heading}</h1>")),
+            "{path} lacks its heading"
+        );
+        assert!(
+            html.contains(r#"aria-label="Main""#),
+            "{path} lacks the navigation"
+        );
     }
 }
 
