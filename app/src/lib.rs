@@ -1,11 +1,16 @@
 //! Agent Factory's web application: the routes, pages and components rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
 mod components;
+pub mod error;
 mod layout;
 mod pages;
 mod response_status;
 mod routes;
+mod safe_redirect;
 
 pub use routes::App;
 

@@ -7,6 +7,7 @@ use leptos_router::{
     path,
 };
 
+use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{
     AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage, SettingsPage,
@@ -22,6 +23,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <PublicLayout><NotFoundPage /></PublicLayout> }>
                 <Route path=path!("/") view=|| view! { <PublicLayout><LandingPage /></PublicLayout> } />
+                <Route path=path!("/signin") view=|| view! { <PublicLayout><SignInPage /></PublicLayout> } />
+                <Route path=path!("/signup") view=|| view! { <PublicLayout><SignUpPage /></PublicLayout> } />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/agents") view=AgentsPage />

@@ -13,12 +13,30 @@ export async function launch() {
   });
 }
 
-/** Opens a page and waits until the WASM client has hydrated it. */
-export async function openHydrated(browser, path, options = {}) {
-  const page = await browser.newPage(options);
+export const DEMO = { email: 'demo@agentfactory.dev', password: 'demo-password' };
+
+/** Opens a page (in `context`, a browser or a context) and waits until it hydrated. */
+export async function openHydrated(context, path, options = {}) {
+  const page = await context.newPage(options);
   await page.goto(BASE_URL + path);
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+  await waitForHydration(page);
   return page;
+}
+
+export async function waitForHydration(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** A browser context signed in as the demo user, through the real sign-in form. */
+export async function signedInContext(browser, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await openHydrated(context, '/signin');
+  await page.getByLabel('Email').fill(DEMO.email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  await page.close();
+  return context;
 }
 
 export async function screenshot(page, name) {

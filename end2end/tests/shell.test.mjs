@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openHydrated, screenshot } from './helpers.mjs';
+import { BASE_URL, launch, openHydrated, screenshot, signedInContext } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -17,7 +17,8 @@ test('the landing page hydrates: its tabs respond to clicks', async () => {
 });
 
 test('client-side navigation keeps the page alive (no full reload)', async () => {
-  const page = await openHydrated(browser, '/dashboard');
+  const context = await signedInContext(browser);
+  const page = await openHydrated(context, '/dashboard');
   await page.evaluate(() => { window.__stillHere = 'yes'; });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
   await page.waitForURL(`${BASE_URL}/agents`);
@@ -25,7 +26,7 @@ test('client-side navigation keeps the page alive (no full reload)', async () =>
   assert.equal(await page.evaluate(() => window.__stillHere), 'yes', 'the navigation reloaded the page');
   assert.equal(await page.getByRole('link', { name: 'Agents' }).first().getAttribute('aria-current'), 'page');
   assert.match(await page.title(), /^Agents · Agent Factory$/);
-  await page.close();
+  await context.close();
 });
 
 test('an unknown address answers 404 with a helpful page', async () => {
@@ -40,6 +41,12 @@ test('an unknown address answers 404 with a helpful page', async () => {
 test('pages render with JavaScript disabled', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  // Signing in is a plain form post, so it works without JavaScript too.
+  await page.goto(`${BASE_URL}/signin`);
+  await page.getByLabel('Email').fill('demo@agentfactory.dev');
+  await page.getByLabel('Password').fill('demo-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
   for (const [path, heading] of [['/', 'AI agents from a spec, run on any model, for less.'], ['/dashboard', 'Dashboard'], ['/settings', 'Settings']]) {
     const response = await page.goto(BASE_URL + path);
     assert.equal(response.status(), 200, path);
@@ -53,7 +60,7 @@ test('pages render with JavaScript disabled', async () => {
 
 test('at 375 px the menu button opens the navigation, with or without JavaScript', async () => {
   for (const javaScriptEnabled of [true, false]) {
-    const context = await browser.newContext({ viewport: { width: 375, height: 812 }, javaScriptEnabled });
+    const context = await signedInContext(browser, { viewport: { width: 375, height: 812 }, javaScriptEnabled });
     const page = await context.newPage();
     await page.goto(`${BASE_URL}/dashboard`);
     const menu = page.getByRole('banner').getByRole('navigation', { name: 'Main' });

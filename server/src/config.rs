@@ -87,6 +87,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub seed_demo_data: bool,
     pub log_format: LogFormat,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Mark cookies `Secure`: on whenever the site is served over https.
+    pub secure_cookies: bool,
+    /// How many password hashes may run at once (each takes ~19 MiB and a core).
+    pub password_hash_concurrency: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://agf_app:agf_app@127.0.0.1:5432/agent_factory";
@@ -128,6 +134,12 @@ impl Config {
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,
             log_format: vars.parse("LOG_FORMAT", LogFormat::Json)?,
+            session_idle: Duration::from_secs(vars.parse("SESSION_IDLE_SECS", 7 * 24 * 3600)?),
+            session_absolute: Duration::from_secs(
+                vars.parse("SESSION_ABSOLUTE_SECS", 30 * 24 * 3600)?,
+            ),
+            secure_cookies: vars.parse("SECURE_COOKIES", app_env == AppEnv::Production)?,
+            password_hash_concurrency: vars.parse("PASSWORD_HASH_CONCURRENCY", 2)?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The Agent Factory server. `main.rs` is a thin wrapper over [`startup::Application`],
 //! which the integration tests drive directly.
 
+pub mod accounts;
 pub mod cache;
 pub mod config;
 pub mod db;

@@ -7,6 +7,7 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
+use crate::accounts::{Accounts, AccountsConfig};
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config};
 use crate::db;
@@ -60,11 +61,24 @@ impl Application {
                 addr: config.site_addr,
                 source,
             })?;
+        let db = db::app_pool(&config).map_err(StartupError::Database)?;
+        let cache = Arc::new(Cache::new(config.redis_url.expose())?);
+        let accounts = Accounts::new(
+            db.clone(),
+            cache.clone(),
+            AccountsConfig {
+                hash_concurrency: config.password_hash_concurrency,
+                session_idle: config.session_idle,
+                session_absolute: config.session_absolute,
+                secure_cookies: config.secure_cookies,
+            },
+        );
         let state = AppState {
             leptos_options: leptos_options(&config),
-            db: db::app_pool(&config).map_err(StartupError::Database)?,
-            cache: Arc::new(Cache::new(config.redis_url.expose())?),
+            db,
+            cache,
             metrics: Arc::new(Metrics::default()),
+            accounts: Arc::new(accounts),
             config: Arc::new(config),
         };
         Ok(Self {
@@ -78,7 +92,10 @@ impl Application {
     }
 
     pub async fn serve(self) -> Result<(), StartupError> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 
+use crate::accounts::Accounts;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub db: PgPool,
     pub cache: Arc<Cache>,
     pub metrics: Arc<Metrics>,
+    pub accounts: Arc<Accounts>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,24 +3,28 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use super::nav_links::NavLinks;
+use super::user_menu::{UserMenu, ViewerResource};
+use crate::auth::get_viewer;
 use crate::components::{ErrorFallback, Logo};
 
 /// The frame of the signed-in app: a sidebar on wide screens, a menu button on narrow
 /// ones, and an error boundary so one failing page never blanks the whole app.
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    let viewer: ViewerResource = Resource::new(|| (), |()| get_viewer());
     view! {
         <div class="min-h-screen md:flex">
-            <aside class="hidden w-60 shrink-0 border-r border-slate-200 bg-white p-4 md:block dark:border-slate-800 dark:bg-slate-900">
+            <aside class="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white p-4 md:flex dark:border-slate-800 dark:bg-slate-900">
                 <A href="/" attr:class="mb-6 flex items-center gap-2 px-3 font-semibold">
                     <Logo />
                     <span>"Agent Factory"</span>
                 </A>
-                <nav aria-label="Main" class="space-y-1">
+                <nav aria-label="Main" class="flex-1 space-y-1">
                     <NavLinks />
                 </nav>
+                <UserMenu viewer />
             </aside>
-            <MobileHeader />
+            <MobileHeader viewer />
             <main class="min-w-0 flex-1 px-4 py-6 md:px-8">
                 <ErrorBoundary fallback=|errors| view! { <ErrorFallback errors /> }>
                     <Outlet />
@@ -33,7 +37,7 @@ pub fn AppLayout() -> impl IntoView {
 /// The narrow-screen header. The menu is a `<details>` element so it opens without
 /// JavaScript too; once hydrated, choosing a link closes it.
 #[component]
-fn MobileHeader() -> impl IntoView {
+fn MobileHeader(viewer: ViewerResource) -> impl IntoView {
     let menu = NodeRef::<Details>::new();
     let close_menu = move |_| {
         if let Some(details) = menu.get() {
@@ -57,6 +61,9 @@ fn MobileHeader() -> impl IntoView {
                 <nav aria-label="Main" class="space-y-1 px-4 pb-4" on:click=close_menu>
                     <NavLinks />
                 </nav>
+                <div class="border-t border-slate-200 px-1 py-4 dark:border-slate-800">
+                    <UserMenu viewer />
+                </div>
             </details>
         </header>
     }

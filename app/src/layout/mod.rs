@@ -3,6 +3,7 @@
 mod app_layout;
 mod nav_links;
 mod public_layout;
+mod user_menu;
 
 pub use app_layout::AppLayout;
 pub use public_layout::PublicLayout;

@@ -1,9 +1,9 @@
 //! The local demo account, so a fresh `make run` has someone to sign in as. Never run
 //! in production (the configuration refuses it).
 
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Algorithm, Argon2, Params, Version};
 use sqlx::PgPool;
+
+use crate::accounts::passwords;
 
 pub const DEMO_EMAIL: &str = "demo@agentfactory.dev";
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -26,9 +26,10 @@ pub async fn seed_demo_data(owner_pool: &PgPool) -> Result<(), SeedError> {
     if exists {
         return Ok(());
     }
-    let password_hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD))
+    let password_hash = tokio::task::spawn_blocking(|| passwords::hash_now(DEMO_PASSWORD))
         .await
-        .map_err(|e| SeedError::Hash(e.to_string()))??;
+        .map_err(|e| SeedError::Hash(e.to_string()))?
+        .map_err(|e| SeedError::Hash(e.to_string()))?;
 
     let mut tx = owner_pool.begin().await?;
     let user_id: uuid::Uuid = sqlx::query_scalar(
@@ -54,14 +55,4 @@ pub async fn seed_demo_data(owner_pool: &PgPool) -> Result<(), SeedError> {
     tx.commit().await?;
     tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
     Ok(())
-}
-
-/// argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
-fn hash_password(password: &str) -> Result<String, SeedError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| SeedError::Hash(e.to_string()))?;
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| SeedError::Hash(e.to_string()))
 }

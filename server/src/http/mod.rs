@@ -1,11 +1,15 @@
 //! The HTTP surface: operational endpoints, the server-rendered pages, static files,
 //! and the middleware every request passes through.
 
+mod guard;
 mod health;
 mod observe;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use app::backend::SharedBackend;
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
@@ -23,16 +27,30 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let pages = generate_route_list(App);
+    let page_routes = generate_route_list(App);
     let timeout = state.config.request_timeout;
     let max_body = state.config.max_body_bytes;
+
+    // Server functions reach the application through this, never through AppState.
+    let backend: SharedBackend = state.accounts.clone();
+    let provide_backend = move || leptos::prelude::provide_context(Arc::clone(&backend));
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, page_routes, provide_backend, move || {
+            shell(leptos_options.clone())
+        })
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_session,
+        ));
 
     Router::new()
         .route("/health", get(health::live))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .leptos_routes(&state, pages, move || shell(leptos_options.clone()))
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(guard::same_origin))
+        .layer(axum::middleware::from_fn(guard::client_info))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::record,

@@ -58,7 +58,9 @@ async fn demo_data_is_seeded_once_even_across_restarts() {
     .unwrap();
     Application::build(config).await.expect("restart failed");
 
-    let pool = app.app_pool().await;
+    // Counted as the owner: row-level security hides memberships from a context-free
+    // application role.
+    let pool = app.owner_pool().await;
     let (users, memberships): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM users WHERE email = $1),
                 (SELECT count(*) FROM team_members m JOIN users u ON u.id = m.user_id

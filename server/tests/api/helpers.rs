@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use server::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_OWNER_DATABASE_URL};
+use server::db::{DEMO_EMAIL, DEMO_PASSWORD};
 use server::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
 
@@ -24,6 +25,52 @@ impl TestApp {
             .send()
             .await
             .expect("request failed")
+    }
+
+    /// A POST as our own pages send it: form-encoded, with our Origin (CSRF check).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.addr))
+            .form(form)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/auth/sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/auth/sign_up",
+            &[
+                ("display_name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in_demo(&self) {
+        let response = self.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+        assert!(
+            response.status().is_success(),
+            "demo sign-in failed: {}",
+            response.status()
+        );
+    }
+
+    pub async fn owner_pool(&self) -> PgPool {
+        PgPool::connect(&self.owner_database_url)
+            .await
+            .expect("owner role cannot connect")
     }
 
     pub async fn app_pool(&self) -> PgPool {
@@ -68,7 +115,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     tokio::spawn(app.serve());
     TestApp {
         addr,
-        http: reqwest::Client::new(),
+        http: browser_like_client(),
         database_url,
         owner_database_url,
     }
@@ -95,4 +142,17 @@ fn with_database(url: &str, db_name: &str) -> String {
         Some(query) => format!("{base}/{db_name}?{query}"),
         None => format!("{base}/{db_name}"),
     }
+}
+
+/// Keeps cookies and does not follow redirects, so tests see both.
+pub fn browser_like_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
 }

@@ -10,6 +10,8 @@
 
 mod helpers;
 
+mod auth;
 mod database_roles;
 mod operations;
 mod pages;
+mod tenancy;

@@ -25,6 +25,7 @@ async fn landing_page_is_server_rendered_with_its_hydration_script() {
 #[tokio::test]
 async fn app_sections_render_inside_the_signed_in_layout() {
     let app = spawn_app().await;
+    app.sign_in_demo().await;
     for (path, heading) in [
         ("/dashboard", "Dashboard"),
         ("/agents", "Agents"),
@@ -52,4 +53,22 @@ async fn unknown_pages_are_404_with_a_friendly_page() {
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
     assert!(html.contains("We could not find that page"));
+}
+
+#[tokio::test]
+async fn app_sections_send_anonymous_visitors_to_sign_in() {
+    let app = spawn_app().await;
+    for path in ["/dashboard", "/agents", "/settings"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(
+            response.headers()["location"],
+            format!("/signin?next={path}")
+        );
+    }
+    let response = app.get("/agents?sort=name").await;
+    assert_eq!(
+        response.headers()["location"],
+        "/signin?next=/agents%3Fsort%3Dname"
+    );
 }

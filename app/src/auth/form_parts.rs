@@ -1,0 +1,85 @@
+//! The pieces the sign-in and sign-up forms share.
+
+use leptos::prelude::*;
+
+use crate::components::Logo;
+use crate::error::AppError;
+
+/// A centred card with the product mark and a heading.
+#[component]
+pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section class="mx-auto w-full max-w-sm px-4 py-16">
+            <div class="flex justify-center"><Logo /></div>
+            <h1 class="mt-4 text-center text-2xl font-semibold tracking-tight">{title}</h1>
+            <div class="mt-8 rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                {children()}
+            </div>
+        </section>
+    }
+}
+
+/// A labelled input that shows the error belonging to its field.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field() == Some(name))
+            .map(|e| e.to_string())
+    };
+    let described_by = format!("{name}-error");
+    view! {
+        <label class="block text-sm font-medium" for=name>{label}</label>
+        <input
+            id=name
+            name=name
+            type=kind
+            autocomplete=autocomplete
+            required
+            aria-invalid=move || message().is_some().to_string()
+            aria-describedby=described_by.clone()
+            class="mt-1 mb-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-950"
+        />
+        <p id=described_by class="mb-3 min-h-4 text-xs text-rose-600 dark:text-rose-400">{message}</p>
+    }
+}
+
+/// An error that belongs to no single field (wrong credentials, rate limits, outages).
+#[component]
+pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <p role="alert" aria-live="polite" class="mb-3 text-sm text-rose-600 empty:hidden dark:text-rose-400">
+            {message}
+        </p>
+    }
+}
+
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            disabled=pending
+            class="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
+        >
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

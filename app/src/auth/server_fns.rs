@@ -1,0 +1,67 @@
+//! Sign-up, sign-in, sign-out and "who am I": thin transports over the backend.
+
+use leptos::prelude::*;
+
+use super::Viewer;
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "auth/viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    use crate::backend::{self, session_cookie};
+
+    match session_cookie::read() {
+        Some(token) => backend::get()?.viewer(&token).await,
+        None => Ok(None),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign_up")]
+pub async fn sign_up(
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use super::SignUpInput;
+    use crate::backend::{self, session_cookie};
+
+    let input = SignUpInput::parse(&display_name, &email, password)?;
+    let backend = backend::get()?;
+    let session = backend.sign_up(input, &backend::client_info()).await?;
+    session_cookie::set(&session, backend.secure_cookies());
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::{Email, Password};
+    use crate::backend::{self, session_cookie};
+    use crate::safe_redirect::local_path_or;
+
+    let email = Email::parse(&email)?;
+    let password = Password::parse_existing(password)?;
+    let backend = backend::get()?;
+    let session = backend
+        .sign_in(email, password, &backend::client_info())
+        .await?;
+    session_cookie::set(&session, backend.secure_cookies());
+    leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+
+    let backend = backend::get()?;
+    if let Some(token) = session_cookie::read() {
+        backend.sign_out(&token).await?;
+    }
+    session_cookie::clear(backend.secure_cookies());
+    leptos_axum::redirect("/");
+    Ok(())
+}

@@ -1,0 +1,29 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::SignUp;
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+
+    view! {
+        <Title text="Create your account" />
+        <AuthCard title="Create your account">
+            <ActionForm action>
+                <TextField label="Your name" name="display_name" autocomplete="name" error />
+                <TextField label="Email" name="email" kind="email" autocomplete="email" error />
+                <TextField label="Password (10 characters or more)" name="password" kind="password" autocomplete="new-password" error />
+                <FormAlert error />
+                <SubmitButton label="Create account" busy_label="Creating your account…" pending=action.pending().into() />
+            </ActionForm>
+            <p class="mt-4 text-center text-sm text-slate-600 dark:text-slate-400">
+                "Already have an account? "
+                <A href="/signin" attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</A>
+            </p>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,71 @@
+//! The application's operations as one interface (server side only). `server`
+//! implements it once; the server functions here and the REST handlers there are thin
+//! transports over it.
+
+pub mod session_cookie;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use leptos::prelude::use_context;
+
+use crate::auth::{Email, Password, SignUpInput, Viewer};
+use crate::error::AppError;
+
+/// Where a request came from; the server puts it in the request's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// The opaque value of the session cookie.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken([redacted])")
+    }
+}
+
+/// A session just created, for the cookie.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: SessionToken,
+    pub max_age_secs: u64,
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Whether session cookies must carry `Secure` (the site is served over https).
+    fn secure_cookies(&self) -> bool;
+    async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError>;
+    async fn sign_up(
+        &self,
+        input: SignUpInput,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError>;
+    async fn sign_in(
+        &self,
+        email: Email,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError>;
+    async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend the server provided for this request.
+pub fn get() -> Result<SharedBackend, AppError> {
+    use_context::<SharedBackend>().ok_or(AppError::Internal)
+}
+
+/// The caller's address and agent, as the server recorded them.
+pub fn client_info() -> ClientInfo {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientInfo>().cloned())
+        .unwrap_or_default()
+}

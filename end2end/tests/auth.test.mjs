@@ -1,0 +1,63 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DEMO, launch, openHydrated, screenshot, waitForHydration } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a visitor signs up from the landing page and lands in their own team', async () => {
+  const context = await browser.newContext();
+  const page = await openHydrated(context, '/');
+  await page.getByRole('link', { name: 'Start building, free' }).click();
+  await page.waitForURL(`${BASE_URL}/signup`);
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  await page.getByLabel('Email').fill(`grace-${Date.now()}@example.com`);
+  await page.getByLabel(/^Password/).fill('compilers are fun');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  const menu = page.getByTestId('user-menu').first();
+  await menu.getByText('Grace Hopper').waitFor();
+  await menu.getByText("Grace Hopper's team · owner").waitFor();
+  await screenshot(page, 'dashboard-signed-in');
+  await context.close();
+});
+
+test('a wrong password shows a clear error and keeps the visitor on the form', async () => {
+  const page = await openHydrated(browser, '/signin');
+  await page.getByLabel('Email').fill(DEMO.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('Email or password is incorrect.').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/signin');
+  await page.close();
+});
+
+test('a field error appears next to its field', async () => {
+  const page = await openHydrated(browser, '/signup');
+  await page.getByLabel('Your name').fill('Short Password');
+  await page.getByLabel('Email').fill('short@example.com');
+  await page.getByLabel(/^Password/).fill('tiny-pass');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Use at least 10 characters.').waitFor();
+  assert.equal(await page.getByLabel(/^Password/).getAttribute('aria-invalid'), 'true');
+  await page.close();
+});
+
+test('a signed-out visitor is sent to sign in, and back where they were going', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/settings`);
+  await page.waitForURL(`${BASE_URL}/signin?next=/settings`);
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(DEMO.email);
+  await page.getByLabel('Password').fill(DEMO.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${BASE_URL}/settings`);
+
+  await page.getByTestId('user-menu').first().getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${BASE_URL}/`);
+  await page.goto(`${BASE_URL}/dashboard`);
+  await page.waitForURL(/\/signin\?next=\/dashboard$/);
+  await context.close();
+});

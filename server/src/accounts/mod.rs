@@ -1,0 +1,247 @@
+//! Accounts: sign-up, sign-in, sessions and who the viewer is. Implements the account
+//! part of `app::backend::Backend`.
+
+mod attempts;
+pub mod passwords;
+mod sessions;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::auth::{Email, Password, SignUpInput, Viewer};
+use app::backend::{Backend, ClientInfo, NewSession, SessionToken};
+use app::error::AppError;
+use async_trait::async_trait;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::cache::Cache;
+use crate::db::tenant::{self, Tenant};
+use passwords::PasswordHasher;
+pub use sessions::Session;
+use sessions::SessionStore;
+use store::AuditEntry;
+
+pub struct Accounts {
+    db: PgPool,
+    cache: Arc<Cache>,
+    hasher: PasswordHasher,
+    sessions: SessionStore,
+    secure_cookies: bool,
+}
+
+pub struct AccountsConfig {
+    pub hash_concurrency: usize,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub secure_cookies: bool,
+}
+
+impl Accounts {
+    pub fn new(db: PgPool, cache: Arc<Cache>, config: AccountsConfig) -> Self {
+        Self {
+            db,
+            cache,
+            hasher: PasswordHasher::new(config.hash_concurrency),
+            sessions: SessionStore {
+                idle: config.session_idle,
+                absolute: config.session_absolute,
+            },
+            secure_cookies: config.secure_cookies,
+        }
+    }
+
+    /// The live session behind a cookie, for the page guard.
+    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
+        self.sessions
+            .get(&self.cache, token)
+            .await
+            .map_err(sessions_down)
+    }
+}
+
+#[async_trait]
+impl Backend for Accounts {
+    fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError> {
+        let Some(session) = self.session(token).await? else {
+            return Ok(None);
+        };
+        let mut tx = tenant::begin(&self.db, Tenant::user(session.user_id))
+            .await
+            .map_err(internal)?;
+        let Some(user) = store::user_by_id(&mut tx, session.user_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let teams = store::teams_of(&mut tx, user.id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        // The session's team, unless the user has since left it: then their first team.
+        let Some(team) = teams
+            .iter()
+            .find(|t| t.id == session.team_id)
+            .or(teams.first())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Viewer {
+            user_id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            team,
+            teams,
+        }))
+    }
+
+    async fn sign_up(
+        &self,
+        input: SignUpInput,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError> {
+        let password_hash = self
+            .hasher
+            .hash(input.password.expose())
+            .await
+            .map_err(internal)?;
+        let mut tx = tenant::begin(&self.db, Tenant::default())
+            .await
+            .map_err(internal)?;
+        let Some(user_id) = store::insert_user(
+            &mut tx,
+            input.email.as_str(),
+            &input.display_name,
+            &password_hash,
+        )
+        .await
+        .map_err(internal)?
+        else {
+            return Err(AppError::Conflict(
+                "We could not create an account with these details. If you already have one, sign in.".into(),
+            ));
+        };
+        // The new team is the transaction's tenant before it exists, so the policies
+        // that guard teams and memberships admit exactly this insert.
+        let team_id = Uuid::new_v4();
+        switch_tenant(&mut tx, Tenant::member(user_id, team_id)).await?;
+        let team_name = format!("{}'s team", input.display_name);
+        store::insert_team(&mut tx, team_id, &team_name, true, user_id)
+            .await
+            .map_err(internal)?;
+        store::audit(
+            &mut tx,
+            AuditEntry {
+                team_id: Some(team_id),
+                actor: Some(user_id),
+                action: "user.signed_up",
+                target: Some(("user", user_id.to_string())),
+                detail: serde_json::json!({}),
+                ip: client.ip,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.sessions
+            .create(&self.cache, user_id, team_id)
+            .await
+            .map_err(sessions_down)
+    }
+
+    async fn sign_in(
+        &self,
+        email: Email,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError> {
+        if let Some(retry_after_secs) = attempts::check(&self.cache, email.as_str(), client.ip)
+            .await
+            .map_err(sessions_down)?
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+        let mut tx = tenant::begin(&self.db, Tenant::default())
+            .await
+            .map_err(internal)?;
+        let user = store::user_by_email(&mut tx, email.as_str())
+            .await
+            .map_err(internal)?;
+        let verified = match &user {
+            Some(user) => self
+                .hasher
+                .verify(password.expose(), &user.password_hash)
+                .await
+                .map_err(internal)?,
+            None => {
+                self.hasher
+                    .verify_nothing(password.expose())
+                    .await
+                    .map_err(internal)?;
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| verified) else {
+            store::audit(
+                &mut tx,
+                AuditEntry {
+                    team_id: None,
+                    actor: None,
+                    action: "user.sign_in_failed",
+                    target: None,
+                    detail: serde_json::json!({ "email": email.as_str() }),
+                    ip: client.ip,
+                },
+            )
+            .await
+            .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            return Err(AppError::BadCredentials);
+        };
+        switch_tenant(&mut tx, Tenant::user(user.id)).await?;
+        let teams = store::teams_of(&mut tx, user.id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let Some(team) = teams.first() else {
+            return Err(AppError::Conflict(
+                "Your account belongs to no team. Ask a team owner for an invitation.".into(),
+            ));
+        };
+        attempts::reset(&self.cache, email.as_str())
+            .await
+            .map_err(sessions_down)?;
+        self.sessions
+            .create(&self.cache, user.id, team.id)
+            .await
+            .map_err(sessions_down)
+    }
+
+    async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
+        self.sessions
+            .revoke(&self.cache, token)
+            .await
+            .map_err(sessions_down)
+    }
+}
+
+async fn switch_tenant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    tenant: Tenant,
+) -> Result<(), AppError> {
+    tenant::set(tx, tenant).await.map_err(internal)
+}
+
+/// Logs the cause (the client sees only a generic message and the request id).
+fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "internal error");
+    AppError::Internal
+}
+
+fn sessions_down(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "session store unavailable");
+    AppError::Unavailable("Signing in is unavailable for a moment (session store unreachable). Please try again shortly.".into())
+}

@@ -1,0 +1,51 @@
+//! Transactions that carry the request's tenant. Row-level security policies read
+//! `app.team_id` / `app.user_id`; they are set with `set_config(…, true)`, which lasts
+//! only until the transaction ends, so a pooled connection never carries one request's
+//! team into the next.
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tenant {
+    pub team_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+}
+
+impl Tenant {
+    pub fn user(user_id: Uuid) -> Self {
+        Self {
+            team_id: None,
+            user_id: Some(user_id),
+        }
+    }
+
+    pub fn member(user_id: Uuid, team_id: Uuid) -> Self {
+        Self {
+            team_id: Some(team_id),
+            user_id: Some(user_id),
+        }
+    }
+}
+
+pub async fn begin(
+    pool: &PgPool,
+    tenant: Tenant,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    set(&mut tx, tenant).await?;
+    Ok(tx)
+}
+
+/// Changes the tenant for the rest of the transaction.
+pub async fn set(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: Tenant,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('app.team_id', $1, true), set_config('app.user_id', $2, true)")
+        .bind(tenant.team_id.map(|id| id.to_string()).unwrap_or_default())
+        .bind(tenant.user_id.map(|id| id.to_string()).unwrap_or_default())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
