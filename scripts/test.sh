@@ -42,6 +42,7 @@ browser_tests() {
   DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
     DATABASE_OWNER_URL="$base/agent_factory_e2e" \
     LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
+    REDIS_PREFIX="agf-e2e:$(date +%s):" \
     cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
 }
 

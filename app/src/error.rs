@@ -43,6 +43,21 @@ impl AppError {
         }
     }
 
+    /// The HTTP status this error answers with, on every transport.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } => 422,
+            Self::BadCredentials | Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::RateLimited { .. } => 429,
+            Self::Unavailable(_) => 503,
+            Self::Internal => 500,
+            Self::Transport(_) => 502,
+        }
+    }
+
     /// The field an error belongs to, for showing it next to that field.
     pub fn field(&self) -> Option<&str> {
         match self {

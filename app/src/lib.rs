@@ -10,6 +10,7 @@ mod layout;
 mod pages;
 mod response_status;
 mod routes;
+#[cfg(feature = "ssr")]
 mod safe_redirect;
 
 pub use routes::App;

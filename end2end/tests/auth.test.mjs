@@ -17,7 +17,7 @@ test('a visitor signs up from the landing page and lands in their own team', asy
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${BASE_URL}/dashboard`);
   const menu = page.getByTestId('user-menu').first();
-  await menu.getByText('Grace Hopper').waitFor();
+  await menu.getByText('Grace Hopper', { exact: true }).waitFor();
   await menu.getByText("Grace Hopper's team · owner").waitFor();
   await screenshot(page, 'dashboard-signed-in');
   await context.close();

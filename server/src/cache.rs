@@ -19,14 +19,22 @@ pub enum CacheError {
 pub struct Cache {
     client: redis::Client,
     connection: OnceCell<ConnectionManager>,
+    prefix: String,
 }
 
 impl Cache {
-    pub fn new(url: &str) -> Result<Self, CacheError> {
+    /// `prefix` starts every key, so several deployments (or test runs) can share one
+    /// Redis without seeing each other's sessions and counters.
+    pub fn new(url: &str, prefix: &str) -> Result<Self, CacheError> {
         Ok(Self {
             client: redis::Client::open(url)?,
             connection: OnceCell::new(),
+            prefix: prefix.to_owned(),
         })
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// A multiplexed connection that reconnects by itself after Redis comes back.

@@ -83,6 +83,8 @@ pub struct Config {
     pub migration_database_url: Option<Secret>,
     pub database_max_connections: u32,
     pub redis_url: Secret,
+    /// Prepended to every Redis key.
+    pub redis_prefix: String,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub seed_demo_data: bool,
@@ -130,6 +132,7 @@ impl Config {
             migration_database_url,
             database_max_connections: vars.parse("DATABASE_MAX_CONNECTIONS", 10)?,
             redis_url: Secret::new(vars.string("REDIS_URL", "redis://127.0.0.1:6379")),
+            redis_prefix: vars.string("REDIS_PREFIX", "agf:"),
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,

@@ -62,7 +62,7 @@ impl Application {
                 source,
             })?;
         let db = db::app_pool(&config).map_err(StartupError::Database)?;
-        let cache = Arc::new(Cache::new(config.redis_url.expose())?);
+        let cache = Arc::new(Cache::new(config.redis_url.expose(), &config.redis_prefix)?);
         let accounts = Accounts::new(
             db.clone(),
             cache.clone(),

@@ -9,10 +9,15 @@ use crate::error::AppError;
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     use crate::backend::{self, session_cookie};
 
-    match session_cookie::read() {
-        Some(token) => backend::get()?.viewer(&token).await,
-        None => Ok(None),
-    }
+    backend::respond(
+        async {
+            match session_cookie::read() {
+                Some(token) => backend::get()?.viewer(&token).await,
+                None => Ok(None),
+            }
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_up")]
@@ -24,12 +29,17 @@ pub async fn sign_up(
     use super::SignUpInput;
     use crate::backend::{self, session_cookie};
 
-    let input = SignUpInput::parse(&display_name, &email, password)?;
-    let backend = backend::get()?;
-    let session = backend.sign_up(input, &backend::client_info()).await?;
-    session_cookie::set(&session, backend.secure_cookies());
-    leptos_axum::redirect("/dashboard");
-    Ok(())
+    backend::respond(
+        async {
+            let input = SignUpInput::parse(&display_name, &email, password)?;
+            let backend = backend::get()?;
+            let session = backend.sign_up(input, &backend::client_info()).await?;
+            session_cookie::set(&session, backend.secure_cookies());
+            leptos_axum::redirect("/dashboard");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
@@ -42,26 +52,36 @@ pub async fn sign_in(
     use crate::backend::{self, session_cookie};
     use crate::safe_redirect::local_path_or;
 
-    let email = Email::parse(&email)?;
-    let password = Password::parse_existing(password)?;
-    let backend = backend::get()?;
-    let session = backend
-        .sign_in(email, password, &backend::client_info())
-        .await?;
-    session_cookie::set(&session, backend.secure_cookies());
-    leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
-    Ok(())
+    backend::respond(
+        async {
+            let email = Email::parse(&email)?;
+            let password = Password::parse_existing(password)?;
+            let backend = backend::get()?;
+            let session = backend
+                .sign_in(email, password, &backend::client_info())
+                .await?;
+            session_cookie::set(&session, backend.secure_cookies());
+            leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::backend::{self, session_cookie};
 
-    let backend = backend::get()?;
-    if let Some(token) = session_cookie::read() {
-        backend.sign_out(&token).await?;
-    }
-    session_cookie::clear(backend.secure_cookies());
-    leptos_axum::redirect("/");
-    Ok(())
+    backend::respond(
+        async {
+            let backend = backend::get()?;
+            if let Some(token) = session_cookie::read() {
+                backend.sign_out(&token).await?;
+            }
+            session_cookie::clear(backend.secure_cookies());
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
 }

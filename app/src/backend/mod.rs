@@ -63,6 +63,19 @@ pub fn get() -> Result<SharedBackend, AppError> {
     use_context::<SharedBackend>().ok_or(AppError::Internal)
 }
 
+/// Gives a server function's error its proper HTTP status (server functions answer
+/// 500 for every error otherwise).
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        let status = http::StatusCode::from_u16(error.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+    }
+    result
+}
+
 /// The caller's address and agent, as the server recorded them.
 pub fn client_info() -> ClientInfo {
     use_context::<http::request::Parts>()

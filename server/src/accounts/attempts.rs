@@ -1,5 +1,6 @@
-//! Sign-in attempt limits: per email and per client address, in fixed windows in Redis.
-//! Counted before the password is checked, so guessing costs the guesser, not us.
+//! Sign-in failure limits: per email and per client address, in fixed windows in
+//! Redis. Checked before the password is, so a guesser past the limit costs no hashing;
+//! only failures count, so people signing in successfully are never locked out.
 
 use std::net::IpAddr;
 
@@ -7,9 +8,20 @@ use redis::AsyncCommands;
 
 use crate::cache::{Cache, CacheError};
 
-const WINDOW_SECS: u64 = 15 * 60;
+const WINDOW_SECS: i64 = 15 * 60;
 const PER_EMAIL: u64 = 10;
 const PER_ADDRESS: u64 = 50;
+
+fn keys(cache: &Cache, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
+    let mut keys = vec![(
+        cache.key(&format!("signin-failures:email:{email}")),
+        PER_EMAIL,
+    )];
+    if let Some(ip) = ip {
+        keys.push((cache.key(&format!("signin-failures:ip:{ip}")), PER_ADDRESS));
+    }
+    keys
+}
 
 /// `Ok(None)` to go ahead, `Ok(Some(seconds))` to wait that long.
 pub async fn check(
@@ -18,30 +30,44 @@ pub async fn check(
     ip: Option<IpAddr>,
 ) -> Result<Option<u64>, CacheError> {
     let mut redis = cache.connection().await?;
-    let mut keys = vec![(format!("signin:email:{email}"), PER_EMAIL)];
-    if let Some(ip) = ip {
-        keys.push((format!("signin:ip:{ip}"), PER_ADDRESS));
-    }
-    for (key, limit) in keys {
-        let (count, ttl): (u64, i64) = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .expire(&key, i64::try_from(WINDOW_SECS).unwrap_or(900))
-            .arg("NX")
-            .ignore()
-            .ttl(&key)
-            .query_async(&mut redis)
-            .await?;
-        if count > limit {
-            return Ok(Some(u64::try_from(ttl).unwrap_or(WINDOW_SECS)));
+    for (key, limit) in keys(cache, email, ip) {
+        let failures: Option<u64> = redis.get(&key).await?;
+        if failures.unwrap_or(0) >= limit {
+            let ttl: i64 = redis.ttl(&key).await?;
+            return Ok(Some(u64::try_from(ttl.max(1)).unwrap_or(1)));
         }
     }
     Ok(None)
 }
 
-/// A successful sign-in clears the email's count.
+pub async fn record_failure(
+    cache: &Cache,
+    email: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), CacheError> {
+    let mut redis = cache.connection().await?;
+    for (key, _) in keys(cache, email, ip) {
+        // The window starts at the first failure (NX: later ones do not extend it).
+        redis::pipe()
+            .atomic()
+            .incr(&key, 1)
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(WINDOW_SECS)
+            .arg("NX")
+            .ignore()
+            .query_async::<()>(&mut redis)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A successful sign-in clears the email's failures.
 pub async fn reset(cache: &Cache, email: &str) -> Result<(), CacheError> {
     let mut redis = cache.connection().await?;
-    let _: () = redis.del(format!("signin:email:{email}")).await?;
+    let _: () = redis
+        .del(cache.key(&format!("signin-failures:email:{email}")))
+        .await?;
     Ok(())
 }

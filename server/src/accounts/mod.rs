@@ -187,6 +187,9 @@ impl Backend for Accounts {
             }
         };
         let Some(user) = user.filter(|_| verified) else {
+            attempts::record_failure(&self.cache, email.as_str(), client.ip)
+                .await
+                .map_err(sessions_down)?;
             store::audit(
                 &mut tx,
                 AuditEntry {

@@ -39,7 +39,7 @@ impl SessionStore {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        let key = key_for(&token);
+        let key = key_for(cache, &token);
         let session = Session {
             user_id,
             team_id,
@@ -47,7 +47,7 @@ impl SessionStore {
         };
         let value = serde_json::to_string(&session).unwrap_or_default();
         let mut redis = cache.connection().await?;
-        let index = user_index(user_id);
+        let index = cache.key(&format!("user-sessions:{user_id}"));
         redis::pipe()
             .atomic()
             .set_ex(&key, value, self.idle.as_secs())
@@ -71,7 +71,7 @@ impl SessionStore {
         cache: &Cache,
         token: &SessionToken,
     ) -> Result<Option<Session>, CacheError> {
-        let key = key_for(&token.0);
+        let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;
         let Some(value): Option<String> = redis.get(&key).await? else {
             return Ok(None);
@@ -90,22 +90,16 @@ impl SessionStore {
     }
 
     pub async fn revoke(&self, cache: &Cache, token: &SessionToken) -> Result<(), CacheError> {
-        let key = key_for(&token.0);
+        let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;
         let _: () = redis.del(&key).await?;
         Ok(())
     }
 }
 
-fn key_for(token: &str) -> String {
-    format!(
-        "session:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
-    )
-}
-
-fn user_index(user_id: Uuid) -> String {
-    format!("user-sessions:{user_id}")
+fn key_for(cache: &Cache, token: &str) -> String {
+    let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()));
+    cache.key(&format!("session:{digest}"))
 }
 
 fn now_secs() -> u64 {
