@@ -27,10 +27,15 @@ export async function waitForHydration(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
 }
 
-/** A browser context signed in as the demo user, through the real sign-in form. */
+/**
+ * A browser context signed in as the demo user, through the real sign-in form (a plain
+ * form post when JavaScript is off).
+ */
 export async function signedInContext(browser, options = {}) {
   const context = await browser.newContext(options);
-  const page = await openHydrated(context, '/signin');
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/signin`);
+  if (options.javaScriptEnabled !== false) await waitForHydration(page);
   await page.getByLabel('Email').fill(DEMO.email);
   await page.getByLabel('Password').fill(DEMO.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

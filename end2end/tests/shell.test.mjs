@@ -39,14 +39,8 @@ test('an unknown address answers 404 with a helpful page', async () => {
 });
 
 test('pages render with JavaScript disabled', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await signedInContext(browser, { javaScriptEnabled: false });
   const page = await context.newPage();
-  // Signing in is a plain form post, so it works without JavaScript too.
-  await page.goto(`${BASE_URL}/signin`);
-  await page.getByLabel('Email').fill('demo@agentfactory.dev');
-  await page.getByLabel('Password').fill('demo-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${BASE_URL}/dashboard`);
   for (const [path, heading] of [['/', 'AI agents from a spec, run on any model, for less.'], ['/dashboard', 'Dashboard'], ['/settings', 'Settings']]) {
     const response = await page.goto(BASE_URL + path);
     assert.equal(response.status(), 200, path);
