@@ -12,6 +12,7 @@ mod response_status;
 mod routes;
 #[cfg(feature = "ssr")]
 mod safe_redirect;
+pub mod teams;
 
 pub use routes::App;
 

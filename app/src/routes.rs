@@ -9,9 +9,8 @@ use leptos_router::{
 
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
-use crate::pages::{
-    AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage, SettingsPage,
-};
+use crate::pages::{AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
+use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -25,11 +24,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <PublicLayout><LandingPage /></PublicLayout> } />
                 <Route path=path!("/signin") view=|| view! { <PublicLayout><SignInPage /></PublicLayout> } />
                 <Route path=path!("/signup") view=|| view! { <PublicLayout><SignUpPage /></PublicLayout> } />
+                <Route path=path!("/invite/:token") view=|| view! { <PublicLayout><InvitePage /></PublicLayout> } />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/agents") view=AgentsPage />
                     <Route path=path!("/marketplace") view=MarketplacePage />
-                    <Route path=path!("/settings") view=SettingsPage />
+                    <ParentRoute path=path!("/settings") view=SettingsLayout>
+                        <Route path=path!("") view=TeamPage />
+                        <Route path=path!("audit") view=AuditLogPage />
+                    </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>

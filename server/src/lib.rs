@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod cache;
 pub mod config;
+pub mod crypto;
 pub mod db;
+pub mod errors;
 pub mod http;
 pub mod metrics;
 pub mod startup;
 pub mod state;
+pub mod teams;
 pub mod telemetry;

@@ -14,6 +14,7 @@ use crate::db;
 use crate::http;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::teams::TeamsService;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -75,10 +76,11 @@ impl Application {
         );
         let state = AppState {
             leptos_options: leptos_options(&config),
-            db,
+            db: db.clone(),
             cache,
             metrics: Arc::new(Metrics::default()),
             accounts: Arc::new(accounts),
+            teams: Arc::new(TeamsService::new(db.clone())),
             config: Arc::new(config),
         };
         Ok(Self {

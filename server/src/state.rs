@@ -10,6 +10,7 @@ use crate::accounts::Accounts;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::teams::TeamsService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,7 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<Accounts>,
+    pub teams: Arc<TeamsService>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,7 +1,7 @@
 //! Who is signed in, and the pages and server functions that sign people in and out.
 
 mod credentials;
-mod form_parts;
+pub(crate) mod form_parts;
 mod server_fns;
 mod sign_in_page;
 mod sign_up_page;

@@ -25,9 +25,11 @@ pub async fn sign_up(
     display_name: String,
     email: String,
     password: String,
+    next: Option<String>,
 ) -> Result<(), AppError> {
     use super::SignUpInput;
     use crate::backend::{self, session_cookie};
+    use crate::safe_redirect::local_path_or;
 
     backend::respond(
         async {
@@ -35,7 +37,7 @@ pub async fn sign_up(
             let backend = backend::get()?;
             let session = backend.sign_up(input, &backend::client_info()).await?;
             session_cookie::set(&session, backend.secure_cookies());
-            leptos_axum::redirect("/dashboard");
+            leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
             Ok(())
         }
         .await,

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use super::SignUp;
 use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
@@ -9,11 +10,13 @@ use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let next = move || use_query_map().read().get("next").unwrap_or_default();
 
     view! {
         <Title text="Create your account" />
         <AuthCard title="Create your account">
             <ActionForm action>
+                <input type="hidden" name="next" value=next />
                 <TextField label="Your name" name="display_name" autocomplete="name" error />
                 <TextField label="Email" name="email" kind="email" autocomplete="email" error />
                 <TextField label="Password (10 characters or more)" name="password" kind="password" autocomplete="new-password" error />

@@ -3,6 +3,9 @@
 //! transports over it.
 
 pub mod session_cookie;
+mod teams;
+
+pub use teams::Teams;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -10,7 +13,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 
-use crate::auth::{Email, Password, SignUpInput, Viewer};
+use uuid::Uuid;
+
+use crate::auth::{Email, Password, Role, SignUpInput, Viewer};
 use crate::error::AppError;
 
 /// Where a request came from; the server puts it in the request's extensions.
@@ -54,9 +59,41 @@ pub trait Backend: Send + Sync + 'static {
         client: &ClientInfo,
     ) -> Result<NewSession, AppError>;
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError>;
+    /// Acts in another of the user's teams from now on.
+    async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;
+pub type SharedTeams = Arc<dyn Teams>;
+
+/// The signed-in caller of an operation, as the session says: who, in which team, with
+/// which role.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub team_id: Uuid,
+    pub role: Role,
+    pub ip: Option<IpAddr>,
+}
+
+/// The caller of this request; `Unauthenticated` without a live session.
+pub async fn actor() -> Result<Actor, AppError> {
+    let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+    let viewer = get()?
+        .viewer(&token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Actor {
+        user_id: viewer.user_id,
+        team_id: viewer.team.id,
+        role: viewer.team.role,
+        ip: client_info().ip,
+    })
+}
+
+pub fn teams() -> Result<SharedTeams, AppError> {
+    use_context::<SharedTeams>().ok_or(AppError::Internal)
+}
 
 /// The backend the server provided for this request.
 pub fn get() -> Result<SharedBackend, AppError> {

@@ -3,6 +3,7 @@ use leptos_router::components::Redirect;
 
 use crate::auth::{SignOut, Viewer};
 use crate::error::AppError;
+use crate::teams::TeamSwitcher;
 
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
@@ -33,8 +34,9 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
             <p class="truncate font-medium">{viewer.display_name}</p>
             <p class="truncate text-slate-500 dark:text-slate-400">{viewer.email}</p>
             <p class="mt-1 truncate text-xs text-slate-500 dark:text-slate-400">
-                {viewer.team.name}" · "{viewer.team.role.as_str()}
+                {viewer.team.name.clone()}" · "{viewer.team.role.as_str()}
             </p>
+            <TeamSwitcher current=viewer.team teams=viewer.teams />
             <ActionForm action=sign_out attr:class="mt-3">
                 <button
                     type="submit"

@@ -5,11 +5,9 @@ mod dashboard;
 mod landing;
 mod marketplace;
 mod not_found;
-mod settings;
 
 pub use agents::AgentsPage;
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use marketplace::MarketplacePage;
 pub use not_found::NotFoundPage;
-pub use settings::SettingsPage;

@@ -4,7 +4,7 @@
 mod attempts;
 pub mod passwords;
 mod sessions;
-mod store;
+pub mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
+use crate::errors::{internal, redis_down as sessions_down};
 use passwords::PasswordHasher;
 pub use sessions::Session;
 use sessions::SessionStore;
@@ -229,6 +230,18 @@ impl Backend for Accounts {
             .await
             .map_err(sessions_down)
     }
+
+    async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError> {
+        let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
+        // Another team's id looks exactly like a team that does not exist.
+        if !viewer.teams.iter().any(|t| t.id == team_id) {
+            return Err(AppError::NotFound);
+        }
+        self.sessions
+            .switch_team(&self.cache, token, team_id)
+            .await
+            .map_err(sessions_down)
+    }
 }
 
 async fn switch_tenant(
@@ -236,15 +249,4 @@ async fn switch_tenant(
     tenant: Tenant,
 ) -> Result<(), AppError> {
     tenant::set(tx, tenant).await.map_err(internal)
-}
-
-/// Logs the cause (the client sees only a generic message and the request id).
-fn internal(error: impl std::fmt::Display) -> AppError {
-    tracing::error!(%error, "internal error");
-    AppError::Internal
-}
-
-fn sessions_down(error: impl std::fmt::Display) -> AppError {
-    tracing::error!(%error, "session store unavailable");
-    AppError::Unavailable("Signing in is unavailable for a moment (session store unreachable). Please try again shortly.".into())
 }

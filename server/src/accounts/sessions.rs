@@ -89,6 +89,24 @@ impl SessionStore {
         Ok(Some(session))
     }
 
+    /// Points a live session at another team, keeping its lifetimes.
+    pub async fn switch_team(
+        &self,
+        cache: &Cache,
+        token: &SessionToken,
+        team_id: Uuid,
+    ) -> Result<(), CacheError> {
+        let Some(mut session) = self.get(cache, token).await? else {
+            return Ok(());
+        };
+        session.team_id = team_id;
+        let key = key_for(cache, &token.0);
+        let value = serde_json::to_string(&session).unwrap_or_default();
+        let mut redis = cache.connection().await?;
+        let _: () = redis.set_ex(&key, value, self.idle.as_secs()).await?;
+        Ok(())
+    }
+
     pub async fn revoke(&self, cache: &Cache, token: &SessionToken) -> Result<(), CacheError> {
         let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;

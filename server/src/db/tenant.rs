@@ -6,6 +6,8 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+pub type Tx = Transaction<'static, Postgres>;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tenant {
     pub team_id: Option<Uuid>,

@@ -12,7 +12,8 @@ use std::net::SocketAddr;
 
 use crate::state::AppState;
 
-/// Pages anyone may see. Everything else the page router serves needs a session.
+/// Pages anyone may see (and `/invite/…` links). Everything else the page router
+/// serves needs a session.
 const PUBLIC_PAGES: [&str; 3] = ["/", "/signin", "/signup"];
 
 pub async fn require_session(
@@ -21,7 +22,7 @@ pub async fn require_session(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if PUBLIC_PAGES.contains(&path) || path.starts_with("/api/") {
+    if PUBLIC_PAGES.contains(&path) || path.starts_with("/invite/") || path.starts_with("/api/") {
         return next.run(request).await;
     }
     let token = cookie_token(request.headers());

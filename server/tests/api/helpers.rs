@@ -15,6 +15,33 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The same server, seen from another browser (its own cookies).
+    pub fn another_visitor(&self) -> TestApp {
+        TestApp {
+            addr: self.addr,
+            http: browser_like_client(),
+            database_url: self.database_url.clone(),
+            owner_database_url: self.owner_database_url.clone(),
+        }
+    }
+
+    /// Calls a server function and decodes its JSON answer; errors come back as the
+    /// status and the body.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, (u16, String)> {
+        let response = self.post_form(path, form).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("no body");
+        if (200..300).contains(&status) {
+            Ok(serde_json::from_str(&body).expect("not JSON"))
+        } else {
+            Err((status, body))
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

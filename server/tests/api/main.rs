@@ -14,4 +14,5 @@ mod auth;
 mod database_roles;
 mod operations;
 mod pages;
+mod teams;
 mod tenancy;

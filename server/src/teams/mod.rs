@@ -1,0 +1,300 @@
+//! Team administration: members, roles, invitation links, renaming, leaving, and the
+//! audit log. Implements `app::backend::Teams`. Role rules are checked here, on the
+//! server, whatever the page showed.
+
+mod audit_log;
+mod invitations;
+mod membership;
+mod rules;
+
+use app::auth::Role;
+use app::backend::{Actor, Teams};
+use app::error::AppError;
+use app::teams::{AuditPage, InvitationPreview, Member, PendingInvitation, TeamOverview};
+use async_trait::async_trait;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::accounts::store::{self, AuditEntry};
+use crate::db::tenant::{self, Tenant};
+use crate::errors::internal;
+
+pub struct TeamsService {
+    db: PgPool,
+}
+
+impl TeamsService {
+    pub fn new(db: PgPool) -> Self {
+        Self { db }
+    }
+
+    async fn begin(&self, actor: &Actor) -> Result<tenant::Tx, AppError> {
+        tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+            .await
+            .map_err(internal)
+    }
+}
+
+/// Formats a timestamp for display, in UTC.
+fn display_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[async_trait]
+impl Teams for TeamsService {
+    async fn overview(&self, actor: &Actor) -> Result<TeamOverview, AppError> {
+        let mut tx = self.begin(actor).await?;
+        let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
+            .bind(actor.team_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let members = membership::list(&mut tx).await.map_err(internal)?;
+        let invitations = if actor.role >= Role::Admin {
+            invitations::pending(&mut tx).await.map_err(internal)?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await.map_err(internal)?;
+        Ok(TeamOverview {
+            name,
+            my_role: actor.role,
+            my_user_id: actor.user_id,
+            members: members
+                .into_iter()
+                .map(|m| Member {
+                    joined: display_time(m.joined_at),
+                    ..m.member
+                })
+                .collect(),
+            invitations: invitations
+                .into_iter()
+                .map(|i| PendingInvitation {
+                    expires: display_time(i.expires_at),
+                    ..i.invitation
+                })
+                .collect(),
+        })
+    }
+
+    async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError> {
+        rules::may_grant(actor.role, role)?;
+        let mut tx = self.begin(actor).await?;
+        let (id, token) = invitations::create(&mut tx, actor, role)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "member.invited",
+            ("invitation", id.to_string()),
+            serde_json::json!({ "role": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(token)
+    }
+
+    async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError> {
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = self.begin(actor).await?;
+        if !invitations::revoke(&mut tx, invitation_id)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::NotFound);
+        }
+        audit(
+            &mut tx,
+            actor,
+            "invitation.revoked",
+            ("invitation", invitation_id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn change_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<(), AppError> {
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = self.begin(actor).await?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id)
+            .await
+            .map_err(internal)?;
+        let current = *roles.get(&user_id).ok_or(AppError::NotFound)?;
+        rules::may_change(actor.role, current, role, &roles)?;
+        membership::set_role(&mut tx, user_id, role)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "member.role_changed",
+            ("user", user_id.to_string()),
+            serde_json::json!({ "from": current.as_str(), "to": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError> {
+        if user_id == actor.user_id {
+            return self.leave(actor).await;
+        }
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = self.begin(actor).await?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id)
+            .await
+            .map_err(internal)?;
+        let current = *roles.get(&user_id).ok_or(AppError::NotFound)?;
+        rules::may_remove(actor.role, current)?;
+        membership::delete(&mut tx, user_id)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "member.removed",
+            ("user", user_id.to_string()),
+            serde_json::json!({ "role": current.as_str() }),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn leave(&self, actor: &Actor) -> Result<(), AppError> {
+        let mut tx = self.begin(actor).await?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id)
+            .await
+            .map_err(internal)?;
+        rules::may_leave(actor.user_id, &roles)?;
+        membership::delete(&mut tx, actor.user_id)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "member.left",
+            ("user", actor.user_id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = self.begin(actor).await?;
+        let old: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 FOR UPDATE")
+            .bind(actor.team_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        sqlx::query("UPDATE teams SET name = $2 WHERE id = $1")
+            .bind(actor.team_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "team.renamed",
+            ("team", actor.team_id.to_string()),
+            serde_json::json!({ "from": old, "to": name }),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, AppError> {
+        let mut tx = tenant::begin(&self.db, Tenant::default())
+            .await
+            .map_err(internal)?;
+        let invitation = invitations::find_usable(&mut tx, token).await?;
+        Ok(InvitationPreview {
+            team_name: invitation.team_name,
+            role: invitation.role,
+        })
+    }
+
+    async fn accept_invitation(&self, user_id: Uuid, token: &str) -> Result<Uuid, AppError> {
+        let mut tx = tenant::begin(&self.db, Tenant::user(user_id))
+            .await
+            .map_err(internal)?;
+        let invitation = invitations::find_usable(&mut tx, token).await?;
+        tenant::set(&mut tx, Tenant::member(user_id, invitation.team_id))
+            .await
+            .map_err(internal)?;
+        if !membership::add(&mut tx, user_id, invitation.role)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "You are already a member of this team.".into(),
+            ));
+        }
+        // Single use: only the first acceptance claims it, even under a race.
+        if !invitations::claim(&mut tx, invitation.id, user_id)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "This invitation has already been used.".into(),
+            ));
+        }
+        let actor = Actor {
+            user_id,
+            team_id: invitation.team_id,
+            role: invitation.role,
+            ip: None,
+        };
+        audit(
+            &mut tx,
+            &actor,
+            "member.joined",
+            ("invitation", invitation.id.to_string()),
+            serde_json::json!({ "role": invitation.role.as_str() }),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(invitation.team_id)
+    }
+
+    async fn audit_log(
+        &self,
+        actor: &Actor,
+        action: Option<&str>,
+        before: Option<i64>,
+    ) -> Result<AuditPage, AppError> {
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = self.begin(actor).await?;
+        let page = audit_log::page(&mut tx, action, before)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(page)
+    }
+}
+
+async fn audit(
+    tx: &mut tenant::Tx,
+    actor: &Actor,
+    action: &str,
+    target: (&str, String),
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    store::audit(
+        tx,
+        AuditEntry {
+            team_id: Some(actor.team_id),
+            actor: Some(actor.user_id),
+            action,
+            target: Some(target),
+            detail,
+            ip: actor.ip,
+        },
+    )
+    .await
+    .map_err(internal)
+}
