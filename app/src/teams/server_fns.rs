@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{AuditPage, InvitationPreview, TeamOverview};
-use crate::auth::Role;
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "teams/overview")]
@@ -17,6 +16,7 @@ pub async fn get_team_overview() -> Result<TeamOverview, AppError> {
 /// Returns the invitation link's path (`/invite/<token>`); shown once.
 #[server(prefix = "/api", endpoint = "teams/invite")]
 pub async fn create_invitation(role: String) -> Result<String, AppError> {
+    use crate::auth::Role;
     use crate::backend;
     backend::respond(
         async {
@@ -46,6 +46,7 @@ pub async fn revoke_invitation(id: Uuid) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "teams/change_role")]
 pub async fn change_role(user_id: Uuid, role: String) -> Result<(), AppError> {
+    use crate::auth::Role;
     use crate::backend;
     backend::respond(
         async {

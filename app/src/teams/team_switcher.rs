@@ -7,6 +7,12 @@ use crate::auth::TeamRef;
 #[component]
 pub fn TeamSwitcher(current: TeamRef, teams: Vec<TeamRef>) -> impl IntoView {
     let switch = ServerAction::<SwitchTeam>::new();
+    // Everything on screen belonged to the old team: start afresh with a full load.
+    Effect::new(move || {
+        if matches!(switch.value().get(), Some(Ok(()))) {
+            let _ = window().location().set_href("/dashboard");
+        }
+    });
     (teams.len() > 1).then(|| {
         view! {
             <ActionForm action=switch attr:class="mt-3 flex gap-2">

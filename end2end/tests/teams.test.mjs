@@ -1,0 +1,70 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openHydrated, screenshot, waitForHydration } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function signUp(name) {
+  const context = await browser.newContext();
+  const page = await openHydrated(context, '/signup');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(`${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`);
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  return { context, page };
+}
+
+test('an owner invites someone by link, who joins and can switch teams', async () => {
+  const owner = await signUp('Olivia Owner');
+  await owner.page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Settings' }).click();
+  await owner.page.waitForURL(`${BASE_URL}/settings`);
+  const teamName = owner.page.getByRole('textbox', { name: 'Team name' });
+  await teamName.fill('Research Guild');
+  const renamed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/rename') && r.ok());
+  await owner.page.getByRole('button', { name: 'Rename' }).click();
+  await renamed;
+
+  await owner.page.getByLabel('Role', { exact: true }).selectOption('admin');
+  await owner.page.getByRole('button', { name: 'Create invitation link' }).click();
+  const link = await owner.page.getByTestId('invite-link').inputValue();
+  assert.match(link, /^\/invite\/[A-Za-z0-9_-]{43}$/);
+  await owner.page.getByText('admin · by Olivia Owner').waitFor();
+
+  // The invitee arrives signed out, creates an account from the link, and joins.
+  const invitee = await signUp('Ian Invitee');
+  const page = invitee.page;
+  await page.goto(BASE_URL + link);
+  await waitForHydration(page);
+  await page.getByRole('heading', { name: 'Join Research Guild' }).waitFor();
+  await page.getByRole('button', { name: 'Join as Ian Invitee' }).click();
+  await page.waitForURL(`${BASE_URL}/settings`);
+  await page.getByTestId('members').getByText('Olivia Owner', { exact: true }).waitFor();
+  const menu = page.getByTestId('user-menu').first();
+  await menu.getByText('Research Guild · admin').waitFor();
+
+  // Two teams now: the switcher takes Ian back to his own.
+  await menu.getByLabel('Team').selectOption({ label: "Ian Invitee's team" });
+  await menu.getByRole('button', { name: 'Switch' }).click();
+  await page.getByTestId('user-menu').first().getByText("Ian Invitee's team · owner").waitFor();
+
+  // The owner sees the new admin and the audit trail.
+  await owner.page.reload();
+  await owner.page.getByTestId('members').getByText('Ian Invitee', { exact: true }).waitFor();
+  await screenshot(owner.page, 'settings-team');
+  await owner.page.getByRole('link', { name: 'Audit log' }).click();
+  await owner.page.waitForURL(`${BASE_URL}/settings/audit`);
+  await owner.page.getByText('member.joined').waitFor();
+  await owner.page.getByText('team.renamed').waitFor();
+  await screenshot(owner.page, 'settings-audit');
+  await owner.context.close();
+  await invitee.context.close();
+});
+
+test('a used invitation link says so', async () => {
+  const page = await openHydrated(browser, '/invite/not-a-real-token');
+  await page.getByRole('heading', { name: 'This invitation cannot be used' }).waitFor();
+  await page.close();
+});
