@@ -8,6 +8,7 @@ mod components;
 pub mod error;
 mod layout;
 mod pages;
+pub mod profile;
 mod response_status;
 mod routes;
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ use leptos_router::{
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
+use crate::profile::ProfilePage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 #[component]
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace") view=MarketplacePage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=TeamPage />
+                        <Route path=path!("profile") view=ProfilePage />
                         <Route path=path!("audit") view=AuditLogPage />
                     </ParentRoute>
                 </ParentRoute>

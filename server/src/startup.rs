@@ -41,6 +41,7 @@ pub enum StartupError {
 /// real address back.
 pub struct Application {
     listener: TcpListener,
+    db: sqlx::PgPool,
     router: axum::Router,
 }
 
@@ -85,6 +86,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            db: state.db.clone(),
             router: http::router(state),
         })
     }
@@ -94,6 +96,7 @@ impl Application {
     }
 
     pub async fn serve(self) -> Result<(), StartupError> {
+        db::purge::spawn_hourly(self.db.clone());
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -61,6 +61,23 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError>;
     /// Acts in another of the user's teams from now on.
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError>;
+    async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError>;
+    /// Changes the password and ends every other session of the user.
+    async fn change_password(
+        &self,
+        token: &SessionToken,
+        current: Password,
+        new: Password,
+    ) -> Result<(), AppError>;
+    /// Everything about the user, as a JSON document.
+    async fn export_data(&self, actor: &Actor) -> Result<String, AppError>;
+    /// Anonymises the account at once (the confirmation must be the account's email);
+    /// what only the user could see is purged 30 days later.
+    async fn delete_account(
+        &self,
+        token: &SessionToken,
+        confirmation: &str,
+    ) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

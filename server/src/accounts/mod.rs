@@ -3,6 +3,7 @@
 
 mod attempts;
 pub mod passwords;
+mod profile;
 mod sessions;
 pub mod store;
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::{Email, Password, SignUpInput, Viewer};
-use app::backend::{Backend, ClientInfo, NewSession, SessionToken};
+use app::backend::{Actor, Backend, ClientInfo, NewSession, SessionToken};
 use app::error::AppError;
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -51,6 +52,53 @@ impl Accounts {
             },
             secure_cookies: config.secure_cookies,
         }
+    }
+
+    /// The signed-in actor behind a cookie (for handlers outside server functions).
+    pub async fn actor(
+        &self,
+        token: &SessionToken,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<Actor, AppError> {
+        let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
+        Ok(Actor {
+            user_id: viewer.user_id,
+            team_id: viewer.team.id,
+            role: viewer.team.role,
+            ip,
+        })
+    }
+
+    /// `export_data` as a JSON value, with its audit row.
+    pub async fn export(&self, actor: &Actor) -> Result<serde_json::Value, AppError> {
+        let data = profile::export(&self.db, actor).await.map_err(internal)?;
+        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+            .await
+            .map_err(internal)?;
+        self.audit(&mut tx, actor, "user.exported_data").await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(data)
+    }
+
+    async fn audit(
+        &self,
+        tx: &mut tenant::Tx,
+        actor: &Actor,
+        action: &str,
+    ) -> Result<(), AppError> {
+        store::audit(
+            tx,
+            AuditEntry {
+                team_id: Some(actor.team_id),
+                actor: Some(actor.user_id),
+                action,
+                target: Some(("user", actor.user_id.to_string())),
+                detail: serde_json::json!({}),
+                ip: actor.ip,
+            },
+        )
+        .await
+        .map_err(internal)
     }
 
     /// The live session behind a cookie, for the page guard.
@@ -227,6 +275,116 @@ impl Backend for Accounts {
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
         self.sessions
             .revoke(&self.cache, token)
+            .await
+            .map_err(sessions_down)
+    }
+
+    async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
+        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+            .await
+            .map_err(internal)?;
+        profile::set_display_name(&mut tx, actor.user_id, display_name)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn change_password(
+        &self,
+        token: &SessionToken,
+        current: Password,
+        new: Password,
+    ) -> Result<(), AppError> {
+        let actor = self.actor(token, None).await?;
+        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+            .await
+            .map_err(internal)?;
+        let user = store::user_by_id(&mut tx, actor.user_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Unauthenticated)?;
+        if !self
+            .hasher
+            .verify(current.expose(), &user.password_hash)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::invalid(
+                "current_password",
+                "That is not your current password.",
+            ));
+        }
+        let hash = self.hasher.hash(new.expose()).await.map_err(internal)?;
+        profile::set_password_hash(&mut tx, actor.user_id, &hash)
+            .await
+            .map_err(internal)?;
+        self.audit(&mut tx, &actor, "user.password_changed").await?;
+        tx.commit().await.map_err(internal)?;
+        self.sessions
+            .revoke_all(&self.cache, actor.user_id, Some(token))
+            .await
+            .map_err(sessions_down)
+    }
+
+    async fn export_data(&self, actor: &Actor) -> Result<String, AppError> {
+        Ok(self.export(actor).await?.to_string())
+    }
+
+    async fn delete_account(
+        &self,
+        token: &SessionToken,
+        confirmation: &str,
+    ) -> Result<(), AppError> {
+        let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
+        if !confirmation.eq_ignore_ascii_case(&viewer.email) {
+            return Err(AppError::invalid(
+                "confirmation",
+                format!("Type {} exactly to confirm.", viewer.email),
+            ));
+        }
+        // Check every team first, so that a refusal changes nothing.
+        let mut shared = Vec::new();
+        for team in &viewer.teams {
+            let mut tx = tenant::begin(&self.db, Tenant::member(viewer.user_id, team.id))
+                .await
+                .map_err(internal)?;
+            let (members, owners) = profile::headcount(&mut tx).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            if members > 1 && owners == 1 && team.role == app::auth::Role::Owner {
+                return Err(AppError::Conflict(format!(
+                    "You are the only owner of {}: make someone else an owner first.",
+                    team.name
+                )));
+            }
+            if members > 1 {
+                shared.push(team.id);
+            }
+        }
+        let mut tx = tenant::begin(&self.db, Tenant::user(viewer.user_id))
+            .await
+            .map_err(internal)?;
+        for team_id in shared {
+            // Content in shared teams stays with the team; the membership goes.
+            let actor = Actor {
+                user_id: viewer.user_id,
+                team_id,
+                role: viewer.team.role,
+                ip: None,
+            };
+            tenant::set(&mut tx, Tenant::member(viewer.user_id, team_id))
+                .await
+                .map_err(internal)?;
+            self.audit(&mut tx, &actor, "user.deleted").await?;
+            profile::leave(&mut tx, viewer.user_id)
+                .await
+                .map_err(internal)?;
+        }
+        profile::anonymise(&mut tx, viewer.user_id)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.sessions
+            .revoke_all(&self.cache, viewer.user_id, None)
             .await
             .map_err(sessions_down)
     }

@@ -107,6 +107,24 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Ends every session of the user except `keep` (the one changing the password).
+    pub async fn revoke_all(
+        &self,
+        cache: &Cache,
+        user_id: Uuid,
+        keep: Option<&SessionToken>,
+    ) -> Result<(), CacheError> {
+        let index = cache.key(&format!("user-sessions:{user_id}"));
+        let keep = keep.map(|token| key_for(cache, &token.0));
+        let mut redis = cache.connection().await?;
+        let keys: Vec<String> = redis.smembers(&index).await?;
+        for key in keys.iter().filter(|k| Some(*k) != keep.as_ref()) {
+            let _: () = redis.del(key).await?;
+            let _: () = redis.srem(&index, key).await?;
+        }
+        Ok(())
+    }
+
     pub async fn revoke(&self, cache: &Cache, token: &SessionToken) -> Result<(), CacheError> {
         let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;

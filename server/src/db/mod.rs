@@ -1,6 +1,7 @@
 //! PostgreSQL: the application pool, migrations (as the owner role) and demo data.
 
 mod demo_data;
+pub mod purge;
 pub mod tenant;
 
 use std::time::Duration;

@@ -95,7 +95,8 @@ pub async fn client_info(mut request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<app::backend::SessionToken> {
+/// The session token in a request's cookies.
+pub fn cookie_token(headers: &HeaderMap) -> Option<app::backend::SessionToken> {
     headers
         .get_all(header::COOKIE)
         .iter()

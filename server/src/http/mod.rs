@@ -1,6 +1,7 @@
 //! The HTTP surface: operational endpoints, the server-rendered pages, static files,
 //! and the middleware every request passes through.
 
+mod account_export;
 mod guard;
 mod health;
 mod observe;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::live))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
+        .route("/settings/profile/export", get(account_export::download))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(guard::same_origin))

@@ -14,5 +14,6 @@ mod auth;
 mod database_roles;
 mod operations;
 mod pages;
+mod profile;
 mod teams;
 mod tenancy;

@@ -1,0 +1,61 @@
+//! Profile operations: thin transports over the backend.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "profile/update")]
+pub async fn update_profile(display_name: String) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            let name = display_name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(AppError::invalid(
+                    "display_name",
+                    "Names are 1 to 100 characters.",
+                ));
+            }
+            backend::get()?
+                .update_profile(&backend::actor().await?, name)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "profile/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::auth::Password;
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let current = Password::parse_existing(current_password)
+                .map_err(|e| AppError::invalid("current_password", e.to_string()))?;
+            let new = Password::parse_new(new_password)
+                .map_err(|e| AppError::invalid("new_password", e.to_string()))?;
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::get()?.change_password(&token, current, new).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "profile/delete")]
+pub async fn delete_account(confirmation: String) -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            let backend = backend::get()?;
+            backend.delete_account(&token, confirmation.trim()).await?;
+            session_cookie::clear(backend.secure_cookies());
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}

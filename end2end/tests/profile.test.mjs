@@ -1,0 +1,39 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openHydrated, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a person renames themselves, downloads their data and deletes their account', async () => {
+  const context = await browser.newContext();
+  const email = `pia-${Date.now()}@example.com`;
+  const page = await openHydrated(context, '/signup');
+  await page.getByLabel('Your name').fill('Pia Profile');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.getByLabel('Your name').fill('Pia Renamed');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await page.getByRole('status').getByText('Saved.').waitFor();
+  await screenshot(page, 'settings-profile');
+
+  const download = await page.request.get(`${BASE_URL}/settings/profile/export`);
+  assert.equal(download.status(), 200);
+  assert.equal((await download.json()).profile.display_name, 'Pia Renamed');
+
+  await page.getByLabel('Type your email address to confirm').fill('not my email');
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByText(`Type ${email} exactly to confirm.`).waitFor();
+  await page.getByLabel('Type your email address to confirm').fill(email);
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.waitForURL(`${BASE_URL}/`);
+  await page.goto(`${BASE_URL}/dashboard`);
+  await page.waitForURL(/\/signin\?next=\/dashboard$/);
+  await context.close();
+});
