@@ -10,13 +10,15 @@ setup_toolchain
 setup_services
 apt_install chromium
 
-# Integration tests create a database each (agf_test_*) through the owner role; drop
-# the ones earlier runs left behind.
+# Integration tests create a database (agf_test_*) and a Redis key space each; the
+# browser tests use agent_factory_e2e. Remove what earlier runs left behind.
 drop_test_databases() {
   local db
   for db in $(psql "$DATABASE_OWNER_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'agf\_test\_%' OR datname = 'agent_factory_e2e'"); do
     psql "$DATABASE_OWNER_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
   done
+  redis-cli -u "$REDIS_URL" --scan --pattern 'agf-test:*' | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null
+  redis-cli -u "$REDIS_URL" --scan --pattern 'agf-e2e:*' | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null
 }
 [ "$DATABASE_OWNER_URL" != none ] || die "the tests need DATABASE_OWNER_URL (a role that may create databases)"
 drop_test_databases

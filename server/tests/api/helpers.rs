@@ -130,6 +130,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             "REDIS_URL".into(),
             env_or("REDIS_URL", "redis://127.0.0.1:6379"),
         ),
+        // Each test its own key space: no sessions or sign-in counters shared.
+        ("REDIS_PREFIX".into(), format!("agf-test:{db_name}:")),
     ]);
     for (name, value) in overrides {
         vars.insert((*name).into(), (*value).into());
