@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BASE_URL, launch, openHydrated, screenshot } from './helpers.mjs';
 
 let browser;
@@ -23,9 +24,14 @@ test('a person renames themselves, downloads their data and deletes their accoun
   await page.getByRole('status').getByText('Saved.').waitFor();
   await screenshot(page, 'settings-profile');
 
-  const download = await page.request.get(`${BASE_URL}/settings/profile/export`);
-  assert.equal(download.status(), 200);
-  assert.equal((await download.json()).profile.display_name, 'Pia Renamed');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download my data' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'agent-factory-data.json');
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.profile.display_name, 'Pia Renamed');
+  assert.equal(exported.profile.email, email);
 
   await page.getByLabel('Type your email address to confirm').fill('not my email');
   await page.getByRole('button', { name: 'Delete my account' }).click();
@@ -35,5 +41,14 @@ test('a person renames themselves, downloads their data and deletes their accoun
   await page.waitForURL(`${BASE_URL}/`);
   await page.goto(`${BASE_URL}/dashboard`);
   await page.waitForURL(/\/signin\?next=\/dashboard$/);
+
+  // The address can be used for a new account.
+  await page.goto(`${BASE_URL}/signup`);
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.getByLabel('Your name').fill('Pia Again');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
   await context.close();
 });

@@ -54,9 +54,21 @@ test('an owner invites someone by link, who joins and can switch teams', async (
   await owner.page.reload();
   await owner.page.getByTestId('members').getByText('Ian Invitee', { exact: true }).waitFor();
   await screenshot(owner.page, 'settings-team');
+  await waitForHydration(owner.page);
+
+  // Change Ian's role, then remove him.
+  await owner.page.getByLabel('Role of Ian Invitee').selectOption('member');
+  const changed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/change_role') && r.ok());
+  await owner.page.getByRole('button', { name: 'Change role' }).click();
+  await changed;
+  await owner.page.waitForFunction(() => document.querySelector('[data-testid="members"] select option[selected][value="member"]'));
+  await owner.page.getByRole('button', { name: 'Remove Ian Invitee' }).click();
+  await owner.page.getByTestId('members').getByText('Ian Invitee', { exact: true }).waitFor({ state: 'detached' });
   await owner.page.getByRole('link', { name: 'Audit log' }).click();
   await owner.page.waitForURL(`${BASE_URL}/settings/audit`);
   await owner.page.getByText('member.joined').waitFor();
+  await owner.page.getByText('member.role_changed').waitFor();
+  await owner.page.getByText('member.removed').waitFor();
   await owner.page.getByText('team.renamed').waitFor();
   await screenshot(owner.page, 'settings-audit');
   await owner.context.close();

@@ -157,6 +157,12 @@ async fn deleting_the_account_needs_the_email_anonymises_and_is_purged_later() {
     .await
     .unwrap();
     assert_eq!((name.as_str(), emails), ("Deleted user", 0));
+    // The address is free again.
+    let again = app
+        .another_visitor()
+        .sign_up("Dana Again", &email, "a long enough password")
+        .await;
+    assert!(again.status().is_success(), "{}", again.status());
 
     // Not yet due: the purge leaves it; 30 days on, the user and their solo team go.
     assert_eq!(

@@ -214,3 +214,43 @@ async fn the_audit_log_is_append_only_for_the_application() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn concurrent_transactions_alternating_teams_never_mix() {
+    let app = spawn_app().await;
+    let (user_a, team_a, user_b, team_b) = two_teams(&app.owner_pool().await).await;
+    // Few connections and many tasks, so connections are reused across teams constantly.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let pool = pool.clone();
+        let (user, team) = if i % 2 == 0 {
+            (user_a, team_a)
+        } else {
+            (user_b, team_b)
+        };
+        tasks.push(tokio::spawn(async move {
+            let mut tx = tenant::begin(&pool, Tenant::member(user, team))
+                .await
+                .unwrap();
+            let seen: Vec<Uuid> =
+                sqlx::query_scalar("SELECT team_id FROM agents UNION SELECT team_id FROM runs")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(
+                seen,
+                vec![team],
+                "a transaction for one team saw another's rows"
+            );
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
