@@ -6,7 +6,7 @@ pub mod auth;
 pub mod backend;
 mod components;
 pub mod error;
-mod layout;
+pub mod layout;
 mod pages;
 pub mod profile;
 mod response_status;

@@ -12,6 +12,8 @@ use crate::components::{ErrorFallback, Logo};
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let viewer: ViewerResource = Resource::new(|| (), |()| get_viewer());
+    // Pages below read it to hide what the viewer's role cannot do.
+    provide_context(viewer);
     view! {
         <div class="min-h-screen md:flex">
             <aside class="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white p-4 md:flex dark:border-slate-800 dark:bg-slate-900">

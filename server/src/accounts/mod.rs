@@ -86,19 +86,10 @@ impl Accounts {
         actor: &Actor,
         action: &str,
     ) -> Result<(), AppError> {
-        store::audit(
-            tx,
-            AuditEntry {
-                team_id: Some(actor.team_id),
-                actor: Some(actor.user_id),
-                action,
-                target: Some(("user", actor.user_id.to_string())),
-                detail: serde_json::json!({}),
-                ip: actor.ip,
-            },
-        )
-        .await
-        .map_err(internal)
+        let target = ("user", actor.user_id.to_string());
+        store::audit_by(tx, actor, action, target, serde_json::json!({}))
+            .await
+            .map_err(internal)
     }
 
     /// The live session behind a cookie, for the page guard.

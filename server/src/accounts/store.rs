@@ -14,33 +14,28 @@ pub struct UserRow {
 type Tx = Transaction<'static, Postgres>;
 
 pub async fn user_by_email(tx: &mut Tx, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+    let row = sqlx::query_as(
         "SELECT id, email, display_name, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL",
     )
-    .bind(email)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(id, email, display_name, password_hash)| UserRow {
-        id,
-        email,
-        display_name,
-        password_hash,
-    }))
+    .bind(email);
+    Ok(row.fetch_optional(&mut **tx).await?.map(to_user))
 }
 
 pub async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+    let row = sqlx::query_as(
         "SELECT id, email, display_name, password_hash FROM users WHERE id = $1 AND deleted_at IS NULL",
     )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(id, email, display_name, password_hash)| UserRow {
+    .bind(id);
+    Ok(row.fetch_optional(&mut **tx).await?.map(to_user))
+}
+
+fn to_user((id, email, display_name, password_hash): (Uuid, String, String, String)) -> UserRow {
+    UserRow {
         id,
         email,
         display_name,
         password_hash,
-    }))
+    }
 }
 
 /// Inserts the user; `None` when the email is taken.
@@ -127,4 +122,26 @@ pub async fn audit(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), sqlx::Error
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// An audit row for something `actor` did in their current team.
+pub async fn audit_by(
+    tx: &mut Tx,
+    actor: &app::backend::Actor,
+    action: &str,
+    target: (&str, String),
+    detail: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    audit(
+        tx,
+        AuditEntry {
+            team_id: Some(actor.team_id),
+            actor: Some(actor.user_id),
+            action,
+            target: Some(target),
+            detail,
+            ip: actor.ip,
+        },
+    )
+    .await
 }

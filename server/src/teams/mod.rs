@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::accounts::store::{self, AuditEntry};
+use crate::accounts::store;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::internal;
 
@@ -284,17 +284,7 @@ async fn audit(
     target: (&str, String),
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    store::audit(
-        tx,
-        AuditEntry {
-            team_id: Some(actor.team_id),
-            actor: Some(actor.user_id),
-            action,
-            target: Some(target),
-            detail,
-            ip: actor.ip,
-        },
-    )
-    .await
-    .map_err(internal)
+    store::audit_by(tx, actor, action, target, detail)
+        .await
+        .map_err(internal)
 }

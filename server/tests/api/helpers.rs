@@ -42,6 +42,29 @@ impl TestApp {
         }
     }
 
+    /// A server-function call that must fail; returns its HTTP status.
+    pub async fn refused(&self, path: &str, form: &[(&str, &str)]) -> u16 {
+        match self.call::<serde_json::Value>(path, form).await {
+            Ok(value) => panic!("{path} succeeded: {value}"),
+            Err((status, _)) => status,
+        }
+    }
+
+    /// A new person, signed up in their own browser; returns them and their email.
+    pub async fn signed_up(&self, name: &str) -> (TestApp, String) {
+        let visitor = self.another_visitor();
+        let email = unique_email();
+        let response = visitor
+            .sign_up(name, &email, "a long enough password")
+            .await;
+        assert!(
+            response.status().is_success(),
+            "sign-up failed: {}",
+            response.status()
+        );
+        (visitor, email)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

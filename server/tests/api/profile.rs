@@ -4,26 +4,12 @@
 use serde_json::Value;
 use server::db::purge::purge_deleted_accounts;
 
-use crate::helpers::{TestApp, spawn_app, unique_email};
-
-async fn signed_up(app: &TestApp, name: &str) -> (TestApp, String) {
-    let visitor = app.another_visitor();
-    let email = unique_email();
-    let response = visitor
-        .sign_up(name, &email, "a long enough password")
-        .await;
-    assert!(
-        response.status().is_success(),
-        "sign-up failed: {}",
-        response.status()
-    );
-    (visitor, email)
-}
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn changing_the_password_signs_out_every_other_session() {
     let app = spawn_app().await;
-    let (laptop, email) = signed_up(&app, "Pat").await;
+    let (laptop, email) = app.signed_up("Pat").await;
     let phone = app.another_visitor();
     assert!(
         phone
@@ -85,7 +71,7 @@ async fn changing_the_password_signs_out_every_other_session() {
 #[tokio::test]
 async fn the_export_holds_profile_and_memberships_and_is_audited() {
     let app = spawn_app().await;
-    let (user, email) = signed_up(&app, "Exporting Eve").await;
+    let (user, email) = app.signed_up("Exporting Eve").await;
     user.call::<Value>("/api/profile/update", &[("display_name", "Eve Exporter")])
         .await
         .unwrap();
@@ -124,7 +110,7 @@ async fn the_export_holds_profile_and_memberships_and_is_audited() {
 #[tokio::test]
 async fn deleting_the_account_needs_the_email_anonymises_and_is_purged_later() {
     let app = spawn_app().await;
-    let (user, email) = signed_up(&app, "Dana Delete").await;
+    let (user, email) = app.signed_up("Dana Delete").await;
     let refused = user
         .call::<Value>("/api/profile/delete", &[("confirmation", "yes please")])
         .await
@@ -190,8 +176,8 @@ async fn deleting_the_account_needs_the_email_anonymises_and_is_purged_later() {
 #[tokio::test]
 async fn the_only_owner_of_a_shared_team_cannot_delete_their_account() {
     let app = spawn_app().await;
-    let (owner, email) = signed_up(&app, "Olga").await;
-    let (other, _) = signed_up(&app, "Otto").await;
+    let (owner, email) = app.signed_up("Olga").await;
+    let (other, _) = app.signed_up("Otto").await;
     let link: String = owner
         .call("/api/teams/invite", &[("role", "member")])
         .await

@@ -3,21 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app, unique_email};
-
-async fn signed_up(app: &TestApp, name: &str) -> (TestApp, String) {
-    let visitor = app.another_visitor();
-    let email = unique_email();
-    let response = visitor
-        .sign_up(name, &email, "a long enough password")
-        .await;
-    assert!(
-        response.status().is_success(),
-        "sign-up failed: {}",
-        response.status()
-    );
-    (visitor, email)
-}
+use crate::helpers::{TestApp, spawn_app};
 
 async fn invite(app: &TestApp, role: &str) -> String {
     let path: String = app
@@ -46,7 +32,7 @@ fn member_id(overview: &Value, name: &str) -> String {
 #[tokio::test]
 async fn an_invitation_link_brings_someone_in_once() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "Olivia Owner").await;
+    let (owner, _) = app.signed_up("Olivia Owner").await;
     let token = invite(&owner, "member").await;
 
     let preview: Value = app
@@ -57,7 +43,7 @@ async fn an_invitation_link_brings_someone_in_once() {
     assert_eq!(preview["team_name"], "Olivia Owner's team");
     assert_eq!(preview["role"], "member");
 
-    let (joiner, _) = signed_up(&app, "Jo Joiner").await;
+    let (joiner, _) = app.signed_up("Jo Joiner").await;
     let accepted: Result<Value, _> = joiner.call("/api/teams/accept", &[("token", &token)]).await;
     assert!(accepted.is_ok(), "{accepted:?}");
     let team = overview(&joiner).await;
@@ -69,7 +55,7 @@ async fn an_invitation_link_brings_someone_in_once() {
     assert_eq!(team["members"].as_array().unwrap().len(), 2);
 
     // A second use of the same link fails, for anyone.
-    let (late, _) = signed_up(&app, "Late Larry").await;
+    let (late, _) = app.signed_up("Late Larry").await;
     let again = late
         .call::<Value>("/api/teams/accept", &[("token", &token)])
         .await
@@ -85,9 +71,9 @@ async fn an_invitation_link_brings_someone_in_once() {
 #[tokio::test]
 async fn members_cannot_administer_and_admins_cannot_touch_owners() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "Olivia Owner").await;
-    let (admin, _) = signed_up(&app, "Adam Admin").await;
-    let (member, _) = signed_up(&app, "Mia Member").await;
+    let (owner, _) = app.signed_up("Olivia Owner").await;
+    let (admin, _) = app.signed_up("Adam Admin").await;
+    let (member, _) = app.signed_up("Mia Member").await;
     admin
         .call::<Value>(
             "/api/teams/accept",
@@ -111,31 +97,25 @@ async fn members_cannot_administer_and_admins_cannot_touch_owners() {
     // A member: no invitations, no role changes, no audit log.
     assert_eq!(
         member
-            .call::<Value>("/api/teams/invite", &[("role", "member")])
-            .await
-            .unwrap_err()
-            .0,
+            .refused("/api/teams/invite", &[("role", "member")])
+            .await,
         403
     );
     assert_eq!(
         member
-            .call::<Value>(
+            .refused(
                 "/api/teams/change_role",
                 &[("user_id", &owner_id), ("role", "member")]
             )
-            .await
-            .unwrap_err()
-            .0,
+            .await,
         403
     );
-    assert_eq!(
-        member
-            .call::<Value>("/api/teams/audit", &[])
-            .await
-            .unwrap_err()
-            .0,
-        403
-    );
+    assert_eq!(member.refused("/api/teams/audit", &[]).await, 403);
+    // The pages hide what the role cannot do: no audit log tab for a member.
+    let member_page = member.get("/settings").await.text().await.unwrap();
+    let owner_page = owner.get("/settings").await.text().await.unwrap();
+    assert!(!member_page.contains(r#"href="/settings/audit""#));
+    assert!(owner_page.contains(r#"href="/settings/audit""#));
     assert!(
         overview(&member).await["invitations"]
             .as_array()
@@ -146,18 +126,14 @@ async fn members_cannot_administer_and_admins_cannot_touch_owners() {
     // An admin: manages members, but neither makes owners nor touches them.
     assert_eq!(
         admin
-            .call::<Value>("/api/teams/invite", &[("role", "owner")])
-            .await
-            .unwrap_err()
-            .0,
+            .refused("/api/teams/invite", &[("role", "owner")])
+            .await,
         403
     );
     assert_eq!(
         admin
-            .call::<Value>("/api/teams/remove_member", &[("user_id", &owner_id)])
-            .await
-            .unwrap_err()
-            .0,
+            .refused("/api/teams/remove_member", &[("user_id", &owner_id)])
+            .await,
         403
     );
     admin
@@ -183,7 +159,7 @@ async fn members_cannot_administer_and_admins_cannot_touch_owners() {
 #[tokio::test]
 async fn the_last_owner_cannot_leave_or_step_down() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "Olivia Owner").await;
+    let (owner, _) = app.signed_up("Olivia Owner").await;
     let team = overview(&owner).await;
     let me = member_id(&team, "Olivia Owner");
     let leave = owner
@@ -194,13 +170,11 @@ async fn the_last_owner_cannot_leave_or_step_down() {
     assert!(leave.1.contains("only owner"), "{}", leave.1);
     assert_eq!(
         owner
-            .call::<Value>(
+            .refused(
                 "/api/teams/change_role",
                 &[("user_id", &me), ("role", "admin")]
             )
-            .await
-            .unwrap_err()
-            .0,
+            .await,
         409
     );
 }
@@ -208,8 +182,8 @@ async fn the_last_owner_cannot_leave_or_step_down() {
 #[tokio::test]
 async fn another_teams_member_is_not_found_and_switching_needs_membership() {
     let app = spawn_app().await;
-    let (alice, _) = signed_up(&app, "Alice").await;
-    let (bob, _) = signed_up(&app, "Bob").await;
+    let (alice, _) = app.signed_up("Alice").await;
+    let (bob, _) = app.signed_up("Bob").await;
     let bob_id = member_id(&overview(&bob).await, "Bob");
     let bob_team = app.owner_pool().await;
     let bob_team_id: uuid::Uuid =
@@ -220,24 +194,20 @@ async fn another_teams_member_is_not_found_and_switching_needs_membership() {
             .unwrap();
     assert_eq!(
         alice
-            .call::<Value>(
+            .refused(
                 "/api/teams/change_role",
                 &[("user_id", &bob_id), ("role", "admin")]
             )
-            .await
-            .unwrap_err()
-            .0,
+            .await,
         404
     );
     assert_eq!(
         alice
-            .call::<Value>(
+            .refused(
                 "/api/teams/switch",
                 &[("team_id", &bob_team_id.to_string())]
             )
-            .await
-            .unwrap_err()
-            .0,
+            .await,
         404
     );
 
@@ -265,7 +235,7 @@ async fn another_teams_member_is_not_found_and_switching_needs_membership() {
 #[tokio::test]
 async fn the_audit_log_records_team_changes_and_filters_them() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "Olivia Owner").await;
+    let (owner, _) = app.signed_up("Olivia Owner").await;
     owner
         .call::<Value>("/api/teams/rename", &[("name", "Research Guild")])
         .await
