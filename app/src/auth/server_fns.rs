@@ -29,15 +29,13 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     use super::SignUpInput;
     use crate::backend::{self, session_cookie};
-    use crate::safe_redirect::local_path_or;
 
     backend::respond(
         async {
             let input = SignUpInput::parse(&display_name, &email, password)?;
             let backend = backend::get()?;
             let session = backend.sign_up(input, &backend::client_info()).await?;
-            session_cookie::set(&session, backend.secure_cookies());
-            leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
+            session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
             Ok(())
         }
         .await,
@@ -52,18 +50,15 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     use super::{Email, Password};
     use crate::backend::{self, session_cookie};
-    use crate::safe_redirect::local_path_or;
 
     backend::respond(
         async {
             let email = Email::parse(&email)?;
             let password = Password::parse_existing(password)?;
             let backend = backend::get()?;
-            let session = backend
-                .sign_in(email, password, &backend::client_info())
-                .await?;
-            session_cookie::set(&session, backend.secure_cookies());
-            leptos_axum::redirect(&local_path_or(next.as_deref(), "/dashboard"));
+            let client = backend::client_info();
+            let session = backend.sign_in(email, password, &client).await?;
+            session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
             Ok(())
         }
         .await,

@@ -31,8 +31,11 @@ pub fn read() -> Option<SessionToken> {
         .find_map(from_header)
 }
 
-pub fn set(session: &NewSession, secure: bool) {
+/// Sets the new session's cookie and sends the browser on to `next` (a local path
+/// only) or the dashboard.
+pub fn start(session: &NewSession, secure: bool, next: Option<&str>) {
     write(&session.token.0, session.max_age_secs, secure);
+    leptos_axum::redirect(&crate::safe_redirect::local_path_or(next, "/dashboard"));
 }
 
 pub fn clear(secure: bool) {
