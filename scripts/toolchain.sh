@@ -76,7 +76,9 @@ ensure_node_tools() {
   if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
     step "Installing Tailwind, wasm-opt and playwright-core from npm"
-    npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
+    # `npm install` (not `npm ci`): npm 11 rejects its own lock file for optional
+    # platform packages; with the lock file present the pinned versions are installed.
+    npm install --no-audit --no-fund --loglevel=error || die "npm install failed"
   fi
   ok "Tailwind $(node_modules/.bin/tailwindcss --help 2>/dev/null | head -1 | grep -o 'v[0-9.]*')"
 }
