@@ -22,6 +22,8 @@ test('a person renames themselves, downloads their data and deletes their accoun
   await page.getByLabel('Your name').fill('Pia Renamed');
   await page.getByRole('button', { name: 'Save name' }).click();
   await page.getByRole('status').getByText('Saved.').waitFor();
+  // The menu follows the new name without a reload.
+  await page.getByTestId('user-menu').first().getByText('Pia Renamed', { exact: true }).waitFor();
   await screenshot(page, 'settings-profile');
 
   const [download] = await Promise.all([

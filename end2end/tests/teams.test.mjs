@@ -26,6 +26,7 @@ test('an owner invites someone by link, who joins and can switch teams', async (
   const renamed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/rename') && r.ok());
   await owner.page.getByRole('button', { name: 'Rename' }).click();
   await renamed;
+  await owner.page.getByTestId('user-menu').first().getByText('Research Guild · owner').waitFor();
 
   await owner.page.getByLabel('Role', { exact: true }).selectOption('admin');
   await owner.page.getByRole('button', { name: 'Create invitation link' }).click();

@@ -118,9 +118,12 @@ pub fn get() -> Result<SharedBackend, AppError> {
 }
 
 /// Gives a server function's error its proper HTTP status (server functions answer
-/// 500 for every error otherwise).
+/// 500 for every error otherwise). A plain HTML form post (no JavaScript) is left alone:
+/// Leptos answers it with a redirect back to the form, which then shows the error.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
+    if let Err(error) = &result
+        && !from_html_form()
+    {
         let status = http::StatusCode::from_u16(error.status())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -128,6 +131,16 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+fn from_html_form() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// The caller's address and agent, as the server recorded them.

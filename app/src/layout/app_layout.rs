@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use super::nav_links::NavLinks;
-use super::user_menu::{UserMenu, ViewerResource};
+use super::user_menu::{UserMenu, ViewerChanged, ViewerResource};
 use crate::auth::get_viewer;
 use crate::components::{ErrorFallback, Logo};
 
@@ -11,7 +11,9 @@ use crate::components::{ErrorFallback, Logo};
 /// ones, and an error boundary so one failing page never blanks the whole app.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let viewer: ViewerResource = Resource::new(|| (), |()| get_viewer());
+    let changed = RwSignal::new(0u32);
+    provide_context(ViewerChanged(changed));
+    let viewer: ViewerResource = Resource::new(move || changed.get(), |_| get_viewer());
     // Pages below read it to hide what the viewer's role cannot do.
     provide_context(viewer);
     view! {

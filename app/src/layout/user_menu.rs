@@ -7,6 +7,23 @@ use crate::teams::TeamSwitcher;
 
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
+/// Bumped by pages that change what the menu shows (a new name), so it reloads.
+#[derive(Clone, Copy)]
+pub struct ViewerChanged(pub RwSignal<u32>);
+
+impl ViewerChanged {
+    /// Reloads the viewer whenever `version` moves past zero (an action completed).
+    pub fn follow(version: RwSignal<usize>) {
+        if let Some(ViewerChanged(changed)) = use_context::<ViewerChanged>() {
+            Effect::new(move |_| {
+                if version.get() > 0 {
+                    changed.update(|n| *n += 1);
+                }
+            });
+        }
+    }
+}
+
 /// Who is signed in, in which team, and the way out. Sends anyone whose session has
 /// ended to the sign-in page.
 #[component]

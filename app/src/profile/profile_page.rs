@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
 use crate::auth::get_viewer;
+use crate::layout::ViewerChanged;
 
 const CARD: &str =
     "rounded-xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
@@ -24,6 +25,7 @@ pub fn ProfilePage() -> impl IntoView {
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let viewer = Resource::new(move || update.version().get(), |_| get_viewer());
+    ViewerChanged::follow(update.version());
     let name_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));

@@ -8,6 +8,7 @@ use super::{
 use crate::auth::Role;
 use crate::auth::form_parts::FormAlert;
 use crate::error::AppError;
+use crate::layout::ViewerChanged;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str =
@@ -37,6 +38,7 @@ pub fn TeamPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let leave = ServerAction::<LeaveTeam>::new();
+    ViewerChanged::follow(rename.version());
     let overview = Resource::new(
         move || {
             (

@@ -182,3 +182,34 @@ async fn oversized_passwords_are_refused_before_hashing() {
     assert!(body.contains("\"field\":\"password\""), "{body}");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn without_javascript_a_failed_form_post_returns_to_the_form_with_the_error() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .post(app.url("/api/auth/sign_in"))
+        .header("accept", "text/html")
+        .header("origin", format!("http://{}", app.addr))
+        .header("referer", app.url("/signin"))
+        .form(&[("email", DEMO_EMAIL), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/signin?") && location.contains("__err="),
+        "{location}"
+    );
+    let page = app
+        .http
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Email or password is incorrect."));
+}
