@@ -11,8 +11,10 @@ mod pages;
 pub mod profile;
 mod response_status;
 mod routes;
+pub mod runs;
 #[cfg(feature = "ssr")]
 mod safe_redirect;
+pub mod spec;
 pub mod teams;
 
 pub use routes::App;

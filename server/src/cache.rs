@@ -52,6 +52,18 @@ impl Cache {
         Ok(connection.clone())
     }
 
+    /// A connection of its own, for blocking reads (`XREAD BLOCK`) that must not hold
+    /// up everyone else's commands on the shared one.
+    pub async fn dedicated(&self) -> Result<redis::aio::MultiplexedConnection, CacheError> {
+        let config = redis::AsyncConnectionConfig::new().set_connection_timeout(CALL_TIMEOUT);
+        let connect = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config);
+        Ok(tokio::time::timeout(CALL_TIMEOUT, connect)
+            .await
+            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??)
+    }
+
     pub async fn ping(&self) -> Result<(), CacheError> {
         let mut connection = self.connection().await?;
         let ping = redis::cmd("PING");

@@ -95,6 +95,7 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How many password hashes may run at once (each takes ~19 MiB and a core).
     pub password_hash_concurrency: usize,
+    pub engine: crate::engine::EngineSettings,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://agf_app:agf_app@127.0.0.1:5432/agent_factory";
@@ -143,18 +144,19 @@ impl Config {
             ),
             secure_cookies: vars.parse("SECURE_COOKIES", app_env == AppEnv::Production)?,
             password_hash_concurrency: vars.parse("PASSWORD_HASH_CONCURRENCY", 2)?,
+            engine: crate::engine::EngineSettings::from_vars(&vars, app_env)?,
         })
     }
 }
 
-struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
+pub(crate) struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
 
 impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
-    fn string(&self, name: &str, default: &str) -> String {
+    pub(crate) fn string(&self, name: &str, default: &str) -> String {
         (self.0)(name).unwrap_or_else(|| default.to_owned())
     }
 
-    fn parse<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    pub(crate) fn parse<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
     where
         T: FromStr,
         T::Err: fmt::Display,

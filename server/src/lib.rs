@@ -3,12 +3,17 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod engine;
 pub mod errors;
 pub mod http;
 pub mod metrics;
+pub mod net;
+pub mod runs;
+pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod teams;

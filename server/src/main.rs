@@ -9,6 +9,10 @@ use server::startup::Application;
     reason = "configuration errors come before logging exists"
 )]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = server::cli::dispatch(&args).await {
+        return code;
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {

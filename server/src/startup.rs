@@ -11,8 +11,11 @@ use crate::accounts::{Accounts, AccountsConfig};
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config};
 use crate::db;
+use crate::engine::Engine;
 use crate::http;
 use crate::metrics::Metrics;
+use crate::runs::event_bus::EventBus;
+use crate::runs::worker::Workers;
 use crate::state::AppState;
 use crate::teams::TeamsService;
 
@@ -33,6 +36,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("could not start the engine: {0}")]
+    Engine(#[from] crate::engine::EngineError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -43,6 +48,7 @@ pub struct Application {
     listener: TcpListener,
     db: sqlx::PgPool,
     router: axum::Router,
+    workers: Option<(Workers, String, usize)>,
 }
 
 impl Application {
@@ -75,6 +81,21 @@ impl Application {
                 secure_cookies: config.secure_cookies,
             },
         );
+        let engine = Arc::new(Engine::new(config.engine.clone())?);
+        let bus = EventBus::start(cache.clone());
+        let workers = (config.engine.workers > 0).then(|| {
+            let workers = Workers {
+                db: db.clone(),
+                bus: bus.clone(),
+                engine: engine.clone(),
+                id: worker_id(),
+            };
+            (
+                workers,
+                config.database_url.expose().to_string(),
+                config.engine.workers,
+            )
+        });
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -82,12 +103,15 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),
+            engine,
+            bus,
             config: Arc::new(config),
         };
         Ok(Self {
             listener,
             db: state.db.clone(),
             router: http::router(state),
+            workers,
         })
     }
 
@@ -97,6 +121,9 @@ impl Application {
 
     pub async fn serve(self) -> Result<(), StartupError> {
         db::purge::spawn_hourly(self.db.clone());
+        if let Some((workers, database_url, concurrency)) = self.workers {
+            workers.spawn(database_url, concurrency);
+        }
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -105,6 +132,15 @@ impl Application {
             .await
             .map_err(StartupError::Serve)
     }
+}
+
+/// Names this process in run leases, so a lapsed lease points at its worker.
+fn worker_id() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().to_string()[..8]
+    )
 }
 
 fn leptos_options(config: &Config) -> LeptosOptions {

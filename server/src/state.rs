@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use crate::accounts::Accounts;
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::metrics::Metrics;
+use crate::runs::event_bus::EventBus;
 use crate::teams::TeamsService;
 
 #[derive(Clone)]
@@ -21,6 +23,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<Accounts>,
     pub teams: Arc<TeamsService>,
+    pub engine: Arc<Engine>,
+    pub bus: EventBus,
 }
 
 impl FromRef<AppState> for LeptosOptions {

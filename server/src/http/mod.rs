@@ -2,7 +2,7 @@
 //! and the middleware every request passes through.
 
 mod account_export;
-mod guard;
+pub(crate) mod guard;
 mod health;
 mod observe;
 
@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
+        .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(guard::same_origin))

@@ -1,0 +1,23 @@
+//! The agent spec: shared types, the one parser/validator used by the browser editor
+//! (compiled to WASM), the REST API and the engine, and helpers to render it.
+
+mod errors;
+pub mod json_schema;
+mod model;
+mod money;
+mod parse;
+mod parse_invariants;
+mod parse_tools;
+mod parse_workflow;
+mod reader;
+pub mod references;
+
+pub use errors::{SpecError, SpecErrors};
+pub use model::*;
+pub use money::MicroUsd;
+pub use parse::{MAX_SPEC_BYTES, PROVIDERS, input_accepts, parse_spec};
+pub use parse_invariants::{MAX_STEPS_LIMIT, RULES as INVARIANT_RULES};
+pub use parse_tools::describe_tool;
+
+#[cfg(test)]
+mod tests;

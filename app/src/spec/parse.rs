@@ -1,0 +1,373 @@
+//! From YAML (or JSON, which is YAML) text to a checked [`Spec`], or every error in it.
+
+use marked_yaml::types::Node;
+use marked_yaml::{LoadError, LoaderOptions, parse_yaml_with_options};
+
+use super::errors::{SpecError, SpecErrors};
+use super::model::{AgentBody, InputDef, InputType, ModelPolicy, Spec, SpecBody, TaskType};
+use super::money::MicroUsd;
+use super::parse_invariants::invariants;
+use super::parse_tools::tools;
+use super::parse_workflow::workflow;
+use super::reader::{
+    At, Errors, Fields, boolean, identifier, integer, non_empty_string, string, string_list,
+    to_json,
+};
+use super::references::check_placeholders;
+
+/// Larger specs are refused before parsing: they are almost surely a mistake, and the
+/// bound keeps parsing cheap for the live editor and the API.
+pub const MAX_SPEC_BYTES: usize = 64 * 1024;
+pub const MAX_INSTRUCTIONS_CHARS: usize = 20_000;
+/// The providers a spec may name in `model.prefer`.
+pub const PROVIDERS: [&str; 7] = [
+    "local",
+    "openai",
+    "anthropic",
+    "perplexity",
+    "groq",
+    "openrouter",
+    "demo",
+];
+/// The most any spec may allow a run to spend.
+pub const MAX_RUN_COST: MicroUsd = MicroUsd(100_000_000);
+
+const AGENT_FIELDS: [&str; 8] = [
+    "name",
+    "description",
+    "kind",
+    "model",
+    "instructions",
+    "tools",
+    "inputs",
+    "invariants",
+];
+const WORKFLOW_FIELDS: [&str; 9] = [
+    "name",
+    "description",
+    "kind",
+    "model",
+    "inputs",
+    "entry",
+    "nodes",
+    "edges",
+    "invariants",
+];
+
+/// Parses and checks a spec. Errors come back all at once, in document order.
+pub fn parse_spec(text: &str) -> Result<Spec, SpecErrors> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(single(format!(
+            "the spec is {} KiB; the limit is {} KiB",
+            text.len() / 1024,
+            MAX_SPEC_BYTES / 1024
+        )));
+    }
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let root = parse_yaml_with_options(0, text, options).map_err(load_error)?;
+    let mut errors = Errors::default();
+    let spec = spec(&root, &mut errors);
+    match spec {
+        Some(spec) if errors.0.is_empty() => Ok(spec),
+        _ => {
+            let mut list = errors.0;
+            list.sort_by_key(|e| (e.line, e.column));
+            Err(SpecErrors(list))
+        }
+    }
+}
+
+fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
+    let at = At::root(*root.span());
+    let kind = root
+        .as_mapping()
+        .and_then(|map| map.get_scalar("kind"))
+        .map(|kind| kind.as_str().to_string());
+    let is_workflow = match kind.as_deref() {
+        None | Some("agent") => false,
+        Some("workflow") => true,
+        Some(other) => {
+            let at = root
+                .as_mapping()
+                .and_then(|m| m.get_node("kind"))
+                .map(|n| at.field("kind", n.span()))
+                .unwrap_or(at.clone());
+            errors.add(
+                &at,
+                format!("unknown kind `{other}`; expected agent or workflow"),
+            );
+            return None;
+        }
+    };
+    let allowed: &[&str] = if is_workflow {
+        &WORKFLOW_FIELDS
+    } else {
+        &AGENT_FIELDS
+    };
+    let fields = Fields::of(root, at, allowed, errors)?;
+
+    let name = fields
+        .require("name", errors)
+        .and_then(|(node, at)| non_empty_string(node, &at, 100, errors));
+    let description = fields
+        .string("description", 2_000, errors)
+        .unwrap_or_default();
+    let model = fields
+        .get("model")
+        .map(|(node, at)| model_policy(node, at, errors))
+        .unwrap_or_default();
+    let inputs = fields
+        .get("inputs")
+        .map(|(node, at)| inputs(node, at, errors))
+        .unwrap_or_default();
+    let input_names: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+
+    let body = if is_workflow {
+        SpecBody::Workflow(workflow(&fields, &model, &input_names, errors)?)
+    } else {
+        SpecBody::Agent(agent_body(&fields, &input_names, &[], errors)?)
+    };
+    Some(Spec {
+        name: name?,
+        description,
+        model,
+        inputs,
+        body,
+    })
+}
+
+/// The instructions, tools and invariants of an agent, or of an agent node in a workflow
+/// (`state_names` are the node ids its instructions may refer to).
+pub(super) fn agent_body(
+    fields: &Fields<'_>,
+    inputs: &[&str],
+    state_names: &[&str],
+    errors: &mut Errors,
+) -> Option<AgentBody> {
+    let instructions = fields
+        .require("instructions", errors)
+        .and_then(|(node, at)| {
+            let text = non_empty_string(node, &at, MAX_INSTRUCTIONS_CHARS, errors)?;
+            check_placeholders(&text, &at, inputs, state_names, errors);
+            Some(text)
+        });
+    let tools = fields
+        .get("tools")
+        .map(|(node, at)| tools(node, at, errors))
+        .unwrap_or_default();
+    let invariants = fields
+        .get("invariants")
+        .map(|(node, at)| invariants(node, at, &tools, errors))
+        .unwrap_or_default();
+    Some(AgentBody {
+        instructions: instructions?,
+        tools,
+        invariants,
+    })
+}
+
+pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPolicy {
+    let allowed = [
+        "task",
+        "max_cost_per_run_usd",
+        "prefer",
+        "temperature",
+        "max_output_tokens",
+    ];
+    let Some(fields) = Fields::of(node, at, &allowed, errors) else {
+        return ModelPolicy::default();
+    };
+    let task = fields.get("task").and_then(|(node, at)| {
+        let text = string(node, &at, 40, errors)?;
+        let task = TaskType::ALL.into_iter().find(|task| task.as_str() == text);
+        if task.is_none() {
+            let names: Vec<&str> = TaskType::ALL.iter().map(|task| task.as_str()).collect();
+            errors.add(
+                &at,
+                format!(
+                    "unknown task `{text}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            );
+        }
+        task
+    });
+    let max_cost_per_run = fields
+        .get("max_cost_per_run_usd")
+        .and_then(|(node, at)| dollars(node, &at, errors));
+    let prefer = fields.get("prefer").map(|(node, at)| {
+        let names = string_list(node, &at, PROVIDERS.len(), 40, errors);
+        for name in &names {
+            if !PROVIDERS.contains(&name.as_str()) {
+                errors.add(
+                    &at,
+                    format!(
+                        "unknown provider `{name}`; expected some of: {}",
+                        PROVIDERS.join(", ")
+                    ),
+                );
+            }
+        }
+        names
+    });
+    let temperature_centi = fields.get("temperature").and_then(|(node, at)| {
+        let value = node
+            .as_scalar()
+            .and_then(|s| s.as_f64())
+            .filter(|t| (0.0..=2.0).contains(t));
+        if value.is_none() {
+            errors.add(&at, "temperature must be a number from 0 to 2");
+        }
+        value.map(|t| (t * 100.0).round() as u16)
+    });
+    let max_output_tokens = fields
+        .get("max_output_tokens")
+        .and_then(|(node, at)| integer(node, &at, 1, 200_000, errors))
+        .map(|n| n as u32);
+    ModelPolicy {
+        task: task.unwrap_or(TaskType::Simple),
+        max_cost_per_run,
+        prefer: prefer.unwrap_or_default(),
+        temperature_centi,
+        max_output_tokens,
+    }
+}
+
+/// A positive dollar amount no larger than [`MAX_RUN_COST`].
+pub(super) fn dollars(node: &Node, at: &At, errors: &mut Errors) -> Option<MicroUsd> {
+    let text = string(node, at, 20, errors)?;
+    match MicroUsd::parse_usd(&text) {
+        Ok(amount) if amount > MicroUsd::ZERO && amount <= MAX_RUN_COST => Some(amount),
+        Ok(_) => {
+            errors.add(
+                at,
+                format!("must be more than $0 and at most {MAX_RUN_COST}"),
+            );
+            None
+        }
+        Err(message) => {
+            errors.add(at, message);
+            None
+        }
+    }
+}
+
+fn inputs(node: &Node, at: At, errors: &mut Errors) -> Vec<InputDef> {
+    let Some(fields) = Fields::open(node, at, errors) else {
+        return Vec::new();
+    };
+    if fields.len() > 20 {
+        errors.add(&fields.at, "at most 20 inputs are allowed");
+    }
+    fields
+        .entries()
+        .take(20)
+        .filter_map(|(key, value)| {
+            let at = fields.at.field(key.as_str(), key.span());
+            identifier(key.as_str(), &at, errors).then_some(())?;
+            input(key.as_str(), value, at, errors)
+        })
+        .collect()
+}
+
+fn input(name: &str, node: &Node, at: At, errors: &mut Errors) -> Option<InputDef> {
+    let fields = Fields::of(
+        node,
+        at,
+        &["type", "required", "description", "default"],
+        errors,
+    )?;
+    let kind = match fields.string("type", 20, errors).as_deref() {
+        None | Some("string") => InputType::String,
+        Some("number") => InputType::Number,
+        Some("integer") => InputType::Integer,
+        Some("boolean") => InputType::Boolean,
+        Some(other) => {
+            errors.add(
+                &fields.at,
+                format!(
+                    "unknown input type `{other}`; expected string, number, integer or boolean"
+                ),
+            );
+            InputType::String
+        }
+    };
+    let required = fields
+        .get("required")
+        .and_then(|(node, at)| boolean(node, &at, errors))
+        .unwrap_or(false);
+    let description = fields
+        .string("description", 500, errors)
+        .unwrap_or_default();
+    let default = fields.get("default").map(|(node, at)| {
+        let value = to_json(node);
+        if !input_accepts(kind, &value) {
+            errors.add(
+                &at,
+                format!("the default does not match the input's type {kind:?}").to_lowercase(),
+            );
+        }
+        value
+    });
+    Some(InputDef {
+        name: name.to_string(),
+        kind,
+        required,
+        description,
+        default,
+    })
+}
+
+/// Whether a JSON value is acceptable for an input of this type (shared with the engine,
+/// which checks run inputs the same way).
+pub fn input_accepts(kind: InputType, value: &serde_json::Value) -> bool {
+    match kind {
+        InputType::String => value.is_string(),
+        InputType::Number => value.is_number(),
+        InputType::Integer => value.is_i64() || value.is_u64(),
+        InputType::Boolean => value.is_boolean(),
+    }
+}
+
+fn load_error(error: LoadError) -> SpecErrors {
+    let (marker, message) = match &error {
+        LoadError::TopLevelMustBeMapping(m) => (
+            Some(*m),
+            "a spec is a mapping of fields such as `name:` and `instructions:`".to_string(),
+        ),
+        LoadError::UnexpectedAnchor(m) => (
+            Some(*m),
+            "YAML anchors and aliases are not supported in specs".to_string(),
+        ),
+        LoadError::MappingKeyMustBeScalar(m) => {
+            (Some(*m), "field names must be plain text".to_string())
+        }
+        LoadError::UnexpectedTag(m) => {
+            (Some(*m), "YAML tags are not supported in specs".to_string())
+        }
+        LoadError::ScanError(m, scan) => (Some(*m), format!("invalid YAML: {}", scan.info())),
+        LoadError::DuplicateKey(inner) => (
+            inner.key.span().start().copied(),
+            format!("`{}` appears twice", inner.key.as_str()),
+        ),
+        LoadError::TopLevelMustBeSequence(m) => (Some(*m), "unexpected list".to_string()),
+    };
+    let (line, column) = marker
+        .map(|m| (m.line() as u32, m.column() as u32))
+        .unwrap_or((0, 0));
+    SpecErrors(vec![SpecError {
+        path: String::new(),
+        line,
+        column,
+        message,
+    }])
+}
+
+fn single(message: String) -> SpecErrors {
+    SpecErrors(vec![SpecError {
+        path: String::new(),
+        line: 0,
+        column: 0,
+        message,
+    }])
+}

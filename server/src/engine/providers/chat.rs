@@ -1,0 +1,143 @@
+//! The provider-neutral shape of a chat exchange.
+
+use std::pin::Pin;
+
+use futures::Stream;
+use serde_json::Value;
+
+use super::ProviderError;
+
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    pub model: String,
+    pub system: String,
+    pub messages: Vec<Message>,
+    pub tools: Vec<ToolSpec>,
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+}
+
+impl ChatRequest {
+    /// Bytes of everything sent as prompt: an upper bound on its tokens for every
+    /// tokenizer we price (a token is at least one byte), used for worst-case cost.
+    pub fn prompt_bytes(&self) -> u64 {
+        let messages: usize = self.messages.iter().map(Message::byte_len).sum();
+        let tools: usize = self
+            .tools
+            .iter()
+            .map(|t| t.name.len() + t.description.len() + t.parameters.to_string().len())
+            .sum();
+        // Each message also costs a few framing tokens in every chat format.
+        (self.system.len() + messages + tools + 8 * (self.messages.len() + 1)) as u64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    User(String),
+    Assistant {
+        text: String,
+        tool_calls: Vec<ToolCall>,
+    },
+    ToolResult {
+        call_id: String,
+        content: String,
+        is_error: bool,
+    },
+}
+
+impl Message {
+    fn byte_len(&self) -> usize {
+        match self {
+            Message::User(text) => text.len(),
+            Message::Assistant { text, tool_calls } => {
+                text.len()
+                    + tool_calls
+                        .iter()
+                        .map(|c| c.name.len() + c.arguments.to_string().len() + c.id.len())
+                        .sum::<usize>()
+            }
+            Message::ToolResult {
+                call_id, content, ..
+            } => call_id.len() + content.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the arguments.
+    pub parameters: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: Value,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    Stop,
+    ToolCalls,
+    Length,
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chunk {
+    Text(String),
+    ToolCall(ToolCall),
+    Usage(Usage),
+    Finish(FinishReason),
+}
+
+pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Chunk, ProviderError>> + Send>>;
+
+/// A whole answer, streamed or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub usage: Usage,
+    pub finish: FinishReason,
+}
+
+impl Completion {
+    pub fn empty() -> Completion {
+        Completion {
+            text: String::new(),
+            tool_calls: Vec::new(),
+            usage: Usage::default(),
+            finish: FinishReason::Stop,
+        }
+    }
+
+    /// Folds one streamed chunk into the answer.
+    pub fn absorb(&mut self, chunk: Chunk) {
+        match chunk {
+            Chunk::Text(text) => self.text.push_str(&text),
+            Chunk::ToolCall(call) => self.tool_calls.push(call),
+            Chunk::Usage(usage) => self.usage = usage,
+            Chunk::Finish(reason) => self.finish = reason,
+        }
+    }
+}
+
+/// Tool arguments arrive as a JSON string; an unparsable one is kept as a string so the
+/// tool reports the problem to the model instead of the run crashing.
+pub(super) fn parse_arguments(raw: &str) -> Value {
+    if raw.trim().is_empty() {
+        return Value::Object(Default::default());
+    }
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+}

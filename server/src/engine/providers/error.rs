@@ -1,0 +1,58 @@
+//! Provider failures, classified for the router. Messages never carry keys: requests
+//! are never echoed, and provider error bodies are shortened.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ProviderError {
+    #[error("rate limited by the provider")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("the provider failed with HTTP {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("the provider refused the request with HTTP {status}: {message}")]
+    Rejected { status: u16, message: String },
+    #[error("the provider refused the API key (HTTP {status})")]
+    Unauthorized { status: u16 },
+    #[error("the provider did not answer in time")]
+    Timeout,
+    #[error("could not reach the provider: {0}")]
+    Connect(String),
+    #[error("the provider's stream ended before the answer was complete")]
+    StreamCut,
+    #[error("the provider's reply was not understood: {0}")]
+    Malformed(String),
+    #[error("the provider's reply exceeded the size limit")]
+    TooLarge,
+    #[error("the provider redirected the request; redirects are not followed")]
+    Redirected,
+}
+
+impl ProviderError {
+    /// Worth trying again at the same provider after a pause.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::RateLimited { .. }
+                | ProviderError::Server { .. }
+                | ProviderError::Timeout
+                | ProviderError::Connect(_)
+                | ProviderError::StreamCut
+        )
+    }
+
+    /// A stable code for traces and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProviderError::RateLimited { .. } => "rate_limited",
+            ProviderError::Server { .. } => "server_error",
+            ProviderError::Rejected { .. } => "rejected",
+            ProviderError::Unauthorized { .. } => "unauthorized",
+            ProviderError::Timeout => "timeout",
+            ProviderError::Connect(_) => "unreachable",
+            ProviderError::StreamCut => "stream_cut",
+            ProviderError::Malformed(_) => "malformed",
+            ProviderError::TooLarge => "too_large",
+            ProviderError::Redirected => "redirected",
+        }
+    }
+}

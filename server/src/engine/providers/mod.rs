@@ -1,0 +1,32 @@
+//! LLM providers behind one streaming trait. Two wire formats cover the field: OpenAI
+//! chat completions (OpenAI, Ollama, Perplexity, Groq, OpenRouter, vLLM …) and Anthropic
+//! Messages.
+
+mod anthropic;
+mod chat;
+mod error;
+mod http;
+mod openai;
+mod registry;
+mod sse;
+
+pub use chat::{
+    ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall, ToolSpec, Usage,
+};
+pub use error::ProviderError;
+pub use http::HttpLimits;
+pub use registry::{ProviderConfig, ProviderSet, WireFormat, shared_client};
+
+use async_trait::async_trait;
+
+/// One configured provider endpoint (base URL and key fixed at construction).
+#[async_trait]
+pub trait LlmProvider: Send + Sync {
+    fn id(&self) -> &str;
+
+    /// Starts a streaming completion: text arrives as it is produced, tool calls whole.
+    async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError>;
+
+    /// A non-streaming completion.
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
+}

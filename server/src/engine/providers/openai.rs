@@ -1,0 +1,261 @@
+//! The OpenAI chat-completions wire format.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::chat::parse_arguments;
+use super::http::{self, HttpLimits};
+use super::sse::{SseEvent, events};
+use super::{
+    ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message, ProviderError,
+    ToolCall, Usage,
+};
+
+pub struct OpenAi {
+    pub id: String,
+    /// Ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub client: reqwest::Client,
+    pub limits: HttpLimits,
+}
+
+impl OpenAi {
+    fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
+        let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
+        let mut builder = self.client.post(url).json(&body(request, stream));
+        if let Some(key) = &self.api_key {
+            builder = builder.bearer_auth(key);
+        }
+        builder
+    }
+}
+
+#[async_trait]
+impl LlmProvider for OpenAi {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
+        let response = http::send(self.request(request, true), &self.limits).await?;
+        let mut assembler = Assembler::default();
+        let chunks = events(http::bounded_stream(response, &self.limits))
+            .map(move |event| event.and_then(|event| assembler.absorb(&event)))
+            .flat_map(|result| {
+                futures::stream::iter(match result {
+                    Ok(chunks) => chunks.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(error) => vec![Err(error)],
+                })
+            });
+        Ok(Box::pin(ensure_finished(chunks)))
+    }
+
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        let response = http::send(self.request(request, false), &self.limits).await?;
+        let body = http::read_limited(response, &self.limits, usize::MAX).await?;
+        let value: Value =
+            serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        parse_completion(&value)
+    }
+}
+
+fn body(request: &ChatRequest, stream: bool) -> Value {
+    let mut messages = vec![json!({"role": "system", "content": request.system})];
+    for message in &request.messages {
+        messages.push(match message {
+            Message::User(text) => json!({"role": "user", "content": text}),
+            Message::Assistant { text, tool_calls } => {
+                let calls: Vec<Value> = tool_calls
+                    .iter()
+                    .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments.to_string()}}))
+                    .collect();
+                let content = if text.is_empty() { Value::Null } else { Value::String(text.clone()) };
+                if calls.is_empty() {
+                    json!({"role": "assistant", "content": content})
+                } else {
+                    json!({"role": "assistant", "content": content, "tool_calls": calls})
+                }
+            }
+            Message::ToolResult { call_id, content, .. } => json!({"role": "tool", "tool_call_id": call_id, "content": content}),
+        });
+    }
+    let mut body = json!({"model": request.model, "messages": messages, "max_tokens": request.max_tokens, "stream": stream});
+    if stream {
+        body["stream_options"] = json!({"include_usage": true});
+    }
+    if let Some(temperature) = request.temperature {
+        body["temperature"] = json!(temperature);
+    }
+    if !request.tools.is_empty() {
+        body["tools"] = request
+            .tools
+            .iter()
+            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+            .collect();
+    }
+    body
+}
+
+fn finish_reason(text: &str) -> FinishReason {
+    match text {
+        "stop" => FinishReason::Stop,
+        "tool_calls" | "function_call" => FinishReason::ToolCalls,
+        "length" => FinishReason::Length,
+        other => FinishReason::Other(other.to_string()),
+    }
+}
+
+fn usage(value: &Value) -> Option<Usage> {
+    let usage = value.get("usage").filter(|u| u.is_object())?;
+    Some(Usage {
+        prompt_tokens: usage
+            .get("prompt_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        completion_tokens: usage
+            .get("completion_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    })
+}
+
+fn parse_completion(value: &Value) -> Result<Completion, ProviderError> {
+    let choice = value
+        .pointer("/choices/0")
+        .ok_or_else(|| ProviderError::Malformed("no choices".into()))?;
+    let message = &choice["message"];
+    let tool_calls = message["tool_calls"]
+        .as_array()
+        .map(|calls| {
+            calls
+                .iter()
+                .map(|c| ToolCall {
+                    id: c["id"].as_str().unwrap_or_default().to_string(),
+                    name: c
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    arguments: parse_arguments(
+                        c.pointer("/function/arguments")
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
+                    ),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Completion {
+        text: message["content"].as_str().unwrap_or_default().to_string(),
+        tool_calls,
+        usage: usage(value).unwrap_or_default(),
+        finish: finish_reason(choice["finish_reason"].as_str().unwrap_or("stop")),
+    })
+}
+
+/// Tool calls stream as fragments keyed by index; they are emitted whole once the
+/// model finishes. Usage arrives in a final chunk with no choices.
+#[derive(Default)]
+struct Assembler {
+    calls: BTreeMap<u64, (String, String, String)>,
+    finish: Option<FinishReason>,
+    done: bool,
+}
+
+impl Assembler {
+    fn absorb(&mut self, event: &SseEvent) -> Result<Vec<Chunk>, ProviderError> {
+        if event.data.trim() == "[DONE]" {
+            self.done = true;
+            return Ok(self.flush());
+        }
+        let value: Value = serde_json::from_str(&event.data)
+            .map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        if let Some(message) = value.pointer("/error/message").and_then(Value::as_str) {
+            return Err(ProviderError::Server {
+                status: 200,
+                message: message.chars().take(300).collect(),
+            });
+        }
+        let mut out = Vec::new();
+        if let Some(choice) = value.pointer("/choices/0") {
+            if let Some(text) = choice
+                .pointer("/delta/content")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                out.push(Chunk::Text(text.to_string()));
+            }
+            for call in choice
+                .pointer("/delta/tool_calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let index = call["index"].as_u64().unwrap_or(0);
+                let entry = self.calls.entry(index).or_default();
+                if let Some(id) = call["id"].as_str() {
+                    entry.0 = id.to_string();
+                }
+                if let Some(name) = call.pointer("/function/name").and_then(Value::as_str) {
+                    entry.1.push_str(name);
+                }
+                if let Some(arguments) = call.pointer("/function/arguments").and_then(Value::as_str)
+                {
+                    entry.2.push_str(arguments);
+                }
+            }
+            if let Some(reason) = choice["finish_reason"].as_str() {
+                self.finish = Some(finish_reason(reason));
+            }
+        }
+        if let Some(usage) = usage(&value) {
+            out.push(Chunk::Usage(usage));
+        }
+        Ok(out)
+    }
+
+    fn flush(&mut self) -> Vec<Chunk> {
+        let mut out: Vec<Chunk> = std::mem::take(&mut self.calls)
+            .into_values()
+            .map(|(id, name, arguments)| {
+                Chunk::ToolCall(ToolCall {
+                    id,
+                    name,
+                    arguments: parse_arguments(&arguments),
+                })
+            })
+            .collect();
+        out.push(Chunk::Finish(
+            self.finish.take().unwrap_or(FinishReason::Stop),
+        ));
+        out
+    }
+}
+
+/// A stream that ends without its terminator was cut: say so instead of passing off a
+/// partial answer as complete.
+pub(super) fn ensure_finished(
+    chunks: impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static,
+) -> impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static {
+    futures::stream::unfold(
+        (Box::pin(chunks), false, false),
+        |(mut chunks, finished, ended)| async move {
+            if ended {
+                return None;
+            }
+            match chunks.next().await {
+                Some(Ok(chunk)) => {
+                    let finished = finished || matches!(chunk, Chunk::Finish(_));
+                    Some((Ok(chunk), (chunks, finished, false)))
+                }
+                Some(Err(error)) => Some((Err(error), (chunks, finished, true))),
+                None if finished => None,
+                None => Some((Err(ProviderError::StreamCut), (chunks, finished, true))),
+            }
+        },
+    )
+}

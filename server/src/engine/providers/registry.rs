@@ -1,0 +1,98 @@
+//! Which providers exist, where they live and with which key. Base URLs come only from
+//! the operator's environment; a team can bring its own key, never its own URL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::LlmProvider;
+use super::anthropic::Anthropic;
+use super::http::{self, HttpLimits};
+use super::openai::OpenAi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireFormat {
+    OpenAi,
+    Anthropic,
+}
+
+/// One provider as the operator configured it.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub format: WireFormat,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    /// Whether calls need a key (Ollama and the demo model do not).
+    pub needs_key: bool,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("id", &self.id)
+            .field("format", &self.format)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// The providers one run may use: the operator's, with the team's own keys laid over.
+#[derive(Clone)]
+pub struct ProviderSet {
+    providers: HashMap<String, Arc<dyn LlmProvider>>,
+}
+
+impl ProviderSet {
+    pub fn build(
+        configs: &[ProviderConfig],
+        team_keys: &HashMap<String, String>,
+        client: &reqwest::Client,
+        limits: HttpLimits,
+    ) -> ProviderSet {
+        let mut providers: HashMap<String, Arc<dyn LlmProvider>> = HashMap::new();
+        for config in configs {
+            let api_key = team_keys
+                .get(&config.id)
+                .cloned()
+                .or_else(|| config.api_key.clone());
+            if config.needs_key && api_key.is_none() {
+                continue;
+            }
+            let provider: Arc<dyn LlmProvider> = match config.format {
+                WireFormat::OpenAi => Arc::new(OpenAi {
+                    id: config.id.clone(),
+                    base_url: config.base_url.clone(),
+                    api_key,
+                    client: client.clone(),
+                    limits,
+                }),
+                WireFormat::Anthropic => Arc::new(Anthropic {
+                    id: config.id.clone(),
+                    base_url: config.base_url.clone(),
+                    api_key,
+                    client: client.clone(),
+                    limits,
+                }),
+            };
+            providers.insert(config.id.clone(), provider);
+        }
+        ProviderSet { providers }
+    }
+
+    /// A set from ready-made providers (tests and benchmarks).
+    pub fn from_providers(list: Vec<Arc<dyn LlmProvider>>) -> ProviderSet {
+        ProviderSet {
+            providers: list.into_iter().map(|p| (p.id().to_string(), p)).collect(),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<dyn LlmProvider>> {
+        self.providers.get(id)
+    }
+}
+
+/// The one HTTP client all provider calls share (connection pooling, no redirects).
+pub fn shared_client(limits: &HttpLimits) -> Result<reqwest::Client, reqwest::Error> {
+    http::client(limits)
+}

@@ -1,0 +1,180 @@
+//! The router: picks the cheapest capable model within plan and budget, retries with
+//! backoff on 429/5xx/timeouts (honouring retry-after), falls back along the provider
+//! chain, keeps a circuit breaker per provider, and reports every decision.
+
+mod backoff;
+mod circuit;
+mod select;
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+pub use backoff::RetryPolicy;
+pub use circuit::{CircuitState, Circuits};
+pub use select::{Candidate, MIN_OUTPUT_TOKENS, Needs};
+
+use super::catalog::Model;
+use super::providers::{ChatRequest, Completion, LlmProvider, ProviderError, ProviderSet};
+use app::spec::MicroUsd;
+
+/// What the router tells the caller while a call streams.
+pub enum Progress<'a> {
+    Text(&'a str),
+    /// The attempt that streamed text so far failed; its text is void.
+    Reset,
+}
+
+pub struct Routed {
+    pub completion: Completion,
+    pub model: &'static Model,
+    pub cost: MicroUsd,
+    pub latency: Duration,
+    /// Everything considered and tried, for the trace.
+    pub decision: Value,
+}
+
+#[derive(Debug)]
+pub struct RouteFailure {
+    /// `no_model` (nothing capable/affordable) or `provider_failed`.
+    pub reason: &'static str,
+    pub detail: String,
+    pub decision: Value,
+}
+
+pub struct Router {
+    pub default_chain: Vec<String>,
+    pub retry: RetryPolicy,
+    pub circuits: Circuits,
+}
+
+impl Router {
+    pub fn new(
+        default_chain: Vec<String>,
+        retry: RetryPolicy,
+        circuit_threshold: u32,
+        circuit_cooldown: Duration,
+    ) -> Router {
+        Router {
+            default_chain,
+            retry,
+            circuits: Circuits::new(circuit_threshold, circuit_cooldown),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        providers: &ProviderSet,
+        needs: &Needs<'_>,
+        request: &ChatRequest,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Routed, RouteFailure> {
+        let selection = select::select(needs, providers, &self.circuits);
+        let mut attempts: Vec<Value> = Vec::new();
+        let decision = |attempts: &Vec<Value>, chosen: Option<&Model>| {
+            json!({
+                "task": needs.task.as_str(),
+                "chain": needs.chain,
+                "budget_left": needs.budget_left.map(|b| b.0),
+                "candidates": selection.candidates.iter().map(|c| json!({"provider": c.model.provider, "model": c.model.name, "max_tokens": c.max_tokens})).collect::<Vec<_>>(),
+                "skipped": selection.skipped,
+                "attempts": attempts,
+                "chosen": chosen.map(|m| json!({"provider": m.provider, "model": m.name})),
+            })
+        };
+        if selection.candidates.is_empty() {
+            return Err(RouteFailure {
+                reason: "no_model",
+                detail: format!(
+                    "no provider in the chain ({}) has a capable model within the plan and budget",
+                    needs.chain.join(", ")
+                ),
+                decision: decision(&attempts, None),
+            });
+        }
+        let mut last_error = String::new();
+        for candidate in &selection.candidates {
+            let Some(provider) = providers.get(candidate.model.provider) else {
+                continue;
+            };
+            let mut call = request.clone();
+            call.model = candidate.model.name.to_string();
+            call.max_tokens = candidate.max_tokens;
+            for attempt in 0..=self.retry.max_retries {
+                if attempt > 0
+                    && self.circuits.state(candidate.model.provider) == CircuitState::Open
+                {
+                    break;
+                }
+                let started = Instant::now();
+                let result = stream_once(provider.as_ref(), &call, progress).await;
+                let latency = started.elapsed();
+                match result {
+                    Ok(completion) => {
+                        self.circuits.success(candidate.model.provider);
+                        attempts.push(json!({"provider": candidate.model.provider, "model": candidate.model.name, "outcome": "ok", "latency_ms": latency.as_millis() as u64}));
+                        let cost = candidate.model.cost(completion.usage);
+                        return Ok(Routed {
+                            completion,
+                            model: candidate.model,
+                            cost,
+                            latency,
+                            decision: decision(&attempts, Some(candidate.model)),
+                        });
+                    }
+                    Err((error, streamed)) => {
+                        if streamed {
+                            progress(Progress::Reset);
+                        }
+                        self.circuits.failure(candidate.model.provider);
+                        last_error = format!("{}: {error}", candidate.model.provider);
+                        let retry_after = match &error {
+                            ProviderError::RateLimited { retry_after } => *retry_after,
+                            _ => None,
+                        };
+                        let wait = self.retry.delay(attempt, retry_after);
+                        let give_up = !error.is_retryable()
+                            || attempt == self.retry.max_retries
+                            || wait > self.retry.max_wait;
+                        attempts.push(json!({
+                            "provider": candidate.model.provider, "model": candidate.model.name,
+                            "outcome": error.code(), "error": error.to_string(),
+                            "latency_ms": latency.as_millis() as u64,
+                            "next": if give_up { "fallback".to_string() } else { format!("retry in {} ms", wait.as_millis()) },
+                        }));
+                        if give_up {
+                            break;
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+        Err(RouteFailure {
+            reason: "provider_failed",
+            detail: format!("every provider failed; last: {last_error}"),
+            decision: decision(&attempts, None),
+        })
+    }
+}
+
+/// One attempt, read to the end. The flag says whether text was already streamed out.
+async fn stream_once(
+    provider: &dyn LlmProvider,
+    request: &ChatRequest,
+    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+) -> Result<Completion, (ProviderError, bool)> {
+    let mut stream = provider.stream(request).await.map_err(|e| (e, false))?;
+    let mut completion = Completion::empty();
+    let mut streamed = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| (e, streamed))?;
+        if let super::providers::Chunk::Text(text) = &chunk {
+            streamed = true;
+            progress(Progress::Text(text));
+        }
+        completion.absorb(chunk);
+    }
+    Ok(completion)
+}

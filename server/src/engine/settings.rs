@@ -1,0 +1,207 @@
+//! The engine's configuration from the environment: providers (operator keys and base
+//! URLs), the routing chain, retry and circuit settings, tool limits and search.
+
+use std::time::Duration;
+
+use super::providers::{HttpLimits, ProviderConfig, WireFormat};
+use super::router::RetryPolicy;
+use super::tools::SearchConfig;
+use crate::config::{AppEnv, ConfigError, Secret, Vars};
+use crate::net::ssrf::Limits;
+
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub providers: Vec<ProviderConfig>,
+    pub chain: Vec<String>,
+    /// Only the fake "demo" provider answers: the app shows a banner saying so.
+    pub demo_mode: bool,
+    pub retry: RetryPolicy,
+    pub circuit_failures: u32,
+    pub circuit_cooldown: Duration,
+    pub llm_limits: HttpLimits,
+    pub tool_limits: Limits,
+    pub search: Option<SearchConfig>,
+    /// host or host:port an operator lets tools reach although private (on-prem APIs).
+    pub outbound_allowlist: Vec<String>,
+    /// Encrypts team provider keys and secrets (AES-256-GCM), base64 of 32 bytes.
+    pub secrets_key: Secret,
+    pub workers: usize,
+    pub lease: Duration,
+}
+
+/// A fixed key for local development only; production refuses to start without its own.
+const LOCAL_SECRETS_KEY: &str = "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=";
+
+const KNOWN: [(&str, WireFormat, &str, &str, &str); 6] = [
+    (
+        "openai",
+        WireFormat::OpenAi,
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+    ),
+    (
+        "anthropic",
+        WireFormat::Anthropic,
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "https://api.anthropic.com",
+    ),
+    (
+        "perplexity",
+        WireFormat::OpenAi,
+        "PERPLEXITY_API_KEY",
+        "PERPLEXITY_BASE_URL",
+        "https://api.perplexity.ai",
+    ),
+    (
+        "groq",
+        WireFormat::OpenAi,
+        "GROQ_API_KEY",
+        "GROQ_BASE_URL",
+        "https://api.groq.com/openai/v1",
+    ),
+    (
+        "openrouter",
+        WireFormat::OpenAi,
+        "OPENROUTER_API_KEY",
+        "OPENROUTER_BASE_URL",
+        "https://openrouter.ai/api/v1",
+    ),
+    (
+        "local",
+        WireFormat::OpenAi,
+        "",
+        "OLLAMA_BASE_URL",
+        "http://127.0.0.1:11434",
+    ),
+];
+
+impl EngineSettings {
+    pub(crate) fn from_vars<F: Fn(&str) -> Option<String>>(
+        vars: &Vars<'_, F>,
+        env: AppEnv,
+    ) -> Result<EngineSettings, ConfigError> {
+        let mut providers = Vec::new();
+        for (id, format, key_var, url_var, default_url) in KNOWN {
+            let base_url = vars.string(url_var, default_url);
+            if base_url.is_empty() {
+                continue; // switched off, e.g. OLLAMA_BASE_URL= on a machine without Ollama
+            }
+            let (base_url, needs_key) = if id == "local" {
+                // Ollama speaks the OpenAI format under /v1.
+                (format!("{}/v1", base_url.trim_end_matches('/')), false)
+            } else {
+                (base_url, true)
+            };
+            let api_key = (!key_var.is_empty())
+                .then(|| vars.string(key_var, ""))
+                .filter(|k| !k.is_empty());
+            providers.push(ProviderConfig {
+                id: id.to_string(),
+                format,
+                base_url,
+                api_key,
+                needs_key,
+            });
+        }
+        let demo_url = vars.string("DEMO_LLM_BASE_URL", "");
+        if !demo_url.is_empty() {
+            let base_url = format!("{}/v1", demo_url.trim_end_matches('/'));
+            providers.push(ProviderConfig {
+                id: "demo".into(),
+                format: WireFormat::OpenAi,
+                base_url,
+                api_key: Some("demo".into()),
+                needs_key: false,
+            });
+        }
+        let default_chain = if demo_url.is_empty() {
+            "local,perplexity,anthropic"
+        } else {
+            "demo"
+        };
+        let chain: Vec<String> = vars
+            .string("ROUTER_CHAIN", default_chain)
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        for provider in &chain {
+            if !app::spec::PROVIDERS.contains(&provider.as_str()) {
+                return Err(invalid(
+                    "ROUTER_CHAIN",
+                    provider,
+                    format!(
+                        "unknown provider; expected some of {}",
+                        app::spec::PROVIDERS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let secrets_key = match (vars.string("SECRETS_ENCRYPTION_KEY", ""), env) {
+            (key, _) if !key.is_empty() => key,
+            (_, AppEnv::Local) => LOCAL_SECRETS_KEY.to_string(),
+            (_, AppEnv::Production) => {
+                return Err(invalid(
+                    "SECRETS_ENCRYPTION_KEY",
+                    "",
+                    "required in production (base64 of 32 random bytes)".into(),
+                ));
+            }
+        };
+        if crate::secrets::key_from_base64(&secrets_key).is_none() {
+            return Err(invalid(
+                "SECRETS_ENCRYPTION_KEY",
+                "[redacted]",
+                "must be base64 of exactly 32 bytes".into(),
+            ));
+        }
+        let search_url = vars.string("SEARCH_API_URL", "");
+        let search = (!search_url.is_empty()).then(|| SearchConfig {
+            url: search_url,
+            api_key: vars.string("SEARCH_API_KEY", ""),
+        });
+        let demo_mode = chain.iter().all(|p| p == "demo");
+        Ok(EngineSettings {
+            providers,
+            demo_mode,
+            chain,
+            retry: RetryPolicy {
+                max_retries: vars.parse("ROUTER_MAX_RETRIES", 2)?,
+                base: Duration::from_millis(vars.parse("ROUTER_BACKOFF_MS", 250)?),
+                ..RetryPolicy::default()
+            },
+            circuit_failures: vars.parse("CIRCUIT_FAILURES", 5)?,
+            circuit_cooldown: Duration::from_secs(vars.parse("CIRCUIT_COOLDOWN_SECS", 30)?),
+            llm_limits: HttpLimits {
+                first_byte_timeout: Duration::from_secs(vars.parse("LLM_TIMEOUT_SECS", 60)?),
+                idle_timeout: Duration::from_secs(vars.parse("LLM_IDLE_TIMEOUT_SECS", 30)?),
+                ..HttpLimits::default()
+            },
+            tool_limits: Limits {
+                total_timeout: Duration::from_secs(vars.parse("TOOL_TIMEOUT_SECS", 15)?),
+                max_body_bytes: vars.parse("TOOL_MAX_BODY_BYTES", 1024 * 1024)?,
+                ..Limits::default()
+            },
+            search,
+            outbound_allowlist: vars
+                .string("OUTBOUND_ALLOWLIST", "")
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            secrets_key: Secret::new(secrets_key),
+            workers: vars.parse("RUN_WORKERS", 8)?,
+            lease: Duration::from_secs(vars.parse("RUN_LEASE_SECS", 30)?),
+        })
+    }
+}
+
+fn invalid(name: &'static str, value: &str, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: value.to_string(),
+        reason,
+    }
+}

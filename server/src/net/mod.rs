@@ -1,0 +1,2 @@
+//! Outbound networking: everything the server sends to hosts it does not operate.
+pub mod ssrf;

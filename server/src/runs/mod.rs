@@ -1,0 +1,218 @@
+//! Durable runs: created queued in Postgres, executed by workers, observed through
+//! events. The operations the web app and the API share live in [`RunService`].
+
+pub mod event_bus;
+mod recorder;
+pub mod sse;
+pub mod store;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use app::spec::{Spec, parse_spec};
+use serde_json::{Map, Value};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::db::tenant::{self, Tenant};
+use crate::engine::{Engine, check_inputs};
+use crate::secrets::{Sealed, open};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {}", .0.join("; "))]
+    InvalidInput(Vec<String>),
+    #[error("invalid spec: {0}")]
+    InvalidSpec(#[from] app::spec::SpecErrors),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Saves an agent with its first version (used by the seed, the CLI and tests; the
+/// builder and the API call it through the application interface).
+pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uuid, RunError> {
+    let spec = parse_spec(yaml)?;
+    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
+    let mut tx = tenant::begin(db, tenant).await?;
+    let agent_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO agents (team_id, name, description, kind, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(team_id)
+    .bind(&spec.name)
+    .bind(&spec.description)
+    .bind(spec.kind())
+    .bind(tenant.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO agent_versions (agent_id, version, team_id, spec_yaml, spec, created_by) VALUES ($1, 1, $2, $3, $4, $5)")
+        .bind(agent_id)
+        .bind(team_id)
+        .bind(yaml)
+        .bind(serde_json::to_value(&spec).unwrap_or_default())
+        .bind(tenant.user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(agent_id)
+}
+
+/// Queues a run of an agent's current version. The run is committed before anything
+/// else happens; the inputs are checked first so a bad request creates nothing.
+pub async fn start_run(
+    db: &PgPool,
+    tenant: Tenant,
+    agent_id: Uuid,
+    input: Map<String, Value>,
+    api_key_id: Option<Uuid>,
+) -> Result<Uuid, RunError> {
+    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
+    let mut tx = tenant::begin(db, tenant).await?;
+    let row = sqlx::query(
+        "SELECT a.current_version, v.spec FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
+          WHERE a.id = $1 AND a.archived_at IS NULL",
+    )
+    .bind(agent_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(RunError::NotFound)?;
+    let version: i32 = row.try_get("current_version")?;
+    let spec: Spec = serde_json::from_value(row.try_get("spec")?)
+        .map_err(|e| RunError::InvalidInput(vec![e.to_string()]))?;
+    let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
+    let run_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(team_id)
+    .bind(agent_id)
+    .bind(version)
+    .bind(Value::Object(input))
+    .bind(api_key_id)
+    .bind(tenant.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(run_id)
+}
+
+/// Cancels a run: a queued one ends at once; a running one is stopped by its worker
+/// within a second. Finished runs are left as they are.
+pub async fn cancel_run(db: &PgPool, tenant: Tenant, run_id: Uuid) -> Result<(), RunError> {
+    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
+    let mut tx = tenant::begin(db, tenant).await?;
+    let found = sqlx::query("UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = $1 RETURNING status::text")
+        .bind(run_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(RunError::NotFound)?;
+    tx.commit().await?;
+    if found.try_get::<String, _>(0)? == "queued" {
+        let ending = store::Ending {
+            status: app::runs::RunStatus::Cancelled,
+            output: None,
+            reason: Some("cancelled"),
+            detail: Some("cancelled before it started"),
+        };
+        store::finish(db, team_id, run_id, None, &ending).await?;
+    }
+    Ok(())
+}
+
+/// Extends this worker's lease; `None` when the run is no longer this worker's.
+/// Returns whether a cancel was requested.
+pub(crate) async fn renew_lease(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+    worker: &str,
+    lease: Duration,
+) -> Result<Option<bool>, sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let row: Option<(bool,)> = sqlx::query_as(
+        "UPDATE runs SET lease_expires_at = now() + make_interval(secs => $3)
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+          RETURNING cancel_requested_at IS NOT NULL",
+    )
+    .bind(run_id)
+    .bind(worker)
+    .bind(lease.as_secs_f64())
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The team's own provider keys, decrypted for one run.
+pub(crate) async fn team_provider_keys(
+    db: &PgPool,
+    engine: &Engine,
+    team_id: Uuid,
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    decrypt_all(
+        db,
+        engine,
+        team_id,
+        "SELECT provider AS name, ciphertext, nonce FROM provider_keys",
+    )
+    .await
+}
+
+/// The team's named secrets for custom tools, decrypted for one run.
+pub(crate) async fn secrets_for(
+    db: &PgPool,
+    engine: &Engine,
+    team_id: Uuid,
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    decrypt_all(
+        db,
+        engine,
+        team_id,
+        "SELECT name, ciphertext, nonce FROM team_secrets",
+    )
+    .await
+}
+
+async fn decrypt_all(
+    db: &PgPool,
+    engine: &Engine,
+    team_id: Uuid,
+    sql: &'static str,
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let key = engine.settings.secrets_key.expose();
+    let mut out = HashMap::new();
+    for row in rows {
+        let sealed = Sealed {
+            ciphertext: row.try_get("ciphertext")?,
+            nonce: row.try_get("nonce")?,
+        };
+        let name: String = row.try_get("name")?;
+        match open(key, team_id, &sealed) {
+            Ok(value) => {
+                out.insert(name, value);
+            }
+            Err(_) => {
+                tracing::error!(team = %team_id, secret = %name, "a stored secret could not be decrypted (was SECRETS_ENCRYPTION_KEY changed?)")
+            }
+        }
+    }
+    Ok(out)
+}

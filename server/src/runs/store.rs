@@ -1,0 +1,306 @@
+//! The runs' SQL: steps with their usage roll-ups, the run's end, and what a worker
+//! needs to (re)start a run. Every write runs as the run's team under RLS.
+
+use app::runs::{RunStatus, StepKind, StepRecord, StepStatus};
+use app::spec::MicroUsd;
+use serde_json::Value;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::db::tenant::{self, Tenant};
+
+/// Records a step and, only if it was not recorded before, adds its usage to the run's
+/// totals and to the daily roll-up — in one transaction, so a retried write or a
+/// reclaimed run never counts the same tokens twice.
+pub async fn insert_step(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+    agent_id: Option<Uuid>,
+    api_key_id: Option<Uuid>,
+    step: &StepRecord,
+) -> Result<(), sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO run_steps (run_id, seq, team_id, parent_seq, node, kind, status, provider, model, detail,
+                                prompt_tokens, completion_tokens, cost_micro_usd, latency_ms, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 now() - make_interval(secs => $14::double precision / 1000), now())
+         ON CONFLICT (run_id, seq) DO NOTHING",
+    )
+    .bind(run_id)
+    .bind(step.seq)
+    .bind(team_id)
+    .bind(step.parent)
+    .bind(&step.node)
+    .bind(step.kind.as_str())
+    .bind(if step.status == StepStatus::Ok { "ok" } else { "error" })
+    .bind(&step.provider)
+    .bind(&step.model)
+    .bind(&step.detail)
+    .bind(step.prompt_tokens)
+    .bind(step.completion_tokens)
+    .bind(step.cost.0)
+    .bind(step.latency_ms as i32)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted && step.kind == StepKind::LlmCall {
+        sqlx::query(
+            "UPDATE runs SET prompt_tokens = prompt_tokens + $2, completion_tokens = completion_tokens + $3,
+                             cost_micro_usd = cost_micro_usd + $4 WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(step.prompt_tokens)
+        .bind(step.completion_tokens)
+        .bind(step.cost.0)
+        .execute(&mut *tx)
+        .await?;
+        roll_up(
+            &mut tx,
+            team_id,
+            agent_id,
+            api_key_id,
+            step.provider.as_deref().unwrap_or("none"),
+            step.model.as_deref().unwrap_or("none"),
+            (0, 0),
+            step,
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn roll_up(
+    tx: &mut tenant::Tx,
+    team_id: Uuid,
+    agent_id: Option<Uuid>,
+    api_key_id: Option<Uuid>,
+    provider: &str,
+    model: &str,
+    (runs, failures): (i64, i64),
+    step: &StepRecord,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, runs, failures,
+                                      prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
+            runs = u.runs + EXCLUDED.runs, failures = u.failures + EXCLUDED.failures,
+            prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
+            completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
+            cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
+            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
+    )
+    .bind(team_id)
+    .bind(agent_id)
+    .bind(api_key_id)
+    .bind(provider)
+    .bind(model)
+    .bind(runs)
+    .bind(failures)
+    .bind(step.prompt_tokens)
+    .bind(step.completion_tokens)
+    .bind(step.cost.0)
+    .bind(step.latency_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How a run ended.
+pub struct Ending<'a> {
+    pub status: RunStatus,
+    pub output: Option<&'a Value>,
+    pub reason: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+/// Ends a run that this worker still holds; counts it in the roll-up exactly once (the
+/// conditional update succeeds for one caller only). Returns whether it ended it.
+pub async fn finish(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+    worker: Option<&str>,
+    ending: &Ending<'_>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let row = sqlx::query(
+        "UPDATE runs SET status = $3::run_status, output = $4, failure_reason = $5, failure_detail = $6,
+                         finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
+          RETURNING agent_id, api_key_id, extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000 AS ms",
+    )
+    .bind(run_id)
+    .bind(worker)
+    .bind(ending.status.as_str())
+    .bind(ending.output)
+    .bind(ending.reason)
+    .bind(ending.detail.map(|d| d.chars().take(2_000).collect::<String>()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    // A run counts under the model that gave its last answer.
+    let last = sqlx::query("SELECT provider, model FROM run_steps WHERE run_id = $1 AND kind = 'llm_call' ORDER BY seq DESC LIMIT 1")
+        .bind(run_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (provider, model): (String, String) = match last {
+        Some(row) => (
+            row.try_get::<Option<String>, _>("provider")?
+                .unwrap_or_default(),
+            row.try_get::<Option<String>, _>("model")?
+                .unwrap_or_default(),
+        ),
+        None => ("none".into(), "none".into()),
+    };
+    let failed = i64::from(ending.status == RunStatus::Failed);
+    let ms: f64 = row.try_get::<Option<f64>, _>("ms")?.unwrap_or(0.0);
+    let marker = StepRecord {
+        seq: 0,
+        parent: None,
+        node: None,
+        kind: StepKind::Route,
+        status: StepStatus::Ok,
+        provider: None,
+        model: None,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost: MicroUsd::ZERO,
+        latency_ms: ms as i64,
+        detail: Value::Null,
+    };
+    roll_up(
+        &mut tx,
+        team_id,
+        row.try_get("agent_id")?,
+        row.try_get("api_key_id")?,
+        &provider,
+        &model,
+        (1, failed),
+        &marker,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// What a worker needs to run: the spec, inputs, and who started it.
+pub struct RunJob {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+    pub spec: Value,
+    pub input: Value,
+    pub plan: String,
+    pub cancel_requested: bool,
+    pub cost: MicroUsd,
+    pub tokens: i64,
+}
+
+pub async fn load_job(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+) -> Result<Option<RunJob>, sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let row = sqlx::query(
+        "SELECT r.agent_id, r.api_key_id, r.input, v.spec, t.plan::text AS plan, r.cancel_requested_at IS NOT NULL AS cancel,
+                r.cost_micro_usd, r.prompt_tokens + r.completion_tokens AS tokens
+           FROM runs r JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version
+           JOIN teams t ON t.id = r.team_id
+          WHERE r.id = $1",
+    )
+    .bind(run_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    row.map(|row| {
+        Ok(RunJob {
+            id: run_id,
+            team_id,
+            agent_id: row.try_get("agent_id")?,
+            api_key_id: row.try_get("api_key_id")?,
+            spec: row.try_get("spec")?,
+            input: row.try_get("input")?,
+            plan: row.try_get("plan")?,
+            cancel_requested: row.try_get("cancel")?,
+            cost: MicroUsd(row.try_get("cost_micro_usd")?),
+            tokens: row.try_get("tokens")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn steps(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+) -> Result<Vec<StepRecord>, sqlx::Error> {
+    let mut tx = tenant::begin(
+        db,
+        Tenant {
+            team_id: Some(team_id),
+            user_id: None,
+        },
+    )
+    .await?;
+    let rows = sqlx::query(
+        "SELECT seq, parent_seq, node, kind, status, provider, model, prompt_tokens, completion_tokens, cost_micro_usd,
+                coalesce(latency_ms, 0)::bigint AS latency_ms, detail
+           FROM run_steps WHERE run_id = $1 ORDER BY seq",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(StepRecord {
+                seq: row.try_get("seq")?,
+                parent: row.try_get("parent_seq")?,
+                node: row.try_get("node")?,
+                kind: StepKind::parse(row.try_get("kind")?).unwrap_or(StepKind::Route),
+                status: if row.try_get::<String, _>("status")? == "ok" {
+                    StepStatus::Ok
+                } else {
+                    StepStatus::Error
+                },
+                provider: row.try_get("provider")?,
+                model: row.try_get("model")?,
+                prompt_tokens: row.try_get("prompt_tokens")?,
+                completion_tokens: row.try_get("completion_tokens")?,
+                cost: MicroUsd(row.try_get("cost_micro_usd")?),
+                latency_ms: row.try_get("latency_ms")?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,287 @@
+//! Workers: claim queued runs (Postgres `FOR UPDATE SKIP LOCKED` through `claim_run`),
+//! hold a lease while running, and finish them. Postgres rather than Redis Streams is
+//! the queue because a run and its place in the queue are then one row committed in one
+//! transaction — nothing is lost if Redis is down, and a crashed worker's run is simply
+//! claimed again when its lease lapses. LISTEN/NOTIFY wakes idle workers at once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::runs::{RunEvent, RunStatus};
+use app::spec::Spec;
+use serde_json::{Map, Value};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::{Notify, Semaphore};
+use uuid::Uuid;
+
+use super::event_bus::EventBus;
+use super::recorder::PgRecorder;
+use super::store::{self, Ending, RunJob};
+use super::{secrets_for, team_provider_keys};
+use crate::engine::agent_loop::replay;
+use crate::engine::catalog::PlanTier;
+use crate::engine::workflow::NodeResult;
+use crate::engine::{CancelFlag, Engine, Resume, RunFailure, check_inputs};
+
+/// A run claimed more often than this has crashed its workers repeatedly: fail it.
+const MAX_ATTEMPTS: i32 = 3;
+
+#[derive(Clone)]
+pub struct Workers {
+    pub db: PgPool,
+    pub bus: EventBus,
+    pub engine: Arc<Engine>,
+    pub id: String,
+}
+
+impl Workers {
+    /// Runs `concurrency` runs at a time until the process ends.
+    pub fn spawn(self, database_url: String, concurrency: usize) {
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(listen(database_url, wake.clone()));
+        tokio::spawn(async move {
+            let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+            loop {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                match self.claim().await {
+                    Ok(Some((run_id, team_id, attempts))) => {
+                        let workers = self.clone();
+                        tokio::spawn(async move {
+                            workers.execute(run_id, team_id, attempts).await;
+                            drop(permit);
+                        });
+                    }
+                    Ok(None) => {
+                        drop(permit);
+                        // Sleep until a run is queued, or poll now and then (a missed
+                        // notification, or a lease that lapsed).
+                        let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
+                    }
+                    Err(error) => {
+                        drop(permit);
+                        tracing::warn!(%error, "could not claim runs; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+
+    async fn claim(&self) -> Result<Option<(Uuid, Uuid, i32)>, sqlx::Error> {
+        let lease = self.engine.settings.lease.as_secs() as i32;
+        sqlx::query_as("SELECT id, team_id, attempts FROM claim_run($1, $2)")
+            .bind(&self.id)
+            .bind(lease)
+            .fetch_optional(&self.db)
+            .await
+    }
+
+    async fn execute(&self, run_id: Uuid, team_id: Uuid, attempts: i32) {
+        let fail = |reason: &'static str, detail: String| RunFailure::new(reason, detail);
+        let job = match store::load_job(&self.db, team_id, run_id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::error!(%error, run = %run_id, "could not load run; its lease will lapse and it will be retried");
+                return;
+            }
+        };
+        let started = Instant::now();
+        let result = if attempts > MAX_ATTEMPTS {
+            Err(fail(
+                "worker_crashed",
+                format!("the run was interrupted {MAX_ATTEMPTS} times"),
+            ))
+        } else if job.cancel_requested {
+            Err(fail("cancelled", "the run was cancelled".into()))
+        } else {
+            self.run(&job).await
+        };
+        let (status, output, reason, detail) = match &result {
+            Ok(output) => (RunStatus::Succeeded, Some(output.clone()), None, None),
+            Err(failure) if failure.reason == "cancelled" => (
+                RunStatus::Cancelled,
+                None,
+                Some(failure.reason),
+                Some(failure.detail.clone()),
+            ),
+            Err(failure) if failure.reason == "lease_lost" => return,
+            Err(failure) => (
+                RunStatus::Failed,
+                None,
+                Some(failure.reason),
+                Some(failure.detail.clone()),
+            ),
+        };
+        let ending = Ending {
+            status,
+            output: output.as_ref(),
+            reason,
+            detail: detail.as_deref(),
+        };
+        match store::finish(&self.db, team_id, run_id, Some(&self.id), &ending).await {
+            Ok(true) => {
+                let cost = store::load_job(&self.db, team_id, run_id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|j| j.cost)
+                    .unwrap_or_default();
+                self.bus.publish(
+                    run_id,
+                    RunEvent::Finished {
+                        status,
+                        output,
+                        reason: reason.map(str::to_string),
+                        detail,
+                        cost,
+                        duration_ms: started.elapsed().as_millis() as i64,
+                    },
+                );
+            }
+            Ok(false) => tracing::info!(run = %run_id, "run already ended elsewhere"),
+            Err(error) => {
+                tracing::error!(%error, run = %run_id, "could not record the run's end; it will be retried")
+            }
+        }
+    }
+
+    async fn run(&self, job: &RunJob) -> Result<Value, RunFailure> {
+        let spec: Spec = serde_json::from_value(job.spec.clone())
+            .map_err(|e| RunFailure::new("internal", format!("stored spec unreadable: {e}")))?;
+        let given: Map<String, Value> = job.input.as_object().cloned().unwrap_or_default();
+        let inputs = check_inputs(&spec, &given)
+            .map_err(|problems| RunFailure::new("invalid_input", problems.join("; ")))?;
+        let keys = team_provider_keys(&self.db, &self.engine, job.team_id)
+            .await
+            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+        let secrets = secrets_for(&self.db, &self.engine, job.team_id)
+            .await
+            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+        let recorder = Arc::new(PgRecorder {
+            db: self.db.clone(),
+            bus: self.bus.clone(),
+            team_id: job.team_id,
+            run_id: job.id,
+            agent_id: job.agent_id,
+            api_key_id: job.api_key_id,
+        });
+        let cancel = CancelFlag::default();
+        let ctx = self.engine.context(
+            &spec,
+            PlanTier::parse(&job.plan),
+            &keys,
+            secrets,
+            recorder,
+            cancel.clone(),
+        );
+        let resume = self
+            .resume(job)
+            .await
+            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+        self.bus.publish(
+            job.id,
+            RunEvent::Status {
+                status: RunStatus::Running,
+            },
+        );
+        let lease = tokio::spawn(keep_lease(
+            self.db.clone(),
+            job.id,
+            job.team_id,
+            self.id.clone(),
+            self.engine.settings.lease,
+            cancel.clone(),
+        ));
+        let result = self.engine.execute(&ctx, &spec, &inputs, resume).await;
+        lease.abort();
+        result
+    }
+
+    /// Picks up where an earlier attempt stopped: its steps, spend and conversation.
+    async fn resume(&self, job: &RunJob) -> Result<Resume, sqlx::Error> {
+        let steps = store::steps(&self.db, job.team_id, job.id).await?;
+        let Some(last) = steps.last() else {
+            return Ok(Resume::default());
+        };
+        let top_level: Vec<_> = steps.iter().filter(|s| s.node.is_none()).cloned().collect();
+        let finished = steps
+            .iter()
+            .filter(|s| {
+                s.kind == app::runs::StepKind::Node && s.status == app::runs::StepStatus::Ok
+            })
+            .filter_map(|s| {
+                Some((
+                    s.node.clone()?,
+                    NodeResult {
+                        output: s.detail["output"].clone(),
+                        label: s.detail["label"].as_str().map(str::to_string),
+                    },
+                ))
+            })
+            .collect();
+        Ok(Resume {
+            next_seq: last.seq + 1,
+            spent: job.cost,
+            llm_calls: steps
+                .iter()
+                .filter(|s| s.kind == app::runs::StepKind::LlmCall)
+                .count() as u32,
+            tokens: job.tokens.max(0) as u64,
+            history: replay(&top_level),
+            finished,
+        })
+    }
+}
+
+/// Renews the lease while the run works, and turns a cancel request into the cancel
+/// flag. If the lease is lost (another worker took the run over), stops this attempt.
+async fn keep_lease(
+    db: PgPool,
+    run_id: Uuid,
+    team_id: Uuid,
+    worker: String,
+    lease: Duration,
+    cancel: CancelFlag,
+) {
+    let every = (lease / 3)
+        .max(Duration::from_millis(200))
+        .min(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(every).await;
+        let renewed = super::renew_lease(&db, team_id, run_id, &worker, lease).await;
+        match renewed {
+            Ok(Some(cancel_requested)) => {
+                if cancel_requested {
+                    cancel.cancel();
+                }
+            }
+            Ok(None) => {
+                tracing::warn!(run = %run_id, "lease lost; stopping this attempt");
+                cancel.cancel();
+                return;
+            }
+            Err(error) => tracing::warn!(%error, run = %run_id, "could not renew the lease"),
+        }
+    }
+}
+
+/// LISTEN for newly committed runs; reconnects after a database restart.
+async fn listen(database_url: String, wake: Arc<Notify>) {
+    loop {
+        match PgListener::connect(&database_url).await {
+            Ok(mut listener) => {
+                if listener.listen("runs_queued").await.is_ok() {
+                    while listener.recv().await.is_ok() {
+                        wake.notify_waiters();
+                    }
+                }
+            }
+            Err(error) => tracing::debug!(%error, "run notifications unavailable; polling"),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
