@@ -12,6 +12,8 @@ mod helpers;
 
 mod auth;
 mod database_roles;
+mod engine;
+mod engine_helpers;
 mod operations;
 mod pages;
 mod profile;

@@ -1,0 +1,512 @@
+//! The engine end to end against the fake provider over real HTTP: both wire formats,
+//! streaming, tools, retries, fallback, the circuit breaker, every invariant, workflows.
+
+use std::time::{Duration, Instant};
+
+use app::runs::{RunEvent, StepKind, StepStatus};
+use fake_llm::Behaviour;
+use serde_json::{Value, json};
+
+use crate::engine_helpers::{engine, fake, run};
+
+const SIMPLE: &str = "name: Echo\ninputs:\n  question: {type: string, required: true}\ninstructions: Answer briefly.\n";
+
+#[tokio::test]
+async fn openai_format_streams_the_answer_and_records_usage() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    let outcome = run(&engine, SIMPLE, &[("question", json!("what is a moat?"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(
+        answer,
+        json!("This is a demo answer from the fake model. You asked: question: what is a moat?")
+    );
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(llm.len(), 1);
+    assert_eq!(llm[0].provider.as_deref(), Some("openai"));
+    assert_eq!(
+        llm[0].model.as_deref(),
+        Some("gpt-4o-mini"),
+        "the cheapest capable model"
+    );
+    assert!(llm[0].prompt_tokens > 0 && llm[0].completion_tokens > 0);
+    let expected = server::engine::catalog::find("openai", "gpt-4o-mini")
+        .unwrap()
+        .cost(server::engine::providers::Usage {
+            prompt_tokens: llm[0].prompt_tokens as u64,
+            completion_tokens: llm[0].completion_tokens as u64,
+        });
+    assert_eq!(llm[0].cost, expected);
+    assert_eq!(outcome.spent, expected.0);
+    let route = outcome.memory.steps_of(StepKind::Route);
+    assert_eq!(route[0].detail["chosen"]["model"], "gpt-4o-mini");
+    let request = &openai.requests()[0];
+    assert!(request.authorized, "the key was sent");
+    assert_eq!(request.body["stream"], true);
+}
+
+#[tokio::test]
+async fn anthropic_format_with_a_tool_call() {
+    let anthropic = fake().await;
+    let engine = engine(None, Some(&anthropic), &[]);
+    let spec = "name: Calc\ninstructions: 'Use the calculator. [fake:tool=calculator {\"expression\": \"6*7\"}]'\ntools: [calculator]\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert_eq!(
+        outcome.result.expect("succeeded"),
+        json!("Tool calculator returned: 42")
+    );
+    let tools = outcome.memory.steps_of(StepKind::ToolCall);
+    assert_eq!(tools.len(), 1);
+    assert_eq!(tools[0].detail["input"], json!({"expression": "6*7"}));
+    assert_eq!(tools[0].detail["output"], "42");
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(llm.len(), 2);
+    assert_eq!(llm[0].model.as_deref(), Some("claude-haiku-4-5"));
+    let requests = anthropic.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path == "/v1/messages" && r.authorized)
+    );
+    let second = &requests[1].body["messages"];
+    assert_eq!(
+        second[2]["content"][0]["type"], "tool_result",
+        "the tool result went back in Anthropic's shape"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_after_the_time_asked() {
+    let openai = fake().await;
+    openai.script(Behaviour::Status {
+        code: 429,
+        retry_after_secs: Some(1),
+    });
+    let engine = engine(Some(&openai), None, &[]);
+    let started = Instant::now();
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for retry-after"
+    );
+    let route = &outcome.memory.steps_of(StepKind::Route)[0];
+    let attempts = route.detail["attempts"].as_array().unwrap();
+    assert_eq!(attempts[0]["outcome"], "rate_limited");
+    assert_eq!(attempts[1]["outcome"], "ok");
+}
+
+#[tokio::test]
+async fn a_failing_provider_falls_back_to_the_next() {
+    let (openai, anthropic) = (fake().await, fake().await);
+    for _ in 0..3 {
+        openai.script(Behaviour::Status {
+            code: 500,
+            retry_after_secs: None,
+        });
+    }
+    let engine = engine(Some(&openai), Some(&anthropic), &[]);
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert_eq!(openai.requests().len(), 3, "first attempt and two retries");
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(llm[0].provider.as_deref(), Some("anthropic"));
+    let attempts = outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(attempts.len(), 4);
+    assert_eq!(attempts[2]["next"], "fallback");
+}
+
+#[tokio::test]
+async fn a_cut_stream_is_discarded_and_retried() {
+    let openai = fake().await;
+    openai.script(Behaviour::Cut { after_words: 3 });
+    let engine = engine(Some(&openai), None, &[]);
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    let events = outcome.memory.events.lock().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, RunEvent::TextReset { .. })),
+        "the partial text was voided"
+    );
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+}
+
+#[tokio::test]
+async fn a_provider_that_hangs_times_out() {
+    let openai = fake().await;
+    openai.script(Behaviour::Hang);
+    let engine = engine(Some(&openai), None, &[("LLM_TIMEOUT_SECS", "1")]);
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    let attempts = outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(attempts[0]["outcome"], "timeout");
+}
+
+#[tokio::test]
+async fn the_circuit_opens_after_repeated_failures() {
+    let (openai, anthropic) = (fake().await, fake().await);
+    let engine = engine(
+        Some(&openai),
+        Some(&anthropic),
+        &[("ROUTER_MAX_RETRIES", "0"), ("CIRCUIT_FAILURES", "2")],
+    );
+    for _ in 0..2 {
+        openai.script(Behaviour::Status {
+            code: 503,
+            retry_after_secs: None,
+        });
+        assert!(
+            run(&engine, SIMPLE, &[("question", json!("hi"))])
+                .await
+                .result
+                .is_ok()
+        );
+    }
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert_eq!(
+        openai.requests().len(),
+        2,
+        "the third run never called the open circuit"
+    );
+    let skipped = &outcome.memory.steps_of(StepKind::Route)[0].detail["skipped"];
+    assert_eq!(skipped[0]["provider"], "openai");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("circuit open")
+    );
+}
+
+#[tokio::test]
+async fn every_provider_failing_fails_the_run_with_a_reason() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[("ROUTER_MAX_RETRIES", "1")]);
+    for _ in 0..2 {
+        openai.script(Behaviour::Status {
+            code: 500,
+            retry_after_secs: None,
+        });
+    }
+    let failure = run(&engine, SIMPLE, &[("question", json!("hi"))])
+        .await
+        .result
+        .expect_err("failed");
+    assert_eq!(failure.reason, "provider_failed");
+    assert!(
+        !failure.detail.contains("sk-test"),
+        "keys never appear in errors"
+    );
+}
+
+#[tokio::test]
+async fn max_steps_stops_a_looping_agent() {
+    let openai = fake().await;
+    for _ in 0..5 {
+        openai.script(Behaviour::ToolCall {
+            name: "calculator".into(),
+            arguments: json!({"expression": "1+1"}),
+        });
+    }
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = "name: Loop\ninstructions: x\ntools: [calculator]\ninvariants:\n  - max_steps: 2\n";
+    let outcome = run(&engine, spec, &[]).await;
+    let failure = outcome.result.expect_err("failed");
+    assert_eq!(failure.reason, "max_steps");
+    assert_eq!(outcome.memory.steps_of(StepKind::LlmCall).len(), 2);
+    let check = outcome.memory.steps_of(StepKind::Invariant);
+    assert_eq!(check.last().unwrap().status, StepStatus::Error);
+}
+
+#[tokio::test]
+async fn the_cost_ceiling_is_checked_before_calling() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = "name: Cheap\ninstructions: x\ninvariants:\n  - max_cost_usd: 0.000001\n";
+    let failure = run(&engine, spec, &[]).await.result.expect_err("failed");
+    assert_eq!(failure.reason, "cost_limit");
+    assert!(
+        openai.requests().is_empty(),
+        "no call that could exceed the ceiling was made"
+    );
+}
+
+#[tokio::test]
+async fn the_cost_ceiling_limits_the_output_allowance() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    // $0.001 at gpt-4o-mini's $0.60/M output allows about 1,600 tokens, not the default 1,024 … minus the prompt.
+    let spec = "name: Budget\ninstructions: x\nmodel: {max_output_tokens: 100000}\ninvariants:\n  - max_cost_usd: 0.001\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert!(outcome.result.is_ok());
+    let max_tokens = openai.requests()[0].body["max_tokens"].as_u64().unwrap();
+    assert!(
+        max_tokens < 1_700,
+        "allowance capped by budget: {max_tokens}"
+    );
+    assert!(outcome.spent <= 1_000);
+}
+
+#[tokio::test]
+async fn output_schema_gets_one_repair_attempt() {
+    let openai = fake().await;
+    openai.script(Behaviour::Reply {
+        text: "Sure! The answer is 42.".into(),
+    });
+    openai.script(Behaviour::Reply {
+        text: "{\"answer\": \"42\", \"sources\": [\"calc\"]}".into(),
+    });
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = "name: S\ninstructions: x\ninvariants:\n  - output_schema: {type: object, required: [answer, sources]}\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert_eq!(outcome.result.expect("repaired")["answer"], "42");
+    let repair = &openai.requests()[1].body["messages"];
+    assert!(
+        repair.as_array().unwrap().last().unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .contains("rejected")
+    );
+
+    openai.script(Behaviour::Reply { text: "no".into() });
+    openai.script(Behaviour::Reply {
+        text: "still no".into(),
+    });
+    let failure = run(&engine, spec, &[]).await.result.expect_err("failed");
+    assert_eq!(failure.reason, "output_schema");
+}
+
+#[tokio::test]
+async fn phrase_rules_and_the_tool_allowlist_hold() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    openai.script(Behaviour::Reply {
+        text: "This fund has guaranteed returns.".into(),
+    });
+    let spec =
+        "name: P\ninstructions: x\ninvariants:\n  - must_not_contain: [guaranteed returns]\n";
+    assert_eq!(
+        run(&engine, spec, &[])
+            .await
+            .result
+            .expect_err("failed")
+            .reason,
+        "must_not_contain"
+    );
+
+    openai.script(Behaviour::Reply {
+        text: "No sources here.".into(),
+    });
+    let spec = "name: P\ninstructions: x\ninvariants:\n  - must_contain: ['Source:']\n";
+    assert_eq!(
+        run(&engine, spec, &[])
+            .await
+            .result
+            .expect_err("failed")
+            .reason,
+        "must_contain"
+    );
+
+    openai.script(Behaviour::ToolCall {
+        name: "current_time".into(),
+        arguments: json!({}),
+    });
+    let spec = "name: P\ninstructions: x\ntools: [calculator, current_time]\ninvariants:\n  - allowed_tools: [calculator]\n";
+    assert_eq!(
+        run(&engine, spec, &[])
+            .await
+            .result
+            .expect_err("failed")
+            .reason,
+        "tool_not_allowed"
+    );
+
+    let spec = "name: P\ninstructions: x\ninvariants:\n  - max_tokens: 5\n";
+    assert_eq!(
+        run(&engine, spec, &[])
+            .await
+            .result
+            .expect_err("failed")
+            .reason,
+        "max_tokens"
+    );
+}
+
+#[tokio::test]
+async fn tools_cannot_reach_private_addresses() {
+    let openai = fake().await;
+    openai.script(Behaviour::ToolCall {
+        name: "http_fetch".into(),
+        arguments: json!({"url": "http://127.0.0.1:9/admin"}),
+    });
+    openai.script(Behaviour::ToolCall {
+        name: "http_fetch".into(),
+        arguments: json!({"url": "http://169.254.169.254/latest/meta-data/"}),
+    });
+    openai.script(Behaviour::Reply {
+        text: "done".into(),
+    });
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = "name: F\ninstructions: x\ntools: [http_fetch, web_search]\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert!(outcome.result.is_ok());
+    let tools = outcome.memory.steps_of(StepKind::ToolCall);
+    assert_eq!(tools.len(), 2);
+    for tool in &tools {
+        assert_eq!(tool.status, StepStatus::Error);
+        assert!(
+            tool.detail["output"].as_str().unwrap().contains("refused"),
+            "{}",
+            tool.detail
+        );
+    }
+}
+
+#[tokio::test]
+async fn web_search_without_a_provider_says_so() {
+    let openai = fake().await;
+    openai.script(Behaviour::ToolCall {
+        name: "web_search".into(),
+        arguments: json!({"query": "rust"}),
+    });
+    let engine = engine(Some(&openai), None, &[]);
+    let outcome = run(
+        &engine,
+        "name: W\ninstructions: x\ntools: [web_search]\n",
+        &[],
+    )
+    .await;
+    assert!(outcome.result.is_ok());
+    let output = outcome.memory.steps_of(StepKind::ToolCall)[0].detail["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        output.contains("not configured a search provider"),
+        "{output}"
+    );
+}
+
+const WORKFLOW: &str = r#"name: Triage
+kind: workflow
+inputs:
+  ticket: {type: string, required: true}
+entry: route
+nodes:
+  route: {type: router, by: keywords, routes: {billing: [invoice, refund]}, default: general}
+  general: {instructions: "General help for {{input.ticket}}"}
+  facts: {instructions: "Collect facts [fake:reply=facts gathered]"}
+  policy: {instructions: "Check policy [fake:reply=policy ok]"}
+  merge: {type: join}
+  verdict:
+    instructions: "Decide using {{state.facts}} and {{state.policy}} [fake:json={\"score\": 75, \"refund\": true}]"
+    invariants:
+      - output_schema: {type: object, required: [score, refund]}
+      - assert: {path: /score, op: ">", value: 60}
+edges:
+  - {from: route, to: general, when: general}
+  - {from: route, to: facts, when: billing}
+  - {from: route, to: policy, when: billing}
+  - {from: facts, to: merge}
+  - {from: policy, to: merge}
+  - {from: merge, to: verdict}
+invariants:
+  - max_steps: 10
+"#;
+
+#[tokio::test]
+async fn a_workflow_routes_runs_branches_in_parallel_and_joins() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    let outcome = run(
+        &engine,
+        WORKFLOW,
+        &[("ticket", json!("Please refund invoice 12"))],
+    )
+    .await;
+    assert_eq!(
+        outcome.result.expect("succeeded"),
+        json!({"score": 75, "refund": true})
+    );
+    let nodes: Vec<String> = outcome
+        .memory
+        .steps_of(StepKind::Node)
+        .iter()
+        .map(|s| s.node.clone().unwrap())
+        .collect();
+    assert_eq!(nodes[0], "route");
+    assert!(nodes.contains(&"facts".to_string()) && nodes.contains(&"policy".to_string()));
+    assert!(
+        !nodes.contains(&"general".to_string()),
+        "the untaken branch is skipped"
+    );
+    assert_eq!(&nodes[nodes.len() - 2..], ["merge", "verdict"]);
+    let steps = outcome.memory.steps.lock().unwrap().clone();
+    let verdict_seq = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Node && s.node.as_deref() == Some("verdict"))
+        .unwrap()
+        .seq;
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.kind == StepKind::LlmCall && s.parent == Some(verdict_seq)),
+        "steps nest under their node"
+    );
+    let merge = steps
+        .iter()
+        .find(|s| s.node.as_deref() == Some("merge") && s.kind == StepKind::Node)
+        .unwrap();
+    assert_eq!(
+        merge.detail["output"],
+        json!({"facts": "facts gathered", "policy": "policy ok"})
+    );
+    // The verdict's prompt carried the shared state.
+    let verdict_request = openai
+        .requests()
+        .into_iter()
+        .find(|r| r.body.to_string().contains("Decide using"))
+        .unwrap();
+    assert!(verdict_request.body.to_string().contains("facts gathered"));
+
+    let other = run(&engine, WORKFLOW, &[("ticket", json!("How do I log in?"))]).await;
+    assert!(
+        other
+            .result
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("This is a demo answer")
+    );
+}
+
+#[tokio::test]
+async fn the_idea_validator_declines_out_of_scope_ideas() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = include_str!("../../../app/src/spec/examples/idea_validator.yaml");
+    let outcome = run(
+        &engine,
+        spec,
+        &[("idea", json!("An online casino for cats"))],
+    )
+    .await;
+    assert!(outcome.result.is_ok());
+    let nodes: Vec<Value> = outcome
+        .memory
+        .steps_of(StepKind::Node)
+        .iter()
+        .map(|s| json!(s.node))
+        .collect();
+    assert_eq!(nodes, vec![json!("screen"), json!("decline")]);
+}
