@@ -146,7 +146,7 @@ pub async fn finish(
         "UPDATE runs SET status = $3::run_status, output = $4, failure_reason = $5, failure_detail = $6,
                          finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
           WHERE id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
-          RETURNING agent_id, api_key_id, extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000 AS ms",
+          RETURNING agent_id, api_key_id, (extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8 AS ms",
     )
     .bind(run_id)
     .bind(worker)

@@ -17,5 +17,6 @@ mod engine_helpers;
 mod operations;
 mod pages;
 mod profile;
+mod runs;
 mod teams;
 mod tenancy;
