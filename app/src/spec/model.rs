@@ -283,7 +283,7 @@ pub struct Node {
 pub enum NodeKind {
     Agent {
         #[serde(flatten)]
-        agent: AgentBody,
+        agent: Box<AgentBody>,
         /// Overrides the workflow's model policy for this node.
         model: Option<ModelPolicy>,
     },

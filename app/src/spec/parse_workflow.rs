@@ -105,7 +105,10 @@ fn node_kind(
             let model = fields
                 .get("model")
                 .map(|(node, at)| model_policy(node, at, errors));
-            Some(NodeKind::Agent { agent, model })
+            Some(NodeKind::Agent {
+                agent: Box::new(agent),
+                model,
+            })
         }
         "router" => router(node, at, errors).map(NodeKind::Router),
         "join" => Fields::of(node, at, &["type"], errors).map(|_| NodeKind::Join),

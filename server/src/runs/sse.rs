@@ -56,91 +56,86 @@ fn is_stream_id(id: &str) -> bool {
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
-enum Phase {
-    Live { after: String, seen_any: bool },
-    Done,
-}
-
 fn events(
     state: AppState,
     team_id: Uuid,
     run_id: Uuid,
     after: String,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let start = Phase::Live {
-        seen_any: after != "0",
-        after,
-    };
-    futures::stream::unfold(
-        (state, start, Vec::<Event>::new()),
-        move |(state, phase, mut queue)| async move {
-            loop {
-                if !queue.is_empty() {
-                    let event = queue.remove(0);
-                    return Some((Ok(event), (state, phase, queue)));
-                }
-                let Phase::Live { after, seen_any } = phase else {
-                    return None;
-                };
-                let bus = state.bus.clone();
-                let read = match bus.cache().dedicated().await {
-                    Ok(mut connection) => bus
-                        .read(&mut connection, run_id, &after, Duration::from_secs(5))
-                        .await
-                        .ok(),
-                    Err(_) => None,
-                };
-                match read {
-                    Some(entries) if !entries.is_empty() => {
-                        let mut next_after = after;
-                        let mut finished = false;
-                        for (id, event) in entries {
-                            finished |= matches!(event, RunEvent::Finished { .. });
-                            queue.push(sse_event(&event).id(id.clone()));
-                            next_after = id;
-                        }
-                        let phase = if finished {
-                            Phase::Done
-                        } else {
-                            Phase::Live {
-                                after: next_after,
-                                seen_any: true,
-                            }
-                        };
-                        return continue_with(state, phase, queue);
-                    }
-                    // Nothing new: if the run has ended but its events are gone (or Redis is
-                    // down), replay it from the database.
-                    other => {
-                        let ended = matches!(outcome(&state, team_id, run_id).await, Ok(Some(status)) if status.is_final());
-                        if ended && (!seen_any || other.is_none()) {
-                            queue = replay(&state, team_id, run_id).await;
-                            return continue_with(state, Phase::Done, queue);
-                        }
-                        if other.is_none() {
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                        let phase = Phase::Live { after, seen_any };
-                        return continue_with(state, phase, queue);
-                    }
-                }
-            }
-        },
-    )
+    let (sender, receiver) = futures::channel::mpsc::channel::<Result<Event, Infallible>>(64);
+    tokio::spawn(produce(state, team_id, run_id, after, sender));
+    receiver
 }
 
-/// Hands one queued event out (or recurses through the loop when none is queued).
-fn continue_with(
+/// Feeds the client until the run has finished or the client has gone away.
+async fn produce(
     state: AppState,
-    phase: Phase,
-    mut queue: Vec<Event>,
-) -> Option<(Result<Event, Infallible>, (AppState, Phase, Vec<Event>))> {
-    if queue.is_empty() {
-        // An empty comment keeps the loop going without sending data.
-        return Some((Ok(Event::default().comment("")), (state, phase, queue)));
+    team_id: Uuid,
+    run_id: Uuid,
+    mut after: String,
+    mut sender: futures::channel::mpsc::Sender<Result<Event, Infallible>>,
+) {
+    use futures::SinkExt;
+    let mut seen_any = after != "0";
+    let mut connection = None;
+    loop {
+        if connection.is_none() {
+            connection = state.bus.cache().dedicated().await.ok();
+        }
+        let read = match connection.as_mut() {
+            Some(connection) => state
+                .bus
+                .read(connection, run_id, &after, Duration::from_secs(5))
+                .await
+                .ok(),
+            None => None,
+        };
+        if read.is_none() {
+            connection = None;
+        }
+        match read {
+            Some(entries) if !entries.is_empty() => {
+                for (id, event) in entries {
+                    let finished = matches!(event, RunEvent::Finished { .. });
+                    if sender
+                        .send(Ok(sse_event(&event).id(id.clone())))
+                        .await
+                        .is_err()
+                        || finished
+                    {
+                        return;
+                    }
+                    after = id;
+                    seen_any = true;
+                }
+            }
+            // Nothing new: if the run has ended but its events are gone (or Redis is
+            // down), replay it from the database.
+            other => {
+                let ended = matches!(outcome(&state, team_id, run_id).await, Ok(Some(status)) if status.is_final());
+                if ended {
+                    // Everything, or — for a client that saw the run live — just how it
+                    // ended (its `finished` event may have been lost with Redis).
+                    let mut events = replay(&state, team_id, run_id).await;
+                    if seen_any && other.is_some() {
+                        events = events.split_off(events.len().saturating_sub(1));
+                    }
+                    for event in events {
+                        if sender.send(Ok(event)).await.is_err() {
+                            return;
+                        }
+                    }
+                    return;
+                }
+                if sender.is_closed() {
+                    return;
+                }
+                if other.is_none() {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
     }
-    let event = queue.remove(0);
-    Some((Ok(event), (state, phase, queue)))
 }
 
 fn sse_event(event: &RunEvent) -> Event {
