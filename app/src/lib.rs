@@ -9,6 +9,7 @@ pub mod error;
 pub mod layout;
 mod pages;
 pub mod profile;
+pub mod providers;
 mod response_status;
 mod routes;
 pub mod runs;

@@ -11,6 +11,7 @@ use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
+use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 #[component]
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=TeamPage />
                         <Route path=path!("profile") view=ProfilePage />
                         <Route path=path!("audit") view=AuditLogPage />
+                        <Route path=path!("providers") view=ProvidersPage />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

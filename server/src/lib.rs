@@ -12,6 +12,7 @@ pub mod errors;
 pub mod http;
 pub mod metrics;
 pub mod net;
+pub mod providers;
 pub mod runs;
 pub mod secrets;
 pub mod startup;

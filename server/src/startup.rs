@@ -14,6 +14,7 @@ use crate::db;
 use crate::engine::Engine;
 use crate::http;
 use crate::metrics::Metrics;
+use crate::providers::ProvidersService;
 use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
 use crate::state::AppState;
@@ -103,6 +104,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),
+            providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
             bus,
             config: Arc::new(config),

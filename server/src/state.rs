@@ -11,6 +11,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::metrics::Metrics;
+use crate::providers::ProvidersService;
 use crate::runs::event_bus::EventBus;
 use crate::teams::TeamsService;
 
@@ -23,6 +24,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<Accounts>,
     pub teams: Arc<TeamsService>,
+    pub providers: Arc<ProvidersService>,
     pub engine: Arc<Engine>,
     pub bus: EventBus,
 }

@@ -2,9 +2,11 @@
 //! implements it once; the server functions here and the REST handlers there are thin
 //! transports over it.
 
+mod providers;
 pub mod session_cookie;
 mod teams;
 
+pub use providers::Providers;
 pub use teams::Teams;
 
 use std::net::IpAddr;
@@ -82,6 +84,7 @@ pub trait Backend: Send + Sync + 'static {
 
 pub type SharedBackend = Arc<dyn Backend>;
 pub type SharedTeams = Arc<dyn Teams>;
+pub type SharedProviders = Arc<dyn Providers>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -110,6 +113,10 @@ pub async fn actor() -> Result<Actor, AppError> {
 
 pub fn teams() -> Result<SharedTeams, AppError> {
     use_context::<SharedTeams>().ok_or(AppError::Internal)
+}
+
+pub fn providers() -> Result<SharedProviders, AppError> {
+    use_context::<SharedProviders>().ok_or(AppError::Internal)
 }
 
 /// The backend the server provided for this request.

@@ -6,6 +6,7 @@ use super::nav_links::NavLinks;
 use super::user_menu::{UserMenu, ViewerChanged, ViewerResource};
 use crate::auth::get_viewer;
 use crate::components::{ErrorFallback, Logo};
+use crate::providers::DemoBanner;
 
 /// The frame of the signed-in app: a sidebar on wide screens, a menu button on narrow
 /// ones, and an error boundary so one failing page never blanks the whole app.
@@ -30,6 +31,7 @@ pub fn AppLayout() -> impl IntoView {
             </aside>
             <MobileHeader viewer />
             <main class="min-w-0 flex-1 px-4 py-6 md:px-8">
+                <DemoBanner />
                 <ErrorBoundary fallback=|errors| view! { <ErrorFallback errors /> }>
                     <Outlet />
                 </ErrorBoundary>

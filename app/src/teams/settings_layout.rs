@@ -22,10 +22,11 @@ pub fn SettingsLayout() -> impl IntoView {
         })
     };
     view! {
-        <PageHeader title="Settings" subtitle="Your team, your profile, and what happened in the team." />
+        <PageHeader title="Settings" subtitle="Your team, your profile, LLM providers, and what happened in the team." />
         <nav aria-label="Settings sections" class="mb-6 inline-flex gap-1 rounded-lg bg-slate-200/60 p-1 dark:bg-slate-900">
             <A href="/settings" exact=true attr:class=TAB>"Team"</A>
             <A href="/settings/profile" attr:class=TAB>"Profile"</A>
+            <A href="/settings/providers" attr:class=TAB>"Providers"</A>
             <Suspense fallback=|| ()>{audit_tab}</Suspense>
         </nav>
         <Outlet />

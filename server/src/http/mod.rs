@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use app::backend::{SharedBackend, SharedTeams};
+use app::backend::{SharedBackend, SharedProviders, SharedTeams};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
@@ -35,9 +35,11 @@ pub fn router(state: AppState) -> Router {
     // Server functions reach the application through this, never through AppState.
     let backend: SharedBackend = state.accounts.clone();
     let teams: SharedTeams = state.teams.clone();
+    let providers: SharedProviders = state.providers.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
+        leptos::prelude::provide_context(Arc::clone(&providers));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {

@@ -17,6 +17,7 @@ mod engine_helpers;
 mod operations;
 mod pages;
 mod profile;
+mod providers;
 mod runs;
 mod teams;
 mod tenancy;

@@ -1,0 +1,103 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use super::{ProviderRow, ProvidersOverview, RemoveProviderKey, SaveProviderKey, get_providers};
+
+const CARD: &str =
+    "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+const FIELD: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+
+/// Settings → Providers.
+#[component]
+pub fn ProvidersPage() -> impl IntoView {
+    let save = ServerAction::<SaveProviderKey>::new();
+    let remove = ServerAction::<RemoveProviderKey>::new();
+    let overview = Resource::new(
+        move || (save.version().get(), remove.version().get()),
+        |_| get_providers(),
+    );
+    let error = move || {
+        [
+            save.value().get().and_then(Result::err),
+            remove.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    };
+    view! {
+        <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
+            "Runs use the platform's providers in the order below. Add your team's own key to use your account with a provider; keys are encrypted at rest and never shown again."
+        </p>
+        {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading providers…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <ProviderList overview save remove /> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProviderList(
+    overview: ProvidersOverview,
+    save: ServerAction<SaveProviderKey>,
+    remove: ServerAction<RemoveProviderKey>,
+) -> impl IntoView {
+    let chain = overview.chain.join(" → ");
+    let can_edit = overview.can_edit;
+    view! {
+        <p class="mb-3 text-sm">"Routing order: " <span class="font-mono">{chain}</span></p>
+        <ul class="space-y-3" data-testid="providers">
+            {overview.providers.into_iter().map(|row| view! { <ProviderCard row can_edit save remove /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn ProviderCard(
+    row: ProviderRow,
+    can_edit: bool,
+    save: ServerAction<SaveProviderKey>,
+    remove: ServerAction<RemoveProviderKey>,
+) -> impl IntoView {
+    let status = match (&row.team_key, row.operator_configured) {
+        (Some(masked), _) => format!("Team key {masked}"),
+        (None, true) => "Configured by the platform".to_string(),
+        (None, false) => "Not configured".to_string(),
+    };
+    let input_id = format!("key-{}", row.id);
+    let has_key = row.team_key.is_some();
+    let provider = row.id.clone();
+    let remove_provider = row.id.clone();
+    view! {
+        <li class=CARD data-provider=row.id.clone()>
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h2 class="font-medium">{row.name.clone()}</h2>
+                <span class="text-sm text-slate-600 dark:text-slate-400" data-testid="status">{status}</span>
+            </div>
+            <p class="mt-1 text-xs text-slate-500">{row.models.join(", ")}</p>
+            {can_edit.then(|| view! {
+                <div class="mt-3 flex flex-wrap gap-2">
+                    <ActionForm action=save attr:class="flex min-w-0 flex-1 flex-wrap gap-2">
+                        <input type="hidden" name="provider" value=provider.clone() />
+                        <label for=input_id.clone() class="sr-only">{format!("{} API key", row.name)}</label>
+                        <input id=input_id.clone() name="key" type="password" autocomplete="off" required minlength="8" maxlength="400"
+                            placeholder=if has_key { "Replace the team key" } else { "Paste the team's API key" } class=format!("{FIELD} min-w-0 flex-1") />
+                        <button type="submit" class=BUTTON>"Save key"</button>
+                    </ActionForm>
+                    {has_key.then(|| view! {
+                        <ActionForm action=remove>
+                            <input type="hidden" name="provider" value=remove_provider.clone() />
+                            <button type="submit" class=BUTTON>"Remove key"</button>
+                        </ActionForm>
+                    })}
+                </div>
+            })}
+        </li>
+    }
+}

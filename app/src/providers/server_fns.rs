@@ -1,0 +1,51 @@
+//! Thin transports over the backend's provider operations.
+
+use leptos::prelude::*;
+
+use super::{EngineNotice, ProvidersOverview};
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "providers/list")]
+pub async fn get_providers() -> Result<ProvidersOverview, AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::providers()?
+                .overview(&backend::actor().await?)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "providers/save_key")]
+pub async fn save_provider_key(provider: String, key: String) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::providers()?
+                .save_key(&backend::actor().await?, &provider, key.trim())
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "providers/remove_key")]
+pub async fn remove_provider_key(provider: String) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::providers()?
+                .remove_key(&backend::actor().await?, &provider)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "providers/notice")]
+pub async fn get_engine_notice() -> Result<EngineNotice, AppError> {
+    use crate::backend;
+    backend::respond(async { Ok(backend::providers()?.notice()) }.await)
+}

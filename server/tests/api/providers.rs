@@ -1,0 +1,181 @@
+//! Settings → Providers over HTTP: team keys are saved encrypted, shown masked, used by
+//! runs instead of the operator's, and only admins may change them.
+
+use std::time::Duration;
+
+use fake_llm::{FakeLlm, Options};
+use serde_json::Value;
+use server::db::tenant::Tenant;
+use server::runs::{create_agent, start_run};
+use uuid::Uuid;
+
+use crate::helpers::spawn_app_with;
+
+#[tokio::test]
+async fn a_team_key_is_stored_sealed_shown_masked_and_used_by_runs() {
+    let llm = FakeLlm::start(
+        "127.0.0.1:0",
+        Options {
+            required_key: Some("sk-team-key-5678".into()),
+            token_delay: Duration::ZERO,
+        },
+    )
+    .await
+    .unwrap();
+    let base = format!("{}/v1", llm.base_url());
+    // The operator has no OpenAI key: only the team's key can make runs work.
+    let app = spawn_app_with(&[
+        ("OPENAI_BASE_URL", &base),
+        ("ROUTER_CHAIN", "openai"),
+        ("OLLAMA_BASE_URL", ""),
+    ])
+    .await;
+    let (owner, _) = app.signed_up("Kim Keys").await;
+
+    let list: Value = owner.call("/api/providers/list", &[]).await.unwrap();
+    let openai = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "openai")
+        .unwrap()
+        .clone();
+    assert_eq!(openai["operator_configured"], false);
+    assert_eq!(openai["team_key"], Value::Null);
+    assert_eq!(list["can_edit"], true);
+
+    assert_eq!(
+        owner
+            .refused(
+                "/api/providers/save_key",
+                &[("provider", "openai"), ("key", "short")]
+            )
+            .await,
+        422
+    );
+    assert_eq!(
+        owner
+            .refused(
+                "/api/providers/save_key",
+                &[("provider", "my-own-server"), ("key", "sk-team-key-5678")]
+            )
+            .await,
+        422
+    );
+    let _: Value = owner
+        .call(
+            "/api/providers/save_key",
+            &[("provider", "openai"), ("key", "sk-team-key-5678")],
+        )
+        .await
+        .unwrap();
+
+    let list: Value = owner.call("/api/providers/list", &[]).await.unwrap();
+    let openai = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "openai")
+        .unwrap()
+        .clone();
+    assert_eq!(openai["team_key"], "••••5678");
+    assert!(
+        !list.to_string().contains("sk-team-key"),
+        "the key is never sent back"
+    );
+
+    let db = app.owner_pool().await;
+    let (team_id, user_id, ciphertext): (Uuid, Uuid, Vec<u8>) =
+        sqlx::query_as("SELECT k.team_id, k.created_by, k.ciphertext FROM provider_keys k")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ciphertext).contains("sk-team"),
+        "stored encrypted"
+    );
+
+    // A run of this team goes out with the team's key.
+    let pool = app.app_pool().await;
+    let tenant = Tenant::member(user_id, team_id);
+    let agent = create_agent(&pool, tenant, "name: K\ninstructions: Say hi\n")
+        .await
+        .unwrap();
+    let run = start_run(&pool, tenant, agent, serde_json::Map::new(), None)
+        .await
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = sqlx::query_scalar("SELECT status::text FROM runs WHERE id = $1")
+            .bind(run)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if status != "queued" && status != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "succeeded");
+    assert!(llm.requests().iter().all(|r| r.authorized));
+
+    let _: Value = owner
+        .call("/api/providers/remove_key", &[("provider", "openai")])
+        .await
+        .unwrap();
+    assert_eq!(
+        owner
+            .refused("/api/providers/remove_key", &[("provider", "openai")])
+            .await,
+        404
+    );
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'provider_key.%' ORDER BY created_at",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["provider_key.saved", "provider_key.removed"]);
+}
+
+#[tokio::test]
+async fn members_see_providers_but_cannot_change_keys() {
+    let app = spawn_app_with(&[]).await;
+    let (owner, _) = app.signed_up("Olga Owner").await;
+    let link: String = owner
+        .call("/api/teams/invite", &[("role", "member")])
+        .await
+        .unwrap();
+    let (member, _) = app.signed_up("Mo Member").await;
+    let token = link.trim_start_matches("/invite/");
+    let _: Value = member
+        .call("/api/teams/accept", &[("token", token)])
+        .await
+        .unwrap();
+    let list: Value = member.call("/api/providers/list", &[]).await.unwrap();
+    assert_eq!(list["can_edit"], false);
+    assert_eq!(
+        member
+            .refused(
+                "/api/providers/save_key",
+                &[("provider", "openai"), ("key", "sk-member-1234")]
+            )
+            .await,
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_demo_model_is_announced() {
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", "http://127.0.0.1:9")]).await;
+    let (user, _) = app.signed_up("Dee Demo").await;
+    let notice: Value = user.call("/api/providers/notice", &[]).await.unwrap();
+    assert_eq!(notice["demo_model"], true);
+    let page = user.get("/dashboard").await.text().await.unwrap();
+    assert!(page.contains("Demo model."), "the banner is on the page");
+
+    let plain = spawn_app_with(&[]).await;
+    let (user, _) = plain.signed_up("Rae Real").await;
+    let notice: Value = user.call("/api/providers/notice", &[]).await.unwrap();
+    assert_eq!(notice["demo_model"], false);
+}
