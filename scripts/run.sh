@@ -16,10 +16,26 @@ export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 
+# With no real LLM provider configured (no key, no Ollama answering), runs go to the
+# built-in demo model, and the app says so in a banner.
+real_provider() {
+  [ -n "${OPENAI_API_KEY:-}${ANTHROPIC_API_KEY:-}${PERPLEXITY_API_KEY:-}${GROQ_API_KEY:-}${OPENROUTER_API_KEY:-}${DEMO_LLM_BASE_URL:-}" ] ||
+    curl -sf --max-time 1 "${OLLAMA_BASE_URL:-http://127.0.0.1:11434}/api/tags" >/dev/null 2>&1
+}
+fake_pid=""
+if ! real_provider; then
+  step "No LLM provider configured: starting the demo model"
+  cargo build --release -p fake-llm || die "could not build the demo model"
+  export FAKE_LLM_ADDR="${FAKE_LLM_ADDR:-127.0.0.1:3900}"
+  "$CARGO_TARGET_DIR/release/fake-llm" &
+  fake_pid=$!
+  export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR"
+fi
+
 step "Starting the server"
 "$CARGO_TARGET_DIR/release/server" &
 server_pid=$!
-trap 'kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
+trap 'kill -TERM "$server_pid" $fake_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" || true
@@ -32,6 +48,8 @@ cat <<BANNER
 
   ${BOLD}Agent Factory is running at http://$LEPTOS_SITE_ADDR${RESET}
   Demo login: demo@agentfactory.dev / demo-password
+  Models: ${DEMO_LLM_BASE_URL:+the built-in demo model at $DEMO_LLM_BASE_URL}${DEMO_LLM_BASE_URL:-your configured providers}
+  Try the engine from a terminal: $CARGO_TARGET_DIR/release/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 
 BANNER

@@ -13,6 +13,8 @@ const DEMO_TEAM: &str = "Demo Team";
 pub enum SeedError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("a demo agent's spec is invalid: {0}")]
+    Spec(String),
     #[error("hashing the demo password: {0}")]
     Hash(String),
 }
@@ -52,7 +54,27 @@ pub async fn seed_demo_data(owner_pool: &PgPool) -> Result<(), SeedError> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    for yaml in DEMO_AGENTS {
+        seed_agent(&mut tx, team_id, user_id, yaml).await?;
+    }
     tx.commit().await?;
     tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
+    Ok(())
+}
+
+/// The demo team starts with a single agent and the flagship workflow.
+const DEMO_AGENTS: [&str; 2] = [
+    include_str!("../../../app/src/spec/examples/market_research.yaml"),
+    include_str!("../../../app/src/spec/examples/idea_validator.yaml"),
+];
+
+async fn seed_agent(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    team_id: uuid::Uuid,
+    user_id: uuid::Uuid,
+    yaml: &str,
+) -> Result<(), SeedError> {
+    let spec = app::spec::parse_spec(yaml).map_err(|e| SeedError::Spec(e.to_string()))?;
+    crate::runs::insert_agent(tx, team_id, Some(user_id), yaml, &spec).await?;
     Ok(())
 }

@@ -37,6 +37,13 @@ pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uui
     let spec = parse_spec(yaml)?;
     let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
     let mut tx = tenant::begin(db, tenant).await?;
+    let agent_id = insert_agent(&mut tx, team_id, tenant.user_id, yaml, &spec).await?;
+    tx.commit().await?;
+    Ok(agent_id)
+}
+
+/// Inserts an agent and its first version (the spec already checked).
+pub(crate) async fn insert_agent(tx: &mut tenant::Tx, team_id: Uuid, user_id: Option<Uuid>, yaml: &str, spec: &Spec) -> Result<Uuid, sqlx::Error> {
     let agent_id: Uuid = sqlx::query_scalar(
         "INSERT INTO agents (team_id, name, description, kind, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -44,18 +51,17 @@ pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uui
     .bind(&spec.name)
     .bind(&spec.description)
     .bind(spec.kind())
-    .bind(tenant.user_id)
-    .fetch_one(&mut *tx)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
     .await?;
     sqlx::query("INSERT INTO agent_versions (agent_id, version, team_id, spec_yaml, spec, created_by) VALUES ($1, 1, $2, $3, $4, $5)")
         .bind(agent_id)
         .bind(team_id)
         .bind(yaml)
-        .bind(serde_json::to_value(&spec).unwrap_or_default())
-        .bind(tenant.user_id)
-        .execute(&mut *tx)
+        .bind(serde_json::to_value(spec).unwrap_or_default())
+        .bind(user_id)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(agent_id)
 }
 
