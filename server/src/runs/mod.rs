@@ -43,7 +43,13 @@ pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uui
 }
 
 /// Inserts an agent and its first version (the spec already checked).
-pub(crate) async fn insert_agent(tx: &mut tenant::Tx, team_id: Uuid, user_id: Option<Uuid>, yaml: &str, spec: &Spec) -> Result<Uuid, sqlx::Error> {
+pub(crate) async fn insert_agent(
+    tx: &mut tenant::Tx,
+    team_id: Uuid,
+    user_id: Option<Uuid>,
+    yaml: &str,
+    spec: &Spec,
+) -> Result<Uuid, sqlx::Error> {
     let agent_id: Uuid = sqlx::query_scalar(
         "INSERT INTO agents (team_id, name, description, kind, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
