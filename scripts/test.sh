@@ -49,9 +49,9 @@ browser_tests() {
 }
 
 run_step "Format" cargo fmt --all --check
-run_step "Clippy (server and app)" cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+run_step "Clippy (server, app, fake LLM)" cargo clippy -p app -p server -p fake-llm --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
-run_step "Unit and integration tests" cargo test -p app -p server --features app/ssr
+run_step "Unit and integration tests" cargo test -p app -p server -p fake-llm --features app/ssr
 run_step "Browser tests" browser_tests
 drop_test_databases
 

@@ -1,0 +1,35 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('an owner adds a team key for a provider and sees it masked', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/settings/providers`);
+  await waitForHydration(page);
+  const card = page.locator('[data-provider="anthropic"]');
+  await card.getByLabel('Anthropic API key').fill('sk-ant-e2e-test-9876');
+  await card.getByRole('button', { name: 'Save key' }).click();
+  await card.getByTestId('status').getByText('Team key ••••9876').waitFor();
+  assert.equal(await page.getByText('sk-ant-e2e-test-9876').count(), 0, 'the key is never shown again');
+  await screenshot(page, 'settings-providers');
+
+  await card.getByRole('button', { name: 'Remove key' }).click();
+  await card.getByTestId('status').getByText(/Not configured|Configured by the platform/).waitFor();
+  await context.close();
+});
+
+test('the providers page reads well on a phone without JavaScript', async () => {
+  const context = await signedInContext(browser, { javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/settings/providers`);
+  await page.getByRole('heading', { name: 'OpenAI' }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, 'no horizontal scrolling at 375 px');
+  await screenshot(page, 'settings-providers-375');
+  await context.close();
+});
