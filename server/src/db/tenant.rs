@@ -22,6 +22,14 @@ impl Tenant {
         }
     }
 
+    /// The team alone, for work no person is doing (workers running a team's runs).
+    pub fn team(team_id: Uuid) -> Self {
+        Self {
+            team_id: Some(team_id),
+            user_id: None,
+        }
+    }
+
     pub fn member(user_id: Uuid, team_id: Uuid) -> Self {
         Self {
             team_id: Some(team_id),

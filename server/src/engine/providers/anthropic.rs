@@ -3,13 +3,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::chat::parse_arguments;
 use super::http::{self, HttpLimits};
-use super::openai::ensure_finished;
-use super::sse::{SseEvent, events};
+use super::sse::SseEvent;
+use super::streaming;
 use super::{
     ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message, ProviderError,
     ToolCall, Usage,
@@ -50,22 +49,14 @@ impl LlmProvider for Anthropic {
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
         let response = http::send(self.request(request, true), &self.limits).await?;
         let mut assembler = Assembler::default();
-        let chunks = events(http::bounded_stream(response, &self.limits))
-            .map(move |event| event.and_then(|event| assembler.absorb(&event)))
-            .flat_map(|result| {
-                futures::stream::iter(match result {
-                    Ok(chunks) => chunks.into_iter().map(Ok).collect::<Vec<_>>(),
-                    Err(error) => vec![Err(error)],
-                })
-            });
-        Ok(Box::pin(ensure_finished(chunks)))
+        Ok(streaming::chunks(response, &self.limits, move |event| {
+            assembler.absorb(event)
+        }))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         let response = http::send(self.request(request, false), &self.limits).await?;
-        let body = http::read_limited(response, &self.limits, usize::MAX).await?;
-        let value: Value =
-            serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        let value = streaming::json(response, &self.limits).await?;
         let mut completion = Completion::empty();
         for block in value["content"].as_array().into_iter().flatten() {
             match block["type"].as_str() {

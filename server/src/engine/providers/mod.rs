@@ -9,6 +9,7 @@ mod http;
 mod openai;
 mod registry;
 mod sse;
+mod streaming;
 
 pub use chat::{
     ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall, ToolSpec, Usage,

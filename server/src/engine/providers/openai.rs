@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::chat::parse_arguments;
 use super::http::{self, HttpLimits};
-use super::sse::{SseEvent, events};
+use super::sse::SseEvent;
+use super::streaming;
 use super::{
     ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message, ProviderError,
     ToolCall, Usage,
@@ -43,23 +43,14 @@ impl LlmProvider for OpenAi {
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
         let response = http::send(self.request(request, true), &self.limits).await?;
         let mut assembler = Assembler::default();
-        let chunks = events(http::bounded_stream(response, &self.limits))
-            .map(move |event| event.and_then(|event| assembler.absorb(&event)))
-            .flat_map(|result| {
-                futures::stream::iter(match result {
-                    Ok(chunks) => chunks.into_iter().map(Ok).collect::<Vec<_>>(),
-                    Err(error) => vec![Err(error)],
-                })
-            });
-        Ok(Box::pin(ensure_finished(chunks)))
+        Ok(streaming::chunks(response, &self.limits, move |event| {
+            assembler.absorb(event)
+        }))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         let response = http::send(self.request(request, false), &self.limits).await?;
-        let body = http::read_limited(response, &self.limits, usize::MAX).await?;
-        let value: Value =
-            serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))?;
-        parse_completion(&value)
+        parse_completion(&streaming::json(response, &self.limits).await?)
     }
 }
 
@@ -234,28 +225,4 @@ impl Assembler {
         ));
         out
     }
-}
-
-/// A stream that ends without its terminator was cut: say so instead of passing off a
-/// partial answer as complete.
-pub(super) fn ensure_finished(
-    chunks: impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static,
-) -> impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static {
-    futures::stream::unfold(
-        (Box::pin(chunks), false, false),
-        |(mut chunks, finished, ended)| async move {
-            if ended {
-                return None;
-            }
-            match chunks.next().await {
-                Some(Ok(chunk)) => {
-                    let finished = finished || matches!(chunk, Chunk::Finish(_));
-                    Some((Ok(chunk), (chunks, finished, false)))
-                }
-                Some(Err(error)) => Some((Err(error), (chunks, finished, true))),
-                None if finished => None,
-                None => Some((Err(ProviderError::StreamCut), (chunks, finished, true))),
-            }
-        },
-    )
 }
