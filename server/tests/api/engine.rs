@@ -510,3 +510,150 @@ async fn the_idea_validator_declines_out_of_scope_ideas() {
         .collect();
     assert_eq!(nodes, vec![json!("screen"), json!("decline")]);
 }
+
+#[tokio::test]
+async fn an_llm_router_classifies_the_input() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[]);
+    let spec = r#"name: LLM triage
+kind: workflow
+inputs:
+  ticket: {type: string, required: true}
+entry: classify
+nodes:
+  classify: {type: router, by: llm, labels: [billing, other], instructions: "Classify the ticket. [fake:reply=Billing.]"}
+  billing: {instructions: "Billing desk [fake:reply=refund issued]"}
+  other: {instructions: "General desk"}
+edges:
+  - {from: classify, to: billing, when: billing}
+  - {from: classify, to: other, when: other}
+"#;
+    let outcome = run(&engine, spec, &[("ticket", json!("I was charged twice"))]).await;
+    assert_eq!(outcome.result.expect("succeeded"), json!("refund issued"));
+    let classify = outcome
+        .memory
+        .steps_of(StepKind::Node)
+        .into_iter()
+        .find(|s| s.node.as_deref() == Some("classify"))
+        .unwrap();
+    assert_eq!(classify.detail["label"], "billing");
+    let classification = &openai.requests()[0].body;
+    assert_eq!(classification["max_tokens"], 20);
+}
+
+#[tokio::test]
+async fn custom_http_tools_fill_the_url_and_send_secrets_by_reference() {
+    use axum::extract::{Path, Query};
+    use axum::http::HeaderMap;
+    let api = axum::Router::new().route(
+        "/customers/{id}",
+        axum::routing::get(|Path(id): Path<String>, Query(q): Query<std::collections::HashMap<String, String>>, headers: HeaderMap| async move {
+            let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            axum::Json(json!({"id": id, "fields": q.get("fields"), "auth_ok": auth == "Bearer crm-secret-1"}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+
+    let openai = fake().await;
+    openai.script(Behaviour::ToolCall {
+        name: "crm_lookup".into(),
+        arguments: json!({"id": "a b/c", "fields": "name"}),
+    });
+    openai.script(Behaviour::Reply {
+        text: "found".into(),
+    });
+    let allow = format!("127.0.0.1:{}", addr.port());
+    let engine = engine(Some(&openai), None, &[("OUTBOUND_ALLOWLIST", &allow)]);
+    let spec = format!(
+        "name: CRM\ninstructions: x\ntools:\n  - name: crm_lookup\n    description: Finds a customer\n    url: http://{allow}/customers/{{id}}\n    parameters: {{type: object, properties: {{id: {{type: string}}, fields: {{type: string}}}}, required: [id]}}\n    headers:\n      Authorization: {{secret: CRM_TOKEN, prefix: 'Bearer '}}\n"
+    );
+    let secrets =
+        std::collections::HashMap::from([("CRM_TOKEN".to_string(), "crm-secret-1".to_string())]);
+    let outcome = crate::engine_helpers::run_with_secrets(&engine, &spec, &[], secrets).await;
+    assert!(outcome.result.is_ok());
+    let tool = &outcome.memory.steps_of(StepKind::ToolCall)[0];
+    assert_eq!(tool.status, StepStatus::Ok, "{}", tool.detail);
+    let output = tool.detail["output"].as_str().unwrap();
+    assert!(
+        output.contains(r#""id":"a b/c""#)
+            && output.contains(r#""fields":"name""#)
+            && output.contains(r#""auth_ok":true"#),
+        "{output}"
+    );
+    assert!(
+        !tool.detail.to_string().contains("crm-secret-1"),
+        "secrets stay out of the trace"
+    );
+
+    // Without the secret the tool says what is missing.
+    openai.script(Behaviour::ToolCall {
+        name: "crm_lookup".into(),
+        arguments: json!({"id": "1"}),
+    });
+    openai.script(Behaviour::Reply { text: "n/a".into() });
+    let outcome = run(&engine, &spec, &[]).await;
+    let output = outcome.memory.steps_of(StepKind::ToolCall)[0].detail["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(output.contains("no secret named CRM_TOKEN"), "{output}");
+}
+
+#[tokio::test]
+async fn both_formats_complete_without_streaming() {
+    use server::engine::providers::{
+        ChatRequest, Message, ProviderConfig, ProviderSet, ToolSpec, WireFormat,
+    };
+    let (openai, anthropic) = (fake().await, fake().await);
+    let configs = vec![
+        ProviderConfig {
+            id: "openai".into(),
+            format: WireFormat::OpenAi,
+            base_url: format!("{}/v1", openai.base_url()),
+            api_key: Some("k".into()),
+            needs_key: true,
+        },
+        ProviderConfig {
+            id: "anthropic".into(),
+            format: WireFormat::Anthropic,
+            base_url: anthropic.base_url(),
+            api_key: Some("k".into()),
+            needs_key: true,
+        },
+    ];
+    let limits = server::engine::providers::HttpLimits::default();
+    let set = ProviderSet::build(
+        &configs,
+        &std::collections::HashMap::new(),
+        &server::engine::providers::shared_client(&limits).unwrap(),
+        limits,
+    );
+    let request = ChatRequest {
+        model: "m".into(),
+        system: "[fake:tool=calculator {\"expression\": \"1+2\"}]".into(),
+        messages: vec![Message::User("add".into())],
+        tools: vec![ToolSpec {
+            name: "calculator".into(),
+            description: "adds".into(),
+            parameters: json!({"type": "object"}),
+        }],
+        max_tokens: 100,
+        temperature: None,
+    };
+    for id in ["openai", "anthropic"] {
+        let completion = set.get(id).unwrap().complete(&request).await.unwrap();
+        assert_eq!(completion.tool_calls.len(), 1, "{id}");
+        assert_eq!(
+            completion.tool_calls[0].arguments,
+            json!({"expression": "1+2"})
+        );
+        assert_eq!(
+            completion.finish,
+            server::engine::providers::FinishReason::ToolCalls
+        );
+        assert!(completion.usage.prompt_tokens > 0, "{id}");
+    }
+    assert_eq!(openai.requests()[0].body["stream"], false);
+}

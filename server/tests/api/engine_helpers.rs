@@ -107,13 +107,23 @@ pub async fn fake() -> FakeLlm {
 }
 
 pub async fn run(engine: &Engine, yaml: &str, inputs: &[(&str, Value)]) -> Outcome {
+    run_with_secrets(engine, yaml, inputs, HashMap::new()).await
+}
+
+/// A run whose team holds these named secrets (for custom tools' headers).
+pub async fn run_with_secrets(
+    engine: &Engine,
+    yaml: &str,
+    inputs: &[(&str, Value)],
+    secrets: HashMap<String, String>,
+) -> Outcome {
     let spec = parse_spec(yaml).expect("spec");
     let memory = Arc::new(Memory::default());
     let ctx: RunContext = engine.context(
         &spec,
         PlanTier::Free,
         &HashMap::new(),
-        HashMap::new(),
+        secrets,
         memory.clone(),
         CancelFlag::default(),
     );
