@@ -62,3 +62,6 @@ CREATE TABLE team_secrets (
 ALTER TABLE team_secrets ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON team_secrets
     USING (team_id = app_team_id()) WITH CHECK (team_id = app_team_id());
+
+-- Spec versions are immutable: a save inserts a new version, nothing rewrites one.
+REVOKE UPDATE ON agent_versions FROM agf_app;

@@ -37,7 +37,8 @@ choose_rust() {
 }
 
 # Installs a crate's binary into the project's tool folder with Debian's cargo (the
-# newest Rust here), without the fat LTO of their release profiles, which costs close
+# newest Rust here; RUSTC too, or cargo would call rustup's older rustc from PATH),
+# without the fat LTO of their release profiles, which costs close
 # to an hour on two cores for no benefit to a build tool.
 install_tool() {
   local crate="$1" version="$2"
@@ -47,7 +48,7 @@ install_tool() {
   CARGO_TARGET_DIR="$AGF_CACHE_DIR/tool-build" \
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
-    RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
+    RUSTC=/usr/bin/rustc RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
     --root "$AGF_TOOLS_DIR" "$@" || die "could not install $crate $version"
 }
 

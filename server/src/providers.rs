@@ -5,7 +5,7 @@
 use app::auth::Role;
 use app::backend::{Actor, Providers};
 use app::error::AppError;
-use app::providers::{EngineNotice, ProviderRow, ProvidersOverview};
+use app::providers::{EngineNotice, ProviderRow, ProvidersOverview, SecretRow};
 use async_trait::async_trait;
 use sqlx::PgPool;
 
@@ -14,7 +14,7 @@ use crate::db::tenant::{self, Tenant};
 use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
 use crate::errors::internal;
-use crate::secrets::{mask, seal};
+use crate::secrets::{Sealed, mask, seal};
 
 /// Providers a team may hold a key for (the local and demo models need none).
 const KEYED: [(&str, &str); 5] = [
@@ -53,6 +53,23 @@ impl ProvidersService {
     }
 }
 
+/// The sealed value and the last four characters shown to recognise it.
+fn sealed(key_b64: &str, actor: &Actor, value: &str) -> Result<(Sealed, String), AppError> {
+    let sealed = seal(key_b64, actor.team_id, value).map_err(internal)?;
+    let length = value.chars().count();
+    Ok((
+        sealed,
+        value.chars().skip(length.saturating_sub(4)).collect(),
+    ))
+}
+
+fn valid_secret_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
     if actor.role >= Role::Admin {
         Ok(())
@@ -67,6 +84,11 @@ impl Providers for ProvidersService {
         let mut tx = self.begin(actor).await?;
         let keys: Vec<(String, String)> =
             sqlx::query_as("SELECT provider, last_four FROM provider_keys ORDER BY provider")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(internal)?;
+        let secrets: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, last_four FROM team_secrets ORDER BY name")
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(internal)?;
@@ -101,6 +123,13 @@ impl Providers for ProvidersService {
             providers,
             chain: self.settings.chain.clone(),
             can_edit: actor.role >= Role::Admin,
+            secrets: secrets
+                .into_iter()
+                .map(|(name, last)| SecretRow {
+                    name,
+                    masked: mask(&last),
+                })
+                .collect(),
         })
     }
 
@@ -114,9 +143,7 @@ impl Providers for ProvidersService {
                 "Paste the whole API key (8–400 characters, no spaces).",
             ));
         }
-        let sealed =
-            seal(self.settings.secrets_key.expose(), actor.team_id, key).map_err(internal)?;
-        let last_four: String = key.chars().skip(length - 4).collect();
+        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, key)?;
         let mut tx = self.begin(actor).await?;
         sqlx::query(
             "INSERT INTO provider_keys (team_id, provider, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
@@ -161,6 +188,71 @@ impl Providers for ProvidersService {
             actor,
             "provider_key.removed",
             ("provider", provider.to_string()),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
+        at_least_admin(actor)?;
+        if !valid_secret_name(name) {
+            return Err(AppError::invalid(
+                "name",
+                "Secret names are upper-case letters, digits and _ (e.g. CRM_TOKEN).",
+            ));
+        }
+        if value.is_empty() || value.chars().count() > 4_000 {
+            return Err(AppError::invalid(
+                "value",
+                "Enter the secret's value (at most 4,000 characters).",
+            ));
+        }
+        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, value)?;
+        let mut tx = self.begin(actor).await?;
+        sqlx::query(
+            "INSERT INTO team_secrets (team_id, name, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (team_id, name) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
+                 last_four = EXCLUDED.last_four, created_by = EXCLUDED.created_by, created_at = now()",
+        )
+        .bind(actor.team_id)
+        .bind(name)
+        .bind(&sealed.ciphertext)
+        .bind(&sealed.nonce)
+        .bind(&last_four)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        store::audit_by(
+            &mut tx,
+            actor,
+            "secret.saved",
+            ("secret", name.to_string()),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+        at_least_admin(actor)?;
+        let mut tx = self.begin(actor).await?;
+        let removed = sqlx::query("DELETE FROM team_secrets WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if removed.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        store::audit_by(
+            &mut tx,
+            actor,
+            "secret.removed",
+            ("secret", name.to_string()),
             serde_json::json!({}),
         )
         .await

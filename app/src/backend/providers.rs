@@ -10,5 +10,8 @@ pub trait Providers: Send + Sync + 'static {
     async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError>;
     async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError>;
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError>;
+    /// Stores (or replaces) a named secret for custom tools' headers.
+    async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError>;
+    async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError>;
     fn notice(&self) -> EngineNotice;
 }

@@ -3,10 +3,13 @@
 
 mod demo_banner;
 mod providers_page;
+mod secrets_card;
 mod server_fns;
 mod types;
 
 pub use demo_banner::DemoBanner;
 pub use providers_page::ProvidersPage;
-pub use server_fns::{RemoveProviderKey, SaveProviderKey, get_engine_notice, get_providers};
+pub use server_fns::{
+    RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret, get_engine_notice, get_providers,
+};
 pub use types::*;

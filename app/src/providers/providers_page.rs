@@ -1,7 +1,11 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{ProviderRow, ProvidersOverview, RemoveProviderKey, SaveProviderKey, get_providers};
+use super::secrets_card::{SecretActions, SecretsCard};
+use super::{
+    ProviderRow, ProvidersOverview, RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret,
+    get_providers,
+};
 
 const CARD: &str =
     "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
@@ -13,14 +17,27 @@ const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hov
 pub fn ProvidersPage() -> impl IntoView {
     let save = ServerAction::<SaveProviderKey>::new();
     let remove = ServerAction::<RemoveProviderKey>::new();
+    let secrets = SecretActions {
+        save: ServerAction::<SaveSecret>::new(),
+        remove: ServerAction::<RemoveSecret>::new(),
+    };
     let overview = Resource::new(
-        move || (save.version().get(), remove.version().get()),
+        move || {
+            (
+                save.version().get(),
+                remove.version().get(),
+                secrets.save.version().get(),
+                secrets.remove.version().get(),
+            )
+        },
         |_| get_providers(),
     );
     let error = move || {
         [
             save.value().get().and_then(Result::err),
             remove.value().get().and_then(Result::err),
+            secrets.save.value().get().and_then(Result::err),
+            secrets.remove.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -34,7 +51,14 @@ pub fn ProvidersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading providers…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <ProviderList overview save remove /> }.into_any(),
+                    Ok(overview) => {
+                        let (rows, can_edit) = (overview.secrets.clone(), overview.can_edit);
+                        view! {
+                            <ProviderList overview save remove />
+                            <SecretsCard rows can_edit actions=secrets />
+                        }
+                        .into_any()
+                    }
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}

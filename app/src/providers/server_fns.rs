@@ -44,6 +44,32 @@ pub async fn remove_provider_key(provider: String) -> Result<(), AppError> {
     )
 }
 
+#[server(prefix = "/api", endpoint = "providers/save_secret")]
+pub async fn save_secret(name: String, value: String) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::providers()?
+                .save_secret(&backend::actor().await?, name.trim(), &value)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "providers/remove_secret")]
+pub async fn remove_secret(name: String) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::providers()?
+                .remove_secret(&backend::actor().await?, &name)
+                .await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "providers/notice")]
 pub async fn get_engine_notice() -> Result<EngineNotice, AppError> {
     use crate::backend;

@@ -17,6 +17,14 @@ pub struct ProvidersOverview {
     /// The order providers are tried in.
     pub chain: Vec<String>,
     pub can_edit: bool,
+    /// Named secrets custom HTTP tools reference (`{ secret: CRM_TOKEN }`), masked.
+    pub secrets: Vec<SecretRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRow {
+    pub name: String,
+    pub masked: String,
 }
 
 /// What the app tells every signed-in page about the engine.

@@ -11,6 +11,7 @@
 mod helpers;
 
 mod auth;
+mod cli;
 mod database_roles;
 mod engine;
 mod engine_helpers;

@@ -179,3 +179,106 @@ async fn the_demo_model_is_announced() {
     let notice: Value = user.call("/api/providers/notice", &[]).await.unwrap();
     assert_eq!(notice["demo_model"], false);
 }
+
+#[tokio::test]
+async fn team_secrets_reach_custom_tools_in_real_runs() {
+    let api = axum::Router::new().route(
+        "/whoami",
+        axum::routing::get(|headers: axum::http::HeaderMap| async move {
+            headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_string()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let allow = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+    let llm = FakeLlm::start("127.0.0.1:0", Options::default())
+        .await
+        .unwrap();
+    llm.script(fake_llm::Behaviour::ToolCall {
+        name: "whoami".into(),
+        arguments: serde_json::json!({}),
+    });
+    let base = format!("{}/v1", llm.base_url());
+    let app = spawn_app_with(&[
+        ("OPENAI_BASE_URL", &base),
+        ("OPENAI_API_KEY", "sk-op"),
+        ("ROUTER_CHAIN", "openai"),
+        ("OLLAMA_BASE_URL", ""),
+        ("OUTBOUND_ALLOWLIST", &allow),
+    ])
+    .await;
+    let (owner, _) = app.signed_up("Sam Secrets").await;
+    assert_eq!(
+        owner
+            .refused(
+                "/api/providers/save_secret",
+                &[("name", "lower"), ("value", "x")]
+            )
+            .await,
+        422
+    );
+    let _: Value = owner
+        .call(
+            "/api/providers/save_secret",
+            &[("name", "CRM_KEY"), ("value", "crm-value-4321")],
+        )
+        .await
+        .unwrap();
+    let list: Value = owner.call("/api/providers/list", &[]).await.unwrap();
+    assert_eq!(list["secrets"][0]["name"], "CRM_KEY");
+    assert_eq!(list["secrets"][0]["masked"], "••••4321");
+
+    let db = app.owner_pool().await;
+    let (team_id, user_id): (Uuid, Uuid) =
+        sqlx::query_as("SELECT team_id, created_by FROM team_secrets")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let pool = app.app_pool().await;
+    let spec = format!(
+        "name: Who\ninstructions: Check who we are\ntools:\n  - name: whoami\n    description: Asks the API who we are\n    url: http://{allow}/whoami\n    headers:\n      X-Api-Key: {{secret: CRM_KEY}}\n"
+    );
+    let agent = create_agent(&pool, Tenant::member(user_id, team_id), &spec)
+        .await
+        .unwrap();
+    let run = start_run(
+        &pool,
+        Tenant::member(user_id, team_id),
+        agent,
+        serde_json::Map::new(),
+        None,
+    )
+    .await
+    .unwrap();
+    let mut output = None;
+    for _ in 0..200 {
+        output = sqlx::query_scalar::<_, Option<Value>>(
+            "SELECT output FROM runs WHERE id = $1 AND status = 'succeeded'",
+        )
+        .bind(run)
+        .fetch_optional(&db)
+        .await
+        .unwrap()
+        .flatten();
+        if output.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let tool_output: String = sqlx::query_scalar(
+        "SELECT detail->>'output' FROM run_steps WHERE run_id = $1 AND kind = 'tool_call'",
+    )
+    .bind(run)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(
+        tool_output.contains("crm-value-4321"),
+        "the API received the secret: {tool_output}"
+    );
+    assert!(output.is_some());
+}
