@@ -20,6 +20,14 @@ test('an owner adds a team key for a provider and sees it masked', async () => {
 
   await card.getByRole('button', { name: 'Remove key' }).click();
   await card.getByTestId('status').getByText(/Not configured|Configured by the platform/).waitFor();
+
+  // A named secret for custom tools: saved, listed masked, removed.
+  await page.getByLabel('Secret name').fill('CRM_TOKEN');
+  await page.getByLabel('Secret value').fill('crm-secret-e2e-4242');
+  await page.getByRole('button', { name: 'Save secret' }).click();
+  await page.getByTestId('secrets').getByText('••••4242').waitFor();
+  await page.getByRole('button', { name: 'Remove CRM_TOKEN' }).click();
+  await page.getByText('No secrets yet.').waitFor();
   await context.close();
 });
 
