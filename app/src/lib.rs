@@ -1,6 +1,7 @@
 //! Agent Factory's web application: the routes, pages and components rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod agents;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -7,9 +7,10 @@ use leptos_router::{
     path,
 };
 
+use crate::agents::{AgentPage, AgentsPage, NewAgentPage, RunPage};
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
-use crate::pages::{AgentsPage, DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
+use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
@@ -30,6 +31,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/agents") view=AgentsPage />
+                    <Route path=path!("/agents/new") view=NewAgentPage />
+                    <Route path=path!("/agents/:id") view=AgentPage />
+                    <Route path=path!("/runs/:id") view=RunPage />
                     <Route path=path!("/marketplace") view=MarketplacePage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=TeamPage />

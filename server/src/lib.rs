@@ -2,6 +2,7 @@
 //! which the integration tests drive directly.
 
 pub mod accounts;
+pub mod agents;
 pub mod cache;
 pub mod cli;
 pub mod config;

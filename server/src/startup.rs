@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::accounts::{Accounts, AccountsConfig};
+use crate::agents::AgentsService;
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config};
 use crate::db;
@@ -104,6 +105,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),
+            agents: Arc::new(AgentsService::new(db.clone())),
             providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
             bus,

@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 
 use crate::accounts::Accounts;
+use crate::agents::AgentsService;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::Engine;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     pub teams: Arc<TeamsService>,
     pub providers: Arc<ProvidersService>,
+    pub agents: Arc<AgentsService>,
     pub engine: Arc<Engine>,
     pub bus: EventBus,
 }

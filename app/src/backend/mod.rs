@@ -2,10 +2,12 @@
 //! implements it once; the server functions here and the REST handlers there are thin
 //! transports over it.
 
+mod agents;
 mod providers;
 pub mod session_cookie;
 mod teams;
 
+pub use agents::Agents;
 pub use providers::Providers;
 pub use teams::Teams;
 
@@ -85,6 +87,7 @@ pub trait Backend: Send + Sync + 'static {
 pub type SharedBackend = Arc<dyn Backend>;
 pub type SharedTeams = Arc<dyn Teams>;
 pub type SharedProviders = Arc<dyn Providers>;
+pub type SharedAgents = Arc<dyn Agents>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -113,6 +116,10 @@ pub async fn actor() -> Result<Actor, AppError> {
 
 pub fn teams() -> Result<SharedTeams, AppError> {
     use_context::<SharedTeams>().ok_or(AppError::Internal)
+}
+
+pub fn agents() -> Result<SharedAgents, AppError> {
+    use_context::<SharedAgents>().ok_or(AppError::Internal)
 }
 
 pub fn providers() -> Result<SharedProviders, AppError> {

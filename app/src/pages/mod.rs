@@ -1,12 +1,10 @@
 //! One module per page.
 
-mod agents;
 mod dashboard;
 mod landing;
 mod marketplace;
 mod not_found;
 
-pub use agents::AgentsPage;
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use marketplace::MarketplacePage;

@@ -371,3 +371,43 @@ fn single(message: String) -> SpecErrors {
         message,
     }])
 }
+
+/// Form fields (all text) as typed run inputs, following the spec's input types. Empty
+/// optional fields are left out; what cannot be read is reported by name.
+pub fn inputs_from_form(
+    inputs: &[super::model::InputDef],
+    form: &std::collections::HashMap<String, String>,
+) -> Result<serde_json::Map<String, serde_json::Value>, Vec<String>> {
+    use serde_json::Value;
+    let mut values = serde_json::Map::new();
+    let mut problems = Vec::new();
+    for input in inputs {
+        let raw = form.get(&input.name).map(|v| v.trim()).unwrap_or("");
+        if raw.is_empty() && input.kind != InputType::Boolean {
+            continue;
+        }
+        let value = match input.kind {
+            InputType::String => Some(Value::String(raw.to_string())),
+            InputType::Integer => raw.parse::<i64>().ok().map(Value::from),
+            InputType::Number => raw
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+            InputType::Boolean => Some(Value::Bool(matches!(raw, "on" | "true" | "1"))),
+        };
+        match value {
+            Some(value) => {
+                values.insert(input.name.clone(), value);
+            }
+            None => {
+                problems.push(format!("`{}` must be a {:?}", input.name, input.kind).to_lowercase())
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}

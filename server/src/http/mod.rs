@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use app::backend::{SharedBackend, SharedProviders, SharedTeams};
+use app::backend::{SharedAgents, SharedBackend, SharedProviders, SharedTeams};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
@@ -36,10 +36,12 @@ pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = state.accounts.clone();
     let teams: SharedTeams = state.teams.clone();
     let providers: SharedProviders = state.providers.clone();
+    let agents: SharedAgents = state.agents.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
         leptos::prelude::provide_context(Arc::clone(&providers));
+        leptos::prelude::provide_context(Arc::clone(&agents));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {

@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod agents;
 mod auth;
 mod cli;
 mod database_roles;

@@ -1,0 +1,117 @@
+//! `/agents/:id`: the run console — a form from the spec's inputs, the recent runs, and
+//! the spec itself.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use super::{AgentDetail, StartRun, get_agent};
+use crate::components::PageHeader;
+use crate::spec::{InputDef, InputType};
+
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let agent_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<Uuid>().ok())
+    };
+    let agent = Resource::new(agent_id, |id| async move {
+        match id {
+            Some(id) => get_agent(id).await,
+            None => Err(crate::error::AppError::NotFound),
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the agent…"</p> }>
+            {move || Suspend::new(async move {
+                match agent.await {
+                    Ok(agent) => view! { <Console agent /> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Console(agent: AgentDetail) -> impl IntoView {
+    let start = ServerAction::<StartRun>::new();
+    let error = move || {
+        start
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let subtitle = format!(
+        "{} · version {} · {}",
+        agent.kind, agent.version, agent.description
+    );
+    view! {
+        <PageHeader title=agent.name.clone() subtitle=subtitle />
+        <section aria-labelledby="run-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <h2 id="run-title" class="mb-3 font-medium">"Run"</h2>
+            <ActionForm action=start attr:class="space-y-3">
+                <input type="hidden" name="agent_id" value=agent.id.to_string() />
+                {agent.inputs.into_iter().map(|input| view! { <InputField input /> }).collect_view()}
+                {move || error().map(|e| view! { <p role="alert" class="text-sm text-rose-600">{e}</p> })}
+                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Run"</button>
+            </ActionForm>
+        </section>
+        <section aria-labelledby="runs-title" class="mb-6">
+            <h2 id="runs-title" class="mb-2 font-medium">"Recent runs"</h2>
+            {agent.runs.is_empty().then(|| view! { <p class="text-sm text-slate-500">"No runs yet."</p> })}
+            <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="runs">
+                {agent.runs.into_iter().map(|run| view! {
+                    <li class="flex flex-wrap justify-between gap-2 py-2">
+                        <A href=format!("/runs/{}", run.id) attr:class="text-indigo-600 hover:underline dark:text-indigo-400">{run.created.clone()}</A>
+                        <span>{format!("{} · {}", run.status.as_str(), run.cost)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+        <details class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <summary class="cursor-pointer font-medium">"Spec"</summary>
+            <pre class="mt-3 overflow-x-auto text-xs">{agent.spec_yaml}</pre>
+        </details>
+    }
+}
+
+#[component]
+fn InputField(input: InputDef) -> impl IntoView {
+    let id = format!("input-{}", input.name);
+    let name = format!("values[{}]", input.name);
+    let label = if input.required {
+        format!("{} (required)", input.name)
+    } else {
+        input.name.clone()
+    };
+    let default = input
+        .default
+        .as_ref()
+        .map(|d| {
+            d.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| d.to_string())
+        })
+        .unwrap_or_default();
+    let field = "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+    let control = match input.kind {
+        InputType::String => view! { <textarea id=id.clone() name=name rows="3" required=input.required class=field>{default}</textarea> }.into_any(),
+        InputType::Boolean => view! { <input id=id.clone() name=name type="checkbox" checked=default == "true" /> }.into_any(),
+        InputType::Integer => view! { <input id=id.clone() name=name type="number" step="1" required=input.required value=default class=field /> }.into_any(),
+        InputType::Number => view! { <input id=id.clone() name=name type="number" step="any" required=input.required value=default class=field /> }.into_any(),
+    };
+    view! {
+        <div>
+            <label for=id class="mb-1 block text-sm font-medium">{label}</label>
+            {control}
+            {(!input.description.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500">{input.description.clone()}</p> })}
+        </div>
+    }
+}

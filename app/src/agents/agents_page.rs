@@ -1,0 +1,70 @@
+//! `/agents`: the team's agents with their last run, searchable by name.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+
+use super::{AgentSummary, list_agents};
+use crate::components::{EmptyState, PageHeader};
+
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let agents = Resource::new(search, |q| list_agents(Some(q)));
+    view! {
+        <PageHeader title="Agents" subtitle="Agents defined by versioned specs, ready to run on any model." />
+        <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
+            <Form method="GET" action="" attr:class="flex gap-2">
+                <label for="agent-search" class="sr-only">"Search agents"</label>
+                <input id="agent-search" type="search" name="q" value=search placeholder="Search by name"
+                    class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">"Search"</button>
+            </Form>
+            <A href="/agents/new" attr:class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"New agent"</A>
+        </div>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading agents…"</p> }>
+            {move || Suspend::new(async move {
+                match agents.await {
+                    Ok(list) if list.is_empty() && search().is_empty() => view! {
+                        <EmptyState
+                            title="No agents yet"
+                            body="Write a spec for a blank agent, or start from a template in the marketplace."
+                            action_label="Blank agent"
+                            action_href="/agents/new"
+                        />
+                    }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="text-sm text-slate-500">"No agent matches that name."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="grid gap-3 md:grid-cols-2" data-testid="agents">
+                            {list.into_iter().map(|agent| view! { <AgentCard agent /> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AgentCard(agent: AgentSummary) -> impl IntoView {
+    let last = agent.last_run.map(|run| {
+        format!(
+            "Last run {} · {} · {}",
+            run.status.as_str(),
+            run.cost,
+            run.created
+        )
+    });
+    view! {
+        <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <div class="flex items-baseline justify-between gap-2">
+                <A href=format!("/agents/{}", agent.id) attr:class="font-medium hover:underline">{agent.name.clone()}</A>
+                <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{format!("{} · v{}", agent.kind, agent.version)}</span>
+            </div>
+            <p class="mt-1 line-clamp-2 text-sm text-slate-600 dark:text-slate-400">{agent.description.clone()}</p>
+            <p class="mt-2 text-xs text-slate-500">{last.unwrap_or_else(|| "Never run".to_string())}</p>
+        </li>
+    }
+}

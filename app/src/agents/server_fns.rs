@@ -1,0 +1,90 @@
+//! Thin transports over the backend's agent and run operations.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{AgentDetail, AgentSummary, RunDetail};
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "agents/list")]
+pub async fn list_agents(search: Option<String>) -> Result<Vec<AgentSummary>, AppError> {
+    use crate::backend;
+    let search = search.filter(|s| !s.trim().is_empty());
+    backend::respond(
+        async {
+            backend::agents()?
+                .list(&backend::actor().await?, search.as_deref())
+                .await
+        }
+        .await,
+    )
+}
+
+/// Saves a new agent and opens it.
+#[server(prefix = "/api", endpoint = "agents/create")]
+pub async fn create_agent(spec: String) -> Result<Uuid, AppError> {
+    use crate::backend;
+    let created = backend::respond(
+        async {
+            backend::agents()?
+                .create(&backend::actor().await?, &spec)
+                .await
+        }
+        .await,
+    );
+    if let Ok(id) = &created {
+        leptos_axum::redirect(&format!("/agents/{id}"));
+    }
+    created
+}
+
+#[server(prefix = "/api", endpoint = "agents/get")]
+pub async fn get_agent(id: Uuid) -> Result<AgentDetail, AppError> {
+    use crate::backend;
+    backend::respond(async { backend::agents()?.get(&backend::actor().await?, id).await }.await)
+}
+
+/// Starts a run from the console's form and opens the run's page, which follows it live.
+#[server(prefix = "/api", endpoint = "agents/run")]
+pub async fn start_run(
+    agent_id: Uuid,
+    values: Option<HashMap<String, String>>,
+) -> Result<Uuid, AppError> {
+    use crate::backend;
+    let started = backend::respond(
+        async {
+            let agents = backend::agents()?;
+            let actor = backend::actor().await?;
+            let agent = agents.get(&actor, agent_id).await?;
+            let input = crate::spec::inputs_from_form(&agent.inputs, &values.unwrap_or_default())
+                .map_err(|problems| AppError::invalid("input", problems.join("; ")))?;
+            agents.start_run(&actor, agent_id, input).await
+        }
+        .await,
+    );
+    if let Ok(id) = &started {
+        leptos_axum::redirect(&format!("/runs/{id}"));
+    }
+    started
+}
+
+#[server(prefix = "/api", endpoint = "runs/get")]
+pub async fn get_run(id: Uuid) -> Result<RunDetail, AppError> {
+    use crate::backend;
+    backend::respond(async { backend::agents()?.run(&backend::actor().await?, id).await }.await)
+}
+
+#[server(prefix = "/api", endpoint = "runs/cancel")]
+pub async fn cancel_run(id: Uuid) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::agents()?
+                .cancel_run(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,57 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::runs::{RunStatus, StepRecord};
+use crate::spec::{InputDef, MicroUsd};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: Uuid,
+    pub status: RunStatus,
+    pub cost: MicroUsd,
+    pub created: String,
+    pub duration_ms: Option<i64>,
+    pub failure_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub version: i32,
+    pub updated: String,
+    pub last_run: Option<RunSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentDetail {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub version: i32,
+    pub spec_yaml: String,
+    pub inputs: Vec<InputDef>,
+    pub can_edit: bool,
+    pub runs: Vec<RunSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub agent_name: String,
+    pub status: RunStatus,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub failure_reason: Option<String>,
+    pub failure_detail: Option<String>,
+    pub cost: MicroUsd,
+    pub tokens: i64,
+    pub created: String,
+    pub duration_ms: Option<i64>,
+    pub steps: Vec<StepRecord>,
+}

@@ -1,0 +1,30 @@
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Actor;
+use crate::agents::{AgentDetail, AgentSummary, RunDetail};
+use crate::error::AppError;
+
+/// Agents and their runs. Members list and run agents; admins and owners create them.
+#[async_trait]
+pub trait Agents: Send + Sync + 'static {
+    /// The team's agents, newest first, optionally filtered by a name fragment.
+    async fn list(
+        &self,
+        actor: &Actor,
+        search: Option<&str>,
+    ) -> Result<Vec<AgentSummary>, AppError>;
+    /// Saves a new agent from its spec (YAML or JSON); returns its id.
+    async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError>;
+    async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError>;
+    /// Queues a run of the agent's current version; returns the run's id.
+    async fn start_run(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        input: Map<String, Value>,
+    ) -> Result<Uuid, AppError>;
+    async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError>;
+    async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError>;
+}

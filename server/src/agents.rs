@@ -1,0 +1,225 @@
+//! Agents and runs for the web app (implements `app::backend::Agents`; the REST API
+//! will call the same). Thin: the run lifecycle lives in `runs`.
+
+use app::agents::{AgentDetail, AgentSummary, RunDetail, RunSummary};
+use app::auth::Role;
+use app::backend::{Actor, Agents};
+use app::error::AppError;
+use app::runs::RunStatus;
+use app::spec::{MicroUsd, Spec};
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::db::tenant::{self, Tenant};
+use crate::errors::internal;
+use crate::runs::{self, RunError, store};
+
+pub struct AgentsService {
+    db: PgPool,
+}
+
+impl AgentsService {
+    pub fn new(db: PgPool) -> AgentsService {
+        AgentsService { db }
+    }
+
+    async fn begin(&self, actor: &Actor) -> Result<tenant::Tx, AppError> {
+        tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+            .await
+            .map_err(internal)
+    }
+}
+
+fn tenant_of(actor: &Actor) -> Tenant {
+    Tenant::member(actor.user_id, actor.team_id)
+}
+
+fn from_run_error(error: RunError) -> AppError {
+    match error {
+        RunError::NotFound => AppError::NotFound,
+        RunError::InvalidInput(problems) => AppError::invalid("input", problems.join("; ")),
+        RunError::InvalidSpec(errors) => AppError::invalid("spec", errors.to_string()),
+        RunError::Database(error) => internal(error),
+    }
+}
+
+fn display_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The columns of a run summary, as a literal so queries are built with `concat!`
+/// (nothing is ever formatted into SQL).
+macro_rules! run_columns {
+    () => {
+        "r.id, r.status::text AS status, r.cost_micro_usd, r.created_at, r.failure_reason,
+         (extract(epoch FROM r.finished_at - coalesce(r.started_at, r.created_at)) * 1000)::bigint AS duration_ms"
+    };
+}
+
+fn run_summary(row: &PgRow) -> Result<RunSummary, sqlx::Error> {
+    Ok(RunSummary {
+        id: row.try_get("id")?,
+        status: RunStatus::parse(row.try_get("status")?).unwrap_or(RunStatus::Failed),
+        cost: MicroUsd(row.try_get("cost_micro_usd")?),
+        created: display_time(row.try_get("created_at")?),
+        duration_ms: row.try_get("duration_ms")?,
+        failure_reason: row.try_get("failure_reason")?,
+    })
+}
+
+#[async_trait]
+impl Agents for AgentsService {
+    async fn list(
+        &self,
+        actor: &Actor,
+        search: Option<&str>,
+    ) -> Result<Vec<AgentSummary>, AppError> {
+        let mut tx = self.begin(actor).await?;
+        let pattern = search.map(|s| {
+            format!(
+                "%{}%",
+                s.trim()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let rows = sqlx::query(concat!(
+            "SELECT a.id AS agent_id, a.name, a.description, a.kind, a.current_version, a.updated_at, ",
+            run_columns!(),
+            " FROM agents a
+               LEFT JOIN LATERAL (SELECT * FROM runs WHERE agent_id = a.id ORDER BY created_at DESC LIMIT 1) r ON true
+              WHERE a.archived_at IS NULL AND ($1::text IS NULL OR a.name ILIKE $1)
+              ORDER BY a.updated_at DESC LIMIT 200"
+        ))
+        .bind(pattern)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                let last_run = row
+                    .try_get::<Option<Uuid>, _>("id")?
+                    .map(|_| run_summary(row))
+                    .transpose()?;
+                Ok(AgentSummary {
+                    id: row.try_get("agent_id")?,
+                    name: row.try_get("name")?,
+                    description: row.try_get("description")?,
+                    kind: row.try_get("kind")?,
+                    version: row.try_get("current_version")?,
+                    updated: display_time(row.try_get("updated_at")?),
+                    last_run,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)
+    }
+
+    async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError> {
+        if actor.role < Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        runs::create_agent(&self.db, tenant_of(actor), spec)
+            .await
+            .map_err(from_run_error)
+    }
+
+    async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError> {
+        let mut tx = self.begin(actor).await?;
+        let row = sqlx::query(
+            "SELECT a.name, a.description, a.kind, a.current_version, v.spec_yaml, v.spec
+               FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
+              WHERE a.id = $1 AND a.archived_at IS NULL",
+        )
+        .bind(agent_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+        let runs = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs r WHERE r.agent_id = $1 ORDER BY r.created_at DESC LIMIT 20"
+        ))
+        .bind(agent_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let spec: Spec =
+            serde_json::from_value(row.try_get("spec").map_err(internal)?).map_err(internal)?;
+        Ok(AgentDetail {
+            id: agent_id,
+            name: row.try_get("name").map_err(internal)?,
+            description: row.try_get("description").map_err(internal)?,
+            kind: row.try_get("kind").map_err(internal)?,
+            version: row.try_get("current_version").map_err(internal)?,
+            spec_yaml: row.try_get("spec_yaml").map_err(internal)?,
+            inputs: spec.inputs,
+            can_edit: actor.role >= Role::Admin,
+            runs: runs
+                .iter()
+                .map(run_summary)
+                .collect::<Result<_, _>>()
+                .map_err(internal)?,
+        })
+    }
+
+    async fn start_run(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        input: Map<String, Value>,
+    ) -> Result<Uuid, AppError> {
+        runs::start_run(&self.db, tenant_of(actor), agent_id, input, None)
+            .await
+            .map_err(from_run_error)
+    }
+
+    async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError> {
+        let mut tx = self.begin(actor).await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            ", r.agent_id, coalesce(a.name, 'Deleted agent') AS agent_name, r.input, r.output, r.failure_detail,
+                    r.prompt_tokens + r.completion_tokens AS tokens
+               FROM runs r LEFT JOIN agents a ON a.id = r.agent_id WHERE r.id = $1"
+        ))
+        .bind(run_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+        tx.commit().await.map_err(internal)?;
+        let summary = run_summary(&row).map_err(internal)?;
+        let steps = store::steps(&self.db, actor.team_id, run_id)
+            .await
+            .map_err(internal)?;
+        Ok(RunDetail {
+            id: run_id,
+            agent_id: row.try_get("agent_id").map_err(internal)?,
+            agent_name: row.try_get("agent_name").map_err(internal)?,
+            status: summary.status,
+            input: row.try_get("input").map_err(internal)?,
+            output: row.try_get("output").map_err(internal)?,
+            failure_reason: summary.failure_reason,
+            failure_detail: row.try_get("failure_detail").map_err(internal)?,
+            cost: summary.cost,
+            tokens: row.try_get("tokens").map_err(internal)?,
+            created: summary.created,
+            duration_ms: summary.duration_ms,
+            steps,
+        })
+    }
+
+    async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError> {
+        runs::cancel_run(&self.db, tenant_of(actor), run_id)
+            .await
+            .map_err(from_run_error)
+    }
+}

@@ -1,0 +1,152 @@
+//! Agents and runs through the web app's server functions: list, create from a spec,
+//! open, run from the console's form, follow the run, roles.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::engine_helpers::fake;
+use crate::helpers::spawn_app_with;
+
+const SPEC: &str = "name: Helper\ninstructions: 'Answer {{input.question}}'\ninputs:\n  question: {type: string, required: true}\n  times: {type: integer}\n";
+
+#[tokio::test]
+async fn an_owner_creates_an_agent_runs_it_and_reads_the_run() {
+    let llm = fake().await;
+    let base = format!("{}/v1", llm.base_url());
+    let app = spawn_app_with(&[
+        ("OPENAI_BASE_URL", &base),
+        ("OPENAI_API_KEY", "k"),
+        ("ROUTER_CHAIN", "openai"),
+        ("OLLAMA_BASE_URL", ""),
+    ])
+    .await;
+    app.sign_in_demo().await;
+
+    let seeded: Vec<Value> = app.call("/api/agents/list", &[]).await.unwrap();
+    let names: Vec<&str> = seeded.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"Idea Validator") && names.contains(&"Market Research Agent"),
+        "{names:?}"
+    );
+    let found: Vec<Value> = app
+        .call("/api/agents/list", &[("search", "idea")])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+
+    let (status, body) = app
+        .call::<Value>(
+            "/api/agents/create",
+            &[("spec", "name: Broken\ntools: [teleport]\n")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("line 2") && body.contains("teleport"),
+        "{body}"
+    );
+
+    let response = app.post_form("/api/agents/create", &[("spec", SPEC)]).await;
+    let agent_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let agent: Value = app
+        .call("/api/agents/get", &[("id", &agent_id)])
+        .await
+        .unwrap();
+    assert_eq!(agent["name"], "Helper");
+    assert_eq!(agent["inputs"][0]["name"], "question");
+
+    let refused = app
+        .call::<Value>(
+            "/api/agents/run",
+            &[("agent_id", &agent_id), ("values[times]", "many")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.0, 422, "{}", refused.1);
+    let response = app
+        .post_form(
+            "/api/agents/run",
+            &[
+                ("agent_id", &agent_id),
+                ("values[question]", "why?"),
+                ("values[times]", "2"),
+            ],
+        )
+        .await;
+    let run_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+
+    let mut run = Value::Null;
+    for _ in 0..200 {
+        run = app.call("/api/runs/get", &[("id", &run_id)]).await.unwrap();
+        if run["status"] == "succeeded" || run["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        run["input"],
+        serde_json::json!({"question": "why?", "times": 2})
+    );
+    assert!(run["output"].as_str().unwrap().contains("why?"));
+    assert!(
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "llm_call")
+    );
+    let page = app
+        .get(&format!("/runs/{run_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("succeeded") && page.contains("Model call"),
+        "the permalink renders the recorded run"
+    );
+
+    let agent: Value = app
+        .call("/api/agents/get", &[("id", &agent_id)])
+        .await
+        .unwrap();
+    assert_eq!(agent["runs"][0]["id"], run_id.as_str());
+}
+
+#[tokio::test]
+async fn members_run_agents_but_do_not_create_them() {
+    let app = spawn_app_with(&[]).await;
+    let (owner, _) = app.signed_up("Ola Owner").await;
+    let link: String = owner
+        .call("/api/teams/invite", &[("role", "member")])
+        .await
+        .unwrap();
+    let (member, _) = app.signed_up("Max Member").await;
+    let _: Value = member
+        .call(
+            "/api/teams/accept",
+            &[("token", link.trim_start_matches("/invite/"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        member
+            .refused("/api/agents/create", &[("spec", SPEC)])
+            .await,
+        403
+    );
+    let list: Vec<Value> = member.call("/api/agents/list", &[]).await.unwrap();
+    assert!(list.is_empty());
+    assert_eq!(
+        member
+            .refused(
+                "/api/runs/get",
+                &[("id", &uuid::Uuid::new_v4().to_string())]
+            )
+            .await,
+        404
+    );
+}
