@@ -41,11 +41,19 @@ browser_tests() {
   # is left alone.
   local base="${DATABASE_OWNER_URL%/*}"
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
-  DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
+  # Runs in the browser tests go to the demo model, slowed down so streaming shows.
+  cargo build -q -p fake-llm || return 1
+  FAKE_LLM_ADDR=127.0.0.1:3901 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" &
+  local fake_pid=$!
+  DEMO_LLM_BASE_URL=http://127.0.0.1:3901 \
+    DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
     DATABASE_OWNER_URL="$base/agent_factory_e2e" \
     LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
     REDIS_PREFIX="agf-e2e:$(date +%s):" \
     cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
+  local status=$?
+  kill "$fake_pid" 2>/dev/null
+  return $status
 }
 
 run_step "Format" cargo fmt --all --check

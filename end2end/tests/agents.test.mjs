@@ -1,0 +1,81 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const spec = (tools, extra = '') =>
+  `name: E2E agent ${Date.now()}\ninstructions: 'Answer {{input.question}} ${extra}'\ntools: [${tools}]\ninputs:\n  question: {type: string, required: true}\n`;
+
+async function newAgent(page, text) {
+  await page.goto(`${BASE_URL}/agents/new`);
+  await waitForHydration(page);
+  await page.getByLabel('Spec').fill(text);
+  await page.getByText('The spec is valid.').waitFor();
+  await page.getByRole('button', { name: 'Save agent' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+}
+
+test('write a spec with live errors, save it, run it and watch the answer stream in', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/agents`);
+  await waitForHydration(page);
+  await page.getByTestId('agents').getByText('Idea Validator').waitFor();
+  await page.getByRole('link', { name: 'New agent' }).click();
+  await page.waitForURL(`${BASE_URL}/agents/new`);
+  await waitForHydration(page);
+
+  // A typo shows at once, with its line, and blocks saving; fixing it clears it.
+  await page.getByLabel('Spec').fill(spec('teleport'));
+  await page.getByTestId('spec-problems').getByText(/line 3.*unknown tool `teleport`/).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save agent' }).isDisabled(), true);
+  await page.getByLabel('Spec').fill(spec('calculator', '[fake:slow=1500]'));
+  await page.getByText('The spec is valid.').waitFor();
+  await page.getByRole('button', { name: 'Save agent' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+
+  await page.getByLabel('question (required)').fill('What is streaming?');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+  // Part of the answer is on the page while the run is still going.
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[data-testid="run-status"]')?.textContent;
+    const answer = document.querySelector('[data-testid="answer"]')?.textContent ?? '';
+    return status === 'running' && answer.length > 0 && !answer.includes('What is streaming?');
+  }, null, { timeout: 10_000 });
+  await page.getByTestId('run-status').getByText('succeeded').waitFor({ timeout: 15_000 });
+  const answer = await page.getByTestId('answer').textContent();
+  assert.match(answer, /You asked: question: What is streaming\?/);
+  await page.getByTestId('steps').getByText('Model call').waitFor();
+  const steps = await page.getByTestId('steps').locator('li').count();
+  await screenshot(page, 'run-console');
+
+  // The permalink shows the same run afterwards.
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.getByTestId('answer').textContent(), answer);
+  assert.equal(await page.getByTestId('steps').locator('li').count(), steps);
+  assert.equal(await page.getByTestId('run-status').textContent(), 'succeeded');
+  await context.close();
+});
+
+test('a slow run is cancelled from its page', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await newAgent(page, spec('calculator', '[fake:slow=20000]'));
+  await page.getByLabel('question (required)').fill('Take your time');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.waitForURL(/\/runs\//);
+  await waitForHydration(page);
+  await page.getByTestId('run-status').getByText('running').waitFor();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByTestId('run-status').getByText('cancelled').waitFor({ timeout: 10_000 });
+  await page.getByTestId('failure').getByText(/cancelled/).waitFor();
+  await context.close();
+});
