@@ -199,8 +199,17 @@ mod tests {
 
     #[test]
     fn production_does_not_seed_by_default() {
-        let config = config_from(&[("APP_ENV", "production")]).unwrap();
+        let key = ("SECRETS_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+        let config = config_from(&[("APP_ENV", "production"), key]).unwrap();
         assert!(!config.seed_demo_data);
+    }
+
+    #[test]
+    fn production_needs_its_own_secrets_key() {
+        let err = config_from(&[("APP_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().contains("SECRETS_ENCRYPTION_KEY"), "{err}");
+        let short = config_from(&[("SECRETS_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert!(short.to_string().contains("32 bytes"), "{short}");
     }
 
     #[test]
