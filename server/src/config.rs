@@ -199,7 +199,10 @@ mod tests {
 
     #[test]
     fn production_does_not_seed_by_default() {
-        let key = ("SECRETS_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+        let key = (
+            "SECRETS_ENCRYPTION_KEY",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        );
         let config = config_from(&[("APP_ENV", "production"), key]).unwrap();
         assert!(!config.seed_demo_data);
     }

@@ -70,6 +70,103 @@ fn valid_secret_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The two tables of sealed values: provider keys by provider, secrets by name.
+#[derive(Clone, Copy)]
+enum Vault {
+    ProviderKeys,
+    Secrets,
+}
+
+impl Vault {
+    fn upsert(self) -> &'static str {
+        match self {
+            Vault::ProviderKeys => {
+                "INSERT INTO provider_keys (team_id, provider, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (team_id, provider) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
+                     last_four = EXCLUDED.last_four, created_by = EXCLUDED.created_by, created_at = now()"
+            }
+            Vault::Secrets => {
+                "INSERT INTO team_secrets (team_id, name, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (team_id, name) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
+                     last_four = EXCLUDED.last_four, created_by = EXCLUDED.created_by, created_at = now()"
+            }
+        }
+    }
+
+    fn delete(self) -> &'static str {
+        match self {
+            Vault::ProviderKeys => "DELETE FROM provider_keys WHERE provider = $1",
+            Vault::Secrets => "DELETE FROM team_secrets WHERE name = $1",
+        }
+    }
+
+    /// The audit log's target type and action prefix.
+    fn audit(self) -> (&'static str, &'static str) {
+        match self {
+            Vault::ProviderKeys => ("provider", "provider_key"),
+            Vault::Secrets => ("secret", "secret"),
+        }
+    }
+}
+
+impl ProvidersService {
+    /// Seals and stores (or replaces) a value, with an audit entry naming it.
+    async fn put(
+        &self,
+        actor: &Actor,
+        vault: Vault,
+        name: &str,
+        value: &str,
+    ) -> Result<(), AppError> {
+        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, value)?;
+        let mut tx = self.begin(actor).await?;
+        sqlx::query(vault.upsert())
+            .bind(actor.team_id)
+            .bind(name)
+            .bind(&sealed.ciphertext)
+            .bind(&sealed.nonce)
+            .bind(&last_four)
+            .bind(actor.user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let (target, action) = vault.audit();
+        store::audit_by(
+            &mut tx,
+            actor,
+            &format!("{action}.saved"),
+            (target, name.to_string()),
+            serde_json::json!({ "last_four": last_four }),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn delete(&self, actor: &Actor, vault: Vault, name: &str) -> Result<(), AppError> {
+        let mut tx = self.begin(actor).await?;
+        let removed = sqlx::query(vault.delete())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if removed.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        let (target, action) = vault.audit();
+        store::audit_by(
+            &mut tx,
+            actor,
+            &format!("{action}.removed"),
+            (target, name.to_string()),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+}
+
 fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
     if actor.role >= Role::Admin {
         Ok(())
@@ -143,56 +240,13 @@ impl Providers for ProvidersService {
                 "Paste the whole API key (8–400 characters, no spaces).",
             ));
         }
-        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, key)?;
-        let mut tx = self.begin(actor).await?;
-        sqlx::query(
-            "INSERT INTO provider_keys (team_id, provider, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (team_id, provider) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
-                 last_four = EXCLUDED.last_four, created_by = EXCLUDED.created_by, created_at = now()",
-        )
-        .bind(actor.team_id)
-        .bind(provider)
-        .bind(&sealed.ciphertext)
-        .bind(&sealed.nonce)
-        .bind(&last_four)
-        .bind(actor.user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        store::audit_by(
-            &mut tx,
-            actor,
-            "provider_key.saved",
-            ("provider", provider.to_string()),
-            serde_json::json!({ "last_four": last_four }),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.put(actor, Vault::ProviderKeys, provider, key).await
     }
 
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
         at_least_admin(actor)?;
         Self::require_keyed(provider)?;
-        let mut tx = self.begin(actor).await?;
-        let removed = sqlx::query("DELETE FROM provider_keys WHERE provider = $1")
-            .bind(provider)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        if removed.rows_affected() == 0 {
-            return Err(AppError::NotFound);
-        }
-        store::audit_by(
-            &mut tx,
-            actor,
-            "provider_key.removed",
-            ("provider", provider.to_string()),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.delete(actor, Vault::ProviderKeys, provider).await
     }
 
     async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
@@ -209,55 +263,12 @@ impl Providers for ProvidersService {
                 "Enter the secret's value (at most 4,000 characters).",
             ));
         }
-        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, value)?;
-        let mut tx = self.begin(actor).await?;
-        sqlx::query(
-            "INSERT INTO team_secrets (team_id, name, ciphertext, nonce, last_four, created_by) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (team_id, name) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, nonce = EXCLUDED.nonce,
-                 last_four = EXCLUDED.last_four, created_by = EXCLUDED.created_by, created_at = now()",
-        )
-        .bind(actor.team_id)
-        .bind(name)
-        .bind(&sealed.ciphertext)
-        .bind(&sealed.nonce)
-        .bind(&last_four)
-        .bind(actor.user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        store::audit_by(
-            &mut tx,
-            actor,
-            "secret.saved",
-            ("secret", name.to_string()),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.put(actor, Vault::Secrets, name, value).await
     }
 
     async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
         at_least_admin(actor)?;
-        let mut tx = self.begin(actor).await?;
-        let removed = sqlx::query("DELETE FROM team_secrets WHERE name = $1")
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        if removed.rows_affected() == 0 {
-            return Err(AppError::NotFound);
-        }
-        store::audit_by(
-            &mut tx,
-            actor,
-            "secret.removed",
-            ("secret", name.to_string()),
-            serde_json::json!({}),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.delete(actor, Vault::Secrets, name).await
     }
 
     fn notice(&self) -> EngineNotice {
