@@ -5,13 +5,28 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use super::{AgentSummary, list_agents};
+use crate::auth::Role;
 use crate::components::{EmptyState, PageHeader};
+use crate::layout::ViewerResource;
 
 #[component]
 pub fn AgentsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let agents = Resource::new(search, |q| list_agents(Some(q)));
+    // Admins and owners create agents; members only see what they can use.
+    let viewer = use_context::<ViewerResource>();
+    let new_agent = move || {
+        Suspend::new(async move {
+            let admin = match viewer {
+                Some(viewer) => matches!(viewer.await, Ok(Some(v)) if v.team.role >= Role::Admin),
+                None => false,
+            };
+            admin.then(|| view! {
+                <A href="/agents/new" attr:class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"New agent"</A>
+            })
+        })
+    };
     view! {
         <PageHeader title="Agents" subtitle="Agents defined by versioned specs, ready to run on any model." />
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
@@ -21,7 +36,7 @@ pub fn AgentsPage() -> impl IntoView {
                     class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">"Search"</button>
             </Form>
-            <A href="/agents/new" attr:class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"New agent"</A>
+            <Suspense fallback=|| ()>{new_agent}</Suspense>
         </div>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading agents…"</p> }>
             {move || Suspend::new(async move {
