@@ -209,6 +209,7 @@ impl Providers for ProvidersService {
                     .iter()
                     .find(|(p, _)| p == id)
                     .map(|(_, last)| mask(last)),
+                accepts_key: KEYED.iter().any(|(keyed, _)| *keyed == id),
                 models: MODELS
                     .iter()
                     .filter(|m| m.provider == id)

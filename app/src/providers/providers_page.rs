@@ -89,10 +89,11 @@ fn ProviderCard(
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
 ) -> impl IntoView {
-    let status = match (&row.team_key, row.operator_configured) {
-        (Some(masked), _) => format!("Team key {masked}"),
-        (None, true) => "Configured by the platform".to_string(),
-        (None, false) => "Not configured".to_string(),
+    let status = match (&row.team_key, row.operator_configured, row.accepts_key) {
+        (Some(masked), _, _) => format!("Team key {masked}"),
+        (None, true, false) => "No key needed".to_string(),
+        (None, true, true) => "Configured by the platform".to_string(),
+        (None, false, _) => "Not configured".to_string(),
     };
     let input_id = format!("key-{}", row.id);
     let has_key = row.team_key.is_some();
@@ -105,7 +106,7 @@ fn ProviderCard(
                 <span class="text-sm text-slate-600 dark:text-slate-400" data-testid="status">{status}</span>
             </div>
             <p class="mt-1 text-xs text-slate-500">{row.models.join(", ")}</p>
-            {can_edit.then(|| view! {
+            {(can_edit && row.accepts_key).then(|| view! {
                 <div class="mt-3 flex flex-wrap gap-2">
                     <ActionForm action=save attr:class="flex min-w-0 flex-1 flex-wrap gap-2">
                         <input type="hidden" name="provider" value=provider.clone() />

@@ -45,9 +45,9 @@ pub fn SecretsCard(rows: Vec<SecretRow>, can_edit: bool, actions: SecretActions)
             {can_edit.then(|| view! {
                 <ActionForm action=actions.save attr:class="mt-3 flex flex-wrap gap-2">
                     <label for="secret-name" class="sr-only">"Secret name"</label>
-                    <input id="secret-name" name="name" required pattern="[A-Z][A-Z0-9_]{0,63}" placeholder="CRM_TOKEN" class=format!("{FIELD} w-40 font-mono") />
+                    <input id="secret-name" name="name" required pattern="[A-Z][A-Z0-9_]{0,63}" placeholder="CRM_TOKEN" class=format!("{FIELD} w-full font-mono sm:w-40") />
                     <label for="secret-value" class="sr-only">"Secret value"</label>
-                    <input id="secret-value" name="value" type="password" autocomplete="off" required maxlength="4000" placeholder="Value" class=format!("{FIELD} min-w-0 flex-1") />
+                    <input id="secret-value" name="value" type="password" autocomplete="off" required maxlength="4000" placeholder="Value" class=format!("{FIELD} min-w-0 flex-1 basis-48") />
                     <button type="submit" class=BUTTON>"Save secret"</button>
                 </ActionForm>
             })}

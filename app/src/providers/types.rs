@@ -8,6 +8,8 @@ pub struct ProviderRow {
     pub operator_configured: bool,
     /// The team's own key, masked (`••••abcd`).
     pub team_key: Option<String>,
+    /// Whether a team may bring its own key (the local and demo models take none).
+    pub accepts_key: bool,
     pub models: Vec<String>,
 }
 
