@@ -44,11 +44,13 @@ until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   sleep 0.2
 done
 
+models="your configured providers"
+[ -z "$fake_pid" ] || models="the built-in demo model (no provider configured)"
 cat <<BANNER
 
   ${BOLD}Agent Factory is running at http://$LEPTOS_SITE_ADDR${RESET}
   Demo login: demo@agentfactory.dev / demo-password
-  Models: ${DEMO_LLM_BASE_URL:+the built-in demo model at $DEMO_LLM_BASE_URL}${DEMO_LLM_BASE_URL:-your configured providers}
+  Models: $models
   Try the engine from a terminal: $CARGO_TARGET_DIR/release/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 

@@ -78,6 +78,7 @@ impl Wire for Anthropic {
                 .is_some_and(|tools| !tools.is_empty()),
             stream: body["stream"].as_bool().unwrap_or(false),
             max_tokens: count_field(body, "max_tokens"),
+            json_schema: None,
         }
     }
 

@@ -192,6 +192,9 @@ impl Directives {
         if let Some(reply) = &self.reply {
             return reply.clone();
         }
+        if let Some(schema) = &conversation.json_schema {
+            return crate::sample::instance(schema).to_string();
+        }
         default_reply(conversation.last_user_text())
     }
 

@@ -25,6 +25,8 @@ pub(crate) struct Conversation {
     pub(crate) has_tools: bool,
     pub(crate) stream: bool,
     pub(crate) max_tokens: Option<usize>,
+    /// The JSON Schema of a requested structured answer (OpenAI `response_format`).
+    pub(crate) json_schema: Option<serde_json::Value>,
 }
 
 impl Conversation {

@@ -26,6 +26,7 @@ mod behaviour;
 mod conversation;
 mod exchange;
 mod openai;
+mod sample;
 mod state;
 mod stream;
 mod usage;

@@ -62,6 +62,7 @@ impl Wire for OpenAi {
             stream: body["stream"].as_bool().unwrap_or(false),
             max_tokens: count_field(body, "max_completion_tokens")
                 .or_else(|| count_field(body, "max_tokens")),
+            json_schema: body.pointer("/response_format/json_schema/schema").cloned(),
         }
     }
 

@@ -88,6 +88,7 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
                 .max_output_tokens
                 .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS),
             temperature: call.model.temperature_centi.map(|t| f32::from(t) / 100.0),
+            output_schema: rules.output_schema.clone(),
         };
         let chain = if call.model.prefer.is_empty() {
             ctx.chain.clone()

@@ -641,6 +641,7 @@ async fn both_formats_complete_without_streaming() {
         }],
         max_tokens: 100,
         temperature: None,
+        output_schema: None,
     };
     for id in ["openai", "anthropic"] {
         let completion = set.get(id).unwrap().complete(&request).await.unwrap();
@@ -656,4 +657,51 @@ async fn both_formats_complete_without_streaming() {
         assert!(completion.usage.prompt_tokens > 0, "{id}");
     }
     assert_eq!(openai.requests()[0].body["stream"], false);
+}
+
+#[tokio::test]
+async fn the_idea_validator_applies_its_kill_criteria_to_the_verdict() {
+    // As under `make run`: the demo provider, whose models serve every task on any plan.
+    let openai = fake().await;
+    let engine = engine(
+        None,
+        None,
+        &[
+            ("DEMO_LLM_BASE_URL", &openai.base_url()),
+            ("ROUTER_CHAIN", "demo"),
+        ],
+    );
+    let spec = include_str!("../../../app/src/spec/examples/idea_validator.yaml");
+    let outcome = run(
+        &engine,
+        spec,
+        &[("idea", json!("Neighbours rent each other's power tools"))],
+    )
+    .await;
+    // The demo model answers in the verdict's schema with the least values it allows:
+    // a novelty of 0 is killed by the first criterion.
+    let failure = outcome.result.expect_err("killed");
+    assert_eq!(failure.reason, "assertion");
+    assert_eq!(failure.detail, "Kill: novelty must exceed 60");
+    let nodes: Vec<String> = outcome
+        .memory
+        .steps_of(StepKind::Node)
+        .iter()
+        .map(|s| s.node.clone().unwrap())
+        .collect();
+    for analysis in ["market", "competition", "feasibility", "revenue", "gather"] {
+        assert!(
+            nodes.contains(&analysis.to_string()),
+            "{analysis} ran: {nodes:?}"
+        );
+    }
+    let synthesis = openai
+        .requests()
+        .into_iter()
+        .find(|r| r.body.to_string().contains("investment committee"))
+        .unwrap();
+    assert!(
+        synthesis.body["response_format"]["json_schema"]["schema"]["properties"]["novelty_score"]
+            .is_object()
+    );
 }

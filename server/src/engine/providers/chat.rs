@@ -15,6 +15,9 @@ pub struct ChatRequest {
     pub tools: Vec<ToolSpec>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    /// The JSON Schema the answer must match, sent as structured-output request where
+    /// the format has one (OpenAI `response_format`); the invariant is checked anyway.
+    pub output_schema: Option<Value>,
 }
 
 impl ChatRequest {

@@ -81,6 +81,10 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     if let Some(temperature) = request.temperature {
         body["temperature"] = json!(temperature);
     }
+    if let Some(schema) = &request.output_schema {
+        body["response_format"] =
+            json!({"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}});
+    }
     if !request.tools.is_empty() {
         body["tools"] = request
             .tools
