@@ -7,7 +7,7 @@ use leptos_router::{
     path,
 };
 
-use crate::agents::{AgentPage, AgentsPage, NewAgentPage, RunPage};
+use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
@@ -33,6 +33,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents") view=AgentsPage />
                     <Route path=path!("/agents/new") view=NewAgentPage />
                     <Route path=path!("/agents/:id") view=AgentPage />
+                    <Route path=path!("/agents/:id/edit") view=EditAgentPage />
+                    <Route path=path!("/agents/:id/compare") view=ComparePage />
                     <Route path=path!("/runs/:id") view=RunPage />
                     <Route path=path!("/marketplace") view=MarketplacePage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>

@@ -79,3 +79,35 @@ test('a slow run is cancelled from its page', async () => {
   await page.getByTestId('failure').getByText(/cancelled/).waitFor();
   await context.close();
 });
+
+test('edit a spec into a new version, compare two versions and restore the first', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  const first = spec('calculator');
+  await newAgent(page, first);
+  await page.getByRole('link', { name: 'Edit spec' }).click();
+  await page.waitForURL(/\/edit$/);
+  await waitForHydration(page);
+  await page.getByLabel('Spec').fill(first.replace('[calculator]', '[calculator, current_time]'));
+  await page.getByText('The spec is valid.').waitFor();
+  // Ctrl+S saves, like in an editor.
+  await page.getByLabel('Spec').press('Control+s');
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+  await page.getByTestId('versions').getByText(/^v2 · Demo User/).waitFor();
+
+  await page.getByRole('link', { name: 'Compare v1 with v2' }).click();
+  await page.waitForURL(/\/compare\?old=1&new=2$/);
+  await page.getByTestId('diff').getByText('- tools: [calculator]').waitFor();
+  await page.getByTestId('diff').getByText('+ tools: [calculator, current_time]').waitFor();
+  await screenshot(page, 'compare-versions');
+
+  await page.getByRole('link', { name: 'Back to the agent' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Restore v1' }).click();
+  await page.getByTestId('versions').getByText(/^v3 · Demo User/).waitFor();
+  await page.getByText('Spec', { exact: true }).click();
+  assert.match(await page.locator('details pre').textContent(), /tools: \[calculator\]\n/);
+  await context.close();
+});

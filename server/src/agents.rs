@@ -1,7 +1,7 @@
 //! Agents and runs for the web app (implements `app::backend::Agents`; the REST API
 //! will call the same). Thin: the run lifecycle lives in `runs`.
 
-use app::agents::{AgentDetail, AgentSummary, RunDetail, RunSummary};
+use app::agents::{AgentDetail, AgentSummary, RunDetail, RunSummary, VersionPair, VersionSummary};
 use app::auth::Role;
 use app::backend::{Actor, Agents};
 use app::error::AppError;
@@ -30,6 +30,25 @@ impl AgentsService {
         tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
             .await
             .map_err(internal)
+    }
+
+    async fn spec_of(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        version: i32,
+    ) -> Result<String, AppError> {
+        let mut tx = self.begin(actor).await?;
+        let yaml: Option<String> = sqlx::query_scalar(
+            "SELECT spec_yaml FROM agent_versions WHERE agent_id = $1 AND version = $2",
+        )
+        .bind(agent_id)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        yaml.ok_or(AppError::NotFound)
     }
 }
 
@@ -141,6 +160,15 @@ impl Agents for AgentsService {
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+        let versions = sqlx::query(
+            "SELECT v.version, coalesce(u.display_name, 'Someone') AS author, v.created_at
+               FROM agent_versions v LEFT JOIN users u ON u.id = v.created_by
+              WHERE v.agent_id = $1 ORDER BY v.version DESC",
+        )
+        .bind(agent_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
         let runs = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
@@ -167,6 +195,56 @@ impl Agents for AgentsService {
                 .map(run_summary)
                 .collect::<Result<_, _>>()
                 .map_err(internal)?,
+            versions: versions
+                .iter()
+                .map(|row| {
+                    Ok(VersionSummary {
+                        version: row.try_get("version")?,
+                        author: row.try_get("author")?,
+                        created: display_time(row.try_get("created_at")?),
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(internal)?,
+        })
+    }
+
+    async fn save_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        spec: &str,
+    ) -> Result<i32, AppError> {
+        if actor.role < Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        runs::save_version(&self.db, tenant_of(actor), agent_id, spec)
+            .await
+            .map_err(from_run_error)
+    }
+
+    async fn restore_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        version: i32,
+    ) -> Result<i32, AppError> {
+        let yaml = self.spec_of(actor, agent_id, version).await?;
+        self.save_version(actor, agent_id, &yaml).await
+    }
+
+    async fn compare(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        old: i32,
+        new: i32,
+    ) -> Result<VersionPair, AppError> {
+        let agent = self.get(actor, agent_id).await?;
+        Ok(VersionPair {
+            agent_name: agent.name,
+            old: (old, self.spec_of(actor, agent_id, old).await?),
+            new: (new, self.spec_of(actor, agent_id, new).await?),
         })
     }
 

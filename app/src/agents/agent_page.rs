@@ -7,7 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::{AgentDetail, StartRun, get_agent};
+use super::spec_editor::submit_on_shortcut;
+use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
 use crate::components::PageHeader;
 use crate::spec::{InputDef, InputType};
 
@@ -20,17 +21,21 @@ pub fn AgentPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<Uuid>().ok())
     };
-    let agent = Resource::new(agent_id, |id| async move {
-        match id {
-            Some(id) => get_agent(id).await,
-            None => Err(crate::error::AppError::NotFound),
-        }
-    });
+    let restore = ServerAction::<RestoreVersion>::new();
+    let agent = Resource::new(
+        move || (agent_id(), restore.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_agent(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the agent…"</p> }>
             {move || Suspend::new(async move {
                 match agent.await {
-                    Ok(agent) => view! { <Console agent /> }.into_any(),
+                    Ok(agent) => view! { <Console agent restore /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -39,8 +44,9 @@ pub fn AgentPage() -> impl IntoView {
 }
 
 #[component]
-fn Console(agent: AgentDetail) -> impl IntoView {
+fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl IntoView {
     let start = ServerAction::<StartRun>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
     let error = move || {
         start
             .value()
@@ -54,13 +60,16 @@ fn Console(agent: AgentDetail) -> impl IntoView {
     );
     view! {
         <PageHeader title=agent.name.clone() subtitle=subtitle />
+        {agent.can_edit.then(|| view! {
+            <A href=format!("/agents/{}/edit", agent.id) attr:class="mb-4 inline-block rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Edit spec"</A>
+        })}
         <section aria-labelledby="run-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="run-title" class="mb-3 font-medium">"Run"</h2>
-            <ActionForm action=start attr:class="space-y-3">
+            <ActionForm action=start node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "Enter", || true)>
                 <input type="hidden" name="agent_id" value=agent.id.to_string() />
                 {agent.inputs.into_iter().map(|input| view! { <InputField input /> }).collect_view()}
                 {move || error().map(|e| view! { <p role="alert" class="text-sm text-rose-600">{e}</p> })}
-                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Run"</button>
+                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500" aria-keyshortcuts="Control+Enter">"Run"</button>
             </ActionForm>
         </section>
         <section aria-labelledby="runs-title" class="mb-6">
@@ -75,6 +84,7 @@ fn Console(agent: AgentDetail) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+        <Versions agent_id=agent.id current=agent.version versions=agent.versions can_edit=agent.can_edit restore />
         <details class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-medium">"Spec"</summary>
             <pre class="mt-3 overflow-x-auto text-xs">{agent.spec_yaml}</pre>
@@ -113,5 +123,44 @@ fn InputField(input: InputDef) -> impl IntoView {
             {control}
             {(!input.description.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500">{input.description.clone()}</p> })}
         </div>
+    }
+}
+
+/// Who saved which version when; compare any with the current one; restore an old one
+/// as the newest version.
+#[component]
+fn Versions(
+    agent_id: Uuid,
+    current: i32,
+    versions: Vec<VersionSummary>,
+    can_edit: bool,
+    restore: ServerAction<RestoreVersion>,
+) -> impl IntoView {
+    view! {
+        <section aria-labelledby="versions-title" class="mb-6">
+            <h2 id="versions-title" class="mb-2 font-medium">"Versions"</h2>
+            <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="versions">
+                {versions.into_iter().map(|v| {
+                    let older = v.version != current;
+                    view! {
+                        <li class="flex flex-wrap items-center justify-between gap-2 py-2">
+                            <span>{format!("v{} · {} · {}", v.version, v.author, v.created)}{(!older).then_some(" (current)")}</span>
+                            {older.then(|| view! {
+                                <span class="flex gap-2">
+                                    <A href=format!("/agents/{agent_id}/compare?old={}&new={current}", v.version) attr:class="text-indigo-600 hover:underline dark:text-indigo-400">{format!("Compare v{} with v{current}", v.version)}</A>
+                                    {can_edit.then(|| view! {
+                                        <ActionForm action=restore>
+                                            <input type="hidden" name="agent_id" value=agent_id.to_string() />
+                                            <input type="hidden" name="version" value=v.version.to_string() />
+                                            <button type="submit" class="text-indigo-600 hover:underline dark:text-indigo-400">{format!("Restore v{}", v.version)}</button>
+                                        </ActionForm>
+                                    })}
+                                </span>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

@@ -3,16 +3,25 @@
 
 mod agent_page;
 mod agents_page;
+mod compare_page;
+pub mod diff;
+mod edit_agent_page;
 mod live;
 mod new_agent_page;
 mod run_page;
 mod run_trace;
 mod server_fns;
+mod spec_editor;
 mod types;
 
 pub use agent_page::AgentPage;
 pub use agents_page::AgentsPage;
+pub use compare_page::ComparePage;
+pub use edit_agent_page::EditAgentPage;
 pub use new_agent_page::NewAgentPage;
 pub use run_page::RunPage;
-pub use server_fns::{CancelRun, CreateAgent, StartRun, get_agent, get_run, list_agents};
+pub use server_fns::{
+    CancelRun, CreateAgent, RestoreVersion, SaveVersion, StartRun, compare_versions, get_agent,
+    get_run, list_agents,
+};
 pub use types::*;

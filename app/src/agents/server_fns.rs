@@ -88,3 +88,51 @@ pub async fn cancel_run(id: Uuid) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Saves the edited spec as the agent's next version and opens the agent.
+#[server(prefix = "/api", endpoint = "agents/save_version")]
+pub async fn save_version(agent_id: Uuid, spec: String) -> Result<i32, AppError> {
+    use crate::backend;
+    let saved = backend::respond(
+        async {
+            backend::agents()?
+                .save_version(&backend::actor().await?, agent_id, &spec)
+                .await
+        }
+        .await,
+    );
+    if saved.is_ok() {
+        leptos_axum::redirect(&format!("/agents/{agent_id}"));
+    }
+    saved
+}
+
+#[server(prefix = "/api", endpoint = "agents/restore_version")]
+pub async fn restore_version(agent_id: Uuid, version: i32) -> Result<i32, AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::agents()?
+                .restore_version(&backend::actor().await?, agent_id, version)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "agents/compare")]
+pub async fn compare_versions(
+    agent_id: Uuid,
+    old: i32,
+    new: i32,
+) -> Result<super::VersionPair, AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::agents()?
+                .compare(&backend::actor().await?, agent_id, old, new)
+                .await
+        }
+        .await,
+    )
+}

@@ -37,6 +37,7 @@ pub struct AgentDetail {
     pub inputs: Vec<InputDef>,
     pub can_edit: bool,
     pub runs: Vec<RunSummary>,
+    pub versions: Vec<VersionSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,4 +55,19 @@ pub struct RunDetail {
     pub created: String,
     pub duration_ms: Option<i64>,
     pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version: i32,
+    pub author: String,
+    pub created: String,
+}
+
+/// Two versions of an agent's spec, for comparing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionPair {
+    pub agent_name: String,
+    pub old: (i32, String),
+    pub new: (i32, String),
 }

@@ -3,7 +3,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Actor;
-use crate::agents::{AgentDetail, AgentSummary, RunDetail};
+use crate::agents::{AgentDetail, AgentSummary, RunDetail, VersionPair};
 use crate::error::AppError;
 
 /// Agents and their runs. Members list and run agents; admins and owners create them.
@@ -18,6 +18,27 @@ pub trait Agents: Send + Sync + 'static {
     /// Saves a new agent from its spec (YAML or JSON); returns its id.
     async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError>;
     async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError>;
+    /// Saves a new immutable version (admins and owners); returns its number.
+    async fn save_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        spec: &str,
+    ) -> Result<i32, AppError>;
+    /// Saves an earlier version's spec again as the newest version.
+    async fn restore_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        version: i32,
+    ) -> Result<i32, AppError>;
+    async fn compare(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        old: i32,
+        new: i32,
+    ) -> Result<VersionPair, AppError>;
     /// Queues a run of the agent's current version; returns the run's id.
     async fn start_run(
         &self,

@@ -42,6 +42,42 @@ pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uui
     Ok(agent_id)
 }
 
+/// Saves a spec as the agent's next version (versions are never changed; the agent's
+/// name and description follow the newest one). Returns the new version's number.
+pub async fn save_version(
+    db: &PgPool,
+    tenant: Tenant,
+    agent_id: Uuid,
+    yaml: &str,
+) -> Result<i32, RunError> {
+    let spec = parse_spec(yaml)?;
+    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
+    let mut tx = tenant::begin(db, tenant).await?;
+    // The row lock makes concurrent saves number their versions one after the other.
+    let version: i32 = sqlx::query_scalar(
+        "UPDATE agents SET current_version = current_version + 1, name = $2, description = $3, kind = $4, updated_at = now()
+          WHERE id = $1 AND archived_at IS NULL RETURNING current_version",
+    )
+    .bind(agent_id)
+    .bind(&spec.name)
+    .bind(&spec.description)
+    .bind(spec.kind())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(RunError::NotFound)?;
+    sqlx::query("INSERT INTO agent_versions (agent_id, version, team_id, spec_yaml, spec, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(agent_id)
+        .bind(version)
+        .bind(team_id)
+        .bind(yaml)
+        .bind(serde_json::to_value(&spec).unwrap_or_default())
+        .bind(tenant.user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
 /// Inserts an agent and its first version (the spec already checked).
 pub(crate) async fn insert_agent(
     tx: &mut tenant::Tx,

@@ -150,3 +150,72 @@ async fn members_run_agents_but_do_not_create_them() {
         404
     );
 }
+
+#[tokio::test]
+async fn saving_creates_immutable_versions_that_can_be_compared_and_restored() {
+    let app = spawn_app_with(&[]).await;
+    app.sign_in_demo().await;
+    let response = app.post_form("/api/agents/create", &[("spec", SPEC)]).await;
+    let agent_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+
+    let edited = SPEC.replace("Answer", "Answer politely");
+    let version: i32 = app
+        .call(
+            "/api/agents/save_version",
+            &[("agent_id", &agent_id), ("spec", &edited)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    let (status, _) = app
+        .call::<Value>(
+            "/api/agents/save_version",
+            &[("agent_id", &agent_id), ("spec", "name: x\n")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status, 422, "an invalid spec creates no version");
+
+    let pair: Value = app
+        .call(
+            "/api/agents/compare",
+            &[("agent_id", &agent_id), ("old", "1"), ("new", "2")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pair["old"][1], SPEC);
+    assert_eq!(pair["new"][1], edited.as_str());
+
+    let restored: i32 = app
+        .call(
+            "/api/agents/restore_version",
+            &[("agent_id", &agent_id), ("version", "1")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(restored, 3);
+    let agent: Value = app
+        .call("/api/agents/get", &[("id", &agent_id)])
+        .await
+        .unwrap();
+    assert_eq!(agent["version"], 3);
+    assert_eq!(agent["spec_yaml"], SPEC);
+    let versions: Vec<i64> = agent["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 2, 1]);
+    assert_eq!(agent["versions"][0]["author"], "Demo User");
+
+    // Old versions cannot be rewritten, even by a direct UPDATE as the application role.
+    let pool = app.app_pool().await;
+    let denied = sqlx::query("UPDATE agent_versions SET spec_yaml = 'x'")
+        .execute(&pool)
+        .await;
+    assert!(
+        denied.is_err(),
+        "the application role may not update versions"
+    );
+}

@@ -1,0 +1,64 @@
+//! `/agents/:id/edit`: change the spec; saving creates the next immutable version.
+
+use leptos::form::ActionForm;
+use leptos::html::Form;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use super::spec_editor::{SpecEditor, problems_of, submit_on_shortcut};
+use super::{AgentDetail, SaveVersion, get_agent};
+use crate::components::PageHeader;
+
+#[component]
+pub fn EditAgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let agent_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<Uuid>().ok())
+    };
+    let agent = Resource::new(agent_id, |id| async move {
+        match id {
+            Some(id) => get_agent(id).await,
+            None => Err(crate::error::AppError::NotFound),
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the agent…"</p> }>
+            {move || Suspend::new(async move {
+                match agent.await {
+                    Ok(agent) => view! { <Editor agent /> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Editor(agent: AgentDetail) -> impl IntoView {
+    let save = ServerAction::<SaveVersion>::new();
+    let text = RwSignal::new(agent.spec_yaml.clone());
+    let problems = problems_of(text);
+    let form = NodeRef::<Form>::new();
+    let server_error = move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <PageHeader title=format!("Edit {}", agent.name) subtitle=format!("Version {} now; saving (Ctrl/Cmd+S) creates version {}.", agent.version, agent.version + 1) />
+        <ActionForm action=save node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || problems.get_untracked().is_empty())>
+            <input type="hidden" name="agent_id" value=agent.id.to_string() />
+            <SpecEditor text problems />
+            {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
+            <button type="submit" prop:disabled=move || !problems.get().is_empty()
+                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
+                "Save new version"
+            </button>
+        </ActionForm>
+    }
+}
