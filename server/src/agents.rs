@@ -1,7 +1,9 @@
 //! Agents and runs for the web app (implements `app::backend::Agents`; the REST API
 //! will call the same). Thin: the run lifecycle lives in `runs`.
 
-use app::agents::{AgentDetail, AgentSummary, RunDetail, RunSummary, VersionPair, VersionSummary};
+use app::agents::{
+    AgentDetail, AgentSummary, RunDetail, RunSummary, RunsPage, VersionPair, VersionSummary,
+};
 use app::auth::Role;
 use app::backend::{Actor, Agents};
 use app::error::AppError;
@@ -169,15 +171,7 @@ impl Agents for AgentsService {
         .fetch_all(&mut *tx)
         .await
         .map_err(internal)?;
-        let runs = sqlx::query(concat!(
-            "SELECT ",
-            run_columns!(),
-            " FROM runs r WHERE r.agent_id = $1 ORDER BY r.created_at DESC LIMIT 20"
-        ))
-        .bind(agent_id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
+
         tx.commit().await.map_err(internal)?;
         let spec: Spec =
             serde_json::from_value(row.try_get("spec").map_err(internal)?).map_err(internal)?;
@@ -190,11 +184,6 @@ impl Agents for AgentsService {
             spec_yaml: row.try_get("spec_yaml").map_err(internal)?,
             inputs: spec.inputs,
             can_edit: actor.role >= Role::Admin,
-            runs: runs
-                .iter()
-                .map(run_summary)
-                .collect::<Result<_, _>>()
-                .map_err(internal)?,
             versions: versions
                 .iter()
                 .map(|row| {
@@ -293,6 +282,54 @@ impl Agents for AgentsService {
             duration_ms: summary.duration_ms,
             steps,
         })
+    }
+
+    async fn runs(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        status: Option<RunStatus>,
+        before: Option<&str>,
+    ) -> Result<RunsPage, AppError> {
+        const PAGE: usize = 20;
+        let before = before
+            .map(|cursor| {
+                chrono::DateTime::parse_from_rfc3339(cursor)
+                    .map(|at| at.with_timezone(&chrono::Utc))
+            })
+            .transpose()
+            .map_err(|_| AppError::invalid("before", "Not a page of this list."))?;
+        let mut tx = self.begin(actor).await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs r WHERE r.agent_id = $1 AND ($2::text IS NULL OR r.status::text = $2)
+                AND ($3::timestamptz IS NULL OR r.created_at < $3)
+              ORDER BY r.created_at DESC LIMIT 21"
+        ))
+        .bind(agent_id)
+        .bind(status.map(RunStatus::as_str))
+        .bind(before)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let next_before = match rows.get(PAGE) {
+            Some(_) => Some(
+                rows[PAGE - 1]
+                    .try_get::<chrono::DateTime<chrono::Utc>, _>("created_at")
+                    .map_err(internal)?
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ),
+            None => None,
+        };
+        let runs = rows
+            .iter()
+            .take(PAGE)
+            .map(run_summary)
+            .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        Ok(RunsPage { runs, next_before })
     }
 
     async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError> {

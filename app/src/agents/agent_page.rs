@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
+use super::runs_list::RunsList;
 use super::spec_editor::submit_on_shortcut;
 use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
 use crate::components::PageHeader;
@@ -72,18 +73,7 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500" aria-keyshortcuts="Control+Enter">"Run"</button>
             </ActionForm>
         </section>
-        <section aria-labelledby="runs-title" class="mb-6">
-            <h2 id="runs-title" class="mb-2 font-medium">"Recent runs"</h2>
-            {agent.runs.is_empty().then(|| view! { <p class="text-sm text-slate-500">"No runs yet."</p> })}
-            <ul class="divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="runs">
-                {agent.runs.into_iter().map(|run| view! {
-                    <li class="flex flex-wrap justify-between gap-2 py-2">
-                        <A href=format!("/runs/{}", run.id) attr:class="text-indigo-600 hover:underline dark:text-indigo-400">{run.created.clone()}</A>
-                        <span>{format!("{} · {}", run.status.as_str(), run.cost)}</span>
-                    </li>
-                }).collect_view()}
-            </ul>
-        </section>
+        <RunsList agent_id=agent.id />
         <Versions agent_id=agent.id current=agent.version versions=agent.versions can_edit=agent.can_edit restore />
         <details class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <summary class="cursor-pointer font-medium">"Spec"</summary>

@@ -10,6 +10,7 @@ mod live;
 mod new_agent_page;
 mod run_page;
 mod run_trace;
+mod runs_list;
 mod server_fns;
 mod spec_editor;
 mod types;
@@ -22,6 +23,6 @@ pub use new_agent_page::NewAgentPage;
 pub use run_page::RunPage;
 pub use server_fns::{
     CancelRun, CreateAgent, RestoreVersion, SaveVersion, StartRun, compare_versions, get_agent,
-    get_run, list_agents,
+    get_run, list_agents, list_runs,
 };
 pub use types::*;

@@ -22,6 +22,19 @@ invariants:
   - max_steps: 6
 ";
 
+/// The seeded examples, offered as starting points.
+const STARTERS: [(&str, &str); 3] = [
+    ("Blank agent", STARTER),
+    (
+        "Market research agent",
+        include_str!("../spec/examples/market_research.yaml"),
+    ),
+    (
+        "Idea Validator workflow",
+        include_str!("../spec/examples/idea_validator.yaml"),
+    ),
+];
+
 #[component]
 pub fn NewAgentPage() -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
@@ -37,6 +50,13 @@ pub fn NewAgentPage() -> impl IntoView {
     };
     view! {
         <PageHeader title="New agent" subtitle="A spec in YAML (or JSON). Errors show as you type; Ctrl/Cmd+S saves version 1." />
+        <div class="mb-4 flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Start from">
+            <span class="text-slate-600 dark:text-slate-400">"Start from:"</span>
+            {STARTERS.into_iter().map(|(label, yaml)| view! {
+                <button type="button" on:click=move |_| text.set(yaml.to_string())
+                    class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">{label}</button>
+            }).collect_view()}
+        </div>
         <ActionForm action=create node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || problems.get_untracked().is_empty())>
             <SpecEditor text problems />
             {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}

@@ -136,3 +136,34 @@ pub async fn compare_versions(
         .await,
     )
 }
+
+#[server(prefix = "/api", endpoint = "runs/list")]
+pub async fn list_runs(
+    agent_id: Uuid,
+    status: Option<String>,
+    before: Option<String>,
+) -> Result<super::RunsPage, AppError> {
+    use crate::backend;
+    use crate::runs::RunStatus;
+    backend::respond(
+        async {
+            let status = match status.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some(text) => Some(
+                    RunStatus::parse(text)
+                        .ok_or_else(|| AppError::invalid("status", "Unknown status."))?,
+                ),
+            };
+            let before = before.filter(|b| !b.is_empty());
+            backend::agents()?
+                .runs(
+                    &backend::actor().await?,
+                    agent_id,
+                    status,
+                    before.as_deref(),
+                )
+                .await
+        }
+        .await,
+    )
+}

@@ -36,8 +36,14 @@ pub struct AgentDetail {
     pub spec_yaml: String,
     pub inputs: Vec<InputDef>,
     pub can_edit: bool,
-    pub runs: Vec<RunSummary>,
     pub versions: Vec<VersionSummary>,
+}
+
+/// One page of an agent's runs, newest first; `next_before` fetches the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsPage {
+    pub runs: Vec<RunSummary>,
+    pub next_before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Actor;
-use crate::agents::{AgentDetail, AgentSummary, RunDetail, VersionPair};
+use crate::agents::{AgentDetail, AgentSummary, RunDetail, RunsPage, VersionPair};
 use crate::error::AppError;
+use crate::runs::RunStatus;
 
 /// Agents and their runs. Members list and run agents; admins and owners create them.
 #[async_trait]
@@ -47,5 +48,14 @@ pub trait Agents: Send + Sync + 'static {
         input: Map<String, Value>,
     ) -> Result<Uuid, AppError>;
     async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError>;
+    /// An agent's runs, 20 a page, optionally of one status; `before` is the previous
+    /// page's `next_before`.
+    async fn runs(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        status: Option<RunStatus>,
+        before: Option<&str>,
+    ) -> Result<RunsPage, AppError>;
     async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError>;
 }

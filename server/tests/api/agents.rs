@@ -109,11 +109,11 @@ async fn an_owner_creates_an_agent_runs_it_and_reads_the_run() {
         "the permalink renders the recorded run"
     );
 
-    let agent: Value = app
-        .call("/api/agents/get", &[("id", &agent_id)])
+    let runs: Value = app
+        .call("/api/runs/list", &[("agent_id", &agent_id)])
         .await
         .unwrap();
-    assert_eq!(agent["runs"][0]["id"], run_id.as_str());
+    assert_eq!(runs["runs"][0]["id"], run_id.as_str());
 }
 
 #[tokio::test]
@@ -217,5 +217,89 @@ async fn saving_creates_immutable_versions_that_can_be_compared_and_restored() {
     assert!(
         denied.is_err(),
         "the application role may not update versions"
+    );
+}
+
+#[tokio::test]
+async fn runs_are_listed_by_status_a_page_at_a_time() {
+    // No provider answers here: every run fails quickly, which is all this needs.
+    let app = spawn_app_with(&[("OLLAMA_BASE_URL", ""), ("ROUTER_CHAIN", "openai")]).await;
+    app.sign_in_demo().await;
+    let response = app.post_form("/api/agents/create", &[("spec", SPEC)]).await;
+    let agent_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    for _ in 0..23 {
+        let _: String = app
+            .call(
+                "/api/agents/run",
+                &[("agent_id", &agent_id), ("values[question]", "q")],
+            )
+            .await
+            .unwrap();
+    }
+    let first: Value = app
+        .call("/api/runs/list", &[("agent_id", &agent_id)])
+        .await
+        .unwrap();
+    assert_eq!(first["runs"].as_array().unwrap().len(), 20);
+    let cursor = first["next_before"].as_str().unwrap().to_string();
+    let second: Value = app
+        .call(
+            "/api/runs/list",
+            &[("agent_id", &agent_id), ("before", &cursor)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(second["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(second["next_before"], Value::Null);
+    let ids = |page: &Value| {
+        page["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        ids(&second).iter().all(|id| !ids(&first).contains(id)),
+        "pages do not overlap"
+    );
+
+    let mut failed = Value::Null;
+    for _ in 0..200 {
+        failed = app
+            .call(
+                "/api/runs/list",
+                &[("agent_id", &agent_id), ("status", "failed")],
+            )
+            .await
+            .unwrap();
+        if failed["runs"].as_array().unwrap().len() == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(failed["runs"].as_array().unwrap().len(), 20);
+    assert!(
+        failed["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "failed")
+    );
+    assert_eq!(
+        app.refused(
+            "/api/runs/list",
+            &[("agent_id", &agent_id), ("status", "exploded")]
+        )
+        .await,
+        422
+    );
+    assert_eq!(
+        app.refused(
+            "/api/runs/list",
+            &[("agent_id", &agent_id), ("before", "yesterday")]
+        )
+        .await,
+        422
     );
 }
