@@ -111,3 +111,27 @@ test('edit a spec into a new version, compare two versions and restore the first
   assert.match(await page.locator('details pre').textContent(), /tools: \[calculator\]\n/);
   await context.close();
 });
+
+test('the Idea Validator runs as a graph and its kill criteria judge the verdict', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/agents`);
+  await waitForHydration(page);
+  await page.getByRole('link', { name: 'Idea Validator' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  await waitForHydration(page);
+  await page.getByLabel('idea (required)').fill('Neighbours rent each other power tools');
+  await page.getByLabel('idea (required)').press('Control+Enter');
+  await page.waitForURL(/\/runs\//);
+  await waitForHydration(page);
+  const graph = page.getByTestId('workflow-graph');
+  await graph.waitFor();
+  assert.equal(await graph.locator('g[data-node]').count(), 8);
+  await page.getByTestId('run-status').getByText('failed').waitFor({ timeout: 30_000 });
+  await page.getByTestId('failure').getByText('Kill: novelty must exceed 60').waitFor();
+  assert.equal(await graph.locator('g[data-node="market"]').getAttribute('data-state'), 'done');
+  assert.equal(await graph.locator('g[data-node="synthesis"]').getAttribute('data-state'), 'failed');
+  assert.equal(await graph.locator('g[data-node="decline"]').getAttribute('data-state'), 'waiting');
+  await screenshot(page, 'workflow-run');
+  await context.close();
+});

@@ -1,6 +1,7 @@
 //! Agents and runs for the web app (implements `app::backend::Agents`; the REST API
 //! will call the same). Thin: the run lifecycle lives in `runs`.
 
+use app::agents::workflow_graph::Graph;
 use app::agents::{
     AgentDetail, AgentSummary, RunDetail, RunSummary, RunsPage, VersionPair, VersionSummary,
 };
@@ -8,7 +9,7 @@ use app::auth::Role;
 use app::backend::{Actor, Agents};
 use app::error::AppError;
 use app::runs::RunStatus;
-use app::spec::{MicroUsd, Spec};
+use app::spec::{MicroUsd, Spec, SpecBody};
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::postgres::PgRow;
@@ -255,7 +256,10 @@ impl Agents for AgentsService {
             run_columns!(),
             ", r.agent_id, coalesce(a.name, 'Deleted agent') AS agent_name, r.input, r.output, r.failure_detail,
                     r.prompt_tokens + r.completion_tokens AS tokens
-               FROM runs r LEFT JOIN agents a ON a.id = r.agent_id WHERE r.id = $1"
+               , v.spec
+               FROM runs r LEFT JOIN agents a ON a.id = r.agent_id
+               LEFT JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version
+              WHERE r.id = $1"
         ))
         .bind(run_id)
         .fetch_optional(&mut *tx)
@@ -264,6 +268,14 @@ impl Agents for AgentsService {
         .ok_or(AppError::NotFound)?;
         tx.commit().await.map_err(internal)?;
         let summary = run_summary(&row).map_err(internal)?;
+        let spec: Option<Spec> = row
+            .try_get::<Option<Value>, _>("spec")
+            .map_err(internal)?
+            .and_then(|spec| serde_json::from_value(spec).ok());
+        let graph = spec.and_then(|spec| match spec.body {
+            SpecBody::Workflow(flow) => Some(Graph::of(&flow)),
+            SpecBody::Agent(_) => None,
+        });
         let steps = store::steps(&self.db, actor.team_id, run_id)
             .await
             .map_err(internal)?;
@@ -281,6 +293,7 @@ impl Agents for AgentsService {
             created: summary.created,
             duration_ms: summary.duration_ms,
             steps,
+            graph,
         })
     }
 

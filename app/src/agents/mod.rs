@@ -14,6 +14,7 @@ mod runs_list;
 mod server_fns;
 mod spec_editor;
 mod types;
+pub mod workflow_graph;
 
 pub use agent_page::AgentPage;
 pub use agents_page::AgentsPage;

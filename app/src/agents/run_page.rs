@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::live;
 use super::run_trace::RunTrace;
+use super::workflow_graph::WorkflowGraph;
 use super::{CancelRun, RunDetail, get_run};
 use crate::components::PageHeader;
 use crate::runs::{RunEvent, RunStatus, StepRecord};
@@ -49,6 +50,8 @@ struct Live {
     failure: RwSignal<Option<(String, String)>>,
     cost: RwSignal<MicroUsd>,
     duration_ms: RwSignal<Option<i64>>,
+    /// Workflow nodes started and not yet recorded as finished.
+    active: RwSignal<Vec<String>>,
 }
 
 impl Live {
@@ -98,6 +101,7 @@ fn RunView(run: RunDetail) -> impl IntoView {
         ),
         cost: RwSignal::new(run.cost),
         duration_ms: RwSignal::new(run.duration_ms),
+        active: RwSignal::new(Vec::new()),
     };
     if !run.status.is_final() {
         let id = run.id;
@@ -136,6 +140,7 @@ fn RunView(run: RunDetail) -> impl IntoView {
                 <p role="alert" data-testid="failure" class="mt-3 text-sm text-rose-600">{format!("Failed ({reason}): {detail}")}</p>
             })}
         </section>
+        {run.graph.clone().map(|graph| view! { <WorkflowGraph graph steps=live.steps.into() active=live.active.into() /> })}
         <h2 class="mb-2 font-medium">"Steps"</h2>
         <RunTrace steps=live.steps.into() />
     }

@@ -61,6 +61,8 @@ pub struct RunDetail {
     pub created: String,
     pub duration_ms: Option<i64>,
     pub steps: Vec<StepRecord>,
+    /// The graph of a workflow run (from the version it ran).
+    pub graph: Option<super::workflow_graph::Graph>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
