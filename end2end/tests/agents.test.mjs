@@ -135,3 +135,22 @@ test('the Idea Validator runs as a graph and its kill criteria judge the verdict
   await screenshot(page, 'workflow-run');
   await context.close();
 });
+
+test('the agent pages read well on a phone, also without JavaScript', async () => {
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await signedInContext(browser, { javaScriptEnabled, viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${BASE_URL}/agents`);
+    await page.getByRole('link', { name: 'Idea Validator' }).click();
+    await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+    const agentUrl = page.url();
+    for (const url of [`${BASE_URL}/agents`, `${BASE_URL}/agents/new`, agentUrl, `${agentUrl}/edit`]) {
+      await page.goto(url);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(overflow, false, `no horizontal scrolling at 375 px on ${url} (JS ${javaScriptEnabled})`);
+    }
+    if (!javaScriptEnabled) await screenshot(page, 'agent-edit-375-nojs');
+    await context.close();
+  }
+});
