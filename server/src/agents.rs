@@ -29,19 +29,13 @@ impl AgentsService {
         AgentsService { db }
     }
 
-    async fn begin(&self, actor: &Actor) -> Result<tenant::Tx, AppError> {
-        tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
-            .await
-            .map_err(internal)
-    }
-
     async fn spec_of(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         version: i32,
     ) -> Result<String, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let yaml: Option<String> = sqlx::query_scalar(
             "SELECT spec_yaml FROM agent_versions WHERE agent_id = $1 AND version = $2",
         )
@@ -55,10 +49,6 @@ impl AgentsService {
     }
 }
 
-fn tenant_of(actor: &Actor) -> Tenant {
-    Tenant::member(actor.user_id, actor.team_id)
-}
-
 fn from_run_error(error: RunError) -> AppError {
     match error {
         RunError::NotFound => AppError::NotFound,
@@ -66,10 +56,6 @@ fn from_run_error(error: RunError) -> AppError {
         RunError::InvalidSpec(errors) => AppError::invalid("spec", errors.to_string()),
         RunError::Database(error) => internal(error),
     }
-}
-
-fn display_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// The columns of a run summary, as a literal so queries are built with `concat!`
@@ -86,7 +72,7 @@ fn run_summary(row: &PgRow) -> Result<RunSummary, sqlx::Error> {
         id: row.try_get("id")?,
         status: RunStatus::parse(row.try_get("status")?).unwrap_or(RunStatus::Failed),
         cost: MicroUsd(row.try_get("cost_micro_usd")?),
-        created: display_time(row.try_get("created_at")?),
+        created: crate::display::time(row.try_get("created_at")?),
         duration_ms: row.try_get("duration_ms")?,
         failure_reason: row.try_get("failure_reason")?,
     })
@@ -99,7 +85,7 @@ impl Agents for AgentsService {
         actor: &Actor,
         search: Option<&str>,
     ) -> Result<Vec<AgentSummary>, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let pattern = search.map(|s| {
             format!(
                 "%{}%",
@@ -134,7 +120,7 @@ impl Agents for AgentsService {
                     description: row.try_get("description")?,
                     kind: row.try_get("kind")?,
                     version: row.try_get("current_version")?,
-                    updated: display_time(row.try_get("updated_at")?),
+                    updated: crate::display::time(row.try_get("updated_at")?),
                     last_run,
                 })
             })
@@ -146,13 +132,13 @@ impl Agents for AgentsService {
         if actor.role < Role::Admin {
             return Err(AppError::Forbidden);
         }
-        runs::create_agent(&self.db, tenant_of(actor), spec)
+        runs::create_agent(&self.db, Tenant::of(actor), spec)
             .await
             .map_err(from_run_error)
     }
 
     async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(
             "SELECT a.name, a.description, a.kind, a.current_version, v.spec_yaml, v.spec
                FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
@@ -191,7 +177,7 @@ impl Agents for AgentsService {
                     Ok(VersionSummary {
                         version: row.try_get("version")?,
                         author: row.try_get("author")?,
-                        created: display_time(row.try_get("created_at")?),
+                        created: crate::display::time(row.try_get("created_at")?),
                     })
                 })
                 .collect::<Result<_, sqlx::Error>>()
@@ -208,7 +194,7 @@ impl Agents for AgentsService {
         if actor.role < Role::Admin {
             return Err(AppError::Forbidden);
         }
-        runs::save_version(&self.db, tenant_of(actor), agent_id, spec)
+        runs::save_version(&self.db, Tenant::of(actor), agent_id, spec)
             .await
             .map_err(from_run_error)
     }
@@ -244,13 +230,13 @@ impl Agents for AgentsService {
         agent_id: Uuid,
         input: Map<String, Value>,
     ) -> Result<Uuid, AppError> {
-        runs::start_run(&self.db, tenant_of(actor), agent_id, input, None)
+        runs::start_run(&self.db, Tenant::of(actor), agent_id, input, None)
             .await
             .map_err(from_run_error)
     }
 
     async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
@@ -312,7 +298,7 @@ impl Agents for AgentsService {
             })
             .transpose()
             .map_err(|_| AppError::invalid("before", "Not a page of this list."))?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
@@ -346,7 +332,7 @@ impl Agents for AgentsService {
     }
 
     async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError> {
-        runs::cancel_run(&self.db, tenant_of(actor), run_id)
+        runs::cancel_run(&self.db, Tenant::of(actor), run_id)
             .await
             .map_err(from_run_error)
     }

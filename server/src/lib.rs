@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod display;
 pub mod engine;
 pub mod errors;
 pub mod http;

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 
 use crate::accounts::store;
-use crate::db::tenant::{self, Tenant};
+use crate::db::tenant;
 use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
 use crate::errors::internal;
@@ -33,12 +33,6 @@ pub struct ProvidersService {
 impl ProvidersService {
     pub fn new(db: PgPool, settings: EngineSettings) -> ProvidersService {
         ProvidersService { db, settings }
-    }
-
-    async fn begin(&self, actor: &Actor) -> Result<tenant::Tx, AppError> {
-        tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
-            .await
-            .map_err(internal)
     }
 
     fn require_keyed(provider: &str) -> Result<(), AppError> {
@@ -119,7 +113,7 @@ impl ProvidersService {
         value: &str,
     ) -> Result<(), AppError> {
         let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, value)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         sqlx::query(vault.upsert())
             .bind(actor.team_id)
             .bind(name)
@@ -144,7 +138,7 @@ impl ProvidersService {
     }
 
     async fn delete(&self, actor: &Actor, vault: Vault, name: &str) -> Result<(), AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let removed = sqlx::query(vault.delete())
             .bind(name)
             .execute(&mut *tx)
@@ -178,7 +172,7 @@ fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
 #[async_trait]
 impl Providers for ProvidersService {
     async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let keys: Vec<(String, String)> =
             sqlx::query_as("SELECT provider, last_four FROM provider_keys ORDER BY provider")
                 .fetch_all(&mut *tx)

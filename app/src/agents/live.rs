@@ -5,15 +5,6 @@ use uuid::Uuid;
 
 use crate::runs::RunEvent;
 
-const EVENTS: [&str; 6] = [
-    "status",
-    "token",
-    "text_reset",
-    "node_started",
-    "step",
-    "finished",
-];
-
 /// Subscribes for the lifetime of the current reactive owner. `EventSource` reconnects
 /// by itself after a drop, sending `Last-Event-ID`, so nothing is missed or repeated.
 #[cfg(feature = "hydrate")]
@@ -23,6 +14,14 @@ pub fn follow(run_id: Uuid, on_event: impl Fn(RunEvent) + 'static) {
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
 
+    const EVENTS: [&str; 6] = [
+        "status",
+        "token",
+        "text_reset",
+        "node_started",
+        "step",
+        "finished",
+    ];
     let Ok(source) = EventSource::new(&format!("/api/runs/{run_id}/events")) else {
         return;
     };
@@ -50,6 +49,4 @@ pub fn follow(run_id: Uuid, on_event: impl Fn(RunEvent) + 'static) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub fn follow(_run_id: Uuid, _on_event: impl Fn(RunEvent) + 'static) {
-    let _ = EVENTS;
-}
+pub fn follow(_run_id: Uuid, _on_event: impl Fn(RunEvent) + 'static) {}

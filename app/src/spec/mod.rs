@@ -16,8 +16,6 @@ pub use errors::{SpecError, SpecErrors};
 pub use model::*;
 pub use money::MicroUsd;
 pub use parse::{MAX_SPEC_BYTES, PROVIDERS, input_accepts, inputs_from_form, parse_spec};
-pub use parse_invariants::{MAX_STEPS_LIMIT, RULES as INVARIANT_RULES};
-pub use parse_tools::describe_tool;
 
 #[cfg(test)]
 mod tests;

@@ -123,7 +123,7 @@ fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
     let input_names: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
 
     let body = if is_workflow {
-        SpecBody::Workflow(workflow(&fields, &model, &input_names, errors)?)
+        SpecBody::Workflow(workflow(&fields, &input_names, errors)?)
     } else {
         SpecBody::Agent(agent_body(&fields, &input_names, &[], errors)?)
     };

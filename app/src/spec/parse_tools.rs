@@ -178,13 +178,3 @@ fn check_url_placeholders(url: &str, parameters: &serde_json::Value, at: &At, er
         }
     }
 }
-
-/// Used by the editor to show a custom tool's method next to its name.
-pub fn describe_tool(tool: &ToolRef) -> String {
-    match tool {
-        ToolRef::Builtin { tool } => tool.description().to_string(),
-        ToolRef::Custom(custom) => {
-            format!("{} {} — {}", custom.method, custom.url, custom.description)
-        }
-    }
-}

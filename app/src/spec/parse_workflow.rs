@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use marked_yaml::types::Node as YamlNode;
 
-use super::model::{Edge, KeywordRoute, ModelPolicy, Node, NodeKind, Router, Workflow};
+use super::model::{Edge, KeywordRoute, Node, NodeKind, Router, Workflow};
 use super::parse::{MAX_INSTRUCTIONS_CHARS, agent_body, model_policy};
 use super::parse_invariants::invariants;
 use super::reader::{
@@ -16,7 +16,6 @@ pub const MAX_NODES: usize = 30;
 
 pub(super) fn workflow(
     fields: &Fields<'_>,
-    _model: &ModelPolicy,
     inputs: &[&str],
     errors: &mut Errors,
 ) -> Option<Workflow> {

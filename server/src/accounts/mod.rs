@@ -72,7 +72,7 @@ impl Accounts {
     /// `export_data` as a JSON value, with its audit row.
     pub async fn export(&self, actor: &Actor) -> Result<serde_json::Value, AppError> {
         let data = profile::export(&self.db, actor).await.map_err(internal)?;
-        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+        let mut tx = tenant::begin(&self.db, Tenant::of(actor))
             .await
             .map_err(internal)?;
         self.audit(&mut tx, actor, "user.exported_data").await?;
@@ -271,7 +271,7 @@ impl Backend for Accounts {
     }
 
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
-        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+        let mut tx = tenant::begin(&self.db, Tenant::of(actor))
             .await
             .map_err(internal)?;
         profile::set_display_name(&mut tx, actor.user_id, display_name)
@@ -287,7 +287,7 @@ impl Backend for Accounts {
         new: Password,
     ) -> Result<(), AppError> {
         let actor = self.actor(token, None).await?;
-        let mut tx = tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
+        let mut tx = tenant::begin(&self.db, Tenant::of(&actor))
             .await
             .map_err(internal)?;
         let user = store::user_by_id(&mut tx, actor.user_id)

@@ -30,6 +30,11 @@ impl Tenant {
         }
     }
 
+    /// The caller of an operation: their team, as themselves.
+    pub fn of(actor: &app::backend::Actor) -> Self {
+        Self::member(actor.user_id, actor.team_id)
+    }
+
     pub fn member(user_id: Uuid, team_id: Uuid) -> Self {
         Self {
             team_id: Some(team_id),
@@ -58,4 +63,15 @@ pub async fn set(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A transaction as the caller of an operation; a database error is logged and becomes
+/// the client's "something went wrong".
+pub async fn begin_as(
+    pool: &PgPool,
+    actor: &app::backend::Actor,
+) -> Result<Tx, app::error::AppError> {
+    begin(pool, Tenant::of(actor))
+        .await
+        .map_err(crate::errors::internal)
 }

@@ -24,7 +24,7 @@ pub use settings::EngineSettings;
 
 use agent_loop::{AgentCall, run_agent};
 use catalog::PlanTier;
-use providers::{HttpLimits, Message, ProviderSet};
+use providers::{Message, ProviderSet};
 use router::Router;
 use tools::Toolbox;
 use workflow::{NodeResult, render_instructions, run_workflow};
@@ -86,10 +86,6 @@ impl Engine {
             client,
             http,
         })
-    }
-
-    pub fn llm_limits(&self) -> HttpLimits {
-        self.settings.llm_limits
     }
 
     /// The working state of one run for a team (its plan, provider keys and secrets).
@@ -229,15 +225,5 @@ pub fn check_inputs(
         Ok(inputs)
     } else {
         Err(problems)
-    }
-}
-
-impl PlanTier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanTier::Free => "free",
-            PlanTier::Pro => "pro",
-            PlanTier::Enterprise => "enterprise",
-        }
     }
 }

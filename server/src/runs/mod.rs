@@ -128,7 +128,7 @@ pub async fn start_run(
     .ok_or(RunError::NotFound)?;
     let version: i32 = row.try_get("current_version")?;
     let spec: Spec = serde_json::from_value(row.try_get("spec")?)
-        .map_err(|e| RunError::InvalidInput(vec![e.to_string()]))?;
+        .map_err(|e| RunError::Database(sqlx::Error::Decode(Box::new(e))))?;
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
     let run_id: Uuid = sqlx::query_scalar(
         "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -177,14 +177,7 @@ pub(crate) async fn renew_lease(
     worker: &str,
     lease: Duration,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let row: Option<(bool,)> = sqlx::query_as(
         "UPDATE runs SET lease_expires_at = now() + make_interval(secs => $3)
           WHERE id = $1 AND lease_owner = $2 AND status = 'running'
@@ -235,14 +228,7 @@ async fn decrypt_all(
     team_id: Uuid,
     sql: &'static str,
 ) -> Result<HashMap<String, String>, sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let key = engine.settings.secrets_key.expose();

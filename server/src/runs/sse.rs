@@ -153,14 +153,7 @@ async fn outcome(
     team_id: Uuid,
     run_id: Uuid,
 ) -> Result<Option<RunStatus>, sqlx::Error> {
-    let mut tx = tenant::begin(
-        &state.db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(&state.db, Tenant::team(team_id)).await?;
     let status: Option<String> = sqlx::query_scalar("SELECT status::text FROM runs WHERE id = $1")
         .bind(run_id)
         .fetch_optional(&mut *tx)
@@ -178,15 +171,7 @@ async fn replay(state: &AppState, team_id: Uuid, run_id: Uuid) -> Vec<Event> {
         .into_iter()
         .map(|step| sse_event(&RunEvent::Step { step }))
         .collect();
-    let Ok(mut tx) = tenant::begin(
-        &state.db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await
-    else {
+    let Ok(mut tx) = tenant::begin(&state.db, Tenant::team(team_id)).await else {
         return events;
     };
     let row = sqlx::query(

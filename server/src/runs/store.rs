@@ -20,14 +20,7 @@ pub async fn insert_step(
     api_key_id: Option<Uuid>,
     step: &StepRecord,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO run_steps (run_id, seq, team_id, parent_seq, node, kind, status, provider, model, detail,
                                 prompt_tokens, completion_tokens, cost_micro_usd, latency_ms, started_at, finished_at)
@@ -126,27 +119,21 @@ pub struct Ending<'a> {
 }
 
 /// Ends a run that this worker still holds; counts it in the roll-up exactly once (the
-/// conditional update succeeds for one caller only). Returns whether it ended it.
+/// conditional update succeeds for one caller only). Returns the run's total cost when
+/// this call ended it, `None` when it had ended already.
 pub async fn finish(
     db: &PgPool,
     team_id: Uuid,
     run_id: Uuid,
     worker: Option<&str>,
     ending: &Ending<'_>,
-) -> Result<bool, sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+) -> Result<Option<MicroUsd>, sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let row = sqlx::query(
         "UPDATE runs SET status = $3::run_status, output = $4, failure_reason = $5, failure_detail = $6,
                          finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
           WHERE id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
-          RETURNING agent_id, api_key_id, (extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8 AS ms",
+          RETURNING agent_id, api_key_id, cost_micro_usd, (extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8 AS ms",
     )
     .bind(run_id)
     .bind(worker)
@@ -157,7 +144,7 @@ pub async fn finish(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
-        return Ok(false);
+        return Ok(None);
     };
     // A run counts under the model that gave its last answer.
     let last = sqlx::query("SELECT provider, model FROM run_steps WHERE run_id = $1 AND kind = 'llm_call' ORDER BY seq DESC LIMIT 1")
@@ -201,7 +188,7 @@ pub async fn finish(
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
 }
 
 /// What a worker needs to run: the spec, inputs, and who started it.
@@ -223,14 +210,7 @@ pub async fn load_job(
     team_id: Uuid,
     run_id: Uuid,
 ) -> Result<Option<RunJob>, sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let row = sqlx::query(
         "SELECT r.agent_id, r.api_key_id, r.input, v.spec, t.plan::text AS plan, r.cancel_requested_at IS NOT NULL AS cancel,
                 r.cost_micro_usd, r.prompt_tokens + r.completion_tokens AS tokens
@@ -264,14 +244,7 @@ pub async fn steps(
     team_id: Uuid,
     run_id: Uuid,
 ) -> Result<Vec<StepRecord>, sqlx::Error> {
-    let mut tx = tenant::begin(
-        db,
-        Tenant {
-            team_id: Some(team_id),
-            user_id: None,
-        },
-    )
-    .await?;
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let rows = sqlx::query(
         "SELECT seq, parent_seq, node, kind, status, provider, model, prompt_tokens, completion_tokens, cost_micro_usd,
                 coalesce(latency_ms, 0)::bigint AS latency_ms, detail

@@ -123,13 +123,7 @@ impl Workers {
             detail: detail.as_deref(),
         };
         match store::finish(&self.db, team_id, run_id, Some(&self.id), &ending).await {
-            Ok(true) => {
-                let cost = store::load_job(&self.db, team_id, run_id)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|j| j.cost)
-                    .unwrap_or_default();
+            Ok(Some(cost)) => {
                 self.bus.publish(
                     run_id,
                     RunEvent::Finished {
@@ -142,7 +136,7 @@ impl Workers {
                     },
                 );
             }
-            Ok(false) => tracing::info!(run = %run_id, "run already ended elsewhere"),
+            Ok(None) => tracing::info!(run = %run_id, "run already ended elsewhere"),
             Err(error) => {
                 tracing::error!(%error, run = %run_id, "could not record the run's end; it will be retried")
             }

@@ -27,23 +27,12 @@ impl TeamsService {
     pub fn new(db: PgPool) -> Self {
         Self { db }
     }
-
-    async fn begin(&self, actor: &Actor) -> Result<tenant::Tx, AppError> {
-        tenant::begin(&self.db, Tenant::member(actor.user_id, actor.team_id))
-            .await
-            .map_err(internal)
-    }
-}
-
-/// Formats a timestamp for display, in UTC.
-fn display_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[async_trait]
 impl Teams for TeamsService {
     async fn overview(&self, actor: &Actor) -> Result<TeamOverview, AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(actor.team_id)
             .fetch_one(&mut *tx)
@@ -63,14 +52,14 @@ impl Teams for TeamsService {
             members: members
                 .into_iter()
                 .map(|m| Member {
-                    joined: display_time(m.joined_at),
+                    joined: crate::display::time(m.joined_at),
                     ..m.member
                 })
                 .collect(),
             invitations: invitations
                 .into_iter()
                 .map(|i| PendingInvitation {
-                    expires: display_time(i.expires_at),
+                    expires: crate::display::time(i.expires_at),
                     ..i.invitation
                 })
                 .collect(),
@@ -79,7 +68,7 @@ impl Teams for TeamsService {
 
     async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError> {
         rules::may_grant(actor.role, role)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let (id, token) = invitations::create(&mut tx, actor, role)
             .await
             .map_err(internal)?;
@@ -97,7 +86,7 @@ impl Teams for TeamsService {
 
     async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError> {
         rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         if !invitations::revoke(&mut tx, invitation_id)
             .await
             .map_err(internal)?
@@ -117,7 +106,7 @@ impl Teams for TeamsService {
 
     async fn change_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<(), AppError> {
         rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let roles = membership::lock_roles(&mut tx, actor.team_id)
             .await
             .map_err(internal)?;
@@ -142,7 +131,7 @@ impl Teams for TeamsService {
             return self.leave(actor).await;
         }
         rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let roles = membership::lock_roles(&mut tx, actor.team_id)
             .await
             .map_err(internal)?;
@@ -163,7 +152,7 @@ impl Teams for TeamsService {
     }
 
     async fn leave(&self, actor: &Actor) -> Result<(), AppError> {
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let roles = membership::lock_roles(&mut tx, actor.team_id)
             .await
             .map_err(internal)?;
@@ -184,7 +173,7 @@ impl Teams for TeamsService {
 
     async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
         rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let old: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 FOR UPDATE")
             .bind(actor.team_id)
             .fetch_one(&mut *tx)
@@ -268,7 +257,7 @@ impl Teams for TeamsService {
         before: Option<i64>,
     ) -> Result<AuditPage, AppError> {
         rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = self.begin(actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
         let page = audit_log::page(&mut tx, action, before)
             .await
             .map_err(internal)?;

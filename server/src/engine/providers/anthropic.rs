@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::chat::parse_arguments;
-use super::http::{self, HttpLimits};
+use super::http;
+use super::registry::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{
@@ -16,24 +17,19 @@ use super::{
 
 const API_VERSION: &str = "2023-06-01";
 
-pub struct Anthropic {
-    pub id: String,
-    /// Without `/v1`; `/v1/messages` is appended.
-    pub base_url: String,
-    pub api_key: Option<String>,
-    pub client: reqwest::Client,
-    pub limits: HttpLimits,
-}
+/// `base_url` is without `/v1`; `/v1/messages` is appended.
+pub struct Anthropic(pub Endpoint);
 
 impl Anthropic {
     fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
-        let url = format!("{}/v1/messages", self.base_url.trim_end_matches('/'));
+        let url = format!("{}/v1/messages", self.0.base_url.trim_end_matches('/'));
         let mut builder = self
+            .0
             .client
             .post(url)
             .header("anthropic-version", API_VERSION)
             .json(&body(request, stream));
-        if let Some(key) = &self.api_key {
+        if let Some(key) = &self.0.api_key {
             builder = builder.header("x-api-key", key);
         }
         builder
@@ -43,20 +39,20 @@ impl Anthropic {
 #[async_trait]
 impl LlmProvider for Anthropic {
     fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
-        let response = http::send(self.request(request, true), &self.limits).await?;
+        let response = http::send(self.request(request, true), &self.0.limits).await?;
         let mut assembler = Assembler::default();
-        Ok(streaming::chunks(response, &self.limits, move |event| {
+        Ok(streaming::chunks(response, &self.0.limits, move |event| {
             assembler.absorb(event)
         }))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let response = http::send(self.request(request, false), &self.limits).await?;
-        let value = streaming::json(response, &self.limits).await?;
+        let response = http::send(self.request(request, false), &self.0.limits).await?;
+        let value = streaming::json(response, &self.0.limits).await?;
         let mut completion = Completion::empty();
         for block in value["content"].as_array().into_iter().flatten() {
             match block["type"].as_str() {

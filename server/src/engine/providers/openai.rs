@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::chat::parse_arguments;
-use super::http::{self, HttpLimits};
+use super::http;
+use super::registry::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{
@@ -14,20 +15,14 @@ use super::{
     ToolCall, Usage,
 };
 
-pub struct OpenAi {
-    pub id: String,
-    /// Ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
-    pub base_url: String,
-    pub api_key: Option<String>,
-    pub client: reqwest::Client,
-    pub limits: HttpLimits,
-}
+/// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
+pub struct OpenAi(pub Endpoint);
 
 impl OpenAi {
     fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
-        let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
-        let mut builder = self.client.post(url).json(&body(request, stream));
-        if let Some(key) = &self.api_key {
+        let url = format!("{}/chat/completions", self.0.base_url.trim_end_matches('/'));
+        let mut builder = self.0.client.post(url).json(&body(request, stream));
+        if let Some(key) = &self.0.api_key {
             builder = builder.bearer_auth(key);
         }
         builder
@@ -37,20 +32,20 @@ impl OpenAi {
 #[async_trait]
 impl LlmProvider for OpenAi {
     fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
-        let response = http::send(self.request(request, true), &self.limits).await?;
+        let response = http::send(self.request(request, true), &self.0.limits).await?;
         let mut assembler = Assembler::default();
-        Ok(streaming::chunks(response, &self.limits, move |event| {
+        Ok(streaming::chunks(response, &self.0.limits, move |event| {
             assembler.absorb(event)
         }))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let response = http::send(self.request(request, false), &self.limits).await?;
-        parse_completion(&streaming::json(response, &self.limits).await?)
+        let response = http::send(self.request(request, false), &self.0.limits).await?;
+        parse_completion(&streaming::json(response, &self.0.limits).await?)
     }
 }
 

@@ -37,6 +37,15 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
+/// Where and how one provider is called; each wire format wraps one.
+pub struct Endpoint {
+    pub id: String,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub client: reqwest::Client,
+    pub limits: HttpLimits,
+}
+
 /// The providers one run may use: the operator's, with the team's own keys laid over.
 #[derive(Clone)]
 pub struct ProviderSet {
@@ -59,21 +68,16 @@ impl ProviderSet {
             if config.needs_key && api_key.is_none() {
                 continue;
             }
+            let endpoint = Endpoint {
+                id: config.id.clone(),
+                base_url: config.base_url.clone(),
+                api_key,
+                client: client.clone(),
+                limits,
+            };
             let provider: Arc<dyn LlmProvider> = match config.format {
-                WireFormat::OpenAi => Arc::new(OpenAi {
-                    id: config.id.clone(),
-                    base_url: config.base_url.clone(),
-                    api_key,
-                    client: client.clone(),
-                    limits,
-                }),
-                WireFormat::Anthropic => Arc::new(Anthropic {
-                    id: config.id.clone(),
-                    base_url: config.base_url.clone(),
-                    api_key,
-                    client: client.clone(),
-                    limits,
-                }),
+                WireFormat::OpenAi => Arc::new(OpenAi(endpoint)),
+                WireFormat::Anthropic => Arc::new(Anthropic(endpoint)),
             };
             providers.insert(config.id.clone(), provider);
         }
