@@ -44,6 +44,18 @@ export async function signedInContext(browser, options = {}) {
   return context;
 }
 
+/** A new account through the sign-up form, signed in, in its own browser context. */
+export async function signUp(browser, name) {
+  const context = await browser.newContext();
+  const page = await openHydrated(context, '/signup');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(`${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`);
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  return { context, page };
+}
+
 export async function screenshot(page, name) {
   await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
 }

@@ -1,21 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openHydrated, screenshot, waitForHydration } from './helpers.mjs';
+import { BASE_URL, launch, openHydrated, screenshot, signUp as signUpIn, waitForHydration } from './helpers.mjs';
+
+const signUp = (name) => signUpIn(browser, name);
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function signUp(name) {
-  const context = await browser.newContext();
-  const page = await openHydrated(context, '/signup');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(`${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`);
-  await page.getByLabel(/^Password/).fill('a long enough password');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${BASE_URL}/dashboard`);
-  return { context, page };
-}
 
 test('an owner invites someone by link, who joins and can switch teams', async () => {
   const owner = await signUp('Olivia Owner');

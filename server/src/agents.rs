@@ -3,7 +3,8 @@
 
 use app::agents::workflow_graph::Graph;
 use app::agents::{
-    AgentDetail, AgentSummary, RunDetail, RunSummary, RunsPage, VersionPair, VersionSummary,
+    AgentDetail, AgentSort, AgentSummary, Day, RunDetail, RunFilter, RunSummary, RunsPage,
+    VersionPair, VersionSummary,
 };
 use app::auth::Role;
 use app::backend::{Actor, Agents};
@@ -84,6 +85,7 @@ impl Agents for AgentsService {
         &self,
         actor: &Actor,
         search: Option<&str>,
+        sort: AgentSort,
     ) -> Result<Vec<AgentSummary>, AppError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let pattern = search.map(|s| {
@@ -101,9 +103,13 @@ impl Agents for AgentsService {
             " FROM agents a
                LEFT JOIN LATERAL (SELECT * FROM runs WHERE agent_id = a.id ORDER BY created_at DESC LIMIT 1) r ON true
               WHERE a.archived_at IS NULL AND ($1::text IS NULL OR a.name ILIKE $1)
-              ORDER BY a.updated_at DESC LIMIT 200"
+              ORDER BY CASE WHEN $2 = 'name' THEN lower(a.name) END,
+                       CASE WHEN $2 = 'last_run' THEN r.created_at END DESC NULLS LAST,
+                       a.updated_at DESC
+              LIMIT 200"
         ))
         .bind(pattern)
+        .bind(sort.as_str())
         .fetch_all(&mut *tx)
         .await
         .map_err(internal)?;
@@ -287,7 +293,7 @@ impl Agents for AgentsService {
         &self,
         actor: &Actor,
         agent_id: Uuid,
-        status: Option<RunStatus>,
+        filter: RunFilter,
         before: Option<&str>,
     ) -> Result<RunsPage, AppError> {
         const PAGE: usize = 20;
@@ -298,17 +304,27 @@ impl Agents for AgentsService {
             })
             .transpose()
             .map_err(|_| AppError::invalid("before", "Not a page of this list."))?;
+        let from = filter.from.map(day_start).transpose()?;
+        // `to` includes its whole day.
+        let until = filter
+            .to
+            .map(|day| day_start(day).map(|start| start + chrono::Duration::days(1)))
+            .transpose()?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
             " FROM runs r WHERE r.agent_id = $1 AND ($2::text IS NULL OR r.status::text = $2)
                 AND ($3::timestamptz IS NULL OR r.created_at < $3)
+                AND ($4::timestamptz IS NULL OR r.created_at >= $4)
+                AND ($5::timestamptz IS NULL OR r.created_at < $5)
               ORDER BY r.created_at DESC LIMIT 21"
         ))
         .bind(agent_id)
-        .bind(status.map(RunStatus::as_str))
+        .bind(filter.status.map(RunStatus::as_str))
         .bind(before)
+        .bind(from)
+        .bind(until)
         .fetch_all(&mut *tx)
         .await
         .map_err(internal)?;
@@ -336,4 +352,12 @@ impl Agents for AgentsService {
             .await
             .map_err(from_run_error)
     }
+}
+
+/// Midnight UTC at the start of a day; a day that does not exist (31 April) is refused.
+fn day_start(day: Day) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    chrono::NaiveDate::from_ymd_opt(day.year, day.month, day.day)
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+        .ok_or_else(|| AppError::invalid("from", format!("{day} is not a date.")))
 }

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use super::runs_list::RunsList;
-use super::spec_editor::submit_on_shortcut;
+use super::shortcut::submit_on_shortcut;
 use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
 use crate::components::PageHeader;
 use crate::spec::{InputDef, InputType};

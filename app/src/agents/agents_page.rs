@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
-use super::{AgentSummary, list_agents};
+use super::{AgentSort, AgentSummary, list_agents};
 use crate::auth::Role;
 use crate::components::{EmptyState, PageHeader};
 use crate::layout::ViewerResource;
@@ -13,7 +13,11 @@ use crate::layout::ViewerResource;
 pub fn AgentsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let agents = Resource::new(search, |q| list_agents(Some(q)));
+    let sort = move || query.read().get("sort").unwrap_or_default();
+    let agents = Resource::new(
+        move || (search(), sort()),
+        |(q, sort)| list_agents(Some(q), Some(sort)),
+    );
     // Admins and owners create agents; members only see what they can use.
     let viewer = use_context::<ViewerResource>();
     let new_agent = move || {
@@ -30,11 +34,17 @@ pub fn AgentsPage() -> impl IntoView {
     view! {
         <PageHeader title="Agents" subtitle="Agents defined by versioned specs, ready to run on any model." />
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
-            <Form method="GET" action="" attr:class="flex gap-2">
+            <Form method="GET" action="" attr:class="flex flex-wrap gap-2">
                 <label for="agent-search" class="sr-only">"Search agents"</label>
                 <input id="agent-search" type="search" name="q" value=search placeholder="Search by name"
                     class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
-                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">"Search"</button>
+                <label for="agent-sort" class="sr-only">"Sort by"</label>
+                <select id="agent-sort" name="sort" class="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950">
+                    {AgentSort::ALL.into_iter().map(|option| view! {
+                        <option value=option.as_str() selected=move || sort() == option.as_str()>{option.label()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">"Apply"</button>
             </Form>
             <Suspense fallback=|| ()>{new_agent}</Suspense>
         </div>
@@ -44,9 +54,10 @@ pub fn AgentsPage() -> impl IntoView {
                     Ok(list) if list.is_empty() && search().is_empty() => view! {
                         <EmptyState
                             title="No agents yet"
-                            body="Write a spec for a blank agent, or start from a template in the marketplace."
-                            action_label="Blank agent"
-                            action_href="/agents/new"
+                            body="Start from a template (market research, support triage, a whole idea-validation workflow) or build one from scratch."
+                            action_label="Start from a template"
+                            action_href="/agents/new?template=market-research"
+                            secondary=("Blank agent", "/agents/new?template=blank")
                         />
                     }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="text-sm text-slate-500">"No agent matches that name."</p> }.into_any(),

@@ -3,10 +3,12 @@
 use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::spec_editor::{SpecEditor, problems_of, submit_on_shortcut};
+use super::builder::{Builder, SpecBuilder};
+use super::shortcut::submit_on_shortcut;
 use super::{AgentDetail, SaveVersion, get_agent};
 use crate::components::PageHeader;
 
@@ -29,7 +31,11 @@ pub fn EditAgentPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the agent…"</p> }>
             {move || Suspend::new(async move {
                 match agent.await {
-                    Ok(agent) => view! { <Editor agent /> }.into_any(),
+                    Ok(agent) if agent.can_edit => view! { <Editor agent /> }.into_any(),
+                    Ok(agent) => view! {
+                        <PageHeader title=agent.name.clone() subtitle="Only admins and owners of the team can change an agent." />
+                        <A href=format!("/agents/{}", agent.id) attr:class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Back to the agent"</A>
+                    }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -40,8 +46,7 @@ pub fn EditAgentPage() -> impl IntoView {
 #[component]
 fn Editor(agent: AgentDetail) -> impl IntoView {
     let save = ServerAction::<SaveVersion>::new();
-    let text = RwSignal::new(agent.spec_yaml.clone());
-    let problems = problems_of(text);
+    let builder = Builder::new(agent.spec_yaml.clone());
     let form = NodeRef::<Form>::new();
     let server_error = move || {
         save.value()
@@ -51,11 +56,11 @@ fn Editor(agent: AgentDetail) -> impl IntoView {
     };
     view! {
         <PageHeader title=format!("Edit {}", agent.name) subtitle=format!("Version {} now; saving (Ctrl/Cmd+S) creates version {}.", agent.version, agent.version + 1) />
-        <ActionForm action=save node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || problems.get_untracked().is_empty())>
+        <ActionForm action=save node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || builder.is_valid_untracked())>
             <input type="hidden" name="agent_id" value=agent.id.to_string() />
-            <SpecEditor text problems />
+            <SpecBuilder builder />
             {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-            <button type="submit" prop:disabled=move || !problems.get().is_empty()
+            <button type="submit" prop:disabled=move || !builder.is_valid()
                 class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
                 "Save new version"
             </button>

@@ -3,6 +3,7 @@
 
 mod agent_page;
 mod agents_page;
+mod builder;
 mod compare_page;
 pub mod diff;
 mod edit_agent_page;
@@ -12,7 +13,7 @@ mod run_page;
 mod run_trace;
 mod runs_list;
 mod server_fns;
-mod spec_editor;
+mod shortcut;
 mod types;
 pub mod workflow_graph;
 

@@ -1,45 +1,35 @@
-//! `/agents/new`: write a spec with live validation and save it as a new agent.
+//! `/agents/new`: pick a template or start blank, build the spec in the form or as YAML
+//! with live validation, and save it as a new agent.
 
 use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::CreateAgent;
-use super::spec_editor::{SpecEditor, problems_of, submit_on_shortcut};
+use super::builder::{Builder, SpecBuilder, TemplateGallery};
+use super::shortcut::submit_on_shortcut;
 use crate::components::PageHeader;
-
-const STARTER: &str = "name: My agent
-description: What it does, in a sentence.
-model:
-  task: simple
-  max_cost_per_run_usd: 0.05
-instructions: |
-  You are a helpful assistant. Answer: {{input.question}}
-tools: [calculator, current_time]
-inputs:
-  question: { type: string, required: true }
-invariants:
-  - max_steps: 6
-";
-
-/// The seeded examples, offered as starting points.
-const STARTERS: [(&str, &str); 3] = [
-    ("Blank agent", STARTER),
-    (
-        "Market research agent",
-        include_str!("../spec/examples/market_research.yaml"),
-    ),
-    (
-        "Idea Validator workflow",
-        include_str!("../spec/examples/idea_validator.yaml"),
-    ),
-];
+use crate::spec::{TEMPLATES, Template};
 
 #[component]
 pub fn NewAgentPage() -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
-    let text = RwSignal::new(STARTER.to_string());
-    let problems = problems_of(text);
+    let query = use_query_map();
+    let slug = Memo::new(move |_| {
+        query
+            .read()
+            .get("template")
+            .unwrap_or_else(|| "blank".into())
+    });
+    let yaml_of = |slug: &str| Template::by_slug(slug).unwrap_or(&TEMPLATES[0]).yaml;
+    let builder = Builder::new(yaml_of(&slug.get_untracked()).to_string());
+    // Picking another template (a link, so it also works without JavaScript) loads it.
+    Effect::watch(
+        move || slug.get(),
+        move |slug, _, _| builder.load(yaml_of(slug)),
+        false,
+    );
     let form = NodeRef::<Form>::new();
     let server_error = move || {
         create
@@ -49,18 +39,12 @@ pub fn NewAgentPage() -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <PageHeader title="New agent" subtitle="A spec in YAML (or JSON). Errors show as you type; Ctrl/Cmd+S saves version 1." />
-        <div class="mb-4 flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Start from">
-            <span class="text-slate-600 dark:text-slate-400">"Start from:"</span>
-            {STARTERS.into_iter().map(|(label, yaml)| view! {
-                <button type="button" on:click=move |_| text.set(yaml.to_string())
-                    class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">{label}</button>
-            }).collect_view()}
-        </div>
-        <ActionForm action=create node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || problems.get_untracked().is_empty())>
-            <SpecEditor text problems />
+        <PageHeader title="New agent" subtitle="Build it in the form or write the YAML; errors show as you type. Ctrl/Cmd+S saves version 1." />
+        <TemplateGallery selected=slug />
+        <ActionForm action=create node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || builder.is_valid_untracked())>
+            <SpecBuilder builder />
             {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-            <button type="submit" prop:disabled=move || !problems.get().is_empty()
+            <button type="submit" prop:disabled=move || !builder.is_valid()
                 class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
                 "Save agent"
             </button>

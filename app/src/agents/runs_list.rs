@@ -1,4 +1,4 @@
-//! An agent's runs: filter by status, page back in time. Plain links and a GET form, so
+//! An agent's runs: filter by status and days, page back in time. Plain links and a GET form, so
 //! it works without JavaScript and every view has its own URL.
 
 use leptos::prelude::*;
@@ -13,22 +13,30 @@ const STATUSES: [&str; 5] = ["queued", "running", "succeeded", "failed", "cancel
 #[component]
 pub fn RunsList(agent_id: Uuid) -> impl IntoView {
     let query = use_query_map();
-    let status = move || query.read().get("status").unwrap_or_default();
-    let before = move || query.read().get("before").unwrap_or_default();
+    let param = move |name: &'static str| move || query.read().get(name).unwrap_or_default();
+    let (status, from, to, before) = (param("status"), param("from"), param("to"), param("before"));
     let page = Resource::new(
-        move || (status(), before()),
-        move |(status, before)| list_runs(agent_id, Some(status), Some(before)),
+        move || (status(), from(), to(), before()),
+        move |(status, from, to, before)| {
+            list_runs(agent_id, Some(status), Some(from), Some(to), Some(before))
+        },
     );
     view! {
         <section aria-labelledby="runs-title" class="mb-6">
             <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
                 <h2 id="runs-title" class="font-medium">"Runs"</h2>
-                <Form method="GET" action="" attr:class="flex items-center gap-2 text-sm">
+                <Form method="GET" action="" attr:class="flex flex-wrap items-center gap-2 text-sm">
                     <label for="run-status">"Status"</label>
                     <select id="run-status" name="status" class="rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-950">
                         <option value="" selected=move || status().is_empty()>"All"</option>
                         {STATUSES.into_iter().map(|s| view! { <option value=s selected=move || status() == s>{s}</option> }).collect_view()}
                     </select>
+                    <label for="run-from">"From"</label>
+                    <input id="run-from" type="date" name="from" value=from
+                        class="rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
+                    <label for="run-to">"To"</label>
+                    <input id="run-to" type="date" name="to" value=to
+                        class="rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-950" />
                     <button type="submit" class="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700">"Filter"</button>
                 </Form>
             </div>
@@ -38,8 +46,10 @@ pub fn RunsList(agent_id: Uuid) -> impl IntoView {
                         Ok(page) => {
                             let older = page.next_before.map(|cursor| {
                                 let mut href = format!("?before={}", urlencoding(&cursor));
-                                if !status().is_empty() {
-                                    href.push_str(&format!("&status={}", status()));
+                                for (name, value) in [("status", status()), ("from", from()), ("to", to())] {
+                                    if !value.is_empty() {
+                                        href.push_str(&format!("&{name}={value}"));
+                                    }
                                 }
                                 view! { <A href=href attr:class="mt-2 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Older runs"</A> }
                             });

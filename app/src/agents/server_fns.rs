@@ -9,13 +9,21 @@ use super::{AgentDetail, AgentSummary, RunDetail};
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "agents/list")]
-pub async fn list_agents(search: Option<String>) -> Result<Vec<AgentSummary>, AppError> {
+pub async fn list_agents(
+    search: Option<String>,
+    sort: Option<String>,
+) -> Result<Vec<AgentSummary>, AppError> {
     use crate::backend;
     let search = search.filter(|s| !s.trim().is_empty());
     backend::respond(
         async {
+            let sort = match sort.as_deref().filter(|s| !s.is_empty()) {
+                None => super::AgentSort::default(),
+                Some(text) => super::AgentSort::parse(text)
+                    .ok_or_else(|| AppError::invalid("sort", "Unknown order."))?,
+            };
             backend::agents()?
-                .list(&backend::actor().await?, search.as_deref())
+                .list(&backend::actor().await?, search.as_deref(), sort)
                 .await
         }
         .await,
@@ -141,26 +149,50 @@ pub async fn compare_versions(
 pub async fn list_runs(
     agent_id: Uuid,
     status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     before: Option<String>,
 ) -> Result<super::RunsPage, AppError> {
+    use super::{Day, RunFilter};
     use crate::backend;
     use crate::runs::RunStatus;
+    fn given(text: Option<String>) -> Option<String> {
+        text.filter(|t| !t.trim().is_empty())
+    }
+    fn day(field: &str, text: Option<String>) -> Result<Option<Day>, AppError> {
+        given(text)
+            .map(|text| {
+                Day::parse(&text)
+                    .ok_or_else(|| AppError::invalid(field, "Use a date like 2026-11-22."))
+            })
+            .transpose()
+    }
     backend::respond(
         async {
-            let status = match status.as_deref().filter(|s| !s.is_empty()) {
-                None => None,
-                Some(text) => Some(
-                    RunStatus::parse(text)
-                        .ok_or_else(|| AppError::invalid("status", "Unknown status."))?,
-                ),
+            let filter = RunFilter {
+                status: given(status)
+                    .map(|text| {
+                        RunStatus::parse(&text)
+                            .ok_or_else(|| AppError::invalid("status", "Unknown status."))
+                    })
+                    .transpose()?,
+                from: day("from", from)?,
+                to: day("to", to)?,
             };
-            let before = before.filter(|b| !b.is_empty());
+            if let (Some(from), Some(to)) = (filter.from, filter.to)
+                && from > to
+            {
+                return Err(AppError::invalid(
+                    "to",
+                    "The end date is before the start date.",
+                ));
+            }
             backend::agents()?
                 .runs(
                     &backend::actor().await?,
                     agent_id,
-                    status,
-                    before.as_deref(),
+                    filter,
+                    given(before).as_deref(),
                 )
                 .await
         }

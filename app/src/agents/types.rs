@@ -39,6 +39,89 @@ pub struct AgentDetail {
     pub versions: Vec<VersionSummary>,
 }
 
+/// How the agents list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentSort {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    Name,
+    /// Most recently run first; never-run agents last.
+    LastRun,
+}
+
+impl AgentSort {
+    pub const ALL: [AgentSort; 3] = [AgentSort::Updated, AgentSort::Name, AgentSort::LastRun];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentSort::Updated => "updated",
+            AgentSort::Name => "name",
+            AgentSort::LastRun => "last_run",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgentSort::Updated => "Recently changed",
+            AgentSort::Name => "Name",
+            AgentSort::LastRun => "Recently run",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AgentSort> {
+        AgentSort::ALL
+            .into_iter()
+            .find(|sort| sort.as_str() == text)
+    }
+}
+
+/// Which of an agent's runs to list: a status and a range of days (UTC, both ends
+/// included), each optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunFilter {
+    pub status: Option<RunStatus>,
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+/// A calendar day, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Day {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Day {
+    pub fn parse(text: &str) -> Option<Day> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|y| (1970..=9999).contains(y))?;
+        let month = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|m| (1..=12).contains(m))?;
+        let day = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|d| (1..=31).contains(d))?;
+        Some(Day { year, month, day })
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 /// One page of an agent's runs, newest first; `next_before` fetches the next page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunsPage {

@@ -3,18 +3,20 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Actor;
-use crate::agents::{AgentDetail, AgentSummary, RunDetail, RunsPage, VersionPair};
+use crate::agents::{
+    AgentDetail, AgentSort, AgentSummary, RunDetail, RunFilter, RunsPage, VersionPair,
+};
 use crate::error::AppError;
-use crate::runs::RunStatus;
 
 /// Agents and their runs. Members list and run agents; admins and owners create them.
 #[async_trait]
 pub trait Agents: Send + Sync + 'static {
-    /// The team's agents, newest first, optionally filtered by a name fragment.
+    /// The team's agents in the given order, optionally filtered by a name fragment.
     async fn list(
         &self,
         actor: &Actor,
         search: Option<&str>,
+        sort: AgentSort,
     ) -> Result<Vec<AgentSummary>, AppError>;
     /// Saves a new agent from its spec (YAML or JSON); returns its id.
     async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError>;
@@ -48,13 +50,13 @@ pub trait Agents: Send + Sync + 'static {
         input: Map<String, Value>,
     ) -> Result<Uuid, AppError>;
     async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError>;
-    /// An agent's runs, 20 a page, optionally of one status; `before` is the previous
+    /// An agent's runs, 20 a page, newest first, filtered; `before` is the previous
     /// page's `next_before`.
     async fn runs(
         &self,
         actor: &Actor,
         agent_id: Uuid,
-        status: Option<RunStatus>,
+        filter: RunFilter,
         before: Option<&str>,
     ) -> Result<RunsPage, AppError>;
     async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError>;

@@ -9,6 +9,9 @@ pub fn EmptyState(
     body: &'static str,
     action_label: &'static str,
     action_href: &'static str,
+    /// A second, quieter way forward: (label, link).
+    #[prop(optional)]
+    secondary: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
     view! {
         <section class="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center dark:border-slate-700 dark:bg-slate-900">
@@ -20,6 +23,9 @@ pub fn EmptyState(
             >
                 {action_label}
             </A>
+            {secondary.map(|(label, href)| view! {
+                <A href=href attr:class="ml-3 mt-6 inline-block rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800">{label}</A>
+            })}
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! The agent spec: shared types, the one parser/validator used by the browser editor
 //! (compiled to WASM), the REST API and the engine, and helpers to render it.
 
+pub mod emit;
 mod errors;
 pub mod json_schema;
 mod model;
@@ -11,11 +12,16 @@ mod parse_tools;
 mod parse_workflow;
 mod reader;
 pub mod references;
+mod templates;
 
 pub use errors::{SpecError, SpecErrors};
 pub use model::*;
 pub use money::MicroUsd;
-pub use parse::{MAX_SPEC_BYTES, PROVIDERS, input_accepts, inputs_from_form, parse_spec};
+pub use parse::{
+    MAX_SPEC_BYTES, PROVIDERS, input_accepts, inputs_from_form, parse_spec, spec_to_json,
+};
+pub use parse_invariants::RULES;
+pub use templates::{TEMPLATES, Template};
 
 #[cfg(test)]
 mod tests;

@@ -63,8 +63,7 @@ pub fn parse_spec(text: &str) -> Result<Spec, SpecErrors> {
             MAX_SPEC_BYTES / 1024
         )));
     }
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    let root = parse_yaml_with_options(0, text, options).map_err(load_error)?;
+    let root = parse_yaml_with_options(0, text, loader_options()).map_err(load_error)?;
     let mut errors = Errors::default();
     let spec = spec(&root, &mut errors);
     match spec {
@@ -75,6 +74,28 @@ pub fn parse_spec(text: &str) -> Result<Spec, SpecErrors> {
             Err(SpecErrors(list))
         }
     }
+}
+
+/// The spec text as a JSON value, unchecked beyond being YAML: the visual editor reads
+/// it this way so that it can show a spec whose errors the user is still fixing.
+pub fn spec_to_json(text: &str) -> Result<serde_json::Value, SpecErrors> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(single(format!(
+            "the spec is {} KiB; the limit is {} KiB",
+            text.len() / 1024,
+            MAX_SPEC_BYTES / 1024
+        )));
+    }
+    let root = parse_yaml_with_options(0, text, loader_options()).map_err(load_error)?;
+    Ok(to_json(&root))
+}
+
+/// Duplicate keys are errors, and quoted scalars stay text (`"60"` is not a number), as
+/// YAML means them.
+fn loader_options() -> LoaderOptions {
+    LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .prevent_coercion(true)
 }
 
 fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {

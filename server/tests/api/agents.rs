@@ -303,3 +303,118 @@ async fn runs_are_listed_by_status_a_page_at_a_time() {
         422
     );
 }
+
+#[tokio::test]
+async fn runs_are_filtered_by_day_and_agents_sorted() {
+    let app = spawn_app_with(&[("OLLAMA_BASE_URL", ""), ("ROUTER_CHAIN", "openai")]).await;
+    app.sign_in_demo().await;
+    let spec = SPEC.replace("Helper", "Aardvark helper");
+    let response = app
+        .post_form("/api/agents/create", &[("spec", &spec)])
+        .await;
+    let agent_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let id: String = app
+            .call(
+                "/api/agents/run",
+                &[("agent_id", &agent_id), ("values[question]", "q")],
+            )
+            .await
+            .unwrap();
+        runs.push(id);
+    }
+    // One run from early March, one from the 10th of March (its last second).
+    let owner = app.owner_pool().await;
+    for (id, at) in [
+        (&runs[0], "2026-03-02T12:00:00Z"),
+        (&runs[1], "2026-03-10T23:59:59Z"),
+    ] {
+        sqlx::query("UPDATE runs SET created_at = $2::timestamptz WHERE id = $1::uuid")
+            .bind(id)
+            .bind(at)
+            .execute(&owner)
+            .await
+            .unwrap();
+    }
+    let listed = |page: Value| -> Vec<String> {
+        page["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let page = |from: &'static str, to: &'static str| {
+        let app = &app;
+        let agent_id = agent_id.clone();
+        async move {
+            app.call::<Value>(
+                "/api/runs/list",
+                &[("agent_id", &agent_id), ("from", from), ("to", to)],
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        listed(page("2026-03-01", "2026-03-10").await),
+        vec![runs[1].clone(), runs[0].clone()]
+    );
+    assert_eq!(
+        listed(page("2026-03-03", "2026-03-10").await),
+        vec![runs[1].clone()]
+    );
+    assert_eq!(
+        listed(page("2026-03-01", "2026-03-09").await),
+        vec![runs[0].clone()]
+    );
+    assert_eq!(listed(page("2026-03-11", "").await), vec![runs[2].clone()]);
+    for (from, to) in [
+        ("2026-03-10", "2026-03-01"),
+        ("March", ""),
+        ("2026-04-31", ""),
+    ] {
+        assert_eq!(
+            app.refused(
+                "/api/runs/list",
+                &[("agent_id", &agent_id), ("from", from), ("to", to)]
+            )
+            .await,
+            422,
+            "{from}..{to}"
+        );
+    }
+
+    let names = |sort: &'static str| {
+        let app = &app;
+        async move {
+            let list: Vec<Value> = app
+                .call("/api/agents/list", &[("sort", sort)])
+                .await
+                .unwrap();
+            list.iter()
+                .map(|a| a["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let by_name = names("name").await;
+    let mut sorted = by_name.clone();
+    sorted.sort_by_key(|name| name.to_lowercase());
+    assert_eq!(by_name, sorted);
+    assert_eq!(by_name[0], "Aardvark helper");
+    assert_eq!(
+        names("last_run").await[0],
+        "Aardvark helper",
+        "the only agent run"
+    );
+    assert_eq!(
+        names("updated").await[0],
+        "Aardvark helper",
+        "the newest agent"
+    );
+    assert_eq!(
+        app.refused("/api/agents/list", &[("sort", "price")]).await,
+        422
+    );
+}
