@@ -143,8 +143,8 @@ pub fn SpecBuilder(builder: Builder) -> impl IntoView {
     };
     let is_workflow = move || builder.read(|d| d.workflow);
     view! {
-        // Without JavaScript the form cannot work; the YAML tab can (it is a text area).
-        <noscript><style>"#spec-tabs,#spec-form-panel{display:none!important}#spec-yaml-panel{display:block!important}"</style></noscript>
+        // Until the page hydrates (or without JavaScript) style/main.css shows only the
+        // YAML tab: the form cannot work without the client, a text area can.
         <div id="spec-tabs" role="tablist" aria-label="Edit the spec as"
             class="mb-3 inline-flex gap-1 rounded-lg bg-slate-100 p-1 dark:bg-slate-900">
             {tab_button(Tab::Form, "Form", "tab-form", "spec-form-panel")}
