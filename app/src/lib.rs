@@ -2,6 +2,7 @@
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
 pub mod agents;
+pub mod api_keys;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;

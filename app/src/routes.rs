@@ -13,6 +13,7 @@ use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
+use crate::api_keys::ApiKeysPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 #[component]
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("profile") view=ProfilePage />
                         <Route path=path!("audit") view=AuditLogPage />
                         <Route path=path!("providers") view=ProvidersPage />
+                        <Route path=path!("api-keys") view=ApiKeysPage />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod api;
+pub mod api_keys;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::accounts::{Accounts, AccountsConfig};
 use crate::agents::AgentsService;
+use crate::api_keys::ApiKeysService;
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config};
 use crate::db;
@@ -106,6 +107,7 @@ impl Application {
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),
             agents: Arc::new(AgentsService::new(db.clone())),
+            api_keys: Arc::new(ApiKeysService::new(db.clone())),
             providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
             bus,

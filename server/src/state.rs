@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use crate::accounts::Accounts;
 use crate::agents::AgentsService;
+use crate::api_keys::ApiKeysService;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::Engine;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub teams: Arc<TeamsService>,
     pub providers: Arc<ProvidersService>,
     pub agents: Arc<AgentsService>,
+    pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,
     pub bus: EventBus,
 }

@@ -153,47 +153,14 @@ pub async fn list_runs(
     to: Option<String>,
     before: Option<String>,
 ) -> Result<super::RunsPage, AppError> {
-    use super::{Day, RunFilter};
     use crate::backend;
-    use crate::runs::RunStatus;
-    fn given(text: Option<String>) -> Option<String> {
-        text.filter(|t| !t.trim().is_empty())
-    }
-    fn day(field: &str, text: Option<String>) -> Result<Option<Day>, AppError> {
-        given(text)
-            .map(|text| {
-                Day::parse(&text)
-                    .ok_or_else(|| AppError::invalid(field, "Use a date like 2026-11-22."))
-            })
-            .transpose()
-    }
     backend::respond(
         async {
-            let filter = RunFilter {
-                status: given(status)
-                    .map(|text| {
-                        RunStatus::parse(&text)
-                            .ok_or_else(|| AppError::invalid("status", "Unknown status."))
-                    })
-                    .transpose()?,
-                from: day("from", from)?,
-                to: day("to", to)?,
-            };
-            if let (Some(from), Some(to)) = (filter.from, filter.to)
-                && from > to
-            {
-                return Err(AppError::invalid(
-                    "to",
-                    "The end date is before the start date.",
-                ));
-            }
+            let filter =
+                super::RunFilter::parse(status.as_deref(), from.as_deref(), to.as_deref())?;
+            let before = before.filter(|b| !b.is_empty());
             backend::agents()?
-                .runs(
-                    &backend::actor().await?,
-                    agent_id,
-                    filter,
-                    given(before).as_deref(),
-                )
+                .runs(&backend::actor().await?, agent_id, filter, before.as_deref())
                 .await
         }
         .await,

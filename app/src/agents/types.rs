@@ -86,6 +86,46 @@ pub struct RunFilter {
     pub to: Option<Day>,
 }
 
+impl RunFilter {
+    /// The filter from its text form (query strings of the page and the API); empty
+    /// values mean "any".
+    pub fn parse(
+        status: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<RunFilter, crate::error::AppError> {
+        use crate::error::AppError;
+        let given = |text: Option<&str>| text.map(str::trim).filter(|t| !t.is_empty());
+        let day = |field: &str, text: Option<&str>| {
+            given(text)
+                .map(|text| {
+                    Day::parse(text)
+                        .ok_or_else(|| AppError::invalid(field, "Use a date like 2026-11-22."))
+                })
+                .transpose()
+        };
+        let filter = RunFilter {
+            status: given(status)
+                .map(|text| {
+                    RunStatus::parse(text)
+                        .ok_or_else(|| AppError::invalid("status", "Unknown status."))
+                })
+                .transpose()?,
+            from: day("from", from)?,
+            to: day("to", to)?,
+        };
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(AppError::invalid(
+                "to",
+                "The end date is before the start date.",
+            ));
+        }
+        Ok(filter)
+    }
+}
+
 /// A calendar day, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Day {

@@ -3,11 +3,13 @@
 //! transports over it.
 
 mod agents;
+mod api_keys;
 mod providers;
 pub mod session_cookie;
 mod teams;
 
 pub use agents::Agents;
+pub use api_keys::ApiKeys;
 pub use providers::Providers;
 pub use teams::Teams;
 
@@ -88,6 +90,7 @@ pub type SharedBackend = Arc<dyn Backend>;
 pub type SharedTeams = Arc<dyn Teams>;
 pub type SharedProviders = Arc<dyn Providers>;
 pub type SharedAgents = Arc<dyn Agents>;
+pub type SharedApiKeys = Arc<dyn ApiKeys>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -120,6 +123,10 @@ pub fn teams() -> Result<SharedTeams, AppError> {
 
 pub fn agents() -> Result<SharedAgents, AppError> {
     use_context::<SharedAgents>().ok_or(AppError::Internal)
+}
+
+pub fn api_keys() -> Result<SharedApiKeys, AppError> {
+    use_context::<SharedApiKeys>().ok_or(AppError::Internal)
 }
 
 pub fn providers() -> Result<SharedProviders, AppError> {

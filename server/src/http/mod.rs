@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use app::backend::{SharedAgents, SharedBackend, SharedProviders, SharedTeams};
+use app::backend::{SharedAgents, SharedApiKeys, SharedBackend, SharedProviders, SharedTeams};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
@@ -37,11 +37,13 @@ pub fn router(state: AppState) -> Router {
     let teams: SharedTeams = state.teams.clone();
     let providers: SharedProviders = state.providers.clone();
     let agents: SharedAgents = state.agents.clone();
+    let api_keys: SharedApiKeys = state.api_keys.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
         leptos::prelude::provide_context(Arc::clone(&providers));
         leptos::prelude::provide_context(Arc::clone(&agents));
+        leptos::prelude::provide_context(Arc::clone(&api_keys));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
         .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
+        .nest("/v1", crate::api::router())
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(guard::same_origin))

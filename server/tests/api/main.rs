@@ -20,6 +20,7 @@ mod operations;
 mod pages;
 mod profile;
 mod providers;
+mod rest;
 mod runs;
 mod teams;
 mod tenancy;

@@ -1,0 +1,58 @@
+//! Thin transports over the backend's API key operations.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{ApiKeyRow, NewApiKey};
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "api_keys/list")]
+pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
+    use crate::backend;
+    backend::respond(async { backend::api_keys()?.list(&backend::actor().await?).await }.await)
+}
+
+/// Creates a key from the settings form (one checkbox per scope; expiry in days, empty
+/// for never).
+#[server(prefix = "/api", endpoint = "api_keys/create")]
+pub async fn create_api_key(
+    name: String,
+    read: Option<String>,
+    run: Option<String>,
+    admin: Option<String>,
+    expires_in_days: Option<String>,
+) -> Result<NewApiKey, AppError> {
+    use super::Scope;
+    use crate::backend;
+    backend::respond(
+        async {
+            let scopes: Vec<Scope> = [(Scope::Read, read), (Scope::Run, run), (Scope::Admin, admin)]
+                .into_iter()
+                .filter_map(|(scope, ticked)| ticked.map(|_| scope))
+                .collect();
+            let days = match expires_in_days.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(text.parse::<u32>().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(
+                    || AppError::invalid("expires_in_days", "Choose how many days the key lasts (1 to 3650), or never."),
+                )?),
+            };
+            backend::api_keys()?
+                .create(&backend::actor().await?, name.trim(), &scopes, days)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "api_keys/revoke")]
+pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::api_keys()?
+                .revoke(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
+}

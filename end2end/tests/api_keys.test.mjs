@@ -1,0 +1,43 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('an admin creates an API key, sees it once, uses it, and revokes it', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/settings`);
+  await waitForHydration(page);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.waitForURL(`${BASE_URL}/settings/api-keys`);
+  await page.getByLabel('Name', { exact: true }).fill('CI pipeline');
+  await page.getByLabel('Expires').selectOption('30');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = await page.getByTestId('new-key').inputValue();
+  assert.match(key, /^agf_[A-Za-z0-9_-]{43}$/);
+  const row = page.locator(`[data-key="${key.slice(0, 12)}"]`);
+  await row.getByText('CI pipeline').waitFor();
+  await row.getByText(/read, run · by Demo User/).waitFor();
+  await screenshot(page, 'settings-api-keys');
+
+  // The key works against the REST API, without the session cookie.
+  const api = await browser.newContext();
+  const listed = await api.request.get(`${BASE_URL}/v1/agents`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(listed.status(), 200);
+  assert.ok((await listed.json()).some((agent) => agent.name === 'Idea Validator'));
+
+  // After a reload the key is gone from the page; revoking it shuts it out.
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.getByTestId('new-key').count(), 0);
+  await row.getByRole('button', { name: 'Revoke CI pipeline' }).click();
+  await row.getByText('Revoked').waitFor();
+  const refused = await api.request.get(`${BASE_URL}/v1/agents`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(refused.status(), 401);
+  assert.equal(refused.headers()['content-type'], 'application/problem+json');
+  await api.close();
+  await context.close();
+});

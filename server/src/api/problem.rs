@@ -1,0 +1,139 @@
+//! API errors as `application/problem+json` (RFC 9457): one mapping from the
+//! application's errors, used by every handler.
+
+use app::error::AppError;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldProblem>,
+    retry_after: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Unknown, malformed, expired and revoked keys all get this, so a caller learns
+    /// nothing about which keys exist.
+    pub fn unauthenticated() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            "Send a valid API key as `Authorization: Bearer agf_…`.",
+        )
+    }
+
+    pub fn invalid(errors: Vec<FieldProblem>) -> Problem {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Problem {
+            errors,
+            ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid request", detail)
+        }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Problem {
+        let detail = error.to_string();
+        match error {
+            AppError::Invalid { field, message } => {
+                // A spec's errors come one per line; each becomes its own entry.
+                let errors = message
+                    .lines()
+                    .map(|line| FieldProblem {
+                        field: field.clone(),
+                        message: line.to_string(),
+                    })
+                    .collect();
+                Problem::invalid(errors)
+            }
+            AppError::BadCredentials | AppError::Unauthenticated => Problem::unauthenticated(),
+            AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail),
+            AppError::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
+            AppError::Conflict(_) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            AppError::RateLimited { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail)
+            },
+            AppError::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail),
+            AppError::Internal | AppError::Transport(_) => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "Something went wrong on our side; the request id identifies it in our logs.",
+            ),
+        }
+    }
+}
+
+impl From<JsonRejection> for Problem {
+    fn from(rejection: JsonRejection) -> Problem {
+        let status = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            JsonRejection::JsonSyntaxError(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Problem::new(status, "bad-body", "The request body cannot be used", rejection.body_text())
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    errors: &'a [FieldProblem],
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = Body {
+            kind: format!("/docs/api#problem-{}", self.slug),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            errors: &self.errors,
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

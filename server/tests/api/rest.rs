@@ -1,0 +1,177 @@
+//! The public REST API (`/v1`) with API keys: scopes, the same 401 for every bad key,
+//! problem+json errors, another team's objects as 404, runs started and awaited.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::engine_helpers::fake;
+use crate::helpers::{TestApp, spawn_app_with};
+
+async fn key(app: &TestApp, scopes: &[&str]) -> String {
+    let mut form = vec![("name", "test key")];
+    form.extend(scopes.iter().map(|scope| (*scope, "on")));
+    let created: Value = app.call("/api/api_keys/create", &form).await.unwrap();
+    let key = created["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("agf_") && key.len() == 47, "{key}");
+    assert_eq!(created["row"]["prefix"], key[..12]);
+    key
+}
+
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value, String) {
+    let mut request = reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null), content_type)
+}
+
+#[tokio::test]
+async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
+    let llm = fake().await;
+    let base = format!("{}/v1", llm.base_url());
+    let app = spawn_app_with(&[
+        ("OPENAI_BASE_URL", &base),
+        ("OPENAI_API_KEY", "k"),
+        ("ROUTER_CHAIN", "openai"),
+        ("OLLAMA_BASE_URL", ""),
+    ])
+    .await;
+    app.sign_in_demo().await;
+    let reader = key(&app, &["read", "run"]).await;
+    let admin = key(&app, &["read", "run", "admin"]).await;
+
+    let (status, agents, _) = send(&app, reqwest::Method::GET, "/v1/agents", &reader, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(agents.as_array().unwrap().iter().any(|a| a["name"] == "Idea Validator"));
+
+    // Scopes: a read/run key cannot create agents.
+    let spec = json!({ "spec": { "name": "API agent", "instructions": "Answer {{input.q}}",
+        "inputs": { "q": { "type": "string", "required": true } } } });
+    let (status, problem, content_type) =
+        send(&app, reqwest::Method::POST, "/v1/agents", &reader, Some(spec.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["status"], 403);
+    assert!(problem["detail"].as_str().unwrap().contains("`admin`"));
+
+    // An invalid spec: every error, each its own entry; nothing created.
+    let (status, problem, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(json!({ "spec": "name: x\ninstructions: 'Use {{input.nope}}'\ntools: [teleport]\n" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    // Unknown fields are refused.
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(json!({ "spec": "name: x", "colour": "blue" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The spec as a JSON object; then a run, awaited.
+    let (status, agent, _) =
+        send(&app, reqwest::Method::POST, "/v1/agents", &admin, Some(spec)).await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let id = agent["id"].as_str().unwrap();
+    assert_eq!(agent["version"], 1);
+    let (status, run, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/agents/{id}/runs?wait=true"),
+        &reader,
+        Some(json!({ "input": { "q": "hello" } })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["status"], "succeeded");
+    assert!(!run["steps"].as_array().unwrap().is_empty());
+    let (status, listed, _) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/agents/{id}/runs?status=succeeded"),
+        &reader,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["runs"][0]["id"], run["id"]);
+    // Bad input to a run: 422, and no run is made.
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/agents/{id}/runs"),
+        &reader,
+        Some(json!({ "input": { "q": 42 } })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A new version through PUT.
+    let (status, updated, _) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/v1/agents/{id}"),
+        &admin,
+        Some(json!({ "spec": "name: API agent v2\ninstructions: 'Answer {{input.q}}'\ninputs:\n  q: {type: string}\n" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["version"], 2);
+
+    // Every bad key gets the same 401.
+    let revoked = key(&app, &["read"]).await;
+    let rows: Vec<Value> = app.call("/api/api_keys/list", &[]).await.unwrap();
+    let revoked_id = rows
+        .iter()
+        .find(|r| r["prefix"] == revoked[..12])
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _: Value = app
+        .call("/api/api_keys/revoke", &[("id", &revoked_id)])
+        .await
+        .unwrap();
+    let forged = format!("agf_{}", "A".repeat(43));
+    let mut bodies = Vec::new();
+    for bad in [revoked.as_str(), forged.as_str(), "agf_short", "not-a-key"] {
+        let (status, problem, _) =
+            send(&app, reqwest::Method::GET, "/v1/agents", bad, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
+        bodies.push(problem);
+    }
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
+
+    // Another team's key sees none of this team's objects.
+    let (stranger, _) = app.signed_up("Stella Stranger").await;
+    let theirs = key(&stranger, &["read", "run"]).await;
+    for path in [format!("/v1/agents/{id}"), format!("/v1/runs/{}", run["id"].as_str().unwrap())] {
+        let (status, _, _) = send(&app, reqwest::Method::GET, &path, &theirs, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/nothing-here", &reader, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
