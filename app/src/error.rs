@@ -24,6 +24,9 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
+    /// The plan's monthly allowance is used up; it renews at the next period.
+    #[error("{message}")]
+    QuotaExceeded { message: String, retry_after_secs: u64 },
     /// A dependency (database, Redis) is down; the message says what is affected.
     #[error("{0}")]
     Unavailable(String),
@@ -51,7 +54,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
-            Self::RateLimited { .. } => 429,
+            Self::RateLimited { .. } | Self::QuotaExceeded { .. } => 429,
             Self::Unavailable(_) => 503,
             Self::Internal => 500,
             Self::Transport(_) => 502,

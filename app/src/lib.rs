@@ -19,6 +19,7 @@ pub mod runs;
 mod safe_redirect;
 pub mod spec;
 pub mod teams;
+pub mod webhooks;
 
 pub use routes::App;
 

@@ -14,6 +14,7 @@ use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
 use crate::api_keys::ApiKeysPage;
+use crate::webhooks::WebhooksPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 #[component]
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("audit") view=AuditLogPage />
                         <Route path=path!("providers") view=ProvidersPage />
                         <Route path=path!("api-keys") view=ApiKeysPage />
+                        <Route path=path!("webhooks") view=WebhooksPage />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

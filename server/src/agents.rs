@@ -3,7 +3,7 @@
 
 use app::agents::workflow_graph::Graph;
 use app::agents::{
-    AgentDetail, AgentSort, AgentSummary, Day, RunDetail, RunFilter, RunSummary, RunsPage,
+    AgentDetail, AgentSort, AgentSummary, AgentsPage, Day, RunDetail, RunFilter, RunSummary, RunsPage,
     VersionPair, VersionSummary,
 };
 use app::auth::Role;
@@ -55,6 +55,13 @@ fn from_run_error(error: RunError) -> AppError {
         RunError::NotFound => AppError::NotFound,
         RunError::InvalidInput(problems) => AppError::invalid("input", problems.join("; ")),
         RunError::InvalidSpec(errors) => AppError::invalid("spec", errors.to_string()),
+        RunError::QuotaExceeded {
+            message,
+            retry_after_secs,
+        } => AppError::QuotaExceeded {
+            message,
+            retry_after_secs,
+        },
         RunError::Database(error) => internal(error),
     }
 }
@@ -77,6 +84,38 @@ fn run_summary(row: &PgRow) -> Result<RunSummary, sqlx::Error> {
         duration_ms: row.try_get("duration_ms")?,
         failure_reason: row.try_get("failure_reason")?,
     })
+}
+
+fn agent_summary(row: &PgRow) -> Result<AgentSummary, sqlx::Error> {
+    let last_run = row
+        .try_get::<Option<Uuid>, _>("id")?
+        .map(|_| run_summary(row))
+        .transpose()?;
+    Ok(AgentSummary {
+        id: row.try_get("agent_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        kind: row.try_get("kind")?,
+        version: row.try_get("current_version")?,
+        updated: crate::display::time(row.try_get("updated_at")?),
+        last_run,
+    })
+}
+
+/// A page cursor: where the page ended, as `<microseconds>_<agent id>`.
+fn cursor_of(created_at: chrono::DateTime<chrono::Utc>, id: Uuid) -> String {
+    format!("{}_{id}", created_at.timestamp_micros())
+}
+
+fn parse_cursor(text: &str) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), AppError> {
+    let bad = || AppError::invalid("cursor", "Pass a next_cursor from an earlier page.");
+    let (micros, id) = text.split_once('_').ok_or_else(bad)?;
+    let at = micros
+        .parse::<i64>()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
 }
 
 #[async_trait]
@@ -115,23 +154,86 @@ impl Agents for AgentsService {
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         rows.iter()
-            .map(|row| {
-                let last_run = row
-                    .try_get::<Option<Uuid>, _>("id")?
-                    .map(|_| run_summary(row))
-                    .transpose()?;
-                Ok(AgentSummary {
-                    id: row.try_get("agent_id")?,
-                    name: row.try_get("name")?,
-                    description: row.try_get("description")?,
-                    kind: row.try_get("kind")?,
-                    version: row.try_get("current_version")?,
-                    updated: crate::display::time(row.try_get("updated_at")?),
-                    last_run,
-                })
-            })
+            .map(agent_summary)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(internal)
+    }
+
+    async fn page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<AgentsPage, AppError> {
+        let after = cursor.map(parse_cursor).transpose()?;
+        let limit = limit.clamp(1, 100);
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let rows = sqlx::query(concat!(
+            "SELECT a.id AS agent_id, a.name, a.description, a.kind, a.current_version, a.updated_at, a.created_at AS agent_created_at, ",
+            run_columns!(),
+            " FROM agents a
+               LEFT JOIN LATERAL (SELECT * FROM runs WHERE agent_id = a.id ORDER BY created_at DESC LIMIT 1) r ON true
+              WHERE a.archived_at IS NULL
+                AND ($1::timestamptz IS NULL OR (a.created_at, a.id) < ($1, $2))
+              ORDER BY a.created_at DESC, a.id DESC
+              LIMIT $3"
+        ))
+        .bind(after.map(|(at, _)| at))
+        .bind(after.map(|(_, id)| id))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let more = rows.len() > limit as usize;
+        let rows = &rows[..rows.len().min(limit as usize)];
+        let next_cursor = match rows.last() {
+            Some(row) if more => Some(
+                cursor_of(row.try_get("agent_created_at").map_err(internal)?, row.try_get("agent_id").map_err(internal)?),
+            ),
+            _ => None,
+        };
+        let agents = rows
+            .iter()
+            .map(agent_summary)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)?;
+        Ok(AgentsPage {
+            agents,
+            next_cursor,
+        })
+    }
+
+    async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), AppError> {
+        if actor.role < Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let archived = sqlx::query(
+            "UPDATE agents SET archived_at = now() WHERE id = $1 AND archived_at IS NULL",
+        )
+        .bind(agent_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if archived == 0 {
+            return Err(AppError::NotFound);
+        }
+        crate::accounts::store::audit(
+            &mut tx,
+            crate::accounts::store::AuditEntry {
+                team_id: Some(actor.team_id),
+                actor: Some(actor.user_id),
+                action: "agent.archived",
+                target: Some(("agent", agent_id.to_string())),
+                detail: serde_json::json!({}),
+                ip: actor.ip,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError> {
@@ -236,7 +338,7 @@ impl Agents for AgentsService {
         agent_id: Uuid,
         input: Map<String, Value>,
     ) -> Result<Uuid, AppError> {
-        runs::start_run(&self.db, Tenant::of(actor), agent_id, input, None)
+        runs::start_run(&self.db, Tenant::of(actor), agent_id, input, actor.api_key_id)
             .await
             .map_err(from_run_error)
     }

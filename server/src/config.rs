@@ -96,6 +96,45 @@ pub struct Config {
     /// How many password hashes may run at once (each takes ~19 MiB and a core).
     pub password_hash_concurrency: usize,
     pub engine: crate::engine::EngineSettings,
+    pub rate_limits: RateLimits,
+    /// Seconds between a webhook delivery's attempts (the last repeats are the
+    /// schedule's tail); each attempt keeps the delivery's id.
+    pub webhook_retry_secs: Vec<u64>,
+}
+
+/// API requests per minute, by plan, and for callers without a key (per address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub free: u32,
+    pub pro: u32,
+    pub enterprise: u32,
+    pub anonymous: u32,
+}
+
+impl RateLimits {
+    pub fn for_plan(&self, plan: crate::engine::catalog::PlanTier) -> u32 {
+        use crate::engine::catalog::PlanTier;
+        match plan {
+            PlanTier::Free => self.free,
+            PlanTier::Pro => self.pro,
+            PlanTier::Enterprise => self.enterprise,
+        }
+    }
+}
+
+/// Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about a day).
+const WEBHOOK_RETRY_SECS: &str = "5,300,1800,7200,18000,36000,36000";
+
+fn parse_schedule(text: &str) -> Result<Vec<u64>, ConfigError> {
+    let steps: Result<Vec<u64>, _> = text.split(',').map(|s| s.trim().parse::<u64>()).collect();
+    match steps {
+        Ok(steps) if !steps.is_empty() && steps.len() <= 20 => Ok(steps),
+        _ => Err(ConfigError::Invalid {
+            name: "WEBHOOK_RETRY_SECS",
+            value: text.to_string(),
+            reason: "a comma-separated list of 1 to 20 whole seconds".into(),
+        }),
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://agf_app:agf_app@127.0.0.1:5432/agent_factory";
@@ -145,6 +184,13 @@ impl Config {
             secure_cookies: vars.parse("SECURE_COOKIES", app_env == AppEnv::Production)?,
             password_hash_concurrency: vars.parse("PASSWORD_HASH_CONCURRENCY", 2)?,
             engine: crate::engine::EngineSettings::from_vars(&vars, app_env)?,
+            rate_limits: RateLimits {
+                free: vars.parse("RATE_LIMIT_FREE", 10)?,
+                pro: vars.parse("RATE_LIMIT_PRO", 100)?,
+                enterprise: vars.parse("RATE_LIMIT_ENTERPRISE", 1_000)?,
+                anonymous: vars.parse("RATE_LIMIT_ANONYMOUS", 60)?,
+            },
+            webhook_retry_secs: parse_schedule(&vars.string("WEBHOOK_RETRY_SECS", WEBHOOK_RETRY_SECS))?,
         })
     }
 }
@@ -230,6 +276,15 @@ mod tests {
     fn owner_url_can_be_switched_off() {
         let config = config_from(&[("DATABASE_OWNER_URL", "none")]).unwrap();
         assert!(config.migration_database_url.is_none());
+    }
+
+    #[test]
+    fn rate_limits_and_retry_schedule_have_defaults() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!((config.rate_limits.free, config.rate_limits.pro, config.rate_limits.enterprise), (10, 100, 1000));
+        assert_eq!(config.webhook_retry_secs.len(), 7);
+        assert!(config_from(&[("WEBHOOK_RETRY_SECS", "1,x")]).is_err());
+        assert_eq!(config_from(&[("WEBHOOK_RETRY_SECS", "1, 2")]).unwrap().webhook_retry_secs, vec![1, 2]);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use crate::net::ssrf::{GuardedHttp, Limits, OutboundPolicy};
 
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
@@ -14,6 +17,7 @@ use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config};
 use crate::db;
 use crate::engine::Engine;
+use crate::gateway::Gateway;
 use crate::http;
 use crate::metrics::Metrics;
 use crate::providers::ProvidersService;
@@ -21,6 +25,8 @@ use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
 use crate::state::AppState;
 use crate::teams::TeamsService;
+use crate::webhooks::WebhooksService;
+use crate::webhooks::dispatcher::Dispatcher;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -52,6 +58,7 @@ pub struct Application {
     db: sqlx::PgPool,
     router: axum::Router,
     workers: Option<(Workers, String, usize)>,
+    dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -99,6 +106,7 @@ impl Application {
                 config.engine.workers,
             )
         });
+        let gateway = Arc::new(Gateway::new(db.clone(), engine.clone()));
         let state = AppState {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -110,10 +118,32 @@ impl Application {
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
+            rate_limiter: Arc::default(),
+            gateway,
+            webhooks: Arc::new(WebhooksService::new(
+                db.clone(),
+                &config.engine.outbound_allowlist,
+                config.engine.secrets_key.expose().to_string(),
+            )),
             bus,
             config: Arc::new(config),
         };
+        let dispatcher = Dispatcher {
+            db: state.db.clone(),
+            http: GuardedHttp::new(
+                OutboundPolicy::new(&state.config.engine.outbound_allowlist),
+                Limits {
+                    max_body_bytes: 64 * 1024,
+                    total_timeout: Duration::from_secs(10),
+                    max_redirects: 0,
+                },
+            )
+            .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?,
+            secrets_key: state.config.engine.secrets_key.expose().to_string(),
+            retry_secs: state.config.webhook_retry_secs.clone(),
+        };
         Ok(Self {
+            dispatcher,
             listener,
             db: state.db.clone(),
             router: http::router(state),
@@ -127,6 +157,7 @@ impl Application {
 
     pub async fn serve(self) -> Result<(), StartupError> {
         db::purge::spawn_hourly(self.db.clone());
+        self.dispatcher.spawn();
         if let Some((workers, database_url, concurrency)) = self.workers {
             workers.spawn(database_url, concurrency);
         }

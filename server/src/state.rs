@@ -12,10 +12,13 @@ use crate::api_keys::ApiKeysService;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 use crate::providers::ProvidersService;
+use crate::rate_limit::RateLimiter;
 use crate::runs::event_bus::EventBus;
 use crate::teams::TeamsService;
+use crate::webhooks::WebhooksService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,6 +33,9 @@ pub struct AppState {
     pub agents: Arc<AgentsService>,
     pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,
+    pub rate_limiter: Arc<RateLimiter>,
+    pub gateway: Arc<Gateway>,
+    pub webhooks: Arc<WebhooksService>,
     pub bus: EventBus,
 }
 

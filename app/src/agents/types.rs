@@ -26,6 +26,13 @@ pub struct AgentSummary {
     pub last_run: Option<RunSummary>,
 }
 
+/// A page of agents and the cursor of the next one (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentsPage {
+    pub agents: Vec<AgentSummary>,
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentDetail {
     pub id: Uuid,
@@ -95,7 +102,9 @@ impl RunFilter {
         to: Option<&str>,
     ) -> Result<RunFilter, crate::error::AppError> {
         use crate::error::AppError;
-        let given = |text: Option<&str>| text.map(str::trim).filter(|t| !t.is_empty());
+        fn given(text: Option<&str>) -> Option<&str> {
+            text.map(str::trim).filter(|t| !t.is_empty())
+        }
         let day = |field: &str, text: Option<&str>| {
             given(text)
                 .map(|text| {

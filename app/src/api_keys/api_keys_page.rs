@@ -57,6 +57,10 @@ pub fn ApiKeysPage() -> impl IntoView {
                             {EXPIRY.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
                         </select>
                     </div>
+                    <div>
+                        <label for="key-budget" class="mb-1 block text-sm font-medium">"Gateway budget / month"</label>
+                        <input id="key-budget" name="budget_usd" inputmode="decimal" placeholder="No cap (USD)" class=format!("{FIELD} w-36") />
+                    </div>
                 </div>
                 <fieldset>
                     <legend class="mb-1 text-sm font-medium">"Scopes"</legend>
@@ -120,12 +124,15 @@ fn KeyRow(row: ApiKeyRow, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
         .expires
         .clone()
         .map_or(String::new(), |at| format!(" · expires {at}"));
+    let budget = row.monthly_budget_cents.map_or(String::new(), |cents| {
+        format!(" · budget ${}.{:02}/month", cents / 100, cents % 100)
+    });
     let id = row.id.to_string();
     view! {
         <li class=format!("{CARD} flex flex-wrap items-center justify-between gap-2") data-key=row.prefix.clone()>
             <div class="min-w-0">
                 <p class="font-medium">{row.name.clone()} " " <span class="font-mono text-xs text-slate-500">{format!("{}…", row.prefix)}</span></p>
-                <p class="text-xs text-slate-500">{format!("{} · by {} on {} · {used}{expiry}", scopes.join(", "), row.created_by, row.created)}</p>
+                <p class="text-xs text-slate-500">{format!("{} · by {} on {} · {used}{expiry}{budget}", scopes.join(", "), row.created_by, row.created)}</p>
             </div>
             {if row.revoked {
                 view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">"Revoked"</span> }.into_any()

@@ -13,7 +13,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyRow>, AppError> {
 }
 
 /// Creates a key from the settings form (one checkbox per scope; expiry in days, empty
-/// for never).
+/// for never; an optional monthly gateway budget in dollars).
 #[server(prefix = "/api", endpoint = "api_keys/create")]
 pub async fn create_api_key(
     name: String,
@@ -21,8 +21,9 @@ pub async fn create_api_key(
     run: Option<String>,
     admin: Option<String>,
     expires_in_days: Option<String>,
+    budget_usd: Option<String>,
 ) -> Result<NewApiKey, AppError> {
-    use super::Scope;
+    use super::{KeySettings, Scope};
     use crate::backend;
     backend::respond(
         async {
@@ -30,15 +31,24 @@ pub async fn create_api_key(
                 .into_iter()
                 .filter_map(|(scope, ticked)| ticked.map(|_| scope))
                 .collect();
-            let days = match expires_in_days.as_deref().map(str::trim) {
+            let expires_in_days = match expires_in_days.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(text) => Some(text.parse::<u32>().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(
-                    || AppError::invalid("expires_in_days", "Choose how many days the key lasts (1 to 3650), or never."),
-                )?),
+                Some(text) => Some(text.parse::<u32>().map_err(|_| {
+                    AppError::invalid("expires_in_days", "Choose how many days the key lasts (1 to 3650), or never.")
+                })?),
             };
-            backend::api_keys()?
-                .create(&backend::actor().await?, name.trim(), &scopes, days)
-                .await
+            let monthly_budget_cents = match budget_usd.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|usd| usd.is_finite() && *usd >= 0.0)
+                        .map(|usd| (usd * 100.0).round() as u64)
+                        .ok_or_else(|| AppError::invalid("budget_usd", "Enter a budget in dollars, such as 25 or 7.50."))?,
+                ),
+            };
+            let settings = KeySettings { name, scopes, expires_in_days, monthly_budget_cents };
+            backend::api_keys()?.create(&backend::actor().await?, &settings).await
         }
         .await,
     )

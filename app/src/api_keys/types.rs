@@ -47,6 +47,47 @@ pub struct ApiKeyRow {
     pub last_used: Option<String>,
     pub expires: Option<String>,
     pub revoked: bool,
+    /// What the key may spend through the gateway in a calendar month (UTC), in cents.
+    pub monthly_budget_cents: Option<u64>,
+}
+
+/// What a new key is made with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+    #[serde(default)]
+    pub monthly_budget_cents: Option<u64>,
+}
+
+impl KeySettings {
+    /// Checks the settings; the first problem names its field.
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        use crate::error::AppError;
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid("name", "Name the key (at most 100 characters)."));
+        }
+        if self.scopes.is_empty() {
+            return Err(AppError::invalid("scopes", "Give the key at least one scope."));
+        }
+        if self.expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(AppError::invalid(
+                "expires_in_days",
+                "Choose how many days the key lasts (1 to 3650), or never.",
+            ));
+        }
+        if self.monthly_budget_cents.is_some_and(|c| c > 100_000_000) {
+            return Err(AppError::invalid(
+                "monthly_budget_cents",
+                "A monthly budget is at most $1,000,000 (100000000 cents).",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A key just created: the only time its secret is ever shown.

@@ -4,7 +4,8 @@ use uuid::Uuid;
 
 use super::Actor;
 use crate::agents::{
-    AgentDetail, AgentSort, AgentSummary, RunDetail, RunFilter, RunsPage, VersionPair,
+    AgentDetail, AgentSort, AgentSummary, AgentsPage, RunDetail, RunFilter, RunsPage,
+    VersionPair,
 };
 use crate::error::AppError;
 
@@ -18,6 +19,17 @@ pub trait Agents: Send + Sync + 'static {
         search: Option<&str>,
         sort: AgentSort,
     ) -> Result<Vec<AgentSummary>, AppError>;
+    /// A page of the team's agents, newest first, after an earlier page's cursor (the
+    /// API's cursor pagination; stable while agents are added or edited).
+    async fn page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<AgentsPage, AppError>;
+    /// Archives an agent (admins and owners): it leaves every list and cannot be run;
+    /// its runs stay.
+    async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), AppError>;
     /// Saves a new agent from its spec (YAML or JSON); returns its id.
     async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError>;
     async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError>;

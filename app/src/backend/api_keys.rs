@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::Actor;
-use crate::api_keys::{ApiKeyRow, NewApiKey, Scope};
+use crate::api_keys::{ApiKeyRow, KeySettings, NewApiKey};
 use crate::error::AppError;
 
 /// The team's API keys. Admins and owners list, create and revoke them.
@@ -10,12 +10,6 @@ use crate::error::AppError;
 pub trait ApiKeys: Send + Sync + 'static {
     async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AppError>;
     /// Creates a key; the answer holds the secret, which is never shown again.
-    async fn create(
-        &self,
-        actor: &Actor,
-        name: &str,
-        scopes: &[Scope],
-        expires_in_days: Option<u32>,
-    ) -> Result<NewApiKey, AppError>;
+    async fn create(&self, actor: &Actor, settings: &KeySettings) -> Result<NewApiKey, AppError>;
     async fn revoke(&self, actor: &Actor, key_id: Uuid) -> Result<(), AppError>;
 }

@@ -7,11 +7,13 @@ mod api_keys;
 mod providers;
 pub mod session_cookie;
 mod teams;
+mod webhooks;
 
 pub use agents::Agents;
 pub use api_keys::ApiKeys;
 pub use providers::Providers;
 pub use teams::Teams;
+pub use webhooks::Webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -91,6 +93,7 @@ pub type SharedTeams = Arc<dyn Teams>;
 pub type SharedProviders = Arc<dyn Providers>;
 pub type SharedAgents = Arc<dyn Agents>;
 pub type SharedApiKeys = Arc<dyn ApiKeys>;
+pub type SharedWebhooks = Arc<dyn Webhooks>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -100,6 +103,8 @@ pub struct Actor {
     pub team_id: Uuid,
     pub role: Role,
     pub ip: Option<IpAddr>,
+    /// The API key the request came with; `None` for the web app's own calls.
+    pub api_key_id: Option<Uuid>,
 }
 
 /// The caller of this request; `Unauthenticated` without a live session.
@@ -114,6 +119,7 @@ pub async fn actor() -> Result<Actor, AppError> {
         team_id: viewer.team.id,
         role: viewer.team.role,
         ip: client_info().ip,
+        api_key_id: None,
     })
 }
 
@@ -127,6 +133,10 @@ pub fn agents() -> Result<SharedAgents, AppError> {
 
 pub fn api_keys() -> Result<SharedApiKeys, AppError> {
     use_context::<SharedApiKeys>().ok_or(AppError::Internal)
+}
+
+pub fn webhooks() -> Result<SharedWebhooks, AppError> {
+    use_context::<SharedWebhooks>().ok_or(AppError::Internal)
 }
 
 pub fn providers() -> Result<SharedProviders, AppError> {

@@ -20,13 +20,14 @@ pub fn SettingsLayout() -> impl IntoView {
             };
             admin.then(|| view! {
                 <A href="/settings/api-keys" attr:class=TAB>"API keys"</A>
+                <A href="/settings/webhooks" attr:class=TAB>"Webhooks"</A>
                 <A href="/settings/audit" attr:class=TAB>"Audit log"</A>
             })
         })
     };
     view! {
         <PageHeader title="Settings" subtitle="Your team, your profile, LLM providers, and what happened in the team." />
-        <nav aria-label="Settings sections" class="mb-6 inline-flex gap-1 rounded-lg bg-slate-200/60 p-1 dark:bg-slate-900">
+        <nav aria-label="Settings sections" class="mb-6 inline-flex max-w-full flex-wrap gap-1 rounded-lg bg-slate-200/60 p-1 dark:bg-slate-900">
             <A href="/settings" exact=true attr:class=TAB>"Team"</A>
             <A href="/settings/profile" attr:class=TAB>"Profile"</A>
             <A href="/settings/providers" attr:class=TAB>"Providers"</A>

@@ -66,6 +66,7 @@ impl Accounts {
             team_id: viewer.team.id,
             role: viewer.team.role,
             ip,
+            api_key_id: None,
         })
     }
 
@@ -361,6 +362,7 @@ impl Backend for Accounts {
                 team_id,
                 role: viewer.team.role,
                 ip: None,
+                api_key_id: None,
             };
             tenant::set(&mut tx, Tenant::member(viewer.user_id, team_id))
                 .await

@@ -1,11 +1,13 @@
-//! `/v1/agents`: list, create from a spec, get, and update (a new version).
+//! `/v1/agents`: list (cursor pages), create from a spec, get, update (a new version),
+//! versions, archive.
 
-use app::agents::{AgentDetail, AgentSort, AgentSummary};
+use app::agents::{AgentDetail, AgentsPage, VersionSummary};
 use app::api_keys::Scope;
 use app::backend::Agents;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use app::error::AppError;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,9 +20,13 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    search: Option<String>,
-    sort: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
 }
+
+/// The default page size, and the most a page may hold.
+const PAGE: u32 = 20;
+const MAX_PAGE: u32 = 100;
 
 /// A spec as YAML text, or as the JSON object itself.
 #[derive(Deserialize)]
@@ -34,10 +40,7 @@ impl SpecBody {
         match &self.spec {
             Value::String(text) => Ok(text.clone()),
             object @ Value::Object(_) => Ok(app::spec::emit::to_yaml(object)),
-            _ => Err(Problem::invalid(vec![super::problem::FieldProblem {
-                field: "spec".into(),
-                message: "Send the spec as YAML text or as a JSON object.".into(),
-            }])),
+            _ => Err(AppError::invalid("spec", "Send the spec as YAML text or as a JSON object.").into()),
         }
     }
 }
@@ -46,22 +49,17 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<AgentSummary>>, Problem> {
+) -> Result<Json<AgentsPage>, Problem> {
     caller.require(Scope::Read)?;
-    let sort = match query.sort.as_deref() {
-        None => AgentSort::default(),
-        Some(text) => AgentSort::parse(text).ok_or_else(|| {
-            Problem::from(app::error::AppError::invalid(
-                "sort",
-                "Sort by updated, name or last_run.",
-            ))
-        })?,
-    };
-    let list = state
+    let limit = query.limit.unwrap_or(PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("A page holds 1 to {MAX_PAGE} agents.")).into());
+    }
+    let page = state
         .agents
-        .list(&caller.actor, query.search.as_deref(), sort)
+        .page(&caller.actor, query.cursor.as_deref(), limit)
         .await?;
-    Ok(Json(list))
+    Ok(Json(page))
 }
 
 pub async fn create(
@@ -95,4 +93,23 @@ pub async fn update(
         .save_version(&caller.actor, id, &body.text()?)
         .await?;
     Ok(Json(state.agents.get(&caller.actor, id).await?))
+}
+
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<VersionSummary>>, Problem> {
+    caller.require(Scope::Read)?;
+    Ok(Json(state.agents.get(&caller.actor, id).await?.versions))
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Scope::Admin)?;
+    state.agents.archive(&caller.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

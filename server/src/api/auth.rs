@@ -1,32 +1,39 @@
 //! Who is calling the API: a bearer API key, or the web app's own session cookie.
+//! [`identify`] runs first on every `/v1` request and leaves an [`Identity`] for the
+//! rate limiter and the handlers; handlers that need a caller take [`Caller`].
 
 use app::api_keys::Scope;
 use app::auth::Role;
 use app::backend::{Actor, Backend};
-use axum::extract::FromRequestParts;
-use axum::http::header;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use uuid::Uuid;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
+use crate::engine::catalog::PlanTier;
 use crate::http::guard::cookie_token;
 use crate::state::AppState;
 
+#[derive(Debug, Clone)]
 pub struct Caller {
+    /// Acts as this member of this team; `actor.api_key_id` is the key used, if any.
     pub actor: Actor,
     pub scopes: Vec<Scope>,
-    /// The key used, when a key was used (the gateway records usage per key).
-    pub key_id: Option<Uuid>,
+    pub plan: PlanTier,
+    /// The key's monthly gateway budget, when it has one.
+    pub monthly_budget_micro_usd: Option<i64>,
 }
 
 impl Caller {
-    /// Refuses a key without `scope` (a session has the scopes its role allows).
+    /// Refuses a caller without `scope` (a session has the scopes its role allows).
     pub fn require(&self, scope: Scope) -> Result<(), Problem> {
         if self.scopes.contains(&scope) {
             Ok(())
         } else {
             Err(Problem::new(
-                axum::http::StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
                 "missing-scope",
                 "Forbidden",
                 format!("This key lacks the `{}` scope.", scope.as_str()),
@@ -35,47 +42,86 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// When the request reached the API (the gateway reports its own added latency).
+#[derive(Debug, Clone, Copy)]
+pub struct Arrived(pub std::time::Instant);
+
+#[derive(Debug, Clone)]
+pub enum Identity {
+    Caller(Box<Caller>),
+    /// No credentials: public endpoints only, rate-limited by address.
+    Anonymous,
+    /// Credentials that did not check out: every endpoint but the public ones says 401.
+    Rejected,
+}
+
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    request
+        .extensions_mut()
+        .insert(Arrived(std::time::Instant::now()));
+    match identity(&state, request.headers()).await {
+        Ok(identity) => {
+            request.extensions_mut().insert(identity);
+            next.run(request).await
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Identity, Problem> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let Some(key) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+            return Ok(Identity::Rejected);
+        };
+        return Ok(match state.api_keys.authenticate(key.trim()).await? {
+            Some(key) => Identity::Caller(Box::new(Caller {
+                actor: key.actor,
+                scopes: key.scopes,
+                plan: key.plan,
+                monthly_budget_micro_usd: key.monthly_budget_micro_usd,
+            })),
+            None => Identity::Rejected,
+        });
+    }
+    let Some(token) = cookie_token(headers) else {
+        return Ok(Identity::Anonymous);
+    };
+    let Some(viewer) = state.accounts.viewer(&token).await? else {
+        return Ok(Identity::Rejected);
+    };
+    let scopes = if viewer.team.role >= Role::Admin {
+        Scope::ALL.to_vec()
+    } else {
+        vec![Scope::Read, Scope::Run]
+    };
+    Ok(Identity::Caller(Box::new(Caller {
+        actor: Actor {
+            user_id: viewer.user_id,
+            team_id: viewer.team.id,
+            role: viewer.team.role,
+            ip: None,
+            api_key_id: None,
+        },
+        scopes,
+        plan: state.teams.plan(viewer.team.id).await?,
+        monthly_budget_micro_usd: None,
+    })))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let key = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(Problem::unauthenticated)?;
-            let caller = state
-                .api_keys
-                .authenticate(key.trim())
-                .await?
-                .ok_or_else(Problem::unauthenticated)?;
-            return Ok(Caller {
-                actor: caller.actor,
-                scopes: caller.scopes,
-                key_id: Some(caller.key_id),
-            });
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        match parts.extensions.get::<Identity>() {
+            Some(Identity::Caller(caller)) => {
+                let mut caller = (**caller).clone();
+                caller.actor.ip = parts
+                    .extensions
+                    .get::<app::backend::ClientInfo>()
+                    .and_then(|info| info.ip);
+                Ok(caller)
+            }
+            _ => Err(Problem::unauthenticated()),
         }
-        let token = cookie_token(&parts.headers).ok_or_else(Problem::unauthenticated)?;
-        let viewer = state
-            .accounts
-            .viewer(&token)
-            .await?
-            .ok_or_else(Problem::unauthenticated)?;
-        let scopes = if viewer.team.role >= Role::Admin {
-            Scope::ALL.to_vec()
-        } else {
-            vec![Scope::Read, Scope::Run]
-        };
-        Ok(Caller {
-            actor: Actor {
-                user_id: viewer.user_id,
-                team_id: viewer.team.id,
-                role: viewer.team.role,
-                ip: None,
-            },
-            scopes,
-            key_id: None,
-        })
     }
 }

@@ -46,6 +46,18 @@ impl Problem {
         )
     }
 
+    pub fn rate_limited(limit: u32, retry_after_secs: u64) -> Problem {
+        Problem {
+            retry_after: Some(retry_after_secs),
+            ..Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!("This team's plan allows {limit} API requests a minute. Retry after {retry_after_secs} s, or upgrade the plan."),
+            )
+        }
+    }
+
     pub fn invalid(errors: Vec<FieldProblem>) -> Problem {
         let detail = errors
             .iter()
@@ -81,6 +93,10 @@ impl From<AppError> for Problem {
             AppError::RateLimited { retry_after_secs } => Problem {
                 retry_after: Some(retry_after_secs),
                 ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail)
+            },
+            AppError::QuotaExceeded { retry_after_secs, .. } => Problem {
+                retry_after: Some(retry_after_secs),
+                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Monthly quota used up", detail)
             },
             AppError::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail),
             AppError::Internal | AppError::Transport(_) => Problem::new(

@@ -1,5 +1,6 @@
-//! `/v1/agents/{id}/runs` and `/v1/runs/{id}`: start (202, or the finished run with
-//! `?wait=true`), list with filters, get with steps, cancel.
+//! `/v1/agents/{id}/runs` and `/v1/runs/{id}`: start (202; the finished run with
+//! `?wait=true`; the live event stream with `Accept: text/event-stream`), list with
+//! filters, get with steps, follow its events (resumable with `Last-Event-ID`), cancel.
 
 use std::time::Duration;
 
@@ -8,13 +9,16 @@ use app::api_keys::Scope;
 use app::backend::Agents;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
 use super::body::Body;
+use super::idempotency::ReplayAs;
+use crate::runs::sse;
 use super::problem::Problem;
 use crate::state::AppState;
 
@@ -49,14 +53,25 @@ pub async fn start(
     caller: Caller,
     Path(agent_id): Path<Uuid>,
     Query(query): Query<StartQuery>,
+    headers: HeaderMap,
     Body(body): Body<StartBody>,
-) -> Result<(StatusCode, Json<RunDetail>), Problem> {
+) -> Result<Response, Problem> {
     caller.require(Scope::Run)?;
     let run_id = state
         .agents
         .start_run(&caller.actor, agent_id, body.input)
         .await?;
     let mut run = state.agents.run(&caller.actor, run_id).await?;
+    if wants_events(&headers) {
+        // A retry with the same Idempotency-Key gets the run, not a second stream.
+        let replay = ReplayAs {
+            status: StatusCode::ACCEPTED,
+            json: serde_json::to_value(&run).unwrap_or_default(),
+        };
+        let mut response = sse::stream(state, caller.actor.team_id, run_id, None).await;
+        response.extensions_mut().insert(replay);
+        return Ok(response);
+    }
     if query.wait {
         let deadline = tokio::time::Instant::now() + LONGEST_WAIT;
         while !run.status.is_final() && tokio::time::Instant::now() < deadline {
@@ -69,7 +84,30 @@ pub async fn start(
     } else {
         StatusCode::ACCEPTED
     };
-    Ok((status, Json(run)))
+    let location = format!("/v1/runs/{run_id}");
+    Ok((status, [(header::LOCATION, location)], Json(run)).into_response())
+}
+
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"))
+}
+
+/// The run's events as they happen; `Last-Event-ID` resumes after that event.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(run_id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Read)?;
+    let response = sse::stream(state, caller.actor.team_id, run_id, sse::last_event_id(&headers)).await;
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(app::error::AppError::NotFound.into());
+    }
+    Ok(response)
 }
 
 pub async fn get(

@@ -1,4 +1,5 @@
-//! The scheduled purge of accounts deleted more than 30 days ago.
+//! The scheduled purges: accounts deleted more than 30 days ago, and idempotency
+//! records past their 24-hour replay window.
 
 use std::time::Duration;
 
@@ -23,6 +24,12 @@ pub fn spawn_hourly(pool: PgPool) {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged deleted accounts"),
                 Err(error) => tracing::warn!(%error, "account purge failed; will retry"),
+            }
+            let idempotency: Result<i32, _> = sqlx::query_scalar("SELECT purge_idempotency_keys()")
+                .fetch_one(&pool)
+                .await;
+            if let Err(error) = idempotency {
+                tracing::warn!(%error, "idempotency purge failed; will retry");
             }
         }
     });

@@ -88,6 +88,16 @@ impl Engine {
         })
     }
 
+    /// The providers a team can call: the operator's, with the team's own keys.
+    pub fn providers_for(&self, team_keys: &HashMap<String, String>) -> ProviderSet {
+        ProviderSet::build(
+            &self.settings.providers,
+            team_keys,
+            &self.client,
+            self.settings.llm_limits,
+        )
+    }
+
     /// The working state of one run for a team (its plan, provider keys and secrets).
     pub fn context(
         &self,
@@ -98,12 +108,7 @@ impl Engine {
         recorder: Arc<dyn Recorder>,
         cancel: CancelFlag,
     ) -> RunContext {
-        let providers = ProviderSet::build(
-            &self.settings.providers,
-            team_keys,
-            &self.client,
-            self.settings.llm_limits,
-        );
+        let providers = self.providers_for(team_keys);
         let tools = Toolbox {
             http: self.http.clone(),
             search: self.settings.search.clone(),

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use app::backend::{SharedAgents, SharedApiKeys, SharedBackend, SharedProviders, SharedTeams};
+use app::backend::{
+    SharedAgents, SharedApiKeys, SharedBackend, SharedProviders, SharedTeams, SharedWebhooks,
+};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
@@ -38,12 +40,14 @@ pub fn router(state: AppState) -> Router {
     let providers: SharedProviders = state.providers.clone();
     let agents: SharedAgents = state.agents.clone();
     let api_keys: SharedApiKeys = state.api_keys.clone();
+    let webhooks: SharedWebhooks = state.webhooks.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
         leptos::prelude::provide_context(Arc::clone(&providers));
         leptos::prelude::provide_context(Arc::clone(&agents));
         leptos::prelude::provide_context(Arc::clone(&api_keys));
+        leptos::prelude::provide_context(Arc::clone(&webhooks));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {
@@ -60,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
         .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
-        .nest("/v1", crate::api::router())
+        .nest("/v1", crate::api::router(&state))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(guard::same_origin))

@@ -2,6 +2,8 @@
 //! events. The operations the web app and the API share live in [`RunService`].
 
 pub mod event_bus;
+mod quota;
+pub use quota::count_tokens;
 mod recorder;
 pub mod sse;
 pub mod store;
@@ -27,6 +29,8 @@ pub enum RunError {
     InvalidInput(Vec<String>),
     #[error("invalid spec: {0}")]
     InvalidSpec(#[from] app::spec::SpecErrors),
+    #[error("{message}")]
+    QuotaExceeded { message: String, retry_after_secs: u64 },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -108,7 +112,8 @@ pub(crate) async fn insert_agent(
 }
 
 /// Queues a run of an agent's current version. The run is committed before anything
-/// else happens; the inputs are checked first so a bad request creates nothing.
+/// else happens; the inputs are checked first so a bad request creates nothing, and the
+/// run is counted against the plan's monthly quota in the same transaction.
 pub async fn start_run(
     db: &PgPool,
     tenant: Tenant,
@@ -130,6 +135,7 @@ pub async fn start_run(
     let spec: Spec = serde_json::from_value(row.try_get("spec")?)
         .map_err(|e| RunError::Database(sqlx::Error::Decode(Box::new(e))))?;
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
+    quota::count_run(&mut tx, team_id).await?;
     let run_id: Uuid = sqlx::query_scalar(
         "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )

@@ -32,19 +32,28 @@ pub async fn run_events(
     let Ok(actor) = state.accounts.actor(&token, None).await else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let after = request
-        .headers()
+    stream(state, actor.team_id, run_id, last_event_id(request.headers())).await
+}
+
+/// The `Last-Event-ID` a reconnecting client sends, when it is one of ours.
+pub fn last_event_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .filter(|id| is_stream_id(id))
-        .unwrap_or("0")
-        .to_string();
-    match outcome(&state, actor.team_id, run_id).await {
+        .map(str::to_owned)
+}
+
+/// A team's run as server-sent events, from after `after` (the start when `None`);
+/// 404 for a run the team does not have. The web app and the API both answer with it.
+pub async fn stream(state: AppState, team_id: Uuid, run_id: Uuid, after: Option<String>) -> Response {
+    match outcome(&state, team_id, run_id).await {
         Ok(Some(_)) => {}
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
-    Sse::new(events(state, actor.team_id, run_id, after))
+    let after = after.unwrap_or_else(|| "0".to_string());
+    Sse::new(events(state, team_id, run_id, after))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }

@@ -57,6 +57,8 @@ pub async fn insert_step(
         .bind(step.cost.0)
         .execute(&mut *tx)
         .await?;
+        super::quota::count_tokens(&mut tx, team_id, step.prompt_tokens + step.completion_tokens)
+            .await?;
         roll_up(
             &mut tx,
             team_id,
@@ -118,8 +120,8 @@ pub struct Ending<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// Ends a run that this worker still holds; counts it in the roll-up exactly once (the
-/// conditional update succeeds for one caller only). Returns the run's total cost when
+/// Ends a run that this worker still holds; counts it in the roll-up and queues its
+/// webhook event exactly once (the conditional update succeeds for one caller only). Returns the run's total cost when
 /// this call ended it, `None` when it had ended already.
 pub async fn finish(
     db: &PgPool,
@@ -187,6 +189,23 @@ pub async fn finish(
         &marker,
     )
     .await?;
+    let event = match ending.status {
+        RunStatus::Succeeded => Some("run.succeeded"),
+        RunStatus::Failed => Some("run.failed"),
+        _ => None,
+    };
+    if let Some(event) = event {
+        let data = serde_json::json!({
+            "run_id": run_id,
+            "agent_id": row.try_get::<Option<Uuid>, _>("agent_id")?,
+            "status": ending.status.as_str(),
+            "output": ending.output,
+            "failure_reason": ending.reason,
+            "cost_micro_usd": row.try_get::<i64, _>("cost_micro_usd")?,
+            "duration_ms": ms as i64,
+        });
+        crate::webhooks::outbox::enqueue(&mut tx, team_id, event, data).await?;
+    }
     tx.commit().await?;
     Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
 }

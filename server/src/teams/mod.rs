@@ -27,6 +27,20 @@ impl TeamsService {
     pub fn new(db: PgPool) -> Self {
         Self { db }
     }
+
+    /// The team's plan (it sets the team's API rate limit).
+    pub async fn plan(&self, team_id: Uuid) -> Result<crate::engine::catalog::PlanTier, AppError> {
+        let mut tx = tenant::begin(&self.db, Tenant::team(team_id))
+            .await
+            .map_err(internal)?;
+        let plan: String = sqlx::query_scalar("SELECT plan::text FROM teams WHERE id = $1")
+            .bind(team_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(crate::engine::catalog::PlanTier::parse(&plan))
+    }
 }
 
 #[async_trait]
@@ -237,6 +251,7 @@ impl Teams for TeamsService {
             team_id: invitation.team_id,
             role: invitation.role,
             ip: None,
+            api_key_id: None,
         };
         audit(
             &mut tx,

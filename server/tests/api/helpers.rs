@@ -155,6 +155,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ),
         // Each test its own key space: no sessions or sign-in counters shared.
         ("REDIS_PREFIX".into(), format!("agf-test:{db_name}:")),
+        // Tests make many API calls a minute; the rate-limit tests set their own.
+        ("RATE_LIMIT_FREE".into(), "100000".into()),
+        ("RATE_LIMIT_ANONYMOUS".into(), "100000".into()),
     ]);
     for (name, value) in overrides {
         vars.insert((*name).into(), (*value).into());

@@ -16,6 +16,8 @@ mod cli;
 mod database_roles;
 mod engine;
 mod engine_helpers;
+mod gateway_webhooks;
+mod limits;
 mod operations;
 mod pages;
 mod profile;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::engine_helpers::fake;
 use crate::helpers::{TestApp, spawn_app_with};
 
-async fn key(app: &TestApp, scopes: &[&str]) -> String {
+pub async fn key(app: &TestApp, scopes: &[&str]) -> String {
     let mut form = vec![("name", "test key")];
     form.extend(scopes.iter().map(|scope| (*scope, "on")));
     let created: Value = app.call("/api/api_keys/create", &form).await.unwrap();
@@ -17,7 +17,7 @@ async fn key(app: &TestApp, scopes: &[&str]) -> String {
     key
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -58,7 +58,10 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
 
     let (status, agents, _) = send(&app, reqwest::Method::GET, "/v1/agents", &reader, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(agents.as_array().unwrap().iter().any(|a| a["name"] == "Idea Validator"));
+    assert!(agents["agents"].as_array().unwrap().iter().any(|a| a["name"] == "Idea Validator"));
+    // Limits and headers come with every answer.
+    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/agents?limit=500", &reader, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Scopes: a read/run key cannot create agents.
     let spec = json!({ "spec": { "name": "API agent", "instructions": "Answer {{input.q}}",
@@ -174,4 +177,100 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     }
     let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/nothing-here", &reader, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Versions, then archive: the agent leaves the list and cannot be run.
+    let (status, versions, _) =
+        send(&app, reqwest::Method::GET, &format!("/v1/agents/{id}/versions"), &reader, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    let (status, _, _) =
+        send(&app, reqwest::Method::POST, &format!("/v1/agents/{id}/archive"), &reader, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) =
+        send(&app, reqwest::Method::POST, &format!("/v1/agents/{id}/archive"), &admin, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/agents/{id}/runs"),
+        &reader,
+        Some(json!({ "input": { "q": "hello" } })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn agents_come_in_cursor_pages_and_keys_are_managed_through_the_api() {
+    let app = spawn_app_with(&[]).await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["read", "run", "admin"]).await;
+    for n in 0..5 {
+        let spec = json!({ "spec": format!("name: Paged {n}\ninstructions: Say hi\n") });
+        let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/agents", &admin, Some(spec)).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/v1/agents?limit=2".to_string();
+    loop {
+        let (status, page, _) = send(&app, reqwest::Method::GET, &path, &admin, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page["agents"].as_array().unwrap().len() <= 2);
+        seen.extend(page["agents"].as_array().unwrap().iter().map(|a| a["id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/agents?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let unique: std::collections::HashSet<String> = seen.iter().map(|v| v.to_string()).collect();
+    assert_eq!(unique.len(), seen.len(), "no agent twice");
+    assert!(seen.len() >= 5);
+    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/agents?cursor=garbage", &admin, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Keys: create (shown once), list (no secret), revoke; the revoked key stops at once.
+    let (status, created, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/api-keys",
+        &admin,
+        Some(json!({ "name": "made by API", "scopes": ["read"], "monthly_budget_cents": 500 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let new_key = created["key"].as_str().unwrap().to_string();
+    assert_eq!(created["row"]["monthly_budget_cents"], 500);
+    let (status, listed, _) = send(&app, reqwest::Method::GET, "/v1/api-keys", &admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!listed.to_string().contains(&new_key));
+    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/usage", &new_key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/v1/api-keys/{}", created["row"]["id"].as_str().unwrap()),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/usage", &new_key, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, problem, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/api-keys",
+        &admin,
+        Some(json!({ "name": "", "scopes": [] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "name");
+
+    // Templates are public: no key needed.
+    let response = reqwest::get(app.url("/v1/templates?q=research")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("x-ratelimit-limit"));
+    let response = reqwest::get(app.url("/v1/templates/no-such-template")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

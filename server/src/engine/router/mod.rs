@@ -71,6 +71,41 @@ impl Router {
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Routed, RouteFailure> {
         let selection = select::select(needs, providers, &self.circuits);
+        self.try_in_turn(providers, needs, selection, request, progress)
+            .await
+    }
+
+    /// Like [`Router::call`], with one model asked first (the gateway's callers name
+    /// models); the chain's choices follow as fallbacks.
+    pub async fn call_model(
+        &self,
+        providers: &ProviderSet,
+        needs: &Needs<'_>,
+        model: &'static Model,
+        request: &ChatRequest,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Routed, RouteFailure> {
+        let mut selection = select::select(needs, providers, &self.circuits);
+        selection.candidates.retain(|c| c.model.name != model.name);
+        selection.candidates.insert(
+            0,
+            Candidate {
+                model,
+                max_tokens: needs.max_tokens.min(model.max_output_tokens),
+            },
+        );
+        self.try_in_turn(providers, needs, selection, request, progress)
+            .await
+    }
+
+    async fn try_in_turn(
+        &self,
+        providers: &ProviderSet,
+        needs: &Needs<'_>,
+        selection: select::Selection,
+        request: &ChatRequest,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Routed, RouteFailure> {
         let mut attempts: Vec<Value> = Vec::new();
         let decision = |attempts: &Vec<Value>, chosen: Option<&Model>| {
             json!({

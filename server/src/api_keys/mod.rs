@@ -2,7 +2,11 @@
 //! through a definer function (the caller has no team yet), then used as the key's
 //! creator with the role its scopes allow.
 
-use app::api_keys::{ApiKeyRow, NewApiKey, Scope};
+mod auth;
+
+pub use auth::{KeyCaller, REMEMBER_FOR};
+
+use app::api_keys::{ApiKeyRow, KeySettings, NewApiKey, Scope};
 use app::auth::Role;
 use app::backend::{Actor, ApiKeys};
 use app::error::AppError;
@@ -13,101 +17,30 @@ use uuid::Uuid;
 
 use crate::accounts::store::{AuditEntry, audit};
 use crate::crypto::{random_token, sha256};
+use auth::{KEY_PREFIX, KeyMemory};
 use crate::db::tenant;
 use crate::errors::internal;
 
-const KEY_PREFIX: &str = "agf_";
 /// How much of a key is kept in clear to recognise it: `agf_` and 8 characters.
 const SHOWN_CHARS: usize = 12;
 
 pub struct ApiKeysService {
     db: PgPool,
-}
-
-/// Who is calling with a valid key.
-#[derive(Debug, Clone)]
-pub struct KeyCaller {
-    pub key_id: Uuid,
-    pub actor: Actor,
-    pub scopes: Vec<Scope>,
+    memory: KeyMemory,
 }
 
 impl ApiKeysService {
     pub fn new(db: PgPool) -> Self {
-        ApiKeysService { db }
-    }
-
-    /// The caller behind a bearer key, or `None` for unknown, malformed, revoked and
-    /// expired keys alike (the API answers them all with the same 401).
-    pub async fn authenticate(&self, key: &str) -> Result<Option<KeyCaller>, AppError> {
-        if !looks_like_key(key) {
-            return Ok(None);
+        ApiKeysService {
+            db,
+            memory: KeyMemory::default(),
         }
-        let row = sqlx::query(
-            "SELECT k.id, k.team_id, k.scopes, k.created_by FROM api_key_by_hash($1) k
-              WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())",
-        )
-        .bind(sha256(key))
-        .fetch_optional(&self.db)
-        .await
-        .map_err(internal)?;
-        let Some(row) = row else { return Ok(None) };
-        let key_id: Uuid = row.try_get("id").map_err(internal)?;
-        let team_id: Uuid = row.try_get("team_id").map_err(internal)?;
-        // A key acts for the person who made it; without them it cannot act.
-        let Some(user_id) = row
-            .try_get::<Option<Uuid>, _>("created_by")
-            .map_err(internal)?
-        else {
-            return Ok(None);
-        };
-        let scopes: Vec<Scope> = row
-            .try_get::<Vec<String>, _>("scopes")
-            .map_err(internal)?
-            .iter()
-            .filter_map(|s| Scope::parse(s))
-            .collect();
-        let role = if scopes.contains(&Scope::Admin) {
-            Role::Admin
-        } else {
-            Role::Member
-        };
-        let actor = Actor {
-            user_id,
-            team_id,
-            role,
-            ip: None,
-        };
-        self.touch(&actor, key_id).await?;
-        Ok(Some(KeyCaller {
-            key_id,
-            actor,
-            scopes,
-        }))
     }
 
-    /// Records the key's last use, at most once a minute (a write per request would
-    /// cost more than the request).
-    async fn touch(&self, actor: &Actor, key_id: Uuid) -> Result<(), AppError> {
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
-        sqlx::query(
-            "UPDATE api_keys SET last_used_at = now()
-              WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-        )
-        .bind(key_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+    /// The caller behind a bearer key; see [`auth::authenticate`].
+    pub async fn authenticate(&self, key: &str) -> Result<Option<KeyCaller>, AppError> {
+        auth::authenticate(&self.db, &self.memory, key).await
     }
-}
-
-fn looks_like_key(key: &str) -> bool {
-    key.len() == KEY_PREFIX.len() + 43
-        && key.starts_with(KEY_PREFIX)
-        && key[KEY_PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
@@ -121,7 +54,7 @@ fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
 /// The columns [`key_row`] reads, from `api_keys k LEFT JOIN users u`.
 macro_rules! key_columns {
     () => {
-        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, coalesce(u.name, 'a former member') AS author"
+        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, coalesce(u.name, 'a former member') AS author"
     };
 }
 
@@ -147,6 +80,9 @@ fn key_row(row: &PgRow) -> Result<ApiKeyRow, sqlx::Error> {
         revoked: row
             .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>("revoked_at")?
             .is_some(),
+        monthly_budget_cents: row
+            .try_get::<Option<i64>, _>("budget_micro_usd")?
+            .map(|micro| (micro / 10_000) as u64),
     })
 }
 
@@ -171,26 +107,19 @@ impl ApiKeys for ApiKeysService {
             .map_err(internal)
     }
 
-    async fn create(
-        &self,
-        actor: &Actor,
-        name: &str,
-        scopes: &[Scope],
-        expires_in_days: Option<u32>,
-    ) -> Result<NewApiKey, AppError> {
+    async fn create(&self, actor: &Actor, settings: &KeySettings) -> Result<NewApiKey, AppError> {
         at_least_admin(actor)?;
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("name", "Name the key (at most 100 characters)."));
-        }
-        if scopes.is_empty() {
-            return Err(AppError::invalid("scopes", "Give the key at least one scope."));
-        }
+        settings.check()?;
+        let name = settings.name.trim();
         let key = format!("{KEY_PREFIX}{}", random_token());
+        let mut scopes = settings.scopes.clone();
+        scopes.sort();
+        scopes.dedup();
         let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7))
+            "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by, expires_at, budget_micro_usd)
+             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8)
              RETURNING id",
         )
         .bind(actor.team_id)
@@ -199,7 +128,8 @@ impl ApiKeys for ApiKeysService {
         .bind(sha256(&key))
         .bind(&scope_names)
         .bind(actor.user_id)
-        .bind(expires_in_days.map(|d| d as i32))
+        .bind(settings.expires_in_days.map(|d| d as i32))
+        .bind(settings.monthly_budget_cents.map(|cents| cents as i64 * 10_000))
         .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
@@ -245,6 +175,7 @@ impl ApiKeys for ApiKeysService {
         if revoked.rows_affected() == 0 {
             return Err(AppError::NotFound);
         }
+        self.memory.forget(key_id);
         audit(
             &mut tx,
             AuditEntry {
@@ -259,19 +190,5 @@ impl ApiKeys for ApiKeysService {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_well_formed_keys_are_looked_up() {
-        let key = format!("{KEY_PREFIX}{}", random_token());
-        assert!(looks_like_key(&key));
-        assert!(!looks_like_key("agf_short"));
-        assert!(!looks_like_key(&key.replace("agf_", "sk-_")));
-        assert!(!looks_like_key(&format!("{}!", &key[..key.len() - 1])));
     }
 }

@@ -1,0 +1,51 @@
+//! `/v1/api-keys` (list, create — the key is in the answer once — and revoke) and
+//! `/v1/usage` (the current period against the plan).
+
+use app::api_keys::{ApiKeyRow, KeySettings, NewApiKey, Scope};
+use app::backend::ApiKeys;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::body::Body;
+use super::problem::Problem;
+use crate::state::AppState;
+use crate::usage::{self, PeriodUsage};
+
+pub async fn list_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ApiKeyRow>>, Problem> {
+    caller.require(Scope::Admin)?;
+    Ok(Json(state.api_keys.list(&caller.actor).await?))
+}
+
+pub async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(settings): Body<KeySettings>,
+) -> Result<(StatusCode, Json<NewApiKey>), Problem> {
+    caller.require(Scope::Admin)?;
+    let key = state.api_keys.create(&caller.actor, &settings).await?;
+    Ok((StatusCode::CREATED, Json(key)))
+}
+
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Scope::Admin)?;
+    state.api_keys.revoke(&caller.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn usage(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<PeriodUsage>, Problem> {
+    caller.require(Scope::Read)?;
+    Ok(Json(usage::current(&state.db, &caller.actor).await?))
+}

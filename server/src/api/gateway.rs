@@ -1,0 +1,230 @@
+//! `POST /v1/chat/completions` (streaming and not) and `GET /v1/models`, in OpenAI's
+//! format. Every answer carries `X-Gateway-Overhead-Ms`: the time the gateway itself
+//! added (everything but waiting on the provider; for a stream, until the provider is
+//! called).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use app::api_keys::Scope;
+use app::error::AppError;
+use app::spec::MicroUsd;
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::auth::{Arrived, Caller};
+use super::body::Body;
+use super::problem::Problem;
+use crate::engine::providers::{ChatRequest, ProviderSet};
+use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
+use crate::gateway::wire::{self, CompletionRequest};
+use crate::gateway::{self, Call, Target};
+use crate::state::AppState;
+
+const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
+
+pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    caller.require(Scope::Run)?;
+    let providers = state
+        .gateway
+        .providers(caller.actor.team_id)
+        .await
+        .map_err(crate::errors::internal)?;
+    let data: Vec<Value> = state
+        .gateway
+        .models(caller.plan, &providers)
+        .into_iter()
+        .map(|(id, owner)| json!({"id": id, "object": "model", "created": 0, "owned_by": owner}))
+        .collect();
+    Ok(Json(json!({"object": "list", "data": data})))
+}
+
+/// Everything a call needs, owned, so a stream can carry on after the handler returns.
+struct Prepared {
+    state: AppState,
+    caller: Caller,
+    target: Target,
+    chat: ChatRequest,
+    providers: Arc<ProviderSet>,
+    budget_left: Option<MicroUsd>,
+}
+
+impl Prepared {
+    async fn call(&self, progress: &(dyn Fn(Progress<'_>) + Send + Sync)) -> Result<Routed, RouteFailure> {
+        let router = &self.state.engine.router;
+        let task = match self.target {
+            Target::Task(task) => task,
+            Target::Model(model) => model.tasks[0],
+        };
+        let needs = Needs {
+            task,
+            plan: self.caller.plan,
+            chain: &self.state.engine.settings.chain,
+            prompt_bytes: self.chat.prompt_bytes(),
+            max_tokens: self.chat.max_tokens,
+            budget_left: self.budget_left,
+        };
+        match self.target {
+            Target::Task(_) => router.call(&self.providers, &needs, &self.chat, progress).await,
+            Target::Model(model) => {
+                router
+                    .call_model(&self.providers, &needs, model, &self.chat, progress)
+                    .await
+            }
+        }
+    }
+
+    fn record(&self, routed: &Routed) {
+        self.state.gateway.meter.record(Call {
+            team_id: self.caller.actor.team_id,
+            api_key_id: self.caller.actor.api_key_id,
+            provider: routed.model.provider,
+            model: routed.model.name,
+            prompt_tokens: routed.completion.usage.prompt_tokens as i64,
+            completion_tokens: routed.completion.usage.completion_tokens as i64,
+            cost_micro_usd: routed.cost.0,
+            latency_ms: routed.latency.as_millis() as i64,
+            failed: false,
+        });
+    }
+}
+
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    Extension(Arrived(arrived)): Extension<Arrived>,
+    caller: Caller,
+    Body(request): Body<CompletionRequest>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Run)?;
+    let chat = request
+        .to_chat()
+        .map_err(|(field, message)| AppError::invalid(&field, message))?;
+    let target = gateway::resolve(&request.model).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "model-not-found",
+            "Unknown model",
+            format!("No model `{}`. GET /v1/models lists what you can use.", request.model),
+        )
+    })?;
+    if let Target::Model(model) = target
+        && model.min_plan > caller.plan
+    {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "model-needs-plan",
+            "Model not in plan",
+            format!("`{}` needs a higher plan.", model.name),
+        ));
+    }
+    let team_id = caller.actor.team_id;
+    let budget_left = state
+        .gateway
+        .budget_left(team_id, caller.actor.api_key_id, caller.monthly_budget_micro_usd)
+        .await
+        .map_err(crate::errors::internal)?;
+    if budget_left == Some(MicroUsd::ZERO) {
+        return Err(Problem::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "budget-exceeded",
+            "Key budget spent",
+            "This key has spent its monthly gateway budget. Raise it in Settings → API keys, or wait for the 1st (UTC).",
+        ));
+    }
+    let providers = state
+        .gateway
+        .providers(team_id)
+        .await
+        .map_err(crate::errors::internal)?;
+    let prepared = Prepared {
+        state,
+        caller,
+        target,
+        chat,
+        providers,
+        budget_left,
+    };
+    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+    let created = chrono::Utc::now().timestamp();
+    if request.stream {
+        let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
+        let overhead = arrived.elapsed();
+        let events = stream(prepared, id, created, request.model, include_usage);
+        let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
+        set_overhead(&mut response, overhead.as_secs_f64());
+        return Ok(response);
+    }
+    let called = Instant::now();
+    let result = prepared.call(&|_| {}).await;
+    let provider_time = called.elapsed();
+    let routed = result.map_err(route_problem)?;
+    prepared.record(&routed);
+    let body = wire::completion(&id, created, routed.model.name, &routed.completion);
+    let mut response = Json(body).into_response();
+    let overhead = arrived.elapsed().saturating_sub(provider_time);
+    set_overhead(&mut response, overhead.as_secs_f64());
+    Ok(response)
+}
+
+fn set_overhead(response: &mut Response, seconds: f64) {
+    if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", seconds * 1000.0)) {
+        response.headers_mut().insert(OVERHEAD_HEADER, value);
+    }
+}
+
+fn route_problem(failure: RouteFailure) -> Problem {
+    let (status, slug, title) = match failure.reason {
+        "no_model" => (StatusCode::UNPROCESSABLE_ENTITY, "no-model", "No model can take this request"),
+        _ => (StatusCode::BAD_GATEWAY, "provider-failed", "Every provider failed"),
+    };
+    Problem::new(status, slug, title, failure.detail)
+}
+
+/// The answer as OpenAI stream chunks, ending with `[DONE]`. Text goes out as the
+/// provider produces it; if a provider fails after some text went out (the router would
+/// start over elsewhere), the stream ends with an error instead of mixing two answers.
+fn stream(
+    prepared: Prepared,
+    id: String,
+    created: i64,
+    model: String,
+    include_usage: bool,
+) -> futures::channel::mpsc::UnboundedReceiver<Event> {
+    let (sender, receiver) = futures::channel::mpsc::unbounded::<Event>();
+    tokio::spawn(async move {
+        let send = |value: Value| {
+            let _ = sender.unbounded_send(Event::default().data(value.to_string()));
+        };
+        send(wire::chunk(&id, created, &model, json!({"role": "assistant", "content": ""}), None));
+        let broken = AtomicBool::new(false);
+        let progress = |progress: Progress<'_>| match progress {
+            Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
+                send(wire::chunk(&id, created, &model, json!({"content": text}), None));
+            }
+            Progress::Text(_) => {}
+            Progress::Reset => broken.store(true, Ordering::Relaxed),
+        };
+        let result = prepared.call(&progress).await;
+        if let Ok(routed) = &result {
+            prepared.record(routed);
+        }
+        match result {
+            Ok(routed) if !broken.load(Ordering::Relaxed) => {
+                for chunk in wire::closing_chunks(&id, created, &model, &routed.completion, include_usage) {
+                    send(chunk);
+                }
+            }
+            Ok(_) => send(json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "provider_failed"}})),
+            Err(failure) => send(json!({"error": {"message": failure.detail, "type": failure.reason}})),
+        }
+        let _ = sender.unbounded_send(Event::default().data("[DONE]"));
+    });
+    receiver
+}

@@ -1,0 +1,197 @@
+//! What gateway calls cost, kept off the request path: each call is handed to a
+//! background writer that adds calls up per team, key, provider and model and writes
+//! them to the daily roll-up and the month's token count about once a second. Per-key
+//! spending for budgets is kept in memory, loaded from the roll-up when first needed
+//! and reloaded every [`SPENT_FRESH_FOR`], and raised by each call as it finishes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::Datelike;
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::db::tenant::{self, Tenant};
+
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// How long a key's spending read from the database is trusted (other instances add
+/// to it too).
+const SPENT_FRESH_FOR: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub team_id: Uuid,
+    pub api_key_id: Option<Uuid>,
+    pub provider: &'static str,
+    pub model: &'static str,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_micro_usd: i64,
+    pub latency_ms: i64,
+    pub failed: bool,
+}
+
+type Bucket = (Uuid, Option<Uuid>, &'static str, &'static str);
+
+#[derive(Default, Clone, Copy)]
+struct Totals {
+    requests: i64,
+    failures: i64,
+    prompt_tokens: i64,
+    completion_tokens: i64,
+    cost: i64,
+    latency_ms: i64,
+}
+
+pub struct Meter {
+    sender: mpsc::UnboundedSender<Call>,
+    spent: Mutex<HashMap<Uuid, Spent>>,
+    db: PgPool,
+}
+
+#[derive(Clone, Copy)]
+struct Spent {
+    month: (i32, u32),
+    micro_usd: i64,
+    loaded: Instant,
+}
+
+impl Meter {
+    /// Starts the background writer; it drains what is queued when the sender goes.
+    pub fn start(db: PgPool) -> Meter {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_batches(db.clone(), receiver));
+        Meter {
+            sender,
+            spent: Mutex::new(HashMap::new()),
+            db,
+        }
+    }
+
+    pub fn record(&self, call: Call) {
+        if let Some(key) = call.api_key_id
+            && let Ok(mut spent) = self.spent.lock()
+            && let Some(entry) = spent.get_mut(&key)
+        {
+            entry.micro_usd += call.cost_micro_usd;
+        }
+        if self.sender.send(call).is_err() {
+            tracing::error!("gateway usage writer has stopped; a call was not recorded");
+        }
+    }
+
+    /// What a key has spent through the gateway this month (UTC).
+    pub async fn spent(&self, team_id: Uuid, key_id: Uuid) -> Result<i64, sqlx::Error> {
+        let month = this_month();
+        if let Ok(spent) = self.spent.lock()
+            && let Some(entry) = spent.get(&key_id)
+            && entry.month == month
+            && entry.loaded.elapsed() < SPENT_FRESH_FOR
+        {
+            return Ok(entry.micro_usd);
+        }
+        let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
+        let micro_usd: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(cost_micro_usd), 0)::bigint FROM usage_daily
+              WHERE api_key_id = $1 AND day >= date_trunc('month', now() AT TIME ZONE 'utc')::date",
+        )
+        .bind(key_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if let Ok(mut spent) = self.spent.lock() {
+            spent.insert(
+                key_id,
+                Spent {
+                    month,
+                    micro_usd,
+                    loaded: Instant::now(),
+                },
+            );
+        }
+        Ok(micro_usd)
+    }
+}
+
+fn this_month() -> (i32, u32) {
+    let now = chrono::Utc::now();
+    (now.year(), now.month())
+}
+
+async fn write_batches(db: PgPool, mut receiver: mpsc::UnboundedReceiver<Call>) {
+    let mut batch: HashMap<Bucket, Totals> = HashMap::new();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    loop {
+        tokio::select! {
+            call = receiver.recv() => match call {
+                Some(call) => add(&mut batch, &call),
+                None => {
+                    flush(&db, &mut batch).await;
+                    return;
+                }
+            },
+            _ = tick.tick() => flush(&db, &mut batch).await,
+        }
+    }
+}
+
+fn add(batch: &mut HashMap<Bucket, Totals>, call: &Call) {
+    let totals = batch
+        .entry((call.team_id, call.api_key_id, call.provider, call.model))
+        .or_default();
+    totals.requests += 1;
+    totals.failures += i64::from(call.failed);
+    totals.prompt_tokens += call.prompt_tokens;
+    totals.completion_tokens += call.completion_tokens;
+    totals.cost += call.cost_micro_usd;
+    totals.latency_ms += call.latency_ms;
+}
+
+/// Writes the batch; a bucket whose write fails stays for the next round, so nothing is
+/// lost while the database is away.
+async fn flush(db: &PgPool, batch: &mut HashMap<Bucket, Totals>) {
+    let buckets: Vec<(Bucket, Totals)> = batch.iter().map(|(k, v)| (*k, *v)).collect();
+    for (bucket, totals) in buckets {
+        match write(db, bucket, totals).await {
+            Ok(()) => {
+                batch.remove(&bucket);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not record gateway usage; will retry");
+                return;
+            }
+        }
+    }
+}
+
+async fn write(db: &PgPool, (team_id, key, provider, model): Bucket, t: Totals) -> Result<(), sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
+    sqlx::query(
+        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, gateway_requests, failures,
+                                      prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
+            gateway_requests = u.gateway_requests + EXCLUDED.gateway_requests,
+            failures = u.failures + EXCLUDED.failures,
+            prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
+            completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
+            cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
+            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
+    )
+    .bind(team_id)
+    .bind(key)
+    .bind(provider)
+    .bind(model)
+    .bind(t.requests)
+    .bind(t.failures)
+    .bind(t.prompt_tokens)
+    .bind(t.completion_tokens)
+    .bind(t.cost)
+    .bind(t.latency_ms)
+    .execute(&mut *tx)
+    .await?;
+    crate::runs::count_tokens(&mut tx, team_id, t.prompt_tokens + t.completion_tokens).await?;
+    tx.commit().await
+}

@@ -1,0 +1,123 @@
+//! The OpenAI-compatible gateway: `POST /v1/chat/completions` and `GET /v1/models`,
+//! routed by the engine's router (aliases or real model names, with fallbacks), metered
+//! per key and team, and refused before any provider is called when a key's monthly
+//! budget is spent. The request path holds no database round trip when warm: keys,
+//! a team's providers and a key's spending are kept in memory for a few seconds.
+
+mod meter;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::spec::{MicroUsd, TaskType};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub use meter::{Call, Meter};
+
+use crate::engine::Engine;
+use crate::engine::catalog::{MODELS, Model, PlanTier};
+use crate::engine::providers::ProviderSet;
+
+/// How long a team's provider set (with its own keys, decrypted) is reused.
+const PROVIDERS_FRESH_FOR: Duration = Duration::from_secs(30);
+
+/// What a caller's `model` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// An alias: the router picks the cheapest capable model for this kind of task.
+    Task(TaskType),
+    /// A model of the catalog, asked first; the router's picks follow as fallbacks.
+    Model(&'static Model),
+}
+
+/// The aliases and the task each routes as.
+pub const ALIASES: [(&str, TaskType, &str); 3] = [
+    ("auto", TaskType::Research, "the cheapest model fit for general work"),
+    ("cheap", TaskType::Simple, "the cheapest model that can answer at all"),
+    ("smart", TaskType::ComplexReasoning, "the cheapest model fit for complex reasoning"),
+];
+
+pub fn resolve(model: &str) -> Option<Target> {
+    if let Some((_, task, _)) = ALIASES.iter().find(|(alias, _, _)| *alias == model) {
+        return Some(Target::Task(*task));
+    }
+    MODELS.iter().find(|m| m.name == model).map(Target::Model)
+}
+
+pub struct Gateway {
+    pub engine: Arc<Engine>,
+    pub meter: Meter,
+    db: PgPool,
+    providers: Mutex<HashMap<Uuid, (Instant, Arc<ProviderSet>)>>,
+}
+
+impl Gateway {
+    pub fn new(db: PgPool, engine: Arc<Engine>) -> Gateway {
+        Gateway {
+            meter: Meter::start(db.clone()),
+            engine,
+            db,
+            providers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The providers the team can call (the operator's, with the team's own keys).
+    pub async fn providers(&self, team_id: Uuid) -> Result<Arc<ProviderSet>, sqlx::Error> {
+        if let Ok(cache) = self.providers.lock()
+            && let Some((at, set)) = cache.get(&team_id)
+            && at.elapsed() < PROVIDERS_FRESH_FOR
+        {
+            return Ok(set.clone());
+        }
+        let keys = crate::runs::team_provider_keys(&self.db, &self.engine, team_id).await?;
+        let set = Arc::new(self.engine.providers_for(&keys));
+        if let Ok(mut cache) = self.providers.lock() {
+            cache.insert(team_id, (Instant::now(), set.clone()));
+        }
+        Ok(set)
+    }
+
+    /// The models a plan may name, with the aliases first: `(id, owner)`.
+    pub fn models(&self, plan: PlanTier, providers: &ProviderSet) -> Vec<(&'static str, &'static str)> {
+        let mut models: Vec<(&str, &str)> = ALIASES
+            .iter()
+            .map(|(alias, _, _)| (*alias, "agent-factory"))
+            .collect();
+        models.extend(
+            MODELS
+                .iter()
+                .filter(|m| m.min_plan <= plan && providers.get(m.provider).is_some())
+                .map(|m| (m.name, m.provider)),
+        );
+        models
+    }
+
+    /// What the key may still spend this month; `None` without a budget.
+    pub async fn budget_left(
+        &self,
+        team_id: Uuid,
+        key_id: Option<Uuid>,
+        budget: Option<i64>,
+    ) -> Result<Option<MicroUsd>, sqlx::Error> {
+        let (Some(key_id), Some(budget)) = (key_id, budget) else {
+            return Ok(None);
+        };
+        let spent = self.meter.spent(team_id, key_id).await?;
+        Ok(Some(MicroUsd((budget - spent).max(0))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_and_model_names_resolve() {
+        assert_eq!(resolve("cheap"), Some(Target::Task(TaskType::Simple)));
+        assert!(matches!(resolve("demo-pro"), Some(Target::Model(m)) if m.provider == "demo"));
+        assert_eq!(resolve("gpt-9-imaginary"), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! Outbound webhooks: endpoints (implements `app::backend::Webhooks`), the outbox that
+//! queues events with the change they report, and the dispatcher that signs and sends.
+
+pub mod dispatcher;
+pub mod outbox;
+pub mod signing;
+
+use app::auth::Role;
+use app::backend::{Actor, Webhooks};
+use app::error::AppError;
+use app::webhooks::{DeliveryRow, NewWebhook, WebhookRow, WebhookSettings};
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::accounts::store::{AuditEntry, audit};
+use crate::db::tenant;
+use crate::errors::internal;
+use crate::net::ssrf::OutboundPolicy;
+use crate::secrets::seal;
+
+pub struct WebhooksService {
+    db: PgPool,
+    policy: OutboundPolicy,
+    secrets_key: String,
+}
+
+impl WebhooksService {
+    /// `allow` is the operator's outbound allowlist (the same the agents' tools use).
+    pub fn new(db: PgPool, allow: &[String], secrets_key: String) -> WebhooksService {
+        WebhooksService {
+            db,
+            policy: OutboundPolicy::new(allow),
+            secrets_key,
+        }
+    }
+
+    /// The SSRF guard, when the URL is saved (it runs again at every send, after DNS).
+    fn check(&self, settings: &WebhookSettings) -> Result<(), AppError> {
+        settings.check()?;
+        self.policy
+            .check_url(settings.url.trim())
+            .map(|_| ())
+            .map_err(|error| AppError::invalid("url", format!("This URL cannot receive webhooks: {error}.")))
+    }
+}
+
+fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
+    if actor.role >= Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+const WEBHOOK_COLUMNS: &str = "id, url, description, events, enabled, disabled_reason, created_at";
+const DELIVERY_COLUMNS: &str = "id, event_type, status, attempts, last_status_code, last_error, created_at, last_attempt_at, next_attempt_at";
+
+fn webhook_row(row: &PgRow) -> Result<WebhookRow, sqlx::Error> {
+    Ok(WebhookRow {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        description: row.try_get("description")?,
+        events: row.try_get("events")?,
+        enabled: row.try_get("enabled")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created: crate::display::time(row.try_get("created_at")?),
+    })
+}
+
+fn delivery_row(row: &PgRow) -> Result<DeliveryRow, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let time = |column: &str| -> Result<Option<String>, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(column)?
+            .map(crate::display::time))
+    };
+    Ok(DeliveryRow {
+        id: row.try_get("id")?,
+        event_type: row.try_get("event_type")?,
+        next_attempt: if status == "pending" { time("next_attempt_at")? } else { None },
+        status,
+        attempts: row.try_get("attempts")?,
+        response_code: row.try_get("last_status_code")?,
+        error: row.try_get("last_error")?,
+        created: crate::display::time(row.try_get("created_at")?),
+        last_attempt: time("last_attempt_at")?,
+    })
+}
+
+#[async_trait]
+impl Webhooks for WebhooksService {
+    async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
+        at_least_admin(actor)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let rows = sqlx::query(&format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter().map(webhook_row).collect::<Result<_, _>>().map_err(internal)
+    }
+
+    async fn create(&self, actor: &Actor, settings: &WebhookSettings) -> Result<NewWebhook, AppError> {
+        at_least_admin(actor)?;
+        self.check(settings)?;
+        let secret = signing::new_secret();
+        let sealed = seal(&self.secrets_key, actor.team_id, &secret).map_err(internal)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO webhooks (team_id, url, description, events, enabled, secret_ciphertext, secret_nonce)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {WEBHOOK_COLUMNS}"
+        ))
+        .bind(actor.team_id)
+        .bind(settings.url.trim())
+        .bind(settings.description.trim())
+        .bind(&settings.events)
+        .bind(settings.enabled)
+        .bind(&sealed.ciphertext)
+        .bind(&sealed.nonce)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let webhook = webhook_row(&row).map_err(internal)?;
+        audit(
+            &mut tx,
+            AuditEntry {
+                team_id: Some(actor.team_id),
+                actor: Some(actor.user_id),
+                action: "webhook.created",
+                target: Some(("webhook", webhook.id.to_string())),
+                detail: serde_json::json!({ "url": webhook.url, "events": webhook.events }),
+                ip: actor.ip,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(NewWebhook { webhook, secret })
+    }
+
+    async fn update(
+        &self,
+        actor: &Actor,
+        webhook_id: Uuid,
+        settings: &WebhookSettings,
+    ) -> Result<WebhookRow, AppError> {
+        at_least_admin(actor)?;
+        self.check(settings)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        // Switching an endpoint back on clears why it was switched off.
+        let row = sqlx::query(&format!(
+            "UPDATE webhooks SET url = $2, description = $3, events = $4, enabled = $5,
+                    disabled_reason = CASE WHEN $5 THEN NULL ELSE disabled_reason END
+              WHERE id = $1 RETURNING {WEBHOOK_COLUMNS}"
+        ))
+        .bind(webhook_id)
+        .bind(settings.url.trim())
+        .bind(settings.description.trim())
+        .bind(&settings.events)
+        .bind(settings.enabled)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+        tx.commit().await.map_err(internal)?;
+        webhook_row(&row).map_err(internal)
+    }
+
+    async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), AppError> {
+        at_least_admin(actor)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let deleted = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+            .bind(webhook_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if deleted.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit(
+            &mut tx,
+            AuditEntry {
+                team_id: Some(actor.team_id),
+                actor: Some(actor.user_id),
+                action: "webhook.deleted",
+                target: Some(("webhook", webhook_id.to_string())),
+                detail: serde_json::json!({}),
+                ip: actor.ip,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn send_test(&self, actor: &Actor, webhook_id: Uuid) -> Result<DeliveryRow, AppError> {
+        at_least_admin(actor)?;
+        let payload = serde_json::json!({
+            "type": outbox::TEST_EVENT,
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "data": { "webhook_id": webhook_id, "message": "A test event from Agent Factory." },
+        });
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO webhook_deliveries (team_id, webhook_id, event_type, payload)
+             SELECT team_id, id, $2, $3 FROM webhooks WHERE id = $1 RETURNING {DELIVERY_COLUMNS}"
+        ))
+        .bind(webhook_id)
+        .bind(outbox::TEST_EVENT)
+        .bind(payload)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+        tx.commit().await.map_err(internal)?;
+        delivery_row(&row).map_err(internal)
+    }
+
+    async fn deliveries(&self, actor: &Actor, webhook_id: Uuid) -> Result<Vec<DeliveryRow>, AppError> {
+        at_least_admin(actor)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM webhooks WHERE id = $1")
+            .bind(webhook_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        exists.ok_or(AppError::NotFound)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC LIMIT 50"
+        ))
+        .bind(webhook_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        rows.iter().map(delivery_row).collect::<Result<_, _>>().map_err(internal)
+    }
+
+    async fn resend(&self, actor: &Actor, delivery_id: Uuid) -> Result<DeliveryRow, AppError> {
+        at_least_admin(actor)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let row = sqlx::query(&format!(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
+              WHERE id = $1 RETURNING {DELIVERY_COLUMNS}"
+        ))
+        .bind(delivery_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+        tx.commit().await.map_err(internal)?;
+        delivery_row(&row).map_err(internal)
+    }
+}

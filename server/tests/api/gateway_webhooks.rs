@@ -1,0 +1,213 @@
+//! The OpenAI-compatible gateway against the fake provider, and signed webhooks seen by
+//! a receiver in the test.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::engine_helpers::fake;
+use crate::helpers::spawn_app_with;
+use crate::rest::{key, send};
+
+#[tokio::test]
+async fn the_gateway_answers_in_openai_format_streams_and_meters() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let client = reqwest::Client::new();
+
+    let (status, models, _) = send(&app, reqwest::Method::GET, "/v1/models", &caller, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"auto") && ids.contains(&"demo-fast"), "{ids:?}");
+
+    let response = client
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&caller)
+        .json(&json!({"model": "cheap", "messages": [{"role": "user", "content": "Say hello"}], "max_tokens": 64}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let overhead: f64 = response.headers()["x-gateway-overhead-ms"].to_str().unwrap().parse().unwrap();
+    assert!(overhead >= 0.0);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["object"], "chat.completion");
+    assert!(!answer["choices"][0]["message"]["content"].as_str().unwrap().is_empty());
+    assert!(answer["usage"]["total_tokens"].as_u64().unwrap() > 0);
+
+    let stream = client
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&caller)
+        .json(&json!({"model": "demo-fast", "stream": true, "stream_options": {"include_usage": true},
+                      "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let text = stream.text().await.unwrap();
+    let data: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+    assert_eq!(data.last(), Some(&"[DONE]"));
+    let chunks: Vec<Value> = data[..data.len() - 1].iter().map(|d| serde_json::from_str(d).unwrap()).collect();
+    let streamed: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(!streamed.is_empty());
+    assert!(chunks.iter().any(|c| c["choices"][0]["finish_reason"] == "stop"));
+    assert!(chunks.last().unwrap()["usage"]["total_tokens"].as_u64().unwrap() > 0);
+
+    // Problems: unknown model, unknown parameter.
+    let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
+        Some(json!({"model": "gpt-imaginary", "messages": [{"role": "user", "content": "x"}]}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
+        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temprature": 1}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Usage is recorded per key (written in the background within about a second).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pool = app.owner_pool().await;
+    let (requests, cost): (i64, i64) = sqlx::query_as(
+        "SELECT coalesce(sum(gateway_requests), 0)::bigint, coalesce(sum(cost_micro_usd), 0)::bigint
+           FROM usage_daily d JOIN api_keys k ON k.id = d.api_key_id WHERE k.prefix = $1",
+    )
+    .bind(&caller[..12])
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(requests, 2);
+    assert!(cost > 0);
+
+    // A key whose budget is spent is refused before any provider is called.
+    let (_, created, _) = send(&app, reqwest::Method::POST, "/v1/api-keys", &key(&app, &["admin"]).await,
+        Some(json!({"name": "broke", "scopes": ["run"], "monthly_budget_cents": 0}))).await;
+    let broke = created["key"].as_str().unwrap();
+    let (status, problem, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", broke,
+        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}]}))).await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{problem}");
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    /// Statuses to answer with, in turn; 200 once they run out.
+    answers: Arc<Mutex<Vec<u16>>>,
+}
+
+async fn start_receiver(answers: Vec<u16>) -> (String, Receiver) {
+    let receiver = Receiver {
+        answers: Arc::new(Mutex::new(answers)),
+        ..Receiver::default()
+    };
+    let state = receiver.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                state.seen.lock().unwrap().push((headers, body));
+                let mut answers = state.answers.lock().unwrap();
+                let status = if answers.is_empty() { 200 } else { answers.remove(0) };
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr.to_string(), receiver)
+}
+
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(HeaderMap, String)> {
+    for _ in 0..100 {
+        if receiver.seen.lock().unwrap().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.seen.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
+    let llm = fake().await;
+    let (authority, receiver) = start_receiver(vec![500]).await;
+    let app = spawn_app_with(&[
+        ("DEMO_LLM_BASE_URL", &llm.base_url()),
+        ("OUTBOUND_ALLOWLIST", &authority),
+        ("WEBHOOK_RETRY_SECS", "1,1"),
+    ])
+    .await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["read", "run", "admin"]).await;
+
+    // The SSRF guard refuses internal addresses when the URL is saved.
+    let (status, problem, _) = send(&app, reqwest::Method::POST, "/v1/webhooks", &admin,
+        Some(json!({"url": "http://169.254.169.254/latest", "events": ["run.succeeded"]}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "url");
+
+    let (status, created, _) = send(&app, reqwest::Method::POST, "/v1/webhooks", &admin,
+        Some(json!({"url": format!("http://{authority}/hook"), "events": ["run.succeeded", "run.failed"]}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let webhook_id = created["webhook"]["id"].as_str().unwrap().to_string();
+
+    let (_, agent, _) = send(&app, reqwest::Method::POST, "/v1/agents", &admin,
+        Some(json!({"spec": "name: Hooked\ninstructions: Say hi\n"}))).await;
+    let (status, run, _) = send(&app, reqwest::Method::POST,
+        &format!("/v1/agents/{}/runs?wait=true", agent["id"].as_str().unwrap()), &admin,
+        Some(json!({"input": {}}))).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+
+    // First attempt answered 500, the retry 200: two posts, one id, valid signatures.
+    let seen = wait_for(&receiver, 2).await;
+    assert_eq!(seen.len(), 2, "expected a retry");
+    assert_eq!(seen[0].0["webhook-id"], seen[1].0["webhook-id"]);
+    for (headers, body) in &seen {
+        let id = headers["webhook-id"].to_str().unwrap();
+        let timestamp: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
+        let expected = server::webhooks::signing::sign(&secret, id, timestamp, body.as_bytes());
+        assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
+        let event: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["type"], "run.succeeded");
+        assert_eq!(event["data"]["run_id"], run["id"]);
+    }
+    let (status, deliveries, _) = send(&app, reqwest::Method::GET,
+        &format!("/v1/webhooks/{webhook_id}/deliveries"), &admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(deliveries[0]["status"], "delivered");
+    assert_eq!(deliveries[0]["attempts"], 2);
+    assert_eq!(deliveries[0]["response_code"], 200);
+
+    // Resend: the same delivery, the same id, again.
+    let delivery_id = deliveries[0]["id"].as_str().unwrap();
+    let (status, _, _) = send(&app, reqwest::Method::POST,
+        &format!("/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"), &admin, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let seen = wait_for(&receiver, 3).await;
+    assert_eq!(seen[2].0["webhook-id"], seen[0].0["webhook-id"]);
+
+    // A 410 switches the endpoint off.
+    receiver.answers.lock().unwrap().push(410);
+    let (status, _, _) = send(&app, reqwest::Method::POST,
+        &format!("/v1/webhooks/{webhook_id}/test"), &admin, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    wait_for(&receiver, 4).await;
+    let mut disabled = false;
+    for _ in 0..50 {
+        let (_, list, _) = send(&app, reqwest::Method::GET, "/v1/webhooks", &admin, None).await;
+        if list[0]["enabled"] == false {
+            disabled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(disabled, "a 410 should disable the endpoint");
+}
