@@ -32,6 +32,13 @@ if ! real_provider; then
   export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR"
 fi
 
+# A local API key for the demo team, kept across runs; the seed stores only its hash.
+mkdir -p .data
+if [ ! -s .data/demo-api-key ]; then
+  printf 'agf_%s' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >.data/demo-api-key
+fi
+export DEMO_API_KEY="$(cat .data/demo-api-key)"
+
 step "Starting the server"
 "$CARGO_TARGET_DIR/release/server" &
 server_pid=$!
@@ -50,6 +57,8 @@ cat <<BANNER
 
   ${BOLD}Agent Factory is running at http://$LEPTOS_SITE_ADDR${RESET}
   Demo login: demo@agentfactory.dev / demo-password
+  Demo API key (also in .data/demo-api-key): $DEMO_API_KEY
+    curl -H "Authorization: Bearer $DEMO_API_KEY" http://$LEPTOS_SITE_ADDR/v1/agents
   Models: $models
   Try the engine from a terminal: $CARGO_TARGET_DIR/release/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.

@@ -27,7 +27,8 @@ test('an admin creates an API key, sees it once, uses it, and revokes it', async
   const api = await browser.newContext();
   const listed = await api.request.get(`${BASE_URL}/v1/agents`, { headers: { Authorization: `Bearer ${key}` } });
   assert.equal(listed.status(), 200);
-  assert.ok((await listed.json()).some((agent) => agent.name === 'Idea Validator'));
+  assert.ok((await listed.json()).agents.some((agent) => agent.name === 'Idea Validator'));
+  assert.ok(listed.headers()['x-ratelimit-limit']);
 
   // After a reload the key is gone from the page; revoking it shuts it out.
   await page.reload();
@@ -39,5 +40,31 @@ test('an admin creates an API key, sees it once, uses it, and revokes it', async
   assert.equal(refused.status(), 401);
   assert.equal(refused.headers()['content-type'], 'application/problem+json');
   await api.close();
+  await context.close();
+});
+
+test('an admin adds a webhook endpoint, sees its secret once, and a refused address is explained', async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/settings/webhooks`);
+  await waitForHydration(page);
+  await page.getByText('No endpoints yet').waitFor();
+
+  await page.getByLabel('URL').fill('http://169.254.169.254/latest/meta-data');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('alert').getByText(/cannot receive webhooks/).waitFor();
+
+  await page.getByLabel('URL').fill('https://hooks.example.com/agent-factory');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  const secret = await page.getByTestId('webhook-secret').inputValue();
+  assert.match(secret, /^whsec_/);
+  const endpoint = page.locator('[data-webhook="https://hooks.example.com/agent-factory"]');
+  await endpoint.getByText('run.succeeded, run.failed').waitFor();
+  await endpoint.getByRole('button', { name: 'Send test event' }).click();
+  await endpoint.getByText('webhook.test').waitFor();
+  await screenshot(page, 'settings-webhooks');
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false);
   await context.close();
 });

@@ -88,6 +88,8 @@ pub struct Config {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub seed_demo_data: bool,
+    /// The demo team's API key (`make run` makes one); seeded with the demo data.
+    pub demo_api_key: Option<Secret>,
     pub log_format: LogFormat,
     pub session_idle: Duration,
     pub session_absolute: Duration,
@@ -176,6 +178,7 @@ impl Config {
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,
+            demo_api_key: lookup("DEMO_API_KEY").filter(|k| !k.is_empty()).map(Secret::new),
             log_format: vars.parse("LOG_FORMAT", LogFormat::Json)?,
             session_idle: Duration::from_secs(vars.parse("SESSION_IDLE_SECS", 7 * 24 * 3600)?),
             session_absolute: Duration::from_secs(

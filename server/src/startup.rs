@@ -14,7 +14,7 @@ use crate::accounts::{Accounts, AccountsConfig};
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
 use crate::cache::{Cache, CacheError};
-use crate::config::{AppEnv, Config};
+use crate::config::{AppEnv, Config, Secret};
 use crate::db;
 use crate::engine::Engine;
 use crate::gateway::Gateway;
@@ -68,7 +68,7 @@ impl Application {
                 .await
                 .map_err(StartupError::Migrate)?;
             if config.seed_demo_data {
-                db::seed_demo_data(&owner_pool).await?;
+                db::seed_demo_data(&owner_pool, config.demo_api_key.as_ref().map(Secret::expose)).await?;
             }
             owner_pool.close().await;
         }

@@ -19,8 +19,28 @@ pub enum SeedError {
     Hash(String),
 }
 
-/// Creates the demo user, their team and membership, unless they exist already.
-pub async fn seed_demo_data(owner_pool: &PgPool) -> Result<(), SeedError> {
+/// Creates the demo user, their team and membership, unless they exist already, and
+/// stores the hash of `api_key` (from `make run`, which prints it) as the team's key.
+pub async fn seed_demo_data(owner_pool: &PgPool, api_key: Option<&str>) -> Result<(), SeedError> {
+    seed_account(owner_pool).await?;
+    if let Some(key) = api_key {
+        sqlx::query(
+            "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by)
+             SELECT m.team_id, 'Local demo key', left($1, 12), $2, '{read,run,admin}', u.id
+               FROM users u JOIN team_members m ON m.user_id = u.id AND m.role = 'owner'
+              WHERE u.email = $3
+             ON CONFLICT (key_hash) DO NOTHING",
+        )
+        .bind(key)
+        .bind(crate::crypto::sha256(key))
+        .bind(DEMO_EMAIL)
+        .execute(owner_pool)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn seed_account(owner_pool: &PgPool) -> Result<(), SeedError> {
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
         .bind(DEMO_EMAIL)
         .fetch_one(owner_pool)
