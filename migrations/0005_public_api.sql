@@ -5,6 +5,10 @@
 -- A key acts for the member who made it, with no more than that member's current role:
 -- a key stops working when its creator leaves the team. The plan comes along because
 -- every request is rate-limited by it.
+-- What a key may spend through the gateway in a calendar month (UTC); NULL is no cap.
+ALTER TABLE api_keys
+    ADD COLUMN budget_micro_usd bigint CHECK (budget_micro_usd IS NULL OR budget_micro_usd >= 0);
+
 DROP FUNCTION api_key_by_hash(bytea);
 CREATE FUNCTION api_key_by_hash(hash bytea)
 RETURNS TABLE (id uuid, team_id uuid, scopes text[], expires_at timestamptz, revoked_at timestamptz,
@@ -19,10 +23,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 $$;
 REVOKE ALL ON FUNCTION api_key_by_hash(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api_key_by_hash(bytea) TO agf_app;
-
--- What a key may spend through the gateway in a calendar month (UTC); NULL is no cap.
-ALTER TABLE api_keys
-    ADD COLUMN budget_micro_usd bigint CHECK (budget_micro_usd IS NULL OR budget_micro_usd >= 0);
 
 -- Gateway calls are counted beside runs in the daily roll-up.
 ALTER TABLE usage_daily ADD COLUMN gateway_requests bigint NOT NULL DEFAULT 0;

@@ -54,7 +54,7 @@ fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
 /// The columns [`key_row`] reads, from `api_keys k LEFT JOIN users u`.
 macro_rules! key_columns {
     () => {
-        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, coalesce(u.name, 'a former member') AS author"
+        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, coalesce(u.display_name, 'a former member') AS author"
     };
 }
 
