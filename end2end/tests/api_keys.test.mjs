@@ -68,3 +68,40 @@ test('an admin adds a webhook endpoint, sees its secret once, and a refused addr
   assert.equal(overflow, false);
   await context.close();
 });
+
+test('the official OpenAI SDK talks to the gateway unchanged, streaming and not', async () => {
+  const { default: OpenAI } = await import('openai');
+  const context = await signedInContext(browser);
+  // A key through the same server function the settings page uses.
+  const made = await context.request.post(`${BASE_URL}/api/api_keys/create`, {
+    form: { name: 'SDK', read: 'on', run: 'on' },
+    headers: { origin: BASE_URL },
+  });
+  assert.equal(made.status(), 200);
+  const { key } = await made.json();
+  const client = new OpenAI({ baseURL: `${BASE_URL}/v1`, apiKey: key, maxRetries: 0 });
+
+  const models = await client.models.list();
+  assert.ok(models.data.some((m) => m.id === 'cheap'));
+  const answer = await client.chat.completions.create({
+    model: 'cheap',
+    messages: [{ role: 'user', content: 'Say hello' }],
+  });
+  assert.ok(answer.choices[0].message.content.length > 0);
+  assert.ok(answer.usage.total_tokens > 0);
+
+  const stream = await client.chat.completions.create({
+    model: 'auto',
+    stream: true,
+    messages: [{ role: 'user', content: 'Say hello' }],
+  });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.ok(text.length > 0);
+
+  await assert.rejects(
+    client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+    (error) => error.status === 404,
+  );
+  await context.close();
+});

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::internal;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplateSummary {
     pub id: Uuid,
     pub slug: String,
@@ -26,7 +26,7 @@ pub struct TemplateSummary {
     pub rating: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplateDetail {
     #[serde(flatten)]
     pub summary: TemplateSummary,
@@ -34,7 +34,7 @@ pub struct TemplateDetail {
     pub spec_yaml: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TemplatesPage {
     pub templates: Vec<TemplateSummary>,
     /// Pass as `offset` for the next page; `None` on the last one.

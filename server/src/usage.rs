@@ -9,7 +9,7 @@ use sqlx::{PgPool, Row};
 use crate::db::tenant;
 use crate::errors::internal;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodUsage {
     pub plan: String,
     /// The first day of the period and the first day of the next (UTC dates).

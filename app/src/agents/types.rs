@@ -5,6 +5,7 @@ use uuid::Uuid;
 use crate::runs::{RunStatus, StepRecord};
 use crate::spec::{InputDef, MicroUsd};
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub id: Uuid,
@@ -15,6 +16,7 @@ pub struct RunSummary {
     pub failure_reason: Option<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentSummary {
     pub id: Uuid,
@@ -27,12 +29,14 @@ pub struct AgentSummary {
 }
 
 /// A page of agents and the cursor of the next one (`None` on the last page).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentsPage {
     pub agents: Vec<AgentSummary>,
     pub next_cursor: Option<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentDetail {
     pub id: Uuid,
@@ -172,12 +176,14 @@ impl std::fmt::Display for Day {
 }
 
 /// One page of an agent's runs, newest first; `next_before` fetches the next page.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunsPage {
     pub runs: Vec<RunSummary>,
     pub next_before: Option<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunDetail {
     pub id: Uuid,
@@ -194,9 +200,11 @@ pub struct RunDetail {
     pub duration_ms: Option<i64>,
     pub steps: Vec<StepRecord>,
     /// The graph of a workflow run (from the version it ran).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub graph: Option<super::workflow_graph::Graph>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionSummary {
     pub version: i32,

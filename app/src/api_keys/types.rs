@@ -3,6 +3,7 @@ use uuid::Uuid;
 
 /// What an API key may do. `read` lists and gets; `run` also starts and cancels runs;
 /// `admin` also changes agents, keys and webhooks.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -35,6 +36,7 @@ impl Scope {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyRow {
     pub id: Uuid,
@@ -52,6 +54,7 @@ pub struct ApiKeyRow {
 }
 
 /// What a new key is made with.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySettings {
@@ -91,6 +94,7 @@ impl KeySettings {
 }
 
 /// A key just created: the only time its secret is ever shown.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewApiKey {
     pub key: String,

@@ -8,6 +8,7 @@ pub const WEBHOOK_EVENTS: [(&str, &str); 3] = [
     ("template.purchased", "Someone bought one of the team's templates"),
 ];
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookRow {
     pub id: Uuid,
@@ -21,6 +22,7 @@ pub struct WebhookRow {
 }
 
 /// An endpoint as it is created or changed.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSettings {
@@ -61,12 +63,14 @@ impl WebhookSettings {
 }
 
 /// A new endpoint: the only time its signing secret is shown.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewWebhook {
     pub webhook: WebhookRow,
     pub secret: String,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryRow {
     /// Also the `webhook-id` the receiver sees (as `msg_<id without dashes>`), the same

@@ -11,9 +11,11 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::body::Body;
 use super::problem::Problem;
+use super::openapi::{Invalid, NotFound, Refusals};
 use crate::state::AppState;
 use crate::usage::{self, PeriodUsage};
 
+#[utoipa::path(get, path = "/v1/api-keys", tag = "API keys", summary = "List the team's keys", description = "Never their secrets. Scope: admin.", responses((status = 200, body = Vec<ApiKeyRow>), Refusals))]
 pub async fn list_keys(
     State(state): State<AppState>,
     caller: Caller,
@@ -22,6 +24,7 @@ pub async fn list_keys(
     Ok(Json(state.api_keys.list(&caller.actor).await?))
 }
 
+#[utoipa::path(post, path = "/v1/api-keys", tag = "API keys", summary = "Create a key", description = "The answer holds the key; it is never shown again. Scope: admin.", request_body = KeySettings, responses((status = 201, body = NewApiKey), Invalid, Refusals))]
 pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -32,6 +35,7 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, Json(key)))
 }
 
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "API keys", summary = "Revoke a key", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Revoked"), NotFound, Refusals))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,6 +46,7 @@ pub async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/v1/usage", tag = "Usage", summary = "This period's usage against the plan", description = "The calendar month in UTC. Scope: read.", responses((status = 200, body = PeriodUsage), Refusals))]
 pub async fn usage(
     State(state): State<AppState>,
     caller: Caller,

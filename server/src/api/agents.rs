@@ -15,12 +15,16 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::body::Body;
 use super::problem::Problem;
+use super::openapi::{Invalid, NotFound, Refusals};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// Agents a page: 1 to 100, 20 by default.
     limit: Option<u32>,
 }
 
@@ -29,9 +33,11 @@ const PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
 /// A spec as YAML text, or as the JSON object itself.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecBody {
+    /// YAML text, or the spec as a JSON object.
+    #[schema(value_type = Object)]
     spec: Value,
 }
 
@@ -45,6 +51,7 @@ impl SpecBody {
     }
 }
 
+#[utoipa::path(get, path = "/v1/agents", tag = "Agents", summary = "List the team's agents", description = "Newest first, in cursor pages. Scope: read.", params(ListQuery), responses((status = 200, body = AgentsPage), Invalid, Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,6 +69,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
+#[utoipa::path(post, path = "/v1/agents", tag = "Agents", summary = "Create an agent from a spec", description = "The spec as YAML text or as a JSON object. Scope: admin.", request_body = SpecBody, responses((status = 201, body = AgentDetail), Invalid, Refusals))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -72,6 +80,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.agents.get(&caller.actor, id).await?)))
 }
 
+#[utoipa::path(get, path = "/v1/agents/{id}", tag = "Agents", summary = "Get an agent", description = "With its current spec and versions. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = AgentDetail), NotFound, Refusals))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -81,6 +90,7 @@ pub async fn get(
     Ok(Json(state.agents.get(&caller.actor, id).await?))
 }
 
+#[utoipa::path(put, path = "/v1/agents/{id}", tag = "Agents", summary = "Save a new version", description = "Versions are immutable; this adds the next one. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = SpecBody, responses((status = 200, body = AgentDetail), Invalid, NotFound, Refusals))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -95,6 +105,7 @@ pub async fn update(
     Ok(Json(state.agents.get(&caller.actor, id).await?))
 }
 
+#[utoipa::path(get, path = "/v1/agents/{id}/versions", tag = "Agents", summary = "List an agent's versions", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<VersionSummary>), NotFound, Refusals))]
 pub async fn versions(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,6 +115,7 @@ pub async fn versions(
     Ok(Json(state.agents.get(&caller.actor, id).await?.versions))
 }
 
+#[utoipa::path(post, path = "/v1/agents/{id}/archive", tag = "Agents", summary = "Archive an agent", description = "It leaves every list and cannot be run; its runs stay. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Archived"), NotFound, Refusals))]
 pub async fn archive(
     State(state): State<AppState>,
     caller: Caller,

@@ -9,6 +9,7 @@ mod body;
 mod gateway;
 mod idempotency;
 mod limits;
+pub mod openapi;
 mod problem;
 mod runs;
 mod templates;
@@ -48,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/webhooks/{id}/deliveries/{delivery_id}/resend", post(webhooks::resend))
         .route("/chat/completions", post(gateway::chat_completions))
         .route("/models", get(gateway::models))
+        .route("/openapi.json", get(openapi::json))
         .fallback(|| async {
             Problem::new(
                 StatusCode::NOT_FOUND,

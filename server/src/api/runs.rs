@@ -20,34 +20,42 @@ use super::body::Body;
 use super::idempotency::ReplayAs;
 use crate::runs::sse;
 use super::problem::Problem;
+use super::openapi::{Invalid, NotFound, Refusals};
 use crate::state::AppState;
 
 /// How long `?wait=true` holds the request before answering 202 with the run so far.
 const LONGEST_WAIT: Duration = Duration::from_secs(60);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StartQuery {
+    /// Answer when the run has finished (up to 60 s).
     #[serde(default)]
     wait: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
+    /// The agent's inputs by name.
+    #[schema(value_type = Object)]
     #[serde(default)]
     input: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// queued, running, succeeded, failed or cancelled.
     status: Option<String>,
     from: Option<String>,
     to: Option<String>,
     before: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/agents/{id}/runs", tag = "Runs", summary = "Start a run", description = "202 with the queued run; with `wait=true` the finished run (200); with `Accept: text/event-stream` the live events. Honours `Idempotency-Key`. Scope: run.", params(("id" = Uuid, Path, description = "The agent"), StartQuery), request_body = StartBody, responses((status = 202, body = RunDetail), (status = 200, body = RunDetail), Invalid, NotFound, Refusals))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,6 +104,7 @@ fn wants_events(headers: &HeaderMap) -> bool {
 }
 
 /// The run's events as they happen; `Last-Event-ID` resumes after that event.
+#[utoipa::path(get, path = "/v1/runs/{id}/events", tag = "Runs", summary = "Follow a run's events", description = "Server-sent events; reconnect with `Last-Event-ID` to resume. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "text/event-stream of run events"), NotFound, Refusals))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,6 +119,7 @@ pub async fn events(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/v1/runs/{id}", tag = "Runs", summary = "Get a run with its steps", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Refusals))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,6 +129,7 @@ pub async fn get(
     Ok(Json(state.agents.run(&caller.actor, run_id).await?))
 }
 
+#[utoipa::path(get, path = "/v1/agents/{id}/runs", tag = "Runs", summary = "List an agent's runs", description = "20 a page, newest first; filter by status and day range (UTC). Scope: read.", params(("id" = Uuid, Path, description = "The agent"), ListQuery), responses((status = 200, body = RunsPage), Invalid, NotFound, Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -138,6 +149,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
+#[utoipa::path(post, path = "/v1/runs/{id}/cancel", tag = "Runs", summary = "Cancel a run", description = "Scope: run.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Refusals))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

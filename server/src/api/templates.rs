@@ -5,21 +5,25 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
 use super::problem::Problem;
+use super::openapi::{Invalid, NotFound};
 use crate::state::AppState;
 use crate::templates::{self, TemplateDetail, TemplateQuery, TemplatesPage};
 
 const PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Full-text search.
     q: Option<String>,
     category: Option<String>,
     offset: Option<u32>,
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/v1/templates", tag = "Templates", summary = "Search published templates", description = "No key needed.", security(()), params(ListQuery), responses((status = 200, body = TemplatesPage), Invalid))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
@@ -45,6 +49,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/v1/templates/{slug}", tag = "Templates", summary = "Get a published template", description = "By slug or id. No key needed.", security(()), params(("slug" = String, Path, description = "Its slug or id")), responses((status = 200, body = TemplateDetail), NotFound))]
 pub async fn get(
     State(state): State<AppState>,
     Path(slug): Path<String>,

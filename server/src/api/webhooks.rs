@@ -12,13 +12,16 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::body::Body;
 use super::problem::Problem;
+use super::openapi::{Invalid, NotFound, Refusals};
 use crate::state::AppState;
 
+#[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", summary = "List endpoints", description = "Scope: admin.", responses((status = 200, body = Vec<WebhookRow>), Refusals))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<WebhookRow>>, Problem> {
     caller.require(Scope::Admin)?;
     Ok(Json(state.webhooks.list(&caller.actor).await?))
 }
 
+#[utoipa::path(post, path = "/v1/webhooks", tag = "Webhooks", summary = "Add an endpoint", description = "The answer holds its signing secret, shown only once. Scope: admin.", request_body = WebhookSettings, responses((status = 201, body = NewWebhook), Invalid, Refusals))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -28,6 +31,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(state.webhooks.create(&caller.actor, &settings).await?)))
 }
 
+#[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Change an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = WebhookSettings, responses((status = 200, body = WebhookRow), Invalid, NotFound, Refusals))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -38,12 +42,14 @@ pub async fn update(
     Ok(Json(state.webhooks.update(&caller.actor, id, &settings).await?))
 }
 
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Delete an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Deleted"), NotFound, Refusals))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> Result<StatusCode, Problem> {
     caller.require(Scope::Admin)?;
     state.webhooks.delete(&caller.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "Webhooks", summary = "Send a test event", description = "Queues `webhook.test`. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 202, body = DeliveryRow), NotFound, Refusals))]
 pub async fn test(
     State(state): State<AppState>,
     caller: Caller,
@@ -53,6 +59,7 @@ pub async fn test(
     Ok((StatusCode::ACCEPTED, Json(state.webhooks.send_test(&caller.actor, id).await?)))
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", summary = "List deliveries", description = "The latest 50, newest first. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<DeliveryRow>), NotFound, Refusals))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,6 +69,7 @@ pub async fn deliveries(
     Ok(Json(state.webhooks.deliveries(&caller.actor, id).await?))
 }
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", tag = "Webhooks", summary = "Resend a delivery", description = "With the same `webhook-id`. Scope: admin.", params(("id" = Uuid, Path, description = "The endpoint"), ("delivery_id" = Uuid, Path, description = "The delivery")), responses((status = 202, body = DeliveryRow), NotFound, Refusals))]
 pub async fn resend(
     State(state): State<AppState>,
     caller: Caller,

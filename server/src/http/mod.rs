@@ -2,6 +2,7 @@
 //! and the middleware every request passes through.
 
 mod account_export;
+mod api_docs;
 pub(crate) mod guard;
 mod health;
 mod observe;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
+        .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
         .nest("/v1", crate::api::router(&state))
         .merge(pages)

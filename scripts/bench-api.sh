@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Load benchmark of the public API (figures in the README): builds the release server
+# and the fake provider, starts both on spare ports with limits raised out of the way,
+# and runs scripts/bench/api-load.mjs against them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+source scripts/toolchain.sh
+source scripts/services.sh
+setup_toolchain
+setup_services
+
+step "Building the release server and the fake provider"
+cargo build --release -p server -p fake-llm
+
+export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
+export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" RUST_LOG=warn LOG_FORMAT=json
+export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+"$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
+fake_pid=$!
+"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
+server_pid=$!
+trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
+until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
+
+step "Load (10 s each, concurrency 10)"
+BASE_URL="http://$LEPTOS_SITE_ADDR" AGF_KEY="$DEMO_API_KEY" node scripts/bench/api-load.mjs
