@@ -26,7 +26,10 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     /// The plan's monthly allowance is used up; it renews at the next period.
     #[error("{message}")]
-    QuotaExceeded { message: String, retry_after_secs: u64 },
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A dependency (database, Redis) is down; the message says what is affected.
     #[error("{0}")]
     Unavailable(String),

@@ -8,14 +8,14 @@ use leptos_router::{
 };
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
+use crate::api_keys::ApiKeysPage;
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
-use crate::api_keys::ApiKeysPage;
-use crate::webhooks::WebhooksPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
+use crate::webhooks::WebhooksPage;
 
 #[component]
 pub fn App() -> impl IntoView {

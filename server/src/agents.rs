@@ -3,8 +3,8 @@
 
 use app::agents::workflow_graph::Graph;
 use app::agents::{
-    AgentDetail, AgentSort, AgentSummary, AgentsPage, Day, RunDetail, RunFilter, RunSummary, RunsPage,
-    VersionPair, VersionSummary,
+    AgentDetail, AgentSort, AgentSummary, AgentsPage, Day, RunDetail, RunFilter, RunSummary,
+    RunsPage, VersionPair, VersionSummary,
 };
 use app::auth::Role;
 use app::backend::{Actor, Agents};
@@ -188,9 +188,10 @@ impl Agents for AgentsService {
         let more = rows.len() > limit as usize;
         let rows = &rows[..rows.len().min(limit as usize)];
         let next_cursor = match rows.last() {
-            Some(row) if more => Some(
-                cursor_of(row.try_get("agent_created_at").map_err(internal)?, row.try_get("agent_id").map_err(internal)?),
-            ),
+            Some(row) if more => Some(cursor_of(
+                row.try_get("agent_created_at").map_err(internal)?,
+                row.try_get("agent_id").map_err(internal)?,
+            )),
             _ => None,
         };
         let agents = rows
@@ -338,9 +339,15 @@ impl Agents for AgentsService {
         agent_id: Uuid,
         input: Map<String, Value>,
     ) -> Result<Uuid, AppError> {
-        runs::start_run(&self.db, Tenant::of(actor), agent_id, input, actor.api_key_id)
-            .await
-            .map_err(from_run_error)
+        runs::start_run(
+            &self.db,
+            Tenant::of(actor),
+            agent_id,
+            input,
+            actor.api_key_id,
+        )
+        .await
+        .map_err(from_run_error)
     }
 
     async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError> {

@@ -178,7 +178,9 @@ impl Config {
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,
-            demo_api_key: lookup("DEMO_API_KEY").filter(|k| !k.is_empty()).map(Secret::new),
+            demo_api_key: lookup("DEMO_API_KEY")
+                .filter(|k| !k.is_empty())
+                .map(Secret::new),
             log_format: vars.parse("LOG_FORMAT", LogFormat::Json)?,
             session_idle: Duration::from_secs(vars.parse("SESSION_IDLE_SECS", 7 * 24 * 3600)?),
             session_absolute: Duration::from_secs(
@@ -193,7 +195,9 @@ impl Config {
                 enterprise: vars.parse("RATE_LIMIT_ENTERPRISE", 1_000)?,
                 anonymous: vars.parse("RATE_LIMIT_ANONYMOUS", 60)?,
             },
-            webhook_retry_secs: parse_schedule(&vars.string("WEBHOOK_RETRY_SECS", WEBHOOK_RETRY_SECS))?,
+            webhook_retry_secs: parse_schedule(
+                &vars.string("WEBHOOK_RETRY_SECS", WEBHOOK_RETRY_SECS),
+            )?,
         })
     }
 }
@@ -284,10 +288,22 @@ mod tests {
     #[test]
     fn rate_limits_and_retry_schedule_have_defaults() {
         let config = config_from(&[]).unwrap();
-        assert_eq!((config.rate_limits.free, config.rate_limits.pro, config.rate_limits.enterprise), (10, 100, 1000));
+        assert_eq!(
+            (
+                config.rate_limits.free,
+                config.rate_limits.pro,
+                config.rate_limits.enterprise
+            ),
+            (10, 100, 1000)
+        );
         assert_eq!(config.webhook_retry_secs.len(), 7);
         assert!(config_from(&[("WEBHOOK_RETRY_SECS", "1,x")]).is_err());
-        assert_eq!(config_from(&[("WEBHOOK_RETRY_SECS", "1, 2")]).unwrap().webhook_retry_secs, vec![1, 2]);
+        assert_eq!(
+            config_from(&[("WEBHOOK_RETRY_SECS", "1, 2")])
+                .unwrap()
+                .webhook_retry_secs,
+            vec![1, 2]
+        );
     }
 
     #[test]

@@ -72,7 +72,9 @@ pub async fn claim(
                 Some(status) => Claim::Replay(StoredResponse {
                     status: status as u16,
                     content_type: row.try_get("content_type")?,
-                    body: row.try_get::<Option<Vec<u8>>, _>("body")?.unwrap_or_default(),
+                    body: row
+                        .try_get::<Option<Vec<u8>>, _>("body")?
+                        .unwrap_or_default(),
                 }),
             }
         }
@@ -89,13 +91,15 @@ pub async fn complete(
     response: &StoredResponse,
 ) -> Result<(), sqlx::Error> {
     let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
-    sqlx::query("UPDATE idempotency_keys SET status_code = $2, content_type = $3, body = $4 WHERE key = $1")
-        .bind(key)
-        .bind(i32::from(response.status))
-        .bind(&response.content_type)
-        .bind(&response.body)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE idempotency_keys SET status_code = $2, content_type = $3, body = $4 WHERE key = $1",
+    )
+    .bind(key)
+    .bind(i32::from(response.status))
+    .bind(&response.content_type)
+    .bind(&response.body)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 

@@ -79,7 +79,9 @@ impl RateLimiter {
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "rate limiter: Redis failed; counting in memory for a while")
                 }
-                Err(_) => tracing::warn!("rate limiter: Redis too slow; counting in memory for a while"),
+                Err(_) => {
+                    tracing::warn!("rate limiter: Redis too slow; counting in memory for a while")
+                }
             }
             self.local_until_ms
                 .store(now_ms() + LOCAL_FOR.as_millis() as u64, Ordering::Relaxed);
@@ -132,9 +134,9 @@ impl RateLimiter {
         while times.front().is_some_and(|t| now - *t >= WINDOW) {
             times.pop_front();
         }
-        let reset_secs = times
-            .front()
-            .map_or(WINDOW.as_secs(), |t| seconds_up((WINDOW - (now - *t)).as_millis() as u64));
+        let reset_secs = times.front().map_or(WINDOW.as_secs(), |t| {
+            seconds_up((WINDOW - (now - *t)).as_millis() as u64)
+        });
         let count = times.len() as u32;
         if count < limit {
             times.push_back(now);

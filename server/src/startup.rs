@@ -68,7 +68,11 @@ impl Application {
                 .await
                 .map_err(StartupError::Migrate)?;
             if config.seed_demo_data {
-                db::seed_demo_data(&owner_pool, config.demo_api_key.as_ref().map(Secret::expose)).await?;
+                db::seed_demo_data(
+                    &owner_pool,
+                    config.demo_api_key.as_ref().map(Secret::expose),
+                )
+                .await?;
             }
             owner_pool.close().await;
         }

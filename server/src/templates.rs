@@ -79,7 +79,9 @@ fn summary(row: &PgRow) -> Result<TemplateSummary, sqlx::Error> {
 pub async fn search(db: &PgPool, query: TemplateQuery<'_>) -> Result<TemplatesPage, AppError> {
     let search = query.search.map(str::trim).filter(|s| !s.is_empty());
     let category = query.category.map(str::trim).filter(|s| !s.is_empty());
-    let mut tx = tenant::begin(db, Tenant::default()).await.map_err(internal)?;
+    let mut tx = tenant::begin(db, Tenant::default())
+        .await
+        .map_err(internal)?;
     let rows = sqlx::query(concat!(
         "SELECT ",
         template_columns!(),
@@ -115,7 +117,9 @@ pub async fn search(db: &PgPool, query: TemplateQuery<'_>) -> Result<TemplatesPa
 /// A published template by its slug or id, with its current spec.
 pub async fn get(db: &PgPool, slug_or_id: &str) -> Result<TemplateDetail, AppError> {
     let id = slug_or_id.parse::<Uuid>().ok();
-    let mut tx = tenant::begin(db, Tenant::default()).await.map_err(internal)?;
+    let mut tx = tenant::begin(db, Tenant::default())
+        .await
+        .map_err(internal)?;
     let row = sqlx::query(concat!(
         "SELECT ",
         template_columns!(),

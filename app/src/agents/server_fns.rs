@@ -160,7 +160,12 @@ pub async fn list_runs(
                 super::RunFilter::parse(status.as_deref(), from.as_deref(), to.as_deref())?;
             let before = before.filter(|b| !b.is_empty());
             backend::agents()?
-                .runs(&backend::actor().await?, agent_id, filter, before.as_deref())
+                .runs(
+                    &backend::actor().await?,
+                    agent_id,
+                    filter,
+                    before.as_deref(),
+                )
                 .await
         }
         .await,

@@ -27,14 +27,21 @@ pub async fn create_api_key(
     use crate::backend;
     backend::respond(
         async {
-            let scopes: Vec<Scope> = [(Scope::Read, read), (Scope::Run, run), (Scope::Admin, admin)]
-                .into_iter()
-                .filter_map(|(scope, ticked)| ticked.map(|_| scope))
-                .collect();
+            let scopes: Vec<Scope> = [
+                (Scope::Read, read),
+                (Scope::Run, run),
+                (Scope::Admin, admin),
+            ]
+            .into_iter()
+            .filter_map(|(scope, ticked)| ticked.map(|_| scope))
+            .collect();
             let expires_in_days = match expires_in_days.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(text) => Some(text.parse::<u32>().map_err(|_| {
-                    AppError::invalid("expires_in_days", "Choose how many days the key lasts (1 to 3650), or never.")
+                    AppError::invalid(
+                        "expires_in_days",
+                        "Choose how many days the key lasts (1 to 3650), or never.",
+                    )
                 })?),
             };
             let monthly_budget_cents = match budget_usd.as_deref().map(str::trim) {
@@ -44,11 +51,23 @@ pub async fn create_api_key(
                         .ok()
                         .filter(|usd| usd.is_finite() && *usd >= 0.0)
                         .map(|usd| (usd * 100.0).round() as u64)
-                        .ok_or_else(|| AppError::invalid("budget_usd", "Enter a budget in dollars, such as 25 or 7.50."))?,
+                        .ok_or_else(|| {
+                            AppError::invalid(
+                                "budget_usd",
+                                "Enter a budget in dollars, such as 25 or 7.50.",
+                            )
+                        })?,
                 ),
             };
-            let settings = KeySettings { name, scopes, expires_in_days, monthly_budget_cents };
-            backend::api_keys()?.create(&backend::actor().await?, &settings).await
+            let settings = KeySettings {
+                name,
+                scopes,
+                expires_in_days,
+                monthly_budget_cents,
+            };
+            backend::api_keys()?
+                .create(&backend::actor().await?, &settings)
+                .await
         }
         .await,
     )

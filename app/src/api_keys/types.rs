@@ -72,12 +72,21 @@ impl KeySettings {
         use crate::error::AppError;
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("name", "Name the key (at most 100 characters)."));
+            return Err(AppError::invalid(
+                "name",
+                "Name the key (at most 100 characters).",
+            ));
         }
         if self.scopes.is_empty() {
-            return Err(AppError::invalid("scopes", "Give the key at least one scope."));
+            return Err(AppError::invalid(
+                "scopes",
+                "Give the key at least one scope.",
+            ));
         }
-        if self.expires_in_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        if self
+            .expires_in_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+        {
             return Err(AppError::invalid(
                 "expires_in_days",
                 "Choose how many days the key lasts (1 to 3650), or never.",

@@ -4,8 +4,7 @@ use uuid::Uuid;
 
 use super::Actor;
 use crate::agents::{
-    AgentDetail, AgentSort, AgentSummary, AgentsPage, RunDetail, RunFilter, RunsPage,
-    VersionPair,
+    AgentDetail, AgentSort, AgentSummary, AgentsPage, RunDetail, RunFilter, RunsPage, VersionPair,
 };
 use crate::error::AppError;
 

@@ -18,10 +18,12 @@ pub fn SettingsLayout() -> impl IntoView {
                 Some(viewer) => matches!(viewer.await, Ok(Some(v)) if v.team.role >= Role::Admin),
                 None => false,
             };
-            admin.then(|| view! {
-                <A href="/settings/api-keys" attr:class=TAB>"API keys"</A>
-                <A href="/settings/webhooks" attr:class=TAB>"Webhooks"</A>
-                <A href="/settings/audit" attr:class=TAB>"Audit log"</A>
+            admin.then(|| {
+                view! {
+                    <A href="/settings/api-keys" attr:class=TAB>"API keys"</A>
+                    <A href="/settings/webhooks" attr:class=TAB>"Webhooks"</A>
+                    <A href="/settings/audit" attr:class=TAB>"Audit log"</A>
+                }
             })
         })
     };

@@ -39,7 +39,9 @@ pub async fn create_webhook(
                 description: description.unwrap_or_default(),
                 enabled: true,
             };
-            backend::webhooks()?.create(&backend::actor().await?, &settings).await
+            backend::webhooks()?
+                .create(&backend::actor().await?, &settings)
+                .await
         }
         .await,
     )
@@ -48,23 +50,51 @@ pub async fn create_webhook(
 #[server(prefix = "/api", endpoint = "webhooks/delete")]
 pub async fn delete_webhook(id: Uuid) -> Result<(), AppError> {
     use crate::backend;
-    backend::respond(async { backend::webhooks()?.delete(&backend::actor().await?, id).await }.await)
+    backend::respond(
+        async {
+            backend::webhooks()?
+                .delete(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/test")]
 pub async fn send_test_webhook(id: Uuid) -> Result<DeliveryRow, AppError> {
     use crate::backend;
-    backend::respond(async { backend::webhooks()?.send_test(&backend::actor().await?, id).await }.await)
+    backend::respond(
+        async {
+            backend::webhooks()?
+                .send_test(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/deliveries")]
 pub async fn webhook_deliveries(id: Uuid) -> Result<Vec<DeliveryRow>, AppError> {
     use crate::backend;
-    backend::respond(async { backend::webhooks()?.deliveries(&backend::actor().await?, id).await }.await)
+    backend::respond(
+        async {
+            backend::webhooks()?
+                .deliveries(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/resend")]
 pub async fn resend_delivery(id: Uuid) -> Result<DeliveryRow, AppError> {
     use crate::backend;
-    backend::respond(async { backend::webhooks()?.resend(&backend::actor().await?, id).await }.await)
+    backend::respond(
+        async {
+            backend::webhooks()?
+                .resend(&backend::actor().await?, id)
+                .await
+        }
+        .await,
+    )
 }

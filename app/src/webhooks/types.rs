@@ -5,7 +5,10 @@ use uuid::Uuid;
 pub const WEBHOOK_EVENTS: [(&str, &str); 3] = [
     ("run.succeeded", "A run finished with an answer"),
     ("run.failed", "A run failed (its reason is in the event)"),
-    ("template.purchased", "Someone bought one of the team's templates"),
+    (
+        "template.purchased",
+        "Someone bought one of the team's templates",
+    ),
 ];
 
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -43,7 +46,10 @@ impl WebhookSettings {
     pub fn check(&self) -> Result<(), crate::error::AppError> {
         use crate::error::AppError;
         if self.url.trim().is_empty() || self.url.len() > 2_000 {
-            return Err(AppError::invalid("url", "Enter the endpoint's URL (https://…)."));
+            return Err(AppError::invalid(
+                "url",
+                "Enter the endpoint's URL (https://…).",
+            ));
         }
         if self.events.is_empty() {
             return Err(AppError::invalid("events", "Choose at least one event."));
@@ -53,7 +59,10 @@ impl WebhookSettings {
             .iter()
             .find(|e| !WEBHOOK_EVENTS.iter().any(|(name, _)| name == e))
         {
-            return Err(AppError::invalid("events", format!("Unknown event `{unknown}`.")));
+            return Err(AppError::invalid(
+                "events",
+                format!("Unknown event `{unknown}`."),
+            ));
         }
         if self.description.chars().count() > 200 {
             return Err(AppError::invalid("description", "At most 200 characters."));

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::body::Body;
-use super::problem::Problem;
 use super::openapi::{Invalid, NotFound, Refusals};
+use super::problem::Problem;
 use crate::state::AppState;
 use crate::usage::{self, PeriodUsage};
 

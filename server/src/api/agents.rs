@@ -4,18 +4,18 @@
 use app::agents::{AgentDetail, AgentsPage, VersionSummary};
 use app::api_keys::Scope;
 use app::backend::Agents;
+use app::error::AppError;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use app::error::AppError;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::auth::Caller;
 use super::body::Body;
-use super::problem::Problem;
 use super::openapi::{Invalid, NotFound, Refusals};
+use super::problem::Problem;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -46,7 +46,9 @@ impl SpecBody {
         match &self.spec {
             Value::String(text) => Ok(text.clone()),
             object @ Value::Object(_) => Ok(app::spec::emit::to_yaml(object)),
-            _ => Err(AppError::invalid("spec", "Send the spec as YAML text or as a JSON object.").into()),
+            _ => Err(
+                AppError::invalid("spec", "Send the spec as YAML text or as a JSON object.").into(),
+            ),
         }
     }
 }
@@ -60,7 +62,9 @@ pub async fn list(
     caller.require(Scope::Read)?;
     let limit = query.limit.unwrap_or(PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("A page holds 1 to {MAX_PAGE} agents.")).into());
+        return Err(
+            AppError::invalid("limit", format!("A page holds 1 to {MAX_PAGE} agents.")).into(),
+        );
     }
     let page = state
         .agents
@@ -77,7 +81,10 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<AgentDetail>), Problem> {
     caller.require(Scope::Admin)?;
     let id = state.agents.create(&caller.actor, &body.text()?).await?;
-    Ok((StatusCode::CREATED, Json(state.agents.get(&caller.actor, id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.agents.get(&caller.actor, id).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/agents/{id}", tag = "Agents", summary = "Get an agent", description = "With its current spec and versions. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = AgentDetail), NotFound, Refusals))]

@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use super::auth::{Arrived, Caller};
 use super::body::Body;
-use super::problem::Problem;
 use super::openapi::{Invalid, ProblemDoc, Refusals};
+use super::problem::Problem;
 use crate::engine::providers::{ChatRequest, ProviderSet};
 use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
@@ -59,7 +59,10 @@ struct Prepared {
 }
 
 impl Prepared {
-    async fn call(&self, progress: &(dyn Fn(Progress<'_>) + Send + Sync)) -> Result<Routed, RouteFailure> {
+    async fn call(
+        &self,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Routed, RouteFailure> {
         let router = &self.state.engine.router;
         let task = match self.target {
             Target::Task(task) => task,
@@ -74,7 +77,11 @@ impl Prepared {
             budget_left: self.budget_left,
         };
         match self.target {
-            Target::Task(_) => router.call(&self.providers, &needs, &self.chat, progress).await,
+            Target::Task(_) => {
+                router
+                    .call(&self.providers, &needs, &self.chat, progress)
+                    .await
+            }
             Target::Model(model) => {
                 router
                     .call_model(&self.providers, &needs, model, &self.chat, progress)
@@ -114,7 +121,10 @@ pub async fn chat_completions(
             StatusCode::NOT_FOUND,
             "model-not-found",
             "Unknown model",
-            format!("No model `{}`. GET /v1/models lists what you can use.", request.model),
+            format!(
+                "No model `{}`. GET /v1/models lists what you can use.",
+                request.model
+            ),
         )
     })?;
     if let Target::Model(model) = target
@@ -130,7 +140,11 @@ pub async fn chat_completions(
     let team_id = caller.actor.team_id;
     let budget_left = state
         .gateway
-        .budget_left(team_id, caller.actor.api_key_id, caller.monthly_budget_micro_usd)
+        .budget_left(
+            team_id,
+            caller.actor.api_key_id,
+            caller.monthly_budget_micro_usd,
+        )
         .await
         .map_err(crate::errors::internal)?;
     if budget_left == Some(MicroUsd::ZERO) {
@@ -184,8 +198,16 @@ fn set_overhead(response: &mut Response, seconds: f64) {
 
 fn route_problem(failure: RouteFailure) -> Problem {
     let (status, slug, title) = match failure.reason {
-        "no_model" => (StatusCode::UNPROCESSABLE_ENTITY, "no-model", "No model can take this request"),
-        _ => (StatusCode::BAD_GATEWAY, "provider-failed", "Every provider failed"),
+        "no_model" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no-model",
+            "No model can take this request",
+        ),
+        _ => (
+            StatusCode::BAD_GATEWAY,
+            "provider-failed",
+            "Every provider failed",
+        ),
     };
     Problem::new(status, slug, title, failure.detail)
 }
@@ -205,11 +227,23 @@ fn stream(
         let send = |value: Value| {
             let _ = sender.unbounded_send(Event::default().data(value.to_string()));
         };
-        send(wire::chunk(&id, created, &model, json!({"role": "assistant", "content": ""}), None));
+        send(wire::chunk(
+            &id,
+            created,
+            &model,
+            json!({"role": "assistant", "content": ""}),
+            None,
+        ));
         let broken = AtomicBool::new(false);
         let progress = |progress: Progress<'_>| match progress {
             Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
-                send(wire::chunk(&id, created, &model, json!({"content": text}), None));
+                send(wire::chunk(
+                    &id,
+                    created,
+                    &model,
+                    json!({"content": text}),
+                    None,
+                ));
             }
             Progress::Text(_) => {}
             Progress::Reset => broken.store(true, Ordering::Relaxed),
@@ -220,12 +254,18 @@ fn stream(
         }
         match result {
             Ok(routed) if !broken.load(Ordering::Relaxed) => {
-                for chunk in wire::closing_chunks(&id, created, &model, &routed.completion, include_usage) {
+                for chunk in
+                    wire::closing_chunks(&id, created, &model, &routed.completion, include_usage)
+                {
                     send(chunk);
                 }
             }
-            Ok(_) => send(json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "provider_failed"}})),
-            Err(failure) => send(json!({"error": {"message": failure.detail, "type": failure.reason}})),
+            Ok(_) => send(
+                json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "provider_failed"}}),
+            ),
+            Err(failure) => {
+                send(json!({"error": {"message": failure.detail, "type": failure.reason}}))
+            }
         }
         let _ = sender.unbounded_send(Event::default().data("[DONE]"));
     });

@@ -98,7 +98,9 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
             .into_response();
         }
     }
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let (response, stored) = keep(response).await;
     let outcome = match stored {
         Some(stored) => idempotency::complete(&state.db, &caller.actor, &key, &stored).await,

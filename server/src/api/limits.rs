@@ -41,6 +41,9 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
 
 fn set_headers(headers: &mut HeaderMap, decision: Decision) {
     headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(decision.remaining),
+    );
     headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_secs));
 }

@@ -15,9 +15,9 @@ mod runs;
 mod templates;
 mod webhooks;
 
-use axum::{Router, middleware};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
+use axum::{Router, middleware};
 
 use crate::state::AppState;
 pub use problem::Problem;
@@ -30,23 +30,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/agents/{id}", get(agents::get).put(agents::update))
         .route("/agents/{id}/versions", get(agents::versions))
         .route("/agents/{id}/archive", post(agents::archive))
-        .route(
-            "/agents/{id}/runs",
-            get(runs::list).post(runs::start),
-        )
+        .route("/agents/{id}/runs", get(runs::list).post(runs::start))
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(runs::events))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/templates", get(templates::list))
         .route("/templates/{slug}", get(templates::get))
-        .route("/api-keys", get(account::list_keys).post(account::create_key))
+        .route(
+            "/api-keys",
+            get(account::list_keys).post(account::create_key),
+        )
         .route("/api-keys/{id}", delete(account::revoke_key))
         .route("/usage", get(account::usage))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
-        .route("/webhooks/{id}", put(webhooks::update).delete(webhooks::delete))
+        .route(
+            "/webhooks/{id}",
+            put(webhooks::update).delete(webhooks::delete),
+        )
         .route("/webhooks/{id}/test", post(webhooks::test))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
-        .route("/webhooks/{id}/deliveries/{delivery_id}/resend", post(webhooks::resend))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/resend",
+            post(webhooks::resend),
+        )
         .route("/chat/completions", post(gateway::chat_completions))
         .route("/models", get(gateway::models))
         .route("/openapi.json", get(openapi::json))
@@ -58,7 +64,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 "No such API endpoint.",
             )
         })
-        .layer(middleware::from_fn_with_state(state.clone(), idempotency::idempotent))
-        .layer(middleware::from_fn_with_state(state.clone(), limits::rate_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::rate_limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
 }

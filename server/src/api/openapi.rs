@@ -30,23 +30,43 @@ pub struct FieldProblemDoc {
 /// What any authenticated endpoint may answer instead.
 #[derive(IntoResponses)]
 pub enum Refusals {
-    #[response(status = 401, description = "No valid key (unknown, malformed, expired and revoked keys alike)", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "No valid key (unknown, malformed, expired and revoked keys alike)",
+        content_type = "application/problem+json"
+    )]
     Unauthenticated(ProblemDoc),
-    #[response(status = 403, description = "The key lacks the scope, or the role does not allow it", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "The key lacks the scope, or the role does not allow it",
+        content_type = "application/problem+json"
+    )]
     Forbidden(ProblemDoc),
-    #[response(status = 429, description = "Over the rate limit (see `Retry-After`) or the monthly quota", content_type = "application/problem+json")]
+    #[response(
+        status = 429,
+        description = "Over the rate limit (see `Retry-After`) or the monthly quota",
+        content_type = "application/problem+json"
+    )]
     Limited(ProblemDoc),
 }
 
 #[derive(IntoResponses)]
 pub enum NotFound {
-    #[response(status = 404, description = "No such object in this team", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "No such object in this team",
+        content_type = "application/problem+json"
+    )]
     NotFound(ProblemDoc),
 }
 
 #[derive(IntoResponses)]
 pub enum Invalid {
-    #[response(status = 422, description = "Invalid request; `errors` names each field", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Invalid request; `errors` names each field",
+        content_type = "application/problem+json"
+    )]
     Invalid(ProblemDoc),
 }
 

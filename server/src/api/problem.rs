@@ -24,7 +24,12 @@ pub struct FieldProblem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
         Problem {
             status,
             slug,
@@ -53,7 +58,9 @@ impl Problem {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
-                format!("This team's plan allows {limit} API requests a minute. Retry after {retry_after_secs} s, or upgrade the plan."),
+                format!(
+                    "This team's plan allows {limit} API requests a minute. Retry after {retry_after_secs} s, or upgrade the plan."
+                ),
             )
         }
     }
@@ -66,7 +73,12 @@ impl Problem {
             .join("; ");
         Problem {
             errors,
-            ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid request", detail)
+            ..Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid request",
+                detail,
+            )
         }
     }
 }
@@ -87,18 +99,41 @@ impl From<AppError> for Problem {
                 Problem::invalid(errors)
             }
             AppError::BadCredentials | AppError::Unauthenticated => Problem::unauthenticated(),
-            AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail),
-            AppError::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
-            AppError::Conflict(_) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            AppError::Forbidden => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+            }
+            AppError::NotFound => {
+                Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+            }
+            AppError::Conflict(_) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+            }
             AppError::RateLimited { retry_after_secs } => Problem {
                 retry_after: Some(retry_after_secs),
-                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail)
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests",
+                    detail,
+                )
             },
-            AppError::QuotaExceeded { retry_after_secs, .. } => Problem {
+            AppError::QuotaExceeded {
+                retry_after_secs, ..
+            } => Problem {
                 retry_after: Some(retry_after_secs),
-                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Monthly quota used up", detail)
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota-exceeded",
+                    "Monthly quota used up",
+                    detail,
+                )
             },
-            AppError::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail),
+            AppError::Unavailable(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                detail,
+            ),
             AppError::Internal | AppError::Transport(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -117,7 +152,12 @@ impl From<JsonRejection> for Problem {
             JsonRejection::JsonSyntaxError(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        Problem::new(status, "bad-body", "The request body cannot be used", rejection.body_text())
+        Problem::new(
+            status,
+            "bad-body",
+            "The request body cannot be used",
+            rejection.body_text(),
+        )
     }
 }
 

@@ -18,9 +18,9 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::body::Body;
 use super::idempotency::ReplayAs;
-use crate::runs::sse;
-use super::problem::Problem;
 use super::openapi::{Invalid, NotFound, Refusals};
+use super::problem::Problem;
+use crate::runs::sse;
 use crate::state::AppState;
 
 /// How long `?wait=true` holds the request before answering 202 with the run so far.
@@ -112,7 +112,13 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Read)?;
-    let response = sse::stream(state, caller.actor.team_id, run_id, sse::last_event_id(&headers)).await;
+    let response = sse::stream(
+        state,
+        caller.actor.team_id,
+        run_id,
+        sse::last_event_id(&headers),
+    )
+    .await;
     if response.status() == StatusCode::NOT_FOUND {
         return Err(app::error::AppError::NotFound.into());
     }

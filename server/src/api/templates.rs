@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
-use super::problem::Problem;
 use super::openapi::{Invalid, NotFound};
+use super::problem::Problem;
 use crate::state::AppState;
 use crate::templates::{self, TemplateDetail, TemplateQuery, TemplatesPage};
 

@@ -11,12 +11,15 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::body::Body;
-use super::problem::Problem;
 use super::openapi::{Invalid, NotFound, Refusals};
+use super::problem::Problem;
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", summary = "List endpoints", description = "Scope: admin.", responses((status = 200, body = Vec<WebhookRow>), Refusals))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<WebhookRow>>, Problem> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<WebhookRow>>, Problem> {
     caller.require(Scope::Admin)?;
     Ok(Json(state.webhooks.list(&caller.actor).await?))
 }
@@ -28,7 +31,10 @@ pub async fn create(
     Body(settings): Body<WebhookSettings>,
 ) -> Result<(StatusCode, Json<NewWebhook>), Problem> {
     caller.require(Scope::Admin)?;
-    Ok((StatusCode::CREATED, Json(state.webhooks.create(&caller.actor, &settings).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.webhooks.create(&caller.actor, &settings).await?),
+    ))
 }
 
 #[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Change an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = WebhookSettings, responses((status = 200, body = WebhookRow), Invalid, NotFound, Refusals))]
@@ -39,11 +45,17 @@ pub async fn update(
     Body(settings): Body<WebhookSettings>,
 ) -> Result<Json<WebhookRow>, Problem> {
     caller.require(Scope::Admin)?;
-    Ok(Json(state.webhooks.update(&caller.actor, id, &settings).await?))
+    Ok(Json(
+        state.webhooks.update(&caller.actor, id, &settings).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Delete an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Deleted"), NotFound, Refusals))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> Result<StatusCode, Problem> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
     caller.require(Scope::Admin)?;
     state.webhooks.delete(&caller.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -56,7 +68,10 @@ pub async fn test(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, Json<DeliveryRow>), Problem> {
     caller.require(Scope::Admin)?;
-    Ok((StatusCode::ACCEPTED, Json(state.webhooks.send_test(&caller.actor, id).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.webhooks.send_test(&caller.actor, id).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", summary = "List deliveries", description = "The latest 50, newest first. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<DeliveryRow>), NotFound, Refusals))]
@@ -76,5 +91,8 @@ pub async fn resend(
     Path((_, delivery_id)): Path<(Uuid, Uuid)>,
 ) -> Result<(StatusCode, Json<DeliveryRow>), Problem> {
     caller.require(Scope::Admin)?;
-    Ok((StatusCode::ACCEPTED, Json(state.webhooks.resend(&caller.actor, delivery_id).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.webhooks.resend(&caller.actor, delivery_id).await?),
+    ))
 }

@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use crate::accounts::store::{AuditEntry, audit};
 use crate::crypto::{random_token, sha256};
-use auth::{KEY_PREFIX, KeyMemory};
 use crate::db::tenant;
 use crate::errors::internal;
+use auth::{KEY_PREFIX, KeyMemory};
 
 /// How much of a key is kept in clear to recognise it: `agf_` and 8 characters.
 const SHOWN_CHARS: usize = 12;

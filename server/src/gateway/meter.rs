@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
+use crate::runs::store::{UsageRow, roll_up};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How long a key's spending read from the database is trusted (other instances add
@@ -166,32 +167,27 @@ async fn flush(db: &PgPool, batch: &mut HashMap<Bucket, Totals>) {
     }
 }
 
-async fn write(db: &PgPool, (team_id, key, provider, model): Bucket, t: Totals) -> Result<(), sqlx::Error> {
+async fn write(
+    db: &PgPool,
+    (team_id, key, provider, model): Bucket,
+    t: Totals,
+) -> Result<(), sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    sqlx::query(
-        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, gateway_requests, failures,
-                                      prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
-            gateway_requests = u.gateway_requests + EXCLUDED.gateway_requests,
-            failures = u.failures + EXCLUDED.failures,
-            prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
-            completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
-            cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
-            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
-    )
-    .bind(team_id)
-    .bind(key)
-    .bind(provider)
-    .bind(model)
-    .bind(t.requests)
-    .bind(t.failures)
-    .bind(t.prompt_tokens)
-    .bind(t.completion_tokens)
-    .bind(t.cost)
-    .bind(t.latency_ms)
-    .execute(&mut *tx)
-    .await?;
+    let usage = UsageRow {
+        team_id,
+        agent_id: None,
+        api_key_id: key,
+        provider,
+        model,
+        gateway_requests: t.requests,
+        failures: t.failures,
+        prompt_tokens: t.prompt_tokens,
+        completion_tokens: t.completion_tokens,
+        cost_micro_usd: t.cost,
+        latency_ms: t.latency_ms,
+        ..UsageRow::default()
+    };
+    roll_up(&mut tx, &usage).await?;
     crate::runs::count_tokens(&mut tx, team_id, t.prompt_tokens + t.completion_tokens).await?;
     tx.commit().await
 }

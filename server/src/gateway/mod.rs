@@ -35,9 +35,21 @@ pub enum Target {
 
 /// The aliases and the task each routes as.
 pub const ALIASES: [(&str, TaskType, &str); 3] = [
-    ("auto", TaskType::Research, "the cheapest model fit for general work"),
-    ("cheap", TaskType::Simple, "the cheapest model that can answer at all"),
-    ("smart", TaskType::ComplexReasoning, "the cheapest model fit for complex reasoning"),
+    (
+        "auto",
+        TaskType::Research,
+        "the cheapest model fit for general work",
+    ),
+    (
+        "cheap",
+        TaskType::Simple,
+        "the cheapest model that can answer at all",
+    ),
+    (
+        "smart",
+        TaskType::ComplexReasoning,
+        "the cheapest model fit for complex reasoning",
+    ),
 ];
 
 pub fn resolve(model: &str) -> Option<Target> {
@@ -81,7 +93,11 @@ impl Gateway {
     }
 
     /// The models a plan may name, with the aliases first: `(id, owner)`.
-    pub fn models(&self, plan: PlanTier, providers: &ProviderSet) -> Vec<(&'static str, &'static str)> {
+    pub fn models(
+        &self,
+        plan: PlanTier,
+        providers: &ProviderSet,
+    ) -> Vec<(&'static str, &'static str)> {
         let mut models: Vec<(&str, &str)> = ALIASES
             .iter()
             .map(|(alias, _, _)| (*alias, "agent-factory"))

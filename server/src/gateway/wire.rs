@@ -70,13 +70,15 @@ impl Content {
             Content::Text(text) => Ok(text.clone()),
             Content::Parts(parts) => parts
                 .iter()
-                .map(|part| match (part["type"].as_str(), part["text"].as_str()) {
-                    (Some("text"), Some(text)) => Ok(text),
-                    (kind, _) => Err(format!(
-                        "content parts of type `{}` are not supported; send text",
-                        kind.unwrap_or("?")
-                    )),
-                })
+                .map(
+                    |part| match (part["type"].as_str(), part["text"].as_str()) {
+                        (Some("text"), Some(text)) => Ok(text),
+                        (kind, _) => Err(format!(
+                            "content parts of type `{}` are not supported; send text",
+                            kind.unwrap_or("?")
+                        )),
+                    },
+                )
                 .collect::<Result<Vec<_>, _>>()
                 .map(|texts| texts.join("")),
         }
@@ -135,7 +137,10 @@ impl CompletionRequest {
             return Err(("n".into(), "Only n = 1 is supported.".into()));
         }
         if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
-            return Err(("temperature".into(), "Use a temperature from 0 to 2.".into()));
+            return Err((
+                "temperature".into(),
+                "Use a temperature from 0 to 2.".into(),
+            ));
         }
         let mut system = Vec::new();
         let mut messages = Vec::new();
@@ -166,7 +171,10 @@ impl CompletionRequest {
                 }),
                 "tool" => messages.push(Message::ToolResult {
                     call_id: message.tool_call_id.clone().ok_or_else(|| {
-                        (format!("{field}.tool_call_id"), "A tool message needs tool_call_id.".to_string())
+                        (
+                            format!("{field}.tool_call_id"),
+                            "A tool message needs tool_call_id.".to_string(),
+                        )
                     })?,
                     content: text,
                     is_error: false,
@@ -185,7 +193,10 @@ impl CompletionRequest {
             .enumerate()
             .map(|(i, tool)| {
                 if tool.kind != "function" {
-                    return Err((format!("tools[{i}].type"), "Only function tools are supported.".to_string()));
+                    return Err((
+                        format!("tools[{i}].type"),
+                        "Only function tools are supported.".to_string(),
+                    ));
                 }
                 Ok(ToolSpec {
                     name: tool.function.name.clone(),
@@ -298,7 +309,13 @@ pub fn closing_chunks(
             None,
         ));
     }
-    chunks.push(chunk(id, created, model, json!({}), Some(finish_reason(&answer.finish))));
+    chunks.push(chunk(
+        id,
+        created,
+        model,
+        json!({}),
+        Some(finish_reason(&answer.finish)),
+    ));
     if include_usage {
         chunks.push(json!({
             "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
@@ -336,9 +353,12 @@ mod tests {
 
     #[test]
     fn problems_name_their_field() {
-        let bad_role = request(json!({"model": "auto", "messages": [{"role": "robot", "content": "x"}]}));
+        let bad_role =
+            request(json!({"model": "auto", "messages": [{"role": "robot", "content": "x"}]}));
         assert_eq!(bad_role.unwrap_err().0, "messages[0].role");
-        let image = request(json!({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}));
+        let image = request(
+            json!({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}),
+        );
         assert_eq!(image.unwrap_err().0, "messages[0].content");
         let none = request(json!({"model": "auto", "messages": []}));
         assert_eq!(none.unwrap_err().0, "messages");

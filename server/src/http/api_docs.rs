@@ -11,18 +11,54 @@ use crate::api::openapi;
 
 /// The error types a problem's `type` links to (`/docs/api#problem-<slug>`).
 const PROBLEMS: [(&str, &str); 12] = [
-    ("unauthenticated", "401 — no key, or one that is unknown, malformed, expired or revoked."),
-    ("missing-scope", "403 — the key lacks the scope this endpoint needs."),
-    ("forbidden", "403 — the key's member role does not allow this."),
-    ("not-found", "404 — no such object in this team (another team's objects look the same)."),
-    ("invalid", "422 — the request is invalid; `errors` lists each field and what is wrong."),
-    ("bad-body", "400/413/415/422 — the body is not JSON, too large, or has unknown fields."),
-    ("rate-limited", "429 — over the plan's requests per minute; retry after `Retry-After` seconds."),
-    ("quota-exceeded", "429 — the plan's monthly runs or tokens are used up; they renew on the 1st (UTC)."),
-    ("idempotency-key-reused", "422 — this `Idempotency-Key` was used with a different request."),
-    ("idempotency-in-progress", "409 — the first request with this `Idempotency-Key` is still being answered."),
-    ("budget-exceeded", "402 — the key has spent its monthly gateway budget."),
-    ("provider-failed", "502 — every provider the router tried failed."),
+    (
+        "unauthenticated",
+        "401 — no key, or one that is unknown, malformed, expired or revoked.",
+    ),
+    (
+        "missing-scope",
+        "403 — the key lacks the scope this endpoint needs.",
+    ),
+    (
+        "forbidden",
+        "403 — the key's member role does not allow this.",
+    ),
+    (
+        "not-found",
+        "404 — no such object in this team (another team's objects look the same).",
+    ),
+    (
+        "invalid",
+        "422 — the request is invalid; `errors` lists each field and what is wrong.",
+    ),
+    (
+        "bad-body",
+        "400/413/415/422 — the body is not JSON, too large, or has unknown fields.",
+    ),
+    (
+        "rate-limited",
+        "429 — over the plan's requests per minute; retry after `Retry-After` seconds.",
+    ),
+    (
+        "quota-exceeded",
+        "429 — the plan's monthly runs or tokens are used up; they renew on the 1st (UTC).",
+    ),
+    (
+        "idempotency-key-reused",
+        "422 — this `Idempotency-Key` was used with a different request.",
+    ),
+    (
+        "idempotency-in-progress",
+        "409 — the first request with this `Idempotency-Key` is still being answered.",
+    ),
+    (
+        "budget-exceeded",
+        "402 — the key has spent its monthly gateway budget.",
+    ),
+    (
+        "provider-failed",
+        "502 — every provider the router tried failed.",
+    ),
 ];
 
 const STYLE: &str = "
@@ -55,7 +91,11 @@ fn render(doc: &Value) -> String {
     html.push_str(INTRO);
     html.push_str("<h2 id=\"problems\">Error types</h2><div class=\"table\"><table>");
     for (slug, meaning) in PROBLEMS {
-        let _ = write!(html, "<tr id=\"problem-{slug}\"><td><code>{slug}</code></td><td>{}</td></tr>", escape(meaning));
+        let _ = write!(
+            html,
+            "<tr id=\"problem-{slug}\"><td><code>{slug}</code></td><td>{}</td></tr>",
+            escape(meaning)
+        );
     }
     html.push_str("</table></div>");
     operations(&mut html, doc);
@@ -78,7 +118,9 @@ const INTRO: &str = "
 ";
 
 fn operations(html: &mut String, doc: &Value) {
-    let Some(paths) = doc["paths"].as_object() else { return };
+    let Some(paths) = doc["paths"].as_object() else {
+        return;
+    };
     // Grouped by tag, in the order tags first appear.
     let mut tags: Vec<String> = Vec::new();
     for item in paths.values() {
@@ -130,7 +172,11 @@ fn operation(html: &mut String, method: &str, path: &str, op: &Value) {
                 html,
                 "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(p["name"].as_str().unwrap_or_default()),
-                if p["required"].as_bool() == Some(true) { " (required)" } else { "" },
+                if p["required"].as_bool() == Some(true) {
+                    " (required)"
+                } else {
+                    ""
+                },
                 escape(p["in"].as_str().unwrap_or_default()),
                 type_of(&p["schema"]),
                 escape(p["description"].as_str().unwrap_or_default()),
@@ -138,7 +184,10 @@ fn operation(html: &mut String, method: &str, path: &str, op: &Value) {
         }
         html.push_str("</table></div>");
     }
-    if let Some(body) = op["requestBody"]["content"].as_object().and_then(|c| c.values().next()) {
+    if let Some(body) = op["requestBody"]["content"]
+        .as_object()
+        .and_then(|c| c.values().next())
+    {
         let _ = write!(html, "<p>Body: {}</p>", type_of(&body["schema"]));
     }
     if let Some(responses) = op["responses"].as_object() {
@@ -161,29 +210,47 @@ fn operation(html: &mut String, method: &str, path: &str, op: &Value) {
 }
 
 fn schemas(html: &mut String, doc: &Value) {
-    let Some(schemas) = doc["components"]["schemas"].as_object() else { return };
+    let Some(schemas) = doc["components"]["schemas"].as_object() else {
+        return;
+    };
     html.push_str("<h2 id=\"schemas\">Types</h2>");
     for (name, schema) in schemas {
-        let _ = write!(html, "<h3 id=\"schema-{}\">{}</h3>", anchor(name), escape(name));
+        let _ = write!(
+            html,
+            "<h3 id=\"schema-{}\">{}</h3>",
+            anchor(name),
+            escape(name)
+        );
         if let Some(description) = schema["description"].as_str() {
             let _ = write!(html, "<p>{}</p>", escape(description));
         }
         if let Some(values) = schema["enum"].as_array() {
-            let values: Vec<String> = values.iter().map(|v| format!("<code>{}</code>", escape(&v.to_string()))).collect();
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| format!("<code>{}</code>", escape(&v.to_string())))
+                .collect();
             let _ = write!(html, "<p>One of {}</p>", values.join(", "));
         }
-        let Some(properties) = schema["properties"].as_object() else { continue };
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
         let required: Vec<&str> = schema["required"]
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        html.push_str("<div class=\"table\"><table><tr><th>Field</th><th>Type</th><th>Description</th></tr>");
+        html.push_str(
+            "<div class=\"table\"><table><tr><th>Field</th><th>Type</th><th>Description</th></tr>",
+        );
         for (field, property) in properties {
             let _ = write!(
                 html,
                 "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(field),
-                if required.contains(&field.as_str()) { "" } else { " (optional)" },
+                if required.contains(&field.as_str()) {
+                    ""
+                } else {
+                    " (optional)"
+                },
                 type_of(property),
                 escape(property["description"].as_str().unwrap_or_default()),
             );
@@ -204,7 +271,11 @@ fn type_of(schema: &Value) -> String {
     }
     let kind = match &schema["type"] {
         Value::String(kind) => kind.clone(),
-        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
+        Value::Array(kinds) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" or "),
         _ => "any".to_string(),
     };
     if kind.starts_with("array") {
@@ -215,7 +286,13 @@ fn type_of(schema: &Value) -> String {
 
 fn anchor(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -235,7 +312,11 @@ mod tests {
         let doc = openapi::document();
         assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
         let page = render(doc);
-        for path in ["/v1/agents", "/v1/chat/completions", "/v1/webhooks/{id}/test"] {
+        for path in [
+            "/v1/agents",
+            "/v1/chat/completions",
+            "/v1/webhooks/{id}/test",
+        ] {
             assert!(page.contains(&escape(path)), "{path} missing");
         }
         assert!(page.contains("id=\"schema-agentspage\""));
@@ -245,6 +326,9 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
+        assert_eq!(
+            escape("<a href=\"x\">&"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;"
+        );
     }
 }

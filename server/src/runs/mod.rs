@@ -30,7 +30,10 @@ pub enum RunError {
     #[error("invalid spec: {0}")]
     InvalidSpec(#[from] app::spec::SpecErrors),
     #[error("{message}")]
-    QuotaExceeded { message: String, retry_after_secs: u64 },
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }

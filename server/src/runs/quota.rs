@@ -55,7 +55,11 @@ pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), RunErro
 }
 
 /// Adds tokens a run or a gateway call used to this month's count.
-pub async fn count_tokens(tx: &mut tenant::Tx, team_id: Uuid, tokens: i64) -> Result<(), sqlx::Error> {
+pub async fn count_tokens(
+    tx: &mut tenant::Tx,
+    team_id: Uuid,
+    tokens: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO usage_periods AS u (team_id, period_start, tokens)
          VALUES ($1, date_trunc('month', now() AT TIME ZONE 'utc')::date, $2)

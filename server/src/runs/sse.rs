@@ -32,7 +32,13 @@ pub async fn run_events(
     let Ok(actor) = state.accounts.actor(&token, None).await else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    stream(state, actor.team_id, run_id, last_event_id(request.headers())).await
+    stream(
+        state,
+        actor.team_id,
+        run_id,
+        last_event_id(request.headers()),
+    )
+    .await
 }
 
 /// The `Last-Event-ID` a reconnecting client sends, when it is one of ours.
@@ -46,7 +52,12 @@ pub fn last_event_id(headers: &axum::http::HeaderMap) -> Option<String> {
 
 /// A team's run as server-sent events, from after `after` (the start when `None`);
 /// 404 for a run the team does not have. The web app and the API both answer with it.
-pub async fn stream(state: AppState, team_id: Uuid, run_id: Uuid, after: Option<String>) -> Response {
+pub async fn stream(
+    state: AppState,
+    team_id: Uuid,
+    run_id: Uuid,
+    after: Option<String>,
+) -> Response {
     match outcome(&state, team_id, run_id).await {
         Ok(Some(_)) => {}
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),

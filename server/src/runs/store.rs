@@ -57,56 +57,72 @@ pub async fn insert_step(
         .bind(step.cost.0)
         .execute(&mut *tx)
         .await?;
-        super::quota::count_tokens(&mut tx, team_id, step.prompt_tokens + step.completion_tokens)
-            .await?;
-        roll_up(
+        super::quota::count_tokens(
             &mut tx,
+            team_id,
+            step.prompt_tokens + step.completion_tokens,
+        )
+        .await?;
+        let usage = UsageRow {
             team_id,
             agent_id,
             api_key_id,
-            step.provider.as_deref().unwrap_or("none"),
-            step.model.as_deref().unwrap_or("none"),
-            (0, 0),
-            step,
-        )
-        .await?;
+            provider: step.provider.as_deref().unwrap_or("none"),
+            model: step.model.as_deref().unwrap_or("none"),
+            prompt_tokens: step.prompt_tokens,
+            completion_tokens: step.completion_tokens,
+            cost_micro_usd: step.cost.0,
+            latency_ms: step.latency_ms,
+            ..UsageRow::default()
+        };
+        roll_up(&mut tx, &usage).await?;
     }
     tx.commit().await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn roll_up(
-    tx: &mut tenant::Tx,
-    team_id: Uuid,
-    agent_id: Option<Uuid>,
-    api_key_id: Option<Uuid>,
-    provider: &str,
-    model: &str,
-    (runs, failures): (i64, i64),
-    step: &StepRecord,
-) -> Result<(), sqlx::Error> {
+/// One addition to the daily roll-up the dashboard reads: a model call, a finished run
+/// or a batch of gateway calls, under its team, agent, key, provider and model.
+#[derive(Debug, Default)]
+pub struct UsageRow<'a> {
+    pub team_id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub runs: i64,
+    pub gateway_requests: i64,
+    pub failures: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cost_micro_usd: i64,
+    pub latency_ms: i64,
+}
+
+pub async fn roll_up(tx: &mut tenant::Tx, usage: &UsageRow<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, runs, failures,
-                                      prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, runs, gateway_requests,
+                                      failures, prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
-            runs = u.runs + EXCLUDED.runs, failures = u.failures + EXCLUDED.failures,
+            runs = u.runs + EXCLUDED.runs, gateway_requests = u.gateway_requests + EXCLUDED.gateway_requests,
+            failures = u.failures + EXCLUDED.failures,
             prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
             completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
             cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
             latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
     )
-    .bind(team_id)
-    .bind(agent_id)
-    .bind(api_key_id)
-    .bind(provider)
-    .bind(model)
-    .bind(runs)
-    .bind(failures)
-    .bind(step.prompt_tokens)
-    .bind(step.completion_tokens)
-    .bind(step.cost.0)
-    .bind(step.latency_ms)
+    .bind(usage.team_id)
+    .bind(usage.agent_id)
+    .bind(usage.api_key_id)
+    .bind(usage.provider)
+    .bind(usage.model)
+    .bind(usage.runs)
+    .bind(usage.gateway_requests)
+    .bind(usage.failures)
+    .bind(usage.prompt_tokens)
+    .bind(usage.completion_tokens)
+    .bind(usage.cost_micro_usd)
+    .bind(usage.latency_ms)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -164,31 +180,18 @@ pub async fn finish(
     };
     let failed = i64::from(ending.status == RunStatus::Failed);
     let ms: f64 = row.try_get::<Option<f64>, _>("ms")?.unwrap_or(0.0);
-    let marker = StepRecord {
-        seq: 0,
-        parent: None,
-        node: None,
-        kind: StepKind::Route,
-        status: StepStatus::Ok,
-        provider: None,
-        model: None,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        cost: MicroUsd::ZERO,
-        latency_ms: ms as i64,
-        detail: Value::Null,
-    };
-    roll_up(
-        &mut tx,
+    let usage = UsageRow {
         team_id,
-        row.try_get("agent_id")?,
-        row.try_get("api_key_id")?,
-        &provider,
-        &model,
-        (1, failed),
-        &marker,
-    )
-    .await?;
+        agent_id: row.try_get("agent_id")?,
+        api_key_id: row.try_get("api_key_id")?,
+        provider: &provider,
+        model: &model,
+        runs: 1,
+        failures: failed,
+        latency_ms: ms as i64,
+        ..UsageRow::default()
+    };
+    roll_up(&mut tx, &usage).await?;
     let event = match ending.status {
         RunStatus::Succeeded => Some("run.succeeded"),
         RunStatus::Failed => Some("run.failed"),

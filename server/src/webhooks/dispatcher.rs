@@ -76,7 +76,12 @@ impl Dispatcher {
         let webhook_id: Uuid = row.try_get("webhook_id")?;
         if !row.try_get::<bool, _>("enabled")? {
             return self
-                .record(team_id, delivery_id, attempt, Outcome::GaveUp(None, "the endpoint is disabled".into()))
+                .record(
+                    team_id,
+                    delivery_id,
+                    attempt,
+                    Outcome::GaveUp(None, "the endpoint is disabled".into()),
+                )
                 .await;
         }
         let sealed = Sealed {
@@ -86,7 +91,12 @@ impl Dispatcher {
         let Ok(secret) = open(&self.secrets_key, team_id, &sealed) else {
             tracing::error!(webhook = %webhook_id, "a webhook secret could not be decrypted (was SECRETS_ENCRYPTION_KEY changed?)");
             return self
-                .record(team_id, delivery_id, attempt, Outcome::GaveUp(None, "the signing secret is unreadable".into()))
+                .record(
+                    team_id,
+                    delivery_id,
+                    attempt,
+                    Outcome::GaveUp(None, "the signing secret is unreadable".into()),
+                )
                 .await;
         };
         let body = row.try_get::<serde_json::Value, _>("payload")?.to_string();
@@ -108,9 +118,15 @@ impl Dispatcher {
             follow_redirects: false,
         };
         let outcome = match self.http.send(request).await {
-            Ok(response) if (200..300).contains(&response.status) => Outcome::Delivered(response.status),
+            Ok(response) if (200..300).contains(&response.status) => {
+                Outcome::Delivered(response.status)
+            }
             Ok(response) if response.status == 410 => Outcome::Gone,
-            Ok(response) => self.retry_or_give_up(attempt, Some(response.status), format!("answered {}", response.status)),
+            Ok(response) => self.retry_or_give_up(
+                attempt,
+                Some(response.status),
+                format!("answered {}", response.status),
+            ),
             Err(error) => self.retry_or_give_up(attempt, None, error.to_string()),
         };
         if matches!(outcome, Outcome::Gone) {
@@ -142,12 +158,18 @@ impl Dispatcher {
         attempt: i32,
         outcome: Outcome,
     ) -> Result<(), sqlx::Error> {
-        let (status, code, error, retry_in): (&str, Option<u16>, Option<String>, Option<u64>) = match outcome {
-            Outcome::Delivered(code) => ("delivered", Some(code), None, None),
-            Outcome::Gone => ("failed", Some(410), Some("410 Gone: the endpoint was disabled".into()), None),
-            Outcome::Retry(code, error, secs) => ("pending", code, Some(error), Some(secs)),
-            Outcome::GaveUp(code, error) => ("failed", code, Some(error), None),
-        };
+        let (status, code, error, retry_in): (&str, Option<u16>, Option<String>, Option<u64>) =
+            match outcome {
+                Outcome::Delivered(code) => ("delivered", Some(code), None, None),
+                Outcome::Gone => (
+                    "failed",
+                    Some(410),
+                    Some("410 Gone: the endpoint was disabled".into()),
+                    None,
+                ),
+                Outcome::Retry(code, error, secs) => ("pending", code, Some(error), Some(secs)),
+                Outcome::GaveUp(code, error) => ("failed", code, Some(error), None),
+            };
         let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
         sqlx::query(
             "UPDATE webhook_deliveries

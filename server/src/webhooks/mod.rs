@@ -42,7 +42,9 @@ impl WebhooksService {
         self.policy
             .check_url(settings.url.trim())
             .map(|_| ())
-            .map_err(|error| AppError::invalid("url", format!("This URL cannot receive webhooks: {error}.")))
+            .map_err(|error| {
+                AppError::invalid("url", format!("This URL cannot receive webhooks: {error}."))
+            })
     }
 }
 
@@ -79,7 +81,11 @@ fn delivery_row(row: &PgRow) -> Result<DeliveryRow, sqlx::Error> {
     Ok(DeliveryRow {
         id: row.try_get("id")?,
         event_type: row.try_get("event_type")?,
-        next_attempt: if status == "pending" { time("next_attempt_at")? } else { None },
+        next_attempt: if status == "pending" {
+            time("next_attempt_at")?
+        } else {
+            None
+        },
         status,
         attempts: row.try_get("attempts")?,
         response_code: row.try_get("last_status_code")?,
@@ -94,15 +100,24 @@ impl Webhooks for WebhooksService {
     async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
         at_least_admin(actor)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let rows = sqlx::query(&format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"
+        ))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        rows.iter().map(webhook_row).collect::<Result<_, _>>().map_err(internal)
+        rows.iter()
+            .map(webhook_row)
+            .collect::<Result<_, _>>()
+            .map_err(internal)
     }
 
-    async fn create(&self, actor: &Actor, settings: &WebhookSettings) -> Result<NewWebhook, AppError> {
+    async fn create(
+        &self,
+        actor: &Actor,
+        settings: &WebhookSettings,
+    ) -> Result<NewWebhook, AppError> {
         at_least_admin(actor)?;
         self.check(settings)?;
         let secret = signing::new_secret();
@@ -218,7 +233,11 @@ impl Webhooks for WebhooksService {
         delivery_row(&row).map_err(internal)
     }
 
-    async fn deliveries(&self, actor: &Actor, webhook_id: Uuid) -> Result<Vec<DeliveryRow>, AppError> {
+    async fn deliveries(
+        &self,
+        actor: &Actor,
+        webhook_id: Uuid,
+    ) -> Result<Vec<DeliveryRow>, AppError> {
         at_least_admin(actor)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM webhooks WHERE id = $1")
@@ -235,7 +254,10 @@ impl Webhooks for WebhooksService {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        rows.iter().map(delivery_row).collect::<Result<_, _>>().map_err(internal)
+        rows.iter()
+            .map(delivery_row)
+            .collect::<Result<_, _>>()
+            .map_err(internal)
     }
 
     async fn resend(&self, actor: &Actor, delivery_id: Uuid) -> Result<DeliveryRow, AppError> {

@@ -3,10 +3,10 @@
 //! (`whsec_` + base64 of 32 random bytes). Receivers check it with any Standard
 //! Webhooks library.
 
+use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::Sha256;
 
 const SECRET_PREFIX: &str = "whsec_";

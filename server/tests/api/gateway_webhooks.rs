@@ -22,8 +22,16 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
 
     let (status, models, _) = send(&app, reqwest::Method::GET, "/v1/models", &caller, None).await;
     assert_eq!(status, StatusCode::OK);
-    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"auto") && ids.contains(&"demo-fast"), "{ids:?}");
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"auto") && ids.contains(&"demo-fast"),
+        "{ids:?}"
+    );
 
     let response = client
         .post(app.url("/v1/chat/completions"))
@@ -33,11 +41,20 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let overhead: f64 = response.headers()["x-gateway-overhead-ms"].to_str().unwrap().parse().unwrap();
+    let overhead: f64 = response.headers()["x-gateway-overhead-ms"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(overhead >= 0.0);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["object"], "chat.completion");
-    assert!(!answer["choices"][0]["message"]["content"].as_str().unwrap().is_empty());
+    assert!(
+        !answer["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
     assert!(answer["usage"]["total_tokens"].as_u64().unwrap() > 0);
 
     let stream = client
@@ -49,22 +66,48 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
         .await
         .unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
-    assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let text = stream.text().await.unwrap();
-    let data: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+    let data: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
     assert_eq!(data.last(), Some(&"[DONE]"));
-    let chunks: Vec<Value> = data[..data.len() - 1].iter().map(|d| serde_json::from_str(d).unwrap()).collect();
+    let chunks: Vec<Value> = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
     let streamed: String = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
         .collect();
     assert!(!streamed.is_empty());
-    assert!(chunks.iter().any(|c| c["choices"][0]["finish_reason"] == "stop"));
-    assert!(chunks.last().unwrap()["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c["choices"][0]["finish_reason"] == "stop")
+    );
+    assert!(
+        chunks.last().unwrap()["usage"]["total_tokens"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
     // Problems: unknown model, unknown parameter.
-    let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
-        Some(json!({"model": "gpt-imaginary", "messages": [{"role": "user", "content": "x"}]}))).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/chat/completions",
+        &caller,
+        Some(json!({"model": "gpt-imaginary", "messages": [{"role": "user", "content": "x"}]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
         Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temprature": 1}))).await;
@@ -85,11 +128,23 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
     assert!(cost > 0);
 
     // A key whose budget is spent is refused before any provider is called.
-    let (_, created, _) = send(&app, reqwest::Method::POST, "/v1/api-keys", &key(&app, &["admin"]).await,
-        Some(json!({"name": "broke", "scopes": ["run"], "monthly_budget_cents": 0}))).await;
+    let (_, created, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/api-keys",
+        &key(&app, &["admin"]).await,
+        Some(json!({"name": "broke", "scopes": ["run"], "monthly_budget_cents": 0})),
+    )
+    .await;
     let broke = created["key"].as_str().unwrap();
-    let (status, problem, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", broke,
-        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}]}))).await;
+    let (status, problem, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/chat/completions",
+        broke,
+        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{problem}");
 }
 
@@ -113,7 +168,11 @@ async fn start_receiver(answers: Vec<u16>) -> (String, Receiver) {
             async move {
                 state.seen.lock().unwrap().push((headers, body));
                 let mut answers = state.answers.lock().unwrap();
-                let status = if answers.is_empty() { 200 } else { answers.remove(0) };
+                let status = if answers.is_empty() {
+                    200
+                } else {
+                    answers.remove(0)
+                };
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
         }),
@@ -148,8 +207,14 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
     let admin = key(&app, &["read", "run", "admin"]).await;
 
     // The SSRF guard refuses internal addresses when the URL is saved.
-    let (status, problem, _) = send(&app, reqwest::Method::POST, "/v1/webhooks", &admin,
-        Some(json!({"url": "http://169.254.169.254/latest", "events": ["run.succeeded"]}))).await;
+    let (status, problem, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/webhooks",
+        &admin,
+        Some(json!({"url": "http://169.254.169.254/latest", "events": ["run.succeeded"]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "url");
 
@@ -159,11 +224,25 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
     let secret = created["secret"].as_str().unwrap().to_string();
     let webhook_id = created["webhook"]["id"].as_str().unwrap().to_string();
 
-    let (_, agent, _) = send(&app, reqwest::Method::POST, "/v1/agents", &admin,
-        Some(json!({"spec": "name: Hooked\ninstructions: Say hi\n"}))).await;
-    let (status, run, _) = send(&app, reqwest::Method::POST,
-        &format!("/v1/agents/{}/runs?wait=true", agent["id"].as_str().unwrap()), &admin,
-        Some(json!({"input": {}}))).await;
+    let (_, agent, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(json!({"spec": "name: Hooked\ninstructions: Say hi\n"})),
+    )
+    .await;
+    let (status, run, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!(
+            "/v1/agents/{}/runs?wait=true",
+            agent["id"].as_str().unwrap()
+        ),
+        &admin,
+        Some(json!({"input": {}})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{run}");
 
     // First attempt answered 500, the retry 200: two posts, one id, valid signatures.
@@ -172,15 +251,25 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
     assert_eq!(seen[0].0["webhook-id"], seen[1].0["webhook-id"]);
     for (headers, body) in &seen {
         let id = headers["webhook-id"].to_str().unwrap();
-        let timestamp: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
+        let timestamp: i64 = headers["webhook-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let expected = server::webhooks::signing::sign(&secret, id, timestamp, body.as_bytes());
         assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
         let event: Value = serde_json::from_str(body).unwrap();
         assert_eq!(event["type"], "run.succeeded");
         assert_eq!(event["data"]["run_id"], run["id"]);
     }
-    let (status, deliveries, _) = send(&app, reqwest::Method::GET,
-        &format!("/v1/webhooks/{webhook_id}/deliveries"), &admin, None).await;
+    let (status, deliveries, _) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/webhooks/{webhook_id}/deliveries"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(deliveries[0]["status"], "delivered");
     assert_eq!(deliveries[0]["attempts"], 2);
@@ -188,16 +277,28 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
 
     // Resend: the same delivery, the same id, again.
     let delivery_id = deliveries[0]["id"].as_str().unwrap();
-    let (status, _, _) = send(&app, reqwest::Method::POST,
-        &format!("/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"), &admin, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let seen = wait_for(&receiver, 3).await;
     assert_eq!(seen[2].0["webhook-id"], seen[0].0["webhook-id"]);
 
     // A 410 switches the endpoint off.
     receiver.answers.lock().unwrap().push(410);
-    let (status, _, _) = send(&app, reqwest::Method::POST,
-        &format!("/v1/webhooks/{webhook_id}/test"), &admin, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/webhooks/{webhook_id}/test"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     wait_for(&receiver, 4).await;
     let mut disabled = false;

@@ -21,7 +21,10 @@ async fn exactly_the_limit_passes_when_requests_race() {
     app.sign_in_demo().await;
     let reader = key(&app, &["read"]).await;
     let responses = futures::future::join_all((0..20).map(|_| get_agents(&app, &reader))).await;
-    let passed = responses.iter().filter(|r| r.status() == StatusCode::OK).count();
+    let passed = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
     let limited: Vec<&reqwest::Response> = responses
         .iter()
         .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
@@ -33,15 +36,26 @@ async fn exactly_the_limit_passes_when_requests_race() {
         assert!(response.headers().contains_key("x-ratelimit-remaining"));
         assert!(response.headers().contains_key("x-ratelimit-reset"));
     }
-    let retry: u64 = limited[0].headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited[0].headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry));
-    assert_eq!(limited[0].headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        limited[0].headers()["content-type"],
+        "application/problem+json"
+    );
 }
 
 #[tokio::test]
 async fn without_redis_requests_neither_hang_nor_fail_and_limits_hold_per_instance() {
     // Nothing listens on port 1: every Redis call fails at once.
-    let app = spawn_app_with(&[("RATE_LIMIT_FREE", "3"), ("REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_FREE", "3"),
+        ("REDIS_URL", "redis://127.0.0.1:1"),
+    ])
+    .await;
     // Sessions live in Redis, so the key is made with the owner's help.
     let pool = app.owner_pool().await;
     let team_id: uuid::Uuid = sqlx::query_scalar(
@@ -50,10 +64,11 @@ async fn without_redis_requests_neither_hang_nor_fail_and_limits_hold_per_instan
     .fetch_one(&pool)
     .await
     .unwrap();
-    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'demo@agentfactory.dev'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let user_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'demo@agentfactory.dev'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let secret = format!("agf_{}", "b".repeat(43));
     let hash = {
         use sha2::Digest;
@@ -71,9 +86,22 @@ async fn without_redis_requests_neither_hang_nor_fail_and_limits_hold_per_instan
     for _ in 0..5 {
         statuses.push(get_agents(&app, &secret).await.status());
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "requests waited on Redis");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 3, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "requests waited on Redis"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -104,9 +132,20 @@ async fn the_monthly_run_quota_cannot_be_overshot_by_concurrent_starts() {
     .await;
     let id = agent["id"].as_str().unwrap().to_string();
     let path = format!("/v1/agents/{id}/runs");
-    let starts = (0..10).map(|_| send(&app, reqwest::Method::POST, &path, &admin, Some(json!({ "input": {} }))));
+    let starts = (0..10).map(|_| {
+        send(
+            &app,
+            reqwest::Method::POST,
+            &path,
+            &admin,
+            Some(json!({ "input": {} })),
+        )
+    });
     let results = futures::future::join_all(starts).await;
-    let accepted = results.iter().filter(|(s, _, _)| *s == StatusCode::ACCEPTED).count();
+    let accepted = results
+        .iter()
+        .filter(|(s, _, _)| *s == StatusCode::ACCEPTED)
+        .count();
     let refused: Vec<&Value> = results
         .iter()
         .filter(|(s, _, _)| *s == StatusCode::TOO_MANY_REQUESTS)
@@ -119,7 +158,14 @@ async fn the_monthly_run_quota_cannot_be_overshot_by_concurrent_starts() {
         .unwrap();
     assert_eq!((accepted, runs), (3, 3));
     assert_eq!(accepted + refused.len(), 10);
-    assert!(refused[0]["type"].as_str().unwrap().ends_with("quota-exceeded"), "{}", refused[0]);
+    assert!(
+        refused[0]["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("quota-exceeded"),
+        "{}",
+        refused[0]
+    );
     let (status, usage, _) = send(&app, reqwest::Method::GET, "/v1/usage", &admin, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(usage["runs"], already + 3);
@@ -144,7 +190,8 @@ async fn an_idempotency_key_replays_the_first_answer_and_creates_nothing_twice()
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
     // Retries, some at the same moment: the same agent every time.
-    let retries = futures::future::join_all((0..5).map(|_| post("create-once", body.clone()))).await;
+    let retries =
+        futures::future::join_all((0..5).map(|_| post("create-once", body.clone()))).await;
     for retry in retries {
         let retry = retry.unwrap();
         assert_eq!(retry.status(), StatusCode::CREATED);
@@ -159,9 +206,12 @@ async fn an_idempotency_key_replays_the_first_answer_and_creates_nothing_twice()
         .unwrap();
     assert_eq!(count, 1);
     // The same key with another body is refused.
-    let other = post("create-once", json!({ "spec": "name: Twice\ninstructions: Say hi\n" }))
-        .await
-        .unwrap();
+    let other = post(
+        "create-once",
+        json!({ "spec": "name: Twice\ninstructions: Say hi\n" }),
+    )
+    .await
+    .unwrap();
     assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // An invalid request is kept as answered too (it changed nothing, and says so again).
     let bad = post("bad-spec", json!({ "spec": 5 })).await.unwrap();

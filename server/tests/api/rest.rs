@@ -38,36 +38,52 @@ pub async fn send(
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null), content_type)
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        content_type,
+    )
 }
 
 #[tokio::test]
 async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     let llm = fake().await;
-    let base = format!("{}/v1", llm.base_url());
-    let app = spawn_app_with(&[
-        ("OPENAI_BASE_URL", &base),
-        ("OPENAI_API_KEY", "k"),
-        ("ROUTER_CHAIN", "openai"),
-        ("OLLAMA_BASE_URL", ""),
-    ])
-    .await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
     app.sign_in_demo().await;
     let reader = key(&app, &["read", "run"]).await;
     let admin = key(&app, &["read", "run", "admin"]).await;
 
     let (status, agents, _) = send(&app, reqwest::Method::GET, "/v1/agents", &reader, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(agents["agents"].as_array().unwrap().iter().any(|a| a["name"] == "Idea Validator"));
+    assert!(
+        agents["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "Idea Validator")
+    );
     // Limits and headers come with every answer.
-    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/agents?limit=500", &reader, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/agents?limit=500",
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Scopes: a read/run key cannot create agents.
     let spec = json!({ "spec": { "name": "API agent", "instructions": "Answer {{input.q}}",
         "inputs": { "q": { "type": "string", "required": true } } } });
-    let (status, problem, content_type) =
-        send(&app, reqwest::Method::POST, "/v1/agents", &reader, Some(spec.clone())).await;
+    let (status, problem, content_type) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &reader,
+        Some(spec.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(problem["status"], 403);
@@ -96,8 +112,14 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The spec as a JSON object; then a run, awaited.
-    let (status, agent, _) =
-        send(&app, reqwest::Method::POST, "/v1/agents", &admin, Some(spec)).await;
+    let (status, agent, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(spec),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{agent}");
     let id = agent["id"].as_str().unwrap();
     assert_eq!(agent["version"], 1);
@@ -147,10 +169,7 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     // Every bad key gets the same 401.
     let revoked = key(&app, &["read"]).await;
     let rows: Vec<Value> = app.call("/api/api_keys/list", &[]).await.unwrap();
-    let revoked_id = rows
-        .iter()
-        .find(|r| r["prefix"] == revoked[..12])
-        .unwrap()["id"]
+    let revoked_id = rows.iter().find(|r| r["prefix"] == revoked[..12]).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -161,8 +180,7 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     let forged = format!("agf_{}", "A".repeat(43));
     let mut bodies = Vec::new();
     for bad in [revoked.as_str(), forged.as_str(), "agf_short", "not-a-key"] {
-        let (status, problem, _) =
-            send(&app, reqwest::Method::GET, "/v1/agents", bad, None).await;
+        let (status, problem, _) = send(&app, reqwest::Method::GET, "/v1/agents", bad, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
         bodies.push(problem);
     }
@@ -171,23 +189,51 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     // Another team's key sees none of this team's objects.
     let (stranger, _) = app.signed_up("Stella Stranger").await;
     let theirs = key(&stranger, &["read", "run"]).await;
-    for path in [format!("/v1/agents/{id}"), format!("/v1/runs/{}", run["id"].as_str().unwrap())] {
+    for path in [
+        format!("/v1/agents/{id}"),
+        format!("/v1/runs/{}", run["id"].as_str().unwrap()),
+    ] {
         let (status, _, _) = send(&app, reqwest::Method::GET, &path, &theirs, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/nothing-here", &reader, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/nothing-here",
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Versions, then archive: the agent leaves the list and cannot be run.
-    let (status, versions, _) =
-        send(&app, reqwest::Method::GET, &format!("/v1/agents/{id}/versions"), &reader, None).await;
+    let (status, versions, _) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/agents/{id}/versions"),
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(versions.as_array().unwrap().len(), 2);
-    let (status, _, _) =
-        send(&app, reqwest::Method::POST, &format!("/v1/agents/{id}/archive"), &reader, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/agents/{id}/archive"),
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) =
-        send(&app, reqwest::Method::POST, &format!("/v1/agents/{id}/archive"), &admin, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v1/agents/{id}/archive"),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _, _) = send(
         &app,
@@ -207,7 +253,14 @@ async fn agents_come_in_cursor_pages_and_keys_are_managed_through_the_api() {
     let admin = key(&app, &["read", "run", "admin"]).await;
     for n in 0..5 {
         let spec = json!({ "spec": format!("name: Paged {n}\ninstructions: Say hi\n") });
-        let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/agents", &admin, Some(spec)).await;
+        let (status, _, _) = send(
+            &app,
+            reqwest::Method::POST,
+            "/v1/agents",
+            &admin,
+            Some(spec),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let mut seen = Vec::new();
@@ -216,7 +269,13 @@ async fn agents_come_in_cursor_pages_and_keys_are_managed_through_the_api() {
         let (status, page, _) = send(&app, reqwest::Method::GET, &path, &admin, None).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert!(page["agents"].as_array().unwrap().len() <= 2);
-        seen.extend(page["agents"].as_array().unwrap().iter().map(|a| a["id"].clone()));
+        seen.extend(
+            page["agents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].clone()),
+        );
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/v1/agents?limit=2&cursor={cursor}"),
             None => break,
@@ -225,7 +284,14 @@ async fn agents_come_in_cursor_pages_and_keys_are_managed_through_the_api() {
     let unique: std::collections::HashSet<String> = seen.iter().map(|v| v.to_string()).collect();
     assert_eq!(unique.len(), seen.len(), "no agent twice");
     assert!(seen.len() >= 5);
-    let (status, _, _) = send(&app, reqwest::Method::GET, "/v1/agents?cursor=garbage", &admin, None).await;
+    let (status, _, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/agents?cursor=garbage",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Keys: create (shown once), list (no secret), revoke; the revoked key stops at once.
@@ -267,10 +333,66 @@ async fn agents_come_in_cursor_pages_and_keys_are_managed_through_the_api() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "name");
 
-    // Templates are public: no key needed.
-    let response = reqwest::get(app.url("/v1/templates?q=research")).await.unwrap();
+    // Templates are public: no key needed; drafts stay hidden.
+    let pool = app.owner_pool().await;
+    for (slug, status) in [("market-scout", "published"), ("secret-draft", "draft")] {
+        sqlx::query(
+            "WITH t AS (
+                INSERT INTO templates (team_id, slug, title, summary, category, status, published_at)
+                SELECT id, $1, 'Market scout', 'Research a market and its competitors', 'research', $2, now()
+                  FROM teams LIMIT 1 RETURNING id, team_id)
+             INSERT INTO template_versions (template_id, version, team_id, spec_yaml)
+             SELECT id, 1, team_id, 'name: Market scout' FROM t",
+        )
+        .bind(slug)
+        .bind(status)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let response = reqwest::get(app.url("/v1/templates?q=competitors"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().contains_key("x-ratelimit-limit"));
-    let response = reqwest::get(app.url("/v1/templates/no-such-template")).await.unwrap();
+    let found: Value = response.json().await.unwrap();
+    let slugs: Vec<&str> = found["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["market-scout"]);
+    let one: Value = reqwest::get(app.url("/v1/templates/market-scout"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["spec_yaml"], "name: Market scout");
+    let response = reqwest::get(app.url("/v1/templates/secret-draft"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // The reference: the OpenAPI document and its page, both public.
+    let document: Value = reqwest::get(app.url("/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(document["paths"]["/v1/agents/{id}/runs"]["post"].is_object());
+    let page = reqwest::get(app.url("/docs/api")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Chat completion (OpenAI format)")
+    );
+    let response = reqwest::get(app.url("/v1/templates/no-such-template"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
