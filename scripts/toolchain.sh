@@ -76,8 +76,9 @@ ensure_wasm_bindgen() {
 ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] ||
-    [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "Installing Tailwind, wasm-opt and playwright-core from npm"
+    [ package-lock.json -nt node_modules/.package-lock.json ] ||
+    [ package.json -nt node_modules/.package-lock.json ]; then
+    step "Installing Tailwind, wasm-opt, playwright-core, the OpenAI SDK and autocannon from npm"
     # `npm install` (not `npm ci`): npm 11 rejects its own lock file for optional
     # platform packages; with the lock file present the pinned versions are installed.
     npm install --no-audit --no-fund --loglevel=error || die "npm install failed"
