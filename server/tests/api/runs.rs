@@ -412,7 +412,14 @@ async fn a_slow_run_can_be_cancelled() {
     );
     assert!(asked.elapsed() < Duration::from_secs(5));
 
-    // A queued run cancels at once, and nothing runs it afterwards.
+    // A queued run cancels at once, and nothing runs it afterwards. (A worker may claim
+    // it before the cancel lands; the slow answer keeps that case a cancellation too.)
+    llm.script(Behaviour::Delay {
+        ms: 10_000,
+        then: Box::new(Behaviour::Reply {
+            text: "too late".into(),
+        }),
+    });
     let other = Tenant {
         team_id: tenant.team_id,
         user_id: tenant.user_id,
