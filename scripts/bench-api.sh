@@ -14,7 +14,8 @@ step "Building the release server and the fake provider"
 cargo build --release -p server -p fake-llm
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
-export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" RUST_LOG=warn LOG_FORMAT=json
+# The fake provider answers at once (no typing delay), so what is measured is ours.
+export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
 export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 "$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
 fake_pid=$!

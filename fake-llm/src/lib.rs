@@ -74,6 +74,10 @@ impl FakeLlm {
         let mut stopped = shared.shutdown();
         tokio::spawn(async move {
             // axum documents that this never errors: it returns Ok once shutdown completes.
+            // Small streamed writes must not wait on the client's delayed ACK.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.wait().await })
                 .await;

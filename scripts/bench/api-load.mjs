@@ -14,8 +14,9 @@ function percentile(sorted, p) {
 }
 
 async function load(title, options, onHeaders) {
+  // autocannon takes the path as part of the URL.
   const result = await autocannon({
-    url: base,
+    url: base + options.path,
     duration: seconds,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     setupClient: onHeaders ? (client) => client.on('headers', onHeaders) : undefined,
@@ -38,8 +39,9 @@ await load(
     connections: 10,
     body: JSON.stringify({ model: 'cheap', max_tokens: 32, messages: [{ role: 'user', content: 'Say hello' }] }),
   },
-  (headers) => {
-    // `headers` is a flat [name, value, name, value, …] array.
+  (info) => {
+    // The parser's headers: a flat [name, value, name, value, …] array.
+    const headers = info.headers ?? [];
     for (let i = 0; i < headers.length; i += 2) {
       if (String(headers[i]).toLowerCase() === 'x-gateway-overhead-ms') overheads.push(Number(headers[i + 1]));
     }

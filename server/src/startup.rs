@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::net::ssrf::{GuardedHttp, Limits, OutboundPolicy};
 
+use axum::serve::ListenerExt;
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
@@ -168,7 +169,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Streamed answers (run events, gateway chunks) are many small writes: without
+        // TCP_NODELAY, Nagle's algorithm holds each behind the client's delayed ACK (~40 ms).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)
