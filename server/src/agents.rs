@@ -206,9 +206,7 @@ impl Agents for AgentsService {
     }
 
     async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), AppError> {
-        if actor.role < Role::Admin {
-            return Err(AppError::Forbidden);
-        }
+        crate::teams::rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let archived = sqlx::query(
             "UPDATE agents SET archived_at = now() WHERE id = $1 AND archived_at IS NULL",

@@ -15,6 +15,7 @@ use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
 use crate::errors::internal;
 use crate::secrets::{Sealed, mask, seal};
+use crate::teams::rules::at_least;
 
 /// Providers a team may hold a key for (the local and demo models need none).
 const KEYED: [(&str, &str); 5] = [
@@ -161,14 +162,6 @@ impl ProvidersService {
     }
 }
 
-fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.role >= Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 #[async_trait]
 impl Providers for ProvidersService {
     async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
@@ -226,7 +219,7 @@ impl Providers for ProvidersService {
     }
 
     async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         Self::require_keyed(provider)?;
         let length = key.chars().count();
         if !(8..=400).contains(&length) || key.chars().any(char::is_whitespace) {
@@ -239,13 +232,13 @@ impl Providers for ProvidersService {
     }
 
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         Self::require_keyed(provider)?;
         self.delete(actor, Vault::ProviderKeys, provider).await
     }
 
     async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         if !valid_secret_name(name) {
             return Err(AppError::invalid(
                 "name",
@@ -262,7 +255,7 @@ impl Providers for ProvidersService {
     }
 
     async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         self.delete(actor, Vault::Secrets, name).await
     }
 

@@ -4,7 +4,8 @@
 
 use app::api_keys::Scope;
 use app::auth::Role;
-use app::backend::{Actor, Backend};
+use app::backend::Actor;
+use app::error::AppError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -86,24 +87,20 @@ async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<I
     let Some(token) = cookie_token(headers) else {
         return Ok(Identity::Anonymous);
     };
-    let Some(viewer) = state.accounts.viewer(&token).await? else {
-        return Ok(Identity::Rejected);
+    let actor = match state.accounts.actor(&token, None).await {
+        Ok(actor) => actor,
+        Err(AppError::Unauthenticated) => return Ok(Identity::Rejected),
+        Err(error) => return Err(error.into()),
     };
-    let scopes = if viewer.team.role >= Role::Admin {
+    let scopes = if actor.role >= Role::Admin {
         Scope::ALL.to_vec()
     } else {
         vec![Scope::Read, Scope::Run]
     };
     Ok(Identity::Caller(Box::new(Caller {
-        actor: Actor {
-            user_id: viewer.user_id,
-            team_id: viewer.team.id,
-            role: viewer.team.role,
-            ip: None,
-            api_key_id: None,
-        },
+        plan: state.teams.plan(actor.team_id).await?,
+        actor,
         scopes,
-        plan: state.teams.plan(viewer.team.id).await?,
         monthly_budget_micro_usd: None,
     })))
 }

@@ -19,6 +19,7 @@ use crate::accounts::store::{AuditEntry, audit};
 use crate::crypto::{random_token, sha256};
 use crate::db::tenant;
 use crate::errors::internal;
+use crate::teams::rules::at_least;
 use auth::{KEY_PREFIX, KeyMemory};
 
 /// How much of a key is kept in clear to recognise it: `agf_` and 8 characters.
@@ -40,14 +41,6 @@ impl ApiKeysService {
     /// The caller behind a bearer key; see [`auth::authenticate`].
     pub async fn authenticate(&self, key: &str) -> Result<Option<KeyCaller>, AppError> {
         auth::authenticate(&self.db, &self.memory, key).await
-    }
-}
-
-fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.role >= Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
     }
 }
 
@@ -89,7 +82,7 @@ fn key_row(row: &PgRow) -> Result<ApiKeyRow, sqlx::Error> {
 #[async_trait]
 impl ApiKeys for ApiKeysService {
     async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -108,7 +101,7 @@ impl ApiKeys for ApiKeysService {
     }
 
     async fn create(&self, actor: &Actor, settings: &KeySettings) -> Result<NewApiKey, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         settings.check()?;
         let name = settings.name.trim();
         let key = format!("{KEY_PREFIX}{}", random_token());
@@ -163,7 +156,7 @@ impl ApiKeys for ApiKeysService {
     }
 
     async fn revoke(&self, actor: &Actor, key_id: Uuid) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let revoked = sqlx::query(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",

@@ -5,7 +5,7 @@
 mod audit_log;
 mod invitations;
 mod membership;
-mod rules;
+pub(crate) mod rules;
 
 use app::auth::Role;
 use app::backend::{Actor, Teams};

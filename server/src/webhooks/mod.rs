@@ -19,6 +19,7 @@ use crate::db::tenant;
 use crate::errors::internal;
 use crate::net::ssrf::OutboundPolicy;
 use crate::secrets::seal;
+use crate::teams::rules::at_least;
 
 pub struct WebhooksService {
     db: PgPool,
@@ -45,14 +46,6 @@ impl WebhooksService {
             .map_err(|error| {
                 AppError::invalid("url", format!("This URL cannot receive webhooks: {error}."))
             })
-    }
-}
-
-fn at_least_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.role >= Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
     }
 }
 
@@ -98,7 +91,7 @@ fn delivery_row(row: &PgRow) -> Result<DeliveryRow, sqlx::Error> {
 #[async_trait]
 impl Webhooks for WebhooksService {
     async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(&format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"
@@ -118,7 +111,7 @@ impl Webhooks for WebhooksService {
         actor: &Actor,
         settings: &WebhookSettings,
     ) -> Result<NewWebhook, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let secret = signing::new_secret();
         let sealed = seal(&self.secrets_key, actor.team_id, &secret).map_err(internal)?;
@@ -161,7 +154,7 @@ impl Webhooks for WebhooksService {
         webhook_id: Uuid,
         settings: &WebhookSettings,
     ) -> Result<WebhookRow, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         // Switching an endpoint back on clears why it was switched off.
@@ -184,7 +177,7 @@ impl Webhooks for WebhooksService {
     }
 
     async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let deleted = sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(webhook_id)
@@ -211,7 +204,7 @@ impl Webhooks for WebhooksService {
     }
 
     async fn send_test(&self, actor: &Actor, webhook_id: Uuid) -> Result<DeliveryRow, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let payload = serde_json::json!({
             "type": outbox::TEST_EVENT,
             "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -238,7 +231,7 @@ impl Webhooks for WebhooksService {
         actor: &Actor,
         webhook_id: Uuid,
     ) -> Result<Vec<DeliveryRow>, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM webhooks WHERE id = $1")
             .bind(webhook_id)
@@ -261,7 +254,7 @@ impl Webhooks for WebhooksService {
     }
 
     async fn resend(&self, actor: &Actor, delivery_id: Uuid) -> Result<DeliveryRow, AppError> {
-        at_least_admin(actor)?;
+        at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(&format!(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
