@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+pub mod dashboard;
 pub mod error;
 pub mod layout;
 mod pages;

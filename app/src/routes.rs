@@ -11,7 +11,8 @@ use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentP
 use crate::api_keys::ApiKeysPage;
 use crate::auth::{SignInPage, SignUpPage};
 use crate::layout::{AppLayout, PublicLayout};
-use crate::pages::{DashboardPage, LandingPage, MarketplacePage, NotFoundPage};
+use crate::dashboard::DashboardPage;
+use crate::pages::{LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};

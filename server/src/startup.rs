@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::accounts::{Accounts, AccountsConfig};
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
+use crate::dashboard::DashboardService;
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config, Secret};
 use crate::db;
@@ -121,6 +122,7 @@ impl Application {
             teams: Arc::new(TeamsService::new(db.clone())),
             agents: Arc::new(AgentsService::new(db.clone())),
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
+            dashboards: Arc::new(DashboardService::new(db.clone())),
             providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
             rate_limiter: Arc::default(),

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use crate::accounts::Accounts;
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
+use crate::dashboard::DashboardService;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::Engine;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     pub gateway: Arc<Gateway>,
     pub webhooks: Arc<WebhooksService>,
+    pub dashboards: Arc<DashboardService>,
     pub bus: EventBus,
 }
 

@@ -4,6 +4,7 @@
 
 mod agents;
 mod api_keys;
+mod dashboard;
 mod providers;
 pub mod session_cookie;
 mod teams;
@@ -11,6 +12,7 @@ mod webhooks;
 
 pub use agents::Agents;
 pub use api_keys::ApiKeys;
+pub use dashboard::Dashboards;
 pub use providers::Providers;
 pub use teams::Teams;
 pub use webhooks::Webhooks;
@@ -94,6 +96,7 @@ pub type SharedProviders = Arc<dyn Providers>;
 pub type SharedAgents = Arc<dyn Agents>;
 pub type SharedApiKeys = Arc<dyn ApiKeys>;
 pub type SharedWebhooks = Arc<dyn Webhooks>;
+pub type SharedDashboards = Arc<dyn Dashboards>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -133,6 +136,10 @@ pub fn agents() -> Result<SharedAgents, AppError> {
 
 pub fn api_keys() -> Result<SharedApiKeys, AppError> {
     use_context::<SharedApiKeys>().ok_or(AppError::Internal)
+}
+
+pub fn dashboards() -> Result<SharedDashboards, AppError> {
+    use_context::<SharedDashboards>().ok_or(AppError::Internal)
 }
 
 pub fn webhooks() -> Result<SharedWebhooks, AppError> {

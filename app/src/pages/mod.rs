@@ -1,11 +1,9 @@
 //! One module per page.
 
-mod dashboard;
 mod landing;
 mod marketplace;
 mod not_found;
 
-pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use marketplace::MarketplacePage;
 pub use not_found::NotFoundPage;

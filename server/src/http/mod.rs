@@ -12,7 +12,8 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use app::backend::{
-    SharedAgents, SharedApiKeys, SharedBackend, SharedProviders, SharedTeams, SharedWebhooks,
+    SharedAgents, SharedApiKeys, SharedBackend, SharedDashboards, SharedProviders, SharedTeams,
+    SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     let agents: SharedAgents = state.agents.clone();
     let api_keys: SharedApiKeys = state.api_keys.clone();
     let webhooks: SharedWebhooks = state.webhooks.clone();
+    let dashboards: SharedDashboards = state.dashboards.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&agents));
         leptos::prelude::provide_context(Arc::clone(&api_keys));
         leptos::prelude::provide_context(Arc::clone(&webhooks));
+        leptos::prelude::provide_context(Arc::clone(&dashboards));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {

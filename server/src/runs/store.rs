@@ -192,6 +192,7 @@ pub async fn finish(
         ..UsageRow::default()
     };
     roll_up(&mut tx, &usage).await?;
+    count_outcome(&mut tx, team_id, ending, ms).await?;
     let event = match ending.status {
         RunStatus::Succeeded => Some("run.succeeded"),
         RunStatus::Failed => Some("run.failed"),
@@ -211,6 +212,29 @@ pub async fn finish(
     }
     tx.commit().await?;
     Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
+}
+
+/// Adds an ended run to the outcome roll-up: its status, failure reason and latency
+/// bucket (the dashboard's success rate, failures by reason and percentiles).
+async fn count_outcome(
+    tx: &mut tenant::Tx,
+    team_id: Uuid,
+    ending: &Ending<'_>,
+    ms: f64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO run_outcomes_daily AS o (team_id, day, status, reason, latency_bucket, runs, latency_ms_sum)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2::run_status, $3, latency_bucket($4), 1, $4::bigint)
+         ON CONFLICT (team_id, day, status, reason, latency_bucket) DO UPDATE SET
+            runs = o.runs + 1, latency_ms_sum = o.latency_ms_sum + EXCLUDED.latency_ms_sum",
+    )
+    .bind(team_id)
+    .bind(ending.status.as_str())
+    .bind(ending.reason.unwrap_or(""))
+    .bind(ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// What a worker needs to run: the spec, inputs, and who started it.

@@ -1,0 +1,325 @@
+//! The dashboard: the roll-ups' rows for a team and range, shaped into what the page
+//! shows (figures with their change, series per day, breakdowns, quota, gateway keys).
+
+mod latency;
+mod queries;
+mod window;
+
+use std::collections::HashMap;
+
+use app::backend::{Actor, Dashboards};
+use app::dashboard::{Dashboard, DashboardRange, Figures, ModelUsage, Quota, Series};
+use app::error::AppError;
+use app::spec::MicroUsd;
+use async_trait::async_trait;
+use sqlx::PgPool;
+
+use crate::db::tenant;
+use crate::errors::internal;
+use queries::{ModelDay, OutcomeRow, Spend};
+pub use window::Window;
+
+/// How many provider/models a chart stacks before the rest become "Other".
+const SERIES_SHOWN: usize = 5;
+
+pub struct DashboardService {
+    db: PgPool,
+}
+
+impl DashboardService {
+    pub fn new(db: PgPool) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl Dashboards for DashboardService {
+    async fn dashboard(
+        &self,
+        actor: &Actor,
+        range: DashboardRange,
+    ) -> Result<Dashboard, AppError> {
+        let window = Window::of(range, chrono::Utc::now().date_naive())?;
+        let period = crate::usage::current(&self.db, actor).await?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let rows = Rows {
+            outcomes: queries::outcomes(&mut tx, &window).await.map_err(internal)?,
+            outcome_days: queries::outcome_days(&mut tx, &window)
+                .await
+                .map_err(internal)?,
+            spend: queries::spend(&mut tx, &window).await.map_err(internal)?,
+            model_days: queries::model_days(&mut tx, &window)
+                .await
+                .map_err(internal)?,
+        };
+        let agents = queries::top_agents(&mut tx, &window)
+            .await
+            .map_err(internal)?;
+        let recent_failures = queries::recent_failures(&mut tx, &window)
+            .await
+            .map_err(internal)?;
+        let keys = queries::gateway_keys(&mut tx, &window)
+            .await
+            .map_err(internal)?;
+        let has_activity = queries::has_activity(&mut tx).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        let shaped = rows.shape(&window);
+        Ok(Dashboard {
+            range,
+            days: window.days().iter().map(ToString::to_string).collect(),
+            has_activity,
+            current: shaped.current,
+            previous: shaped.previous,
+            failure_reasons: shaped.failure_reasons,
+            runs_by_model: shaped.runs_by_model,
+            cost_by_model: shaped.cost_by_model,
+            outcomes: shaped.outcomes,
+            models: shaped.models,
+            agents,
+            recent_failures,
+            quota: Quota {
+                plan: period.plan,
+                resets_on: period.period_end,
+                runs: period.runs,
+                runs_limit: period.runs_limit,
+                tokens: period.tokens,
+                tokens_limit: period.tokens_limit,
+            },
+            keys,
+        })
+    }
+}
+
+/// The roll-up rows that become figures and series.
+struct Rows {
+    outcomes: Vec<OutcomeRow>,
+    outcome_days: Vec<(chrono::NaiveDate, i64, i64)>,
+    spend: (Spend, Spend),
+    model_days: Vec<ModelDay>,
+}
+
+struct Shaped {
+    current: Figures,
+    previous: Figures,
+    failure_reasons: Vec<(String, i64)>,
+    runs_by_model: Vec<Series>,
+    cost_by_model: Vec<Series>,
+    outcomes: Vec<Series>,
+    models: Vec<ModelUsage>,
+}
+
+impl Rows {
+    fn shape(self, window: &Window) -> Shaped {
+        let Rows {
+            outcomes,
+            outcome_days,
+            spend: (spend_now, spend_before),
+            model_days,
+        } = self;
+        let days = window.days().len();
+
+        let mut succeeded = vec![0; days];
+        let mut failed = vec![0; days];
+        for (day, ok, bad) in outcome_days {
+            if let Some(i) = window.index(day) {
+                succeeded[i] = ok;
+                failed[i] = bad;
+            }
+        }
+
+        let mut reasons: HashMap<String, i64> = HashMap::new();
+        for row in outcomes.iter().filter(|r| r.current && r.status == "failed") {
+            *reasons.entry(row.reason.clone()).or_default() += row.runs;
+        }
+        let mut failure_reasons: Vec<(String, i64)> = reasons.into_iter().collect();
+        failure_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+        let models = model_totals(&model_days);
+        let (runs_by_model, cost_by_model) = model_series(&model_days, &models, window);
+        Shaped {
+            current: figures(&outcomes, true, spend_now),
+            previous: figures(&outcomes, false, spend_before),
+            failure_reasons,
+            runs_by_model,
+            cost_by_model,
+            outcomes: vec![
+                Series {
+                    label: "Succeeded".into(),
+                    values: succeeded,
+                },
+                Series {
+                    label: "Failed".into(),
+                    values: failed,
+                },
+            ],
+            models,
+        }
+    }
+}
+
+fn figures(outcomes: &[OutcomeRow], current: bool, spend: Spend) -> Figures {
+    let rows: Vec<&OutcomeRow> = outcomes.iter().filter(|r| r.current == current).collect();
+    let count = |status: &str| -> i64 {
+        rows.iter()
+            .filter(|r| r.status == status)
+            .map(|r| r.runs)
+            .sum()
+    };
+    let runs: i64 = rows.iter().map(|r| r.runs).sum();
+    let latency_sum: i64 = rows.iter().map(|r| r.latency_ms_sum).sum();
+    let buckets: Vec<(i16, i64)> = rows.iter().map(|r| (r.latency_bucket, r.runs)).collect();
+    Figures {
+        runs,
+        succeeded: count("succeeded"),
+        failed: count("failed"),
+        cancelled: count("cancelled"),
+        cost: MicroUsd(spend.cost),
+        tokens: spend.tokens,
+        gateway_requests: spend.gateway_requests,
+        avg_latency_ms: (runs > 0).then(|| latency_sum / runs),
+        p95_latency_ms: latency::quantile(&buckets, 0.95),
+    }
+}
+
+fn model_label(provider: &str, model: &str) -> String {
+    if provider == "none" || provider.is_empty() {
+        "no model call".into()
+    } else {
+        format!("{provider}/{model}")
+    }
+}
+
+/// Each provider/model's share of the range, costliest first (then by runs).
+fn model_totals(days: &[ModelDay]) -> Vec<ModelUsage> {
+    let mut totals: HashMap<String, ModelUsage> = HashMap::new();
+    for row in days {
+        let label = model_label(&row.provider, &row.model);
+        let entry = totals.entry(label.clone()).or_insert(ModelUsage {
+            label,
+            runs: 0,
+            tokens: 0,
+            cost: MicroUsd::ZERO,
+        });
+        entry.runs += row.runs;
+        entry.tokens += row.tokens;
+        entry.cost = entry.cost.saturating_add(MicroUsd(row.cost));
+    }
+    let mut models: Vec<ModelUsage> = totals
+        .into_values()
+        .filter(|m| m.runs > 0 || m.tokens > 0 || m.cost.0 > 0)
+        .collect();
+    models.sort_by(|a, b| {
+        b.cost
+            .cmp(&a.cost)
+            .then(b.runs.cmp(&a.runs))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    models
+}
+
+/// Runs and cost per day, one series per provider/model in the order of `models`; past
+/// the first few, the rest are summed as "Other".
+fn model_series(
+    days: &[ModelDay],
+    models: &[ModelUsage],
+    window: &Window,
+) -> (Vec<Series>, Vec<Series>) {
+    let shown = models.len().min(if models.len() > SERIES_SHOWN {
+        SERIES_SHOWN - 1
+    } else {
+        SERIES_SHOWN
+    });
+    let mut labels: Vec<String> = models[..shown].iter().map(|m| m.label.clone()).collect();
+    if models.len() > shown {
+        labels.push("Other".into());
+    }
+    let slot = |label: &str| {
+        labels[..shown]
+            .iter()
+            .position(|l| l == label)
+            .unwrap_or(shown)
+    };
+    let empty = || -> Vec<Series> {
+        labels
+            .iter()
+            .map(|label| Series {
+                label: label.clone(),
+                values: vec![0; window.days().len()],
+            })
+            .collect()
+    };
+    let (mut runs, mut cost) = (empty(), empty());
+    for row in days {
+        let (Some(day), Some(series)) = (
+            window.index(row.day),
+            Some(slot(&model_label(&row.provider, &row.model))).filter(|i| *i < labels.len()),
+        ) else {
+            continue;
+        };
+        runs[series].values[day] += row.runs;
+        cost[series].values[day] += row.cost;
+    }
+    (runs, cost)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn model_day(day: &str, model: &str, runs: i64, cost: i64) -> ModelDay {
+        ModelDay {
+            day: date(day),
+            provider: "openai".into(),
+            model: model.into(),
+            runs,
+            tokens: runs * 10,
+            cost,
+        }
+    }
+
+    #[test]
+    fn models_past_the_fifth_are_other() {
+        let window = Window::of(DashboardRange::Last(2), date("2026-11-22")).unwrap();
+        let days: Vec<ModelDay> = (0..7)
+            .map(|i| model_day("2026-11-22", &format!("m{i}"), 1, 100 - i))
+            .chain([model_day("2026-11-21", "m0", 2, 50)])
+            .collect();
+        let models = model_totals(&days);
+        assert_eq!(models[0].label, "openai/m0");
+        assert_eq!(models[0].runs, 3);
+        let (runs, cost) = model_series(&days, &models, &window);
+        assert_eq!(runs.len(), SERIES_SHOWN);
+        assert_eq!(runs[0].values, vec![2, 1]);
+        assert_eq!(runs.last().unwrap().label, "Other");
+        assert_eq!(runs.last().unwrap().values, vec![0, 3]);
+        let total: i64 = cost.iter().flat_map(|s| s.values.iter()).sum();
+        assert_eq!(total, days.iter().map(|d| d.cost).sum::<i64>());
+    }
+
+    #[test]
+    fn figures_split_the_periods() {
+        let row = |current, status: &str, reason: &str, runs| OutcomeRow {
+            current,
+            status: status.into(),
+            reason: reason.into(),
+            latency_bucket: 30,
+            runs,
+            latency_ms_sum: runs * 200,
+        };
+        let rows = vec![
+            row(true, "succeeded", "", 8),
+            row(true, "failed", "provider_error", 2),
+            row(false, "succeeded", "", 3),
+        ];
+        let now = figures(&rows, true, Spend::default());
+        assert_eq!((now.runs, now.succeeded, now.failed), (10, 8, 2));
+        assert_eq!(now.avg_latency_ms, Some(200));
+        let before = figures(&rows, false, Spend::default());
+        assert_eq!(before.runs, 3);
+    }
+}

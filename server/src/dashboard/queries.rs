@@ -1,0 +1,229 @@
+//! The dashboard's reads, all from the roll-ups (`usage_daily`, `run_outcomes_daily`)
+//! except the few latest failures, under the team's RLS. Each is a small sum over at most
+//! a few thousand rows, however many runs the team has.
+
+use app::dashboard::{AgentUsage, FailedRun, KeyUsage};
+use app::spec::MicroUsd;
+use chrono::NaiveDate;
+use sqlx::{FromRow, Row};
+use uuid::Uuid;
+
+use super::window::Window;
+use crate::db::tenant::Tx;
+
+/// Runs that ended with one status, reason and latency bucket, in the range (`current`)
+/// or the period before it.
+#[derive(Debug, FromRow)]
+pub struct OutcomeRow {
+    pub current: bool,
+    pub status: String,
+    pub reason: String,
+    pub latency_bucket: i16,
+    pub runs: i64,
+    pub latency_ms_sum: i64,
+}
+
+pub async fn outcomes(tx: &mut Tx, window: &Window) -> Result<Vec<OutcomeRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day >= $2 AS current, status::text AS status, reason, latency_bucket,
+                sum(runs)::bigint AS runs, sum(latency_ms_sum)::bigint AS latency_ms_sum
+           FROM run_outcomes_daily WHERE day BETWEEN $1 AND $3
+          GROUP BY 1, 2, 3, 4",
+    )
+    .bind(window.previous_from)
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Successes and failures per day of the range.
+pub async fn outcome_days(
+    tx: &mut Tx,
+    window: &Window,
+) -> Result<Vec<(NaiveDate, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day, (sum(runs) FILTER (WHERE status = 'succeeded'))::bigint,
+                (sum(runs) FILTER (WHERE status = 'failed'))::bigint
+           FROM run_outcomes_daily WHERE day BETWEEN $1 AND $2 GROUP BY day",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await
+    .map(|rows: Vec<(NaiveDate, Option<i64>, Option<i64>)>| {
+        rows.into_iter()
+            .map(|(day, ok, failed)| (day, ok.unwrap_or(0), failed.unwrap_or(0)))
+            .collect()
+    })
+}
+
+/// Tokens, cost and gateway calls of a period.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Spend {
+    pub tokens: i64,
+    pub cost: i64,
+    pub gateway_requests: i64,
+}
+
+/// The range's spend and the previous period's.
+pub async fn spend(tx: &mut Tx, window: &Window) -> Result<(Spend, Spend), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT day >= $2 AS current, sum(prompt_tokens + completion_tokens)::bigint AS tokens,
+                sum(cost_micro_usd)::bigint AS cost, sum(gateway_requests)::bigint AS gateway_requests
+           FROM usage_daily WHERE day BETWEEN $1 AND $3 GROUP BY 1",
+    )
+    .bind(window.previous_from)
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    let (mut current, mut previous) = (Spend::default(), Spend::default());
+    for row in rows {
+        let spend = Spend {
+            tokens: row.try_get("tokens")?,
+            cost: row.try_get("cost")?,
+            gateway_requests: row.try_get("gateway_requests")?,
+        };
+        if row.try_get("current")? {
+            current = spend;
+        } else {
+            previous = spend;
+        }
+    }
+    Ok((current, previous))
+}
+
+/// One provider/model's runs, tokens and cost on one day of the range.
+#[derive(Debug, FromRow)]
+pub struct ModelDay {
+    pub day: NaiveDate,
+    pub provider: String,
+    pub model: String,
+    pub runs: i64,
+    pub tokens: i64,
+    pub cost: i64,
+}
+
+pub async fn model_days(tx: &mut Tx, window: &Window) -> Result<Vec<ModelDay>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day, provider, model, sum(runs)::bigint AS runs,
+                sum(prompt_tokens + completion_tokens)::bigint AS tokens, sum(cost_micro_usd)::bigint AS cost
+           FROM usage_daily WHERE day BETWEEN $1 AND $2
+          GROUP BY day, provider, model",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The agents with the most runs in the range (then the costliest).
+pub async fn top_agents(tx: &mut Tx, window: &Window) -> Result<Vec<AgentUsage>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.name, sum(u.runs)::bigint AS runs, sum(u.failures)::bigint AS failed,
+                sum(u.cost_micro_usd)::bigint AS cost
+           FROM usage_daily u JOIN agents a ON a.id = u.agent_id
+          WHERE u.day BETWEEN $1 AND $2
+          GROUP BY a.id, a.name
+          ORDER BY runs DESC, cost DESC, a.name LIMIT 10",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AgentUsage {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                runs: row.try_get("runs")?,
+                failed: row.try_get("failed")?,
+                cost: MicroUsd(row.try_get("cost")?),
+            })
+        })
+        .collect()
+}
+
+/// The latest failed runs that started in the range.
+pub async fn recent_failures(
+    tx: &mut Tx,
+    window: &Window,
+) -> Result<Vec<FailedRun>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.id, coalesce(a.name, 'a deleted agent') AS agent_name,
+                coalesce(r.failure_reason, 'unknown') AS reason,
+                to_char(r.finished_at AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI') AS finished
+           FROM runs r LEFT JOIN agents a ON a.id = r.agent_id
+          WHERE r.status = 'failed' AND r.created_at >= $1::timestamp AT TIME ZONE 'utc'
+            AND r.created_at < ($2 + 1)::timestamp AT TIME ZONE 'utc'
+          ORDER BY r.created_at DESC LIMIT 5",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FailedRun {
+                id: row.try_get::<Uuid, _>("id")?,
+                agent_name: row.try_get("agent_name")?,
+                reason: row.try_get("reason")?,
+                when: row
+                    .try_get::<Option<String>, _>("finished")?
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Gateway calls per API key in the range (calls made by runs are the agents'), and
+/// what each key spent this month against its budget — the rule the gateway enforces.
+pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH month AS (SELECT date_trunc('month', now() AT TIME ZONE 'utc')::date AS start)
+         SELECT k.name, k.prefix, k.budget_micro_usd,
+                sum(u.gateway_requests) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS requests,
+                sum(u.tokens) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS tokens,
+                sum(u.cost_micro_usd) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS cost,
+                sum(u.cost_micro_usd) FILTER (WHERE u.day >= (SELECT start FROM month))::bigint AS month_cost
+           FROM (SELECT api_key_id, agent_id, day, cost_micro_usd, gateway_requests,
+                        prompt_tokens + completion_tokens AS tokens, day BETWEEN $1 AND $2 AS in_range
+                   FROM usage_daily
+                  WHERE api_key_id IS NOT NULL
+                    AND (day BETWEEN $1 AND $2 OR day >= (SELECT start FROM month))) u
+           JOIN api_keys k ON k.id = u.api_key_id
+          GROUP BY k.id, k.name, k.prefix, k.budget_micro_usd
+         HAVING coalesce(sum(u.gateway_requests) FILTER (WHERE u.in_range AND u.agent_id IS NULL), 0) > 0
+          ORDER BY requests DESC, k.name",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    let amount = |row: &sqlx::postgres::PgRow, column: &str| -> Result<i64, sqlx::Error> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0))
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(KeyUsage {
+                name: row.try_get("name")?,
+                prefix: row.try_get("prefix")?,
+                requests: amount(row, "requests")?,
+                tokens: amount(row, "tokens")?,
+                cost: MicroUsd(amount(row, "cost")?),
+                budget: row
+                    .try_get::<Option<i64>, _>("budget_micro_usd")?
+                    .map(MicroUsd),
+                spent_this_month: MicroUsd(amount(row, "month_cost")?),
+            })
+        })
+        .collect()
+}
+
+/// Whether the team ever ran an agent or called the gateway.
+pub async fn has_activity(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usage_daily) OR EXISTS (SELECT 1 FROM run_outcomes_daily)")
+        .fetch_one(&mut **tx)
+        .await
+}
