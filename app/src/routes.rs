@@ -10,8 +10,8 @@ use leptos_router::{
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
 use crate::api_keys::ApiKeysPage;
 use crate::auth::{SignInPage, SignUpPage};
-use crate::layout::{AppLayout, PublicLayout};
 use crate::dashboard::DashboardPage;
+use crate::layout::{AppLayout, PublicLayout};
 use crate::pages::{LandingPage, MarketplacePage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;

@@ -7,6 +7,5 @@ use crate::error::AppError;
 /// The team's runs, cost, quota and gateway use over a range of days, from the roll-ups.
 #[async_trait]
 pub trait Dashboards: Send + Sync + 'static {
-    async fn dashboard(&self, actor: &Actor, range: DashboardRange)
-    -> Result<Dashboard, AppError>;
+    async fn dashboard(&self, actor: &Actor, range: DashboardRange) -> Result<Dashboard, AppError>;
 }

@@ -61,12 +61,7 @@ fn RangePicker() -> impl IntoView {
     let query = use_query_map();
     let chosen = move || {
         let q = query.read();
-        DashboardRange::parse(
-            q.get_str("range"),
-            q.get_str("from"),
-            q.get_str("to"),
-        )
-        .ok()
+        DashboardRange::parse(q.get_str("range"), q.get_str("from"), q.get_str("to")).ok()
     };
     let field = move |name: &str| query.read().get(name).unwrap_or_default();
     let link = "rounded-md px-3 py-1.5 text-sm aria-[current=page]:bg-indigo-600 aria-[current=page]:text-white hover:bg-slate-100 aria-[current=page]:hover:bg-indigo-600 dark:hover:bg-slate-800";

@@ -24,7 +24,11 @@ pub fn Headline(current: Figures, previous: Figures, days: usize) -> impl IntoVi
         (
             "Runs",
             count(current.runs),
-            change(Some(current.runs as f64), Some(previous.runs as f64), Better::Neither),
+            change(
+                Some(current.runs as f64),
+                Some(previous.runs as f64),
+                Better::Neither,
+            ),
         ),
         (
             "Success rate",
@@ -34,12 +38,20 @@ pub fn Headline(current: Figures, previous: Figures, days: usize) -> impl IntoVi
         (
             "Cost",
             current.cost.to_string(),
-            change(Some(current.cost.0 as f64), Some(previous.cost.0 as f64), Better::Neither),
+            change(
+                Some(current.cost.0 as f64),
+                Some(previous.cost.0 as f64),
+                Better::Neither,
+            ),
         ),
         (
             "Tokens",
             count(current.tokens),
-            change(Some(current.tokens as f64), Some(previous.tokens as f64), Better::Neither),
+            change(
+                Some(current.tokens as f64),
+                Some(previous.tokens as f64),
+                Better::Neither,
+            ),
         ),
         (
             "Average latency",
@@ -52,7 +64,9 @@ pub fn Headline(current: Figures, previous: Figures, days: usize) -> impl IntoVi
         ),
         (
             "p95 latency",
-            current.p95_latency_ms.map_or("—".into(), |ms| format!("≈ {}", latency(ms))),
+            current
+                .p95_latency_ms
+                .map_or("—".into(), |ms| format!("≈ {}", latency(ms))),
             change(
                 current.p95_latency_ms.map(|ms| ms as f64),
                 previous.p95_latency_ms.map(|ms| ms as f64),

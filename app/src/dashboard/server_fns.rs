@@ -16,8 +16,7 @@ pub async fn get_dashboard(
     use crate::backend;
     backend::respond(
         async {
-            let range =
-                DashboardRange::parse(range.as_deref(), from.as_deref(), to.as_deref())?;
+            let range = DashboardRange::parse(range.as_deref(), from.as_deref(), to.as_deref())?;
             backend::dashboards()?
                 .dashboard(&backend::actor().await?, range)
                 .await

@@ -8,7 +8,8 @@ use super::format::{count, percent};
 use super::{AgentUsage, CARD, FailedRun, KeyUsage, ModelUsage};
 
 const TABLE: &str = "mt-3 w-full text-sm";
-const HEAD: &str = "border-b border-slate-200 text-left text-xs font-medium text-slate-500 dark:border-slate-700";
+const HEAD: &str =
+    "border-b border-slate-200 text-left text-xs font-medium text-slate-500 dark:border-slate-700";
 const ROW: &str = "border-b border-slate-100 last:border-0 dark:border-slate-800";
 const NUM: &str = "py-1.5 pl-2 text-right tabular-nums";
 

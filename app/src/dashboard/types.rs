@@ -12,7 +12,10 @@ use crate::spec::MicroUsd;
 pub enum DashboardRange {
     /// The last N days, today included.
     Last(u32),
-    Custom { from: Day, to: Day },
+    Custom {
+        from: Day,
+        to: Day,
+    },
 }
 
 impl DashboardRange {
@@ -196,10 +199,7 @@ mod tests {
         assert!(DashboardRange::parse(Some("8"), None, None).is_err());
         let custom =
             DashboardRange::parse(Some("custom"), Some("2026-11-01"), Some("2026-11-15")).unwrap();
-        assert_eq!(
-            custom.query(),
-            "range=custom&from=2026-11-01&to=2026-11-15"
-        );
+        assert_eq!(custom.query(), "range=custom&from=2026-11-01&to=2026-11-15");
         assert_eq!(
             DashboardRange::parse(Some("custom"), Some("2026-11-15"), Some("2026-11-01"))
                 .unwrap_err()

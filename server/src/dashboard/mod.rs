@@ -34,16 +34,14 @@ impl DashboardService {
 
 #[async_trait]
 impl Dashboards for DashboardService {
-    async fn dashboard(
-        &self,
-        actor: &Actor,
-        range: DashboardRange,
-    ) -> Result<Dashboard, AppError> {
+    async fn dashboard(&self, actor: &Actor, range: DashboardRange) -> Result<Dashboard, AppError> {
         let window = Window::of(range, chrono::Utc::now().date_naive())?;
         let period = crate::usage::current(&self.db, actor).await?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = Rows {
-            outcomes: queries::outcomes(&mut tx, &window).await.map_err(internal)?,
+            outcomes: queries::outcomes(&mut tx, &window)
+                .await
+                .map_err(internal)?,
             outcome_days: queries::outcome_days(&mut tx, &window)
                 .await
                 .map_err(internal)?,
@@ -128,7 +126,10 @@ impl Rows {
         }
 
         let mut reasons: HashMap<String, i64> = HashMap::new();
-        for row in outcomes.iter().filter(|r| r.current && r.status == "failed") {
+        for row in outcomes
+            .iter()
+            .filter(|r| r.current && r.status == "failed")
+        {
             *reasons.entry(row.reason.clone()).or_default() += row.runs;
         }
         let mut failure_reasons: Vec<(String, i64)> = reasons.into_iter().collect();

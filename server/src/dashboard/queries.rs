@@ -146,10 +146,7 @@ pub async fn top_agents(tx: &mut Tx, window: &Window) -> Result<Vec<AgentUsage>,
 }
 
 /// The latest failed runs that started in the range.
-pub async fn recent_failures(
-    tx: &mut Tx,
-    window: &Window,
-) -> Result<Vec<FailedRun>, sqlx::Error> {
+pub async fn recent_failures(tx: &mut Tx, window: &Window) -> Result<Vec<FailedRun>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT r.id, coalesce(a.name, 'a deleted agent') AS agent_name,
                 coalesce(r.failure_reason, 'unknown') AS reason,
@@ -223,7 +220,9 @@ pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>,
 
 /// Whether the team ever ran an agent or called the gateway.
 pub async fn has_activity(tx: &mut Tx) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM usage_daily) OR EXISTS (SELECT 1 FROM run_outcomes_daily)")
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM usage_daily) OR EXISTS (SELECT 1 FROM run_outcomes_daily)",
+    )
+    .fetch_one(&mut **tx)
+    .await
 }

@@ -51,7 +51,10 @@ impl Window {
 
     /// Every day of the range, oldest first.
     pub fn days(&self) -> Vec<NaiveDate> {
-        self.from.iter_days().take_while(|day| *day <= self.to).collect()
+        self.from
+            .iter_days()
+            .take_while(|day| *day <= self.to)
+            .collect()
     }
 
     /// Where `day` falls in [`Window::days`].

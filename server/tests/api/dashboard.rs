@@ -80,9 +80,25 @@ async fn the_dashboard_counts_what_ran() {
         "inputs": { "q": { "type": "string", "required": true } } } });
     let (status, agent, _) = send(&app, Method::POST, "/v1/agents", &caller, Some(spec)).await;
     assert_eq!(status, StatusCode::CREATED, "{agent}");
-    let runs = format!("/v1/agents/{}/runs?wait=true", agent["id"].as_str().unwrap());
-    for q in ["one", "two", "three", "[fake:status=400] four", "[fake:status=400] five"] {
-        let (status, run, _) = send(&app, Method::POST, &runs, &caller, Some(json!({ "input": { "q": q } }))).await;
+    let runs = format!(
+        "/v1/agents/{}/runs?wait=true",
+        agent["id"].as_str().unwrap()
+    );
+    for q in [
+        "one",
+        "two",
+        "three",
+        "[fake:status=400] four",
+        "[fake:status=400] five",
+    ] {
+        let (status, run, _) = send(
+            &app,
+            Method::POST,
+            &runs,
+            &caller,
+            Some(json!({ "input": { "q": q } })),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{run}");
     }
     let (status, _, _) = send(
@@ -135,7 +151,8 @@ async fn the_dashboard_counts_what_ran() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    let shown: Vec<(String, i64)> = serde_json::from_value(board["failure_reasons"].clone()).unwrap();
+    let shown: Vec<(String, i64)> =
+        serde_json::from_value(board["failure_reasons"].clone()).unwrap();
     assert_eq!(shown, reasons);
     // Today's bars hold today's runs; the runs chart sums to the runs.
     let today = |series: &Value| -> i64 {
@@ -155,8 +172,14 @@ async fn the_dashboard_counts_what_ran() {
         .iter()
         .find(|a| a["name"] == "Counted")
         .unwrap();
-    assert_eq!((counted["runs"].as_i64(), counted["failed"].as_i64()), (Some(5), Some(2)));
-    assert_eq!(board["recent_failures"].as_array().unwrap().len() as i64, failed.min(5));
+    assert_eq!(
+        (counted["runs"].as_i64(), counted["failed"].as_i64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(
+        board["recent_failures"].as_array().unwrap().len() as i64,
+        failed.min(5)
+    );
     assert_eq!(board["recent_failures"][0]["agent_name"], "Counted");
     let keys = board["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
@@ -167,17 +190,41 @@ async fn the_dashboard_counts_what_ran() {
     assert_roll_ups_match_runs(&pool).await;
 
     // Other ranges: custom days that hold nothing, and bad input refused.
-    let empty = dashboard(&app, &[("range", "custom"), ("from", "2025-01-01"), ("to", "2025-01-31")]).await;
+    let empty = dashboard(
+        &app,
+        &[
+            ("range", "custom"),
+            ("from", "2025-01-01"),
+            ("to", "2025-01-31"),
+        ],
+    )
+    .await;
     assert_eq!(empty["current"]["runs"], 0);
     assert_eq!(empty["days"].as_array().unwrap().len(), 31);
     assert_eq!(empty["has_activity"], true);
     assert_eq!(app.refused("/api/dashboard", &[("range", "8")]).await, 422);
     assert_eq!(
-        app.refused("/api/dashboard", &[("range", "custom"), ("from", "2026-02-01"), ("to", "2026-01-01")]).await,
+        app.refused(
+            "/api/dashboard",
+            &[
+                ("range", "custom"),
+                ("from", "2026-02-01"),
+                ("to", "2026-01-01")
+            ]
+        )
+        .await,
         422
     );
     assert_eq!(
-        app.refused("/api/dashboard", &[("range", "custom"), ("from", "2020-01-01"), ("to", "2026-01-01")]).await,
+        app.refused(
+            "/api/dashboard",
+            &[
+                ("range", "custom"),
+                ("from", "2020-01-01"),
+                ("to", "2026-01-01")
+            ]
+        )
+        .await,
         422
     );
 }
@@ -215,5 +262,8 @@ async fn a_new_team_sees_the_empty_state_and_the_quota_warns_near_its_limit() {
     .unwrap();
     let page = app.get("/dashboard?range=7").await.text().await.unwrap();
     assert!(page.contains("85 of 100"), "{page}");
-    assert!(page.contains("85 % of runs used: the limit is near."), "{page}");
+    assert!(
+        page.contains("85 % of runs used: the limit is near."),
+        "{page}"
+    );
 }
