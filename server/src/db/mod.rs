@@ -19,6 +19,19 @@ pub fn app_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
+        // sqlx pings each connection when it is released; pinging again on every
+        // acquire would add a round trip to each request. A connection idle for a
+        // second or more is checked (after a database restart every idle one is), and
+        // tenant::begin retries the rare one that died in between.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy(config.database_url.expose())
 }
 

@@ -43,13 +43,38 @@ impl Tenant {
     }
 }
 
+/// Begins a transaction as `tenant` in one round trip: `BEGIN` and the settings go
+/// together as one simple query. The ids are UUIDs, whose text form is hex and dashes
+/// only, so writing them into the statement is safe.
+///
+/// The pool does not ping a connection before handing it out (that would be another
+/// round trip per transaction; sqlx already pings it when it comes back), so a
+/// connection the database dropped since — a restart — fails here first; one retry on
+/// a fresh connection makes that invisible to the caller.
 pub async fn begin(
     pool: &PgPool,
     tenant: Tenant,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    set(&mut tx, tenant).await?;
-    Ok(tx)
+    let statement = format!(
+        "BEGIN; SELECT set_config('app.team_id', '{}', true), set_config('app.user_id', '{}', true)",
+        tenant.team_id.map(|id| id.to_string()).unwrap_or_default(),
+        tenant.user_id.map(|id| id.to_string()).unwrap_or_default(),
+    );
+    match pool.begin_with(statement.clone()).await {
+        Err(error) if connection_lost(&error) => pool.begin_with(statement).await,
+        result => result,
+    }
+}
+
+/// Whether an error means the connection is gone (its server restarted or went away),
+/// not that the statement failed.
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// Changes the tenant for the rest of the transaction.
