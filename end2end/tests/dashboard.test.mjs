@@ -21,8 +21,10 @@ test('a new team sees the empty state, then its own runs on the dashboard, live 
   });
   assert.equal(created.status(), 200);
   const key = (await created.json()).key;
+  // The API is called as an outside program would: the key, no session cookie.
+  const outside = await browser.newContext();
   const api = async (method, path, data) => {
-    const response = await context.request.fetch(`${BASE_URL}${path}`, {
+    const response = await outside.request.fetch(`${BASE_URL}${path}`, {
       method,
       headers: { Authorization: `Bearer ${key}` },
       data,
@@ -68,8 +70,8 @@ test('a new team sees the empty state, then its own runs on the dashboard, live 
   const day = (offset) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
   await page.waitForFunction((from) => document.querySelector('[data-testid="dashboard"]')?.dataset.from === from, day(6));
   assert.equal(await page.getByRole('link', { name: '7 days' }).getAttribute('aria-current'), 'page');
-  await page.getByLabel('From').fill(day(40));
-  await page.getByLabel('To').fill(day(35));
+  await page.getByLabel('From', { exact: true }).fill(day(40));
+  await page.getByLabel('To', { exact: true }).fill(day(35));
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(/range=custom/);
   await page.waitForFunction((from) => document.querySelector('[data-testid="dashboard"]')?.dataset.from === from, day(40));
@@ -77,12 +79,15 @@ test('a new team sees the empty state, then its own runs on the dashboard, live 
   await page.getByText('No runs in this range.').waitFor();
 
   // Readable on a phone: nothing wider than the screen.
-  const phone = await context.newPage({ viewport: { width: 375, height: 800 } });
+  const phoneContext = await browser.newContext({ viewport: { width: 375, height: 800 }, storageState: await context.storageState() });
+  const phone = await phoneContext.newPage();
   await phone.goto(`${BASE_URL}/dashboard?range=30`);
   await waitForHydration(phone);
   await phone.getByTestId('dashboard').waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await screenshot(phone, 'dashboard-375');
+  await phoneContext.close();
+  await outside.close();
   await context.close();
 });

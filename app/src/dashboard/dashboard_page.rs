@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Form};
+use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use super::charts::{Palette, StackedBars, Unit};
@@ -71,7 +71,9 @@ fn RangePicker() -> impl IntoView {
             <nav aria-label="Range" class="flex gap-1 rounded-lg border border-slate-200 bg-white p-1 dark:border-slate-800 dark:bg-slate-900">
                 {DashboardRange::PRESETS.into_iter().map(|days| {
                     let current = move || (chosen() == Some(DashboardRange::Last(days))).then_some("page");
-                    view! { <A href=format!("/dashboard?range={days}") attr:class=link attr:aria-current=current>{format!("{days} days")}</A> }
+                    // A plain link (the router still navigates in the page): the router's
+                    // <A> marks every link to /dashboard current, whatever its query.
+                    view! { <a href=format!("/dashboard?range={days}") class=link aria-current=current>{format!("{days} days")}</a> }
                 }).collect_view()}
             </nav>
             <Form method="GET" action="/dashboard" attr:class="flex flex-wrap items-end gap-2" attr:aria-label="Custom range">
