@@ -1,6 +1,6 @@
 -- The dashboard's benchmark data set: 1,000,000 finished runs over the last 90 days
 -- across 100 teams (the demo team the largest, about a fifth of them), five agents per
--- team, five provider/models and five failure reasons, with both roll-ups computed from
+-- team, five provider/models and five failure reasons, with the roll-ups computed from
 -- the runs exactly as the run's end writes them. Run as the owner role on a database
 -- of its own (scripts/bench-dashboard.sh); a second run changes nothing.
 \set ON_ERROR_STOP on
@@ -73,9 +73,18 @@ SELECT team_id, (finished_at AT TIME ZONE 'utc')::date, agent_id, NULL, provider
        count(*) FILTER (WHERE status = 'failed'), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(ms)
   FROM bench_runs GROUP BY 1, 2, 3, 5, 6;
 
-INSERT INTO run_outcomes_daily (team_id, day, status, reason, latency_bucket, runs, latency_ms_sum)
-SELECT team_id, (finished_at AT TIME ZONE 'utc')::date, status, coalesce(failure_reason, ''), latency_bucket(ms), count(*), sum(ms)
-  FROM bench_runs GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO run_outcomes_daily (team_id, day, status, reason, runs, latency_ms_sum)
+SELECT team_id, (finished_at AT TIME ZONE 'utc')::date, status, coalesce(failure_reason, ''), count(*), sum(ms)
+  FROM bench_runs GROUP BY 1, 2, 3, 4;
+
+INSERT INTO run_latency_daily (team_id, day, counts)
+SELECT d.team_id, d.day, array_agg(coalesce(c.runs, 0) ORDER BY b.bucket)
+  FROM (SELECT DISTINCT team_id, (finished_at AT TIME ZONE 'utc')::date AS day FROM bench_runs) d
+ CROSS JOIN generate_series(0, 100) AS b (bucket)
+  LEFT JOIN (SELECT team_id, (finished_at AT TIME ZONE 'utc')::date AS day, latency_bucket(ms) AS bucket, count(*) AS runs
+               FROM bench_runs GROUP BY 1, 2, 3) c
+    ON c.team_id = d.team_id AND c.day = d.day AND c.bucket = b.bucket
+ GROUP BY d.team_id, d.day;
 
 INSERT INTO usage_periods (team_id, period_start, runs, tokens)
 SELECT team_id, date_trunc('month', now() AT TIME ZONE 'utc')::date, count(*), sum(prompt_tokens + completion_tokens)
@@ -85,7 +94,7 @@ ON CONFLICT (team_id, period_start) DO UPDATE SET runs = EXCLUDED.runs, tokens =
 
 \endif
 COMMIT;
-ANALYZE runs, agents, teams, usage_daily, run_outcomes_daily, usage_periods;
+VACUUM ANALYZE runs, agents, teams, usage_daily, run_outcomes_daily, run_latency_daily, usage_periods;
 
 SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM teams) AS teams,
        (SELECT count(*) FROM runs GROUP BY team_id ORDER BY 1 DESC LIMIT 1) AS largest_team_runs;

@@ -16,7 +16,8 @@ use sqlx::PgPool;
 
 use crate::db::tenant;
 use crate::errors::internal;
-use queries::{ModelDay, OutcomeRow, Spend};
+use chrono::NaiveDate;
+use queries::{OutcomeRow, UsageDay};
 pub use window::Window;
 
 /// How many provider/models a chart stacks before the rest become "Other".
@@ -42,11 +43,10 @@ impl Dashboards for DashboardService {
             outcomes: queries::outcomes(&mut tx, &window)
                 .await
                 .map_err(internal)?,
-            outcome_days: queries::outcome_days(&mut tx, &window)
+            latencies: queries::latencies(&mut tx, &window)
                 .await
                 .map_err(internal)?,
-            spend: queries::spend(&mut tx, &window).await.map_err(internal)?,
-            model_days: queries::model_days(&mut tx, &window)
+            usage: queries::usage_days(&mut tx, &window)
                 .await
                 .map_err(internal)?,
         };
@@ -88,12 +88,12 @@ impl Dashboards for DashboardService {
     }
 }
 
-/// The roll-up rows that become figures and series.
+/// The roll-up rows of the range and the period before it, to become figures and
+/// series.
 struct Rows {
     outcomes: Vec<OutcomeRow>,
-    outcome_days: Vec<(chrono::NaiveDate, i64, i64)>,
-    spend: (Spend, Spend),
-    model_days: Vec<ModelDay>,
+    latencies: Vec<(NaiveDate, Vec<i64>)>,
+    usage: Vec<UsageDay>,
 }
 
 struct Shaped {
@@ -108,38 +108,39 @@ struct Shaped {
 
 impl Rows {
     fn shape(self, window: &Window) -> Shaped {
-        let Rows {
-            outcomes,
-            outcome_days,
-            spend: (spend_now, spend_before),
-            model_days,
-        } = self;
         let days = window.days().len();
-
         let mut succeeded = vec![0; days];
         let mut failed = vec![0; days];
-        for (day, ok, bad) in outcome_days {
-            if let Some(i) = window.index(day) {
-                succeeded[i] = ok;
-                failed[i] = bad;
+        let mut reasons: HashMap<&str, i64> = HashMap::new();
+        for row in &self.outcomes {
+            let Some(i) = window.index(row.day) else {
+                continue;
+            };
+            match row.status.as_str() {
+                "succeeded" => succeeded[i] += row.runs,
+                "failed" => {
+                    failed[i] += row.runs;
+                    *reasons.entry(&row.reason).or_default() += row.runs;
+                }
+                _ => {}
             }
         }
-
-        let mut reasons: HashMap<String, i64> = HashMap::new();
-        for row in outcomes
-            .iter()
-            .filter(|r| r.current && r.status == "failed")
-        {
-            *reasons.entry(row.reason.clone()).or_default() += row.runs;
-        }
-        let mut failure_reasons: Vec<(String, i64)> = reasons.into_iter().collect();
+        let mut failure_reasons: Vec<(String, i64)> = reasons
+            .into_iter()
+            .map(|(reason, runs)| (reason.to_string(), runs))
+            .collect();
         failure_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
 
-        let models = model_totals(&model_days);
-        let (runs_by_model, cost_by_model) = model_series(&model_days, &models, window);
+        let current_usage: Vec<&UsageDay> = self
+            .usage
+            .iter()
+            .filter(|row| row.day >= window.from)
+            .collect();
+        let models = model_totals(&current_usage);
+        let (runs_by_model, cost_by_model) = model_series(&current_usage, &models, window);
         Shaped {
-            current: figures(&outcomes, true, spend_now),
-            previous: figures(&outcomes, false, spend_before),
+            current: self.figures(|day| day >= window.from),
+            previous: self.figures(|day| day < window.from),
             failure_reasons,
             runs_by_model,
             cost_by_model,
@@ -156,29 +157,44 @@ impl Rows {
             models,
         }
     }
-}
 
-fn figures(outcomes: &[OutcomeRow], current: bool, spend: Spend) -> Figures {
-    let rows: Vec<&OutcomeRow> = outcomes.iter().filter(|r| r.current == current).collect();
-    let count = |status: &str| -> i64 {
-        rows.iter()
-            .filter(|r| r.status == status)
-            .map(|r| r.runs)
-            .sum()
-    };
-    let runs: i64 = rows.iter().map(|r| r.runs).sum();
-    let latency_sum: i64 = rows.iter().map(|r| r.latency_ms_sum).sum();
-    let buckets: Vec<(i16, i64)> = rows.iter().map(|r| (r.latency_bucket, r.runs)).collect();
-    Figures {
-        runs,
-        succeeded: count("succeeded"),
-        failed: count("failed"),
-        cancelled: count("cancelled"),
-        cost: MicroUsd(spend.cost),
-        tokens: spend.tokens,
-        gateway_requests: spend.gateway_requests,
-        avg_latency_ms: (runs > 0).then(|| latency_sum / runs),
-        p95_latency_ms: latency::quantile(&buckets, 0.95),
+    /// The headline figures of the days `in_period` picks.
+    fn figures(&self, in_period: impl Fn(NaiveDate) -> bool) -> Figures {
+        let outcomes: Vec<&OutcomeRow> =
+            self.outcomes.iter().filter(|r| in_period(r.day)).collect();
+        let count = |status: &str| -> i64 {
+            outcomes
+                .iter()
+                .filter(|r| r.status == status)
+                .map(|r| r.runs)
+                .sum()
+        };
+        let runs: i64 = outcomes.iter().map(|r| r.runs).sum();
+        let latency_sum: i64 = outcomes.iter().map(|r| r.latency_ms_sum).sum();
+        let mut buckets = [0i64; latency::BUCKETS];
+        for (_, counts) in self.latencies.iter().filter(|(day, _)| in_period(*day)) {
+            for (total, count) in buckets.iter_mut().zip(counts) {
+                *total += count;
+            }
+        }
+        let usage = self.usage.iter().filter(|r| in_period(r.day));
+        let (mut tokens, mut cost, mut gateway_requests) = (0, 0, 0);
+        for row in usage {
+            tokens += row.tokens;
+            cost += row.cost;
+            gateway_requests += row.gateway_requests;
+        }
+        Figures {
+            runs,
+            succeeded: count("succeeded"),
+            failed: count("failed"),
+            cancelled: count("cancelled"),
+            cost: MicroUsd(cost),
+            tokens,
+            gateway_requests,
+            avg_latency_ms: (runs > 0).then(|| latency_sum / runs),
+            p95_latency_ms: latency::quantile(&buckets, 0.95),
+        }
     }
 }
 
@@ -191,7 +207,7 @@ fn model_label(provider: &str, model: &str) -> String {
 }
 
 /// Each provider/model's share of the range, costliest first (then by runs).
-fn model_totals(days: &[ModelDay]) -> Vec<ModelUsage> {
+fn model_totals(days: &[&UsageDay]) -> Vec<ModelUsage> {
     let mut totals: HashMap<String, ModelUsage> = HashMap::new();
     for row in days {
         let label = model_label(&row.provider, &row.model);
@@ -221,7 +237,7 @@ fn model_totals(days: &[ModelDay]) -> Vec<ModelUsage> {
 /// Runs and cost per day, one series per provider/model in the order of `models`; past
 /// the first few, the rest are summed as "Other".
 fn model_series(
-    days: &[ModelDay],
+    days: &[&UsageDay],
     models: &[ModelUsage],
     window: &Window,
 ) -> (Vec<Series>, Vec<Series>) {
@@ -266,30 +282,31 @@ fn model_series(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
     }
 
-    fn model_day(day: &str, model: &str, runs: i64, cost: i64) -> ModelDay {
-        ModelDay {
+    fn usage(day: &str, model: &str, runs: i64, cost: i64) -> UsageDay {
+        UsageDay {
             day: date(day),
             provider: "openai".into(),
             model: model.into(),
             runs,
             tokens: runs * 10,
             cost,
+            gateway_requests: 0,
         }
     }
 
     #[test]
     fn models_past_the_fifth_are_other() {
         let window = Window::of(DashboardRange::Last(2), date("2026-11-22")).unwrap();
-        let days: Vec<ModelDay> = (0..7)
-            .map(|i| model_day("2026-11-22", &format!("m{i}"), 1, 100 - i))
-            .chain([model_day("2026-11-21", "m0", 2, 50)])
+        let rows: Vec<UsageDay> = (0..7)
+            .map(|i| usage("2026-11-22", &format!("m{i}"), 1, 100 - i))
+            .chain([usage("2026-11-21", "m0", 2, 50)])
             .collect();
+        let days: Vec<&UsageDay> = rows.iter().collect();
         let models = model_totals(&days);
         assert_eq!(models[0].label, "openai/m0");
         assert_eq!(models[0].runs, 3);
@@ -299,28 +316,46 @@ mod tests {
         assert_eq!(runs.last().unwrap().label, "Other");
         assert_eq!(runs.last().unwrap().values, vec![0, 3]);
         let total: i64 = cost.iter().flat_map(|s| s.values.iter()).sum();
-        assert_eq!(total, days.iter().map(|d| d.cost).sum::<i64>());
+        assert_eq!(total, rows.iter().map(|d| d.cost).sum::<i64>());
     }
 
     #[test]
-    fn figures_split_the_periods() {
-        let row = |current, status: &str, reason: &str, runs| OutcomeRow {
-            current,
+    fn the_range_and_the_period_before_are_apart() {
+        let window = Window::of(DashboardRange::Last(2), date("2026-11-22")).unwrap();
+        let outcome = |day: &str, status: &str, reason: &str, runs| OutcomeRow {
+            day: date(day),
             status: status.into(),
             reason: reason.into(),
-            latency_bucket: 30,
             runs,
             latency_ms_sum: runs * 200,
         };
-        let rows = vec![
-            row(true, "succeeded", "", 8),
-            row(true, "failed", "provider_error", 2),
-            row(false, "succeeded", "", 3),
-        ];
-        let now = figures(&rows, true, Spend::default());
+        let mut counts = vec![0; latency::BUCKETS];
+        counts[30] = 10;
+        let rows = Rows {
+            outcomes: vec![
+                outcome("2026-11-22", "succeeded", "", 8),
+                outcome("2026-11-21", "failed", "provider_error", 2),
+                outcome("2026-11-20", "succeeded", "", 3),
+            ],
+            latencies: vec![(date("2026-11-22"), counts)],
+            usage: vec![
+                usage("2026-11-22", "m", 8, 40),
+                usage("2026-11-19", "m", 3, 9),
+            ],
+        };
+        let shaped = rows.shape(&window);
+        let now = shaped.current;
         assert_eq!((now.runs, now.succeeded, now.failed), (10, 8, 2));
         assert_eq!(now.avg_latency_ms, Some(200));
-        let before = figures(&rows, false, Spend::default());
-        assert_eq!(before.runs, 3);
+        assert!(now.p95_latency_ms.is_some());
+        assert_eq!(now.cost, MicroUsd(40));
+        assert_eq!(shaped.previous.runs, 3);
+        assert_eq!(shaped.previous.cost, MicroUsd(9));
+        assert_eq!(shaped.previous.p95_latency_ms, None);
+        assert_eq!(
+            shaped.failure_reasons,
+            vec![("provider_error".to_string(), 2)]
+        );
+        assert_eq!(shaped.outcomes[1].values, vec![2, 0]);
     }
 }

@@ -11,108 +11,62 @@ use uuid::Uuid;
 use super::window::Window;
 use crate::db::tenant::Tx;
 
-/// Runs that ended with one status, reason and latency bucket, in the range (`current`)
-/// or the period before it.
+/// Runs that ended on one day with one status and reason, in the range or the period
+/// before it.
 #[derive(Debug, FromRow)]
 pub struct OutcomeRow {
-    pub current: bool,
+    pub day: NaiveDate,
     pub status: String,
     pub reason: String,
-    pub latency_bucket: i16,
     pub runs: i64,
     pub latency_ms_sum: i64,
 }
 
 pub async fn outcomes(tx: &mut Tx, window: &Window) -> Result<Vec<OutcomeRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT day >= $2 AS current, status::text AS status, reason, latency_bucket,
-                sum(runs)::bigint AS runs, sum(latency_ms_sum)::bigint AS latency_ms_sum
-           FROM run_outcomes_daily WHERE day BETWEEN $1 AND $3
-          GROUP BY 1, 2, 3, 4",
+        "SELECT day, status::text AS status, reason, runs, latency_ms_sum
+           FROM run_outcomes_daily WHERE day BETWEEN $1 AND $2",
     )
     .bind(window.previous_from)
-    .bind(window.from)
     .bind(window.to)
     .fetch_all(&mut **tx)
     .await
 }
 
-/// Successes and failures per day of the range.
-pub async fn outcome_days(
+/// Each day's latency bucket counts, in the range or the period before it.
+pub async fn latencies(
     tx: &mut Tx,
     window: &Window,
-) -> Result<Vec<(NaiveDate, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT day, (sum(runs) FILTER (WHERE status = 'succeeded'))::bigint,
-                (sum(runs) FILTER (WHERE status = 'failed'))::bigint
-           FROM run_outcomes_daily WHERE day BETWEEN $1 AND $2 GROUP BY day",
-    )
-    .bind(window.from)
-    .bind(window.to)
-    .fetch_all(&mut **tx)
-    .await
-    .map(|rows: Vec<(NaiveDate, Option<i64>, Option<i64>)>| {
-        rows.into_iter()
-            .map(|(day, ok, failed)| (day, ok.unwrap_or(0), failed.unwrap_or(0)))
-            .collect()
-    })
+) -> Result<Vec<(NaiveDate, Vec<i64>)>, sqlx::Error> {
+    sqlx::query_as("SELECT day, counts FROM run_latency_daily WHERE day BETWEEN $1 AND $2")
+        .bind(window.previous_from)
+        .bind(window.to)
+        .fetch_all(&mut **tx)
+        .await
 }
 
-/// Tokens, cost and gateway calls of a period.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Spend {
-    pub tokens: i64,
-    pub cost: i64,
-    pub gateway_requests: i64,
-}
-
-/// The range's spend and the previous period's.
-pub async fn spend(tx: &mut Tx, window: &Window) -> Result<(Spend, Spend), sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT day >= $2 AS current, sum(prompt_tokens + completion_tokens)::bigint AS tokens,
-                sum(cost_micro_usd)::bigint AS cost, sum(gateway_requests)::bigint AS gateway_requests
-           FROM usage_daily WHERE day BETWEEN $1 AND $3 GROUP BY 1",
-    )
-    .bind(window.previous_from)
-    .bind(window.from)
-    .bind(window.to)
-    .fetch_all(&mut **tx)
-    .await?;
-    let (mut current, mut previous) = (Spend::default(), Spend::default());
-    for row in rows {
-        let spend = Spend {
-            tokens: row.try_get("tokens")?,
-            cost: row.try_get("cost")?,
-            gateway_requests: row.try_get("gateway_requests")?,
-        };
-        if row.try_get("current")? {
-            current = spend;
-        } else {
-            previous = spend;
-        }
-    }
-    Ok((current, previous))
-}
-
-/// One provider/model's runs, tokens and cost on one day of the range.
+/// One provider/model's runs, tokens, cost and gateway calls on one day, in the range
+/// or the period before it.
 #[derive(Debug, FromRow)]
-pub struct ModelDay {
+pub struct UsageDay {
     pub day: NaiveDate,
     pub provider: String,
     pub model: String,
     pub runs: i64,
     pub tokens: i64,
     pub cost: i64,
+    pub gateway_requests: i64,
 }
 
-pub async fn model_days(tx: &mut Tx, window: &Window) -> Result<Vec<ModelDay>, sqlx::Error> {
+pub async fn usage_days(tx: &mut Tx, window: &Window) -> Result<Vec<UsageDay>, sqlx::Error> {
     sqlx::query_as(
         "SELECT day, provider, model, sum(runs)::bigint AS runs,
-                sum(prompt_tokens + completion_tokens)::bigint AS tokens, sum(cost_micro_usd)::bigint AS cost
+                sum(prompt_tokens + completion_tokens)::bigint AS tokens, sum(cost_micro_usd)::bigint AS cost,
+                sum(gateway_requests)::bigint AS gateway_requests
            FROM usage_daily WHERE day BETWEEN $1 AND $2
           GROUP BY day, provider, model",
     )
-    .bind(window.from)
+    .bind(window.previous_from)
     .bind(window.to)
     .fetch_all(&mut **tx)
     .await

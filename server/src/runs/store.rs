@@ -214,8 +214,8 @@ pub async fn finish(
     Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
 }
 
-/// Adds an ended run to the outcome roll-up: its status, failure reason and latency
-/// bucket (the dashboard's success rate, failures by reason and percentiles).
+/// Adds an ended run to the outcome roll-ups: its status and failure reason, and its
+/// latency bucket (the dashboard's success rate, failures by reason and percentiles).
 async fn count_outcome(
     tx: &mut tenant::Tx,
     team_id: Uuid,
@@ -223,14 +223,26 @@ async fn count_outcome(
     ms: f64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO run_outcomes_daily AS o (team_id, day, status, reason, latency_bucket, runs, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2::run_status, $3, latency_bucket($4), 1, $4::bigint)
-         ON CONFLICT (team_id, day, status, reason, latency_bucket) DO UPDATE SET
+        "INSERT INTO run_outcomes_daily AS o (team_id, day, status, reason, runs, latency_ms_sum)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2::run_status, $3, 1, $4::bigint)
+         ON CONFLICT (team_id, day, status, reason) DO UPDATE SET
             runs = o.runs + 1, latency_ms_sum = o.latency_ms_sum + EXCLUDED.latency_ms_sum",
     )
     .bind(team_id)
     .bind(ending.status.as_str())
     .bind(ending.reason.unwrap_or(""))
+    .bind(ms)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO run_latency_daily AS h (team_id, day, counts)
+         SELECT $1, (now() AT TIME ZONE 'utc')::date,
+                array_agg((b = latency_bucket($2))::int::bigint ORDER BY b)
+           FROM generate_series(0, 100) b
+         ON CONFLICT (team_id, day) DO UPDATE SET
+            counts[latency_bucket($2) + 1] = h.counts[latency_bucket($2) + 1] + 1",
+    )
+    .bind(team_id)
     .bind(ms)
     .execute(&mut **tx)
     .await?;
