@@ -184,7 +184,7 @@ impl Agents for AgentsService {
         .fetch_all(&mut *tx)
         .await
         .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        tenant::done_reading(tx);
         let more = rows.len() > limit as usize;
         let rows = &rows[..rows.len().min(limit as usize)];
         let next_cursor = match rows.last() {

@@ -60,7 +60,7 @@ impl Dashboards for DashboardService {
             .await
             .map_err(internal)?;
         let has_activity = queries::has_activity(&mut tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        tenant::done_reading(tx);
         let shaped = rows.shape(&window);
         Ok(Dashboard {
             range,

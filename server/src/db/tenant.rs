@@ -66,6 +66,14 @@ pub async fn begin(
     }
 }
 
+/// Ends a transaction that only read. Dropping it queues a `ROLLBACK` (the same as a
+/// commit for a read), which sqlx sends with the check it makes as the connection goes
+/// back to the pool — after the response, where a `COMMIT` would be one more round trip
+/// before it.
+pub fn done_reading(tx: Tx) {
+    drop(tx);
+}
+
 /// Whether an error means the connection is gone (its server restarted or went away),
 /// not that the statement failed.
 fn connection_lost(error: &sqlx::Error) -> bool {
