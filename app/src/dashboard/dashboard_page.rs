@@ -120,7 +120,7 @@ fn Panels(dashboard: Dashboard) -> impl IntoView {
                     palette=Palette::Models empty="Nothing spent in this range." />
                 <StackedBars title="Successes and failures" days series=outcomes unit=Unit::Runs
                     palette=Palette::Outcomes empty="No runs ended in this range." />
-                <FailureReasons reasons=failure_reasons failed=current.failed />
+                <FailureReasons reasons=failure_reasons failed=current.failed days=span />
                 <QuotaBars quota />
                 <RecentFailures runs=recent_failures />
                 <ModelTable models />

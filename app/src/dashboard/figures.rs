@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::format::{count, latency, percent};
-use super::{CARD, Figures, Quota};
+use super::{CARD, Figures, Quota, ReasonCount};
 
 /// Whether a fall is good news (latency), or a change is neither good nor bad.
 #[derive(Clone, Copy)]
@@ -16,19 +16,17 @@ enum Better {
 #[component]
 pub fn Headline(current: Figures, previous: Figures, days: usize) -> impl IntoView {
     let against = format!("vs the {days} days before");
-    let change = |now: Option<f64>, before: Option<f64>, better: Better| {
-        change_text(now, before, better, &against)
+    // The change of a figure read from both periods (None where a period has none).
+    let change = |figure: fn(&Figures) -> Option<i64>, better: Better| {
+        let as_f64 = |f: &Figures| figure(f).map(|v| v as f64);
+        change_text(as_f64(&current), as_f64(&previous), better, &against)
     };
     let rate = |f: &Figures| f.success_rate();
     let tiles = [
         (
             "Runs",
             count(current.runs),
-            change(
-                Some(current.runs as f64),
-                Some(previous.runs as f64),
-                Better::Neither,
-            ),
+            change(|f| Some(f.runs), Better::Neither),
         ),
         (
             "Success rate",
@@ -38,40 +36,24 @@ pub fn Headline(current: Figures, previous: Figures, days: usize) -> impl IntoVi
         (
             "Cost",
             current.cost.to_string(),
-            change(
-                Some(current.cost.0 as f64),
-                Some(previous.cost.0 as f64),
-                Better::Neither,
-            ),
+            change(|f| Some(f.cost.0), Better::Neither),
         ),
         (
             "Tokens",
             count(current.tokens),
-            change(
-                Some(current.tokens as f64),
-                Some(previous.tokens as f64),
-                Better::Neither,
-            ),
+            change(|f| Some(f.tokens), Better::Neither),
         ),
         (
             "Average latency",
             current.avg_latency_ms.map_or("—".into(), latency),
-            change(
-                current.avg_latency_ms.map(|ms| ms as f64),
-                previous.avg_latency_ms.map(|ms| ms as f64),
-                Better::Lower,
-            ),
+            change(|f| f.avg_latency_ms, Better::Lower),
         ),
         (
             "p95 latency",
             current
                 .p95_latency_ms
                 .map_or("—".into(), |ms| format!("≈ {}", latency(ms))),
-            change(
-                current.p95_latency_ms.map(|ms| ms as f64),
-                previous.p95_latency_ms.map(|ms| ms as f64),
-                Better::Lower,
-            ),
+            change(|f| f.p95_latency_ms, Better::Lower),
         ),
     ];
     view! {
@@ -136,23 +118,26 @@ fn points(now: Option<f64>, before: Option<f64>, against: &str) -> (String, &'st
 }
 
 #[component]
-pub fn FailureReasons(reasons: Vec<(String, i64)>, failed: i64) -> impl IntoView {
+pub fn FailureReasons(reasons: Vec<ReasonCount>, failed: i64, days: usize) -> impl IntoView {
+    let against = format!("vs the {days} days before");
     let body = if reasons.is_empty() {
         view! { <p class="mt-3 text-sm text-slate-500">"No failed runs in this range."</p> }
             .into_any()
     } else {
-        let most = reasons.first().map_or(1, |(_, n)| (*n).max(1));
+        let most = reasons.first().map_or(1, |r| r.runs.max(1));
         view! {
             <ul class="mt-3 space-y-2 text-sm" data-testid="failure-reasons">
-                {reasons.into_iter().map(|(reason, runs)| {
-                    let key = reason.clone();
+                {reasons.into_iter().map(|r| {
+                    let key = r.reason.clone();
+                    let (change, tone) = change_text(Some(r.runs as f64), Some(r.previous as f64), Better::Lower, &against);
                     view! {
-                    <li data-reason=key data-runs=runs>
+                    <li data-reason=key data-runs=r.runs>
                         <div class="flex justify-between gap-2">
-                            <span class="font-mono text-xs">{reason}</span>
-                            <span class="tabular-nums">{count(runs)}</span>
+                            <span class="font-mono text-xs">{r.reason}</span>
+                            <span class="tabular-nums">{count(r.runs)}</span>
                         </div>
-                        <Bar fraction=runs as f64 / most as f64 fill="fill-rose-500" />
+                        <Bar fraction=r.runs as f64 / most as f64 fill="fill-rose-500" />
+                        <p class=format!("text-xs {tone}")>{change}</p>
                     </li>
                 }}).collect_view()}
             </ul>

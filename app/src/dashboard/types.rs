@@ -97,6 +97,14 @@ impl Figures {
     }
 }
 
+/// Failed runs with one reason, in the range and in the period before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub runs: i64,
+    pub previous: i64,
+}
+
 /// One line of a chart: a value per day of the range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
@@ -168,8 +176,8 @@ pub struct Dashboard {
     pub current: Figures,
     /// The same number of days just before the range, for the changes.
     pub previous: Figures,
-    /// Failed runs per reason, most frequent first.
-    pub failure_reasons: Vec<(String, i64)>,
+    /// Failed runs per reason in the range, most frequent first.
+    pub failure_reasons: Vec<ReasonCount>,
     pub runs_by_model: Vec<Series>,
     pub cost_by_model: Vec<Series>,
     /// "Succeeded" and "Failed" per day.

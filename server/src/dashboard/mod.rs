@@ -8,7 +8,7 @@ mod window;
 use std::collections::HashMap;
 
 use app::backend::{Actor, Dashboards};
-use app::dashboard::{Dashboard, DashboardRange, Figures, ModelUsage, Quota, Series};
+use app::dashboard::{Dashboard, DashboardRange, Figures, ModelUsage, Quota, ReasonCount, Series};
 use app::error::AppError;
 use app::spec::MicroUsd;
 use async_trait::async_trait;
@@ -99,7 +99,7 @@ struct Rows {
 struct Shaped {
     current: Figures,
     previous: Figures,
-    failure_reasons: Vec<(String, i64)>,
+    failure_reasons: Vec<ReasonCount>,
     runs_by_model: Vec<Series>,
     cost_by_model: Vec<Series>,
     outcomes: Vec<Series>,
@@ -111,25 +111,30 @@ impl Rows {
         let days = window.days().len();
         let mut succeeded = vec![0; days];
         let mut failed = vec![0; days];
-        let mut reasons: HashMap<&str, i64> = HashMap::new();
+        // Per reason: failed runs in the range, and in the period before.
+        let mut reasons: HashMap<&str, (i64, i64)> = HashMap::new();
         for row in &self.outcomes {
-            let Some(i) = window.index(row.day) else {
-                continue;
-            };
-            match row.status.as_str() {
-                "succeeded" => succeeded[i] += row.runs,
-                "failed" => {
+            let day = window.index(row.day);
+            match (row.status.as_str(), day) {
+                ("succeeded", Some(i)) => succeeded[i] += row.runs,
+                ("failed", Some(i)) => {
                     failed[i] += row.runs;
-                    *reasons.entry(&row.reason).or_default() += row.runs;
+                    reasons.entry(&row.reason).or_default().0 += row.runs;
                 }
+                ("failed", None) => reasons.entry(&row.reason).or_default().1 += row.runs,
                 _ => {}
             }
         }
-        let mut failure_reasons: Vec<(String, i64)> = reasons
+        let mut failure_reasons: Vec<ReasonCount> = reasons
             .into_iter()
-            .map(|(reason, runs)| (reason.to_string(), runs))
+            .filter(|(_, (runs, _))| *runs > 0)
+            .map(|(reason, (runs, previous))| ReasonCount {
+                reason: reason.to_string(),
+                runs,
+                previous,
+            })
             .collect();
-        failure_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        failure_reasons.sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.reason.cmp(&b.reason)));
 
         let current_usage: Vec<&UsageDay> = self
             .usage
@@ -354,7 +359,11 @@ mod tests {
         assert_eq!(shaped.previous.p95_latency_ms, None);
         assert_eq!(
             shaped.failure_reasons,
-            vec![("provider_error".to_string(), 2)]
+            vec![ReasonCount {
+                reason: "provider_error".into(),
+                runs: 2,
+                previous: 0
+            }]
         );
         assert_eq!(shaped.outcomes[1].values, vec![2, 0]);
     }
