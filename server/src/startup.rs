@@ -25,7 +25,7 @@ use crate::metrics::Metrics;
 use crate::providers::ProvidersService;
 use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
 use crate::webhooks::dispatcher::Dispatcher;
@@ -113,7 +113,7 @@ impl Application {
             )
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone()));
-        let state = AppState {
+        let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
             cache,
@@ -134,7 +134,7 @@ impl Application {
             )),
             bus,
             config: Arc::new(config),
-        };
+        });
         let dispatcher = Dispatcher {
             db: state.db.clone(),
             http: GuardedHttp::new(

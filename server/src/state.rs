@@ -21,8 +21,26 @@ use crate::runs::event_bus::EventBus;
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
 
+/// The shared state, cloned into every middleware and handler of every request: one
+/// reference count to bump, not one per service plus the Leptos options' strings.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
