@@ -18,7 +18,7 @@ use crate::db::tenant;
 use crate::errors::internal;
 use chrono::NaiveDate;
 use queries::{OutcomeRow, UsageDay};
-pub use window::Window;
+use window::Window;
 
 /// How many provider/models a chart stacks before the rest become "Other".
 const SERIES_SHOWN: usize = 5;
@@ -246,36 +246,35 @@ fn model_series(
     models: &[ModelUsage],
     window: &Window,
 ) -> (Vec<Series>, Vec<Series>) {
-    let shown = models.len().min(if models.len() > SERIES_SHOWN {
+    // With more models than fit, the last place goes to "Other".
+    let shown = if models.len() > SERIES_SHOWN {
         SERIES_SHOWN - 1
     } else {
-        SERIES_SHOWN
-    });
+        models.len()
+    };
     let mut labels: Vec<String> = models[..shown].iter().map(|m| m.label.clone()).collect();
     if models.len() > shown {
         labels.push("Other".into());
     }
-    let slot = |label: &str| {
-        labels[..shown]
-            .iter()
-            .position(|l| l == label)
-            .unwrap_or(shown)
-    };
+    let day_count = window.days().len();
     let empty = || -> Vec<Series> {
         labels
             .iter()
             .map(|label| Series {
                 label: label.clone(),
-                values: vec![0; window.days().len()],
+                values: vec![0; day_count],
             })
             .collect()
     };
     let (mut runs, mut cost) = (empty(), empty());
     for row in days {
-        let (Some(day), Some(series)) = (
-            window.index(row.day),
-            Some(slot(&model_label(&row.provider, &row.model))).filter(|i| *i < labels.len()),
-        ) else {
+        let label = model_label(&row.provider, &row.model);
+        // Not among the first: "Other" (last); rows of models with nothing have no place.
+        let series = labels[..shown]
+            .iter()
+            .position(|l| *l == label)
+            .unwrap_or(shown);
+        let (Some(day), true) = (window.index(row.day), series < labels.len()) else {
             continue;
         };
         runs[series].values[day] += row.runs;
