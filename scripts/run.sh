@@ -32,6 +32,19 @@ if ! real_provider; then
   export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR"
 fi
 
+# Without Stripe keys, paid templates and plan upgrades go through the built-in fake
+# Stripe (test mode: its "Pay" button sends the signed events Stripe would).
+stripe_pid=""
+if [ -z "${STRIPE_SECRET_KEY:-}" ] && [ "${APP_ENV:-local}" = local ]; then
+  step "No Stripe keys: starting the fake Stripe (test mode)"
+  cargo build --release -p fake-stripe || die "could not build the fake Stripe"
+  export FAKE_STRIPE_ADDR="${FAKE_STRIPE_ADDR:-127.0.0.1:12111}"
+  export STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_local}"
+  export STRIPE_API_BASE="http://$FAKE_STRIPE_ADDR"
+  FAKE_STRIPE_WEBHOOK_URL="http://$LEPTOS_SITE_ADDR/webhooks/stripe" "$CARGO_TARGET_DIR/release/fake-stripe" &
+  stripe_pid=$!
+fi
+
 # A local API key for the demo team, kept across runs; the seed stores only its hash.
 mkdir -p .data
 if [ ! -s .data/demo-api-key ]; then
@@ -42,7 +55,7 @@ export DEMO_API_KEY="$(cat .data/demo-api-key)"
 step "Starting the server"
 "$CARGO_TARGET_DIR/release/server" &
 server_pid=$!
-trap 'kill -TERM "$server_pid" $fake_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
+trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" || true
@@ -53,6 +66,8 @@ done
 
 models="your configured providers"
 [ -z "$fake_pid" ] || models="the built-in demo model (no provider configured)"
+payments="Stripe"
+[ -z "$stripe_pid" ] || payments="the built-in fake Stripe at $STRIPE_API_BASE (test mode, no real charges)"
 cat <<BANNER
 
   ${BOLD}Agent Factory is running at http://$LEPTOS_SITE_ADDR${RESET}
@@ -60,6 +75,7 @@ cat <<BANNER
   Demo API key (also in .data/demo-api-key): $DEMO_API_KEY
     curl -H "Authorization: Bearer $DEMO_API_KEY" http://$LEPTOS_SITE_ADDR/v1/agents
   Models: $models
+  Payments: $payments
   Try the engine from a terminal: $CARGO_TARGET_DIR/release/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 

@@ -42,24 +42,30 @@ browser_tests() {
   local base="${DATABASE_OWNER_URL%/*}"
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
   # Runs in the browser tests go to the demo model, slowed down so streaming shows.
-  cargo build -q -p fake-llm || return 1
+  cargo build -q -p fake-llm -p fake-stripe || return 1
   FAKE_LLM_ADDR=127.0.0.1:3901 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" &
   local fake_pid=$!
-  DEMO_LLM_BASE_URL=http://127.0.0.1:3901 \
+  # Paid templates and plans go through the fake Stripe, whose events come back signed.
+  FAKE_STRIPE_ADDR=127.0.0.1:12112 STRIPE_WEBHOOK_SECRET=whsec_e2e \
+    FAKE_STRIPE_WEBHOOK_URL=http://127.0.0.1:3100/webhooks/stripe \
+    "$CARGO_TARGET_DIR/debug/fake-stripe" &
+  local stripe_pid=$!
+  STRIPE_SECRET_KEY=sk_test_e2e STRIPE_WEBHOOK_SECRET=whsec_e2e STRIPE_API_BASE=http://127.0.0.1:12112 \
+    DEMO_LLM_BASE_URL=http://127.0.0.1:3901 \
     DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
     DATABASE_OWNER_URL="$base/agent_factory_e2e" \
     LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
     REDIS_PREFIX="agf-e2e:$(date +%s):" \
     cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
   local status=$?
-  kill "$fake_pid" 2>/dev/null
+  kill "$fake_pid" "$stripe_pid" 2>/dev/null
   return $status
 }
 
 run_step "Format" cargo fmt --all --check
-run_step "Clippy (server, app, fake LLM)" cargo clippy -p app -p server -p fake-llm --features app/ssr --all-targets -- -D warnings
+run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
-run_step "Unit and integration tests" cargo test -p app -p server -p fake-llm --features app/ssr
+run_step "Unit and integration tests" cargo test -p app -p server -p fake-llm -p fake-stripe --features app/ssr
 run_step "Browser tests" browser_tests
 drop_test_databases
 

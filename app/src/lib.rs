@@ -6,10 +6,12 @@ pub mod api_keys;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod billing;
 mod components;
 pub mod dashboard;
 pub mod error;
 pub mod layout;
+pub mod marketplace;
 mod pages;
 pub mod profile;
 pub mod providers;

@@ -10,9 +10,11 @@ use leptos_router::{
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
 use crate::api_keys::ApiKeysPage;
 use crate::auth::{SignInPage, SignUpPage};
+use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::layout::{AppLayout, PublicLayout};
-use crate::pages::{LandingPage, MarketplacePage, NotFoundPage};
+use crate::marketplace::{EarningsPage, MarketplacePage, PublishPage, PurchasePage, TemplatePage};
+use crate::pages::{LandingPage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
@@ -38,8 +40,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:id") view=AgentPage />
                     <Route path=path!("/agents/:id/edit") view=EditAgentPage />
                     <Route path=path!("/agents/:id/compare") view=ComparePage />
+                    <Route path=path!("/agents/:id/publish") view=PublishPage />
                     <Route path=path!("/runs/:id") view=RunPage />
                     <Route path=path!("/marketplace") view=MarketplacePage />
+                    <Route path=path!("/marketplace/:slug") view=TemplatePage />
+                    <Route path=path!("/marketplace/:slug/purchase") view=PurchasePage />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
                         <Route path=path!("") view=TeamPage />
                         <Route path=path!("profile") view=ProfilePage />
@@ -47,6 +52,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("providers") view=ProvidersPage />
                         <Route path=path!("api-keys") view=ApiKeysPage />
                         <Route path=path!("webhooks") view=WebhooksPage />
+                        <Route path=path!("billing") view=BillingPage />
+                        <Route path=path!("earnings") view=EarningsPage />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

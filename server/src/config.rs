@@ -88,6 +88,9 @@ pub struct Config {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub seed_demo_data: bool,
+    /// With the demo data, also publish a few example templates (tests that count
+    /// templates switch it off).
+    pub seed_marketplace: bool,
     /// The demo team's API key (`make run` makes one); seeded with the demo data.
     pub demo_api_key: Option<Secret>,
     pub log_format: LogFormat,
@@ -102,6 +105,22 @@ pub struct Config {
     /// Seconds between a webhook delivery's attempts (the last repeats are the
     /// schedule's tail); each attempt keeps the delivery's id.
     pub webhook_retry_secs: Vec<u64>,
+    /// The site's address as browsers reach it, without a trailing slash: where Stripe
+    /// Checkout and the customer portal send them back to.
+    pub public_url: String,
+    pub stripe: StripeSettings,
+}
+
+/// Stripe. Without a secret key paid purchases and upgrades are off (free templates
+/// work); without a webhook secret `/webhooks/stripe` refuses every event.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: Option<Secret>,
+    pub webhook_secret: Option<Secret>,
+    /// Stripe's API address, ending in a slash; tests point it at a fake.
+    pub api_base: String,
+    /// Creators can onboard to Stripe Connect for payouts.
+    pub connect: bool,
 }
 
 /// API requests per minute, by plan, and for callers without a key (per address).
@@ -165,9 +184,10 @@ impl Config {
                 reason: "the demo account is never created in production".into(),
             });
         }
+        let site_addr = vars.parse("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
         Ok(Self {
             app_env,
-            site_addr: vars.parse("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
+            site_addr,
             site_root: vars.string("LEPTOS_SITE_ROOT", "target/site"),
             output_name: vars.string("LEPTOS_OUTPUT_NAME", "agent-factory"),
             database_url: Secret::new(vars.string("DATABASE_URL", DEFAULT_DATABASE_URL)),
@@ -178,6 +198,7 @@ impl Config {
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,
+            seed_marketplace: seed_demo_data && vars.parse("SEED_MARKETPLACE", true)?,
             demo_api_key: lookup("DEMO_API_KEY")
                 .filter(|k| !k.is_empty())
                 .map(Secret::new),
@@ -198,8 +219,26 @@ impl Config {
             webhook_retry_secs: parse_schedule(
                 &vars.string("WEBHOOK_RETRY_SECS", WEBHOOK_RETRY_SECS),
             )?,
+            public_url: lookup("PUBLIC_BASE_URL")
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| url.trim().trim_end_matches('/').to_string())
+                .unwrap_or_else(|| format!("http://{site_addr}")),
+            stripe: StripeSettings {
+                secret_key: non_empty(lookup("STRIPE_SECRET_KEY")),
+                webhook_secret: non_empty(lookup("STRIPE_WEBHOOK_SECRET")),
+                api_base: format!(
+                    "{}/",
+                    vars.string("STRIPE_API_BASE", "https://api.stripe.com")
+                        .trim_end_matches('/')
+                ),
+                connect: vars.parse("STRIPE_CONNECT", false)?,
+            },
         })
     }
+}
+
+fn non_empty(value: Option<String>) -> Option<Secret> {
+    value.filter(|v| !v.trim().is_empty()).map(Secret::new)
 }
 
 pub(crate) struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
@@ -304,6 +343,23 @@ mod tests {
                 .webhook_retry_secs,
             vec![1, 2]
         );
+    }
+
+    #[test]
+    fn stripe_is_off_without_keys_and_urls_are_normalised() {
+        let config = config_from(&[("LEPTOS_SITE_ADDR", "127.0.0.1:4000")]).unwrap();
+        assert!(config.stripe.secret_key.is_none());
+        assert_eq!(config.public_url, "http://127.0.0.1:4000");
+        assert_eq!(config.stripe.api_base, "https://api.stripe.com/");
+        let config = config_from(&[
+            ("PUBLIC_BASE_URL", "https://agents.example/"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+        ])
+        .unwrap();
+        assert_eq!(config.public_url, "https://agents.example");
+        assert_eq!(config.stripe.api_base, "http://127.0.0.1:12111/");
+        assert!(!format!("{config:?}").contains("sk_test_1"));
     }
 
     #[test]

@@ -14,6 +14,8 @@ use tokio::net::TcpListener;
 use crate::accounts::{Accounts, AccountsConfig};
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
+use crate::billing::gateway::{PaymentGateway, StripeGateway};
+use crate::billing::{BillingService, Payments};
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config, Secret};
 use crate::dashboard::DashboardService;
@@ -21,6 +23,7 @@ use crate::db;
 use crate::engine::Engine;
 use crate::gateway::Gateway;
 use crate::http;
+use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
 use crate::providers::ProvidersService;
 use crate::runs::event_bus::EventBus;
@@ -49,6 +52,8 @@ pub enum StartupError {
     },
     #[error("could not start the engine: {0}")]
     Engine(#[from] crate::engine::EngineError),
+    #[error("invalid Stripe settings: {0}")]
+    Stripe(#[from] crate::billing::gateway::PaymentError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -73,6 +78,7 @@ impl Application {
                 db::seed_demo_data(
                     &owner_pool,
                     config.demo_api_key.as_ref().map(Secret::expose),
+                    config.seed_marketplace,
                 )
                 .await?;
             }
@@ -113,6 +119,8 @@ impl Application {
             )
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone()));
+        let payments = payments(&config)?;
+        let marketplace = MarketplaceService::new(db.clone(), cache.clone(), payments.clone());
         let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -123,6 +131,8 @@ impl Application {
             agents: Arc::new(AgentsService::new(db.clone())),
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),
+            marketplace: Arc::new(marketplace),
+            billing: Arc::new(BillingService::new(db.clone(), payments)),
             providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
             engine,
             rate_limiter: Arc::default(),
@@ -183,6 +193,22 @@ impl Application {
             .await
             .map_err(StartupError::Serve)
     }
+}
+
+/// Stripe when a secret key is set; without one, paid features say they are off.
+fn payments(config: &Config) -> Result<Payments, StartupError> {
+    let gateway = match &config.stripe.secret_key {
+        Some(key) => Some(Arc::new(StripeGateway::new(
+            key.expose(),
+            &config.stripe.api_base,
+            config.stripe.connect,
+        )?) as Arc<dyn PaymentGateway>),
+        None => None,
+    };
+    Ok(Payments {
+        gateway,
+        public_url: config.public_url.clone(),
+    })
 }
 
 /// Names this process in run leases, so a lapsed lease points at its worker.

@@ -9,11 +9,13 @@ use sqlx::PgPool;
 use crate::accounts::Accounts;
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
+use crate::billing::BillingService;
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::dashboard::DashboardService;
 use crate::engine::Engine;
 use crate::gateway::Gateway;
+use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
 use crate::providers::ProvidersService;
 use crate::rate_limit::RateLimiter;
@@ -56,6 +58,8 @@ pub struct Services {
     pub gateway: Arc<Gateway>,
     pub webhooks: Arc<WebhooksService>,
     pub dashboards: Arc<DashboardService>,
+    pub marketplace: Arc<MarketplaceService>,
+    pub billing: Arc<BillingService>,
     pub bus: EventBus,
 }
 

@@ -62,7 +62,10 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
     view! {
         <PageHeader title=agent.name.clone() subtitle=subtitle />
         {agent.can_edit.then(|| view! {
-            <A href=format!("/agents/{}/edit", agent.id) attr:class="mb-4 inline-block rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Edit spec"</A>
+            <div class="mb-4 flex flex-wrap gap-2">
+                <A href=format!("/agents/{}/edit", agent.id) attr:class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Edit spec"</A>
+                <A href=format!("/agents/{}/publish", agent.id) attr:class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Publish to marketplace"</A>
+            </div>
         })}
         <section aria-labelledby="run-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="run-title" class="mb-3 font-medium">"Run"</h2>

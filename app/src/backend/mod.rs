@@ -4,7 +4,9 @@
 
 mod agents;
 mod api_keys;
+mod billing;
 mod dashboard;
+mod marketplace;
 mod providers;
 pub mod session_cookie;
 mod teams;
@@ -12,7 +14,9 @@ mod webhooks;
 
 pub use agents::Agents;
 pub use api_keys::ApiKeys;
+pub use billing::Billing;
 pub use dashboard::Dashboards;
+pub use marketplace::Marketplace;
 pub use providers::Providers;
 pub use teams::Teams;
 pub use webhooks::Webhooks;
@@ -97,6 +101,8 @@ pub type SharedAgents = Arc<dyn Agents>;
 pub type SharedApiKeys = Arc<dyn ApiKeys>;
 pub type SharedWebhooks = Arc<dyn Webhooks>;
 pub type SharedDashboards = Arc<dyn Dashboards>;
+pub type SharedMarketplace = Arc<dyn Marketplace>;
+pub type SharedBilling = Arc<dyn Billing>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -140,6 +146,23 @@ pub fn api_keys() -> Result<SharedApiKeys, AppError> {
 
 pub fn dashboards() -> Result<SharedDashboards, AppError> {
     use_context::<SharedDashboards>().ok_or(AppError::Internal)
+}
+
+pub fn marketplace() -> Result<SharedMarketplace, AppError> {
+    use_context::<SharedMarketplace>().ok_or(AppError::Internal)
+}
+
+pub fn billing() -> Result<SharedBilling, AppError> {
+    use_context::<SharedBilling>().ok_or(AppError::Internal)
+}
+
+/// The caller if signed in, `None` otherwise (public pages that show more to members).
+pub async fn maybe_actor() -> Result<Option<Actor>, AppError> {
+    match actor().await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 pub fn webhooks() -> Result<SharedWebhooks, AppError> {

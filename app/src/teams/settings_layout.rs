@@ -22,6 +22,8 @@ pub fn SettingsLayout() -> impl IntoView {
                 view! {
                     <A href="/settings/api-keys" attr:class=TAB>"API keys"</A>
                     <A href="/settings/webhooks" attr:class=TAB>"Webhooks"</A>
+                    <A href="/settings/billing" attr:class=TAB>"Billing"</A>
+                    <A href="/settings/earnings" attr:class=TAB>"Earnings"</A>
                     <A href="/settings/audit" attr:class=TAB>"Audit log"</A>
                 }
             })

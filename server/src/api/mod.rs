@@ -36,6 +36,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/templates", get(templates::list))
         .route("/templates/{slug}", get(templates::get))
+        .route("/templates/{id}/deploy", post(templates::deploy))
         .route(
             "/api-keys",
             get(account::list_keys).post(account::create_key),

@@ -80,7 +80,7 @@ pub enum Invalid {
     paths(
         agents::list, agents::create, agents::get, agents::update, agents::versions, agents::archive,
         runs::start, runs::list, runs::get, runs::events, runs::cancel,
-        templates::list, templates::get,
+        templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
         webhooks::list, webhooks::create, webhooks::update, webhooks::delete, webhooks::test,
         webhooks::deliveries, webhooks::resend,

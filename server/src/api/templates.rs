@@ -1,13 +1,20 @@
-//! `/v1/templates`: the marketplace's published templates, searchable; no key needed.
+//! `/v1/templates`: the marketplace's published templates, searchable without a key;
+//! deploying one into the caller's team needs a key with the admin scope.
 
+use app::api_keys::Scope;
+use app::backend::Marketplace;
+use app::error::AppError;
+use app::marketplace::{BrowseQuery, TemplateCard, TemplateSort, TemplatesPage};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use super::openapi::{Invalid, NotFound};
+use super::auth::Caller;
+use super::openapi::{Invalid, NotFound, Refusals};
 use super::problem::Problem;
 use crate::state::AppState;
-use crate::templates::{self, TemplateDetail, TemplateQuery, TemplatesPage};
 
 const PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
@@ -19,7 +26,10 @@ pub struct ListQuery {
     /// Full-text search.
     q: Option<String>,
     category: Option<String>,
-    offset: Option<u32>,
+    /// `popular` (default), `recent` or `top_rated`.
+    sort: Option<String>,
+    /// From 1.
+    page: Option<u32>,
     limit: Option<u32>,
 }
 
@@ -30,23 +40,30 @@ pub async fn list(
 ) -> Result<Json<TemplatesPage>, Problem> {
     let limit = query.limit.unwrap_or(PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(app::error::AppError::invalid(
-            "limit",
-            format!("A page holds 1 to {MAX_PAGE} templates."),
-        )
-        .into());
+        return Err(
+            AppError::invalid("limit", format!("A page holds 1 to {MAX_PAGE} templates.")).into(),
+        );
     }
-    let page = templates::search(
-        &state.db,
-        TemplateQuery {
-            search: query.q.as_deref(),
-            category: query.category.as_deref(),
-            offset: query.offset.unwrap_or(0).min(10_000),
-            limit,
-        },
-    )
-    .await?;
-    Ok(Json(page))
+    let browse = BrowseQuery {
+        search: query.q.unwrap_or_default(),
+        category: query.category,
+        sort: TemplateSort::parse(query.sort.as_deref().unwrap_or_default())?,
+        page: query.page.unwrap_or(1),
+    };
+    Ok(Json(state.marketplace.page(browse, limit).await?))
+}
+
+/// A published template with its spec.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TemplateDetail {
+    #[serde(flatten)]
+    card: TemplateCard,
+    /// The Markdown description, rendered and sanitised.
+    description_html: String,
+    /// The spec a deploy creates.
+    spec_yaml: String,
+    /// How many ratings of 1 to 5 stars.
+    rating_histogram: [i64; 5],
 }
 
 #[utoipa::path(get, path = "/v1/templates/{slug}", tag = "Templates", summary = "Get a published template", description = "By slug or id. No key needed.", security(()), params(("slug" = String, Path, description = "Its slug or id")), responses((status = 200, body = TemplateDetail), NotFound))]
@@ -54,5 +71,27 @@ pub async fn get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<TemplateDetail>, Problem> {
-    Ok(Json(templates::get(&state.db, &slug).await?))
+    let view = state.marketplace.template(None, &slug).await?;
+    Ok(Json(TemplateDetail {
+        card: view.card,
+        description_html: view.description_html,
+        spec_yaml: view.spec_yaml,
+        rating_histogram: view.histogram,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Deployed {
+    agent_id: Uuid,
+}
+
+#[utoipa::path(post, path = "/v1/templates/{id}/deploy", tag = "Templates", summary = "Deploy a template as a new agent", description = "Free templates, and paid ones the team bought. Scope: admin.", params(("id" = Uuid, Path, description = "The template's id")), responses((status = 201, body = Deployed), NotFound, Refusals))]
+pub async fn deploy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<(StatusCode, Json<Deployed>), Problem> {
+    caller.require(Scope::Admin)?;
+    let agent_id = state.marketplace.deploy(&caller.actor, id).await?;
+    Ok((StatusCode::CREATED, Json(Deployed { agent_id })))
 }

@@ -21,8 +21,15 @@ pub enum SeedError {
 
 /// Creates the demo user, their team and membership, unless they exist already, and
 /// stores the hash of `api_key` (from `make run`, which prints it) as the team's key.
-pub async fn seed_demo_data(owner_pool: &PgPool, api_key: Option<&str>) -> Result<(), SeedError> {
+pub async fn seed_demo_data(
+    owner_pool: &PgPool,
+    api_key: Option<&str>,
+    marketplace: bool,
+) -> Result<(), SeedError> {
     seed_account(owner_pool).await?;
+    if marketplace {
+        seed_marketplace(owner_pool).await?;
+    }
     if let Some(key) = api_key {
         sqlx::query(
             "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by)
@@ -96,5 +103,88 @@ async fn seed_agent(
 ) -> Result<(), SeedError> {
     let spec = app::spec::parse_spec(yaml).map_err(|e| SeedError::Spec(e.to_string()))?;
     crate::runs::insert_agent(tx, team_id, Some(user_id), yaml, &spec).await?;
+    Ok(())
+}
+
+/// A few published templates from a "Agent Factory Templates" team, so a fresh
+/// marketplace is not empty: free ones to deploy at once and a paid one to try Checkout
+/// with (the fake Stripe locally).
+const MARKETPLACE: [(&str, &str, &str, &str, i64, &str); 4] = [
+    (
+        "support-triage",
+        "Support Triage",
+        "Sorts customer messages by category and urgency, with a friendly first reply.",
+        "support",
+        0,
+        include_str!("../../../app/src/spec/examples/support_triage.yaml"),
+    ),
+    (
+        "page-summarizer",
+        "Page Summarizer",
+        "Fetches a web page and sums it up in a few bullet points.",
+        "research",
+        0,
+        include_str!("../../../app/src/spec/examples/summarizer.yaml"),
+    ),
+    (
+        "market-research",
+        "Market Research Agent",
+        "Answers market questions with sources: size, trends and competitors.",
+        "research",
+        0,
+        include_str!("../../../app/src/spec/examples/market_research.yaml"),
+    ),
+    (
+        "idea-validator",
+        "Idea Validator",
+        "Checks a startup idea for market, competition, feasibility and revenue, then gives a verdict.",
+        "research",
+        1_900,
+        include_str!("../../../app/src/spec/examples/idea_validator.yaml"),
+    ),
+];
+
+async fn seed_marketplace(owner_pool: &PgPool) -> Result<(), SeedError> {
+    let mut tx = owner_pool.begin().await?;
+    let team: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM teams WHERE name = 'Agent Factory Templates' AND NOT personal",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let team_id = match team {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO teams (name) VALUES ('Agent Factory Templates') RETURNING id",
+            )
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    for (slug, title, summary, category, price_cents, yaml) in MARKETPLACE {
+        let description = format!(
+            "## What it does\n\n{summary}\n\nDeploy it, then open the agent and run it with your own inputs. \
+             Change anything in the builder: your copy is yours."
+        );
+        sqlx::query(
+            "WITH t AS (
+                INSERT INTO templates (team_id, slug, title, summary, description_md, category, tags, price_cents, status, published_at)
+                VALUES ($1, $2, $3, $4, $5, $6, ARRAY[$6], $7, 'published', now())
+                ON CONFLICT (slug) DO NOTHING RETURNING id, team_id)
+             INSERT INTO template_versions (template_id, version, team_id, spec_yaml)
+             SELECT id, 1, team_id, $8 FROM t",
+        )
+        .bind(team_id)
+        .bind(slug)
+        .bind(title)
+        .bind(summary)
+        .bind(description)
+        .bind(category)
+        .bind(price_cents)
+        .bind(yaml)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

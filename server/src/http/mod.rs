@@ -6,19 +6,20 @@ mod api_docs;
 pub(crate) mod guard;
 mod health;
 mod observe;
+mod stripe_webhook;
 
 use std::time::Duration;
 
 use std::sync::Arc;
 
 use app::backend::{
-    SharedAgents, SharedApiKeys, SharedBackend, SharedDashboards, SharedProviders, SharedTeams,
-    SharedWebhooks,
+    SharedAgents, SharedApiKeys, SharedBackend, SharedBilling, SharedDashboards, SharedMarketplace,
+    SharedProviders, SharedTeams, SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -44,6 +45,8 @@ pub fn router(state: AppState) -> Router {
     let api_keys: SharedApiKeys = state.api_keys.clone();
     let webhooks: SharedWebhooks = state.webhooks.clone();
     let dashboards: SharedDashboards = state.dashboards.clone();
+    let marketplace: SharedMarketplace = state.marketplace.clone();
+    let billing: SharedBilling = state.billing.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -52,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&api_keys));
         leptos::prelude::provide_context(Arc::clone(&webhooks));
         leptos::prelude::provide_context(Arc::clone(&dashboards));
+        leptos::prelude::provide_context(Arc::clone(&marketplace));
+        leptos::prelude::provide_context(Arc::clone(&billing));
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend, move || {
@@ -69,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/profile/export", get(account_export::download))
         .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
+        .route("/webhooks/stripe", post(stripe_webhook::receive))
         .nest("/v1", crate::api::router(&state))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -158,6 +158,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         // Tests make many API calls a minute; the rate-limit tests set their own.
         ("RATE_LIMIT_FREE".into(), "100000".into()),
         ("RATE_LIMIT_ANONYMOUS".into(), "100000".into()),
+        // Marketplace tests count templates: start from an empty marketplace.
+        ("SEED_MARKETPLACE".into(), "false".into()),
     ]);
     for (name, value) in overrides {
         vars.insert((*name).into(), (*value).into());

@@ -1,0 +1,218 @@
+//! Billing through Stripe: plan upgrades (Checkout in subscription mode), the customer
+//! portal (implements `app::backend::Billing`), the webhook that applies what Stripe
+//! reports, and the 70/30 revenue share of template sales.
+
+pub mod events;
+pub mod gateway;
+pub mod revenue;
+pub mod signature;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::auth::Role;
+use app::backend::{Actor, Billing};
+use app::billing::{BillingOverview, PlanView};
+use app::error::AppError;
+use app::marketplace::Redirect;
+use async_trait::async_trait;
+use sqlx::{PgPool, Row};
+
+use crate::db::tenant;
+use crate::errors::internal;
+use crate::teams::rules::at_least;
+use gateway::{CheckoutKind, CheckoutRequest, PaymentError, PaymentGateway};
+
+/// Said wherever a payment is asked for while Stripe is not configured.
+pub const PAYMENTS_OFF: &str = "Payments are not set up on this server (STRIPE_SECRET_KEY is not set). Free templates work as usual.";
+
+/// Stripe as the rest of the server uses it: the gateway, when configured, and where
+/// Checkout sends the browser back to.
+#[derive(Clone)]
+pub struct Payments {
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// The site's public address, without a trailing slash.
+    pub public_url: String,
+}
+
+impl Payments {
+    pub fn gateway(&self) -> Result<&Arc<dyn PaymentGateway>, AppError> {
+        self.gateway
+            .as_ref()
+            .ok_or_else(|| AppError::Unavailable(PAYMENTS_OFF.into()))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    /// The team's Stripe customer, created on first use. Stripe's idempotency key is the
+    /// team, so two first uses at once get the same customer.
+    pub async fn customer(&self, db: &PgPool, actor: &Actor) -> Result<String, AppError> {
+        let mut tx = tenant::begin_as(db, actor).await?;
+        let row = sqlx::query(
+            "SELECT t.name, t.stripe_customer_id, u.email FROM teams t, users u WHERE t.id = $1 AND u.id = $2",
+        )
+        .bind(actor.team_id)
+        .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tenant::done_reading(tx);
+        if let Some(id) = row
+            .try_get::<Option<String>, _>("stripe_customer_id")
+            .map_err(internal)?
+        {
+            return Ok(id);
+        }
+        let name: String = row.try_get("name").map_err(internal)?;
+        let email: String = row.try_get("email").map_err(internal)?;
+        let id = self
+            .gateway()?
+            .create_customer(actor.team_id, &name, &email)
+            .await
+            .map_err(stripe_failed)?;
+        let mut tx = tenant::begin_as(db, actor).await?;
+        sqlx::query(
+            "UPDATE teams SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL",
+        )
+        .bind(actor.team_id)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(id)
+    }
+}
+
+/// A failed call to Stripe: logged in full, said plainly to the user.
+pub fn stripe_failed(error: PaymentError) -> AppError {
+    tracing::error!(%error, "stripe call failed");
+    match error {
+        PaymentError::NotConfigured => AppError::Unavailable(PAYMENTS_OFF.into()),
+        _ => AppError::Unavailable(
+            "Stripe could not be reached just now. Nothing was charged; please try again.".into(),
+        ),
+    }
+}
+
+pub struct BillingService {
+    db: PgPool,
+    payments: Payments,
+}
+
+impl BillingService {
+    pub fn new(db: PgPool, payments: Payments) -> Self {
+        Self { db, payments }
+    }
+}
+
+#[async_trait]
+impl Billing for BillingService {
+    async fn overview(&self, actor: &Actor) -> Result<BillingOverview, AppError> {
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let plans = sqlx::query(
+            "SELECT tier::text AS tier, name, price_cents_month, requests_per_minute::bigint AS rpm,
+                    monthly_runs::bigint AS runs, monthly_tokens FROM plans ORDER BY tier",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let team = sqlx::query(
+            "SELECT t.plan::text AS plan, t.stripe_customer_id IS NOT NULL AS has_customer, s.status, s.current_period_end
+               FROM teams t
+               LEFT JOIN LATERAL (SELECT status, current_period_end FROM subscriptions
+                                   WHERE team_id = t.id ORDER BY updated_at DESC LIMIT 1) s ON true
+              WHERE t.id = $1",
+        )
+        .bind(actor.team_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tenant::done_reading(tx);
+        let plans = plans
+            .iter()
+            .map(|row| {
+                Ok(PlanView {
+                    tier: row.try_get("tier")?,
+                    name: row.try_get("name")?,
+                    price_cents_month: row.try_get("price_cents_month")?,
+                    requests_per_minute: row.try_get("rpm")?,
+                    monthly_runs: row.try_get("runs")?,
+                    monthly_tokens: row.try_get("monthly_tokens")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)?;
+        let renews: Option<chrono::DateTime<chrono::Utc>> =
+            team.try_get("current_period_end").map_err(internal)?;
+        Ok(BillingOverview {
+            current: team.try_get("plan").map_err(internal)?,
+            plans,
+            subscription_status: team.try_get("status").map_err(internal)?,
+            renews: renews.map(|at| at.format("%-d %b %Y").to_string()),
+            payments_enabled: self.payments.gateway.is_some(),
+            has_customer: team.try_get("has_customer").map_err(internal)?,
+            can_manage: actor.role >= Role::Owner,
+        })
+    }
+
+    async fn upgrade(&self, actor: &Actor, tier: &str) -> Result<Redirect, AppError> {
+        at_least(actor.role, Role::Owner)?;
+        if !matches!(tier, "pro" | "enterprise") {
+            return Err(AppError::invalid("tier", "Choose Pro or Enterprise."));
+        }
+        let gateway = self.payments.gateway()?.clone();
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let row = sqlx::query(
+            "SELECT p.name, p.price_cents_month, t.plan::text AS current,
+                    EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = t.id
+                             AND s.status IN ('active', 'trialing', 'past_due')) AS subscribed
+               FROM plans p, teams t WHERE p.tier = $1::plan_tier AND t.id = $2",
+        )
+        .bind(tier)
+        .bind(actor.team_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tenant::done_reading(tx);
+        if row.try_get::<bool, _>("subscribed").map_err(internal)? {
+            return Err(AppError::Conflict(
+                "Your team already has a subscription: change it with Manage billing.".into(),
+            ));
+        }
+        let name: String = row.try_get("name").map_err(internal)?;
+        let customer = self.payments.customer(&self.db, actor).await?;
+        let session = gateway
+            .create_checkout(&CheckoutRequest {
+                kind: CheckoutKind::Subscription,
+                customer,
+                product_name: format!("Agent Factory {name}"),
+                amount_cents: row.try_get("price_cents_month").map_err(internal)?,
+                metadata: HashMap::from([
+                    ("kind".to_string(), "plan".to_string()),
+                    ("team_id".to_string(), actor.team_id.to_string()),
+                    ("tier".to_string(), tier.to_string()),
+                ]),
+                success_url: self.payments.url("/settings/billing?upgraded=1"),
+                cancel_url: self.payments.url("/settings/billing"),
+                idempotency_key: format!("plan-{}", uuid::Uuid::new_v4()),
+            })
+            .await
+            .map_err(stripe_failed)?;
+        Ok(Redirect { url: session.url })
+    }
+
+    async fn portal(&self, actor: &Actor) -> Result<Redirect, AppError> {
+        at_least(actor.role, Role::Owner)?;
+        let gateway = self.payments.gateway()?.clone();
+        let customer = self.payments.customer(&self.db, actor).await?;
+        let url = gateway
+            .portal(&customer, &self.payments.url("/settings/billing"))
+            .await
+            .map_err(stripe_failed)?;
+        Ok(Redirect { url })
+    }
+}

@@ -1,0 +1,78 @@
+//! One-click deploy: the template's current spec becomes a new agent in the actor's
+//! team, and the deploy is recorded (it counts, and it lets the team review).
+
+use app::auth::Role;
+use app::backend::Actor;
+use app::error::AppError;
+use app::spec::parse_spec;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::accounts::store::audit_by;
+use crate::db::tenant;
+use crate::errors::internal;
+use crate::runs::insert_agent;
+use crate::teams::rules::at_least;
+
+pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uuid, AppError> {
+    at_least(actor.role, Role::Admin)?;
+    let mut tx = tenant::begin_as(db, actor).await?;
+    let template: Option<(i64, Uuid, i32, String)> = sqlx::query_as(
+        "SELECT t.price_cents, t.team_id, t.current_version, v.spec_yaml FROM templates t
+           JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+          WHERE t.id = $1 AND (t.status = 'published' OR t.team_id = $2)",
+    )
+    .bind(template_id)
+    .bind(actor.team_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let (price_cents, creator_team, version, spec_yaml) = template.ok_or(AppError::NotFound)?;
+    if price_cents > 0 && creator_team != actor.team_id {
+        let owned: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM purchases WHERE template_id = $1 AND status = 'paid')",
+        )
+        .bind(template_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if !owned {
+            return Err(AppError::Conflict(
+                "Buy this template before deploying it.".into(),
+            ));
+        }
+    }
+    let spec = parse_spec(&spec_yaml).map_err(internal)?;
+    let agent_id = insert_agent(
+        &mut tx,
+        actor.team_id,
+        Some(actor.user_id),
+        &spec_yaml,
+        &spec,
+    )
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO template_deploys (team_id, template_id, template_version, agent_id, deployed_by)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(actor.team_id)
+    .bind(template_id)
+    .bind(version)
+    .bind(agent_id)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    audit_by(
+        &mut tx,
+        actor,
+        "template.deployed",
+        ("template", template_id.to_string()),
+        serde_json::json!({ "version": version, "agent_id": agent_id }),
+    )
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(agent_id)
+}
