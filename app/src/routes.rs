@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
+    hooks::use_params_map,
     path,
 };
+use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
 use crate::api_keys::ApiKeysPage;
@@ -59,4 +61,11 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// The route's `:id` as a UUID (`None` when it is not one), for pages under
+/// `/agents/:id` and `/runs/:id`.
+pub fn use_id_param() -> impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("id").and_then(|id| id.parse().ok())
 }

@@ -4,24 +4,18 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use super::runs_list::RunsList;
 use super::shortcut::submit_on_shortcut;
 use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
 use crate::components::PageHeader;
+use crate::routes::use_id_param;
 use crate::spec::{InputDef, InputType};
 
 #[component]
 pub fn AgentPage() -> impl IntoView {
-    let params = use_params_map();
-    let agent_id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<Uuid>().ok())
-    };
+    let agent_id = use_id_param();
     let restore = ServerAction::<RestoreVersion>::new();
     let agent = Resource::new(
         move || (agent_id(), restore.version().get()),

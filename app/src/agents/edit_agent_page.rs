@@ -4,23 +4,16 @@ use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
 
 use super::builder::{Builder, SpecBuilder};
 use super::shortcut::submit_on_shortcut;
 use super::{AgentDetail, SaveVersion, get_agent};
 use crate::components::PageHeader;
+use crate::routes::use_id_param;
 
 #[component]
 pub fn EditAgentPage() -> impl IntoView {
-    let params = use_params_map();
-    let agent_id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<Uuid>().ok())
-    };
+    let agent_id = use_id_param();
     let agent = Resource::new(agent_id, |id| async move {
         match id {
             Some(id) => get_agent(id).await,

@@ -2,26 +2,19 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
 
 use super::live;
 use super::run_trace::RunTrace;
 use super::workflow_graph::WorkflowGraph;
 use super::{CancelRun, RunDetail, get_run};
 use crate::components::PageHeader;
+use crate::routes::use_id_param;
 use crate::runs::{RunEvent, RunStatus, StepRecord};
 use crate::spec::MicroUsd;
 
 #[component]
 pub fn RunPage() -> impl IntoView {
-    let params = use_params_map();
-    let run_id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<Uuid>().ok())
-    };
+    let run_id = use_id_param();
     let run = Resource::new(run_id, |id| async move {
         match id {
             Some(id) => get_run(id).await,

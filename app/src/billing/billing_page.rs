@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{BillingOverview, ManageBilling, PlanView, UpgradePlan, get_billing};
+use crate::components::CARD;
 
-const CARD: &str =
-    "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 const PRIMARY: &str =
     "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500";
 

@@ -4,8 +4,10 @@ mod empty_state;
 mod error_fallback;
 mod logo;
 mod page_header;
+mod panel;
 
 pub use empty_state::EmptyState;
 pub use error_fallback::ErrorFallback;
 pub use logo::Logo;
 pub use page_header::PageHeader;
+pub use panel::{CARD, NUM, Panel, ROW, Table};

@@ -13,5 +13,4 @@ pub use dashboard_page::DashboardPage;
 pub use server_fns::get_dashboard;
 pub use types::*;
 
-const CARD: &str =
-    "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+use crate::components::CARD;

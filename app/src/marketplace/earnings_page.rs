@@ -5,9 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::{ConnectOnboarding, ConnectStatus, Earnings, get_earnings, price_label};
-
-const CARD: &str =
-    "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+use crate::components::{CARD, NUM, Panel, ROW, Table};
 
 fn money(cents: i64) -> String {
     if cents < 0 {
@@ -48,55 +46,41 @@ fn Report(earnings: Earnings, connect: ServerAction<ConnectOnboarding>) -> impl 
             {move || connect.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="mt-2 text-sm text-rose-600">{e.to_string()}</p> })}
         }.into_any(),
     };
+    let Earnings {
+        months,
+        sales,
+        pending_payout_cents,
+        ..
+    } = earnings;
     view! {
         <div class="space-y-4">
             <section class=CARD aria-label="Payouts">
                 <p class="text-sm text-slate-500">"Awaiting payout"</p>
-                <p class="text-2xl font-semibold" data-testid="pending-payout">{money(earnings.pending_payout_cents)}</p>
+                <p class="text-2xl font-semibold" data-testid="pending-payout">{money(pending_payout_cents)}</p>
                 <p class="mb-3 text-xs text-slate-500">"Your team earns 70 % of each sale; refunds reverse the same share."</p>
                 {payout}
             </section>
-            <section class=CARD aria-labelledby="months-title">
-                <h2 id="months-title" class="mb-2 font-medium">"By month"</h2>
-                {if earnings.months.is_empty() {
-                    view! { <p class="text-sm text-slate-500">"No sales yet. Publish a paid template from one of your agents to start earning."</p> }.into_any()
-                } else {
-                    view! {
-                        <div class="overflow-x-auto">
-                            <table class="w-full text-left text-sm" data-testid="earnings-months">
-                                <thead class="text-xs text-slate-500"><tr><th class="py-1">"Month"</th><th>"Sales"</th><th>"Gross"</th><th>"Your share"</th></tr></thead>
-                                <tbody>
-                                    {earnings.months.into_iter().map(|m| view! {
-                                        <tr class="border-t border-slate-100 dark:border-slate-800"><td class="py-1">{m.month}</td><td>{m.sales}</td><td>{money(m.gross_cents)}</td><td>{money(m.creator_cents)}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                }}
-            </section>
-            <section class=CARD aria-labelledby="sales-title">
-                <h2 id="sales-title" class="mb-2 font-medium">"Sales"</h2>
-                {if earnings.sales.is_empty() {
-                    view! { <p class="text-sm text-slate-500">"Each sale will be listed here with your share."</p> }.into_any()
-                } else {
-                    view! {
-                        <div class="overflow-x-auto">
-                            <table class="w-full text-left text-sm" data-testid="earnings-sales">
-                                <thead class="text-xs text-slate-500"><tr><th class="py-1">"Template"</th><th>"Paid"</th><th>"Your share"</th><th>"Refunded"</th><th>"Payout"</th><th>"When"</th></tr></thead>
-                                <tbody>
-                                    {earnings.sales.into_iter().map(|s| view! {
-                                        <tr class="border-t border-slate-100 dark:border-slate-800">
-                                            <td class="py-1">{s.template_title}</td><td>{money(s.amount_cents)}</td><td>{money(s.creator_cents)}</td>
-                                            <td>{(s.reversed_cents != 0).then(|| money(s.reversed_cents))}</td><td class="capitalize">{s.payout_status}</td><td class="text-xs text-slate-500">{s.created}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any()
-                }}
-            </section>
+            <Panel id="months" title="By month" is_empty=months.is_empty()
+                empty="No sales yet. Publish a paid template from one of your agents to start earning.".into_any()>
+                <Table test_id="earnings-months" columns=&["Month", "Sales", "Gross", "Your share"]>
+                    {months.into_iter().map(|m| view! {
+                        <tr class=ROW><td class="py-1.5">{m.month}</td><td class=NUM>{m.sales}</td>
+                            <td class=NUM>{money(m.gross_cents)}</td><td class=NUM>{money(m.creator_cents)}</td></tr>
+                    }).collect_view()}
+                </Table>
+            </Panel>
+            <Panel id="sales" title="Sales" is_empty=sales.is_empty()
+                empty="Each sale will be listed here with your share.".into_any()>
+                <Table test_id="earnings-sales" columns=&["Template", "Paid", "Your share", "Refunded", "Payout", "When"]>
+                    {sales.into_iter().map(|s| view! {
+                        <tr class=ROW>
+                            <td class="py-1.5">{s.template_title}</td><td class=NUM>{money(s.amount_cents)}</td>
+                            <td class=NUM>{money(s.creator_cents)}</td><td class=NUM>{(s.reversed_cents != 0).then(|| money(s.reversed_cents))}</td>
+                            <td class="pl-2 capitalize">{s.payout_status}</td><td class="pl-2 text-xs text-slate-500">{s.created}</td>
+                        </tr>
+                    }).collect_view()}
+                </Table>
+            </Panel>
         </div>
     }
 }

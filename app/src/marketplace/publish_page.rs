@@ -4,26 +4,19 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
 
 use super::{CATEGORIES, PublishTemplate, UnpublishTemplate, get_listing, price_label};
 use crate::agents::get_agent;
 use crate::components::PageHeader;
+use crate::error::AppError;
+use crate::routes::use_id_param;
 
 const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const LABEL: &str = "mb-1 block text-sm font-medium";
 
 #[component]
 pub fn PublishPage() -> impl IntoView {
-    let params = use_params_map();
-    let agent_id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<Uuid>().ok())
-            .unwrap_or_default()
-    };
+    let agent_id = use_id_param();
     let publish = ServerAction::<PublishTemplate>::new();
     let unpublish = ServerAction::<UnpublishTemplate>::new();
     let data = Resource::new(
@@ -35,7 +28,8 @@ pub fn PublishPage() -> impl IntoView {
             )
         },
         |(id, _, _)| async move {
-            Ok::<_, crate::error::AppError>((get_agent(id).await?, get_listing(id).await?))
+            let id = id.ok_or(AppError::NotFound)?;
+            Ok::<_, AppError>((get_agent(id).await?, get_listing(id).await?))
         },
     );
     let error = move || {

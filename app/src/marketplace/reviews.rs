@@ -4,8 +4,8 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::template_page::CARD;
 use super::{ReplyToReview, ReviewTemplate, ReviewView, TemplateView};
+use crate::components::CARD;
 use crate::error::AppError;
 
 const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
@@ -109,7 +109,8 @@ fn Review(
     is_creator: bool,
     reply: ServerAction<ReplyToReview>,
 ) -> impl IntoView {
-    let stars = "★".repeat(usize::try_from(review.rating).unwrap_or(0));
+    let filled = usize::try_from(review.rating).unwrap_or(0).min(5);
+    let stars = format!("{}{}", "★".repeat(filled), "☆".repeat(5 - filled));
     let id = review.id.to_string();
     view! {
         <li class="py-3">

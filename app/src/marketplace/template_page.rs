@@ -7,10 +7,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::reviews::{RatingsHistogram, Reviews};
 use super::{BuyTemplate, DeployTemplate, TemplateView, get_template, price_label};
-use crate::components::PageHeader;
+use crate::components::{CARD, PageHeader};
 
-pub const CARD: &str =
-    "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 const PRIMARY: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50";
 
 #[component]
@@ -53,9 +51,12 @@ fn Template(
             if card.rating_count == 1 { "" } else { "s" }
         )
     });
+    let mut category = card.category.clone();
+    if let Some(first) = category.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     let facts = format!(
-        "{} · version {} · {} deploy{} · published {}",
-        card.category,
+        "{category} · version {} · {} deploy{} · published {}",
         card.version,
         card.deploy_count,
         if card.deploy_count == 1 { "" } else { "s" },
@@ -80,7 +81,7 @@ fn Template(
                 <section class=CARD aria-label="Get this template">
                     <p class="text-2xl font-semibold" data-testid="template-price">{price_label(card.price_cents)}</p>
                     <p class="mt-1 text-sm text-slate-500">{rating}</p>
-                    <p class="mt-1 text-xs capitalize text-slate-500">{facts}</p>
+                    <p class="mt-1 text-xs text-slate-500">{facts}</p>
                     <div class="mt-4">
                         <Actions view=view.clone() deploy buy />
                     </div>

@@ -114,8 +114,8 @@ impl Billing for BillingService {
     async fn overview(&self, actor: &Actor) -> Result<BillingOverview, AppError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let plans = sqlx::query(
-            "SELECT tier::text AS tier, name, price_cents_month, requests_per_minute::bigint AS rpm,
-                    monthly_runs::bigint AS runs, monthly_tokens FROM plans ORDER BY tier",
+            "SELECT p.tier::text AS tier, p.name, p.price_cents_month, p.requests_per_minute::bigint AS rpm,
+                    p.monthly_runs::bigint AS runs, p.monthly_tokens FROM plans p ORDER BY p.tier",
         )
         .fetch_all(&mut *tx)
         .await
