@@ -133,15 +133,3 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS $$
 $$;
 REVOKE ALL ON FUNCTION reply_to_review(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION reply_to_review(uuid, text) TO agf_app;
-
--- Reviewers' names on a public template page (users are otherwise private).
-CREATE FUNCTION reviewer_names(template uuid)
-RETURNS TABLE (review_id uuid, name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT r.id, coalesce(nullif(u.display_name, ''), 'A user')
-      FROM reviews r LEFT JOIN users u ON u.id = r.user_id AND u.deleted_at IS NULL
-      JOIN templates t ON t.id = r.template_id AND t.status = 'published'
-     WHERE r.template_id = template
-$$;
-REVOKE ALL ON FUNCTION reviewer_names(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION reviewer_names(uuid) TO agf_app;

@@ -247,17 +247,3 @@ fn encode(text: &str) -> String {
         .map(|s| s.trim_start_matches("x=").to_string())
         .unwrap_or_default()
 }
-
-pub async fn recorded(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedRequest>> {
-    Json(shared.requests())
-}
-
-pub async fn set_webhook(State(shared): State<Arc<Shared>>, Json(body): Json<Value>) -> StatusCode {
-    match body["url"].as_str() {
-        Some(url) => {
-            shared.set_webhook_url(url);
-            StatusCode::NO_CONTENT
-        }
-        None => StatusCode::BAD_REQUEST,
-    }
-}

@@ -5,10 +5,8 @@
 //! completes the session and sends the signed events Stripe would send
 //! (`checkout.session.completed`, and `customer.subscription.created` for a
 //! subscription) to the configured webhook URL, then returns the browser to the
-//! session's success URL. The portal page can cancel the subscription.
-//!
-//! Control: `GET /_fake/requests` (every API call, with its idempotency key and
-//! parameters), `POST /_fake/webhook` (`{"url": …}`: where events go).
+//! session's success URL. The portal page can cancel the subscription. Tests read every
+//! API call back with [`FakeStripe::requests`].
 
 mod api;
 mod events;
@@ -97,7 +95,5 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/portal/{id}", get(pages::portal))
         .route("/portal/{id}/cancel", post(pages::cancel_subscription))
         .route("/connect/{id}", get(pages::connect))
-        .route("/_fake/requests", get(api::recorded))
-        .route("/_fake/webhook", post(api::set_webhook))
         .with_state(shared)
 }

@@ -1,8 +1,8 @@
 //! `fake-stripe`: runs the fake Stripe for local demos and browser tests.
 //!
 //! Environment: `FAKE_STRIPE_ADDR` (default `127.0.0.1:12111`), `STRIPE_WEBHOOK_SECRET`
-//! (signs events; default `whsec_local`), `FAKE_STRIPE_WEBHOOK_URL` (where events go;
-//! also settable with `POST /_fake/webhook`), `FAKE_STRIPE_EVENT_DELAY_MS` (default 500).
+//! (signs events; default `whsec_local`), `FAKE_STRIPE_WEBHOOK_URL` (where events go),
+//! `FAKE_STRIPE_EVENT_DELAY_MS` (default 500).
 
 use std::io::Write;
 use std::time::Duration;

@@ -69,7 +69,6 @@ pub async fn process(db: &sqlx::PgPool, event: &Event) -> Result<Outcome, sqlx::
         },
         _ => Outcome::Ignored("event type not handled"),
     };
-    tenant::set(&mut tx, Tenant::default()).await?;
     sqlx::query("UPDATE stripe_events SET processed_at = now(), outcome = $2 WHERE id = $1")
         .bind(&event.id)
         .bind(outcome.label())

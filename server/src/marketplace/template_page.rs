@@ -43,8 +43,9 @@ pub async fn view(
     .await
     .map_err(internal)?;
     let reviews = sqlx::query(
-        "SELECT r.id, r.user_id, r.rating, r.body, r.creator_reply, r.created_at, n.name
-           FROM reviews r JOIN reviewer_names($1) n ON n.review_id = r.id
+        "SELECT r.id, r.user_id, r.rating, r.body, r.creator_reply, r.created_at,
+                coalesce(nullif(u.display_name, ''), 'A user') AS name
+           FROM reviews r LEFT JOIN users u ON u.id = r.user_id AND u.deleted_at IS NULL
           WHERE r.template_id = $1 ORDER BY r.created_at DESC LIMIT 100",
     )
     .bind(card.id)
