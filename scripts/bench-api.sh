@@ -12,8 +12,9 @@ setup_toolchain
 setup_services
 apt_install wrk
 
-step "Building the release server and the fake provider"
-cargo build --release -p server -p fake-llm
+step "Building the release server (as make run does) and the fake provider"
+cargo leptos build --release "${LEPTOS_LIB_ARGS[@]}"
+cargo build --release -p fake-llm
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
 # The fake provider answers at once (no typing delay), so what is measured is ours.

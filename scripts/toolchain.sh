@@ -3,7 +3,9 @@
 # After it: cargo builds native code and wasm32, `cargo leptos` is on PATH with
 # wasm-bindgen (the exact version in Cargo.lock), Tailwind and wasm-opt (npm), and
 # LEPTOS_LIB_ARGS / WASM_CARGO_ARGS hold the extra arguments the WASM build needs
-# (through cargo-leptos / plain cargo), if any.
+# (through cargo-leptos / plain cargo). Every cargo-leptos build splits the WASM: each
+# page is a lazy route in a chunk of its own (`--split`; the client cannot load
+# without it).
 
 # Debian's Rust (1.96, wasm32 std sources included) builds our tools and, when rustup
 # cannot provide a wasm32 target, the WASM itself.
@@ -14,7 +16,7 @@ ensure_debian_rust() {
 # Picks the toolchain for the project build: rustup's own wasm32 target when it is (or
 # can be) installed, otherwise Debian's rustc-web building std for wasm32 from source.
 choose_rust() {
-  LEPTOS_LIB_ARGS=()
+  LEPTOS_LIB_ARGS=(--split)
   WASM_CARGO_ARGS=()
   # AGF_RUST=debian forces the fallback (to test it on a machine that has rustup's).
   if [ "${AGF_RUST:-}" != debian ] && command -v rustup >/dev/null && {
@@ -32,7 +34,7 @@ choose_rust() {
   # -Zbuild-std is unstable; Debian's stable compiler allows it with this switch.
   export RUSTC_BOOTSTRAP=1
   WASM_CARGO_ARGS=(-Zbuild-std=std,panic_abort)
-  LEPTOS_LIB_ARGS=(--lib-cargo-args=-Zbuild-std=std,panic_abort)
+  LEPTOS_LIB_ARGS=(--split --lib-cargo-args=-Zbuild-std=std,panic_abort)
   ok "Debian Rust $(/usr/bin/rustc --version | cut -d' ' -f2), building std for wasm32"
 }
 

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    Lazy, LazyRoute,
     components::{ParentRoute, Route, Router, Routes},
     hooks::use_params_map,
-    path,
+    lazy_route, path,
 };
 use uuid::Uuid;
 
@@ -31,36 +32,83 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Agent Factory") />
         <Router>
             <Routes fallback=|| view! { <PublicLayout><NotFoundPage /></PublicLayout> }>
-                <Route path=path!("/") view=|| view! { <PublicLayout><LandingPage /></PublicLayout> } />
-                <Route path=path!("/signin") view=|| view! { <PublicLayout><SignInPage /></PublicLayout> } />
-                <Route path=path!("/signup") view=|| view! { <PublicLayout><SignUpPage /></PublicLayout> } />
-                <Route path=path!("/invite/:token") view=|| view! { <PublicLayout><InvitePage /></PublicLayout> } />
+                <Route path=path!("/") view={Lazy::<Landing>::new()} />
+                <Route path=path!("/signin") view={Lazy::<SignIn>::new()} />
+                <Route path=path!("/signup") view={Lazy::<SignUp>::new()} />
+                <Route path=path!("/invite/:token") view={Lazy::<Invite>::new()} />
                 <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("/dashboard") view=DashboardPage />
-                    <Route path=path!("/agents") view=AgentsPage />
-                    <Route path=path!("/agents/new") view=NewAgentPage />
-                    <Route path=path!("/agents/:id") view=AgentPage />
-                    <Route path=path!("/agents/:id/edit") view=EditAgentPage />
-                    <Route path=path!("/agents/:id/compare") view=ComparePage />
-                    <Route path=path!("/agents/:id/publish") view=PublishPage />
-                    <Route path=path!("/runs/:id") view=RunPage />
-                    <Route path=path!("/marketplace") view=MarketplacePage />
-                    <Route path=path!("/marketplace/:slug") view=TemplatePage />
-                    <Route path=path!("/marketplace/:slug/purchase") view=PurchasePage />
+                    <Route path=path!("/dashboard") view={Lazy::<Dashboard>::new()} />
+                    <Route path=path!("/agents") view={Lazy::<Agents>::new()} />
+                    <Route path=path!("/agents/new") view={Lazy::<NewAgent>::new()} />
+                    <Route path=path!("/agents/:id") view={Lazy::<Agent>::new()} />
+                    <Route path=path!("/agents/:id/edit") view={Lazy::<EditAgent>::new()} />
+                    <Route path=path!("/agents/:id/compare") view={Lazy::<Compare>::new()} />
+                    <Route path=path!("/agents/:id/publish") view={Lazy::<Publish>::new()} />
+                    <Route path=path!("/runs/:id") view={Lazy::<Run>::new()} />
+                    <Route path=path!("/marketplace") view={Lazy::<Marketplace>::new()} />
+                    <Route path=path!("/marketplace/:slug") view={Lazy::<Template>::new()} />
+                    <Route path=path!("/marketplace/:slug/purchase") view={Lazy::<Purchase>::new()} />
                     <ParentRoute path=path!("/settings") view=SettingsLayout>
-                        <Route path=path!("") view=TeamPage />
-                        <Route path=path!("profile") view=ProfilePage />
-                        <Route path=path!("audit") view=AuditLogPage />
-                        <Route path=path!("providers") view=ProvidersPage />
-                        <Route path=path!("api-keys") view=ApiKeysPage />
-                        <Route path=path!("webhooks") view=WebhooksPage />
-                        <Route path=path!("billing") view=BillingPage />
-                        <Route path=path!("earnings") view=EarningsPage />
+                        <Route path=path!("") view={Lazy::<Team>::new()} />
+                        <Route path=path!("profile") view={Lazy::<Profile>::new()} />
+                        <Route path=path!("audit") view={Lazy::<AuditLog>::new()} />
+                        <Route path=path!("providers") view={Lazy::<Providers>::new()} />
+                        <Route path=path!("api-keys") view={Lazy::<ApiKeys>::new()} />
+                        <Route path=path!("webhooks") view={Lazy::<Webhooks>::new()} />
+                        <Route path=path!("billing") view={Lazy::<Billing>::new()} />
+                        <Route path=path!("earnings") view={Lazy::<Earnings>::new()} />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// Declares pages as lazy routes. With `cargo leptos --split` each page's code becomes
+/// a WASM chunk of its own, fetched the first time the page is shown (on the server
+/// render, the page's chunk is preloaded alongside the main module), so the first
+/// download holds only the router, the layouts and what they share.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:expr;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    Landing => view! { <PublicLayout><LandingPage /></PublicLayout> };
+    SignIn => view! { <PublicLayout><SignInPage /></PublicLayout> };
+    SignUp => view! { <PublicLayout><SignUpPage /></PublicLayout> };
+    Invite => view! { <PublicLayout><InvitePage /></PublicLayout> };
+    Dashboard => view! { <DashboardPage /> };
+    Agents => view! { <AgentsPage /> };
+    NewAgent => view! { <NewAgentPage /> };
+    Agent => view! { <AgentPage /> };
+    EditAgent => view! { <EditAgentPage /> };
+    Compare => view! { <ComparePage /> };
+    Publish => view! { <PublishPage /> };
+    Run => view! { <RunPage /> };
+    Marketplace => view! { <MarketplacePage /> };
+    Template => view! { <TemplatePage /> };
+    Purchase => view! { <PurchasePage /> };
+    Team => view! { <TeamPage /> };
+    Profile => view! { <ProfilePage /> };
+    AuditLog => view! { <AuditLogPage /> };
+    Providers => view! { <ProvidersPage /> };
+    ApiKeys => view! { <ApiKeysPage /> };
+    Webhooks => view! { <WebhooksPage /> };
+    Billing => view! { <BillingPage /> };
+    Earnings => view! { <EarningsPage /> };
 }
 
 /// The route's `:id` as a UUID (`None` when it is not one), for pages under

@@ -12,6 +12,9 @@ pub struct TestApp {
     /// The application role's connection string for this test's database.
     pub database_url: String,
     pub owner_database_url: String,
+    pub redis_url: String,
+    /// Starts every Redis key of this test's server.
+    pub redis_prefix: String,
 }
 
 impl TestApp {
@@ -22,6 +25,8 @@ impl TestApp {
             http: browser_like_client(),
             database_url: self.database_url.clone(),
             owner_database_url: self.owner_database_url.clone(),
+            redis_url: self.redis_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
         }
     }
 
@@ -165,6 +170,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         vars.insert((*name).into(), (*value).into());
     }
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("bad test config");
+    let (redis_url, redis_prefix) = (vars["REDIS_URL"].clone(), vars["REDIS_PREFIX"].clone());
     let app = Application::build(config)
         .await
         .expect("server did not start");
@@ -175,6 +181,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         http: browser_like_client(),
         database_url,
         owner_database_url,
+        redis_url,
+        redis_prefix,
     }
 }
 

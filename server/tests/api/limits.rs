@@ -48,6 +48,77 @@ async fn exactly_the_limit_passes_when_requests_race() {
     );
 }
 
+/// How many requests the Redis window of the demo team's bucket holds.
+async fn counted_in_redis(app: &crate::helpers::TestApp) -> usize {
+    let client = redis::Client::open(app.redis_url.as_str()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}ratelimit:team:*", app.redis_prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    redis::cmd("ZCARD")
+        .arg(&keys[0])
+        .query_async(&mut redis)
+        .await
+        .unwrap()
+}
+
+/// Waits (briefly) for the requests admitted from memory to reach Redis.
+async fn until_counted(app: &crate::helpers::TestApp, expected: usize) {
+    let mut counted = 0;
+    for _ in 0..50 {
+        counted = counted_in_redis(app).await;
+        if counted == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("Redis counts {counted} requests, {expected} passed");
+}
+
+#[tokio::test]
+async fn far_from_the_limit_requests_pass_from_memory_and_all_are_counted_in_redis() {
+    let app = spawn_app_with(&[("RATE_LIMIT_FREE", "1000")]).await;
+    app.sign_in_demo().await;
+    let reader = key(&app, &["read"]).await;
+    let mut remaining = Vec::new();
+    for _ in 0..30 {
+        let responses = futures::future::join_all((0..10).map(|_| get_agents(&app, &reader))).await;
+        for response in responses {
+            assert_eq!(response.status(), StatusCode::OK);
+            remaining.push(
+                response.headers()["x-ratelimit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<u32>()
+                    .unwrap(),
+            );
+        }
+    }
+    until_counted(&app, 300).await;
+    // Each answer says what is left, counting the requests admitted before it.
+    assert!(remaining.iter().all(|r| (700..1000).contains(r)), "{remaining:?}");
+}
+
+#[tokio::test]
+async fn exactly_the_limit_passes_when_a_race_crosses_from_memory_to_redis() {
+    let app = spawn_app_with(&[("RATE_LIMIT_FREE", "200")]).await;
+    app.sign_in_demo().await;
+    let reader = key(&app, &["read"]).await;
+    // One request first: from then on the bucket is admitted from memory while far
+    // from its limit.
+    assert_eq!(get_agents(&app, &reader).await.status(), StatusCode::OK);
+    let responses = futures::future::join_all((0..259).map(|_| get_agents(&app, &reader))).await;
+    let passed = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
+    assert_eq!(passed, 199);
+    until_counted(&app, 200).await;
+}
+
 #[tokio::test]
 async fn without_redis_requests_neither_hang_nor_fail_and_limits_hold_per_instance() {
     // Nothing listens on port 1: every Redis call fails at once.

@@ -3,17 +3,25 @@
 //! shares it. One Lua script trims, counts and admits atomically, so with a limit of N
 //! exactly N concurrent requests pass.
 //!
+//! Far from its limit, a bucket's requests are admitted from memory and counted in
+//! Redis a moment later, in batches, off the request path ([`ahead`]); near it, Redis
+//! decides each request once those batches are in.
+//!
 //! While Redis is unreachable the limiter does not fail requests and does not wait on
 //! Redis: after one failed call (bounded by [`REDIS_BUDGET`]) it counts in this
 //! process's memory for [`LOCAL_FOR`], then tries Redis again. Limits then hold per
 //! instance rather than across instances — a deliberate, documented degradation.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+mod ahead;
+mod local;
+
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cache::Cache;
+use ahead::{Admission, Ledger};
+use local::LocalWindow;
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// The longest a request waits on Redis for its rate-limit decision.
@@ -21,24 +29,34 @@ const REDIS_BUDGET: Duration = Duration::from_millis(250);
 /// How long the limiter counts locally after Redis failed, before trying it again.
 const LOCAL_FOR: Duration = Duration::from_secs(5);
 
-/// KEYS[1]: the bucket; ARGV: window in ms, limit, a unique member. Uses Redis's own
-/// clock so instances with skewed clocks agree. Returns {admitted, remaining, reset_ms}.
+/// KEYS[1]: the bucket; ARGV: window in ms, limit, a unique member prefix, how many
+/// requests to count, and `1` to count them whatever the count (they were admitted from
+/// memory) or `0` to count them only if they fit. Uses Redis's own clock so instances
+/// with skewed clocks agree. Returns {admitted, remaining, reset_ms}.
 const SLIDING_WINDOW: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
+local n = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
+local admitted = 0
+if ARGV[5] == '1' or count + n <= limit then
+  local members = {}
+  for i = 1, n do
+    members[#members + 1] = now
+    members[#members + 1] = ARGV[3] .. ':' .. i
+  end
+  redis.call('ZADD', KEYS[1], unpack(members))
+  redis.call('PEXPIRE', KEYS[1], window)
+  count = count + n
+  admitted = 1
+end
 local reset = window
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return {1, limit - count - 1, reset}
-end
-return {0, 0, reset}
+return {admitted, math.max(limit - count, 0), reset}
 ";
 
 /// The answer for one request, sent back as the `X-RateLimit-*` headers.
@@ -55,7 +73,10 @@ pub struct RateLimiter {
     script: redis::Script,
     /// Until when (ms since the epoch) to skip Redis after it failed.
     local_until_ms: AtomicU64,
-    local: Mutex<HashMap<String, VecDeque<Instant>>>,
+    local: LocalWindow,
+    ahead: Ledger,
+    /// Makes window members unique across instances and requests.
+    instance: u64,
     sequence: AtomicU64,
 }
 
@@ -64,7 +85,9 @@ impl Default for RateLimiter {
         RateLimiter {
             script: redis::Script::new(SLIDING_WINDOW),
             local_until_ms: AtomicU64::new(0),
-            local: Mutex::new(HashMap::new()),
+            local: LocalWindow::default(),
+            ahead: Ledger::default(),
+            instance: uuid::Uuid::new_v4().as_u64_pair().0,
             sequence: AtomicU64::new(0),
         }
     }
@@ -72,10 +95,27 @@ impl Default for RateLimiter {
 
 impl RateLimiter {
     /// Counts one request against `bucket` if it is under `limit` per minute.
-    pub async fn check(&self, cache: &Cache, bucket: &str, limit: u32) -> Decision {
+    pub async fn check(self: &Arc<Self>, cache: &Arc<Cache>, bucket: &str, limit: u32) -> Decision {
         if now_ms() >= self.local_until_ms.load(Ordering::Relaxed) {
-            match tokio::time::timeout(REDIS_BUDGET, self.check_redis(cache, bucket, limit)).await {
-                Ok(Ok(decision)) => return decision,
+            if let Admission::Admitted {
+                decision,
+                start_flush,
+            } = self.ahead.admit(bucket, limit)
+            {
+                if start_flush {
+                    tokio::spawn(self.clone().flush(cache.clone(), bucket.to_owned(), limit));
+                }
+                return decision;
+            }
+            let decide = async {
+                self.ahead.settled(bucket).await;
+                self.count_in_redis(cache, bucket, limit, 1, false).await
+            };
+            match tokio::time::timeout(REDIS_BUDGET, decide).await {
+                Ok(Ok(decision)) => {
+                    self.ahead.learn(bucket, decision);
+                    return decision;
+                }
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "rate limiter: Redis failed; counting in memory for a while")
                 }
@@ -86,74 +126,65 @@ impl RateLimiter {
             self.local_until_ms
                 .store(now_ms() + LOCAL_FOR.as_millis() as u64, Ordering::Relaxed);
         }
-        self.check_local(bucket, limit)
+        self.local.check(bucket, limit)
     }
 
-    async fn check_redis(
+    /// Adds the bucket's requests admitted from memory to the Redis window, batch after
+    /// batch, until none is left; the only flush of this bucket while it runs.
+    async fn flush(self: Arc<Self>, cache: Arc<Cache>, bucket: String, limit: u32) {
+        while let Some(batch) = self.ahead.next_batch(&bucket) {
+            let sent = tokio::time::timeout(
+                REDIS_BUDGET,
+                self.count_in_redis(&cache, &bucket, limit, batch, true),
+            )
+            .await;
+            match sent {
+                Ok(Ok(decision)) => self.ahead.sent(&bucket, decision),
+                failed => {
+                    let error = match failed {
+                        Ok(Err(error)) => error.to_string(),
+                        _ => "timed out".to_owned(),
+                    };
+                    tracing::warn!(%error, %bucket, batch, "rate limiter: could not count requests admitted from memory");
+                    self.ahead.forget(&bucket);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Counts `n` requests in the Redis window: only if they fit, or (`admitted`) in any
+    /// case.
+    async fn count_in_redis(
         &self,
         cache: &Cache,
         bucket: &str,
         limit: u32,
+        n: u32,
+        admitted: bool,
     ) -> Result<Decision, crate::cache::CacheError> {
         let mut connection = cache.connection().await?;
         let member = format!(
-            "{}:{}",
-            now_ms(),
+            "{:x}:{}",
+            self.instance,
             self.sequence.fetch_add(1, Ordering::Relaxed)
         );
-        let (admitted, remaining, reset_ms): (i64, i64, i64) = self
+        let (counted, remaining, reset_ms): (i64, i64, i64) = self
             .script
             .key(cache.key(&format!("ratelimit:{bucket}")))
             .arg(WINDOW.as_millis() as u64)
             .arg(limit)
             .arg(member)
+            .arg(n)
+            .arg(u8::from(admitted))
             .invoke_async(&mut connection)
             .await?;
         Ok(Decision {
-            admitted: admitted == 1,
+            admitted: counted == 1,
             limit,
             remaining: remaining.max(0) as u32,
             reset_secs: seconds_up(reset_ms.max(0) as u64),
         })
-    }
-
-    fn check_local(&self, bucket: &str, limit: u32) -> Decision {
-        let now = Instant::now();
-        let Ok(mut buckets) = self.local.lock() else {
-            return Decision {
-                admitted: true,
-                limit,
-                remaining: limit,
-                reset_secs: WINDOW.as_secs(),
-            };
-        };
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, times| times.back().is_some_and(|t| now - *t < WINDOW));
-        }
-        let times = buckets.entry(bucket.to_string()).or_default();
-        while times.front().is_some_and(|t| now - *t >= WINDOW) {
-            times.pop_front();
-        }
-        let reset_secs = times.front().map_or(WINDOW.as_secs(), |t| {
-            seconds_up((WINDOW - (now - *t)).as_millis() as u64)
-        });
-        let count = times.len() as u32;
-        if count < limit {
-            times.push_back(now);
-            Decision {
-                admitted: true,
-                limit,
-                remaining: limit - count - 1,
-                reset_secs,
-            }
-        } else {
-            Decision {
-                admitted: false,
-                limit,
-                remaining: 0,
-                reset_secs,
-            }
-        }
     }
 }
 
@@ -165,31 +196,4 @@ fn now_ms() -> u64 {
 
 fn seconds_up(ms: u64) -> u64 {
     ms.div_ceil(1000).max(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn local_window_admits_exactly_the_limit() {
-        let limiter = RateLimiter::default();
-        let admitted = (0..15)
-            .filter(|_| limiter.check_local("team", 10).admitted)
-            .count();
-        assert_eq!(admitted, 10);
-        let refused = limiter.check_local("team", 10);
-        assert_eq!(refused.remaining, 0);
-        assert!((1..=60).contains(&refused.reset_secs));
-        assert!(limiter.check_local("another team", 10).admitted);
-    }
-
-    #[test]
-    fn remaining_counts_down() {
-        let limiter = RateLimiter::default();
-        assert_eq!(limiter.check_local("b", 3).remaining, 2);
-        assert_eq!(limiter.check_local("b", 3).remaining, 1);
-        assert_eq!(limiter.check_local("b", 3).remaining, 0);
-        assert!(!limiter.check_local("b", 3).admitted);
-    }
 }

@@ -1,0 +1,270 @@
+//! Admission from memory for buckets far from their limit, so that the common request
+//! has no Redis round trip on its path.
+//!
+//! For each bucket the ledger keeps what Redis last said was left. While more than a
+//! tenth of the limit ([`headroom`]) is left beyond what this instance has admitted
+//! and not yet sent, a request is admitted here and counted as *unsent*; a flush (one
+//! per bucket at a time, see `RateLimiter::flush`) then adds the unsent requests to the
+//! Redis window, unconditionally, and brings back the new remaining count. Near the
+//! limit the ledger declines and Redis decides, but only once the bucket's flushes are
+//! done ([`Ledger::settled`]), so the count it decides on holds everything admitted so
+//! far and a limit of N still lets exactly N through on one instance.
+//!
+//! Across instances each may admit at most [`max_unsent`] (an eighth of the headroom)
+//! before its flush answers, and only on a count at most [`FRESH_FOR`] old, so up to
+//! eight instances cannot push a bucket past its limit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use super::Decision;
+
+/// How old Redis's count may be for a request to be admitted on it.
+pub(super) const FRESH_FOR: Duration = Duration::from_secs(1);
+/// The most requests one flush adds (the script passes them as arguments).
+pub(super) const MAX_BATCH: u32 = 1_000;
+
+/// What must stay left, beyond the unsent requests, to admit from memory.
+pub(super) fn headroom(limit: u32) -> u32 {
+    limit / 10
+}
+
+/// The most requests admitted from memory and not yet sent; 0 (small limits) means
+/// every request is decided by Redis.
+pub(super) fn max_unsent(limit: u32) -> u32 {
+    headroom(limit) / 8
+}
+
+struct Entry {
+    limit: u32,
+    /// Left in the window by Redis's last count, which includes every request sent.
+    remaining: u32,
+    reset_secs: u64,
+    seen: Instant,
+    /// Admitted here and not yet sent to Redis.
+    unsent: u32,
+    /// A flush is running; it sends until nothing is unsent.
+    flushing: bool,
+    flushed: Arc<Notify>,
+}
+
+/// The answer of [`Ledger::admit`].
+pub(super) enum Admission {
+    /// Admitted from memory; `start_flush` asks the caller to start the bucket's flush.
+    Admitted {
+        decision: Decision,
+        start_flush: bool,
+    },
+    /// Redis must decide.
+    AskRedis,
+}
+
+#[derive(Default)]
+pub(super) struct Ledger {
+    buckets: Mutex<HashMap<String, Entry>>,
+}
+
+impl Ledger {
+    pub(super) fn admit(&self, bucket: &str, limit: u32) -> Admission {
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Admission::AskRedis;
+        };
+        let Some(entry) = buckets.get_mut(bucket) else {
+            return Admission::AskRedis;
+        };
+        if entry.limit != limit
+            || entry.seen.elapsed() >= FRESH_FOR
+            || entry.unsent >= max_unsent(limit)
+            || entry.remaining <= headroom(limit) + entry.unsent
+        {
+            return Admission::AskRedis;
+        }
+        entry.unsent += 1;
+        let start_flush = !entry.flushing;
+        entry.flushing = true;
+        Admission::Admitted {
+            decision: Decision {
+                admitted: true,
+                limit,
+                remaining: entry.remaining - entry.unsent,
+                reset_secs: entry.reset_secs,
+            },
+            start_flush,
+        }
+    }
+
+    /// Remembers a count Redis gave, for the next requests to be admitted on.
+    pub(super) fn learn(&self, bucket: &str, decision: Decision) {
+        if max_unsent(decision.limit) == 0 {
+            return;
+        }
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return;
+        };
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, e| e.flushing || e.seen.elapsed() < FRESH_FOR);
+        }
+        let entry = buckets.entry(bucket.to_owned()).or_insert_with(|| Entry {
+            limit: decision.limit,
+            remaining: 0,
+            reset_secs: 0,
+            seen: Instant::now(),
+            unsent: 0,
+            flushing: false,
+            flushed: Arc::new(Notify::new()),
+        });
+        entry.limit = decision.limit;
+        entry.remaining = decision.remaining;
+        entry.reset_secs = decision.reset_secs;
+        entry.seen = Instant::now();
+    }
+
+    /// The next batch for the bucket's flush to send; `None` ends the flush.
+    pub(super) fn next_batch(&self, bucket: &str) -> Option<u32> {
+        let mut buckets = self.buckets.lock().ok()?;
+        let entry = buckets.get_mut(bucket)?;
+        if entry.unsent == 0 {
+            entry.flushing = false;
+            entry.flushed.notify_waiters();
+            return None;
+        }
+        let batch = entry.unsent.min(MAX_BATCH);
+        entry.unsent -= batch;
+        Some(batch)
+    }
+
+    /// After a batch was counted in Redis: its answer is the new count.
+    pub(super) fn sent(&self, bucket: &str, decision: Decision) {
+        self.learn(bucket, decision);
+    }
+
+    /// After a flush failed: forgets the bucket, so its requests go to Redis (and its
+    /// fallback) again; the failed batch stays uncounted in Redis.
+    pub(super) fn forget(&self, bucket: &str) {
+        if let Ok(mut buckets) = self.buckets.lock()
+            && let Some(entry) = buckets.remove(bucket)
+        {
+            entry.flushed.notify_waiters();
+        }
+    }
+
+    /// Waits until no flush of the bucket is running.
+    pub(super) async fn settled(&self, bucket: &str) {
+        loop {
+            let notified = {
+                let Ok(buckets) = self.buckets.lock() else {
+                    return;
+                };
+                match buckets.get(bucket) {
+                    // Registered before the lock is released: no wake-up is missed.
+                    Some(entry) if entry.flushing => entry.flushed.clone().notified_owned(),
+                    _ => return,
+                }
+            };
+            notified.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(limit: u32, remaining: u32) -> Decision {
+        Decision {
+            admitted: true,
+            limit,
+            remaining,
+            reset_secs: 60,
+        }
+    }
+
+    fn admitted(ledger: &Ledger, limit: u32) -> Option<(u32, bool)> {
+        match ledger.admit("b", limit) {
+            Admission::Admitted {
+                decision,
+                start_flush,
+            } => Some((decision.remaining, start_flush)),
+            Admission::AskRedis => None,
+        }
+    }
+
+    #[test]
+    fn small_limits_are_always_decided_by_redis() {
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(10, 9));
+        assert!(admitted(&ledger, 10).is_none());
+        assert_eq!(max_unsent(79), 0);
+        assert_eq!(max_unsent(80), 1);
+    }
+
+    #[test]
+    fn unknown_buckets_ask_redis_first() {
+        assert!(admitted(&Ledger::default(), 1_000).is_none());
+    }
+
+    #[test]
+    fn admits_from_memory_up_to_the_unsent_cap_and_starts_one_flush() {
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(1_000, 900));
+        // Headroom 100, at most 12 unsent.
+        assert_eq!(admitted(&ledger, 1_000), Some((899, true)));
+        for n in 2..=12 {
+            assert_eq!(admitted(&ledger, 1_000), Some((900 - n, false)));
+        }
+        assert!(admitted(&ledger, 1_000).is_none());
+        // The flush takes the twelve; once Redis has them, memory may admit again.
+        assert_eq!(ledger.next_batch("b"), Some(12));
+        ledger.sent("b", counted(1_000, 888));
+        assert_eq!(admitted(&ledger, 1_000), Some((887, false)));
+        assert_eq!(ledger.next_batch("b"), Some(1));
+        assert_eq!(ledger.next_batch("b"), None);
+        assert_eq!(admitted(&ledger, 1_000), Some((886, true)));
+    }
+
+    #[test]
+    fn near_the_limit_redis_decides() {
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(1_000, 103));
+        for _ in 0..3 {
+            assert!(admitted(&ledger, 1_000).is_some());
+        }
+        // 103 left and 3 unsent: what is left is the headroom (100), kept for Redis.
+        assert!(admitted(&ledger, 1_000).is_none());
+    }
+
+    #[test]
+    fn a_changed_limit_or_an_old_count_is_not_used() {
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(1_000, 900));
+        assert!(admitted(&ledger, 100).is_none());
+        if let Ok(mut buckets) = ledger.buckets.lock()
+            && let Some(entry) = buckets.get_mut("b")
+        {
+            entry.seen -= FRESH_FOR;
+        }
+        assert!(admitted(&ledger, 1_000).is_none());
+    }
+
+    #[tokio::test]
+    async fn settled_waits_for_the_running_flush() {
+        let ledger = Arc::new(Ledger::default());
+        ledger.learn("b", counted(1_000, 900));
+        assert!(admitted(&ledger, 1_000).is_some());
+        let waiter = tokio::spawn({
+            let ledger = ledger.clone();
+            async move { ledger.settled("b").await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        assert_eq!(ledger.next_batch("b"), Some(1));
+        assert_eq!(ledger.next_batch("b"), None);
+        tokio::time::timeout(Duration::from_secs(1), waiter)
+            .await
+            .expect("settled returns once the flush ends")
+            .unwrap();
+    }
+}
