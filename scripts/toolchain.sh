@@ -85,6 +85,8 @@ ensure_node_tools() {
     # platform packages; with the lock file present the pinned versions are installed.
     npm install --no-audit --no-fund --loglevel=error || die "npm install failed"
   fi
+  # cargo-leptos finds wasm-opt in node_modules/.bin; ours remembers its results.
+  ln -sfn ../../scripts/wasm-opt-cached node_modules/.bin/wasm-opt
   ok "Tailwind $(node_modules/.bin/tailwindcss --help 2>/dev/null | head -1 | grep -o 'v[0-9.]*')"
 }
 

@@ -221,6 +221,8 @@ mod tests {
         ledger.sent("b", counted(1_000, 888));
         assert_eq!(admitted(&ledger, 1_000), Some((887, false)));
         assert_eq!(ledger.next_batch("b"), Some(1));
+        ledger.sent("b", counted(1_000, 887));
+        // Nothing left to send: the flush ends, and the next admission starts another.
         assert_eq!(ledger.next_batch("b"), None);
         assert_eq!(admitted(&ledger, 1_000), Some((886, true)));
     }
