@@ -60,7 +60,9 @@ mod tests {
     #[test]
     fn admits_exactly_the_limit() {
         let window = LocalWindow::default();
-        let admitted = (0..15).filter(|_| window.check("team", 10).admitted).count();
+        let admitted = (0..15)
+            .filter(|_| window.check("team", 10).admitted)
+            .count();
         assert_eq!(admitted, 10);
         let refused = window.check("team", 10);
         assert_eq!(refused.remaining, 0);

@@ -99,7 +99,10 @@ async fn far_from_the_limit_requests_pass_from_memory_and_all_are_counted_in_red
     }
     until_counted(&app, 300).await;
     // Each answer says what is left, counting the requests admitted before it.
-    assert!(remaining.iter().all(|r| (700..1000).contains(r)), "{remaining:?}");
+    assert!(
+        remaining.iter().all(|r| (700..1000).contains(r)),
+        "{remaining:?}"
+    );
 }
 
 #[tokio::test]
