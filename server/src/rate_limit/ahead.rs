@@ -6,9 +6,10 @@
 //! and not yet sent, a request is admitted here and counted as *unsent*; a flush (one
 //! per bucket at a time, see `RateLimiter::flush`) then adds the unsent requests to the
 //! Redis window, unconditionally, and brings back the new remaining count. Near the
-//! limit the ledger declines and Redis decides, but only once the bucket's flushes are
-//! done ([`Ledger::settled`]), so the count it decides on holds everything admitted so
-//! far and a limit of N still lets exactly N through on one instance.
+//! limit the ledger declines and Redis decides, but only once Redis has every request
+//! admitted here before it ([`Ledger::settled`]), so the count it decides on holds
+//! everything admitted so far and a limit of N still lets exactly N through on one
+//! instance.
 //!
 //! Across instances each may admit at most [`max_unsent`] (an eighth of the headroom)
 //! before its flush answers, and only on a count at most [`FRESH_FOR`] old, so up to
@@ -48,6 +49,10 @@ struct Entry {
     unsent: u32,
     /// A flush is running; it sends until nothing is unsent.
     flushing: bool,
+    /// Requests admitted here since the entry began, and how many of them Redis has.
+    admitted: u64,
+    counted: u64,
+    /// Woken whenever a batch reaches Redis (or the entry is forgotten).
     flushed: Arc<Notify>,
 }
 
@@ -83,6 +88,7 @@ impl Ledger {
             return Admission::AskRedis;
         }
         entry.unsent += 1;
+        entry.admitted += 1;
         let start_flush = !entry.flushing;
         entry.flushing = true;
         Admission::Admitted {
@@ -114,6 +120,8 @@ impl Ledger {
             seen: Instant::now(),
             unsent: 0,
             flushing: false,
+            admitted: 0,
+            counted: 0,
             flushed: Arc::new(Notify::new()),
         });
         entry.limit = decision.limit;
@@ -128,7 +136,6 @@ impl Ledger {
         let entry = buckets.get_mut(bucket)?;
         if entry.unsent == 0 {
             entry.flushing = false;
-            entry.flushed.notify_waiters();
             return None;
         }
         let batch = entry.unsent.min(MAX_BATCH);
@@ -136,33 +143,51 @@ impl Ledger {
         Some(batch)
     }
 
-    /// After a batch was counted in Redis: its answer is the new count.
-    pub(super) fn sent(&self, bucket: &str, decision: Decision) {
+    /// After a batch of `n` was counted in Redis: its answer is the new count.
+    pub(super) fn sent(&self, bucket: &str, n: u32, decision: Decision) {
         self.learn(bucket, decision);
-    }
-
-    /// After a flush failed: forgets the bucket, so its requests go to Redis (and its
-    /// fallback) again; the failed batch stays uncounted in Redis.
-    pub(super) fn forget(&self, bucket: &str) {
         if let Ok(mut buckets) = self.buckets.lock()
-            && let Some(entry) = buckets.remove(bucket)
+            && let Some(entry) = buckets.get_mut(bucket)
         {
+            entry.counted += u64::from(n);
             entry.flushed.notify_waiters();
         }
     }
 
-    /// Waits until no flush of the bucket is running.
+    /// After a flush failed: the bucket's requests go to Redis (and its fallback)
+    /// again until Redis gives a count; what this instance had admitted and not yet
+    /// counted stays uncounted in Redis.
+    pub(super) fn forget(&self, bucket: &str) {
+        if let Ok(mut buckets) = self.buckets.lock()
+            && let Some(entry) = buckets.get_mut(bucket)
+        {
+            entry.remaining = 0;
+            entry.unsent = 0;
+            entry.flushing = false;
+            entry.counted = entry.admitted;
+            entry.flushed.notify_waiters();
+        }
+    }
+
+    /// Waits until Redis has every request this instance admitted from memory for the
+    /// bucket before the call (not those admitted while it waits, so a busy bucket
+    /// cannot keep it waiting).
     pub(super) async fn settled(&self, bucket: &str) {
+        let mut target = None;
         loop {
             let notified = {
                 let Ok(buckets) = self.buckets.lock() else {
                     return;
                 };
-                match buckets.get(bucket) {
-                    // Registered before the lock is released: no wake-up is missed.
-                    Some(entry) if entry.flushing => entry.flushed.clone().notified_owned(),
-                    _ => return,
+                let Some(entry) = buckets.get(bucket) else {
+                    return;
+                };
+                let target = *target.get_or_insert(entry.admitted);
+                if entry.counted >= target {
+                    return;
                 }
+                // Registered before the lock is released: no wake-up is missed.
+                entry.flushed.clone().notified_owned()
             };
             notified.await;
         }
@@ -218,10 +243,10 @@ mod tests {
         assert!(admitted(&ledger, 1_000).is_none());
         // The flush takes the twelve; once Redis has them, memory may admit again.
         assert_eq!(ledger.next_batch("b"), Some(12));
-        ledger.sent("b", counted(1_000, 888));
+        ledger.sent("b", 12, counted(1_000, 888));
         assert_eq!(admitted(&ledger, 1_000), Some((887, false)));
         assert_eq!(ledger.next_batch("b"), Some(1));
-        ledger.sent("b", counted(1_000, 887));
+        ledger.sent("b", 1, counted(1_000, 887));
         // Nothing left to send: the flush ends, and the next admission starts another.
         assert_eq!(ledger.next_batch("b"), None);
         assert_eq!(admitted(&ledger, 1_000), Some((886, true)));
@@ -252,7 +277,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn settled_waits_for_the_running_flush() {
+    async fn after_a_failed_flush_redis_decides_and_nobody_waits() {
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(1_000, 900));
+        assert!(admitted(&ledger, 1_000).is_some());
+        assert_eq!(ledger.next_batch("b"), Some(1));
+        ledger.forget("b");
+        assert!(admitted(&ledger, 1_000).is_none());
+        tokio::time::timeout(Duration::from_secs(1), ledger.settled("b"))
+            .await
+            .expect("nothing left to wait for");
+        // Redis's next count brings memory admission back.
+        ledger.learn("b", counted(1_000, 850));
+        assert_eq!(admitted(&ledger, 1_000), Some((849, true)));
+    }
+
+    #[tokio::test]
+    async fn settled_waits_only_for_what_was_admitted_before_it() {
         let ledger = Arc::new(Ledger::default());
         ledger.learn("b", counted(1_000, 900));
         assert!(admitted(&ledger, 1_000).is_some());
@@ -263,10 +304,12 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished());
         assert_eq!(ledger.next_batch("b"), Some(1));
-        assert_eq!(ledger.next_batch("b"), None);
+        // More arrive while the first batch is on its way; the waiter does not need them.
+        assert!(admitted(&ledger, 1_000).is_some());
+        ledger.sent("b", 1, counted(1_000, 899));
         tokio::time::timeout(Duration::from_secs(1), waiter)
             .await
-            .expect("settled returns once the flush ends")
+            .expect("settled returns once what came before it is in Redis")
             .unwrap();
     }
 }

@@ -139,7 +139,7 @@ impl RateLimiter {
             )
             .await;
             match sent {
-                Ok(Ok(decision)) => self.ahead.sent(&bucket, decision),
+                Ok(Ok(decision)) => self.ahead.sent(&bucket, batch, decision),
                 failed => {
                     let error = match failed {
                         Ok(Err(error)) => error.to_string(),
