@@ -13,7 +13,7 @@ setup_services
 apt_install wrk
 
 step "Building the release server (as make run does) and the fake provider"
-cargo leptos build --release "${LEPTOS_LIB_ARGS[@]}"
+release_build
 cargo build --release -p fake-llm
 
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951

@@ -10,7 +10,7 @@ setup_toolchain
 setup_services
 
 step "Building the app (release; the first build takes a while)"
-cargo leptos build --release "${LEPTOS_LIB_ARGS[@]}" || die "build failed"
+release_build || die "build failed"
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"

@@ -19,9 +19,13 @@ choose_rust() {
   LEPTOS_LIB_ARGS=(--split)
   WASM_CARGO_ARGS=()
   # AGF_RUST=debian forces the fallback (to test it on a machine that has rustup's).
+  # Release builds rebuild std for wasm32 (see release_build), hence rust-src.
   if [ "${AGF_RUST:-}" != debian ] && command -v rustup >/dev/null && {
     rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
       timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1
+  } && {
+    rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
+      timeout 180 rustup component add rust-src >/dev/null 2>&1
   }; then
     rustup component add clippy rustfmt >/dev/null 2>&1 || true
     ok "Rust $(rustc --version | cut -d' ' -f2) with rustup's wasm32 target"
@@ -36,6 +40,18 @@ choose_rust() {
   WASM_CARGO_ARGS=(-Zbuild-std=std,panic_abort)
   LEPTOS_LIB_ARGS=(--split --lib-cargo-args=-Zbuild-std=std,panic_abort)
   ok "Debian Rust $(/usr/bin/rustc --version | cut -d' ' -f2), building std for wasm32"
+}
+
+# Builds the app for release (`make run`, the benchmarks). The WASM gives up panic
+# messages for size: std is rebuilt for wasm32 with panics that abort at once, and
+# neither `Debug` formatting nor panic locations are compiled in — 10 % off the main
+# module. These are -Z flags, hence RUSTC_BOOTSTRAP; the target-specific variable
+# leaves native code alone (cargo-leptos adds its own flags to it). Debug builds keep
+# panic messages in the browser console.
+release_build() {
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
+  cargo leptos build --release --split --lib-cargo-args=-Zbuild-std=std,panic_abort "$@"
 }
 
 # Installs a crate's binary into the project's tool folder with Debian's cargo (the

@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin") view={Lazy::<SignIn>::new()} />
                 <Route path=path!("/signup") view={Lazy::<SignUp>::new()} />
                 <Route path=path!("/invite/:token") view={Lazy::<Invite>::new()} />
-                <ParentRoute path=path!("") view=AppLayout>
+                <ParentRoute path=path!("") view={Lazy::<SignedIn>::new()}>
                     <Route path=path!("/dashboard") view={Lazy::<Dashboard>::new()} />
                     <Route path=path!("/agents") view={Lazy::<Agents>::new()} />
                     <Route path=path!("/agents/new") view={Lazy::<NewAgent>::new()} />
@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/marketplace") view={Lazy::<Marketplace>::new()} />
                     <Route path=path!("/marketplace/:slug") view={Lazy::<Template>::new()} />
                     <Route path=path!("/marketplace/:slug/purchase") view={Lazy::<Purchase>::new()} />
-                    <ParentRoute path=path!("/settings") view=SettingsLayout>
+                    <ParentRoute path=path!("/settings") view={Lazy::<Settings>::new()}>
                         <Route path=path!("") view={Lazy::<Team>::new()} />
                         <Route path=path!("profile") view={Lazy::<Profile>::new()} />
                         <Route path=path!("audit") view={Lazy::<AuditLog>::new()} />
@@ -67,7 +67,8 @@ pub fn App() -> impl IntoView {
 /// Declares pages as lazy routes. With `cargo leptos --split` each page's code becomes
 /// a WASM chunk of its own, fetched the first time the page is shown (on the server
 /// render, the page's chunk is preloaded alongside the main module), so the first
-/// download holds only the router, the layouts and what they share.
+/// download holds only the router and what every page shares. The signed-in frame and
+/// the settings tabs are lazy too: a visitor on the landing page never loads them.
 macro_rules! lazy_pages {
     ($($route:ident => $page:expr;)*) => {$(
         struct $route;
@@ -90,6 +91,8 @@ lazy_pages! {
     SignIn => view! { <PublicLayout><SignInPage /></PublicLayout> };
     SignUp => view! { <PublicLayout><SignUpPage /></PublicLayout> };
     Invite => view! { <PublicLayout><InvitePage /></PublicLayout> };
+    SignedIn => view! { <AppLayout /> };
+    Settings => view! { <SettingsLayout /> };
     Dashboard => view! { <DashboardPage /> };
     Agents => view! { <AgentsPage /> };
     NewAgent => view! { <NewAgentPage /> };

@@ -325,7 +325,7 @@ fn input(name: &str, node: &Node, at: At, errors: &mut Errors) -> Option<InputDe
         if !input_accepts(kind, &value) {
             errors.add(
                 &at,
-                format!("the default does not match the input's type {kind:?}").to_lowercase(),
+                format!("the default does not match the input's type {kind}"),
             );
         }
         value
@@ -421,9 +421,7 @@ pub fn inputs_from_form(
             Some(value) => {
                 values.insert(input.name.clone(), value);
             }
-            None => {
-                problems.push(format!("`{}` must be a {:?}", input.name, input.kind).to_lowercase())
-            }
+            None => problems.push(format!("`{}` must be a {}", input.name, input.kind)),
         }
     }
     if problems.is_empty() {
