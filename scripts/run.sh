@@ -11,6 +11,11 @@ setup_services
 
 step "Building the app (release; the first build takes a while)"
 release_build || die "build failed"
+# What a browser downloads, per page; it also checks that the WASM split moved each
+# page's data out of the main module (a warning here, not a reason not to serve).
+if command -v python3 >/dev/null; then
+  python3 scripts/wasm-size.py || printf '%s  ! the main WASM module is larger than it should be%s\n' "$RED" "$RESET"
+fi
 
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
