@@ -31,6 +31,6 @@ pub fn hydrate() {
 /// even a few bytes longer than the segment (alignment padding, once per chunk), it
 /// silently keeps *all* data in the main module (~150 KB more there). Nothing uses
 /// these bytes, so the split places them nowhere, and the segment has room to spare.
-/// `scripts/wasm-size.sh` checks that the data did move.
+/// `scripts/wasm-size.py` checks that the data did move.
 #[used]
 static SPLIT_DATA_ROOM: [u8; 16 * 1024] = [0xA5; 16 * 1024];
