@@ -418,6 +418,15 @@ impl Agents for AgentsService {
             .map(|day| day_start(day).map(|start| start + chrono::Duration::days(1)))
             .transpose()?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
+        // Another team's agent is not found, as the agent itself is (not an empty list).
+        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM agents WHERE id = $1)")
+            .bind(agent_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if !known {
+            return Err(AppError::NotFound);
+        }
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),

@@ -82,6 +82,8 @@ pub struct Config {
     /// The owner role, used only to apply migrations at start-up; `None` skips them.
     pub migration_database_url: Option<Secret>,
     pub database_max_connections: u32,
+    /// How long a request waits for a database connection before it answers 503.
+    pub database_acquire_timeout: Duration,
     pub redis_url: Secret,
     /// Prepended to every Redis key.
     pub redis_prefix: String,
@@ -193,6 +195,9 @@ impl Config {
             database_url: Secret::new(vars.string("DATABASE_URL", DEFAULT_DATABASE_URL)),
             migration_database_url,
             database_max_connections: vars.parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            database_acquire_timeout: Duration::from_millis(
+                vars.parse("DATABASE_ACQUIRE_TIMEOUT_MS", 1000)?,
+            ),
             redis_url: Secret::new(vars.string("REDIS_URL", "redis://127.0.0.1:6379")),
             redis_prefix: vars.string("REDIS_PREFIX", "agf:"),
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),

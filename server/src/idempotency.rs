@@ -1,12 +1,18 @@
 //! `Idempotency-Key` records: the first request under a key is answered and its
 //! response kept for 24 hours; a retry with the same key and the same request gets that
 //! response again and creates nothing; the same key with a different request is
-//! refused. Keys are per team.
+//! refused.
+//!
+//! A record belongs to the caller that made it (the API key, or the signed-in user):
+//! another caller's use of the same key is a request of its own. The stored answer is
+//! sealed under the team's secrets key, since it may hold what is shown only once (a new
+//! API key, a webhook's signing secret).
 
 use app::backend::Actor;
 use sqlx::{PgPool, Row};
 
 use crate::db::tenant;
+use crate::secrets::{Keyring, Sealed};
 
 /// A first request that crashed before answering holds its key this long; after that
 /// a retry may take the key over.
@@ -20,6 +26,8 @@ pub enum Claim {
     Mismatch,
     /// The first request with this key is still being answered.
     InProgress,
+    /// The answer was stored under a secrets key that is no longer configured.
+    Unreadable,
 }
 
 pub struct StoredResponse {
@@ -28,27 +36,39 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
+/// Whose record it is: the API key, or the person signed in to the web app.
+fn principal(actor: &Actor) -> String {
+    match actor.api_key_id {
+        Some(key_id) => format!("key:{key_id}"),
+        None => format!("user:{}", actor.user_id),
+    }
+}
+
 pub async fn claim(
     db: &PgPool,
+    keys: &Keyring,
     actor: &Actor,
     key: &str,
     fingerprint: &[u8],
 ) -> Result<Claim, sqlx::Error> {
+    let principal = principal(actor);
     let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
     sqlx::query(
-        "DELETE FROM idempotency_keys WHERE key = $1
+        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
             AND (created_at < now() - interval '24 hours'
-                 OR (status_code IS NULL AND created_at < now() - $2::interval))",
+                 OR (status_code IS NULL AND created_at < now() - $3::interval))",
     )
+    .bind(&principal)
     .bind(key)
     .bind(ABANDONED_AFTER)
     .execute(&mut *tx)
     .await?;
     let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (team_id, key, fingerprint) VALUES ($1, $2, $3)
-         ON CONFLICT (team_id, key) DO NOTHING",
+        "INSERT INTO idempotency_keys (team_id, principal, key, fingerprint) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (team_id, principal, key) DO NOTHING",
     )
     .bind(actor.team_id)
+    .bind(&principal)
     .bind(key)
     .bind(fingerprint)
     .execute(&mut *tx)
@@ -59,8 +79,10 @@ pub async fn claim(
         Claim::Fresh
     } else {
         let row = sqlx::query(
-            "SELECT fingerprint, status_code, content_type, body FROM idempotency_keys WHERE key = $1",
+            "SELECT fingerprint, status_code, content_type, body, body_nonce FROM idempotency_keys
+              WHERE principal = $1 AND key = $2",
         )
+        .bind(&principal)
         .bind(key)
         .fetch_one(&mut *tx)
         .await?;
@@ -69,13 +91,24 @@ pub async fn claim(
         } else {
             match row.try_get::<Option<i32>, _>("status_code")? {
                 None => Claim::InProgress,
-                Some(status) => Claim::Replay(StoredResponse {
-                    status: status as u16,
-                    content_type: row.try_get("content_type")?,
-                    body: row
-                        .try_get::<Option<Vec<u8>>, _>("body")?
-                        .unwrap_or_default(),
-                }),
+                Some(status) => {
+                    let sealed = Sealed {
+                        ciphertext: row
+                            .try_get::<Option<Vec<u8>>, _>("body")?
+                            .unwrap_or_default(),
+                        nonce: row
+                            .try_get::<Option<Vec<u8>>, _>("body_nonce")?
+                            .unwrap_or_default(),
+                    };
+                    match keys.open(actor.team_id, &sealed) {
+                        Ok(body) => Claim::Replay(StoredResponse {
+                            status: status as u16,
+                            content_type: row.try_get("content_type")?,
+                            body,
+                        }),
+                        Err(_) => Claim::Unreadable,
+                    }
+                }
             }
         }
     };
@@ -83,21 +116,28 @@ pub async fn claim(
     Ok(claim)
 }
 
-/// Keeps the response to replay it to retries.
+/// Keeps the response, sealed, to replay it to this caller's retries.
 pub async fn complete(
     db: &PgPool,
+    keys: &Keyring,
     actor: &Actor,
     key: &str,
     response: &StoredResponse,
 ) -> Result<(), sqlx::Error> {
+    let sealed = keys
+        .seal(actor.team_id, &response.body)
+        .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
     let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
     sqlx::query(
-        "UPDATE idempotency_keys SET status_code = $2, content_type = $3, body = $4 WHERE key = $1",
+        "UPDATE idempotency_keys SET status_code = $3, content_type = $4, body = $5, body_nonce = $6
+          WHERE principal = $1 AND key = $2",
     )
+    .bind(principal(actor))
     .bind(key)
     .bind(i32::from(response.status))
     .bind(&response.content_type)
-    .bind(&response.body)
+    .bind(&sealed.ciphertext)
+    .bind(&sealed.nonce)
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -106,9 +146,12 @@ pub async fn complete(
 /// Frees the key after a failure on our side, so the client's retry is answered afresh.
 pub async fn release(db: &PgPool, actor: &Actor, key: &str) -> Result<(), sqlx::Error> {
     let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
-    sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND status_code IS NULL")
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND status_code IS NULL",
+    )
+    .bind(principal(actor))
+    .bind(key)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }

@@ -9,12 +9,34 @@ use server::startup::Application;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
+/// Each runtime thread's stack. Every recursive walk of untrusted input is bounded by a
+/// depth limit well inside tokio's default 2 MiB; the larger stack is a margin on top,
+/// since an overflow aborts the whole process rather than one request.
+const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+#[expect(
+    clippy::print_stderr,
+    reason = "the runtime and the configuration come before logging exists"
+)]
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("agent-factory: could not start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[expect(
     clippy::print_stderr,
     reason = "configuration errors come before logging exists"
 )]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(code) = server::cli::dispatch(&args).await {
         return code;

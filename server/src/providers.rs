@@ -14,7 +14,7 @@ use crate::db::tenant;
 use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
 use crate::errors::internal;
-use crate::secrets::{Sealed, mask, seal};
+use crate::secrets::{Keyring, Sealed, mask};
 use crate::teams::rules::at_least;
 
 /// Providers a team may hold a key for (the local and demo models need none).
@@ -49,8 +49,8 @@ impl ProvidersService {
 }
 
 /// The sealed value and the last four characters shown to recognise it.
-fn sealed(key_b64: &str, actor: &Actor, value: &str) -> Result<(Sealed, String), AppError> {
-    let sealed = seal(key_b64, actor.team_id, value).map_err(internal)?;
+fn sealed(keys: &Keyring, actor: &Actor, value: &str) -> Result<(Sealed, String), AppError> {
+    let sealed = keys.seal_text(actor.team_id, value).map_err(internal)?;
     let length = value.chars().count();
     Ok((
         sealed,
@@ -113,7 +113,7 @@ impl ProvidersService {
         name: &str,
         value: &str,
     ) -> Result<(), AppError> {
-        let (sealed, last_four) = sealed(self.settings.secrets_key.expose(), actor, value)?;
+        let (sealed, last_four) = sealed(&self.settings.keyring, actor, value)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         sqlx::query(vault.upsert())
             .bind(actor.team_id)

@@ -140,7 +140,7 @@ impl Application {
             webhooks: Arc::new(WebhooksService::new(
                 db.clone(),
                 &config.engine.outbound_allowlist,
-                config.engine.secrets_key.expose().to_string(),
+                Arc::clone(&config.engine.keyring),
             )),
             bus,
             config: Arc::new(config),
@@ -156,7 +156,7 @@ impl Application {
                 },
             )
             .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?,
-            secrets_key: state.config.engine.secrets_key.expose().to_string(),
+            keys: Arc::clone(&state.config.engine.keyring),
             retry_secs: state.config.webhook_retry_secs.clone(),
         };
         Ok(Self {

@@ -1,6 +1,7 @@
 //! The agent spec: shared types, the one parser/validator used by the browser editor
 //! (compiled to WASM), the REST API and the engine, and helpers to render it.
 
+mod depth;
 pub mod emit;
 mod errors;
 pub mod json_schema;
@@ -14,6 +15,7 @@ mod reader;
 pub mod references;
 mod templates;
 
+pub use depth::MAX_DEPTH;
 pub use errors::{SpecError, SpecErrors};
 pub use model::*;
 pub use money::MicroUsd;

@@ -3,6 +3,7 @@
 use marked_yaml::types::Node;
 use marked_yaml::{LoadError, LoaderOptions, parse_yaml_with_options};
 
+use super::depth;
 use super::errors::{SpecError, SpecErrors};
 use super::model::{AgentBody, InputDef, InputType, ModelPolicy, Spec, SpecBody, TaskType};
 use super::money::MicroUsd;
@@ -56,14 +57,7 @@ const WORKFLOW_FIELDS: [&str; 9] = [
 
 /// Parses and checks a spec. Errors come back all at once, in document order.
 pub fn parse_spec(text: &str) -> Result<Spec, SpecErrors> {
-    if text.len() > MAX_SPEC_BYTES {
-        return Err(single(format!(
-            "the spec is {} KiB; the limit is {} KiB",
-            text.len() / 1024,
-            MAX_SPEC_BYTES / 1024
-        )));
-    }
-    let root = parse_yaml_with_options(0, text, loader_options()).map_err(load_error)?;
+    let root = load(text)?;
     let mut errors = Errors::default();
     let spec = spec(&root, &mut errors);
     match spec {
@@ -79,6 +73,13 @@ pub fn parse_spec(text: &str) -> Result<Spec, SpecErrors> {
 /// The spec text as a JSON value, unchecked beyond being YAML: the visual editor reads
 /// it this way so that it can show a spec whose errors the user is still fixing.
 pub fn spec_to_json(text: &str) -> Result<serde_json::Value, SpecErrors> {
+    Ok(to_json(&load(text)?))
+}
+
+/// The YAML tree of a spec, after the checks that keep loading it cheap and safe: its
+/// size, and its nesting depth (measured without recursion, before the recursive loader
+/// runs).
+fn load(text: &str) -> Result<Node, SpecErrors> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(single(format!(
             "the spec is {} KiB; the limit is {} KiB",
@@ -86,8 +87,8 @@ pub fn spec_to_json(text: &str) -> Result<serde_json::Value, SpecErrors> {
             MAX_SPEC_BYTES / 1024
         )));
     }
-    let root = parse_yaml_with_options(0, text, loader_options()).map_err(load_error)?;
-    Ok(to_json(&root))
+    depth::check(text)?;
+    parse_yaml_with_options(0, text, loader_options()).map_err(load_error)
 }
 
 /// Duplicate keys are errors, and quoted scalars stay text (`"60"` is not a number), as

@@ -4,6 +4,8 @@ use app::auth::{Role, TeamRef};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+/// A person with their password hash, which only these two look-ups can read (the
+/// application role has no privilege on the column itself).
 pub struct UserRow {
     pub id: Uuid,
     pub email: String,
@@ -15,7 +17,7 @@ type Tx = Transaction<'static, Postgres>;
 
 pub async fn user_by_email(tx: &mut Tx, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let row = sqlx::query_as(
-        "SELECT id, email, display_name, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL",
+        "SELECT id, email, display_name, password_hash FROM user_credentials_by_email($1)",
     )
     .bind(email);
     Ok(row.fetch_optional(&mut **tx).await?.map(to_user))
@@ -23,7 +25,7 @@ pub async fn user_by_email(tx: &mut Tx, email: &str) -> Result<Option<UserRow>, 
 
 pub async fn user_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     let row = sqlx::query_as(
-        "SELECT id, email, display_name, password_hash FROM users WHERE id = $1 AND deleted_at IS NULL",
+        "SELECT id, email, display_name, password_hash FROM user_credentials_by_id($1)",
     )
     .bind(id);
     Ok(row.fetch_optional(&mut **tx).await?.map(to_user))

@@ -29,17 +29,26 @@ pub struct Caller {
 
 impl Caller {
     /// Refuses a caller without `scope` (a session has the scopes its role allows).
+    /// Scopes nest: `admin` includes `run`, which includes `read`. An admin operation
+    /// also needs an admin's role: a key acts with no more than its creator's role today.
     pub fn require(&self, scope: Scope) -> Result<(), Problem> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(Problem::new(
+        if !self.scopes.iter().any(|held| *held >= scope) {
+            return Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "missing-scope",
                 "Forbidden",
                 format!("This key lacks the `{}` scope.", scope.as_str()),
-            ))
+            ));
         }
+        if scope == Scope::Admin && self.actor.role < Role::Admin {
+            return Err(AppError::Forbidden.into());
+        }
+        Ok(())
+    }
+
+    /// Whether [`Caller::require`] admits the caller.
+    pub fn permits(&self, scope: Scope) -> bool {
+        self.require(scope).is_ok()
     }
 }
 

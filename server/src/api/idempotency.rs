@@ -1,8 +1,10 @@
-//! `Idempotency-Key` on POST: a retry gets the first response (marked
-//! `Idempotent-Replayed: true`) and creates nothing twice; the same key with another
-//! body is 422; a retry while the first is still running is 409. Failures on our side
-//! (5xx) free the key, so the retry is answered afresh.
+//! `Idempotency-Key` on POST: a retry by the same caller gets the first response
+//! (marked `Idempotent-Replayed: true`) and creates nothing twice; the same key with
+//! another body is 422; a retry while the first is still running is 409. Failures on
+//! our side (5xx) free the key, so the retry is answered afresh. Authorisation comes
+//! first: a replay is only ever given to a caller the operation would admit now.
 
+use app::api_keys::Scope;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -27,7 +29,14 @@ pub struct ReplayAs {
     pub json: serde_json::Value,
 }
 
-pub async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Wraps one POST operation that needs `scope` (see [`super::once`]). A caller the
+/// operation would refuse is never answered from a record: the request goes to the
+/// handler, which refuses it, and nothing is kept.
+pub async fn idempotent(
+    State((state, scope)): State<(AppState, Scope)>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
@@ -51,6 +60,10 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let Some(Identity::Caller(caller)) = request.extensions().get::<Identity>().cloned() else {
         return next.run(request).await;
     };
+    if !caller.permits(scope) {
+        return next.run(request).await;
+    }
+    let keys = &state.config.engine.keyring;
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
         return Problem::new(
@@ -69,9 +82,18 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         .chain_update(&bytes)
         .finalize()
         .to_vec();
-    match idempotency::claim(&state.db, &caller.actor, &key, &fingerprint).await {
+    match idempotency::claim(&state.db, keys, &caller.actor, &key, &fingerprint).await {
         Ok(Claim::Fresh) => {}
         Ok(Claim::Replay(stored)) => return replay(stored),
+        Ok(Claim::Unreadable) => {
+            return Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency-unreadable",
+                "Answer no longer available",
+                "This Idempotency-Key was answered, but the stored answer can no longer be read (the server's secrets key changed). Use a new key.",
+            )
+            .into_response();
+        }
         Ok(Claim::Mismatch) => {
             return Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -103,7 +125,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         .await;
     let (response, stored) = keep(response).await;
     let outcome = match stored {
-        Some(stored) => idempotency::complete(&state.db, &caller.actor, &key, &stored).await,
+        Some(stored) => idempotency::complete(&state.db, keys, &caller.actor, &key, &stored).await,
         None => idempotency::release(&state.db, &caller.actor, &key).await,
     };
     if let Err(error) = outcome {

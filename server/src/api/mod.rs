@@ -15,46 +15,71 @@ mod runs;
 mod templates;
 mod webhooks;
 
+use app::api_keys::Scope;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use axum::{Router, middleware};
 
 use crate::state::AppState;
 pub use problem::Problem;
 
-/// The `/v1` routes. Every request is identified, then rate-limited, then (a POST with
-/// an `Idempotency-Key`) de-duplicated, then answered.
+/// The `/v1` routes. Every request is identified, then rate-limited, then answered; a
+/// POST goes through [`once`], which de-duplicates it by its `Idempotency-Key`.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/agents", get(agents::list).post(agents::create))
+        .route(
+            "/agents",
+            get(agents::list).merge(once(state, Scope::Admin, post(agents::create))),
+        )
         .route("/agents/{id}", get(agents::get).put(agents::update))
         .route("/agents/{id}/versions", get(agents::versions))
-        .route("/agents/{id}/archive", post(agents::archive))
-        .route("/agents/{id}/runs", get(runs::list).post(runs::start))
+        .route(
+            "/agents/{id}/archive",
+            once(state, Scope::Admin, post(agents::archive)),
+        )
+        .route(
+            "/agents/{id}/runs",
+            get(runs::list).merge(once(state, Scope::Run, post(runs::start))),
+        )
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(runs::events))
-        .route("/runs/{id}/cancel", post(runs::cancel))
+        .route(
+            "/runs/{id}/cancel",
+            once(state, Scope::Run, post(runs::cancel)),
+        )
         .route("/templates", get(templates::list))
         .route("/templates/{slug}", get(templates::get))
-        .route("/templates/{id}/deploy", post(templates::deploy))
+        .route(
+            "/templates/{id}/deploy",
+            once(state, Scope::Admin, post(templates::deploy)),
+        )
         .route(
             "/api-keys",
-            get(account::list_keys).post(account::create_key),
+            get(account::list_keys).merge(once(state, Scope::Admin, post(account::create_key))),
         )
         .route("/api-keys/{id}", delete(account::revoke_key))
         .route("/usage", get(account::usage))
-        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks",
+            get(webhooks::list).merge(once(state, Scope::Admin, post(webhooks::create))),
+        )
         .route(
             "/webhooks/{id}",
             put(webhooks::update).delete(webhooks::delete),
         )
-        .route("/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/webhooks/{id}/test",
+            once(state, Scope::Admin, post(webhooks::test)),
+        )
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route(
             "/webhooks/{id}/deliveries/{delivery_id}/resend",
-            post(webhooks::resend),
+            once(state, Scope::Admin, post(webhooks::resend)),
         )
-        .route("/chat/completions", post(gateway::chat_completions))
+        .route(
+            "/chat/completions",
+            once(state, Scope::Run, post(gateway::chat_completions)),
+        )
         .route("/models", get(gateway::models))
         .route("/openapi.json", get(openapi::json))
         .fallback(|| async {
@@ -67,14 +92,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            idempotency::idempotent,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
             limits::rate_limit,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
         ))
+}
+
+/// A POST operation that needs `scope`, answered at most once per `Idempotency-Key`
+/// and caller. The scope is declared here, beside the route, so that the replay is
+/// authorised exactly as the handler authorises (the handler checks it too).
+fn once(
+    state: &AppState,
+    scope: Scope,
+    operation: MethodRouter<AppState>,
+) -> MethodRouter<AppState> {
+    operation.layer(middleware::from_fn_with_state(
+        (state.clone(), scope),
+        idempotency::idempotent,
+    ))
 }

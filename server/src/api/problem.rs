@@ -7,6 +7,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// A dependency that is down is usually back within seconds.
+const UNAVAILABLE_RETRY_SECS: u64 = 2;
+
 #[derive(Debug)]
 pub struct Problem {
     status: StatusCode,
@@ -128,12 +131,15 @@ impl From<AppError> for Problem {
                     detail,
                 )
             },
-            AppError::Unavailable(_) => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-                detail,
-            ),
+            AppError::Unavailable(_) => Problem {
+                retry_after: Some(UNAVAILABLE_RETRY_SECS),
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    detail,
+                )
+            },
             AppError::Internal | AppError::Transport(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -157,6 +157,34 @@ async fn session_paid(
         amount_cents,
     )
     .await?;
+    // A refund that came before this event applies now, as if it had come after.
+    let early: Option<(i64, bool)> = match &session.payment_intent {
+        Some(intent) => {
+            sqlx::query_as("SELECT amount_refunded, refunded FROM take_early_refund($1)")
+                .bind(intent)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        None => None,
+    };
+    if let Some((amount_refunded, in_full)) = early {
+        let refund = Refund {
+            amount_cents: amount_refunded,
+            in_full,
+        };
+        apply_refund(
+            tx,
+            purchase.purchase_id,
+            purchase.team_id,
+            purchase.template_id,
+            &refund,
+        )
+        .await?;
+        if in_full {
+            return Ok(Outcome::Applied("purchase paid and refunded"));
+        }
+        tenant::set(tx, Tenant::team(creator_team)).await?;
+    }
     let (creator_cents, _) = revenue::split(amount_cents);
     outbox::enqueue(
         tx,
@@ -195,8 +223,8 @@ async fn payment_failed(
     })
 }
 
-/// A refund reverses the refunded part of the share; a full refund also takes the
-/// template back (the team can no longer deploy it).
+/// A charge's refund, applied to its purchase, or held when the purchase has not
+/// completed yet.
 async fn refunded(tx: &mut tenant::Tx, charge: &Charge) -> Result<Outcome, sqlx::Error> {
     let Some(intent) = &charge.payment_intent else {
         return Ok(Outcome::Ignored("charge without a payment intent"));
@@ -207,9 +235,44 @@ async fn refunded(tx: &mut tenant::Tx, charge: &Charge) -> Result<Outcome, sqlx:
             .fetch_optional(&mut **tx)
             .await?;
     let Some((purchase_id, team_id, template_id)) = found else {
-        return Ok(Outcome::Ignored("not a template purchase"));
+        // Stripe does not order events: the Checkout session that paid this charge may
+        // not have completed here yet. The refund waits for it (`session_paid` takes it).
+        sqlx::query("SELECT hold_early_refund($1, $2, $3)")
+            .bind(intent)
+            .bind(charge.amount_refunded)
+            .bind(charge.refunded)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(Outcome::Applied("refund held until its purchase completes"));
     };
-    if charge.refunded {
+    let refund = Refund {
+        amount_cents: charge.amount_refunded,
+        in_full: charge.refunded,
+    };
+    apply_refund(tx, purchase_id, team_id, template_id, &refund).await?;
+    Ok(Outcome::Applied(if refund.in_full {
+        "refunded"
+    } else {
+        "partly refunded"
+    }))
+}
+
+/// What a charge's refund events say: the refunded total so far, and whether it is all.
+struct Refund {
+    amount_cents: i64,
+    in_full: bool,
+}
+
+/// A refund reverses the refunded part of the share; a full refund also takes the
+/// template back (the team can no longer deploy it).
+async fn apply_refund(
+    tx: &mut tenant::Tx,
+    purchase_id: Uuid,
+    team_id: Uuid,
+    template_id: Uuid,
+    refund: &Refund,
+) -> Result<(), sqlx::Error> {
+    if refund.in_full {
         tenant::set(tx, Tenant::team(team_id)).await?;
         sqlx::query(
             "UPDATE purchases SET status = 'refunded', refunded_at = now() WHERE id = $1 AND status = 'paid'",
@@ -229,15 +292,11 @@ async fn refunded(tx: &mut tenant::Tx, charge: &Charge) -> Result<Outcome, sqlx:
             purchase_id,
             creator_team,
             template_id,
-            charge.amount_refunded,
+            refund.amount_cents,
         )
         .await?;
     }
-    Ok(Outcome::Applied(if charge.refunded {
-        "refunded"
-    } else {
-        "partly refunded"
-    }))
+    Ok(())
 }
 
 /// Keeps the subscription as Stripe last described it (older events are skipped) and

@@ -18,7 +18,9 @@ pub use demo_data::{DEMO_EMAIL, DEMO_PASSWORD, SeedError, seed_demo_data};
 pub fn app_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
-        .acquire_timeout(Duration::from_secs(3))
+        // While PostgreSQL is down every acquire waits this long and then fails; the
+        // request answers 503 with Retry-After (errors::internal) instead of hanging.
+        .acquire_timeout(config.database_acquire_timeout)
         // sqlx pings each connection when it is released; pinging again on every
         // acquire would add a round trip to each request. A connection idle for a
         // second or more is checked (after a database restart every idle one is), and

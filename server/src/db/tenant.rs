@@ -85,6 +85,18 @@ fn connection_lost(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether an error means the database cannot be reached right now (down, restarting,
+/// or every connection busy past the acquire timeout): the request should be retried
+/// later, so it answers 503 rather than 500.
+pub fn unavailable(error: &sqlx::Error) -> bool {
+    connection_lost(error)
+        || matches!(
+            error,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+        )
+        || matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|code| code.starts_with("08")))
+}
+
 /// Changes the tenant for the rest of the transaction.
 pub async fn set(
     tx: &mut Transaction<'static, Postgres>,

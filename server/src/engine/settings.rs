@@ -1,13 +1,15 @@
 //! The engine's configuration from the environment: providers (operator keys and base
 //! URLs), the routing chain, retry and circuit settings, tool limits and search.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::providers::{HttpLimits, ProviderConfig, WireFormat};
 use super::router::RetryPolicy;
 use super::tools::SearchConfig;
-use crate::config::{AppEnv, ConfigError, Secret, Vars};
+use crate::config::{AppEnv, ConfigError, Vars};
 use crate::net::ssrf::Limits;
+use crate::secrets::Keyring;
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -23,8 +25,9 @@ pub struct EngineSettings {
     pub search: Option<SearchConfig>,
     /// host or host:port an operator lets tools reach although private (on-prem APIs).
     pub outbound_allowlist: Vec<String>,
-    /// Encrypts team provider keys and secrets (AES-256-GCM), base64 of 32 bytes.
-    pub secrets_key: Secret,
+    /// Encrypts team provider keys and secrets (AES-256-GCM): the current key, and the
+    /// previous ones while values sealed under them are re-encrypted.
+    pub keyring: Arc<Keyring>,
     pub workers: usize,
     pub lease: Duration,
 }
@@ -157,6 +160,14 @@ impl EngineSettings {
                 "must be base64 of exactly 32 bytes".into(),
             ));
         }
+        let previous_keys = list(&vars.string("SECRETS_ENCRYPTION_KEY_PREVIOUS", ""));
+        let keyring = Keyring::new(&secrets_key, &previous_keys).map_err(|_| {
+            invalid(
+                "SECRETS_ENCRYPTION_KEY_PREVIOUS",
+                "[redacted]",
+                "must be base64 keys of exactly 32 bytes each, separated by commas".into(),
+            )
+        })?;
         let search_url = vars.string("SEARCH_API_URL", "");
         let search = (!search_url.is_empty()).then(|| SearchConfig {
             url: search_url,
@@ -185,17 +196,20 @@ impl EngineSettings {
                 ..Limits::default()
             },
             search,
-            outbound_allowlist: vars
-                .string("OUTBOUND_ALLOWLIST", "")
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            secrets_key: Secret::new(secrets_key),
+            outbound_allowlist: list(&vars.string("OUTBOUND_ALLOWLIST", "")),
+            keyring: Arc::new(keyring),
             workers: vars.parse("RUN_WORKERS", 8)?,
             lease: Duration::from_secs(vars.parse("RUN_LEASE_SECS", 30)?),
         })
     }
+}
+
+/// A comma-separated setting as its non-empty items.
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn invalid(name: &'static str, value: &str, reason: String) -> ConfigError {

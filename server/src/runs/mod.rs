@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
 use crate::engine::{Engine, check_inputs};
-use crate::secrets::{Sealed, open};
+use crate::secrets::Sealed;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -240,7 +240,7 @@ async fn decrypt_all(
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    let key = engine.settings.secrets_key.expose();
+    let keys = &engine.settings.keyring;
     let mut out = HashMap::new();
     for row in rows {
         let sealed = Sealed {
@@ -248,12 +248,12 @@ async fn decrypt_all(
             nonce: row.try_get("nonce")?,
         };
         let name: String = row.try_get("name")?;
-        match open(key, team_id, &sealed) {
+        match keys.open_text(team_id, &sealed) {
             Ok(value) => {
                 out.insert(name, value);
             }
             Err(_) => {
-                tracing::error!(team = %team_id, secret = %name, "a stored secret could not be decrypted (was SECRETS_ENCRYPTION_KEY changed?)")
+                tracing::error!(team = %team_id, secret = %name, "a stored secret could not be decrypted (is its key still in SECRETS_ENCRYPTION_KEY or SECRETS_ENCRYPTION_KEY_PREVIOUS?)")
             }
         }
     }

@@ -3,6 +3,7 @@
 //! attempt is retried on the configured schedule with the same `webhook-id`; a 410
 //! disables the endpoint; redirects are not followed; every send passes the SSRF guard.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use super::signing;
 use crate::db::tenant::{self, Tenant};
 use crate::net::ssrf::{GuardedHttp, OutboundRequest};
-use crate::secrets::{Sealed, open};
+use crate::secrets::{Keyring, Sealed};
 
 const POLL_EVERY: Duration = Duration::from_secs(1);
 const BATCH: i32 = 20;
@@ -23,7 +24,7 @@ const CLAIM_SECONDS: i32 = 120;
 pub struct Dispatcher {
     pub db: PgPool,
     pub http: GuardedHttp,
-    pub secrets_key: String,
+    pub keys: Arc<Keyring>,
     pub retry_secs: Vec<u64>,
 }
 
@@ -88,8 +89,8 @@ impl Dispatcher {
             ciphertext: row.try_get("secret_ciphertext")?,
             nonce: row.try_get("secret_nonce")?,
         };
-        let Ok(secret) = open(&self.secrets_key, team_id, &sealed) else {
-            tracing::error!(webhook = %webhook_id, "a webhook secret could not be decrypted (was SECRETS_ENCRYPTION_KEY changed?)");
+        let Ok(secret) = self.keys.open_text(team_id, &sealed) else {
+            tracing::error!(webhook = %webhook_id, "a webhook secret could not be decrypted (is its key still in SECRETS_ENCRYPTION_KEY or SECRETS_ENCRYPTION_KEY_PREVIOUS?)");
             return self
                 .record(
                     team_id,

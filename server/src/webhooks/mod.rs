@@ -9,6 +9,8 @@ use app::auth::Role;
 use app::backend::{Actor, Webhooks};
 use app::error::AppError;
 use app::webhooks::{DeliveryRow, NewWebhook, WebhookRow, WebhookSettings};
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -18,22 +20,22 @@ use crate::accounts::store::{AuditEntry, audit};
 use crate::db::tenant;
 use crate::errors::internal;
 use crate::net::ssrf::OutboundPolicy;
-use crate::secrets::seal;
+use crate::secrets::Keyring;
 use crate::teams::rules::at_least;
 
 pub struct WebhooksService {
     db: PgPool,
     policy: OutboundPolicy,
-    secrets_key: String,
+    keys: Arc<Keyring>,
 }
 
 impl WebhooksService {
     /// `allow` is the operator's outbound allowlist (the same the agents' tools use).
-    pub fn new(db: PgPool, allow: &[String], secrets_key: String) -> WebhooksService {
+    pub fn new(db: PgPool, allow: &[String], keys: Arc<Keyring>) -> WebhooksService {
         WebhooksService {
             db,
             policy: OutboundPolicy::new(allow),
-            secrets_key,
+            keys,
         }
     }
 
@@ -114,7 +116,10 @@ impl Webhooks for WebhooksService {
         at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let secret = signing::new_secret();
-        let sealed = seal(&self.secrets_key, actor.team_id, &secret).map_err(internal)?;
+        let sealed = self
+            .keys
+            .seal_text(actor.team_id, &secret)
+            .map_err(internal)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(&format!(
             "INSERT INTO webhooks (team_id, url, description, events, enabled, secret_ciphertext, secret_nonce)
@@ -157,6 +162,13 @@ impl Webhooks for WebhooksService {
         at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let previous_url: String =
+            sqlx::query_scalar("SELECT url FROM webhooks WHERE id = $1 FOR UPDATE")
+                .bind(webhook_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(internal)?
+                .ok_or(AppError::NotFound)?;
         // Switching an endpoint back on clears why it was switched off.
         let row = sqlx::query(&format!(
             "UPDATE webhooks SET url = $2, description = $3, events = $4, enabled = $5,
@@ -172,6 +184,26 @@ impl Webhooks for WebhooksService {
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+        // Where a team's data is sent is audited on every change, the URL above all.
+        let url = settings.url.trim();
+        audit(
+            &mut tx,
+            AuditEntry {
+                team_id: Some(actor.team_id),
+                actor: Some(actor.user_id),
+                action: "webhook.updated",
+                target: Some(("webhook", webhook_id.to_string())),
+                detail: serde_json::json!({
+                    "url": url,
+                    "previous_url": (previous_url != url).then_some(previous_url),
+                    "events": settings.events,
+                    "enabled": settings.enabled,
+                }),
+                ip: actor.ip,
+            },
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         webhook_row(&row).map_err(internal)
     }

@@ -25,6 +25,7 @@ mod pages;
 mod profile;
 mod providers;
 mod rest;
+mod review_findings;
 mod runs;
 mod stripe_webhooks;
 mod teams;

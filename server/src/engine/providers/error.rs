@@ -1,5 +1,6 @@
 //! Provider failures, classified for the router. Messages never carry keys: requests
-//! are never echoed, and provider error bodies are shortened.
+//! are never echoed, provider error bodies are shortened, and what a provider says is
+//! redacted ([`ProviderError::redacted`]) before the router keeps it.
 
 use std::time::Duration;
 
@@ -38,6 +39,25 @@ impl ProviderError {
                 | ProviderError::Connect(_)
                 | ProviderError::StreamCut
         )
+    }
+
+    /// The same error with the provider's own words cleaned of credentials: the keys
+    /// in `known`, and anything shaped like one (see [`super::redact`]).
+    pub fn redacted(self, known: &[&str]) -> ProviderError {
+        let clean = |message: String| super::redact::redact(&message, known);
+        match self {
+            ProviderError::Server { status, message } => ProviderError::Server {
+                status,
+                message: clean(message),
+            },
+            ProviderError::Rejected { status, message } => ProviderError::Rejected {
+                status,
+                message: clean(message),
+            },
+            ProviderError::Connect(message) => ProviderError::Connect(clean(message)),
+            ProviderError::Malformed(message) => ProviderError::Malformed(clean(message)),
+            other => other,
+        }
     }
 
     /// A stable code for traces and metrics.

@@ -7,6 +7,7 @@ mod chat;
 mod error;
 mod http;
 mod openai;
+mod redact;
 mod registry;
 mod sse;
 mod streaming;

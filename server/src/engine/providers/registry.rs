@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::LlmProvider;
 use super::anthropic::Anthropic;
 use super::http::{self, HttpLimits};
 use super::openai::OpenAi;
+use super::{LlmProvider, ProviderError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WireFormat {
@@ -50,6 +50,8 @@ pub struct Endpoint {
 #[derive(Clone)]
 pub struct ProviderSet {
     providers: HashMap<String, Arc<dyn LlmProvider>>,
+    /// Every key this set could send, to redact from what providers say back.
+    keys: Arc<[String]>,
 }
 
 impl ProviderSet {
@@ -60,6 +62,11 @@ impl ProviderSet {
         limits: HttpLimits,
     ) -> ProviderSet {
         let mut providers: HashMap<String, Arc<dyn LlmProvider>> = HashMap::new();
+        let keys = configs
+            .iter()
+            .filter_map(|config| config.api_key.clone())
+            .chain(team_keys.values().cloned())
+            .collect();
         for config in configs {
             let api_key = team_keys
                 .get(&config.id)
@@ -81,18 +88,26 @@ impl ProviderSet {
             };
             providers.insert(config.id.clone(), provider);
         }
-        ProviderSet { providers }
+        ProviderSet { providers, keys }
     }
 
     /// A set from ready-made providers (tests and benchmarks).
     pub fn from_providers(list: Vec<Arc<dyn LlmProvider>>) -> ProviderSet {
         ProviderSet {
             providers: list.into_iter().map(|p| (p.id().to_string(), p)).collect(),
+            keys: Arc::new([]),
         }
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<dyn LlmProvider>> {
         self.providers.get(id)
+    }
+
+    /// The error with every key of this set, and anything shaped like a key, removed
+    /// from the provider's words.
+    pub fn redact(&self, error: ProviderError) -> ProviderError {
+        let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        error.redacted(&keys)
     }
 }
 

@@ -159,6 +159,7 @@ impl Router {
                         });
                     }
                     Err((error, streamed)) => {
+                        let error = providers.redact(error);
                         if streamed {
                             progress(Progress::Reset);
                         }

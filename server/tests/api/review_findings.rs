@@ -1,0 +1,121 @@
+//! Regression tests for the security and reliability review (issue 18): each failed on
+//! the code before the fix.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+use crate::rest::{key, send};
+
+#[tokio::test]
+async fn a_spec_nested_thousands_deep_is_refused_and_the_server_lives_on() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["admin"]).await;
+    // About 10 KB of block sequences: this aborted the whole process (stack overflow).
+    let spec = format!(
+        "name: Deep\ninstructions: hi\ndescription:\n{}x\n",
+        "- ".repeat(5_000)
+    );
+    let (status, problem, _) = send(
+        &app,
+        Method::POST,
+        "/v1/agents",
+        &admin,
+        Some(json!({ "spec": spec })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("100 levels"),
+        "{problem}"
+    );
+    let (status, _, _) = send(&app, Method::GET, "/v1/agents", &admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_idempotent_replay_answers_only_the_caller_that_made_it() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["admin"]).await;
+    let reader = key(&app, &["read"]).await;
+    let body = json!({ "name": "made once", "scopes": ["read"] });
+    let post = |key: String| {
+        let body = body.clone();
+        let url = app.url("/v1/api-keys");
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(key)
+                .header("idempotency-key", "same-key-for-both")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            (status, replayed, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, _, created) = post(admin.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let new_key = created["key"].as_str().unwrap().to_string();
+
+    // The read-only key repeating the admin's request is refused, not given the key.
+    let (status, replayed, answer) = post(reader).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(!replayed);
+    assert!(!answer.to_string().contains(&new_key));
+
+    // The admin's own retry is the same answer.
+    let (status, replayed, again) = post(admin).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(replayed);
+    assert_eq!(again["key"], created["key"]);
+
+    // What is kept for the replay is sealed: the new key is nowhere in the table.
+    let owner = app.owner_pool().await;
+    let bodies: Vec<Option<Vec<u8>>> = sqlx::query_scalar("SELECT body FROM idempotency_keys")
+        .fetch_all(&owner)
+        .await
+        .unwrap();
+    assert!(!bodies.is_empty());
+    for body in bodies.into_iter().flatten() {
+        assert!(!String::from_utf8_lossy(&body).contains(&new_key));
+    }
+}
+
+#[tokio::test]
+async fn scopes_nest_and_another_teams_agent_has_no_runs_list() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let runner = key(&app, &["run"]).await;
+    let (status, agents, _) = send(&app, Method::GET, "/v1/agents", &runner, None).await;
+    assert_eq!(status, StatusCode::OK, "a run key reads too: {agents}");
+    let agent_id = agents["agents"][0]["id"].as_str().unwrap().to_string();
+
+    let (stranger, _) = app.signed_up("Stranger").await;
+    let theirs = key(&stranger, &["read"]).await;
+    let (status, _, _) = send(
+        &stranger,
+        Method::GET,
+        &format!("/v1/agents/{agent_id}/runs"),
+        &theirs,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_application_role_cannot_read_password_hashes() {
+    let app = spawn_app().await;
+    let pool = app.app_pool().await;
+    let refused = sqlx::query("SELECT password_hash FROM users")
+        .fetch_all(&pool)
+        .await;
+    assert!(refused.is_err(), "the app role read password hashes");
+    // Sign-in still works through the narrow look-up.
+    app.sign_in_demo().await;
+}
