@@ -256,3 +256,30 @@ async fn subscription_events_set_the_plan_in_the_order_stripe_made_them() {
     assert_eq!(deliver(&app, &deleted, now(), WEBHOOK_SECRET).await, 200);
     assert_eq!(plan().await, "free");
 }
+
+#[tokio::test]
+async fn a_refund_that_arrives_before_its_purchase_completes_is_not_lost() {
+    let (app, _stripe) = app_with_stripe().await;
+    let pending = pending_purchase(&app).await;
+    // Stripe does not order events: the full refund comes first.
+    let refund = json!({ "id": "ch_early", "object": "charge", "payment_intent": "pi_test_refund_me",
+                         "amount": 1000, "amount_refunded": 1000, "refunded": true });
+    let refunded = event("evt_early_refund", "charge.refunded", now(), refund);
+    assert_eq!(deliver(&app, &refunded, now(), WEBHOOK_SECRET).await, 200);
+    assert_eq!(ledger(&pending.owner).await, ("pending".into(), 0, 0, 0));
+
+    let paid = event(
+        "evt_late_paid",
+        "checkout.session.completed",
+        now(),
+        session(&pending, "paid"),
+    );
+    assert_eq!(deliver(&app, &paid, now(), WEBHOOK_SECRET).await, 200);
+    // Not granted, and the creator's sale is reversed in full.
+    assert_eq!(ledger(&pending.owner).await, ("refunded".into(), 4, 0, 0));
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM early_refunds")
+        .fetch_one(&pending.owner)
+        .await
+        .unwrap();
+    assert_eq!(held, 0);
+}
