@@ -5,6 +5,7 @@ mod account_export;
 mod api_docs;
 pub(crate) mod guard;
 mod health;
+mod nul_guard;
 mod observe;
 mod stripe_webhook;
 
@@ -79,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", crate::api::router(&state))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            nul_guard::refuse_nul,
+        ))
         .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(axum::middleware::from_fn(guard::client_info))
         .layer(axum::middleware::from_fn_with_state(

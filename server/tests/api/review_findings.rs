@@ -119,3 +119,30 @@ async fn the_application_role_cannot_read_password_hashes() {
     // Sign-in still works through the narrow look-up.
     app.sign_in_demo().await;
 }
+
+#[tokio::test]
+async fn a_nul_character_is_refused_at_the_edge() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["admin"]).await;
+    let (status, problem, content_type) = send(
+        &app,
+        Method::POST,
+        "/v1/api-keys",
+        &admin,
+        Some(json!({ "name": "bad\u{0000}name", "scopes": ["read"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(content_type, "application/problem+json");
+    // Server functions too (a display name with a NUL was a 500).
+    let status = app
+        .refused(
+            "/api/profile/update",
+            &[("display_name", "Nul\u{0000}Name")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = send(&app, Method::GET, "/v1/templates?q=%00", &admin, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
