@@ -25,6 +25,7 @@ pub mod providers;
 pub mod rate_limit;
 pub mod runs;
 pub mod secrets;
+pub mod secrets_rotation;
 pub mod startup;
 pub mod state;
 pub mod teams;

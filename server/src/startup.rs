@@ -173,7 +173,7 @@ impl Application {
     }
 
     pub async fn serve(self) -> Result<(), StartupError> {
-        db::purge::spawn_hourly(self.db.clone());
+        db::purge::spawn_hourly(self.db.clone(), Arc::clone(&self.dispatcher.keys));
         self.dispatcher.spawn();
         if let Some((workers, database_url, concurrency)) = self.workers {
             workers.spawn(database_url, concurrency);

@@ -1,5 +1,6 @@
-//! The scheduled purges: accounts deleted more than 30 days ago, and idempotency
-//! records past their 24-hour replay window.
+//! The hourly jobs: purging accounts deleted more than 30 days ago and idempotency
+//! records past their 24-hour replay window, and re-encrypting secrets after a key
+//! rotation.
 
 use std::time::Duration;
 
@@ -15,11 +16,21 @@ pub async fn purge_deleted_accounts(pool: &PgPool) -> Result<i32, sqlx::Error> {
 
 /// Runs the purge hourly for as long as the server runs. A failed round is logged and
 /// retried at the next one; nothing is lost by waiting.
-pub fn spawn_hourly(pool: PgPool) {
+pub fn spawn_hourly(pool: PgPool, keys: std::sync::Arc<crate::secrets::Keyring>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
+            // After a key rotation: values under the previous key move to the current one.
+            match crate::secrets_rotation::rewrap_all(&pool, &keys).await {
+                Ok(done) if done.rewritten > 0 || done.unreadable > 0 => tracing::info!(
+                    rewritten = done.rewritten,
+                    unreadable = done.unreadable,
+                    "re-encrypted secrets under the current key"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "secrets re-encryption failed; will retry"),
+            }
             match purge_deleted_accounts(&pool).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "purged deleted accounts"),

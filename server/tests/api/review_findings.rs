@@ -146,3 +146,44 @@ async fn a_nul_character_is_refused_at_the_edge() {
     let (status, _, _) = send(&app, Method::GET, "/v1/templates?q=%00", &admin, None).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn after_a_key_rotation_old_secrets_are_re_encrypted_under_the_new_key() {
+    const OLD: &str = "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=";
+    const NEW: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let app = crate::helpers::spawn_app_with(&[("SECRETS_ENCRYPTION_KEY", OLD)]).await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["admin"]).await;
+    let (status, created, _) = send(
+        &app,
+        Method::POST,
+        "/v1/webhooks",
+        &admin,
+        Some(json!({ "url": "https://hooks.example.com/in", "events": ["run.succeeded"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    let keys = server::secrets::Keyring::new(NEW, &[OLD.to_string()]).unwrap();
+    let pool = app.app_pool().await;
+    let done = server::secrets_rotation::rewrap_all(&pool, &keys)
+        .await
+        .unwrap();
+    assert!(done.rewritten >= 1 && done.unreadable == 0, "{done:?}");
+    // Nothing is left under the old key, and the new key alone opens what was there.
+    let again = server::secrets_rotation::rewrap_all(&pool, &keys)
+        .await
+        .unwrap();
+    assert_eq!(again.rewritten, 0);
+    let owner = app.owner_pool().await;
+    let (team_id, ciphertext, nonce): (uuid::Uuid, Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT team_id, secret_ciphertext, secret_nonce FROM webhooks")
+            .fetch_one(&owner)
+            .await
+            .unwrap();
+    let alone = server::secrets::Keyring::new(NEW, &[]).unwrap();
+    let secret = alone
+        .open_text(team_id, &server::secrets::Sealed { ciphertext, nonce })
+        .unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+}

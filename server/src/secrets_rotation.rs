@@ -1,0 +1,110 @@
+//! Re-encryption after a secrets key rotation: every sealed value still under a previous
+//! key (or sealed before key ids existed) is opened and sealed again under the current
+//! key, each as its own team. Runs at start-up and hourly; when it reports nothing left,
+//! the previous key can be dropped from `SECRETS_ENCRYPTION_KEY_PREVIOUS`.
+
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::db::tenant::{self, Tenant};
+use crate::secrets::{Keyring, Sealed};
+
+/// Rows rewritten per look-up, per table.
+const BATCH: i32 = 100;
+
+/// Each table of sealed values: its name, key column, and its value's two columns.
+fn columns(vault: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match vault {
+        "provider_keys" => ("provider_keys", "ciphertext", "nonce"),
+        "team_secrets" => ("team_secrets", "ciphertext", "nonce"),
+        "webhooks" => ("webhooks", "secret_ciphertext", "secret_nonce"),
+        "idempotency_keys" => ("idempotency_keys", "body", "body_nonce"),
+        _ => return None,
+    })
+}
+
+/// What one pass did: values rewritten, and values no listed key opens.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rewrapped {
+    pub rewritten: u64,
+    pub unreadable: u64,
+}
+
+/// Rewrites every value not under the current key. Values no key opens are left as
+/// they are (and counted): dropping them would lose data an operator may still recover
+/// by listing the right key.
+pub async fn rewrap_all(db: &PgPool, keys: &Keyring) -> Result<Rewrapped, sqlx::Error> {
+    let mut done = Rewrapped::default();
+    let mut skipped: Vec<Uuid> = Vec::new();
+    loop {
+        let rows = sqlx::query("SELECT vault, team_id, id FROM sealed_under_other_keys($1, $2)")
+            .bind(keys.current_id().as_slice())
+            .bind(BATCH)
+            .fetch_all(db)
+            .await?;
+        let mut progressed = false;
+        for row in rows {
+            let (vault, team_id, id): (String, Uuid, Uuid) = (
+                row.try_get("vault")?,
+                row.try_get("team_id")?,
+                row.try_get("id")?,
+            );
+            if skipped.contains(&id) {
+                continue;
+            }
+            let Some((table, value, nonce)) = columns(&vault) else {
+                continue;
+            };
+            if rewrap(db, keys, team_id, id, table, value, nonce).await? {
+                done.rewritten += 1;
+            } else {
+                done.unreadable += 1;
+                skipped.push(id);
+            }
+            progressed = true;
+        }
+        if !progressed {
+            return Ok(done);
+        }
+    }
+}
+
+async fn rewrap(
+    db: &PgPool,
+    keys: &Keyring,
+    team_id: Uuid,
+    id: Uuid,
+    table: &str,
+    value: &str,
+    nonce: &str,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {value} AS value, {nonce} AS nonce FROM {table} WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else { return Ok(true) };
+    let sealed = Sealed {
+        ciphertext: row.try_get("value")?,
+        nonce: row.try_get("nonce")?,
+    };
+    let Ok(plain) = keys.open(team_id, &sealed) else {
+        tracing::error!(table, %id, team = %team_id, "a sealed value opens with no configured key; left as it is");
+        return Ok(false);
+    };
+    let fresh = keys
+        .seal(team_id, &plain)
+        .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+    sqlx::query(&format!(
+        "UPDATE {table} SET {value} = $2, {nonce} = $3 WHERE id = $1"
+    ))
+    .bind(id)
+    .bind(&fresh.ciphertext)
+    .bind(&fresh.nonce)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
