@@ -187,3 +187,27 @@ async fn after_a_key_rotation_old_secrets_are_re_encrypted_under_the_new_key() {
         .unwrap();
     assert!(secret.starts_with("whsec_"), "{secret}");
 }
+
+#[tokio::test]
+async fn while_the_database_is_unreachable_requests_answer_503_with_retry_after() {
+    // A database that refuses connections (nothing listens on port 1).
+    let app = crate::helpers::spawn_app_with(&[
+        (
+            "DATABASE_URL",
+            "postgres://agf_app:agf_app@127.0.0.1:1/agent_factory",
+        ),
+        ("DATABASE_OWNER_URL", "none"),
+        ("SEED_DEMO_DATA", "false"),
+        ("DATABASE_ACQUIRE_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    let response = app.get("/v1/templates").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "2");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
