@@ -81,9 +81,15 @@ pub(crate) async fn exchange<W: Wire>(
             retry_after_secs,
         } => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            // Like some real gateways and proxies, a server error quotes the credential
+            // it was sent: the client must not store or show that text as it is.
+            let echoed = match W::presented_key(&headers) {
+                Some(key) if code >= 500 => format!(" (upstream credential: Bearer {key})"),
+                _ => String::new(),
+            };
             let mut response = W::error(
                 status,
-                &format!("Simulated {code} error from the fake LLM."),
+                &format!("Simulated {code} error from the fake LLM.{echoed}"),
             );
             if let Some(secs) = retry_after_secs {
                 response

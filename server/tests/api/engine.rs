@@ -705,3 +705,32 @@ async fn the_idea_validator_applies_its_kill_criteria_to_the_verdict() {
             .is_object()
     );
 }
+
+#[tokio::test]
+async fn a_provider_error_that_quotes_the_key_is_stored_without_it() {
+    let openai = fake().await;
+    let engine = engine(Some(&openai), None, &[("ROUTER_MAX_RETRIES", "0")]);
+    let outcome = run(
+        &engine,
+        SIMPLE,
+        &[("question", json!("[fake:fail=500x9#leak]"))],
+    )
+    .await;
+    let Err(failure) = outcome.result else {
+        panic!("the run should fail")
+    };
+    let route = outcome.memory.steps_of(StepKind::Route);
+    let kept = format!(
+        "{} {:?}",
+        failure.detail,
+        route
+            .iter()
+            .map(|s| s.detail.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert!(!kept.contains("sk-test-openai"), "{kept}");
+    assert!(
+        kept.contains("upstream credential: Bearer [redacted]"),
+        "{kept}"
+    );
+}
