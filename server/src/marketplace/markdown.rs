@@ -56,6 +56,26 @@ mod tests {
     use super::render;
 
     #[test]
+    fn nesting_thousands_deep_renders_without_recursion() {
+        // pulldown-cmark keeps its tree in an arena and renders by iteration: a
+        // description nested this deep must render, not overflow the stack. Run on a
+        // small thread stack so a recursive renderer would fail here.
+        let deep = [
+            ">".repeat(50_000),
+            "- ".repeat(20_000) + "x",
+            "[".repeat(20_000) + &"](https://example.com)".repeat(20_000),
+            "*".repeat(50_000) + "x" + &"*".repeat(50_000),
+        ];
+        let rendered = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || deep.iter().map(|text| render(text).len()).sum::<usize>())
+            .expect("thread")
+            .join()
+            .expect("rendering overflowed or panicked");
+        assert!(rendered > 0);
+    }
+
+    #[test]
     fn markdown_becomes_html() {
         let html = render("# Title\n\nSome **bold** and a [link](https://example.com).");
         assert!(html.contains("<h1>Title</h1>"), "{html}");
