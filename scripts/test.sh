@@ -6,7 +6,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/toolchain.sh
 source scripts/services.sh
 
+# What the tree looked like before anything ran (see tree_unchanged).
+tree_before="$(git status --porcelain --untracked-files=no 2>/dev/null || true)"
 setup_toolchain
+ensure_contract_tools
 setup_services
 apt_install chromium
 
@@ -44,12 +47,12 @@ browser_tests() {
   # Runs in the browser tests go to the demo model, slowed down so streaming shows.
   cargo build -q -p fake-llm -p fake-stripe || return 1
   FAKE_LLM_ADDR=127.0.0.1:3901 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" &
-  local fake_pid=$!
+  fakes+=($!)
   # Paid templates and plans go through the fake Stripe, whose events come back signed.
   FAKE_STRIPE_ADDR=127.0.0.1:12112 STRIPE_WEBHOOK_SECRET=whsec_e2e \
     FAKE_STRIPE_WEBHOOK_URL=http://127.0.0.1:3100/webhooks/stripe \
     "$CARGO_TARGET_DIR/debug/fake-stripe" &
-  local stripe_pid=$!
+  fakes+=($!)
   STRIPE_SECRET_KEY=sk_test_e2e STRIPE_WEBHOOK_SECRET=whsec_e2e STRIPE_API_BASE=http://127.0.0.1:12112 \
     DEMO_LLM_BASE_URL=http://127.0.0.1:3901 \
     DATABASE_URL="${DATABASE_URL%/*}/agent_factory_e2e" \
@@ -57,16 +60,35 @@ browser_tests() {
     LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
     REDIS_PREFIX="agf-e2e:$(date +%s):" \
     cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
-  local status=$?
-  kill "$fake_pid" "$stripe_pid" 2>/dev/null
-  return $status
 }
 
+# The fakes the browser tests start are stopped however the script ends (a failure,
+# Ctrl-C, CI's time limit).
+fakes=()
+stop_fakes() { [ ${#fakes[@]} -eq 0 ] || kill "${fakes[@]}" 2>/dev/null || true; }
+trap stop_fakes EXIT INT TERM
+
+# npm rewrites package-lock.json on some installs; the suite must leave the tree as the
+# clone had it.
+tree_unchanged() {
+  local changed
+  changed="$(git status --porcelain --untracked-files=no)"
+  [ "$changed" = "$tree_before" ] || {
+    echo "the run changed tracked files:" >&2
+    diff <(echo "$tree_before") <(echo "$changed") >&2
+    return 1
+  }
+}
+
+run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
 run_step "Format" cargo fmt --all --check
 run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
 run_step "Unit and integration tests" cargo test -p app -p server -p fake-llm -p fake-stripe --features app/ssr
 run_step "Browser tests" browser_tests
+stop_fakes
+run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -q -p app -p server -p fake-llm -p fake-stripe --features app/ssr
+run_step "Working tree unchanged" tree_unchanged
 drop_test_databases
 
 echo

@@ -55,19 +55,27 @@ release_build() {
 }
 
 # Installs a crate's binary into the project's tool folder with Debian's cargo (the
-# newest Rust here; RUSTC too, or cargo would call rustup's older rustc from PATH),
-# without the fat LTO of their release profiles, which costs close
-# to an hour on two cores for no benefit to a build tool.
+# newest Rust here; RUSTC too, or cargo would call rustup's older rustc from PATH).
+# Their release profiles (fat LTO, opt-level 3) cost close to an hour on two cores;
+# PROFILE picks what the tool needs instead: `dev` (no optimisation, no debug info)
+# for cargo-leptos, which only orchestrates, `quick` (opt-level 1) for wasm-bindgen,
+# which rewrites every WASM module we build.
 install_tool() {
-  local crate="$1" version="$2"
-  shift 2
+  local crate="$1" version="$2" profile="$3"
+  shift 3
   ensure_debian_rust
   step "Installing $crate $version (one time, several minutes)"
+  local started=$SECONDS
+  local args=()
+  case "$profile" in
+  dev) args=(--debug --config profile.dev.debug=false --config profile.dev.incremental=false) ;;
+  quick) args=(--config profile.release.lto=false --config profile.release.codegen-units=64
+    --config profile.release.opt-level=1 --config profile.release.debug=false) ;;
+  esac
   CARGO_TARGET_DIR="$AGF_CACHE_DIR/tool-build" \
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
     RUSTC=/usr/bin/rustc RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
-    --root "$AGF_TOOLS_DIR" "$@" || die "could not install $crate $version"
+    --root "$AGF_TOOLS_DIR" "${args[@]}" "$@" || die "could not install $crate $version"
+  ok "$crate built in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
 }
 
 CARGO_LEPTOS_VERSION=0.3.11
@@ -75,7 +83,7 @@ CARGO_LEPTOS_VERSION=0.3.11
 ensure_cargo_leptos() {
   if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     # --locked: its own lock file; no_downloads: it must use the tools we provide.
-    install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" dev --locked --features no_downloads
   fi
   ok "cargo-leptos $CARGO_LEPTOS_VERSION"
 }
@@ -86,7 +94,7 @@ ensure_wasm_bindgen() {
   [ -n "$version" ] || die "wasm-bindgen is not in Cargo.lock"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
     # Not --locked: the CLI's own lock file pins crates newer than its MSRV allows.
-    install_tool wasm-bindgen-cli "$version"
+    install_tool wasm-bindgen-cli "$version" quick
   fi
   ok "wasm-bindgen $version"
 }
@@ -97,13 +105,35 @@ ensure_node_tools() {
     [ package-lock.json -nt node_modules/.package-lock.json ] ||
     [ package.json -nt node_modules/.package-lock.json ]; then
     step "Installing Tailwind, wasm-opt, playwright-core, the OpenAI SDK and autocannon from npm"
-    # `npm install` (not `npm ci`): npm 11 rejects its own lock file for optional
-    # platform packages; with the lock file present the pinned versions are installed.
-    npm install --no-audit --no-fund --loglevel=error || die "npm install failed"
+    # Exactly what the lock file says, and the lock file left as it is. (It lists the
+    # optional platform packages of every platform, as npm 11 writes it; an older lock
+    # without them made `npm ci` refuse and `npm install` rewrite it.)
+    npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
   fi
   # cargo-leptos finds wasm-opt in node_modules/.bin; ours remembers its results.
   ln -sfn ../../scripts/wasm-opt-cached node_modules/.bin/wasm-opt
   ok "Tailwind $(node_modules/.bin/tailwindcss --help 2>/dev/null | head -1 | grep -o 'v[0-9.]*')"
+}
+
+# The API contract checks `make test` runs (see server/tests/api/contract.rs), from PyPI
+# into a virtual environment of their own, pinned.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+
+ensure_contract_tools() {
+  local venv="$AGF_CACHE_DIR/python"
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
+    ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$"; then
+    step "Installing schemathesis and openapi-spec-validator from PyPI"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    python3 -m venv "$venv" || die "could not create a Python virtual environment (python3-venv)"
+    "$venv/bin/pip" install -q --disable-pip-version-check \
+      "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" ||
+      die "could not install the contract-testing tools from PyPI"
+  fi
+  export AGF_SCHEMATHESIS="$venv/bin/schemathesis"
+  export AGF_OPENAPI_SPEC_VALIDATOR="$venv/bin/openapi-spec-validator"
+  ok "schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION"
 }
 
 setup_toolchain() {

@@ -10,6 +10,10 @@ pub enum AppError {
     /// Input that fails validation; `field` names the form field.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// A spec that does not validate: every problem with its path, line and column, as
+    /// the editor shows them.
+    #[error("{}", crate::spec::SpecErrors(.0.clone()))]
+    InvalidSpec(Vec<crate::spec::SpecError>),
     /// Wrong email or password, deliberately without saying which.
     #[error("Email or password is incorrect.")]
     BadCredentials,
@@ -52,7 +56,7 @@ impl AppError {
     /// The HTTP status this error answers with, on every transport.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Invalid { .. } => 422,
+            Self::Invalid { .. } | Self::InvalidSpec(_) => 422,
             Self::BadCredentials | Self::Unauthenticated => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
@@ -68,6 +72,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid { field, .. } => Some(field),
+            Self::InvalidSpec(_) => Some("spec"),
             _ => None,
         }
     }

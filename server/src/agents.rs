@@ -54,7 +54,7 @@ fn from_run_error(error: RunError) -> AppError {
     match error {
         RunError::NotFound => AppError::NotFound,
         RunError::InvalidInput(problems) => AppError::invalid("input", problems.join("; ")),
-        RunError::InvalidSpec(errors) => AppError::invalid("spec", errors.to_string()),
+        RunError::InvalidSpec(errors) => AppError::InvalidSpec(errors.0),
         RunError::QuotaExceeded {
             message,
             retry_after_secs,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod display;
 pub mod engine;
 pub mod errors;

@@ -40,7 +40,7 @@ pub enum StartupError {
     )]
     Migrate(#[source] sqlx::Error),
     #[error("could not seed the demo data: {0}")]
-    Seed(#[from] db::SeedError),
+    Seed(#[from] crate::demo::SeedError),
     #[error("invalid DATABASE_URL: {0}")]
     Database(#[source] sqlx::Error),
     #[error("invalid REDIS_URL: {0}")]
@@ -75,7 +75,7 @@ impl Application {
                 .await
                 .map_err(StartupError::Migrate)?;
             if config.seed_demo_data {
-                db::seed_demo_data(
+                crate::demo::seed(
                     &owner_pool,
                     config.demo_api_key.as_ref().map(Secret::expose),
                     config.seed_marketplace,

@@ -107,7 +107,7 @@ impl RunFilter {
     ) -> Result<RunFilter, crate::error::AppError> {
         use crate::error::AppError;
         fn given(text: Option<&str>) -> Option<&str> {
-            text.map(str::trim).filter(|t| !t.is_empty())
+            text.filter(|t| !t.is_empty())
         }
         let day = |field: &str, text: Option<&str>| {
             given(text)
@@ -148,8 +148,21 @@ pub struct Day {
 }
 
 impl Day {
+    /// Exactly `YYYY-MM-DD` (what date inputs send and the API documents).
     pub fn parse(text: &str) -> Option<Day> {
-        let mut parts = text.trim().splitn(3, '-');
+        let bytes = text.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !shaped {
+            return None;
+        }
+        let mut parts = text.splitn(3, '-');
         let year = parts
             .next()?
             .parse()

@@ -58,11 +58,21 @@ pub struct ApiKeyRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySettings {
+    /// Not blank; at most 100 characters.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 100, pattern = "\\S")
+    )]
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub scopes: Vec<Scope>,
+    /// 1 to 3650; none: the key never expires.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 3650))]
     pub expires_in_days: Option<u32>,
+    /// What the key may spend through the gateway a month, in cents (at most $1,000,000).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(maximum = 100_000_000))]
     pub monthly_budget_cents: Option<u64>,
 }
 

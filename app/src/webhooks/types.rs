@@ -24,14 +24,38 @@ pub struct WebhookRow {
     pub created: String,
 }
 
+/// The event names of [`WEBHOOK_EVENTS`], as the API's document lists them (settings
+/// keep plain strings, checked against that list).
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum WebhookEventName {
+    #[schema(rename = "run.succeeded")]
+    RunSucceeded,
+    #[schema(rename = "run.failed")]
+    RunFailed,
+    #[schema(rename = "template.purchased")]
+    TemplatePurchased,
+}
+
 /// An endpoint as it is created or changed.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSettings {
+    /// A public http(s) URL (checked by the outbound guard: it must resolve to a public
+    /// address), at most 2000 characters.
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000, pattern = "^https?://"))]
     pub url: String,
+    /// `run.succeeded`, `run.failed`, `template.purchased`.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_items = 1, inline, value_type = Vec<WebhookEventName>)
+    )]
     pub events: Vec<String>,
+    /// At most 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub description: String,
     #[serde(default = "enabled")]
     pub enabled: bool,

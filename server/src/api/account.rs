@@ -4,18 +4,18 @@
 use app::api_keys::{ApiKeyRow, KeySettings, NewApiKey, Scope};
 use app::backend::ApiKeys;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::body::Body;
-use super::openapi::{Invalid, NotFound, Refusals};
+use super::extract::{Body, Path};
+use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
 use crate::state::AppState;
 use crate::usage::{self, PeriodUsage};
 
-#[utoipa::path(get, path = "/v1/api-keys", tag = "API keys", summary = "List the team's keys", description = "Never their secrets. Scope: admin.", responses((status = 200, body = Vec<ApiKeyRow>), Refusals))]
+#[utoipa::path(get, path = "/v1/api-keys", operation_id = "listApiKeys", tag = "API keys", summary = "List the team's keys", description = "Never their secrets. Scope: admin.", responses((status = 200, body = Vec<ApiKeyRow>), Refusals))]
 pub async fn list_keys(
     State(state): State<AppState>,
     caller: Caller,
@@ -24,7 +24,7 @@ pub async fn list_keys(
     Ok(Json(state.api_keys.list(&caller.actor).await?))
 }
 
-#[utoipa::path(post, path = "/v1/api-keys", tag = "API keys", summary = "Create a key", description = "The answer holds the key; it is never shown again. Scope: admin.", request_body = KeySettings, responses((status = 201, body = NewApiKey), Invalid, Refusals))]
+#[utoipa::path(post, path = "/v1/api-keys", operation_id = "createApiKey", tag = "API keys", summary = "Create a key", description = "The answer holds the key; it is never shown again. Scope: admin.", request_body = KeySettings, responses((status = 201, body = NewApiKey), Invalid, Refusals, BadBody, Replays))]
 pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,7 +35,7 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, Json(key)))
 }
 
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "API keys", summary = "Revoke a key", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Revoked"), NotFound, Refusals))]
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", operation_id = "revokeApiKey", tag = "API keys", summary = "Revoke a key", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Revoked"), NotFound, Invalid, Refusals))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -46,7 +46,7 @@ pub async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/v1/usage", tag = "Usage", summary = "This period's usage against the plan", description = "The calendar month in UTC. Scope: read.", responses((status = 200, body = PeriodUsage), Refusals))]
+#[utoipa::path(get, path = "/v1/usage", operation_id = "getUsage", tag = "Usage", summary = "This period's usage against the plan", description = "The calendar month in UTC. Scope: read.", responses((status = 200, body = PeriodUsage), Refusals))]
 pub async fn usage(
     State(state): State<AppState>,
     caller: Caller,

@@ -6,15 +6,15 @@ use app::api_keys::Scope;
 use app::backend::Agents;
 use app::error::AppError;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::body::Body;
-use super::openapi::{Invalid, NotFound, Refusals};
+use super::extract::{Body, Path, Query};
+use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
 use crate::state::AppState;
 
@@ -23,8 +23,12 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// The `next_cursor` of the page before.
+    #[param(
+        pattern = "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     cursor: Option<String>,
     /// Agents a page: 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -53,7 +57,7 @@ impl SpecBody {
     }
 }
 
-#[utoipa::path(get, path = "/v1/agents", tag = "Agents", summary = "List the team's agents", description = "Newest first, in cursor pages. Scope: read.", params(ListQuery), responses((status = 200, body = AgentsPage), Invalid, Refusals))]
+#[utoipa::path(get, path = "/v1/agents", operation_id = "listAgents", tag = "Agents", summary = "List the team's agents", description = "Newest first, in cursor pages. Scope: read.", params(ListQuery), responses((status = 200, body = AgentsPage), Invalid, Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,7 +77,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
-#[utoipa::path(post, path = "/v1/agents", tag = "Agents", summary = "Create an agent from a spec", description = "The spec as YAML text or as a JSON object. Scope: admin.", request_body = SpecBody, responses((status = 201, body = AgentDetail), Invalid, Refusals))]
+#[utoipa::path(post, path = "/v1/agents", operation_id = "createAgent", tag = "Agents", summary = "Create an agent from a spec", description = "The spec as YAML text or as a JSON object. Scope: admin.", request_body = SpecBody, responses((status = 201, body = AgentDetail), Invalid, Refusals, BadBody, Replays))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,7 +91,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/v1/agents/{id}", tag = "Agents", summary = "Get an agent", description = "With its current spec and versions. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = AgentDetail), NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/agents/{id}", operation_id = "getAgent", tag = "Agents", summary = "Get an agent", description = "With its current spec and versions. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = AgentDetail), NotFound, Invalid, Refusals))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -97,7 +101,7 @@ pub async fn get(
     Ok(Json(state.agents.get(&caller.actor, id).await?))
 }
 
-#[utoipa::path(put, path = "/v1/agents/{id}", tag = "Agents", summary = "Save a new version", description = "Versions are immutable; this adds the next one. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = SpecBody, responses((status = 200, body = AgentDetail), Invalid, NotFound, Refusals))]
+#[utoipa::path(put, path = "/v1/agents/{id}", operation_id = "updateAgent", tag = "Agents", summary = "Save a new version", description = "Versions are immutable; this adds the next one. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = SpecBody, responses((status = 200, body = AgentDetail), Invalid, NotFound, Refusals, BadBody))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -112,7 +116,7 @@ pub async fn update(
     Ok(Json(state.agents.get(&caller.actor, id).await?))
 }
 
-#[utoipa::path(get, path = "/v1/agents/{id}/versions", tag = "Agents", summary = "List an agent's versions", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<VersionSummary>), NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/agents/{id}/versions", operation_id = "listAgentVersions", tag = "Agents", summary = "List an agent's versions", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<VersionSummary>), NotFound, Invalid, Refusals))]
 pub async fn versions(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,7 +126,7 @@ pub async fn versions(
     Ok(Json(state.agents.get(&caller.actor, id).await?.versions))
 }
 
-#[utoipa::path(post, path = "/v1/agents/{id}/archive", tag = "Agents", summary = "Archive an agent", description = "It leaves every list and cannot be run; its runs stay. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Archived"), NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/agents/{id}/archive", operation_id = "archiveAgent", tag = "Agents", summary = "Archive an agent", description = "It leaves every list and cannot be run; its runs stay. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Archived"), NotFound, Invalid, Refusals, Replays))]
 pub async fn archive(
     State(state): State<AppState>,
     caller: Caller,

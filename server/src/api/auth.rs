@@ -1,6 +1,7 @@
 //! Who is calling the API: a bearer API key, or the web app's own session cookie.
 //! [`identify`] runs first on every `/v1` request and leaves an [`Identity`] for the
-//! rate limiter and the handlers; handlers that need a caller take [`Caller`].
+//! rate limiter and the handlers; handlers that need a caller take [`Caller`]. Only
+//! the routes [`is_public`] names are answered without one.
 
 use app::api_keys::Scope;
 use app::auth::Role;
@@ -112,6 +113,31 @@ async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<I
         scopes,
         monthly_budget_micro_usd: None,
     })))
+}
+
+/// The `/v1` paths anyone may call: the public marketplace and this API's own document
+/// (their routes take GET only; other methods get 405 from the router). Everything
+/// else — every route added later, and unknown paths — answers 401 to a caller without
+/// valid credentials before any handler runs.
+pub fn is_public(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["openapi.json"] | ["templates"] | ["templates", _]
+    )
+}
+
+/// Closes `/v1` by default (see [`is_public`]).
+pub async fn require_caller(request: Request, next: Next) -> Response {
+    let identified = matches!(
+        request.extensions().get::<Identity>(),
+        Some(Identity::Caller(_))
+    );
+    if identified || is_public(request.uri().path()) {
+        next.run(request).await
+    } else {
+        Problem::unauthenticated().into_response()
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -20,8 +20,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::auth::{Arrived, Caller};
-use super::body::Body;
-use super::openapi::{Invalid, ProblemDoc, Refusals};
+use super::extract::Body;
+use super::openapi::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
 use super::problem::Problem;
 use crate::engine::providers::{ChatRequest, ProviderSet};
 use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
@@ -31,7 +31,7 @@ use crate::state::AppState;
 
 const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
 
-#[utoipa::path(get, path = "/v1/models", tag = "Gateway", summary = "List models (OpenAI format)", description = "Aliases (`auto`, `cheap`, `smart`) and the models the plan and configured providers allow. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), Refusals))]
+#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "Aliases (`auto`, `cheap`, `smart`) and the models the plan and configured providers allow. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), Refusals))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Scope::Run)?;
     let providers = state
@@ -105,7 +105,7 @@ impl Prepared {
     }
 }
 
-#[utoipa::path(post, path = "/v1/chat/completions", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key; `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 402, description = "The key's monthly budget is spent", body = ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Unknown model", body = ProblemDoc, content_type = "application/problem+json"), (status = 502, description = "Every provider failed", body = ProblemDoc, content_type = "application/problem+json"), Invalid, Refusals))]
+#[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key; `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 402, description = "The key's monthly budget is spent", body = ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Unknown model", body = ProblemDoc, content_type = "application/problem+json"), (status = 502, description = "Every provider failed", body = ProblemDoc, content_type = "application/problem+json"), Invalid, Refusals, BadBody, Replays))]
 pub async fn chat_completions(
     State(state): State<AppState>,
     Extension(Arrived(arrived)): Extension<Arrived>,

@@ -66,13 +66,7 @@ pub async fn idempotent(
     let keys = &state.config.engine.keyring;
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "bad-body",
-            "The request body cannot be used",
-            "The body is too large.",
-        )
-        .into_response();
+        return Problem::body_too_large().into_response();
     };
     let fingerprint = Sha256::new()
         .chain_update(parts.method.as_str())

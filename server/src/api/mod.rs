@@ -5,7 +5,7 @@
 mod account;
 mod agents;
 mod auth;
-mod body;
+mod extract;
 mod gateway;
 mod idempotency;
 mod limits;
@@ -23,8 +23,9 @@ use axum::{Router, middleware};
 use crate::state::AppState;
 pub use problem::Problem;
 
-/// The `/v1` routes. Every request is identified, then rate-limited, then answered; a
-/// POST goes through [`once`], which de-duplicates it by its `Idempotency-Key`.
+/// The `/v1` routes. Every request is identified, then rate-limited, then refused
+/// unless it has a caller or is one of the few public reads, then answered; a POST
+/// goes through [`once`], which de-duplicates it by its `Idempotency-Key`.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
@@ -90,6 +91,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 "No such API endpoint.",
             )
         })
+        .layer(middleware::from_fn(auth::require_caller))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limits::rate_limit,

@@ -23,8 +23,12 @@ pub struct ProblemDoc {
 
 #[derive(Serialize, ToSchema)]
 pub struct FieldProblemDoc {
+    /// The field at fault; for a spec, `spec.` and its path (`spec.model.task`).
     field: String,
     message: String,
+    /// For spec errors: the 1-based line and column in the YAML text.
+    line: Option<u32>,
+    column: Option<u32>,
 }
 
 /// What any authenticated endpoint may answer instead.
@@ -68,6 +72,52 @@ pub enum Invalid {
         content_type = "application/problem+json"
     )]
     Invalid(ProblemDoc),
+}
+
+/// What an operation with a JSON body may answer when the body cannot be used.
+#[derive(IntoResponses)]
+pub enum BadBody {
+    #[response(
+        status = 400,
+        description = "The body is not well-formed JSON",
+        content_type = "application/problem+json"
+    )]
+    Malformed(ProblemDoc),
+    #[response(
+        status = 413,
+        description = "The body is larger than the server accepts",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(ProblemDoc),
+    #[response(
+        status = 415,
+        description = "The body is not sent as `Content-Type: application/json`",
+        content_type = "application/problem+json"
+    )]
+    NotJson(ProblemDoc),
+}
+
+/// What a POST answers about its `Idempotency-Key`.
+#[derive(IntoResponses)]
+pub enum Replays {
+    #[response(
+        status = 400,
+        description = "The `Idempotency-Key` is empty or longer than 255 characters",
+        content_type = "application/problem+json"
+    )]
+    BadKey(ProblemDoc),
+    #[response(
+        status = 409,
+        description = "A request with this `Idempotency-Key` is still being answered",
+        content_type = "application/problem+json"
+    )]
+    InFlight(ProblemDoc),
+    #[response(
+        status = 422,
+        description = "This `Idempotency-Key` was used for a different request",
+        content_type = "application/problem+json"
+    )]
+    Reused(ProblemDoc),
 }
 
 #[derive(OpenApi)]

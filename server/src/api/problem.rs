@@ -24,6 +24,22 @@ pub struct Problem {
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
+    /// Where in the spec's YAML text, for spec errors (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
 }
 
 impl Problem {
@@ -51,6 +67,16 @@ impl Problem {
             "unauthenticated",
             "Unauthenticated",
             "Send a valid API key as `Authorization: Bearer agf_…`.",
+        )
+    }
+
+    /// A body over `MAX_BODY_BYTES`, for the middleware that reads bodies whole.
+    pub fn body_too_large() -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "bad-body",
+            "The request body cannot be used",
+            "The body is too large.",
         )
     }
 
@@ -94,13 +120,25 @@ impl From<AppError> for Problem {
                 // A spec's errors come one per line; each becomes its own entry.
                 let errors = message
                     .lines()
-                    .map(|line| FieldProblem {
-                        field: field.clone(),
-                        message: line.to_string(),
-                    })
+                    .map(|line| FieldProblem::new(field.clone(), line))
                     .collect();
                 Problem::invalid(errors)
             }
+            AppError::InvalidSpec(errors) => Problem::invalid(
+                errors
+                    .into_iter()
+                    .map(|error| FieldProblem {
+                        field: if error.path.is_empty() {
+                            "spec".into()
+                        } else {
+                            format!("spec.{}", error.path)
+                        },
+                        message: error.message,
+                        line: (error.line > 0).then_some(error.line),
+                        column: (error.column > 0).then_some(error.column),
+                    })
+                    .collect(),
+            ),
             AppError::BadCredentials | AppError::Unauthenticated => Problem::unauthenticated(),
             AppError::Forbidden => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)

@@ -8,7 +8,7 @@ use app::agents::{RunDetail, RunFilter, RunsPage};
 use app::api_keys::Scope;
 use app::backend::Agents;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::body::Body;
+use super::extract::{Body, Path, Query};
 use super::idempotency::ReplayAs;
-use super::openapi::{Invalid, NotFound, Refusals};
+use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
 use crate::runs::sse;
 use crate::state::AppState;
@@ -49,13 +49,24 @@ pub struct StartBody {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// queued, running, succeeded, failed or cancelled.
+    #[param(pattern = "^(queued|running|succeeded|failed|cancelled)?$")]
     status: Option<String>,
+    /// The first day (UTC), a real date as YYYY-MM-DD, 1970 or later; empty: any.
+    #[param(
+        pattern = "^((19[7-9][0-9]|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|(19(7[26]|8[048]|9[26])|[2-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[3579][26])00)-02-29)?$"
+    )]
     from: Option<String>,
+    /// The last day (UTC), a real date as YYYY-MM-DD, 1970 or later; empty: any.
+    #[param(
+        pattern = "^((19[7-9][0-9]|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|(19(7[26]|8[048]|9[26])|[2-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[3579][26])00)-02-29)?$"
+    )]
     to: Option<String>,
+    /// The `next_before` of the page before.
+    #[param(format = DateTime)]
     before: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/agents/{id}/runs", tag = "Runs", summary = "Start a run", description = "202 with the queued run; with `wait=true` the finished run (200); with `Accept: text/event-stream` the live events. Honours `Idempotency-Key`. Scope: run.", params(("id" = Uuid, Path, description = "The agent"), StartQuery), request_body = StartBody, responses((status = 202, body = RunDetail), (status = 200, body = RunDetail), Invalid, NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/agents/{id}/runs", operation_id = "startRun", tag = "Runs", summary = "Start a run", description = "202 with the queued run; with `wait=true` the finished run (200); with `Accept: text/event-stream` the live events. Honours `Idempotency-Key`. Scope: run.", params(("id" = Uuid, Path, description = "The agent"), StartQuery), request_body = StartBody, responses((status = 202, body = RunDetail), (status = 200, body = RunDetail), Invalid, NotFound, Refusals, BadBody, Replays))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,7 +115,7 @@ fn wants_events(headers: &HeaderMap) -> bool {
 }
 
 /// The run's events as they happen; `Last-Event-ID` resumes after that event.
-#[utoipa::path(get, path = "/v1/runs/{id}/events", tag = "Runs", summary = "Follow a run's events", description = "Server-sent events; reconnect with `Last-Event-ID` to resume. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "text/event-stream of run events"), NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/runs/{id}/events", operation_id = "followRunEvents", tag = "Runs", summary = "Follow a run's events", description = "Server-sent events; reconnect with `Last-Event-ID` to resume. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "text/event-stream of run events"), NotFound, Invalid, Refusals))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,7 +136,7 @@ pub async fn events(
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/v1/runs/{id}", tag = "Runs", summary = "Get a run with its steps", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/runs/{id}", operation_id = "getRun", tag = "Runs", summary = "Get a run with its steps", description = "Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Invalid, Refusals))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -135,7 +146,7 @@ pub async fn get(
     Ok(Json(state.agents.run(&caller.actor, run_id).await?))
 }
 
-#[utoipa::path(get, path = "/v1/agents/{id}/runs", tag = "Runs", summary = "List an agent's runs", description = "20 a page, newest first; filter by status and day range (UTC). Scope: read.", params(("id" = Uuid, Path, description = "The agent"), ListQuery), responses((status = 200, body = RunsPage), Invalid, NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/agents/{id}/runs", operation_id = "listRuns", tag = "Runs", summary = "List an agent's runs", description = "20 a page, newest first; filter by status and day range (UTC). Scope: read.", params(("id" = Uuid, Path, description = "The agent"), ListQuery), responses((status = 200, body = RunsPage), Invalid, NotFound, Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -155,7 +166,7 @@ pub async fn list(
     Ok(Json(page))
 }
 
-#[utoipa::path(post, path = "/v1/runs/{id}/cancel", tag = "Runs", summary = "Cancel a run", description = "Scope: run.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/runs/{id}/cancel", operation_id = "cancelRun", tag = "Runs", summary = "Cancel a run", description = "Scope: run.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = RunDetail), NotFound, Invalid, Refusals, Replays))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

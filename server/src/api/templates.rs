@@ -6,13 +6,14 @@ use app::backend::Marketplace;
 use app::error::AppError;
 use app::marketplace::{BrowseQuery, TemplateCard, TemplateSort, TemplatesPage};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::openapi::{Invalid, NotFound, Refusals};
+use super::extract::{Path, Query};
+use super::openapi::{Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
 use crate::state::AppState;
 
@@ -25,15 +26,26 @@ const MAX_PAGE: u32 = 100;
 pub struct ListQuery {
     /// Full-text search.
     q: Option<String>,
+    /// One of the marketplace's categories.
+    #[param(
+        pattern = "^(research|support|sales|marketing|engineering|operations|finance|other)?$"
+    )]
     category: Option<String>,
     /// `popular` (default), `recent` or `top_rated`.
+    #[param(pattern = "^(popular|recent|top_rated)?$")]
     sort: Option<String>,
     /// From 1.
+    #[param(minimum = 1, maximum = 1000)]
     page: Option<u32>,
+    /// Templates a page: 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/v1/templates", tag = "Templates", summary = "Search published templates", description = "No key needed.", security(()), params(ListQuery), responses((status = 200, body = TemplatesPage), Invalid))]
+/// The deepest page a search serves: past it, refine the search.
+const LAST_PAGE: u32 = 1000;
+
+#[utoipa::path(get, path = "/v1/templates", operation_id = "listTemplates", tag = "Templates", summary = "Search published templates", description = "No key needed.", security(()), params(ListQuery), responses((status = 200, body = TemplatesPage), Invalid))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
@@ -44,11 +56,15 @@ pub async fn list(
             AppError::invalid("limit", format!("A page holds 1 to {MAX_PAGE} templates.")).into(),
         );
     }
+    let page = query.page.unwrap_or(1);
+    if !(1..=LAST_PAGE).contains(&page) {
+        return Err(AppError::invalid("page", format!("Pages run from 1 to {LAST_PAGE}.")).into());
+    }
     let browse = BrowseQuery {
         search: query.q.unwrap_or_default(),
         category: query.category,
         sort: TemplateSort::parse(query.sort.as_deref().unwrap_or_default())?,
-        page: query.page.unwrap_or(1),
+        page,
     };
     Ok(Json(state.marketplace.page(browse, limit).await?))
 }
@@ -66,7 +82,7 @@ pub struct TemplateDetail {
     rating_histogram: [i64; 5],
 }
 
-#[utoipa::path(get, path = "/v1/templates/{slug}", tag = "Templates", summary = "Get a published template", description = "By slug or id. No key needed.", security(()), params(("slug" = String, Path, description = "Its slug or id")), responses((status = 200, body = TemplateDetail), NotFound))]
+#[utoipa::path(get, path = "/v1/templates/{slug}", operation_id = "getTemplate", tag = "Templates", summary = "Get a published template", description = "By slug or id. No key needed.", security(()), params(("slug" = String, Path, description = "Its slug or id")), responses((status = 200, body = TemplateDetail), NotFound, Invalid))]
 pub async fn get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -85,7 +101,7 @@ pub struct Deployed {
     agent_id: Uuid,
 }
 
-#[utoipa::path(post, path = "/v1/templates/{id}/deploy", tag = "Templates", summary = "Deploy a template as a new agent", description = "Free templates, and paid ones the team bought. Scope: admin.", params(("id" = Uuid, Path, description = "The template's id")), responses((status = 201, body = Deployed), NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/templates/{id}/deploy", operation_id = "deployTemplate", tag = "Templates", summary = "Deploy a template as a new agent", description = "Free templates, and paid ones the team bought. Scope: admin.", params(("id" = Uuid, Path, description = "The template's id")), responses((status = 201, body = Deployed), NotFound, Invalid, Refusals, Replays))]
 pub async fn deploy(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,17 +5,17 @@ use app::api_keys::Scope;
 use app::backend::Webhooks;
 use app::webhooks::{DeliveryRow, NewWebhook, WebhookRow, WebhookSettings};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::body::Body;
-use super::openapi::{Invalid, NotFound, Refusals};
+use super::extract::{Body, Path};
+use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", summary = "List endpoints", description = "Scope: admin.", responses((status = 200, body = Vec<WebhookRow>), Refusals))]
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "Webhooks", summary = "List endpoints", description = "Scope: admin.", responses((status = 200, body = Vec<WebhookRow>), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -24,7 +24,7 @@ pub async fn list(
     Ok(Json(state.webhooks.list(&caller.actor).await?))
 }
 
-#[utoipa::path(post, path = "/v1/webhooks", tag = "Webhooks", summary = "Add an endpoint", description = "The answer holds its signing secret, shown only once. Scope: admin.", request_body = WebhookSettings, responses((status = 201, body = NewWebhook), Invalid, Refusals))]
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "Webhooks", summary = "Add an endpoint", description = "The answer holds its signing secret, shown only once. Scope: admin.", request_body = WebhookSettings, responses((status = 201, body = NewWebhook), Invalid, Refusals, BadBody, Replays))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,7 +37,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Change an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = WebhookSettings, responses((status = 200, body = WebhookRow), Invalid, NotFound, Refusals))]
+#[utoipa::path(put, path = "/v1/webhooks/{id}", operation_id = "updateWebhook", tag = "Webhooks", summary = "Change an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), request_body = WebhookSettings, responses((status = 200, body = WebhookRow), Invalid, NotFound, Refusals, BadBody))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,7 +50,7 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", summary = "Delete an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Deleted"), NotFound, Refusals))]
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "Webhooks", summary = "Delete an endpoint", description = "Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 204, description = "Deleted"), NotFound, Invalid, Refusals))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -61,7 +61,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "Webhooks", summary = "Send a test event", description = "Queues `webhook.test`. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 202, body = DeliveryRow), NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", operation_id = "testWebhook", tag = "Webhooks", summary = "Send a test event", description = "Queues `webhook.test`. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 202, body = DeliveryRow), NotFound, Invalid, Refusals, Replays))]
 pub async fn test(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,7 +74,7 @@ pub async fn test(
     ))
 }
 
-#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", summary = "List deliveries", description = "The latest 50, newest first. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<DeliveryRow>), NotFound, Refusals))]
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "Webhooks", summary = "List deliveries", description = "The latest 50, newest first. Scope: admin.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, body = Vec<DeliveryRow>), NotFound, Invalid, Refusals))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
@@ -84,7 +84,7 @@ pub async fn deliveries(
     Ok(Json(state.webhooks.deliveries(&caller.actor, id).await?))
 }
 
-#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", tag = "Webhooks", summary = "Resend a delivery", description = "With the same `webhook-id`. Scope: admin.", params(("id" = Uuid, Path, description = "The endpoint"), ("delivery_id" = Uuid, Path, description = "The delivery")), responses((status = 202, body = DeliveryRow), NotFound, Refusals))]
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", operation_id = "resendWebhookDelivery", tag = "Webhooks", summary = "Resend a delivery", description = "With the same `webhook-id`. Scope: admin.", params(("id" = Uuid, Path, description = "The endpoint"), ("delivery_id" = Uuid, Path, description = "The delivery")), responses((status = 202, body = DeliveryRow), NotFound, Invalid, Refusals, Replays))]
 pub async fn resend(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,6 +1,5 @@
-//! PostgreSQL: the application pool, migrations (as the owner role) and demo data.
+//! PostgreSQL: the application pool and migrations (as the owner role).
 
-mod demo_data;
 pub mod purge;
 pub mod tenant;
 
@@ -10,8 +9,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::config::{Config, Secret};
-
-pub use demo_data::{DEMO_EMAIL, DEMO_PASSWORD, SeedError, seed_demo_data};
 
 /// The application role's pool. Lazy, so the server starts (and `/ready` reports the
 /// outage) while PostgreSQL is still coming up or briefly gone.

@@ -30,6 +30,20 @@ impl RunFailure {
             detail: detail.into(),
         }
     }
+
+    /// A failure on our side (the database, stored data). The run says what it was
+    /// doing and how to refer to it, never the error's own words: those go to the log,
+    /// inside the run's span, where its id finds them.
+    pub fn internal(doing: &str, error: impl std::fmt::Display) -> RunFailure {
+        tracing::error!(%error, "a run failed on our side while {doing}");
+        RunFailure::new(
+            "internal",
+            format!(
+                "Something went wrong on our side while {doing}. Quote this run's id to \
+                 support: it finds the details in the server log."
+            ),
+        )
+    }
 }
 
 pub struct AgentCall<'a> {
@@ -271,7 +285,9 @@ async fn llm_call(
                 latency_ms: routed.latency.as_millis() as i64,
                 detail,
             };
-            ctx.record(step).await.map_err(internal)?;
+            ctx.record(step)
+                .await
+                .map_err(|error| RunFailure::internal("recording a step", error))?;
             Ok(routed)
         }
     }
@@ -359,11 +375,9 @@ async fn record_step(
         latency_ms,
         detail,
     };
-    ctx.record(step).await.map_err(internal)
-}
-
-fn internal(error: super::context::RecordError) -> RunFailure {
-    RunFailure::new("internal", error.to_string())
+    ctx.record(step)
+        .await
+        .map_err(|error| RunFailure::internal("recording a step", error))
 }
 
 /// Rebuilds the conversation after the prompt from an earlier attempt's recorded steps,

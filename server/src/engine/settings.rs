@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::catalog::MODELS;
 use super::providers::{HttpLimits, ProviderConfig, WireFormat};
 use super::router::RetryPolicy;
 use super::tools::SearchConfig;
@@ -86,6 +87,8 @@ impl EngineSettings {
         env: AppEnv,
     ) -> Result<EngineSettings, ConfigError> {
         let mut providers = Vec::new();
+        // Set up by the operator: a key, or a local server's URL given explicitly.
+        let mut configured = Vec::new();
         for (id, format, key_var, url_var, default_url) in KNOWN {
             let base_url = vars.string(url_var, default_url);
             if base_url.is_empty() {
@@ -100,6 +103,9 @@ impl EngineSettings {
             let api_key = (!key_var.is_empty())
                 .then(|| vars.string(key_var, ""))
                 .filter(|k| !k.is_empty());
+            if api_key.is_some() || (!needs_key && !vars.string(url_var, "").is_empty()) {
+                configured.push(id);
+            }
             providers.push(ProviderConfig {
                 id: id.to_string(),
                 format,
@@ -120,16 +126,11 @@ impl EngineSettings {
             });
         }
         let default_chain = if demo_url.is_empty() {
-            "local,perplexity,anthropic"
+            default_chain(&configured).join(",")
         } else {
-            "demo"
+            "demo".into()
         };
-        let chain: Vec<String> = vars
-            .string("ROUTER_CHAIN", default_chain)
-            .split(',')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+        let chain = list(&vars.string("ROUTER_CHAIN", &default_chain));
         for provider in &chain {
             if !app::spec::PROVIDERS.contains(&provider.as_str()) {
                 return Err(invalid(
@@ -204,6 +205,23 @@ impl EngineSettings {
     }
 }
 
+/// The chain when `ROUTER_CHAIN` is not set: the providers the operator configured,
+/// cheapest first, then the others (a team's own keys from Settings → Providers can
+/// enable them), cheapest first too. A provider's price is its cheapest model's.
+fn default_chain(configured: &[&str]) -> Vec<String> {
+    let price = |provider: &str| {
+        MODELS
+            .iter()
+            .filter(|m| m.provider == provider)
+            .map(|m| m.input_per_mtok + m.output_per_mtok)
+            .min()
+            .unwrap_or(i64::MAX)
+    };
+    let mut chain: Vec<&str> = KNOWN.iter().map(|known| known.0).collect();
+    chain.sort_by_key(|provider| (!configured.contains(provider), price(provider)));
+    chain.into_iter().map(String::from).collect()
+}
+
 /// A comma-separated setting as its non-empty items.
 fn list(text: &str) -> Vec<String> {
     text.split(',')
@@ -217,5 +235,49 @@ fn invalid(name: &'static str, value: &str, reason: String) -> ConfigError {
         name,
         value: value.to_string(),
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::KNOWN;
+    use crate::config::Config;
+
+    fn chain(vars: &[(&str, &str)]) -> Vec<String> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        Config::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+            .expect("config")
+            .engine
+            .chain
+    }
+
+    #[test]
+    fn the_default_chain_starts_with_the_one_provider_configured() {
+        for (provider, _, key_var, url_var, _) in KNOWN {
+            let setting = if key_var.is_empty() {
+                (url_var, "http://127.0.0.1:11434")
+            } else {
+                (key_var, "sk-test")
+            };
+            let chain = chain(&[setting]);
+            assert_eq!(chain[0], provider, "with only {} set", setting.0);
+            assert_eq!(chain.len(), KNOWN.len(), "the others stay for team keys");
+        }
+    }
+
+    #[test]
+    fn configured_providers_come_cheapest_first_and_router_chain_overrides() {
+        let both = chain(&[("ANTHROPIC_API_KEY", "sk-a"), ("OPENAI_API_KEY", "sk-o")]);
+        assert_eq!(
+            &both[..2],
+            ["openai", "anthropic"],
+            "gpt-4o-mini costs less than haiku"
+        );
+        let set = chain(&[("OPENAI_API_KEY", "sk-o"), ("ROUTER_CHAIN", "anthropic")]);
+        assert_eq!(set, ["anthropic"]);
+        // Nothing configured: the local server (free) first, then the rest by price.
+        assert_eq!(chain(&[])[0], "local");
     }
 }

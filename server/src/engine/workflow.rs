@@ -189,7 +189,7 @@ async fn run_node(
     };
     ctx.record(step)
         .await
-        .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+        .map_err(|error| RunFailure::internal("recording a step", error))?;
     result
 }
 

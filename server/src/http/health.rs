@@ -14,24 +14,29 @@ pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+/// One dependency's state. A probe learns what is down, never the error text (hosts,
+/// ports, driver messages): that goes to the log.
 #[derive(Serialize)]
 struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    error: Option<&'static str>,
 }
 
-impl<E: std::fmt::Display> From<Result<(), E>> for Check {
-    fn from(result: Result<(), E>) -> Self {
+impl Check {
+    fn of<E: std::fmt::Display>(dependency: &'static str, result: Result<(), E>) -> Self {
         match result {
             Ok(()) => Self {
                 ok: true,
                 error: None,
             },
-            Err(e) => Self {
-                ok: false,
-                error: Some(e.to_string()),
-            },
+            Err(error) => {
+                tracing::warn!(dependency, %error, "readiness check failed");
+                Self {
+                    ok: false,
+                    error: Some("unreachable"),
+                }
+            }
         }
     }
 }
@@ -54,8 +59,8 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let postgres = async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) };
     let (postgres, redis) = tokio::join!(postgres, state.cache.ping());
     let checks = Checks {
-        postgres: postgres.into(),
-        redis: redis.into(),
+        postgres: Check::of("postgres", postgres),
+        redis: Check::of("redis", redis),
     };
     let ok = checks.postgres.ok && checks.redis.ok;
     let status = if ok {

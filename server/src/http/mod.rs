@@ -7,6 +7,7 @@ pub(crate) mod guard;
 mod health;
 mod nul_guard;
 mod observe;
+mod security_headers;
 mod stripe_webhook;
 
 use std::time::Duration;
@@ -59,9 +60,10 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&dashboards));
         leptos::prelude::provide_context(Arc::clone(&marketplace));
         leptos::prelude::provide_context(Arc::clone(&billing));
+        security_headers::allow_page_scripts();
     };
     let pages = Router::new()
-        .leptos_routes_with_context(&state, page_routes, provide_backend, move || {
+        .leptos_routes_with_context(&state, page_routes, provide_backend.clone(), move || {
             shell(leptos_options.clone())
         })
         .route_layer(axum::middleware::from_fn_with_state(
@@ -79,7 +81,10 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/stripe", post(stripe_webhook::receive))
         .nest("/v1", crate::api::router(&state))
         .merge(pages)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_backend, shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             nul_guard::refuse_nul,
@@ -95,6 +100,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(observe::trace_layer())
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                // Outside the panic, size and time limits, so their answers have them too.
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    security_headers::add,
+                ))
                 .layer(CatchPanicLayer::custom(panicked))
                 .layer(RequestBodyLimitLayer::new(max_body))
                 .layer(TimeoutLayer::with_status_code(

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
 
+use crate::api::Problem;
 use crate::state::AppState;
 
 const MESSAGE: &str = "Text may not contain the NUL character (U+0000).";
@@ -34,7 +35,7 @@ pub async fn refuse_nul(State(state): State<AppState>, request: Request, next: N
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "The body is too large.").into_response();
+        return Problem::body_too_large().into_response();
     };
     let has_nul = bytes.contains(&0)
         || (form && contains(&bytes, b"%00"))
@@ -51,7 +52,7 @@ fn refused(server_fn: bool) -> Response {
     if server_fn {
         (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(error)).into_response()
     } else {
-        crate::api::Problem::from(error).into_response()
+        Problem::from(error).into_response()
     }
 }
 

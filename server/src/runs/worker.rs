@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, Semaphore};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::event_bus::EventBus;
@@ -98,7 +99,10 @@ impl Workers {
         } else if job.cancel_requested {
             Err(fail("cancelled", "the run was cancelled".into()))
         } else {
-            self.run(&job).await
+            // Everything the run logs carries its id.
+            self.run(&job)
+                .instrument(tracing::info_span!("run", run = %run_id))
+                .await
         };
         let (status, output, reason, detail) = match &result {
             Ok(output) => (RunStatus::Succeeded, Some(output.clone()), None, None),
@@ -145,16 +149,16 @@ impl Workers {
 
     async fn run(&self, job: &RunJob) -> Result<Value, RunFailure> {
         let spec: Spec = serde_json::from_value(job.spec.clone())
-            .map_err(|e| RunFailure::new("internal", format!("stored spec unreadable: {e}")))?;
+            .map_err(|error| RunFailure::internal("reading the stored spec", error))?;
         let given: Map<String, Value> = job.input.as_object().cloned().unwrap_or_default();
         let inputs = check_inputs(&spec, &given)
             .map_err(|problems| RunFailure::new("invalid_input", problems.join("; ")))?;
         let keys = team_provider_keys(&self.db, &self.engine, job.team_id)
             .await
-            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+            .map_err(|error| RunFailure::internal("loading the team's provider keys", error))?;
         let secrets = secrets_for(&self.db, &self.engine, job.team_id)
             .await
-            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+            .map_err(|error| RunFailure::internal("loading the team's secrets", error))?;
         let recorder = Arc::new(PgRecorder {
             db: self.db.clone(),
             bus: self.bus.clone(),
@@ -175,7 +179,7 @@ impl Workers {
         let resume = self
             .resume(job)
             .await
-            .map_err(|e| RunFailure::new("internal", e.to_string()))?;
+            .map_err(|error| RunFailure::internal("loading the earlier attempt's steps", error))?;
         self.bus.publish(
             job.id,
             RunEvent::Status {

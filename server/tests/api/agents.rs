@@ -43,10 +43,16 @@ async fn an_owner_creates_an_agent_runs_it_and_reads_the_run() {
         .await
         .unwrap_err();
     assert_eq!(status, 422);
-    assert!(
-        body.contains("line 2") && body.contains("teleport"),
-        "{body}"
-    );
+    // Every problem with its place, as the editor marks it.
+    let problems: Value = serde_json::from_str(&body).unwrap();
+    let tools = problems["InvalidSpec"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == "tools[0]")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(tools["line"], 2, "{body}");
+    assert!(tools["message"].as_str().unwrap().contains("teleport"));
 
     let response = app.post_form("/api/agents/create", &[("spec", SPEC)]).await;
     let agent_id: String = serde_json::from_str(&response.text().await.unwrap()).unwrap();

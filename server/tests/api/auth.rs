@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use server::db::DEMO_EMAIL;
+use server::demo::DEMO_EMAIL;
 
 use crate::helpers::{browser_like_client, spawn_app, unique_email};
 

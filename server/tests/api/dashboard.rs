@@ -19,7 +19,7 @@ async fn demo_team(pool: &PgPool) -> Uuid {
     sqlx::query_scalar(
         "SELECT m.team_id FROM team_members m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
     )
-    .bind(server::db::DEMO_EMAIL)
+    .bind(server::demo::DEMO_EMAIL)
     .fetch_one(pool)
     .await
     .unwrap()

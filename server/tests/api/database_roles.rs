@@ -3,7 +3,7 @@
 //! once.
 
 use server::config::Config;
-use server::db::DEMO_EMAIL;
+use server::demo::DEMO_EMAIL;
 use server::startup::Application;
 
 use crate::helpers::spawn_app;

@@ -7,7 +7,7 @@ use app::runs::{RunEvent, StepKind, StepStatus};
 use fake_llm::Behaviour;
 use serde_json::{Value, json};
 
-use crate::engine_helpers::{engine, fake, run};
+use crate::engine_helpers::{engine, engine_as_configured, fake, run};
 
 const SIMPLE: &str = "name: Echo\ninputs:\n  question: {type: string, required: true}\ninstructions: Answer briefly.\n";
 
@@ -44,6 +44,44 @@ async fn openai_format_streams_the_answer_and_records_usage() {
     let request = &openai.requests()[0];
     assert!(request.authorized, "the key was sent");
     assert_eq!(request.body["stream"], true);
+}
+
+/// The first-run trap: with one provider's key and no `ROUTER_CHAIN`, runs go to that
+/// provider — for each of the two wire formats.
+#[tokio::test]
+async fn with_only_one_provider_configured_runs_go_to_it() {
+    let fake = fake().await;
+    for (engine, provider) in [
+        (engine_as_configured(Some(&fake), None), "openai"),
+        (engine_as_configured(None, Some(&fake)), "anthropic"),
+    ] {
+        let outcome = run(&engine, SIMPLE, &[("question", json!("hello"))]).await;
+        assert!(
+            outcome.result.is_ok(),
+            "{provider}: {:?}",
+            outcome.result.err()
+        );
+        let llm = outcome.memory.steps_of(StepKind::LlmCall);
+        assert_eq!(llm[0].provider.as_deref(), Some(provider));
+        let route = outcome.memory.steps_of(StepKind::Route);
+        assert_eq!(route[0].detail["chain"][0], provider, "configured first");
+    }
+}
+
+/// Nothing configured: the failure says so, naming each provider and why it was
+/// passed over, rather than one connection error.
+#[tokio::test]
+async fn a_run_that_cannot_be_routed_says_what_is_configured() {
+    let engine = engine(None, None, &[("ROUTER_CHAIN", "openai,anthropic")]);
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hello"))]).await;
+    let failure = outcome.result.expect_err("nothing can answer");
+    let message = failure.detail;
+    assert!(message.contains("openai: not configured"), "{message}");
+    assert!(message.contains("anthropic: not configured"), "{message}");
+    assert!(
+        message.contains("OPENAI_API_KEY"),
+        "says how to configure one: {message}"
+    );
 }
 
 #[tokio::test]
@@ -729,8 +767,7 @@ async fn a_provider_error_that_quotes_the_key_is_stored_without_it() {
             .collect::<Vec<_>>()
     );
     assert!(!kept.contains("sk-test-openai"), "{kept}");
-    assert!(
-        kept.contains("upstream credential: Bearer [redacted]"),
-        "{kept}"
-    );
+    // What users see says what happened, not what the provider wrote (that is logged).
+    assert!(!kept.contains("upstream credential"), "{kept}");
+    assert!(kept.contains("the provider failed with HTTP 500"), "{kept}");
 }

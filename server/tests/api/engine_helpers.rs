@@ -65,16 +65,34 @@ pub struct Outcome {
     pub spent: i64,
 }
 
-/// An engine whose providers are the given fakes: `openai` and/or `anthropic`.
+/// An engine whose providers are the given fakes: `openai` and/or `anthropic`, in
+/// that order.
 pub fn engine(
     openai: Option<&FakeLlm>,
     anthropic: Option<&FakeLlm>,
     extra: &[(&str, &str)],
 ) -> Engine {
-    let mut vars: HashMap<String, String> = HashMap::from([
-        ("OLLAMA_BASE_URL".into(), String::new()),
-        ("ROUTER_BACKOFF_MS".into(), "10".into()),
-    ]);
+    let mut vars = provider_vars(openai, anthropic);
+    vars.insert("OLLAMA_BASE_URL".into(), String::new());
+    for (name, value) in extra {
+        vars.insert((*name).into(), (*value).into());
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
+    Engine::new(config.engine).expect("engine")
+}
+
+/// As a newcomer configures it: a key (and here the fake's URL) and nothing else — no
+/// `ROUTER_CHAIN`, the local server left at its default address, where nothing listens.
+pub fn engine_as_configured(openai: Option<&FakeLlm>, anthropic: Option<&FakeLlm>) -> Engine {
+    let mut vars = provider_vars(openai, anthropic);
+    vars.remove("ROUTER_CHAIN");
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
+    Engine::new(config.engine).expect("engine")
+}
+
+fn provider_vars(openai: Option<&FakeLlm>, anthropic: Option<&FakeLlm>) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> =
+        HashMap::from([("ROUTER_BACKOFF_MS".into(), "10".into())]);
     let mut chain = Vec::new();
     if let Some(fake) = openai {
         vars.insert("OPENAI_BASE_URL".into(), format!("{}/v1", fake.base_url()));
@@ -87,11 +105,7 @@ pub fn engine(
         chain.push("anthropic");
     }
     vars.insert("ROUTER_CHAIN".into(), chain.join(","));
-    for (name, value) in extra {
-        vars.insert((*name).into(), (*value).into());
-    }
-    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
-    Engine::new(config.engine).expect("engine")
+    vars
 }
 
 pub async fn fake() -> FakeLlm {

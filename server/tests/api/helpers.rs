@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use server::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_OWNER_DATABASE_URL};
-use server::db::{DEMO_EMAIL, DEMO_PASSWORD};
+use server::demo::{DEMO_EMAIL, DEMO_PASSWORD};
 use server::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
 
@@ -140,16 +140,26 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let owner_base = env_or("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL);
     let app_base = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
     let db_name = format!("agf_test_{}", uuid::Uuid::new_v4().simple());
-    let mut owner = PgConnection::connect(&owner_base)
-        .await
-        .expect("owner role cannot connect");
-    sqlx::query(&format!("CREATE DATABASE {db_name}"))
-        .execute(&mut owner)
-        .await
-        .expect("cannot create the test database");
-
+    let template = template_database(&owner_base).await;
+    create_database(&owner_base, &db_name, Some(template)).await;
     let database_url = with_database(&app_base, &db_name);
     let owner_database_url = with_database(&owner_base, &db_name);
+    spawn_app_on(database_url, owner_database_url, overrides).await
+}
+
+/// A server on the given database (see [`empty_database`]), as it starts in production:
+/// migrating and seeding what is missing.
+pub async fn spawn_app_on(
+    database_url: String,
+    owner_database_url: String,
+    overrides: &[(&str, &str)],
+) -> TestApp {
+    let db_name = database_url
+        .rsplit('/')
+        .next()
+        .and_then(|tail| tail.split('?').next())
+        .unwrap_or_default()
+        .to_string();
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.clone()),
         ("DATABASE_OWNER_URL".into(), owner_database_url.clone()),
@@ -184,6 +194,54 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         redis_url,
         redis_prefix,
     }
+}
+
+/// A database migrated and seeded once per test run; every test's database is a copy
+/// of it (`CREATE DATABASE … TEMPLATE`), which takes milliseconds where applying every
+/// migration and hashing the demo password took most of a test's start-up. The server
+/// still runs its start-up migration and seeding against the copy: both find nothing
+/// to do, as on any restart.
+async fn template_database(owner_base: &str) -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("agf_test_template_{}", uuid::Uuid::new_v4().simple());
+            create_database(owner_base, &name, None).await;
+            let url = server::config::Secret::new(with_database(owner_base, &name));
+            let pool = server::db::migrate(&url)
+                .await
+                .expect("migrations failed on the template database");
+            server::demo::seed(&pool, None, false)
+                .await
+                .expect("seeding the template database failed");
+            // A template cannot be copied while anyone is connected to it.
+            pool.close().await;
+            name
+        })
+        .await
+}
+
+/// A fresh, empty database (no migrations applied), for tests of start-up itself.
+pub async fn empty_database() -> (String, String) {
+    let owner_base = env_or("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL);
+    let app_base = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
+    let db_name = format!("agf_test_{}", uuid::Uuid::new_v4().simple());
+    create_database(&owner_base, &db_name, None).await;
+    (
+        with_database(&app_base, &db_name),
+        with_database(&owner_base, &db_name),
+    )
+}
+
+async fn create_database(owner_base: &str, name: &str, template: Option<&str>) {
+    let mut owner = PgConnection::connect(owner_base)
+        .await
+        .expect("owner role cannot connect");
+    let template = template.map_or(String::new(), |t| format!(" TEMPLATE {t}"));
+    sqlx::query(&format!("CREATE DATABASE {name}{template}"))
+        .execute(&mut owner)
+        .await
+        .expect("cannot create a test database");
 }
 
 pub async fn spawn_app() -> TestApp {

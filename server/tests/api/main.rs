@@ -13,6 +13,7 @@ mod helpers;
 mod agents;
 mod auth;
 mod cli;
+mod contract;
 mod dashboard;
 mod database_roles;
 mod engine;

@@ -2,7 +2,56 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use server::demo::DEMO_EMAIL;
+
+use crate::helpers::{empty_database, spawn_app, spawn_app_on, spawn_app_with};
+
+/// Two instances of a release starting together on an empty database: the migrator's
+/// advisory lock lets one apply the migrations while the other waits and then finds
+/// nothing to do, the demo seeding is serialised the same way, and both serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_starting_at_once_migrate_and_seed_once() {
+    let (database_url, owner_url) = empty_database().await;
+    let (first, second) = tokio::join!(
+        spawn_app_on(database_url.clone(), owner_url.clone(), &[]),
+        spawn_app_on(database_url, owner_url, &[]),
+    );
+    for app in [&first, &second] {
+        assert_eq!(app.get("/ready").await.status(), 200);
+    }
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "sql")
+        })
+        .count() as i64;
+    let owner = first.owner_pool().await;
+    let (applied, versions): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT version) FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    assert_eq!((applied, versions), (migrations, migrations));
+    let (demo_users, demo_teams): (i64, i64) = sqlx::query_as(
+        "SELECT count(DISTINCT u.id), count(m.team_id) FROM users u
+           JOIN team_members m ON m.user_id = u.id WHERE u.email = $1",
+    )
+    .bind(DEMO_EMAIL)
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        (demo_users, demo_teams),
+        (1, 1),
+        "the demo account was seeded twice"
+    );
+}
 
 #[tokio::test]
 async fn health_answers_and_carries_a_request_id() {
@@ -41,7 +90,8 @@ async fn ready_is_503_and_names_redis_when_redis_is_unreachable() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["checks"]["postgres"]["ok"], true);
     assert_eq!(body["checks"]["redis"]["ok"], false);
-    assert!(body["checks"]["redis"]["error"].is_string());
+    // What is down, not the driver's message (hosts and ports stay in the log).
+    assert_eq!(body["checks"]["redis"]["error"], "unreachable");
     // Liveness does not depend on Redis.
     assert_eq!(app.get("/health").await.status(), 200);
 }
@@ -102,4 +152,57 @@ async fn oversized_bodies_are_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+}
+
+/// Pages carry a Content-Security-Policy that admits their own inline scripts by the
+/// render's nonce and nothing from elsewhere; every response, API included, refuses
+/// framing and sniffing.
+#[tokio::test]
+async fn pages_and_api_answers_carry_the_security_headers() {
+    let app = spawn_app().await;
+    let page = app.get("/signin").await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the page's policy has no nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the page's inline scripts do not carry the policy's nonce"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(
+        !csp.contains("'unsafe-eval'") && !csp.contains("script-src *"),
+        "{csp}"
+    );
+
+    for path in ["/v1/agents", "/health", "/no/such/page"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            headers["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        // HSTS only where cookies are Secure (HTTPS deployments); tests run on http.
+        assert!(headers.get("strict-transport-security").is_none(), "{path}");
+    }
+    // Another page's render gets a nonce of its own.
+    let again = app.get("/signin").await;
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce)
+    );
 }

@@ -100,6 +100,15 @@ async fn api_keys_reach_the_same_agents_and_runs_as_the_web_app() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    // Each names the field and where it is in the YAML, as the editor shows it.
+    let tools = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"].as_str().unwrap().starts_with("spec.tools"))
+        .unwrap_or_else(|| panic!("no error on the tools: {problem}"));
+    assert_eq!(tools["line"], 3, "{problem}");
+    assert!(tools["column"].as_u64().unwrap() > 0, "{problem}");
     // Unknown fields are refused.
     let (status, _, _) = send(
         &app,

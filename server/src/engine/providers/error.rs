@@ -60,6 +60,23 @@ impl ProviderError {
         }
     }
 
+    /// What a user is told: the kind of failure and the HTTP status, without the
+    /// provider's own words (they may quote our request, internal hosts or account
+    /// details). The full error goes to the log.
+    pub fn summary(&self) -> String {
+        match self {
+            ProviderError::Server { status, .. } => {
+                format!("the provider failed with HTTP {status}")
+            }
+            ProviderError::Rejected { status, .. } => {
+                format!("the provider refused the request with HTTP {status}")
+            }
+            ProviderError::Connect(_) => "could not reach the provider".into(),
+            ProviderError::Malformed(_) => "the provider's reply was not understood".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// A stable code for traces and metrics.
     pub fn code(&self) -> &'static str {
         match self {

@@ -121,10 +121,7 @@ impl Router {
         if selection.candidates.is_empty() {
             return Err(RouteFailure {
                 reason: "no_model",
-                detail: format!(
-                    "no provider in the chain ({}) has a capable model within the plan and budget",
-                    needs.chain.join(", ")
-                ),
+                detail: unroutable(&selection.skipped),
                 decision: decision(&attempts, None),
             });
         }
@@ -164,7 +161,8 @@ impl Router {
                             progress(Progress::Reset);
                         }
                         self.circuits.failure(candidate.model.provider);
-                        last_error = format!("{}: {error}", candidate.model.provider);
+                        tracing::warn!(provider = candidate.model.provider, model = candidate.model.name, %error, "provider call failed");
+                        last_error = format!("{}: {}", candidate.model.provider, error.summary());
                         let retry_after = match &error {
                             ProviderError::RateLimited { retry_after } => *retry_after,
                             _ => None,
@@ -175,7 +173,7 @@ impl Router {
                             || wait > self.retry.max_wait;
                         attempts.push(json!({
                             "provider": candidate.model.provider, "model": candidate.model.name,
-                            "outcome": error.code(), "error": error.to_string(),
+                            "outcome": error.code(), "error": error.summary(),
                             "latency_ms": latency.as_millis() as u64,
                             "next": if give_up { "fallback".to_string() } else { format!("retry in {} ms", wait.as_millis()) },
                         }));
@@ -193,6 +191,32 @@ impl Router {
             decision: decision(&attempts, None),
         })
     }
+}
+
+/// Why no provider could take a call: each one in the chain and why it was passed
+/// over, and how to configure one when that is what is missing.
+fn unroutable(skipped: &[Value]) -> String {
+    let reasons: Vec<String> = skipped
+        .iter()
+        .map(|skip| {
+            format!(
+                "{}: {}",
+                skip["provider"].as_str().unwrap_or_default(),
+                skip["reason"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut detail = format!("no provider could take this call ({})", reasons.join("; "));
+    if reasons
+        .iter()
+        .any(|reason| reason.ends_with(": not configured"))
+    {
+        detail.push_str(
+            ". Configure a provider: set its key (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) \
+             on the server, or add the team's own in Settings → Providers.",
+        );
+    }
+    detail
 }
 
 /// One attempt, read to the end. The flag says whether text was already streamed out.

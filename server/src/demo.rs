@@ -19,16 +19,24 @@ pub enum SeedError {
     Hash(String),
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
 /// Creates the demo user, their team and membership, unless they exist already, and
 /// stores the hash of `api_key` (from `make run`, which prints it) as the team's key.
-pub async fn seed_demo_data(
+/// Instances starting together seed one after the other (an advisory lock held by the
+/// one transaction); the later ones find everything there.
+pub async fn seed(
     owner_pool: &PgPool,
     api_key: Option<&str>,
     marketplace: bool,
 ) -> Result<(), SeedError> {
-    seed_account(owner_pool).await?;
+    let mut tx = owner_pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('agent-factory:demo-seed'))")
+        .execute(&mut *tx)
+        .await?;
+    seed_account(&mut tx).await?;
     if marketplace {
-        seed_marketplace(owner_pool).await?;
+        seed_marketplace(&mut tx).await?;
     }
     if let Some(key) = api_key {
         sqlx::query(
@@ -41,16 +49,17 @@ pub async fn seed_demo_data(
         .bind(key)
         .bind(crate::crypto::sha256(key))
         .bind(DEMO_EMAIL)
-        .execute(owner_pool)
+        .execute(&mut *tx)
         .await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 
-async fn seed_account(owner_pool: &PgPool) -> Result<(), SeedError> {
+async fn seed_account(tx: &mut Tx) -> Result<(), SeedError> {
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
         .bind(DEMO_EMAIL)
-        .fetch_one(owner_pool)
+        .fetch_one(&mut **tx)
         .await?;
     if exists {
         return Ok(());
@@ -60,43 +69,41 @@ async fn seed_account(owner_pool: &PgPool) -> Result<(), SeedError> {
         .map_err(|e| SeedError::Hash(e.to_string()))?
         .map_err(|e| SeedError::Hash(e.to_string()))?;
 
-    let mut tx = owner_pool.begin().await?;
     let user_id: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, display_name) VALUES ($1, $2, 'Demo User')
          ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
     )
     .bind(DEMO_EMAIL)
     .bind(&password_hash)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let team_id: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO teams (name, personal, created_by) VALUES ($1, true, $2) RETURNING id",
     )
     .bind(DEMO_TEAM)
     .bind(user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     sqlx::query("INSERT INTO team_members (team_id, user_id, role) VALUES ($1, $2, 'owner')")
         .bind(team_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     for yaml in DEMO_AGENTS {
-        seed_agent(&mut tx, team_id, user_id, yaml).await?;
+        seed_agent(tx, team_id, user_id, yaml).await?;
     }
-    tx.commit().await?;
     tracing::info!(email = DEMO_EMAIL, "seeded the demo account");
     Ok(())
 }
 
 /// The demo team starts with a single agent and the flagship workflow.
 const DEMO_AGENTS: [&str; 2] = [
-    include_str!("../../../app/src/spec/examples/market_research.yaml"),
-    include_str!("../../../app/src/spec/examples/idea_validator.yaml"),
+    include_str!("../../app/src/spec/examples/market_research.yaml"),
+    include_str!("../../app/src/spec/examples/idea_validator.yaml"),
 ];
 
 async fn seed_agent(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    tx: &mut Tx,
     team_id: uuid::Uuid,
     user_id: uuid::Uuid,
     yaml: &str,
@@ -116,7 +123,7 @@ const MARKETPLACE: [(&str, &str, &str, &str, i64, &str); 4] = [
         "Sorts customer messages by category and urgency, with a friendly first reply.",
         "support",
         0,
-        include_str!("../../../app/src/spec/examples/support_triage.yaml"),
+        include_str!("../../app/src/spec/examples/support_triage.yaml"),
     ),
     (
         "page-summarizer",
@@ -124,7 +131,7 @@ const MARKETPLACE: [(&str, &str, &str, &str, i64, &str); 4] = [
         "Fetches a web page and sums it up in a few bullet points.",
         "research",
         0,
-        include_str!("../../../app/src/spec/examples/summarizer.yaml"),
+        include_str!("../../app/src/spec/examples/summarizer.yaml"),
     ),
     (
         "market-research",
@@ -132,7 +139,7 @@ const MARKETPLACE: [(&str, &str, &str, &str, i64, &str); 4] = [
         "Answers market questions with sources: size, trends and competitors.",
         "research",
         0,
-        include_str!("../../../app/src/spec/examples/market_research.yaml"),
+        include_str!("../../app/src/spec/examples/market_research.yaml"),
     ),
     (
         "idea-validator",
@@ -140,16 +147,15 @@ const MARKETPLACE: [(&str, &str, &str, &str, i64, &str); 4] = [
         "Checks a startup idea for market, competition, feasibility and revenue, then gives a verdict.",
         "research",
         1_900,
-        include_str!("../../../app/src/spec/examples/idea_validator.yaml"),
+        include_str!("../../app/src/spec/examples/idea_validator.yaml"),
     ),
 ];
 
-async fn seed_marketplace(owner_pool: &PgPool) -> Result<(), SeedError> {
-    let mut tx = owner_pool.begin().await?;
+async fn seed_marketplace(tx: &mut Tx) -> Result<(), SeedError> {
     let team: Option<uuid::Uuid> = sqlx::query_scalar(
         "SELECT id FROM teams WHERE name = 'Agent Factory Templates' AND NOT personal",
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let team_id = match team {
         Some(id) => id,
@@ -157,7 +163,7 @@ async fn seed_marketplace(owner_pool: &PgPool) -> Result<(), SeedError> {
             sqlx::query_scalar(
                 "INSERT INTO teams (name) VALUES ('Agent Factory Templates') RETURNING id",
             )
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?
         }
     };
@@ -182,9 +188,8 @@ async fn seed_marketplace(owner_pool: &PgPool) -> Result<(), SeedError> {
         .bind(category)
         .bind(price_cents)
         .bind(yaml)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
