@@ -29,7 +29,7 @@ const REDIS_BUDGET: Duration = Duration::from_millis(250);
 /// How long the limiter counts locally after Redis failed, before trying it again.
 const LOCAL_FOR: Duration = Duration::from_secs(5);
 
-/// KEYS[1]: the bucket; ARGV: window in ms, limit, a unique member prefix, how many
+/// `KEYS[1]`: the bucket; ARGV: window in ms, limit, a unique member prefix, how many
 /// requests to count, and `1` to count them whatever the count (they were admitted from
 /// memory) or `0` to count them only if they fit. Uses Redis's own clock so instances
 /// with skewed clocks agree. Returns {admitted, remaining, reset_ms}.

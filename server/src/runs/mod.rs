@@ -1,5 +1,5 @@
 //! Durable runs: created queued in Postgres, executed by workers, observed through
-//! events. The operations the web app and the API share live in [`RunService`].
+//! events. The operations the web app and the API share live in this module (`start_run`, `insert_agent`, …).
 
 pub mod event_bus;
 mod quota;
