@@ -3,7 +3,7 @@
 //! part at fault, like every other API error. (Every request type denies unknown
 //! fields, so an unknown query parameter or body field is refused too.)
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -31,20 +31,27 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
-            Err(rejection) => Err(path_problem(rejection)),
+            Err(_) => Err(path_problem(parts)),
         }
     }
 }
 
-fn path_problem(rejection: PathRejection) -> Problem {
-    let field = match &rejection {
-        PathRejection::FailedToDeserializePathParams(error) => match error.kind() {
-            axum::extract::path::ErrorKind::ParseErrorAtKey { key, .. }
-            | axum::extract::path::ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
-            _ => "path".to_string(),
-        },
-        _ => "path".to_string(),
-    };
+/// Names the parameter at fault: the route's name for the first segment that is not a
+/// UUID (`/agents/{id}` → `id`; every typed path parameter of the API is one).
+fn path_problem(parts: &Parts) -> Problem {
+    let route = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_default();
+    // The matched route may carry the `/v1` prefix the nested URI lost: align the ends.
+    let field = route
+        .rsplit('/')
+        .zip(parts.uri.path().rsplit('/'))
+        .filter_map(|(name, value)| Some((name.strip_prefix('{')?.strip_suffix('}')?, value)))
+        .filter(|(_, value)| value.parse::<uuid::Uuid>().is_err())
+        .last()
+        .map_or("path", |(name, _)| name);
     Problem::invalid(vec![FieldProblem::new(field, "Not a valid id.")])
 }
 

@@ -212,3 +212,52 @@ async fn a_property_based_fuzzer_finds_no_contract_violation() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Rejections of the path, query and body are problem+json naming what is wrong.
+#[tokio::test]
+async fn bad_paths_queries_and_bodies_are_refused_as_problems_naming_the_part() {
+    let key = format!("agf_{}contract-ok", uuid::Uuid::new_v4().simple());
+    let app = spawn_app_with(&[("DEMO_API_KEY", key.as_str())]).await;
+    let client = reqwest::Client::new();
+    let id = uuid::Uuid::new_v4();
+    for (method, path, field) in [
+        (Method::GET, "/v1/agents/not-an-id".to_string(), "id"),
+        (
+            Method::POST,
+            format!("/v1/webhooks/{id}/deliveries/nope/resend"),
+            "delivery_id",
+        ),
+        (Method::GET, "/v1/agents?colour=red".to_string(), "query"),
+    ] {
+        let response = client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+    }
+    let response = client
+        .post(app.url("/v1/agents"))
+        .bearer_auth(&key)
+        .header("content-type", "text/plain")
+        .body("name: x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}

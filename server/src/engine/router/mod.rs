@@ -196,21 +196,19 @@ impl Router {
 /// Why no provider could take a call: each one in the chain and why it was passed
 /// over, and how to configure one when that is what is missing.
 fn unroutable(skipped: &[Value]) -> String {
+    let reason = |skip: &Value| skip["reason"].as_str().unwrap_or_default().to_string();
     let reasons: Vec<String> = skipped
         .iter()
         .map(|skip| {
             format!(
                 "{}: {}",
                 skip["provider"].as_str().unwrap_or_default(),
-                skip["reason"].as_str().unwrap_or_default()
+                reason(skip)
             )
         })
         .collect();
     let mut detail = format!("no provider could take this call ({})", reasons.join("; "));
-    if reasons
-        .iter()
-        .any(|reason| reason.ends_with(": not configured"))
-    {
+    if skipped.iter().any(|skip| reason(skip) == "not configured") {
         detail.push_str(
             ". Configure a provider: set its key (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) \
              on the server, or add the team's own in Settings → Providers.",
