@@ -59,14 +59,28 @@ browser_tests() {
     DATABASE_OWNER_URL="$base/agent_factory_e2e" \
     LEPTOS_SITE_ADDR=127.0.0.1:3100 RUST_LOG="${RUST_LOG:-warn}" \
     REDIS_PREFIX="agf-e2e:$(date +%s):" \
-    cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
+    limited 25m cargo leptos end-to-end "${LEPTOS_LIB_ARGS[@]}"
 }
 
 # The fakes the browser tests start are stopped however the script ends (a failure,
-# Ctrl-C, CI's time limit).
+# Ctrl-C, CI's time limit). A signal ends the script: the next step must not start.
 fakes=()
 stop_fakes() { [ ${#fakes[@]} -eq 0 ] || kill "${fakes[@]}" 2>/dev/null || true; }
-trap stop_fakes EXIT INT TERM
+trap stop_fakes EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A step that runs tests (not builds) gets a time limit: a hang fails that step with
+# its name instead of running into CI's limit with nothing reported. Each limit is
+# several times the step's time on a loaded two-core machine.
+limited() {
+  local limit="$1"
+  shift
+  local status=0
+  timeout --kill-after=30s "$limit" "$@" || status=$?
+  [ $status -ne 124 ] || echo "✗ still running after $limit: stopped (a hang?)" >&2
+  return $status
+}
 
 # npm rewrites package-lock.json on some installs; the suite must leave the tree as the
 # clone had it.
@@ -84,7 +98,11 @@ run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
 run_step "Format" cargo fmt --all --check
 run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
-run_step "Unit and integration tests" cargo test -p app -p server -p fake-llm -p fake-stripe --features app/ssr
+test_crates=(-p app -p server -p fake-llm -p fake-stripe --features app/ssr)
+run_step "Build the tests" cargo test --no-run -q "${test_crates[@]}"
+run_step "Unit and integration tests" limited 20m cargo test "${test_crates[@]}"
+# Built first (the cold build takes most of the time), so the tests' own limit is theirs.
+run_step "Build the browser tests' server and client" cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
 run_step "Browser tests" browser_tests
 stop_fakes
 # The documentation includes private items (an application, read by its maintainers), so

@@ -1,10 +1,14 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use server::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_OWNER_DATABASE_URL};
 use server::demo::{DEMO_EMAIL, DEMO_PASSWORD};
 use server::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::watchdog::Watchdog;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -15,6 +19,8 @@ pub struct TestApp {
     pub redis_url: String,
     /// Starts every Redis key of this test's server.
     pub redis_prefix: String,
+    /// Ends the run if the test is still going long after any test should have ended.
+    _watchdog: Arc<Watchdog>,
 }
 
 impl TestApp {
@@ -27,6 +33,7 @@ impl TestApp {
             owner_database_url: self.owner_database_url.clone(),
             redis_url: self.redis_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
+            _watchdog: self._watchdog.clone(),
         }
     }
 
@@ -193,6 +200,7 @@ pub async fn spawn_app_on(
         owner_database_url,
         redis_url,
         redis_prefix,
+        _watchdog: Watchdog::start(),
     }
 }
 
@@ -267,11 +275,13 @@ fn with_database(url: &str, db_name: &str) -> String {
     }
 }
 
-/// Keeps cookies and does not follow redirects, so tests see both.
+/// Keeps cookies and does not follow redirects, so tests see both. A request that gets
+/// no answer fails the test where it was made instead of hanging it.
 pub fn browser_like_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
         .build()
         .expect("client")
 }

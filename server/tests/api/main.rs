@@ -31,3 +31,4 @@ mod runs;
 mod stripe_webhooks;
 mod teams;
 mod tenancy;
+mod watchdog;
