@@ -1,8 +1,8 @@
 //! A test that hangs stops the run at once, named, instead of holding the whole suite
 //! until CI's time limit ends it with nothing said about which test or why.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// Longer than the slowest test takes on a loaded two-core machine (the schemathesis
@@ -17,10 +17,7 @@ pub struct Watchdog {
 impl Watchdog {
     /// Watches the test running on this thread (libtest names the thread after it).
     pub fn start() -> Arc<Watchdog> {
-        let test = std::thread::current()
-            .name()
-            .unwrap_or("a test")
-            .to_owned();
+        let test = std::thread::current().name().unwrap_or("a test").to_owned();
         let (alive, ended) = mpsc::channel::<()>();
         std::thread::spawn(move || {
             // Every sender dropped (the test ended) disconnects; only silence times out.
