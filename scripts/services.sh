@@ -65,6 +65,8 @@ DO \$\$ BEGIN
 END \$\$;
 -- The application role owns nothing and bypasses nothing: row-level security binds it.
 ALTER ROLE agf_app NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+-- The owner may read what every session is doing (the tests show it when one hangs).
+GRANT pg_read_all_stats TO agf_owner;
 SQL
   if [ "$(psql "$superuser" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != 1 ]; then
     psql "$superuser" -qc "CREATE DATABASE $DB_NAME OWNER agf_owner" >/dev/null \

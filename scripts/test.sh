@@ -99,8 +99,17 @@ run_step "Format" cargo fmt --all --check
 run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
 test_crates=(-p app -p server -p fake-llm -p fake-stripe --features app/ssr)
+# A failed run is run once more (half a minute): a second failure fails the step, a pass
+# is reported as flaky in the summary, with the first run's failure above to act on.
+flaky=()
+integration_tests() {
+  limited 20m cargo test "${test_crates[@]}" && return 0
+  step "Unit and integration tests failed; running them once more to tell a flaky test from a broken one"
+  limited 20m cargo test "${test_crates[@]}" || return 1
+  flaky+=("Unit and integration tests failed once and passed when run again: see the first failure above")
+}
 run_step "Build the tests" cargo test --no-run -q "${test_crates[@]}"
-run_step "Unit and integration tests" limited 20m cargo test "${test_crates[@]}"
+run_step "Unit and integration tests" integration_tests
 # Built first (the cold build takes most of the time), so the tests' own limit is theirs.
 run_step "Build the browser tests' server and client" cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
 run_step "Browser tests" browser_tests
@@ -115,5 +124,6 @@ echo
 step "Summary"
 for s in "${passed[@]}"; do ok "$s"; done
 for s in "${failed[@]}"; do printf '%s  ✗ %s%s\n' "$RED" "$s" "$RESET"; done
+for s in "${flaky[@]}"; do printf '%s  ! %s%s\n' "$RED" "$s" "$RESET"; done
 echo "steps: ${#passed[@]} passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]

@@ -8,7 +8,7 @@ use server::demo::{DEMO_EMAIL, DEMO_PASSWORD};
 use server::startup::Application;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::watchdog::Watchdog;
+use crate::watchdog::{Watchdog, print_database_activity};
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -82,22 +82,31 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request failed")
+        let sent = self.http.get(self.url(path)).send().await;
+        self.answered(sent)
     }
 
     /// A POST as our own pages send it: form-encoded, with our Origin (CSRF check).
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
+        let sent = self
+            .http
             .post(self.url(path))
             .header("origin", format!("http://{}", self.addr))
             .form(form)
             .send()
-            .await
-            .expect("request failed")
+            .await;
+        self.answered(sent)
+    }
+
+    /// The answer, or a failed test that says what the server's database was doing
+    /// when the answer did not come.
+    fn answered(&self, sent: reqwest::Result<reqwest::Response>) -> reqwest::Response {
+        sent.unwrap_or_else(|error| {
+            if error.is_timeout() {
+                print_database_activity(&self.owner_database_url);
+            }
+            panic!("request failed: {error}")
+        })
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
@@ -147,7 +156,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let owner_base = env_or("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL);
     let app_base = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
     let db_name = format!("agf_test_{}", uuid::Uuid::new_v4().simple());
-    let template = template_database(&owner_base).await;
+    // Every test but the first waits here for the template: a first one that hangs
+    // fails them all, named, within minutes.
+    let template = tokio::time::timeout(Duration::from_secs(180), template_database(&owner_base))
+        .await
+        .expect("the template database was not ready within 3 minutes");
     create_database(&owner_base, &db_name, Some(template)).await;
     let database_url = with_database(&app_base, &db_name);
     let owner_database_url = with_database(&owner_base, &db_name);
@@ -161,6 +174,7 @@ pub async fn spawn_app_on(
     owner_database_url: String,
     overrides: &[(&str, &str)],
 ) -> TestApp {
+    let watchdog = Watchdog::start(owner_database_url.clone());
     let db_name = database_url
         .rsplit('/')
         .next()
@@ -200,7 +214,7 @@ pub async fn spawn_app_on(
         owner_database_url,
         redis_url,
         redis_prefix,
-        _watchdog: Watchdog::start(),
+        _watchdog: watchdog,
     }
 }
 

@@ -1,6 +1,9 @@
-//! A test that hangs stops the run at once, named, instead of holding the whole suite
-//! until CI's time limit ends it with nothing said about which test or why.
+//! A test that hangs stops the run at once, named, with what its database was doing,
+//! instead of holding the whole suite until CI's time limit ends it with nothing said
+//! about which test or why.
 
+use std::io::Write;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -16,19 +19,52 @@ pub struct Watchdog {
 
 impl Watchdog {
     /// Watches the test running on this thread (libtest names the thread after it).
-    pub fn start() -> Arc<Watchdog> {
+    pub fn start(owner_database_url: String) -> Arc<Watchdog> {
         let test = std::thread::current().name().unwrap_or("a test").to_owned();
         let (alive, ended) = mpsc::channel::<()>();
         std::thread::spawn(move || {
             // Every sender dropped (the test ended) disconnects; only silence times out.
             if let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(LIMIT) {
-                eprintln!(
-                    "\n✗ {test} still runs after {} s: it hangs. Stopping the test run now.",
+                say(&format!(
+                    "\n✗ {test} still runs after {} s: it hangs. Stopping the test run now.\n",
                     LIMIT.as_secs()
-                );
+                ));
+                print_database_activity(&owner_database_url);
                 std::process::exit(101);
             }
         });
         Arc::new(Watchdog { _alive: alive })
     }
+}
+
+/// What every connection to the test's database is doing and waiting for (a lock, a
+/// client, I/O), on stderr: the first clue when a request or a test hangs.
+pub fn print_database_activity(owner_database_url: &str) {
+    let Some(database) = owner_database_url.rsplit('/').next() else {
+        return;
+    };
+    let query = format!(
+        "SELECT pid, usename, application_name, state, wait_event_type, wait_event, \
+                now() - query_start AS running_for, left(query, 200) AS query \
+           FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    );
+    match Command::new("psql")
+        .args([owner_database_url, "-X", "-c", &query])
+        .output()
+    {
+        Ok(out) => say(&format!(
+            "connections to {database}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(error) => say(&format!(
+            "could not run psql to show {database}'s connections: {error}\n"
+        )),
+    }
+}
+
+/// Straight to stderr: libtest captures `eprintln!` in a test's threads and would drop
+/// it with the process.
+fn say(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
