@@ -122,8 +122,13 @@ OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 
 ensure_contract_tools() {
   local venv="$AGF_CACHE_DIR/python"
-  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
-    ! "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$"; then
+  # Read whole before matching: with pipefail, `grep -q` closing the pipe early would
+  # fail the check and reinstall every time.
+  local have_schemathesis have_validator
+  have_schemathesis="$("$venv/bin/schemathesis" --version 2>/dev/null || true)"
+  have_validator="$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null || true)"
+  if [[ "$have_schemathesis" != *"$SCHEMATHESIS_VERSION"* ]] ||
+    ! grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$" <<<"$have_validator"; then
     step "Installing schemathesis and openapi-spec-validator from PyPI"
     command -v python3 >/dev/null || apt_install python3 python3-venv
     python3 -m venv "$venv" || die "could not create a Python virtual environment (python3-venv)"

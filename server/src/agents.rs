@@ -18,7 +18,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::runs::{self, RunError, store};
 
 pub struct AgentsService {
@@ -35,7 +35,7 @@ impl AgentsService {
         actor: &Actor,
         agent_id: Uuid,
         version: i32,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let yaml: Option<String> = sqlx::query_scalar(
             "SELECT spec_yaml FROM agent_versions WHERE agent_id = $1 AND version = $2",
@@ -43,26 +43,30 @@ impl AgentsService {
         .bind(agent_id)
         .bind(version)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        yaml.ok_or(AppError::NotFound)
+        .await?;
+        tx.commit().await?;
+        yaml.ok_or(AppError::NotFound.into())
     }
 }
 
-fn from_run_error(error: RunError) -> AppError {
-    match error {
-        RunError::NotFound => AppError::NotFound,
-        RunError::InvalidInput(problems) => AppError::invalid("input", problems.join("; ")),
-        RunError::InvalidSpec(errors) => AppError::InvalidSpec(errors.0),
-        RunError::QuotaExceeded {
-            message,
-            retry_after_secs,
-        } => AppError::QuotaExceeded {
-            message,
-            retry_after_secs,
-        },
-        RunError::Database(error) => internal(error),
+impl From<RunError> for ServerError {
+    fn from(error: RunError) -> ServerError {
+        match error {
+            RunError::NotFound => AppError::NotFound.into(),
+            RunError::InvalidInput(problems) => {
+                AppError::invalid("input", problems.join("; ")).into()
+            }
+            RunError::InvalidSpec(errors) => AppError::InvalidSpec(errors.0).into(),
+            RunError::QuotaExceeded {
+                message,
+                retry_after_secs,
+            } => AppError::QuotaExceeded {
+                message,
+                retry_after_secs,
+            }
+            .into(),
+            RunError::Database(error) => error.into(),
+        }
     }
 }
 
@@ -118,14 +122,13 @@ fn parse_cursor(text: &str) -> Result<(chrono::DateTime<chrono::Utc>, Uuid), App
     Ok((at, id.parse().map_err(|_| bad())?))
 }
 
-#[async_trait]
-impl Agents for AgentsService {
-    async fn list(
+impl AgentsService {
+    pub async fn list(
         &self,
         actor: &Actor,
         search: Option<&str>,
         sort: AgentSort,
-    ) -> Result<Vec<AgentSummary>, AppError> {
+    ) -> Result<Vec<AgentSummary>, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let pattern = search.map(|s| {
             format!(
@@ -151,20 +154,20 @@ impl Agents for AgentsService {
         .bind(sort.as_str())
         .fetch_all(&mut *tx)
         .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        rows.iter()
+        ?;
+        tx.commit().await?;
+        Ok(rows
+            .iter()
             .map(agent_summary)
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)
+            .collect::<Result<_, sqlx::Error>>()?)
     }
 
-    async fn page(
+    pub async fn page(
         &self,
         actor: &Actor,
         cursor: Option<&str>,
         limit: u32,
-    ) -> Result<AgentsPage, AppError> {
+    ) -> Result<AgentsPage, ServerError> {
         let after = cursor.map(parse_cursor).transpose()?;
         let limit = limit.clamp(1, 100);
         let mut tx = tenant::begin_as(&self.db, actor).await?;
@@ -183,29 +186,28 @@ impl Agents for AgentsService {
         .bind(i64::from(limit) + 1)
         .fetch_all(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
         tenant::done_reading(tx);
         let more = rows.len() > limit as usize;
         let rows = &rows[..rows.len().min(limit as usize)];
         let next_cursor = match rows.last() {
             Some(row) if more => Some(cursor_of(
-                row.try_get("agent_created_at").map_err(internal)?,
-                row.try_get("agent_id").map_err(internal)?,
+                row.try_get("agent_created_at")?,
+                row.try_get("agent_id")?,
             )),
             _ => None,
         };
         let agents = rows
             .iter()
             .map(agent_summary)
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)?;
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(AgentsPage {
             agents,
             next_cursor,
         })
     }
 
-    async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), AppError> {
+    pub async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), ServerError> {
         crate::teams::rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let archived = sqlx::query(
@@ -213,11 +215,10 @@ impl Agents for AgentsService {
         )
         .bind(agent_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected();
         if archived == 0 {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         crate::accounts::store::audit(
             &mut tx,
@@ -230,21 +231,18 @@ impl Agents for AgentsService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
-    async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError> {
+    pub async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, ServerError> {
         if actor.role < Role::Admin {
-            return Err(AppError::Forbidden);
+            return Err(AppError::Forbidden.into());
         }
-        runs::create_agent(&self.db, Tenant::of(actor), spec)
-            .await
-            .map_err(from_run_error)
+        Ok(runs::create_agent(&self.db, Tenant::of(actor), spec).await?)
     }
 
-    async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError> {
+    pub async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(
             "SELECT a.name, a.description, a.kind, a.current_version, v.spec_yaml, v.spec
@@ -254,7 +252,7 @@ impl Agents for AgentsService {
         .bind(agent_id)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(internal)?
+        ?
         .ok_or(AppError::NotFound)?;
         let versions = sqlx::query(
             "SELECT v.version, coalesce(u.display_name, 'Someone') AS author, v.created_at
@@ -263,19 +261,17 @@ impl Agents for AgentsService {
         )
         .bind(agent_id)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
 
-        tx.commit().await.map_err(internal)?;
-        let spec: Spec =
-            serde_json::from_value(row.try_get("spec").map_err(internal)?).map_err(internal)?;
+        tx.commit().await?;
+        let spec: Spec = serde_json::from_value(row.try_get("spec")?)?;
         Ok(AgentDetail {
             id: agent_id,
-            name: row.try_get("name").map_err(internal)?,
-            description: row.try_get("description").map_err(internal)?,
-            kind: row.try_get("kind").map_err(internal)?,
-            version: row.try_get("current_version").map_err(internal)?,
-            spec_yaml: row.try_get("spec_yaml").map_err(internal)?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            kind: row.try_get("kind")?,
+            version: row.try_get("current_version")?,
+            spec_yaml: row.try_get("spec_yaml")?,
             inputs: spec.inputs,
             can_edit: actor.role >= Role::Admin,
             versions: versions
@@ -287,42 +283,39 @@ impl Agents for AgentsService {
                         created: crate::display::time(row.try_get("created_at")?),
                     })
                 })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(internal)?,
+                .collect::<Result<_, sqlx::Error>>()?,
         })
     }
 
-    async fn save_version(
+    pub async fn save_version(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         spec: &str,
-    ) -> Result<i32, AppError> {
+    ) -> Result<i32, ServerError> {
         if actor.role < Role::Admin {
-            return Err(AppError::Forbidden);
+            return Err(AppError::Forbidden.into());
         }
-        runs::save_version(&self.db, Tenant::of(actor), agent_id, spec)
-            .await
-            .map_err(from_run_error)
+        Ok(runs::save_version(&self.db, Tenant::of(actor), agent_id, spec).await?)
     }
 
-    async fn restore_version(
+    pub async fn restore_version(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         version: i32,
-    ) -> Result<i32, AppError> {
+    ) -> Result<i32, ServerError> {
         let yaml = self.spec_of(actor, agent_id, version).await?;
         self.save_version(actor, agent_id, &yaml).await
     }
 
-    async fn compare(
+    pub async fn compare(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         old: i32,
         new: i32,
-    ) -> Result<VersionPair, AppError> {
+    ) -> Result<VersionPair, ServerError> {
         let agent = self.get(actor, agent_id).await?;
         Ok(VersionPair {
             agent_name: agent.name,
@@ -331,24 +324,23 @@ impl Agents for AgentsService {
         })
     }
 
-    async fn start_run(
+    pub async fn start_run(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         input: Map<String, Value>,
-    ) -> Result<Uuid, AppError> {
-        runs::start_run(
+    ) -> Result<Uuid, ServerError> {
+        Ok(runs::start_run(
             &self.db,
             Tenant::of(actor),
             agent_id,
             input,
             actor.api_key_id,
         )
-        .await
-        .map_err(from_run_error)
+        .await?)
     }
 
-    async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError> {
+    pub async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -363,32 +355,29 @@ impl Agents for AgentsService {
         .bind(run_id)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(internal)?
+        ?
         .ok_or(AppError::NotFound)?;
-        tx.commit().await.map_err(internal)?;
-        let summary = run_summary(&row).map_err(internal)?;
+        tx.commit().await?;
+        let summary = run_summary(&row)?;
         let spec: Option<Spec> = row
-            .try_get::<Option<Value>, _>("spec")
-            .map_err(internal)?
+            .try_get::<Option<Value>, _>("spec")?
             .and_then(|spec| serde_json::from_value(spec).ok());
         let graph = spec.and_then(|spec| match spec.body {
             SpecBody::Workflow(flow) => Some(Graph::of(&flow)),
             SpecBody::Agent(_) => None,
         });
-        let steps = store::steps(&self.db, actor.team_id, run_id)
-            .await
-            .map_err(internal)?;
+        let steps = store::steps(&self.db, actor.team_id, run_id).await?;
         Ok(RunDetail {
             id: run_id,
-            agent_id: row.try_get("agent_id").map_err(internal)?,
-            agent_name: row.try_get("agent_name").map_err(internal)?,
+            agent_id: row.try_get("agent_id")?,
+            agent_name: row.try_get("agent_name")?,
             status: summary.status,
-            input: row.try_get("input").map_err(internal)?,
-            output: row.try_get("output").map_err(internal)?,
+            input: row.try_get("input")?,
+            output: row.try_get("output")?,
             failure_reason: summary.failure_reason,
-            failure_detail: row.try_get("failure_detail").map_err(internal)?,
+            failure_detail: row.try_get("failure_detail")?,
             cost: summary.cost,
-            tokens: row.try_get("tokens").map_err(internal)?,
+            tokens: row.try_get("tokens")?,
             created: summary.created,
             duration_ms: summary.duration_ms,
             steps,
@@ -396,13 +385,13 @@ impl Agents for AgentsService {
         })
     }
 
-    async fn runs(
+    pub async fn runs(
         &self,
         actor: &Actor,
         agent_id: Uuid,
         filter: RunFilter,
         before: Option<&str>,
-    ) -> Result<RunsPage, AppError> {
+    ) -> Result<RunsPage, ServerError> {
         const PAGE: usize = 20;
         let before = before
             .map(|cursor| {
@@ -422,10 +411,9 @@ impl Agents for AgentsService {
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM agents WHERE id = $1)")
             .bind(agent_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         if !known {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -442,14 +430,12 @@ impl Agents for AgentsService {
         .bind(from)
         .bind(until)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         let next_before = match rows.get(PAGE) {
             Some(_) => Some(
                 rows[PAGE - 1]
-                    .try_get::<chrono::DateTime<chrono::Utc>, _>("created_at")
-                    .map_err(internal)?
+                    .try_get::<chrono::DateTime<chrono::Utc>, _>("created_at")?
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             ),
             None => None,
@@ -458,15 +444,101 @@ impl Agents for AgentsService {
             .iter()
             .take(PAGE)
             .map(run_summary)
-            .collect::<Result<_, _>>()
-            .map_err(internal)?;
+            .collect::<Result<_, _>>()?;
         Ok(RunsPage { runs, next_before })
     }
 
+    pub async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), ServerError> {
+        Ok(runs::cancel_run(&self.db, Tenant::of(actor), run_id).await?)
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Agents for AgentsService {
+    async fn list(
+        &self,
+        actor: &Actor,
+        search: Option<&str>,
+        sort: AgentSort,
+    ) -> Result<Vec<AgentSummary>, AppError> {
+        Ok(AgentsService::list(self, actor, search, sort).await?)
+    }
+
+    async fn page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<AgentsPage, AppError> {
+        Ok(AgentsService::page(self, actor, cursor, limit).await?)
+    }
+
+    async fn archive(&self, actor: &Actor, agent_id: Uuid) -> Result<(), AppError> {
+        Ok(AgentsService::archive(self, actor, agent_id).await?)
+    }
+
+    async fn create(&self, actor: &Actor, spec: &str) -> Result<Uuid, AppError> {
+        Ok(AgentsService::create(self, actor, spec).await?)
+    }
+
+    async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, AppError> {
+        Ok(AgentsService::get(self, actor, agent_id).await?)
+    }
+
+    async fn save_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        spec: &str,
+    ) -> Result<i32, AppError> {
+        Ok(AgentsService::save_version(self, actor, agent_id, spec).await?)
+    }
+
+    async fn restore_version(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        version: i32,
+    ) -> Result<i32, AppError> {
+        Ok(AgentsService::restore_version(self, actor, agent_id, version).await?)
+    }
+
+    async fn compare(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        old: i32,
+        new: i32,
+    ) -> Result<VersionPair, AppError> {
+        Ok(AgentsService::compare(self, actor, agent_id, old, new).await?)
+    }
+
+    async fn start_run(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        input: Map<String, Value>,
+    ) -> Result<Uuid, AppError> {
+        Ok(AgentsService::start_run(self, actor, agent_id, input).await?)
+    }
+
+    async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, AppError> {
+        Ok(AgentsService::run(self, actor, run_id).await?)
+    }
+
+    async fn runs(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        filter: RunFilter,
+        before: Option<&str>,
+    ) -> Result<RunsPage, AppError> {
+        Ok(AgentsService::runs(self, actor, agent_id, filter, before).await?)
+    }
+
     async fn cancel_run(&self, actor: &Actor, run_id: Uuid) -> Result<(), AppError> {
-        runs::cancel_run(&self.db, Tenant::of(actor), run_id)
-            .await
-            .map_err(from_run_error)
+        Ok(AgentsService::cancel_run(self, actor, run_id).await?)
     }
 }
 

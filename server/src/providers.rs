@@ -13,7 +13,7 @@ use crate::accounts::store;
 use crate::db::tenant;
 use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::secrets::{Keyring, Sealed, mask};
 use crate::teams::rules::at_least;
 
@@ -49,8 +49,8 @@ impl ProvidersService {
 }
 
 /// The sealed value and the last four characters shown to recognise it.
-fn sealed(keys: &Keyring, actor: &Actor, value: &str) -> Result<(Sealed, String), AppError> {
-    let sealed = keys.seal_text(actor.team_id, value).map_err(internal)?;
+fn sealed(keys: &Keyring, actor: &Actor, value: &str) -> Result<(Sealed, String), ServerError> {
+    let sealed = keys.seal_text(actor.team_id, value)?;
     let length = value.chars().count();
     Ok((
         sealed,
@@ -112,7 +112,7 @@ impl ProvidersService {
         vault: Vault,
         name: &str,
         value: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServerError> {
         let (sealed, last_four) = sealed(&self.settings.keyring, actor, value)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         sqlx::query(vault.upsert())
@@ -123,8 +123,7 @@ impl ProvidersService {
             .bind(&last_four)
             .bind(actor.user_id)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         let (target, action) = vault.audit();
         store::audit_by(
             &mut tx,
@@ -133,20 +132,18 @@ impl ProvidersService {
             (target, name.to_string()),
             serde_json::json!({ "last_four": last_four }),
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
-    async fn delete(&self, actor: &Actor, vault: Vault, name: &str) -> Result<(), AppError> {
+    async fn delete(&self, actor: &Actor, vault: Vault, name: &str) -> Result<(), ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let removed = sqlx::query(vault.delete())
             .bind(name)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         if removed.rows_affected() == 0 {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         let (target, action) = vault.audit();
         store::audit_by(
@@ -156,27 +153,23 @@ impl ProvidersService {
             (target, name.to_string()),
             serde_json::json!({}),
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        .await?;
+        Ok(tx.commit().await?)
     }
 }
 
-#[async_trait]
-impl Providers for ProvidersService {
-    async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
+impl ProvidersService {
+    pub async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let keys: Vec<(String, String)> =
             sqlx::query_as("SELECT provider, last_four FROM provider_keys ORDER BY provider")
                 .fetch_all(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         let secrets: Vec<(String, String)> =
             sqlx::query_as("SELECT name, last_four FROM team_secrets ORDER BY name")
                 .fetch_all(&mut *tx)
-                .await
-                .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+                .await?;
+        tx.commit().await?;
         let mut listed: Vec<(&str, &str)> = vec![("local", "Local (Ollama)")];
         if self.settings.providers.iter().any(|p| p.id == "demo") {
             listed.insert(0, ("demo", "Demo model"));
@@ -218,7 +211,12 @@ impl Providers for ProvidersService {
         })
     }
 
-    async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError> {
+    pub async fn save_key(
+        &self,
+        actor: &Actor,
+        provider: &str,
+        key: &str,
+    ) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         Self::require_keyed(provider)?;
         let length = key.chars().count();
@@ -226,42 +224,74 @@ impl Providers for ProvidersService {
             return Err(AppError::invalid(
                 "key",
                 "Paste the whole API key (8–400 characters, no spaces).",
-            ));
+            )
+            .into());
         }
         self.put(actor, Vault::ProviderKeys, provider, key).await
     }
 
-    async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
+    pub async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         Self::require_keyed(provider)?;
         self.delete(actor, Vault::ProviderKeys, provider).await
     }
 
-    async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
+    pub async fn save_secret(
+        &self,
+        actor: &Actor,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         if !valid_secret_name(name) {
             return Err(AppError::invalid(
                 "name",
                 "Secret names are upper-case letters, digits and _ (e.g. CRM_TOKEN).",
-            ));
+            )
+            .into());
         }
         if value.is_empty() || value.chars().count() > 4_000 {
             return Err(AppError::invalid(
                 "value",
                 "Enter the secret's value (at most 4,000 characters).",
-            ));
+            )
+            .into());
         }
         self.put(actor, Vault::Secrets, name, value).await
     }
 
-    async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+    pub async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         self.delete(actor, Vault::Secrets, name).await
     }
+}
 
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Providers for ProvidersService {
     fn notice(&self) -> EngineNotice {
         EngineNotice {
             demo_model: self.settings.demo_mode,
         }
+    }
+
+    async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
+        Ok(ProvidersService::overview(self, actor).await?)
+    }
+
+    async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError> {
+        Ok(ProvidersService::save_key(self, actor, provider, key).await?)
+    }
+
+    async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
+        Ok(ProvidersService::remove_key(self, actor, provider).await?)
+    }
+
+    async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
+        Ok(ProvidersService::save_secret(self, actor, name, value).await?)
+    }
+
+    async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+        Ok(ProvidersService::remove_secret(self, actor, name).await?)
     }
 }

@@ -2,12 +2,11 @@
 //! plan: what `GET /v1/usage` answers and the dashboard's quota bars will show.
 
 use app::backend::Actor;
-use app::error::AppError;
 use serde::Serialize;
 use sqlx::{PgPool, Row};
 
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodUsage {
@@ -23,7 +22,7 @@ pub struct PeriodUsage {
     pub cost_micro_usd: i64,
 }
 
-pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, AppError> {
+pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, ServerError> {
     let mut tx = tenant::begin_as(db, actor).await?;
     let row = sqlx::query(
         "WITH period AS (SELECT date_trunc('month', now() AT TIME ZONE 'utc')::date AS start)
@@ -38,8 +37,8 @@ pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, AppError
     .bind(actor.team_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    ?;
+    tx.commit().await?;
     let usage = (|| {
         Ok::<_, sqlx::Error>(PeriodUsage {
             plan: row.try_get("plan")?,
@@ -52,5 +51,5 @@ pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, AppError
             cost_micro_usd: row.try_get("cost")?,
         })
     })();
-    usage.map_err(internal)
+    Ok(usage?)
 }

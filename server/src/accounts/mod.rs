@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
-use crate::errors::{internal, redis_down as sessions_down};
+use crate::errors::ServerError;
 use passwords::PasswordHasher;
 pub use sessions::Session;
 use sessions::SessionStore;
@@ -71,13 +71,11 @@ impl Accounts {
     }
 
     /// `export_data` as a JSON value, with its audit row.
-    pub async fn export(&self, actor: &Actor) -> Result<serde_json::Value, AppError> {
-        let data = profile::export(&self.db, actor).await.map_err(internal)?;
-        let mut tx = tenant::begin(&self.db, Tenant::of(actor))
-            .await
-            .map_err(internal)?;
+    pub async fn export(&self, actor: &Actor) -> Result<serde_json::Value, ServerError> {
+        let data = profile::export(&self.db, actor).await?;
+        let mut tx = tenant::begin(&self.db, Tenant::of(actor)).await?;
         self.audit(&mut tx, actor, "user.exported_data").await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(data)
     }
 
@@ -86,43 +84,28 @@ impl Accounts {
         tx: &mut tenant::Tx,
         actor: &Actor,
         action: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServerError> {
         let target = ("user", actor.user_id.to_string());
-        store::audit_by(tx, actor, action, target, serde_json::json!({}))
-            .await
-            .map_err(internal)
+        Ok(store::audit_by(tx, actor, action, target, serde_json::json!({})).await?)
     }
 
     /// The live session behind a cookie, for the page guard.
-    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, AppError> {
-        self.sessions
-            .get(&self.cache, token)
-            .await
-            .map_err(sessions_down)
+    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, ServerError> {
+        Ok(self.sessions.get(&self.cache, token).await?)
     }
 }
 
-#[async_trait]
-impl Backend for Accounts {
-    fn secure_cookies(&self) -> bool {
-        self.secure_cookies
-    }
-
-    async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError> {
+impl Accounts {
+    pub async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, ServerError> {
         let Some(session) = self.session(token).await? else {
             return Ok(None);
         };
-        let mut tx = tenant::begin(&self.db, Tenant::user(session.user_id))
-            .await
-            .map_err(internal)?;
-        let Some(user) = store::user_by_id(&mut tx, session.user_id)
-            .await
-            .map_err(internal)?
-        else {
+        let mut tx = tenant::begin(&self.db, Tenant::user(session.user_id)).await?;
+        let Some(user) = store::user_by_id(&mut tx, session.user_id).await? else {
             return Ok(None);
         };
-        let teams = store::teams_of(&mut tx, user.id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let teams = store::teams_of(&mut tx, user.id).await?;
+        tx.commit().await?;
         // The session's team, unless the user has since left it: then their first team.
         let Some(team) = teams
             .iter()
@@ -141,40 +124,31 @@ impl Backend for Accounts {
         }))
     }
 
-    async fn sign_up(
+    pub async fn sign_up(
         &self,
         input: SignUpInput,
         client: &ClientInfo,
-    ) -> Result<NewSession, AppError> {
-        let password_hash = self
-            .hasher
-            .hash(input.password.expose())
-            .await
-            .map_err(internal)?;
-        let mut tx = tenant::begin(&self.db, Tenant::default())
-            .await
-            .map_err(internal)?;
+    ) -> Result<NewSession, ServerError> {
+        let password_hash = self.hasher.hash(input.password.expose()).await?;
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
         let Some(user_id) = store::insert_user(
             &mut tx,
             input.email.as_str(),
             &input.display_name,
             &password_hash,
         )
-        .await
-        .map_err(internal)?
+        .await?
         else {
             return Err(AppError::Conflict(
                 "We could not create an account with these details. If you already have one, sign in.".into(),
-            ));
+            ).into());
         };
         // The new team is the transaction's tenant before it exists, so the policies
         // that guard teams and memberships admit exactly this insert.
         let team_id = Uuid::new_v4();
         switch_tenant(&mut tx, Tenant::member(user_id, team_id)).await?;
         let team_name = format!("{}'s team", input.display_name);
-        store::insert_team(&mut tx, team_id, &team_name, true, user_id)
-            .await
-            .map_err(internal)?;
+        store::insert_team(&mut tx, team_id, &team_name, true, user_id).await?;
         store::audit(
             &mut tx,
             AuditEntry {
@@ -186,51 +160,37 @@ impl Backend for Accounts {
                 ip: client.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        self.sessions
-            .create(&self.cache, user_id, team_id)
-            .await
-            .map_err(sessions_down)
+        .await?;
+        tx.commit().await?;
+        Ok(self.sessions.create(&self.cache, user_id, team_id).await?)
     }
 
-    async fn sign_in(
+    pub async fn sign_in(
         &self,
         email: Email,
         password: Password,
         client: &ClientInfo,
-    ) -> Result<NewSession, AppError> {
-        if let Some(retry_after_secs) = attempts::check(&self.cache, email.as_str(), client.ip)
-            .await
-            .map_err(sessions_down)?
+    ) -> Result<NewSession, ServerError> {
+        if let Some(retry_after_secs) =
+            attempts::check(&self.cache, email.as_str(), client.ip).await?
         {
-            return Err(AppError::RateLimited { retry_after_secs });
+            return Err(AppError::RateLimited { retry_after_secs }.into());
         }
-        let mut tx = tenant::begin(&self.db, Tenant::default())
-            .await
-            .map_err(internal)?;
-        let user = store::user_by_email(&mut tx, email.as_str())
-            .await
-            .map_err(internal)?;
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        let user = store::user_by_email(&mut tx, email.as_str()).await?;
         let verified = match &user {
-            Some(user) => self
-                .hasher
-                .verify(password.expose(), &user.password_hash)
-                .await
-                .map_err(internal)?,
-            None => {
+            Some(user) => {
                 self.hasher
-                    .verify_nothing(password.expose())
-                    .await
-                    .map_err(internal)?;
+                    .verify(password.expose(), &user.password_hash)
+                    .await?
+            }
+            None => {
+                self.hasher.verify_nothing(password.expose()).await?;
                 false
             }
         };
         let Some(user) = user.filter(|_| verified) else {
-            attempts::record_failure(&self.cache, email.as_str(), client.ip)
-                .await
-                .map_err(sessions_down)?;
+            attempts::record_failure(&self.cache, email.as_str(), client.ip).await?;
             store::audit(
                 &mut tx,
                 AuditEntry {
@@ -242,119 +202,104 @@ impl Backend for Accounts {
                     ip: client.ip,
                 },
             )
-            .await
-            .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            return Err(AppError::BadCredentials);
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::BadCredentials.into());
         };
         switch_tenant(&mut tx, Tenant::user(user.id)).await?;
-        let teams = store::teams_of(&mut tx, user.id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let teams = store::teams_of(&mut tx, user.id).await?;
+        tx.commit().await?;
         let Some(team) = teams.first() else {
             return Err(AppError::Conflict(
                 "Your account belongs to no team. Ask a team owner for an invitation.".into(),
-            ));
+            )
+            .into());
         };
-        attempts::reset(&self.cache, email.as_str())
-            .await
-            .map_err(sessions_down)?;
-        self.sessions
-            .create(&self.cache, user.id, team.id)
-            .await
-            .map_err(sessions_down)
+        attempts::reset(&self.cache, email.as_str()).await?;
+        Ok(self.sessions.create(&self.cache, user.id, team.id).await?)
     }
 
-    async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
-        self.sessions
-            .revoke(&self.cache, token)
-            .await
-            .map_err(sessions_down)
+    pub async fn sign_out(&self, token: &SessionToken) -> Result<(), ServerError> {
+        Ok(self.sessions.revoke(&self.cache, token).await?)
     }
 
-    async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
-        let mut tx = tenant::begin(&self.db, Tenant::of(actor))
-            .await
-            .map_err(internal)?;
-        profile::set_display_name(&mut tx, actor.user_id, display_name)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+    pub async fn update_profile(
+        &self,
+        actor: &Actor,
+        display_name: &str,
+    ) -> Result<(), ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::of(actor)).await?;
+        profile::set_display_name(&mut tx, actor.user_id, display_name).await?;
+        Ok(tx.commit().await?)
     }
 
-    async fn change_password(
+    pub async fn change_password(
         &self,
         token: &SessionToken,
         current: Password,
         new: Password,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServerError> {
         let actor = self.actor(token, None).await?;
-        let mut tx = tenant::begin(&self.db, Tenant::of(&actor))
-            .await
-            .map_err(internal)?;
+        let mut tx = tenant::begin(&self.db, Tenant::of(&actor)).await?;
         let user = store::user_by_id(&mut tx, actor.user_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(AppError::Unauthenticated)?;
         if !self
             .hasher
             .verify(current.expose(), &user.password_hash)
-            .await
-            .map_err(internal)?
+            .await?
         {
             return Err(AppError::invalid(
                 "current_password",
                 "That is not your current password.",
-            ));
+            )
+            .into());
         }
-        let hash = self.hasher.hash(new.expose()).await.map_err(internal)?;
-        profile::set_password_hash(&mut tx, actor.user_id, &hash)
-            .await
-            .map_err(internal)?;
+        let hash = self.hasher.hash(new.expose()).await?;
+        profile::set_password_hash(&mut tx, actor.user_id, &hash).await?;
         self.audit(&mut tx, &actor, "user.password_changed").await?;
-        tx.commit().await.map_err(internal)?;
-        self.sessions
+        tx.commit().await?;
+        Ok(self
+            .sessions
             .revoke_all(&self.cache, actor.user_id, Some(token))
-            .await
-            .map_err(sessions_down)
+            .await?)
     }
 
-    async fn export_data(&self, actor: &Actor) -> Result<String, AppError> {
+    pub async fn export_data(&self, actor: &Actor) -> Result<String, ServerError> {
         Ok(self.export(actor).await?.to_string())
     }
 
-    async fn delete_account(
+    pub async fn delete_account(
         &self,
         token: &SessionToken,
         confirmation: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServerError> {
         let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
         if !confirmation.eq_ignore_ascii_case(&viewer.email) {
             return Err(AppError::invalid(
                 "confirmation",
                 format!("Type {} exactly to confirm.", viewer.email),
-            ));
+            )
+            .into());
         }
         // Check every team first, so that a refusal changes nothing.
         let mut shared = Vec::new();
         for team in &viewer.teams {
-            let mut tx = tenant::begin(&self.db, Tenant::member(viewer.user_id, team.id))
-                .await
-                .map_err(internal)?;
-            let (members, owners) = profile::headcount(&mut tx).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+            let mut tx = tenant::begin(&self.db, Tenant::member(viewer.user_id, team.id)).await?;
+            let (members, owners) = profile::headcount(&mut tx).await?;
+            tx.commit().await?;
             if members > 1 && owners == 1 && team.role == app::auth::Role::Owner {
                 return Err(AppError::Conflict(format!(
                     "You are the only owner of {}: make someone else an owner first.",
                     team.name
-                )));
+                ))
+                .into());
             }
             if members > 1 {
                 shared.push(team.id);
             }
         }
-        let mut tx = tenant::begin(&self.db, Tenant::user(viewer.user_id))
-            .await
-            .map_err(internal)?;
+        let mut tx = tenant::begin(&self.db, Tenant::user(viewer.user_id)).await?;
         for team_id in shared {
             // Content in shared teams stays with the team; the membership goes.
             let actor = Actor {
@@ -364,40 +309,100 @@ impl Backend for Accounts {
                 ip: None,
                 api_key_id: None,
             };
-            tenant::set(&mut tx, Tenant::member(viewer.user_id, team_id))
-                .await
-                .map_err(internal)?;
+            tenant::set(&mut tx, Tenant::member(viewer.user_id, team_id)).await?;
             self.audit(&mut tx, &actor, "user.deleted").await?;
-            profile::leave(&mut tx, viewer.user_id)
-                .await
-                .map_err(internal)?;
+            profile::leave(&mut tx, viewer.user_id).await?;
         }
-        profile::anonymise(&mut tx, viewer.user_id)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        self.sessions
+        profile::anonymise(&mut tx, viewer.user_id).await?;
+        tx.commit().await?;
+        Ok(self
+            .sessions
             .revoke_all(&self.cache, viewer.user_id, None)
-            .await
-            .map_err(sessions_down)
+            .await?)
     }
 
-    async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError> {
+    pub async fn switch_team(
+        &self,
+        token: &SessionToken,
+        team_id: Uuid,
+    ) -> Result<(), ServerError> {
         let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
         // Another team's id looks exactly like a team that does not exist.
         if !viewer.teams.iter().any(|t| t.id == team_id) {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
-        self.sessions
+        Ok(self
+            .sessions
             .switch_team(&self.cache, token, team_id)
-            .await
-            .map_err(sessions_down)
+            .await?)
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Backend for Accounts {
+    fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError> {
+        Ok(Accounts::viewer(self, token).await?)
+    }
+
+    async fn sign_up(
+        &self,
+        input: SignUpInput,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError> {
+        Ok(Accounts::sign_up(self, input, client).await?)
+    }
+
+    async fn sign_in(
+        &self,
+        email: Email,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<NewSession, AppError> {
+        Ok(Accounts::sign_in(self, email, password, client).await?)
+    }
+
+    async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
+        Ok(Accounts::sign_out(self, token).await?)
+    }
+
+    async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
+        Ok(Accounts::update_profile(self, actor, display_name).await?)
+    }
+
+    async fn change_password(
+        &self,
+        token: &SessionToken,
+        current: Password,
+        new: Password,
+    ) -> Result<(), AppError> {
+        Ok(Accounts::change_password(self, token, current, new).await?)
+    }
+
+    async fn export_data(&self, actor: &Actor) -> Result<String, AppError> {
+        Ok(Accounts::export_data(self, actor).await?)
+    }
+
+    async fn delete_account(
+        &self,
+        token: &SessionToken,
+        confirmation: &str,
+    ) -> Result<(), AppError> {
+        Ok(Accounts::delete_account(self, token, confirmation).await?)
+    }
+
+    async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError> {
+        Ok(Accounts::switch_team(self, token, team_id).await?)
     }
 }
 
 async fn switch_tenant(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     tenant: Tenant,
-) -> Result<(), AppError> {
-    tenant::set(tx, tenant).await.map_err(internal)
+) -> Result<(), ServerError> {
+    Ok(tenant::set(tx, tenant).await?)
 }

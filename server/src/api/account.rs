@@ -2,7 +2,6 @@
 //! `/v1/usage` (the current period against the plan).
 
 use app::api_keys::{ApiKeyRow, KeySettings, NewApiKey, Scope};
-use app::backend::ApiKeys;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -3,7 +3,6 @@
 
 use app::agents::{AgentDetail, AgentsPage, VersionSummary};
 use app::api_keys::Scope;
-use app::backend::Agents;
 use app::error::AppError;
 use axum::Json;
 use axum::extract::State;

@@ -34,11 +34,7 @@ const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
 #[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "Aliases (`auto`, `cheap`, `smart`) and the models the plan and configured providers allow. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), Refusals))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Scope::Run)?;
-    let providers = state
-        .gateway
-        .providers(caller.actor.team_id)
-        .await
-        .map_err(crate::errors::internal)?;
+    let providers = state.gateway.providers(caller.actor.team_id).await?;
     let data: Vec<Value> = state
         .gateway
         .models(caller.plan, &providers)
@@ -145,8 +141,7 @@ pub async fn chat_completions(
             caller.actor.api_key_id,
             caller.monthly_budget_micro_usd,
         )
-        .await
-        .map_err(crate::errors::internal)?;
+        .await?;
     if budget_left == Some(MicroUsd::ZERO) {
         return Err(Problem::new(
             StatusCode::PAYMENT_REQUIRED,
@@ -155,11 +150,7 @@ pub async fn chat_completions(
             "This key has spent its monthly gateway budget. Raise it in Settings → API keys, or wait for the 1st (UTC).",
         ));
     }
-    let providers = state
-        .gateway
-        .providers(team_id)
-        .await
-        .map_err(crate::errors::internal)?;
+    let providers = state.gateway.providers(team_id).await?;
     let prepared = Prepared {
         state,
         caller,

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::errors::ServerError;
+
 /// A dependency that is down is usually back within seconds.
 const UNAVAILABLE_RETRY_SECS: u64 = 2;
 
@@ -109,6 +111,20 @@ impl Problem {
                 detail,
             )
         }
+    }
+}
+
+/// A service's failure, answered: mapped (and logged) once by `From<ServerError> for
+/// AppError`.
+impl From<ServerError> for Problem {
+    fn from(error: ServerError) -> Problem {
+        Problem::from(AppError::from(error))
+    }
+}
+
+impl From<sqlx::Error> for Problem {
+    fn from(error: sqlx::Error) -> Problem {
+        Problem::from(ServerError::from(error))
     }
 }
 

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use app::agents::{RunDetail, RunFilter, RunsPage};
 use app::api_keys::Scope;
-use app::backend::Agents;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

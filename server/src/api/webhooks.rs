@@ -2,7 +2,6 @@
 //! event, deliveries, and Resend. Admin scope.
 
 use app::api_keys::Scope;
-use app::backend::Webhooks;
 use app::webhooks::{DeliveryRow, NewWebhook, WebhookRow, WebhookSettings};
 use axum::Json;
 use axum::extract::State;

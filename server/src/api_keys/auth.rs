@@ -10,14 +10,13 @@ use std::time::{Duration, Instant};
 use app::api_keys::Scope;
 use app::auth::Role;
 use app::backend::Actor;
-use app::error::AppError;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::crypto::sha256;
 use crate::db::tenant::{self, Tenant};
 use crate::engine::catalog::PlanTier;
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 pub(super) const KEY_PREFIX: &str = "agf_";
 /// How long a look-up is trusted before the database is asked again.
@@ -73,7 +72,7 @@ pub async fn authenticate(
     db: &PgPool,
     memory: &KeyMemory,
     key: &str,
-) -> Result<Option<KeyCaller>, AppError> {
+) -> Result<Option<KeyCaller>, ServerError> {
     if !looks_like_key(key) {
         return Ok(None);
     }
@@ -89,10 +88,9 @@ pub async fn authenticate(
     )
     .bind(&hash)
     .fetch_optional(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
-    let Some(caller) = caller_from(&row).map_err(internal)? else {
+    let Some(caller) = caller_from(&row)? else {
         return Ok(None);
     };
     touch(db.clone(), caller.actor.team_id, caller.key_id);

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::accounts::store::{AuditEntry, audit};
 use crate::crypto::{random_token, sha256};
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 use auth::{KEY_PREFIX, KeyMemory};
 
@@ -39,7 +39,7 @@ impl ApiKeysService {
     }
 
     /// The caller behind a bearer key; see [`auth::authenticate`].
-    pub async fn authenticate(&self, key: &str) -> Result<Option<KeyCaller>, AppError> {
+    pub async fn authenticate(&self, key: &str) -> Result<Option<KeyCaller>, ServerError> {
         auth::authenticate(&self.db, &self.memory, key).await
     }
 }
@@ -79,9 +79,8 @@ fn key_row(row: &PgRow) -> Result<ApiKeyRow, sqlx::Error> {
     })
 }
 
-#[async_trait]
-impl ApiKeys for ApiKeysService {
-    async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AppError> {
+impl ApiKeysService {
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(concat!(
@@ -91,16 +90,16 @@ impl ApiKeys for ApiKeysService {
               ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC LIMIT 200"
         ))
         .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        rows.iter()
-            .map(key_row)
-            .collect::<Result<_, _>>()
-            .map_err(internal)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.iter().map(key_row).collect::<Result<_, _>>()?)
     }
 
-    async fn create(&self, actor: &Actor, settings: &KeySettings) -> Result<NewApiKey, AppError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        settings: &KeySettings,
+    ) -> Result<NewApiKey, ServerError> {
         at_least(actor.role, Role::Admin)?;
         settings.check()?;
         let name = settings.name.trim();
@@ -125,7 +124,7 @@ impl ApiKeys for ApiKeysService {
         .bind(settings.monthly_budget_cents.map(|cents| cents as i64 * 10_000))
         .fetch_one(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
         audit(
             &mut tx,
             AuditEntry {
@@ -137,8 +136,7 @@ impl ApiKeys for ApiKeysService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let row = sqlx::query(concat!(
             "SELECT ",
             key_columns!(),
@@ -146,16 +144,15 @@ impl ApiKeys for ApiKeysService {
         ))
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok(NewApiKey {
             key,
-            row: key_row(&row).map_err(internal)?,
+            row: key_row(&row)?,
         })
     }
 
-    async fn revoke(&self, actor: &Actor, key_id: Uuid) -> Result<(), AppError> {
+    pub async fn revoke(&self, actor: &Actor, key_id: Uuid) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let revoked = sqlx::query(
@@ -163,10 +160,9 @@ impl ApiKeys for ApiKeysService {
         )
         .bind(key_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if revoked.rows_affected() == 0 {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         self.memory.forget(key_id);
         audit(
@@ -180,8 +176,23 @@ impl ApiKeys for ApiKeysService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        .await?;
+        Ok(tx.commit().await?)
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl ApiKeys for ApiKeysService {
+    async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, AppError> {
+        Ok(ApiKeysService::list(self, actor).await?)
+    }
+
+    async fn create(&self, actor: &Actor, settings: &KeySettings) -> Result<NewApiKey, AppError> {
+        Ok(ApiKeysService::create(self, actor, settings).await?)
+    }
+
+    async fn revoke(&self, actor: &Actor, key_id: Uuid) -> Result<(), AppError> {
+        Ok(ApiKeysService::revoke(self, actor, key_id).await?)
     }
 }

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use sqlx::{PgPool, Row};
 
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 use gateway::{CheckoutKind, CheckoutRequest, PaymentError, PaymentGateway};
 
@@ -49,7 +49,7 @@ impl Payments {
 
     /// The team's Stripe customer, created on first use. Stripe's idempotency key is the
     /// team, so two first uses at once get the same customer.
-    pub async fn customer(&self, db: &PgPool, actor: &Actor) -> Result<String, AppError> {
+    pub async fn customer(&self, db: &PgPool, actor: &Actor) -> Result<String, ServerError> {
         let mut tx = tenant::begin_as(db, actor).await?;
         let row = sqlx::query(
             "SELECT t.name, t.stripe_customer_id, u.email FROM teams t, users u WHERE t.id = $1 AND u.id = $2",
@@ -58,16 +58,13 @@ impl Payments {
         .bind(actor.user_id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
         tenant::done_reading(tx);
-        if let Some(id) = row
-            .try_get::<Option<String>, _>("stripe_customer_id")
-            .map_err(internal)?
-        {
+        if let Some(id) = row.try_get::<Option<String>, _>("stripe_customer_id")? {
             return Ok(id);
         }
-        let name: String = row.try_get("name").map_err(internal)?;
-        let email: String = row.try_get("email").map_err(internal)?;
+        let name: String = row.try_get("name")?;
+        let email: String = row.try_get("email")?;
         let id = self
             .gateway()?
             .create_customer(actor.team_id, &name, &email)
@@ -80,9 +77,8 @@ impl Payments {
         .bind(actor.team_id)
         .bind(&id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok(id)
     }
 }
@@ -109,9 +105,8 @@ impl BillingService {
     }
 }
 
-#[async_trait]
-impl Billing for BillingService {
-    async fn overview(&self, actor: &Actor) -> Result<BillingOverview, AppError> {
+impl BillingService {
+    pub async fn overview(&self, actor: &Actor) -> Result<BillingOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let plans = sqlx::query(
             "SELECT p.tier::text AS tier, p.name, p.price_cents_month, p.requests_per_minute::bigint AS rpm,
@@ -119,7 +114,7 @@ impl Billing for BillingService {
         )
         .fetch_all(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
         let team = sqlx::query(
             "SELECT t.plan::text AS plan, t.stripe_customer_id IS NOT NULL AS has_customer, s.status, s.current_period_end
                FROM teams t
@@ -130,7 +125,7 @@ impl Billing for BillingService {
         .bind(actor.team_id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
         tenant::done_reading(tx);
         let plans = plans
             .iter()
@@ -144,25 +139,23 @@ impl Billing for BillingService {
                     monthly_tokens: row.try_get("monthly_tokens")?,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)?;
-        let renews: Option<chrono::DateTime<chrono::Utc>> =
-            team.try_get("current_period_end").map_err(internal)?;
+            .collect::<Result<_, sqlx::Error>>()?;
+        let renews: Option<chrono::DateTime<chrono::Utc>> = team.try_get("current_period_end")?;
         Ok(BillingOverview {
-            current: team.try_get("plan").map_err(internal)?,
+            current: team.try_get("plan")?,
             plans,
-            subscription_status: team.try_get("status").map_err(internal)?,
+            subscription_status: team.try_get("status")?,
             renews: renews.map(|at| at.format("%-d %b %Y").to_string()),
             payments_enabled: self.payments.gateway.is_some(),
-            has_customer: team.try_get("has_customer").map_err(internal)?,
+            has_customer: team.try_get("has_customer")?,
             can_manage: actor.role >= Role::Owner,
         })
     }
 
-    async fn upgrade(&self, actor: &Actor, tier: &str) -> Result<Redirect, AppError> {
+    pub async fn upgrade(&self, actor: &Actor, tier: &str) -> Result<Redirect, ServerError> {
         at_least(actor.role, Role::Owner)?;
         if !matches!(tier, "pro" | "enterprise") {
-            return Err(AppError::invalid("tier", "Choose Pro or Enterprise."));
+            return Err(AppError::invalid("tier", "Choose Pro or Enterprise.").into());
         }
         let gateway = self.payments.gateway()?.clone();
         let mut tx = tenant::begin_as(&self.db, actor).await?;
@@ -175,22 +168,22 @@ impl Billing for BillingService {
         .bind(tier)
         .bind(actor.team_id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         tenant::done_reading(tx);
-        if row.try_get::<bool, _>("subscribed").map_err(internal)? {
+        if row.try_get::<bool, _>("subscribed")? {
             return Err(AppError::Conflict(
                 "Your team already has a subscription: change it with Manage billing.".into(),
-            ));
+            )
+            .into());
         }
-        let name: String = row.try_get("name").map_err(internal)?;
+        let name: String = row.try_get("name")?;
         let customer = self.payments.customer(&self.db, actor).await?;
         let session = gateway
             .create_checkout(&CheckoutRequest {
                 kind: CheckoutKind::Subscription,
                 customer,
                 product_name: format!("Agent Factory {name}"),
-                amount_cents: row.try_get("price_cents_month").map_err(internal)?,
+                amount_cents: row.try_get("price_cents_month")?,
                 metadata: HashMap::from([
                     ("kind".to_string(), "plan".to_string()),
                     ("team_id".to_string(), actor.team_id.to_string()),
@@ -205,7 +198,7 @@ impl Billing for BillingService {
         Ok(Redirect { url: session.url })
     }
 
-    async fn portal(&self, actor: &Actor) -> Result<Redirect, AppError> {
+    pub async fn portal(&self, actor: &Actor) -> Result<Redirect, ServerError> {
         at_least(actor.role, Role::Owner)?;
         let gateway = self.payments.gateway()?.clone();
         let customer = self.payments.customer(&self.db, actor).await?;
@@ -214,5 +207,21 @@ impl Billing for BillingService {
             .await
             .map_err(stripe_failed)?;
         Ok(Redirect { url })
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Billing for BillingService {
+    async fn overview(&self, actor: &Actor) -> Result<BillingOverview, AppError> {
+        Ok(BillingService::overview(self, actor).await?)
+    }
+
+    async fn upgrade(&self, actor: &Actor, tier: &str) -> Result<Redirect, AppError> {
+        Ok(BillingService::upgrade(self, actor, tier).await?)
+    }
+
+    async fn portal(&self, actor: &Actor) -> Result<Redirect, AppError> {
+        Ok(BillingService::portal(self, actor).await?)
     }
 }

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use chrono::NaiveDate;
 use queries::{OutcomeRow, UsageDay};
 use window::Window;
@@ -33,33 +33,24 @@ impl DashboardService {
     }
 }
 
-#[async_trait]
-impl Dashboards for DashboardService {
-    async fn dashboard(&self, actor: &Actor, range: DashboardRange) -> Result<Dashboard, AppError> {
+impl DashboardService {
+    pub async fn dashboard(
+        &self,
+        actor: &Actor,
+        range: DashboardRange,
+    ) -> Result<Dashboard, ServerError> {
         let window = Window::of(range, chrono::Utc::now().date_naive())?;
         let period = crate::usage::current(&self.db, actor).await?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = Rows {
-            outcomes: queries::outcomes(&mut tx, &window)
-                .await
-                .map_err(internal)?,
-            latencies: queries::latencies(&mut tx, &window)
-                .await
-                .map_err(internal)?,
-            usage: queries::usage_days(&mut tx, &window)
-                .await
-                .map_err(internal)?,
+            outcomes: queries::outcomes(&mut tx, &window).await?,
+            latencies: queries::latencies(&mut tx, &window).await?,
+            usage: queries::usage_days(&mut tx, &window).await?,
         };
-        let agents = queries::top_agents(&mut tx, &window)
-            .await
-            .map_err(internal)?;
-        let recent_failures = queries::recent_failures(&mut tx, &window)
-            .await
-            .map_err(internal)?;
-        let keys = queries::gateway_keys(&mut tx, &window)
-            .await
-            .map_err(internal)?;
-        let has_activity = queries::has_activity(&mut tx).await.map_err(internal)?;
+        let agents = queries::top_agents(&mut tx, &window).await?;
+        let recent_failures = queries::recent_failures(&mut tx, &window).await?;
+        let keys = queries::gateway_keys(&mut tx, &window).await?;
+        let has_activity = queries::has_activity(&mut tx).await?;
         tenant::done_reading(tx);
         let shaped = rows.shape(&window);
         Ok(Dashboard {
@@ -85,6 +76,14 @@ impl Dashboards for DashboardService {
             },
             keys,
         })
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Dashboards for DashboardService {
+    async fn dashboard(&self, actor: &Actor, range: DashboardRange) -> Result<Dashboard, AppError> {
+        Ok(DashboardService::dashboard(self, actor, range).await?)
     }
 }
 

@@ -16,7 +16,7 @@ pub fn app_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         // While PostgreSQL is down every acquire waits this long and then fails; the
-        // request answers 503 with Retry-After (errors::internal) instead of hanging.
+        // request answers 503 with Retry-After (see errors::ServerError) instead of hanging.
         .acquire_timeout(config.database_acquire_timeout)
         // sqlx pings each connection when it is released; pinging again on every
         // acquire would add a round trip to each request. A connection idle for a

@@ -110,13 +110,7 @@ pub async fn set(
     Ok(())
 }
 
-/// A transaction as the caller of an operation; a database error is logged and becomes
-/// the client's "something went wrong".
-pub async fn begin_as(
-    pool: &PgPool,
-    actor: &app::backend::Actor,
-) -> Result<Tx, app::error::AppError> {
-    begin(pool, Tenant::of(actor))
-        .await
-        .map_err(crate::errors::internal)
+/// A transaction as the caller of an operation.
+pub async fn begin_as(pool: &PgPool, actor: &app::backend::Actor) -> Result<Tx, sqlx::Error> {
+    begin(pool, Tenant::of(actor)).await
 }

@@ -16,8 +16,8 @@ pub async fn download(State(state): State<AppState>, request: Request) -> Respon
     let Some(token) = token else {
         return Redirect::to("/signin?next=/settings/profile").into_response();
     };
-    let exported = match state.accounts.actor(&token, ip).await {
-        Ok(actor) => state.accounts.export(&actor).await,
+    let exported: Result<_, AppError> = match state.accounts.actor(&token, ip).await {
+        Ok(actor) => state.accounts.export(&actor).await.map_err(AppError::from),
         Err(error) => Err(error),
     };
     match exported {

@@ -3,7 +3,6 @@
 //! generation number that publishing, purchases and reviews bump, so a change shows at
 //! once and nothing has to find and delete old keys.
 
-use app::error::AppError;
 use app::marketplace::{BrowseQuery, TemplateSort, TemplatesPage};
 use redis::AsyncCommands;
 use sqlx::{PgPool, QueryBuilder, Row};
@@ -11,7 +10,7 @@ use sqlx::{PgPool, QueryBuilder, Row};
 use super::cards::{card, card_columns};
 use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 /// How long a cached page lives at most (the generation makes it stale sooner).
 const CACHE_SECS: u64 = 300;
@@ -22,7 +21,7 @@ pub async fn browse(
     cache: &Cache,
     query: BrowseQuery,
     page_size: u32,
-) -> Result<TemplatesPage, AppError> {
+) -> Result<TemplatesPage, ServerError> {
     let query = query.normalized()?;
     let key = cache_key(cache, &query, page_size).await;
     if let Some(key) = &key
@@ -80,7 +79,7 @@ async fn search(
     db: &PgPool,
     query: &BrowseQuery,
     page_size: u32,
-) -> Result<TemplatesPage, AppError> {
+) -> Result<TemplatesPage, ServerError> {
     let search = (!query.search.is_empty()).then_some(query.search.as_str());
     let mut sql = QueryBuilder::new(concat!(
         "SELECT ",
@@ -112,20 +111,14 @@ async fn search(
         .push_bind(i64::from(page_size))
         .push(" OFFSET ")
         .push_bind(i64::from((query.page - 1) * page_size));
-    let mut tx = tenant::begin(db, Tenant::default())
-        .await
-        .map_err(internal)?;
-    let rows = sql.build().fetch_all(&mut *tx).await.map_err(internal)?;
+    let mut tx = tenant::begin(db, Tenant::default()).await?;
+    let rows = sql.build().fetch_all(&mut *tx).await?;
     tenant::done_reading(tx);
     let total: i64 = match rows.first() {
-        Some(row) => row.try_get("total").map_err(internal)?,
+        Some(row) => row.try_get("total")?,
         None => 0,
     };
-    let templates = rows
-        .iter()
-        .map(card)
-        .collect::<Result<_, _>>()
-        .map_err(internal)?;
+    let templates = rows.iter().map(card).collect::<Result<_, _>>()?;
     Ok(TemplatesPage {
         templates,
         total,

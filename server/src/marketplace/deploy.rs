@@ -10,11 +10,11 @@ use uuid::Uuid;
 
 use crate::accounts::store::audit_by;
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::runs::insert_agent;
 use crate::teams::rules::at_least;
 
-pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uuid, AppError> {
+pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uuid, ServerError> {
     at_least(actor.role, Role::Admin)?;
     let mut tx = tenant::begin_as(db, actor).await?;
     let template: Option<(i64, Uuid, i32, String)> = sqlx::query_as(
@@ -25,8 +25,7 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
     .bind(template_id)
     .bind(actor.team_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (price_cents, creator_team, version, spec_yaml) = template.ok_or(AppError::NotFound)?;
     if price_cents > 0 && creator_team != actor.team_id {
         let owned: bool = sqlx::query_scalar(
@@ -34,15 +33,14 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
         )
         .bind(template_id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if !owned {
-            return Err(AppError::Conflict(
-                "Buy this template before deploying it.".into(),
-            ));
+            return Err(AppError::Conflict("Buy this template before deploying it.".into()).into());
         }
     }
-    let spec = parse_spec(&spec_yaml).map_err(internal)?;
+    let spec = parse_spec(&spec_yaml).map_err(|errors| {
+        ServerError::other("parsing a template's stored spec", errors.to_string())
+    })?;
     let agent_id = insert_agent(
         &mut tx,
         actor.team_id,
@@ -50,8 +48,7 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
         &spec_yaml,
         &spec,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     sqlx::query(
         "INSERT INTO template_deploys (team_id, template_id, template_version, agent_id, deployed_by)
          VALUES ($1, $2, $3, $4, $5)",
@@ -63,7 +60,7 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
     .bind(actor.user_id)
     .execute(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     audit_by(
         &mut tx,
         actor,
@@ -71,8 +68,7 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
         ("template", template_id.to_string()),
         serde_json::json!({ "version": version, "agent_id": agent_id }),
     )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    .await?;
+    tx.commit().await?;
     Ok(agent_id)
 }

@@ -3,20 +3,19 @@
 
 use app::auth::Role;
 use app::backend::Actor;
-use app::error::AppError;
 use app::marketplace::{ConnectStatus, Earnings, MonthTotal, Redirect, SaleRow};
 use sqlx::{PgPool, Row};
 
 use crate::billing::{Payments, stripe_failed};
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 
 pub async fn earnings(
     db: &PgPool,
     payments: &Payments,
     actor: &Actor,
-) -> Result<Earnings, AppError> {
+) -> Result<Earnings, ServerError> {
     at_least(actor.role, Role::Admin)?;
     let mut tx = tenant::begin_as(db, actor).await?;
     let months = sqlx::query(
@@ -28,7 +27,7 @@ pub async fn earnings(
     )
     .fetch_all(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     let sales = sqlx::query(
         "SELECT coalesce(t.title, 'A removed template') AS title,
                 coalesce(sum(rs.amount_cents) FILTER (WHERE rs.kind = 'sale'), 0)::bigint AS amount,
@@ -41,7 +40,7 @@ pub async fn earnings(
     )
     .fetch_all(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     let (pending, connect_account): (i64, Option<String>) = sqlx::query_as(
         "SELECT (SELECT coalesce(sum(amount_cents), 0)::bigint FROM revenue_shares
                   WHERE beneficiary = 'creator' AND payout_status = 'pending'),
@@ -49,8 +48,7 @@ pub async fn earnings(
     )
     .bind(actor.team_id)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     tenant::done_reading(tx);
     let connect_enabled = payments
         .gateway
@@ -67,8 +65,7 @@ pub async fn earnings(
                     creator_cents: row.try_get("creator")?,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)?,
+            .collect::<Result<_, sqlx::Error>>()?,
         sales: sales
             .iter()
             .map(|row| {
@@ -83,8 +80,7 @@ pub async fn earnings(
                     created: crate::display::time(row.try_get("created_at")?),
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)?,
+            .collect::<Result<_, sqlx::Error>>()?,
         pending_payout_cents: pending,
         connect: connect_enabled.then_some(if connect_account.is_some() {
             ConnectStatus::Onboarding
@@ -98,7 +94,7 @@ pub async fn connect_onboarding(
     db: &PgPool,
     payments: &Payments,
     actor: &Actor,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, ServerError> {
     at_least(actor.role, Role::Owner)?;
     let gateway = payments.gateway()?.clone();
     let mut tx = tenant::begin_as(db, actor).await?;
@@ -106,8 +102,7 @@ pub async fn connect_onboarding(
         sqlx::query_scalar("SELECT stripe_connect_account_id FROM teams WHERE id = $1")
             .bind(actor.team_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     tenant::done_reading(tx);
     let onboarding = gateway
         .onboarding(
@@ -123,9 +118,8 @@ pub async fn connect_onboarding(
         .bind(actor.team_id)
         .bind(&onboarding.account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(Redirect {
         url: onboarding.url,
     })

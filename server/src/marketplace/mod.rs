@@ -28,6 +28,7 @@ pub use browse::invalidate;
 
 use crate::billing::Payments;
 use crate::cache::Cache;
+use crate::errors::ServerError;
 
 pub struct MarketplaceService {
     db: PgPool,
@@ -50,7 +51,7 @@ impl MarketplaceService {
         &self,
         query: BrowseQuery,
         page_size: u32,
-    ) -> Result<TemplatesPage, AppError> {
+    ) -> Result<TemplatesPage, ServerError> {
         browse::browse(&self.db, &self.cache, query, page_size).await
     }
 }
@@ -58,15 +59,15 @@ impl MarketplaceService {
 #[async_trait]
 impl Marketplace for MarketplaceService {
     async fn browse(&self, query: BrowseQuery) -> Result<TemplatesPage, AppError> {
-        self.page(query, app::marketplace::PAGE_SIZE).await
+        Ok(self.page(query, app::marketplace::PAGE_SIZE).await?)
     }
 
     async fn template(&self, viewer: Option<&Actor>, slug: &str) -> Result<TemplateView, AppError> {
-        template_page::view(&self.db, self.payments.gateway.is_some(), viewer, slug).await
+        Ok(template_page::view(&self.db, self.payments.gateway.is_some(), viewer, slug).await?)
     }
 
     async fn listing(&self, actor: &Actor, agent_id: Uuid) -> Result<Option<Listing>, AppError> {
-        publishing::get(&self.db, actor, agent_id).await
+        Ok(publishing::get(&self.db, actor, agent_id).await?)
     }
 
     async fn publish(
@@ -93,7 +94,7 @@ impl Marketplace for MarketplaceService {
     }
 
     async fn buy(&self, actor: &Actor, template_id: Uuid) -> Result<Redirect, AppError> {
-        purchases::buy(&self.db, &self.payments, actor, template_id).await
+        Ok(purchases::buy(&self.db, &self.payments, actor, template_id).await?)
     }
 
     async fn purchase_state(
@@ -101,7 +102,7 @@ impl Marketplace for MarketplaceService {
         actor: &Actor,
         checkout_session_id: &str,
     ) -> Result<PurchaseState, AppError> {
-        purchases::state(&self.db, actor, checkout_session_id).await
+        Ok(purchases::state(&self.db, actor, checkout_session_id).await?)
     }
 
     async fn review(
@@ -117,14 +118,14 @@ impl Marketplace for MarketplaceService {
     }
 
     async fn reply(&self, actor: &Actor, review_id: Uuid, reply: &str) -> Result<(), AppError> {
-        reviews::reply(&self.db, actor, review_id, reply).await
+        Ok(reviews::reply(&self.db, actor, review_id, reply).await?)
     }
 
     async fn earnings(&self, actor: &Actor) -> Result<Earnings, AppError> {
-        earnings::earnings(&self.db, &self.payments, actor).await
+        Ok(earnings::earnings(&self.db, &self.payments, actor).await?)
     }
 
     async fn connect_onboarding(&self, actor: &Actor) -> Result<Redirect, AppError> {
-        earnings::connect_onboarding(&self.db, &self.payments, actor).await
+        Ok(earnings::connect_onboarding(&self.db, &self.payments, actor).await?)
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::accounts::store::audit_by;
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 
 const LISTING_COLUMNS: &str = "id, slug, status, current_version, title, summary, description_md, category, tags, price_cents";
@@ -35,17 +35,20 @@ fn listing(row: &PgRow) -> Result<Listing, sqlx::Error> {
     })
 }
 
-pub async fn get(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<Option<Listing>, AppError> {
+pub async fn get(
+    db: &PgPool,
+    actor: &Actor,
+    agent_id: Uuid,
+) -> Result<Option<Listing>, ServerError> {
     let mut tx = tenant::begin_as(db, actor).await?;
     let row = sqlx::query(&format!(
         "SELECT {LISTING_COLUMNS} FROM templates WHERE agent_id = $1"
     ))
     .bind(agent_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     tenant::done_reading(tx);
-    row.as_ref().map(listing).transpose().map_err(internal)
+    Ok(row.as_ref().map(listing).transpose()?)
 }
 
 pub async fn publish(
@@ -53,7 +56,7 @@ pub async fn publish(
     actor: &Actor,
     agent_id: Uuid,
     form: &PublishForm,
-) -> Result<Listing, AppError> {
+) -> Result<Listing, ServerError> {
     at_least(actor.role, Role::Admin)?;
     form.check()?;
     let mut tx = tenant::begin_as(db, actor).await?;
@@ -64,8 +67,7 @@ pub async fn publish(
     )
     .bind(agent_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (agent_version, spec_yaml) = agent.ok_or(AppError::NotFound)?;
     if let Some(kind) = embedded_secret(&spec_yaml) {
         return Err(AppError::invalid(
@@ -73,7 +75,7 @@ pub async fn publish(
             format!(
                 "The agent's spec seems to contain {kind}. Move it to Settings → Providers (secrets) and reference it by name before publishing."
             ),
-        ));
+        ).into());
     }
     // The row lock orders concurrent publishes of one agent.
     let existing: Option<(Uuid, i32, Option<i32>)> = sqlx::query_as(
@@ -83,8 +85,7 @@ pub async fn publish(
     )
     .bind(agent_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (template_id, version, new_version) = match existing {
         None => (insert(&mut tx, actor, agent_id, form).await?, 1, true),
         Some((id, current, snapshot)) if snapshot == Some(agent_version) => (id, current, false),
@@ -102,7 +103,7 @@ pub async fn publish(
         .bind(agent_version)
         .execute(&mut *tx)
         .await
-        .map_err(internal)?;
+        ?;
     }
     let row = sqlx::query(&format!(
         "UPDATE templates
@@ -120,7 +121,7 @@ pub async fn publish(
     .bind(version)
     .fetch_one(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     audit_by(
         &mut tx,
         actor,
@@ -129,9 +130,9 @@ pub async fn publish(
         serde_json::json!({ "agent_id": agent_id, "version": version, "price_cents": form.price_cents }),
     )
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    listing(&row).map_err(internal)
+    ?;
+    tx.commit().await?;
+    Ok(listing(&row)?)
 }
 
 /// A new listing under a slug made from its title (with a short suffix when taken).
@@ -140,7 +141,7 @@ async fn insert(
     actor: &Actor,
     agent_id: Uuid,
     form: &PublishForm,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, ServerError> {
     let base = slugify(&form.title);
     for attempt in 0..5 {
         let slug = if attempt == 0 {
@@ -159,16 +160,18 @@ async fn insert(
         .bind(form.title.trim())
         .bind(&form.category)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?;
+        .await?;
         if let Some(id) = id {
             return Ok(id);
         }
     }
-    Err(internal("no free slug after five attempts"))
+    Err(ServerError::other(
+        "choosing a template's address",
+        "no free slug after five attempts",
+    ))
 }
 
-pub async fn unpublish(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<(), AppError> {
+pub async fn unpublish(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<(), ServerError> {
     at_least(actor.role, Role::Admin)?;
     let mut tx = tenant::begin_as(db, actor).await?;
     let id: Option<Uuid> = sqlx::query_scalar(
@@ -177,7 +180,7 @@ pub async fn unpublish(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<(),
     .bind(agent_id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(internal)?;
+    ?;
     let id = id.ok_or(AppError::NotFound)?;
     audit_by(
         &mut tx,
@@ -186,9 +189,8 @@ pub async fn unpublish(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<(),
         ("template", id.to_string()),
         serde_json::json!({}),
     )
-    .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)
+    .await?;
+    Ok(tx.commit().await?)
 }
 
 /// Key formats that must never ship inside a template, by their well-known prefixes.

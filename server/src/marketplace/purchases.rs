@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::billing::gateway::{CheckoutKind, CheckoutRequest};
 use crate::billing::{Payments, stripe_failed};
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 
 pub async fn buy(
@@ -22,7 +22,7 @@ pub async fn buy(
     payments: &Payments,
     actor: &Actor,
     template_id: Uuid,
-) -> Result<Redirect, AppError> {
+) -> Result<Redirect, ServerError> {
     at_least(actor.role, Role::Admin)?;
     let gateway = payments.gateway()?.clone();
     let mut tx = tenant::begin_as(db, actor).await?;
@@ -33,24 +33,17 @@ pub async fn buy(
     )
     .bind(template_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (slug, title, price_cents, version, creator_team, owned) =
         template.ok_or(AppError::NotFound)?;
     if price_cents == 0 {
-        return Err(AppError::Conflict(
-            "This template is free: deploy it directly.".into(),
-        ));
+        return Err(AppError::Conflict("This template is free: deploy it directly.".into()).into());
     }
     if creator_team == actor.team_id {
-        return Err(AppError::Conflict(
-            "This is your team's own template.".into(),
-        ));
+        return Err(AppError::Conflict("This is your team's own template.".into()).into());
     }
     if owned {
-        return Err(AppError::Conflict(
-            "Your team already owns this template.".into(),
-        ));
+        return Err(AppError::Conflict("Your team already owns this template.".into()).into());
     }
     let purchase_id: Uuid = sqlx::query_scalar(
         "INSERT INTO purchases (team_id, template_id, template_version, amount_cents, status, buyer_user_id)
@@ -63,8 +56,8 @@ pub async fn buy(
     .bind(actor.user_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    ?;
+    tx.commit().await?;
 
     let customer = payments.customer(db, actor).await?;
     let session = gateway
@@ -94,9 +87,8 @@ pub async fn buy(
         .bind(purchase_id)
         .bind(&session.id)
         .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(Redirect { url: session.url })
 }
 
@@ -104,14 +96,13 @@ pub async fn state(
     db: &PgPool,
     actor: &Actor,
     checkout_session_id: &str,
-) -> Result<PurchaseState, AppError> {
+) -> Result<PurchaseState, ServerError> {
     let mut tx = tenant::begin_as(db, actor).await?;
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM purchases WHERE stripe_checkout_session_id = $1")
             .bind(checkout_session_id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
     tenant::done_reading(tx);
     match status.as_deref().ok_or(AppError::NotFound)? {
         "paid" => Ok(PurchaseState::Paid),

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::teams::rules::at_least;
 
 const MAX_TEXT: usize = 5_000;
@@ -19,15 +19,12 @@ pub async fn review(
     template_id: Uuid,
     rating: i16,
     body: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServerError> {
     if !(1..=5).contains(&rating) {
-        return Err(AppError::invalid("rating", "Choose 1 to 5 stars."));
+        return Err(AppError::invalid("rating", "Choose 1 to 5 stars.").into());
     }
     if body.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(
-            "body",
-            "A review is limited to 5,000 characters.",
-        ));
+        return Err(AppError::invalid("body", "A review is limited to 5,000 characters.").into());
     }
     let mut tx = tenant::begin_as(db, actor).await?;
     let (published, deployed, own): (bool, bool, bool) = sqlx::query_as(
@@ -38,20 +35,18 @@ pub async fn review(
     .bind(template_id)
     .bind(actor.team_id)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     if !published {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     if own {
-        return Err(AppError::Conflict(
-            "Creators cannot review their own template.".into(),
-        ));
+        return Err(AppError::Conflict("Creators cannot review their own template.".into()).into());
     }
     if !deployed {
         return Err(AppError::Conflict(
             "Deploy this template first: reviews come from teams that use it.".into(),
-        ));
+        )
+        .into());
     }
     sqlx::query(
         "INSERT INTO reviews (template_id, team_id, user_id, rating, body) VALUES ($1, $2, $3, $4, $5)
@@ -65,8 +60,8 @@ pub async fn review(
     .bind(body.trim())
     .execute(&mut *tx)
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)
+    ?;
+    Ok(tx.commit().await?)
 }
 
 pub async fn reply(
@@ -74,23 +69,19 @@ pub async fn reply(
     actor: &Actor,
     review_id: Uuid,
     text: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServerError> {
     at_least(actor.role, Role::Admin)?;
     if text.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(
-            "reply",
-            "A reply is limited to 5,000 characters.",
-        ));
+        return Err(AppError::invalid("reply", "A reply is limited to 5,000 characters.").into());
     }
     let mut tx = tenant::begin_as(db, actor).await?;
     let replied: bool = sqlx::query_scalar("SELECT reply_to_review($1, $2)")
         .bind(review_id)
         .bind(text.trim())
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     if !replied {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
-    tx.commit().await.map_err(internal)
+    Ok(tx.commit().await?)
 }

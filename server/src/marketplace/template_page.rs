@@ -11,16 +11,16 @@ use uuid::Uuid;
 use super::cards::{card, card_columns};
 use super::markdown;
 use crate::db::tenant::{self, Tenant};
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 pub async fn view(
     db: &PgPool,
     payments_enabled: bool,
     viewer: Option<&Actor>,
     slug_or_id: &str,
-) -> Result<TemplateView, AppError> {
+) -> Result<TemplateView, ServerError> {
     let tenant = viewer.map(Tenant::of).unwrap_or_default();
-    let mut tx = tenant::begin(db, tenant).await.map_err(internal)?;
+    let mut tx = tenant::begin(db, tenant).await?;
     let row = sqlx::query(concat!(
         "SELECT ",
         card_columns!(),
@@ -31,17 +31,15 @@ pub async fn view(
     .bind(slug_or_id)
     .bind(slug_or_id.parse::<Uuid>().ok())
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?
+    .await?
     .ok_or(AppError::NotFound)?;
-    let card = card(&row).map_err(internal)?;
+    let card = card(&row)?;
     let histogram_rows: Vec<(i16, i64)> = sqlx::query_as(
         "SELECT rating, count(*) FROM reviews WHERE template_id = $1 GROUP BY rating",
     )
     .bind(card.id)
     .fetch_all(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let reviews = sqlx::query(
         "SELECT r.id, r.user_id, r.rating, r.body, r.creator_reply, r.created_at,
                 coalesce(nullif(u.display_name, ''), 'A user') AS name
@@ -50,11 +48,10 @@ pub async fn view(
     )
     .bind(card.id)
     .fetch_all(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let access = match viewer {
         Some(actor) => {
-            let creator_team: Uuid = row.try_get("team_id").map_err(internal)?;
+            let creator_team: Uuid = row.try_get("team_id")?;
             access(
                 &mut tx,
                 actor,
@@ -63,8 +60,7 @@ pub async fn view(
                 card.price_cents,
                 &reviews,
             )
-            .await
-            .map_err(internal)?
+            .await?
         }
         None => TemplateAccess::default(),
     };
@@ -78,21 +74,13 @@ pub async fn view(
             *slot = count;
         }
     }
-    let published: Option<chrono::DateTime<chrono::Utc>> =
-        row.try_get("published_at").map_err(internal)?;
+    let published: Option<chrono::DateTime<chrono::Utc>> = row.try_get("published_at")?;
     Ok(TemplateView {
-        description_html: markdown::render(
-            &row.try_get::<String, _>("description_md")
-                .map_err(internal)?,
-        ),
-        spec_yaml: row.try_get("spec_yaml").map_err(internal)?,
+        description_html: markdown::render(&row.try_get::<String, _>("description_md")?),
+        spec_yaml: row.try_get("spec_yaml")?,
         published: published.map(crate::display::time).unwrap_or_default(),
         histogram,
-        reviews: reviews
-            .iter()
-            .map(review)
-            .collect::<Result<_, _>>()
-            .map_err(internal)?,
+        reviews: reviews.iter().map(review).collect::<Result<_, _>>()?,
         access: TemplateAccess {
             payments_enabled,
             ..access

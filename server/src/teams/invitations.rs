@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::crypto;
 use crate::db::tenant::Tx;
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 const VALID_DAYS: i32 = 7;
 
@@ -85,7 +85,7 @@ pub struct Usable {
 
 /// The invitation behind a token, if it can still be accepted. Looked up through a
 /// narrow definer function, since the invitee is not yet in the team.
-pub async fn find_usable(tx: &mut Tx, token: &str) -> Result<Usable, AppError> {
+pub async fn find_usable(tx: &mut Tx, token: &str) -> Result<Usable, ServerError> {
     type Row = (
         Uuid,
         Uuid,
@@ -101,15 +101,15 @@ pub async fn find_usable(tx: &mut Tx, token: &str) -> Result<Usable, AppError> {
     )
     .bind(crypto::sha256(token))
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     let Some((id, team_id, team_name, role, expires_at, accepted_at, revoked_at)) = row else {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     };
     if accepted_at.is_some() || revoked_at.is_some() || expires_at <= Utc::now() {
         return Err(AppError::Conflict(
             "This invitation link has expired or was already used. Ask for a new one.".into(),
-        ));
+        )
+        .into());
     }
     let role = Role::parse(&role).ok_or(AppError::Internal)?;
     Ok(Usable {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::accounts::store;
 use crate::db::tenant::{self, Tenant};
-use crate::errors::internal;
+use crate::errors::ServerError;
 
 pub struct TeamsService {
     db: PgPool,
@@ -29,36 +29,34 @@ impl TeamsService {
     }
 
     /// The team's plan (it sets the team's API rate limit).
-    pub async fn plan(&self, team_id: Uuid) -> Result<crate::engine::catalog::PlanTier, AppError> {
-        let mut tx = tenant::begin(&self.db, Tenant::team(team_id))
-            .await
-            .map_err(internal)?;
+    pub async fn plan(
+        &self,
+        team_id: Uuid,
+    ) -> Result<crate::engine::catalog::PlanTier, ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
         let plan: String = sqlx::query_scalar("SELECT plan::text FROM teams WHERE id = $1")
             .bind(team_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .await?;
+        tx.commit().await?;
         Ok(crate::engine::catalog::PlanTier::parse(&plan))
     }
 }
 
-#[async_trait]
-impl Teams for TeamsService {
-    async fn overview(&self, actor: &Actor) -> Result<TeamOverview, AppError> {
+impl TeamsService {
+    pub async fn overview(&self, actor: &Actor) -> Result<TeamOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(actor.team_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let members = membership::list(&mut tx).await.map_err(internal)?;
+            .await?;
+        let members = membership::list(&mut tx).await?;
         let invitations = if actor.role >= Role::Admin {
-            invitations::pending(&mut tx).await.map_err(internal)?
+            invitations::pending(&mut tx).await?
         } else {
             Vec::new()
         };
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(TeamOverview {
             name,
             my_role: actor.role,
@@ -80,12 +78,10 @@ impl Teams for TeamsService {
         })
     }
 
-    async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError> {
+    pub async fn invite(&self, actor: &Actor, role: Role) -> Result<String, ServerError> {
         rules::may_grant(actor.role, role)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let (id, token) = invitations::create(&mut tx, actor, role)
-            .await
-            .map_err(internal)?;
+        let (id, token) = invitations::create(&mut tx, actor, role).await?;
         audit(
             &mut tx,
             actor,
@@ -94,18 +90,19 @@ impl Teams for TeamsService {
             serde_json::json!({ "role": role.as_str() }),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(token)
     }
 
-    async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError> {
+    pub async fn revoke_invitation(
+        &self,
+        actor: &Actor,
+        invitation_id: Uuid,
+    ) -> Result<(), ServerError> {
         rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        if !invitations::revoke(&mut tx, invitation_id)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::NotFound);
+        if !invitations::revoke(&mut tx, invitation_id).await? {
+            return Err(AppError::NotFound.into());
         }
         audit(
             &mut tx,
@@ -115,20 +112,21 @@ impl Teams for TeamsService {
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    async fn change_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<(), AppError> {
+    pub async fn change_role(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        role: Role,
+    ) -> Result<(), ServerError> {
         rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let roles = membership::lock_roles(&mut tx, actor.team_id)
-            .await
-            .map_err(internal)?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id).await?;
         let current = *roles.get(&user_id).ok_or(AppError::NotFound)?;
         rules::may_change(actor.role, current, role, &roles)?;
-        membership::set_role(&mut tx, user_id, role)
-            .await
-            .map_err(internal)?;
+        membership::set_role(&mut tx, user_id, role).await?;
         audit(
             &mut tx,
             actor,
@@ -137,23 +135,19 @@ impl Teams for TeamsService {
             serde_json::json!({ "from": current.as_str(), "to": role.as_str() }),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError> {
+    pub async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), ServerError> {
         if user_id == actor.user_id {
             return self.leave(actor).await;
         }
         rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let roles = membership::lock_roles(&mut tx, actor.team_id)
-            .await
-            .map_err(internal)?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id).await?;
         let current = *roles.get(&user_id).ok_or(AppError::NotFound)?;
         rules::may_remove(actor.role, current)?;
-        membership::delete(&mut tx, user_id)
-            .await
-            .map_err(internal)?;
+        membership::delete(&mut tx, user_id).await?;
         audit(
             &mut tx,
             actor,
@@ -162,18 +156,14 @@ impl Teams for TeamsService {
             serde_json::json!({ "role": current.as_str() }),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    async fn leave(&self, actor: &Actor) -> Result<(), AppError> {
+    pub async fn leave(&self, actor: &Actor) -> Result<(), ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let roles = membership::lock_roles(&mut tx, actor.team_id)
-            .await
-            .map_err(internal)?;
+        let roles = membership::lock_roles(&mut tx, actor.team_id).await?;
         rules::may_leave(actor.user_id, &roles)?;
-        membership::delete(&mut tx, actor.user_id)
-            .await
-            .map_err(internal)?;
+        membership::delete(&mut tx, actor.user_id).await?;
         audit(
             &mut tx,
             actor,
@@ -182,23 +172,21 @@ impl Teams for TeamsService {
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+    pub async fn rename(&self, actor: &Actor, name: &str) -> Result<(), ServerError> {
         rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let old: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 FOR UPDATE")
             .bind(actor.team_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         sqlx::query("UPDATE teams SET name = $2 WHERE id = $1")
             .bind(actor.team_id)
             .bind(name)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         audit(
             &mut tx,
             actor,
@@ -207,13 +195,11 @@ impl Teams for TeamsService {
             serde_json::json!({ "from": old, "to": name }),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, AppError> {
-        let mut tx = tenant::begin(&self.db, Tenant::default())
-            .await
-            .map_err(internal)?;
+    pub async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
         let invitation = invitations::find_usable(&mut tx, token).await?;
         Ok(InvitationPreview {
             team_name: invitation.team_name,
@@ -221,30 +207,16 @@ impl Teams for TeamsService {
         })
     }
 
-    async fn accept_invitation(&self, user_id: Uuid, token: &str) -> Result<Uuid, AppError> {
-        let mut tx = tenant::begin(&self.db, Tenant::user(user_id))
-            .await
-            .map_err(internal)?;
+    pub async fn accept_invitation(&self, user_id: Uuid, token: &str) -> Result<Uuid, ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::user(user_id)).await?;
         let invitation = invitations::find_usable(&mut tx, token).await?;
-        tenant::set(&mut tx, Tenant::member(user_id, invitation.team_id))
-            .await
-            .map_err(internal)?;
-        if !membership::add(&mut tx, user_id, invitation.role)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::Conflict(
-                "You are already a member of this team.".into(),
-            ));
+        tenant::set(&mut tx, Tenant::member(user_id, invitation.team_id)).await?;
+        if !membership::add(&mut tx, user_id, invitation.role).await? {
+            return Err(AppError::Conflict("You are already a member of this team.".into()).into());
         }
         // Single use: only the first acceptance claims it, even under a race.
-        if !invitations::claim(&mut tx, invitation.id, user_id)
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::Conflict(
-                "This invitation has already been used.".into(),
-            ));
+        if !invitations::claim(&mut tx, invitation.id, user_id).await? {
+            return Err(AppError::Conflict("This invitation has already been used.".into()).into());
         }
         let actor = Actor {
             user_id,
@@ -261,8 +233,61 @@ impl Teams for TeamsService {
             serde_json::json!({ "role": invitation.role.as_str() }),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(invitation.team_id)
+    }
+
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        action: Option<&str>,
+        before: Option<i64>,
+    ) -> Result<AuditPage, ServerError> {
+        rules::at_least(actor.role, Role::Admin)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let page = audit_log::page(&mut tx, action, before).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Teams for TeamsService {
+    async fn overview(&self, actor: &Actor) -> Result<TeamOverview, AppError> {
+        Ok(TeamsService::overview(self, actor).await?)
+    }
+
+    async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError> {
+        Ok(TeamsService::invite(self, actor, role).await?)
+    }
+
+    async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError> {
+        Ok(TeamsService::revoke_invitation(self, actor, invitation_id).await?)
+    }
+
+    async fn change_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<(), AppError> {
+        Ok(TeamsService::change_role(self, actor, user_id, role).await?)
+    }
+
+    async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError> {
+        Ok(TeamsService::remove_member(self, actor, user_id).await?)
+    }
+
+    async fn leave(&self, actor: &Actor) -> Result<(), AppError> {
+        Ok(TeamsService::leave(self, actor).await?)
+    }
+
+    async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
+        Ok(TeamsService::rename(self, actor, name).await?)
+    }
+
+    async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, AppError> {
+        Ok(TeamsService::invitation_preview(self, token).await?)
+    }
+
+    async fn accept_invitation(&self, user_id: Uuid, token: &str) -> Result<Uuid, AppError> {
+        Ok(TeamsService::accept_invitation(self, user_id, token).await?)
     }
 
     async fn audit_log(
@@ -271,13 +296,7 @@ impl Teams for TeamsService {
         action: Option<&str>,
         before: Option<i64>,
     ) -> Result<AuditPage, AppError> {
-        rules::at_least(actor.role, Role::Admin)?;
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let page = audit_log::page(&mut tx, action, before)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(page)
+        Ok(TeamsService::audit_log(self, actor, action, before).await?)
     }
 }
 
@@ -287,8 +306,6 @@ async fn audit(
     action: &str,
     target: (&str, String),
     detail: serde_json::Value,
-) -> Result<(), AppError> {
-    store::audit_by(tx, actor, action, target, detail)
-        .await
-        .map_err(internal)
+) -> Result<(), ServerError> {
+    Ok(store::audit_by(tx, actor, action, target, detail).await?)
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::accounts::store::{AuditEntry, audit};
 use crate::db::tenant;
-use crate::errors::internal;
+use crate::errors::ServerError;
 use crate::net::ssrf::OutboundPolicy;
 use crate::secrets::Keyring;
 use crate::teams::rules::at_least;
@@ -90,36 +90,28 @@ fn delivery_row(row: &PgRow) -> Result<DeliveryRow, sqlx::Error> {
     })
 }
 
-#[async_trait]
-impl Webhooks for WebhooksService {
-    async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
+impl WebhooksService {
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let rows = sqlx::query(&format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"
         ))
         .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        rows.iter()
-            .map(webhook_row)
-            .collect::<Result<_, _>>()
-            .map_err(internal)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.iter().map(webhook_row).collect::<Result<_, _>>()?)
     }
 
-    async fn create(
+    pub async fn create(
         &self,
         actor: &Actor,
         settings: &WebhookSettings,
-    ) -> Result<NewWebhook, AppError> {
+    ) -> Result<NewWebhook, ServerError> {
         at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let secret = signing::new_secret();
-        let sealed = self
-            .keys
-            .seal_text(actor.team_id, &secret)
-            .map_err(internal)?;
+        let sealed = self.keys.seal_text(actor.team_id, &secret)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(&format!(
             "INSERT INTO webhooks (team_id, url, description, events, enabled, secret_ciphertext, secret_nonce)
@@ -134,8 +126,8 @@ impl Webhooks for WebhooksService {
         .bind(&sealed.nonce)
         .fetch_one(&mut *tx)
         .await
-        .map_err(internal)?;
-        let webhook = webhook_row(&row).map_err(internal)?;
+        ?;
+        let webhook = webhook_row(&row)?;
         audit(
             &mut tx,
             AuditEntry {
@@ -147,18 +139,17 @@ impl Webhooks for WebhooksService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok(NewWebhook { webhook, secret })
     }
 
-    async fn update(
+    pub async fn update(
         &self,
         actor: &Actor,
         webhook_id: Uuid,
         settings: &WebhookSettings,
-    ) -> Result<WebhookRow, AppError> {
+    ) -> Result<WebhookRow, ServerError> {
         at_least(actor.role, Role::Admin)?;
         self.check(settings)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
@@ -166,8 +157,7 @@ impl Webhooks for WebhooksService {
             sqlx::query_scalar("SELECT url FROM webhooks WHERE id = $1 FOR UPDATE")
                 .bind(webhook_id)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or(AppError::NotFound)?;
         // Switching an endpoint back on clears why it was switched off.
         let row = sqlx::query(&format!(
@@ -181,8 +171,7 @@ impl Webhooks for WebhooksService {
         .bind(&settings.events)
         .bind(settings.enabled)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
         // Where a team's data is sent is audited on every change, the URL above all.
         let url = settings.url.trim();
@@ -202,22 +191,20 @@ impl Webhooks for WebhooksService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        webhook_row(&row).map_err(internal)
+        .await?;
+        tx.commit().await?;
+        Ok(webhook_row(&row)?)
     }
 
-    async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), AppError> {
+    pub async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let deleted = sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(webhook_id)
             .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         if deleted.rows_affected() == 0 {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         audit(
             &mut tx,
@@ -230,12 +217,15 @@ impl Webhooks for WebhooksService {
                 ip: actor.ip,
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        .await?;
+        Ok(tx.commit().await?)
     }
 
-    async fn send_test(&self, actor: &Actor, webhook_id: Uuid) -> Result<DeliveryRow, AppError> {
+    pub async fn send_test(
+        &self,
+        actor: &Actor,
+        webhook_id: Uuid,
+    ) -> Result<DeliveryRow, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let payload = serde_json::json!({
             "type": outbox::TEST_EVENT,
@@ -251,25 +241,23 @@ impl Webhooks for WebhooksService {
         .bind(outbox::TEST_EVENT)
         .bind(payload)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
-        tx.commit().await.map_err(internal)?;
-        delivery_row(&row).map_err(internal)
+        tx.commit().await?;
+        Ok(delivery_row(&row)?)
     }
 
-    async fn deliveries(
+    pub async fn deliveries(
         &self,
         actor: &Actor,
         webhook_id: Uuid,
-    ) -> Result<Vec<DeliveryRow>, AppError> {
+    ) -> Result<Vec<DeliveryRow>, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM webhooks WHERE id = $1")
             .bind(webhook_id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+            .await?;
         exists.ok_or(AppError::NotFound)?;
         let rows = sqlx::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC LIMIT 50"
@@ -277,15 +265,16 @@ impl Webhooks for WebhooksService {
         .bind(webhook_id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        rows.iter()
-            .map(delivery_row)
-            .collect::<Result<_, _>>()
-            .map_err(internal)
+        ?;
+        tx.commit().await?;
+        Ok(rows.iter().map(delivery_row).collect::<Result<_, _>>()?)
     }
 
-    async fn resend(&self, actor: &Actor, delivery_id: Uuid) -> Result<DeliveryRow, AppError> {
+    pub async fn resend(
+        &self,
+        actor: &Actor,
+        delivery_id: Uuid,
+    ) -> Result<DeliveryRow, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(&format!(
@@ -294,10 +283,54 @@ impl Webhooks for WebhooksService {
         ))
         .bind(delivery_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
-        tx.commit().await.map_err(internal)?;
-        delivery_row(&row).map_err(internal)
+        tx.commit().await?;
+        Ok(delivery_row(&row)?)
+    }
+}
+
+/// The web app's and the API's view: each answer's error mapped once, here.
+#[async_trait]
+impl Webhooks for WebhooksService {
+    async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
+        Ok(WebhooksService::list(self, actor).await?)
+    }
+
+    async fn create(
+        &self,
+        actor: &Actor,
+        settings: &WebhookSettings,
+    ) -> Result<NewWebhook, AppError> {
+        Ok(WebhooksService::create(self, actor, settings).await?)
+    }
+
+    async fn update(
+        &self,
+        actor: &Actor,
+        webhook_id: Uuid,
+        settings: &WebhookSettings,
+    ) -> Result<WebhookRow, AppError> {
+        Ok(WebhooksService::update(self, actor, webhook_id, settings).await?)
+    }
+
+    async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), AppError> {
+        Ok(WebhooksService::delete(self, actor, webhook_id).await?)
+    }
+
+    async fn send_test(&self, actor: &Actor, webhook_id: Uuid) -> Result<DeliveryRow, AppError> {
+        Ok(WebhooksService::send_test(self, actor, webhook_id).await?)
+    }
+
+    async fn deliveries(
+        &self,
+        actor: &Actor,
+        webhook_id: Uuid,
+    ) -> Result<Vec<DeliveryRow>, AppError> {
+        Ok(WebhooksService::deliveries(self, actor, webhook_id).await?)
+    }
+
+    async fn resend(&self, actor: &Actor, delivery_id: Uuid) -> Result<DeliveryRow, AppError> {
+        Ok(WebhooksService::resend(self, actor, delivery_id).await?)
     }
 }

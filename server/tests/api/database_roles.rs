@@ -72,3 +72,42 @@ async fn demo_data_is_seeded_once_even_across_restarts() {
     .unwrap();
     assert_eq!((users, memberships), (1, 1));
 }
+
+/// Unique violations a request can cause answer with the field or a conflict, by the
+/// constraint's name: each name the server maps must exist in the schema, and a
+/// duplicate email (as a race between two sign-ups would make it) names the field.
+#[tokio::test]
+async fn unique_violations_name_their_field_and_every_mapped_constraint_exists() {
+    let app = spawn_app().await;
+    let owner = app.owner_pool().await;
+    for (name, _, _) in server::errors::UNIQUE_CONSTRAINTS {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1)
+                 OR EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = $1)",
+        )
+        .bind(name)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+        assert!(exists, "{name} is mapped but not in the schema");
+    }
+
+    let duplicate = sqlx::query(
+        "INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'x', 'Twin')",
+    )
+    .bind(DEMO_EMAIL)
+    .execute(&owner)
+    .await
+    .unwrap_err();
+    let answer = app::error::AppError::from(server::errors::ServerError::from(duplicate));
+    assert_eq!(answer.status(), 422);
+    assert_eq!(answer.field(), Some("email"));
+
+    let unknown = sqlx::query("SELECT 1/0").execute(&owner).await.unwrap_err();
+    let answer = app::error::AppError::from(server::errors::ServerError::from(unknown));
+    assert_eq!(
+        answer,
+        app::error::AppError::Internal,
+        "no database text reaches a client"
+    );
+}
