@@ -31,7 +31,7 @@ use server::engine::providers::{
 use server::engine::router::{RetryPolicy, Router};
 use server::engine::tools::Toolbox;
 use server::engine::{CancelFlag, Engine, RecordError, Recorder, Resume, RunContext};
-use server::net::ssrf::{GuardedHttp, Limits, OutboundPolicy};
+use server::ssrf::{GuardedHttp, Limits, OutboundPolicy};
 
 /// Answers every call at once with 50 streamed chunks.
 struct Instant50;

@@ -21,14 +21,14 @@ pub mod http;
 pub mod idempotency;
 pub mod marketplace;
 pub mod metrics;
-pub mod net;
-pub mod providers;
 pub mod rate_limit;
 pub mod runs;
 pub mod secrets;
 pub mod secrets_rotation;
+pub mod ssrf;
 pub mod startup;
 pub mod state;
+pub mod team_keys;
 pub mod teams;
 pub mod telemetry;
 

@@ -4,17 +4,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::net::ssrf::{GuardedHttp, Limits, OutboundPolicy};
+use crate::ssrf::{GuardedHttp, Limits, OutboundPolicy};
 
 use axum::serve::ListenerExt;
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
-use crate::accounts::{Accounts, AccountsConfig};
+use crate::accounts::{AccountsConfig, AccountsService};
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
-use crate::billing::gateway::{PaymentGateway, StripeGateway};
+use crate::billing::stripe_client::{PaymentGateway, StripeGateway};
 use crate::billing::{BillingService, Payments};
 use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config, Secret};
@@ -25,10 +25,10 @@ use crate::gateway::Gateway;
 use crate::http;
 use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
-use crate::providers::ProvidersService;
 use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
 use crate::state::{AppState, Services};
+use crate::team_keys::TeamKeysService;
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
 use crate::webhooks::dispatcher::Dispatcher;
@@ -53,7 +53,7 @@ pub enum StartupError {
     #[error("could not start the engine: {0}")]
     Engine(#[from] crate::engine::EngineError),
     #[error("invalid Stripe settings: {0}")]
-    Stripe(#[from] crate::billing::gateway::PaymentError),
+    Stripe(#[from] crate::billing::stripe_client::PaymentError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -93,7 +93,7 @@ impl Application {
             })?;
         let db = db::app_pool(&config).map_err(StartupError::Database)?;
         let cache = Arc::new(Cache::new(config.redis_url.expose(), &config.redis_prefix)?);
-        let accounts = Accounts::new(
+        let accounts = AccountsService::new(
             db.clone(),
             cache.clone(),
             AccountsConfig {
@@ -133,7 +133,7 @@ impl Application {
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
             billing: Arc::new(BillingService::new(db.clone(), payments)),
-            providers: Arc::new(ProvidersService::new(db.clone(), config.engine.clone())),
+            team_keys: Arc::new(TeamKeysService::new(db.clone(), config.engine.clone())),
             engine,
             rate_limiter: Arc::default(),
             gateway,

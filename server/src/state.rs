@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 
-use crate::accounts::Accounts;
+use crate::accounts::AccountsService;
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
 use crate::billing::BillingService;
@@ -17,9 +17,9 @@ use crate::engine::Engine;
 use crate::gateway::Gateway;
 use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
-use crate::providers::ProvidersService;
 use crate::rate_limit::RateLimiter;
 use crate::runs::event_bus::EventBus;
+use crate::team_keys::TeamKeysService;
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
 
@@ -48,9 +48,9 @@ pub struct Services {
     pub db: PgPool,
     pub cache: Arc<Cache>,
     pub metrics: Arc<Metrics>,
-    pub accounts: Arc<Accounts>,
+    pub accounts: Arc<AccountsService>,
     pub teams: Arc<TeamsService>,
-    pub providers: Arc<ProvidersService>,
+    pub team_keys: Arc<TeamKeysService>,
     pub agents: Arc<AgentsService>,
     pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,

@@ -12,7 +12,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     backend::respond(
         async {
             match session_cookie::read() {
-                Some(token) => backend::get()?.viewer(&token).await,
+                Some(token) => backend::accounts()?.viewer(&token).await,
                 None => Ok(None),
             }
         }
@@ -33,7 +33,7 @@ pub async fn sign_up(
     backend::respond(
         async {
             let input = SignUpInput::parse(&display_name, &email, password)?;
-            let backend = backend::get()?;
+            let backend = backend::accounts()?;
             let session = backend.sign_up(input, &backend::client_info()).await?;
             session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
             Ok(())
@@ -55,7 +55,7 @@ pub async fn sign_in(
         async {
             let email = Email::parse(&email)?;
             let password = Password::parse_existing(password)?;
-            let backend = backend::get()?;
+            let backend = backend::accounts()?;
             let client = backend::client_info();
             let session = backend.sign_in(email, password, &client).await?;
             session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
@@ -71,7 +71,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
     backend::respond(
         async {
-            let backend = backend::get()?;
+            let backend = backend::accounts()?;
             if let Some(token) = session_cookie::read() {
                 backend.sign_out(&token).await?;
             }

@@ -57,7 +57,7 @@ pub struct NewSession {
 }
 
 #[async_trait]
-pub trait Backend: Send + Sync + 'static {
+pub trait Accounts: Send + Sync + 'static {
     /// Whether session cookies must carry `Secure` (the site is served over https).
     fn secure_cookies(&self) -> bool;
     async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError>;
@@ -94,7 +94,7 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<(), AppError>;
 }
 
-pub type SharedBackend = Arc<dyn Backend>;
+pub type SharedAccounts = Arc<dyn Accounts>;
 pub type SharedTeams = Arc<dyn Teams>;
 pub type SharedProviders = Arc<dyn Providers>;
 pub type SharedAgents = Arc<dyn Agents>;
@@ -119,7 +119,7 @@ pub struct Actor {
 /// The caller of this request; `Unauthenticated` without a live session.
 pub async fn actor() -> Result<Actor, AppError> {
     let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
-    let viewer = get()?
+    let viewer = accounts()?
         .viewer(&token)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -173,9 +173,9 @@ pub fn providers() -> Result<SharedProviders, AppError> {
     use_context::<SharedProviders>().ok_or(AppError::Internal)
 }
 
-/// The backend the server provided for this request.
-pub fn get() -> Result<SharedBackend, AppError> {
-    use_context::<SharedBackend>().ok_or(AppError::Internal)
+/// Accounts and sessions, as the server provided them for this request.
+pub fn accounts() -> Result<SharedAccounts, AppError> {
+    use_context::<SharedAccounts>().ok_or(AppError::Internal)
 }
 
 /// Gives a server function's error its proper HTTP status (server functions answer

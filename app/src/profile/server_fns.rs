@@ -16,7 +16,7 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
                     "Names are 1 to 100 characters.",
                 ));
             }
-            backend::get()?
+            backend::accounts()?
                 .update_profile(&backend::actor().await?, name)
                 .await
         }
@@ -38,7 +38,9 @@ pub async fn change_password(
             let new = Password::parse_new(new_password)
                 .map_err(|e| AppError::invalid("new_password", e.to_string()))?;
             let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
-            backend::get()?.change_password(&token, current, new).await
+            backend::accounts()?
+                .change_password(&token, current, new)
+                .await
         }
         .await,
     )
@@ -50,7 +52,7 @@ pub async fn delete_account(confirmation: String) -> Result<(), AppError> {
     backend::respond(
         async {
             let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
-            let backend = backend::get()?;
+            let backend = backend::accounts()?;
             backend.delete_account(&token, confirmation.trim()).await?;
             session_cookie::clear(backend.secure_cookies());
             leptos_axum::redirect("/");

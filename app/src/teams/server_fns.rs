@@ -107,7 +107,7 @@ pub async fn switch_team(team_id: Uuid) -> Result<(), AppError> {
     backend::respond(
         async {
             let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
-            backend::get()?.switch_team(&token, team_id).await?;
+            backend::accounts()?.switch_team(&token, team_id).await?;
             leptos_axum::redirect("/dashboard");
             Ok(())
         }
@@ -131,7 +131,7 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
             let team_id = backend::teams()?
                 .accept_invitation(actor.user_id, &token)
                 .await?;
-            backend::get()?.switch_team(&session, team_id).await?;
+            backend::accounts()?.switch_team(&session, team_id).await?;
             leptos_axum::redirect("/settings");
             Ok(())
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::{Email, Password, SignUpInput, Viewer};
-use app::backend::{Actor, Backend, ClientInfo, NewSession, SessionToken};
+use app::backend::{Accounts, Actor, ClientInfo, NewSession, SessionToken};
 use app::error::AppError;
 use async_trait::async_trait;
 use sqlx::PgPool;
@@ -25,7 +25,7 @@ pub use sessions::Session;
 use sessions::SessionStore;
 use store::AuditEntry;
 
-pub struct Accounts {
+pub struct AccountsService {
     db: PgPool,
     cache: Arc<Cache>,
     hasher: PasswordHasher,
@@ -40,7 +40,7 @@ pub struct AccountsConfig {
     pub secure_cookies: bool,
 }
 
-impl Accounts {
+impl AccountsService {
     pub fn new(db: PgPool, cache: Arc<Cache>, config: AccountsConfig) -> Self {
         Self {
             db,
@@ -95,7 +95,7 @@ impl Accounts {
     }
 }
 
-impl Accounts {
+impl AccountsService {
     pub async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, ServerError> {
         let Some(session) = self.session(token).await? else {
             return Ok(None);
@@ -340,13 +340,13 @@ impl Accounts {
 
 /// The web app's and the API's view: each answer's error mapped once, here.
 #[async_trait]
-impl Backend for Accounts {
+impl Accounts for AccountsService {
     fn secure_cookies(&self) -> bool {
         self.secure_cookies
     }
 
     async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError> {
-        Ok(Accounts::viewer(self, token).await?)
+        Ok(AccountsService::viewer(self, token).await?)
     }
 
     async fn sign_up(
@@ -354,7 +354,7 @@ impl Backend for Accounts {
         input: SignUpInput,
         client: &ClientInfo,
     ) -> Result<NewSession, AppError> {
-        Ok(Accounts::sign_up(self, input, client).await?)
+        Ok(AccountsService::sign_up(self, input, client).await?)
     }
 
     async fn sign_in(
@@ -363,15 +363,15 @@ impl Backend for Accounts {
         password: Password,
         client: &ClientInfo,
     ) -> Result<NewSession, AppError> {
-        Ok(Accounts::sign_in(self, email, password, client).await?)
+        Ok(AccountsService::sign_in(self, email, password, client).await?)
     }
 
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
-        Ok(Accounts::sign_out(self, token).await?)
+        Ok(AccountsService::sign_out(self, token).await?)
     }
 
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
-        Ok(Accounts::update_profile(self, actor, display_name).await?)
+        Ok(AccountsService::update_profile(self, actor, display_name).await?)
     }
 
     async fn change_password(
@@ -380,11 +380,11 @@ impl Backend for Accounts {
         current: Password,
         new: Password,
     ) -> Result<(), AppError> {
-        Ok(Accounts::change_password(self, token, current, new).await?)
+        Ok(AccountsService::change_password(self, token, current, new).await?)
     }
 
     async fn export_data(&self, actor: &Actor) -> Result<String, AppError> {
-        Ok(Accounts::export_data(self, actor).await?)
+        Ok(AccountsService::export_data(self, actor).await?)
     }
 
     async fn delete_account(
@@ -392,11 +392,11 @@ impl Backend for Accounts {
         token: &SessionToken,
         confirmation: &str,
     ) -> Result<(), AppError> {
-        Ok(Accounts::delete_account(self, token, confirmation).await?)
+        Ok(AccountsService::delete_account(self, token, confirmation).await?)
     }
 
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError> {
-        Ok(Accounts::switch_team(self, token, team_id).await?)
+        Ok(AccountsService::switch_team(self, token, team_id).await?)
     }
 }
 

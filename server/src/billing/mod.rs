@@ -3,9 +3,9 @@
 //! reports, and the 70/30 revenue share of template sales.
 
 pub mod events;
-pub mod gateway;
 pub mod revenue;
 pub mod signature;
+pub mod stripe_client;
 pub mod webhook;
 
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ use sqlx::{PgPool, Row};
 use crate::db::tenant;
 use crate::errors::ServerError;
 use crate::teams::rules::at_least;
-use gateway::{CheckoutKind, CheckoutRequest, PaymentError, PaymentGateway};
+use stripe_client::{CheckoutKind, CheckoutRequest, PaymentError, PaymentGateway};
 
 /// Said wherever a payment is asked for while Stripe is not configured.
 pub const PAYMENTS_OFF: &str = "Payments are not set up on this server (STRIPE_SECRET_KEY is not set). Free templates work as usual.";

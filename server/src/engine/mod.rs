@@ -29,7 +29,7 @@ use router::Router;
 use tools::Toolbox;
 use workflow::{NodeResult, render_instructions, run_workflow};
 
-use crate::net::ssrf::{GuardedHttp, OutboundPolicy};
+use crate::ssrf::{GuardedHttp, OutboundPolicy};
 
 /// Built once at start-up and shared by every run in the process.
 pub struct Engine {

@@ -9,8 +9,8 @@ use super::providers::{HttpLimits, ProviderConfig, WireFormat};
 use super::router::RetryPolicy;
 use super::tools::SearchConfig;
 use crate::config::{AppEnv, ConfigError, Vars};
-use crate::net::ssrf::Limits;
 use crate::secrets::Keyring;
+use crate::ssrf::Limits;
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {

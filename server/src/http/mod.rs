@@ -15,8 +15,8 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use app::backend::{
-    SharedAgents, SharedApiKeys, SharedBackend, SharedBilling, SharedDashboards, SharedMarketplace,
-    SharedProviders, SharedTeams, SharedWebhooks,
+    SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedDashboards,
+    SharedMarketplace, SharedProviders, SharedTeams, SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -41,9 +41,9 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
 
     // Server functions reach the application through this, never through AppState.
-    let backend: SharedBackend = state.accounts.clone();
+    let backend: SharedAccounts = state.accounts.clone();
     let teams: SharedTeams = state.teams.clone();
-    let providers: SharedProviders = state.providers.clone();
+    let providers: SharedProviders = state.team_keys.clone();
     let agents: SharedAgents = state.agents.clone();
     let api_keys: SharedApiKeys = state.api_keys.clone();
     let webhooks: SharedWebhooks = state.webhooks.clone();

@@ -11,7 +11,7 @@ use app::marketplace::{PurchaseState, Redirect};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::billing::gateway::{CheckoutKind, CheckoutRequest};
+use crate::billing::stripe_client::{CheckoutKind, CheckoutRequest};
 use crate::billing::{Payments, stripe_failed};
 use crate::db::tenant;
 use crate::errors::ServerError;

@@ -4,7 +4,7 @@
 //! exactly N concurrent requests pass.
 //!
 //! Far from its limit, a bucket's requests are admitted from memory and counted in
-//! Redis a moment later, in batches, off the request path ([`ahead`]); near it, Redis
+//! Redis a moment later, in batches, off the request path ([`memory_admission`]); near it, Redis
 //! decides each request once those batches are in.
 //!
 //! While Redis is unreachable the limiter does not fail requests and does not wait on
@@ -12,16 +12,16 @@
 //! process's memory for [`LOCAL_FOR`], then tries Redis again. Limits then hold per
 //! instance rather than across instances — a deliberate, documented degradation.
 
-mod ahead;
 mod local;
+mod memory_admission;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cache::Cache;
-use ahead::{Admission, Ledger};
 use local::LocalWindow;
+use memory_admission::{Admission, Ledger};
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// The longest a request waits on Redis for its rate-limit decision.
@@ -74,7 +74,8 @@ pub struct RateLimiter {
     /// Until when (ms since the epoch) to skip Redis after it failed.
     local_until_ms: AtomicU64,
     local: LocalWindow,
-    ahead: Ledger,
+    /// Admission from memory for buckets far from their limit.
+    memory: Ledger,
     /// Makes window members unique across instances and requests.
     instance: u64,
     sequence: AtomicU64,
@@ -86,7 +87,7 @@ impl Default for RateLimiter {
             script: redis::Script::new(SLIDING_WINDOW),
             local_until_ms: AtomicU64::new(0),
             local: LocalWindow::default(),
-            ahead: Ledger::default(),
+            memory: Ledger::default(),
             instance: uuid::Uuid::new_v4().as_u64_pair().0,
             sequence: AtomicU64::new(0),
         }
@@ -100,7 +101,7 @@ impl RateLimiter {
             if let Admission::Admitted {
                 decision,
                 start_flush,
-            } = self.ahead.admit(bucket, limit)
+            } = self.memory.admit(bucket, limit)
             {
                 if start_flush {
                     tokio::spawn(self.clone().flush(cache.clone(), bucket.to_owned(), limit));
@@ -108,12 +109,12 @@ impl RateLimiter {
                 return decision;
             }
             let decide = async {
-                self.ahead.settled(bucket).await;
+                self.memory.settled(bucket).await;
                 self.count_in_redis(cache, bucket, limit, 1, false).await
             };
             match tokio::time::timeout(REDIS_BUDGET, decide).await {
                 Ok(Ok(decision)) => {
-                    self.ahead.learn(bucket, decision);
+                    self.memory.learn(bucket, decision);
                     return decision;
                 }
                 Ok(Err(error)) => {
@@ -132,21 +133,21 @@ impl RateLimiter {
     /// Adds the bucket's requests admitted from memory to the Redis window, batch after
     /// batch, until none is left; the only flush of this bucket while it runs.
     async fn flush(self: Arc<Self>, cache: Arc<Cache>, bucket: String, limit: u32) {
-        while let Some(batch) = self.ahead.next_batch(&bucket) {
+        while let Some(batch) = self.memory.next_batch(&bucket) {
             let sent = tokio::time::timeout(
                 REDIS_BUDGET,
                 self.count_in_redis(&cache, &bucket, limit, batch, true),
             )
             .await;
             match sent {
-                Ok(Ok(decision)) => self.ahead.sent(&bucket, batch, decision),
+                Ok(Ok(decision)) => self.memory.sent(&bucket, batch, decision),
                 failed => {
                     let error = match failed {
                         Ok(Err(error)) => error.to_string(),
                         _ => "timed out".to_owned(),
                     };
                     tracing::warn!(%error, %bucket, batch, "rate limiter: could not count requests admitted from memory");
-                    self.ahead.forget(&bucket);
+                    self.memory.forget(&bucket);
                     return;
                 }
             }

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::signing;
 use crate::db::tenant::{self, Tenant};
-use crate::net::ssrf::{GuardedHttp, OutboundRequest};
 use crate::secrets::{Keyring, Sealed};
+use crate::ssrf::{GuardedHttp, OutboundRequest};
 
 const POLL_EVERY: Duration = Duration::from_secs(1);
 const BATCH: i32 = 20;

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use crate::accounts::store::{AuditEntry, audit};
 use crate::db::tenant;
 use crate::errors::ServerError;
-use crate::net::ssrf::OutboundPolicy;
 use crate::secrets::Keyring;
+use crate::ssrf::OutboundPolicy;
 use crate::teams::rules::at_least;
 
 pub struct WebhooksService {

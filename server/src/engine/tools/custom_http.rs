@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::ToolOutcome;
-use crate::net::ssrf::{GuardedHttp, OutboundRequest};
+use crate::ssrf::{GuardedHttp, OutboundRequest};
 
 pub async fn call(
     http: &GuardedHttp,

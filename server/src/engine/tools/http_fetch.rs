@@ -3,7 +3,7 @@
 use reqwest::Method;
 
 use super::ToolOutcome;
-use crate::net::ssrf::{GuardedHttp, OutboundRequest};
+use crate::ssrf::{GuardedHttp, OutboundRequest};
 
 pub async fn fetch(http: &GuardedHttp, url: &str) -> ToolOutcome {
     let request = OutboundRequest {

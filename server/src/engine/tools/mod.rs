@@ -1,5 +1,5 @@
 //! The tools an agent may call: built-ins and custom HTTP tools from the spec. Every
-//! outbound request goes through the one SSRF guard in `crate::net::ssrf`.
+//! outbound request goes through the one SSRF guard in `crate::ssrf`.
 
 pub mod calculator;
 mod custom_http;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 pub use web_search::SearchConfig;
 
 use super::providers::ToolSpec;
-use crate::net::ssrf::GuardedHttp;
+use crate::ssrf::GuardedHttp;
 
 /// What a tool call produced: text for the model, facts for the trace.
 #[derive(Debug, Clone, PartialEq)]

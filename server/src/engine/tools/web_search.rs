@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::ToolOutcome;
-use crate::net::ssrf::{GuardedHttp, OutboundRequest};
+use crate::ssrf::{GuardedHttp, OutboundRequest};
 
 #[derive(Clone)]
 pub struct SearchConfig {

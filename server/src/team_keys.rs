@@ -26,14 +26,14 @@ const KEYED: [(&str, &str); 5] = [
     ("openrouter", "OpenRouter"),
 ];
 
-pub struct ProvidersService {
+pub struct TeamKeysService {
     db: PgPool,
     settings: EngineSettings,
 }
 
-impl ProvidersService {
-    pub fn new(db: PgPool, settings: EngineSettings) -> ProvidersService {
-        ProvidersService { db, settings }
+impl TeamKeysService {
+    pub fn new(db: PgPool, settings: EngineSettings) -> TeamKeysService {
+        TeamKeysService { db, settings }
     }
 
     fn require_keyed(provider: &str) -> Result<(), AppError> {
@@ -104,7 +104,7 @@ impl Vault {
     }
 }
 
-impl ProvidersService {
+impl TeamKeysService {
     /// Seals and stores (or replaces) a value, with an audit entry naming it.
     async fn put(
         &self,
@@ -158,7 +158,7 @@ impl ProvidersService {
     }
 }
 
-impl ProvidersService {
+impl TeamKeysService {
     pub async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let keys: Vec<(String, String)> =
@@ -268,7 +268,7 @@ impl ProvidersService {
 
 /// The web app's and the API's view: each answer's error mapped once, here.
 #[async_trait]
-impl Providers for ProvidersService {
+impl Providers for TeamKeysService {
     fn notice(&self) -> EngineNotice {
         EngineNotice {
             demo_model: self.settings.demo_mode,
@@ -276,22 +276,22 @@ impl Providers for ProvidersService {
     }
 
     async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
-        Ok(ProvidersService::overview(self, actor).await?)
+        Ok(TeamKeysService::overview(self, actor).await?)
     }
 
     async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError> {
-        Ok(ProvidersService::save_key(self, actor, provider, key).await?)
+        Ok(TeamKeysService::save_key(self, actor, provider, key).await?)
     }
 
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
-        Ok(ProvidersService::remove_key(self, actor, provider).await?)
+        Ok(TeamKeysService::remove_key(self, actor, provider).await?)
     }
 
     async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {
-        Ok(ProvidersService::save_secret(self, actor, name, value).await?)
+        Ok(TeamKeysService::save_secret(self, actor, name, value).await?)
     }
 
     async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
-        Ok(ProvidersService::remove_secret(self, actor, name).await?)
+        Ok(TeamKeysService::remove_secret(self, actor, name).await?)
     }
 }

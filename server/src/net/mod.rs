@@ -1,2 +1,0 @@
-//! Outbound networking: everything the server sends to hosts it does not operate.
-pub mod ssrf;
