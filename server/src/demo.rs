@@ -109,7 +109,7 @@ async fn seed_agent(
     yaml: &str,
 ) -> Result<(), SeedError> {
     let spec = app::spec::parse_spec(yaml).map_err(|e| SeedError::Spec(e.to_string()))?;
-    crate::runs::insert_agent(tx, team_id, Some(user_id), yaml, &spec).await?;
+    crate::agents::store::insert_agent(tx, team_id, Some(user_id), yaml, &spec).await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agents;
 pub mod api;
 pub mod api_keys;
+pub mod audit;
 pub mod billing;
 pub mod cache;
 pub mod cli;

@@ -9,7 +9,6 @@ use app::providers::{EngineNotice, ProviderRow, ProvidersOverview, SecretRow};
 use async_trait::async_trait;
 use sqlx::PgPool;
 
-use crate::accounts::store;
 use crate::db::tenant;
 use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
@@ -125,7 +124,7 @@ impl TeamKeysService {
             .execute(&mut *tx)
             .await?;
         let (target, action) = vault.audit();
-        store::audit_by(
+        crate::audit::record_by(
             &mut tx,
             actor,
             &format!("{action}.saved"),
@@ -146,7 +145,7 @@ impl TeamKeysService {
             return Err(AppError::NotFound.into());
         }
         let (target, action) = vault.audit();
-        store::audit_by(
+        crate::audit::record_by(
             &mut tx,
             actor,
             &format!("{action}.removed"),

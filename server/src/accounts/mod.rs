@@ -17,13 +17,13 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::audit;
 use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
 use passwords::PasswordHasher;
 pub use sessions::Session;
 use sessions::SessionStore;
-use store::AuditEntry;
 
 pub struct AccountsService {
     db: PgPool,
@@ -86,7 +86,7 @@ impl AccountsService {
         action: &str,
     ) -> Result<(), ServerError> {
         let target = ("user", actor.user_id.to_string());
-        Ok(store::audit_by(tx, actor, action, target, serde_json::json!({})).await?)
+        Ok(audit::record_by(tx, actor, action, target, serde_json::json!({})).await?)
     }
 
     /// The live session behind a cookie, for the page guard.
@@ -149,9 +149,9 @@ impl AccountsService {
         switch_tenant(&mut tx, Tenant::member(user_id, team_id)).await?;
         let team_name = format!("{}'s team", input.display_name);
         store::insert_team(&mut tx, team_id, &team_name, true, user_id).await?;
-        store::audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(team_id),
                 actor: Some(user_id),
                 action: "user.signed_up",
@@ -191,9 +191,9 @@ impl AccountsService {
         };
         let Some(user) = user.filter(|_| verified) else {
             attempts::record_failure(&self.cache, email.as_str(), client.ip).await?;
-            store::audit(
+            audit::record(
                 &mut tx,
-                AuditEntry {
+                audit::Entry {
                     team_id: None,
                     actor: None,
                     action: "user.sign_in_failed",

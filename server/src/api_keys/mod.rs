@@ -15,7 +15,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::accounts::store::{AuditEntry, audit};
+use crate::audit;
 use crate::crypto::{random_token, sha256};
 use crate::db::tenant;
 use crate::errors::ServerError;
@@ -125,9 +125,9 @@ impl ApiKeysService {
         .fetch_one(&mut *tx)
         .await
         ?;
-        audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "api_key.created",
@@ -165,9 +165,9 @@ impl ApiKeysService {
             return Err(AppError::NotFound.into());
         }
         self.memory.forget(key_id);
-        audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "api_key.revoked",

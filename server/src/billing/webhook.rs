@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::events::{Charge, CheckoutSession, Event, Subscription};
 use super::revenue;
-use crate::accounts::store::{AuditEntry, audit};
+use crate::audit;
 use crate::db::tenant::{self, Tenant};
 use crate::webhooks::outbox;
 
@@ -357,9 +357,9 @@ async fn subscription_changed(
     .fetch_one(&mut **tx)
     .await?;
     if before != after {
-        audit(
+        audit::record(
             tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(team_id),
                 actor: None,
                 action: "billing.plan_changed",

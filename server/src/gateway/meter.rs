@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
-use crate::runs::store::{UsageRow, roll_up};
+use crate::usage::roll_up::{UsageRow, roll_up};
 
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How long a key's spending read from the database is trusted (other instances add
@@ -188,6 +188,7 @@ async fn write(
         ..UsageRow::default()
     };
     roll_up(&mut tx, &usage).await?;
-    crate::runs::count_tokens(&mut tx, team_id, t.prompt_tokens + t.completion_tokens).await?;
+    crate::usage::quota::count_tokens(&mut tx, team_id, t.prompt_tokens + t.completion_tokens)
+        .await?;
     tx.commit().await
 }

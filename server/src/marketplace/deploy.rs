@@ -8,10 +8,10 @@ use app::spec::parse_spec;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::accounts::store::audit_by;
+use crate::agents::store::insert_agent;
+use crate::audit;
 use crate::db::tenant;
 use crate::errors::ServerError;
-use crate::runs::insert_agent;
 use crate::teams::rules::at_least;
 
 pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uuid, ServerError> {
@@ -61,7 +61,7 @@ pub async fn deploy(db: &PgPool, actor: &Actor, template_id: Uuid) -> Result<Uui
     .execute(&mut *tx)
     .await
     ?;
-    audit_by(
+    audit::record_by(
         &mut tx,
         actor,
         "template.deployed",

@@ -11,7 +11,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::accounts::store::audit_by;
+use crate::audit;
 use crate::db::tenant;
 use crate::errors::ServerError;
 use crate::teams::rules::at_least;
@@ -122,7 +122,7 @@ pub async fn publish(
     .fetch_one(&mut *tx)
     .await
     ?;
-    audit_by(
+    audit::record_by(
         &mut tx,
         actor,
         "template.published",
@@ -182,7 +182,7 @@ pub async fn unpublish(db: &PgPool, actor: &Actor, agent_id: Uuid) -> Result<(),
     .await
     ?;
     let id = id.ok_or(AppError::NotFound)?;
-    audit_by(
+    audit::record_by(
         &mut tx,
         actor,
         "template.unpublished",

@@ -1,9 +1,8 @@
 //! Durable runs: created queued in Postgres, executed by workers, observed through
-//! events. The operations the web app and the API share live in this module (`start_run`, `insert_agent`, …).
+//! events. The operations the web app and the API share live in this module
+//! (`start_run`, `cancel_run`, …); agents themselves are written by `agents::store`.
 
 pub mod event_bus;
-mod quota;
-pub use quota::count_tokens;
 mod recorder;
 pub mod sse;
 pub mod store;
@@ -12,7 +11,7 @@ pub mod worker;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use app::spec::{Spec, parse_spec};
+use app::spec::Spec;
 use serde_json::{Map, Value};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -36,82 +35,6 @@ pub enum RunError {
     },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-}
-
-/// Saves an agent with its first version (used by the seed, the CLI and tests; the
-/// builder and the API call it through the application interface).
-pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uuid, RunError> {
-    let spec = parse_spec(yaml)?;
-    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
-    let mut tx = tenant::begin(db, tenant).await?;
-    let agent_id = insert_agent(&mut tx, team_id, tenant.user_id, yaml, &spec).await?;
-    tx.commit().await?;
-    Ok(agent_id)
-}
-
-/// Saves a spec as the agent's next version (versions are never changed; the agent's
-/// name and description follow the newest one). Returns the new version's number.
-pub async fn save_version(
-    db: &PgPool,
-    tenant: Tenant,
-    agent_id: Uuid,
-    yaml: &str,
-) -> Result<i32, RunError> {
-    let spec = parse_spec(yaml)?;
-    let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
-    let mut tx = tenant::begin(db, tenant).await?;
-    // The row lock makes concurrent saves number their versions one after the other.
-    let version: i32 = sqlx::query_scalar(
-        "UPDATE agents SET current_version = current_version + 1, name = $2, description = $3, kind = $4, updated_at = now()
-          WHERE id = $1 AND archived_at IS NULL RETURNING current_version",
-    )
-    .bind(agent_id)
-    .bind(&spec.name)
-    .bind(&spec.description)
-    .bind(spec.kind())
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(RunError::NotFound)?;
-    sqlx::query("INSERT INTO agent_versions (agent_id, version, team_id, spec_yaml, spec, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(agent_id)
-        .bind(version)
-        .bind(team_id)
-        .bind(yaml)
-        .bind(serde_json::to_value(&spec).unwrap_or_default())
-        .bind(tenant.user_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(version)
-}
-
-/// Inserts an agent and its first version (the spec already checked).
-pub(crate) async fn insert_agent(
-    tx: &mut tenant::Tx,
-    team_id: Uuid,
-    user_id: Option<Uuid>,
-    yaml: &str,
-    spec: &Spec,
-) -> Result<Uuid, sqlx::Error> {
-    let agent_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO agents (team_id, name, description, kind, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(team_id)
-    .bind(&spec.name)
-    .bind(&spec.description)
-    .bind(spec.kind())
-    .bind(user_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("INSERT INTO agent_versions (agent_id, version, team_id, spec_yaml, spec, created_by) VALUES ($1, 1, $2, $3, $4, $5)")
-        .bind(agent_id)
-        .bind(team_id)
-        .bind(yaml)
-        .bind(serde_json::to_value(spec).unwrap_or_default())
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(agent_id)
 }
 
 /// Queues a run of an agent's current version. The run is committed before anything
@@ -138,7 +61,7 @@ pub async fn start_run(
     let spec: Spec = serde_json::from_value(row.try_get("spec")?)
         .map_err(|e| RunError::Database(sqlx::Error::Decode(Box::new(e))))?;
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
-    quota::count_run(&mut tx, team_id).await?;
+    crate::usage::quota::count_run(&mut tx, team_id).await?;
     let run_id: Uuid = sqlx::query_scalar(
         "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )

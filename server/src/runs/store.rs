@@ -1,5 +1,5 @@
-//! The runs' SQL: steps with their usage roll-ups, the run's end, and what a worker
-//! needs to (re)start a run. Every write runs as the run's team under RLS.
+//! The runs' SQL: steps (counted in the usage roll-ups), the run's end, and what a
+//! worker needs to (re)start a run. Every write runs as the run's team under RLS.
 
 use app::runs::{RunStatus, StepKind, StepRecord, StepStatus};
 use app::spec::MicroUsd;
@@ -8,6 +8,7 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
+use crate::usage::roll_up::{UsageRow, count_outcome, roll_up};
 
 /// Records a step and, only if it was not recorded before, adds its usage to the run's
 /// totals and to the daily roll-up — in one transaction, so a retried write or a
@@ -57,7 +58,7 @@ pub async fn insert_step(
         .bind(step.cost.0)
         .execute(&mut *tx)
         .await?;
-        super::quota::count_tokens(
+        crate::usage::quota::count_tokens(
             &mut tx,
             team_id,
             step.prompt_tokens + step.completion_tokens,
@@ -78,54 +79,6 @@ pub async fn insert_step(
         roll_up(&mut tx, &usage).await?;
     }
     tx.commit().await
-}
-
-/// One addition to the daily roll-up the dashboard reads: a model call, a finished run
-/// or a batch of gateway calls, under its team, agent, key, provider and model.
-#[derive(Debug, Default)]
-pub struct UsageRow<'a> {
-    pub team_id: Uuid,
-    pub agent_id: Option<Uuid>,
-    pub api_key_id: Option<Uuid>,
-    pub provider: &'a str,
-    pub model: &'a str,
-    pub runs: i64,
-    pub gateway_requests: i64,
-    pub failures: i64,
-    pub prompt_tokens: i64,
-    pub completion_tokens: i64,
-    pub cost_micro_usd: i64,
-    pub latency_ms: i64,
-}
-
-pub async fn roll_up(tx: &mut tenant::Tx, usage: &UsageRow<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, runs, gateway_requests,
-                                      failures, prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
-            runs = u.runs + EXCLUDED.runs, gateway_requests = u.gateway_requests + EXCLUDED.gateway_requests,
-            failures = u.failures + EXCLUDED.failures,
-            prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
-            completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
-            cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
-            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
-    )
-    .bind(usage.team_id)
-    .bind(usage.agent_id)
-    .bind(usage.api_key_id)
-    .bind(usage.provider)
-    .bind(usage.model)
-    .bind(usage.runs)
-    .bind(usage.gateway_requests)
-    .bind(usage.failures)
-    .bind(usage.prompt_tokens)
-    .bind(usage.completion_tokens)
-    .bind(usage.cost_micro_usd)
-    .bind(usage.latency_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// How a run ended.
@@ -192,7 +145,7 @@ pub async fn finish(
         ..UsageRow::default()
     };
     roll_up(&mut tx, &usage).await?;
-    count_outcome(&mut tx, team_id, ending, ms).await?;
+    count_outcome(&mut tx, team_id, ending.status, ending.reason, ms).await?;
     let event = match ending.status {
         RunStatus::Succeeded => Some("run.succeeded"),
         RunStatus::Failed => Some("run.failed"),
@@ -212,41 +165,6 @@ pub async fn finish(
     }
     tx.commit().await?;
     Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
-}
-
-/// Adds an ended run to the outcome roll-ups: its status and failure reason, and its
-/// latency bucket (the dashboard's success rate, failures by reason and percentiles).
-async fn count_outcome(
-    tx: &mut tenant::Tx,
-    team_id: Uuid,
-    ending: &Ending<'_>,
-    ms: f64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO run_outcomes_daily AS o (team_id, day, status, reason, runs, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2::run_status, $3, 1, $4::bigint)
-         ON CONFLICT (team_id, day, status, reason) DO UPDATE SET
-            runs = o.runs + 1, latency_ms_sum = o.latency_ms_sum + EXCLUDED.latency_ms_sum",
-    )
-    .bind(team_id)
-    .bind(ending.status.as_str())
-    .bind(ending.reason.unwrap_or(""))
-    .bind(ms)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO run_latency_daily AS h (team_id, day, counts)
-         SELECT $1, (now() AT TIME ZONE 'utc')::date,
-                array_agg((b = latency_bucket($2))::int::bigint ORDER BY b)
-           FROM generate_series(0, 100) b
-         ON CONFLICT (team_id, day) DO UPDATE SET
-            counts[latency_bucket($2) + 1] = h.counts[latency_bucket($2) + 1] + 1",
-    )
-    .bind(team_id)
-    .bind(ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// What a worker needs to run: the spec, inputs, and who started it.

@@ -2,7 +2,6 @@
 //! audit log. Implements `app::backend::Teams`. Role rules are checked here, on the
 //! server, whatever the page showed.
 
-mod audit_log;
 mod invitations;
 mod membership;
 pub(crate) mod rules;
@@ -15,7 +14,6 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::accounts::store;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
 
@@ -245,7 +243,7 @@ impl TeamsService {
     ) -> Result<AuditPage, ServerError> {
         rules::at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let page = audit_log::page(&mut tx, action, before).await?;
+        let page = crate::audit::log::page(&mut tx, action, before).await?;
         tx.commit().await?;
         Ok(page)
     }
@@ -307,5 +305,5 @@ async fn audit(
     target: (&str, String),
     detail: serde_json::Value,
 ) -> Result<(), ServerError> {
-    Ok(store::audit_by(tx, actor, action, target, detail).await?)
+    Ok(crate::audit::record_by(tx, actor, action, target, detail).await?)
 }

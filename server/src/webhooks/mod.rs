@@ -16,7 +16,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::accounts::store::{AuditEntry, audit};
+use crate::audit;
 use crate::db::tenant;
 use crate::errors::ServerError;
 use crate::secrets::Keyring;
@@ -128,9 +128,9 @@ impl WebhooksService {
         .await
         ?;
         let webhook = webhook_row(&row)?;
-        audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "webhook.created",
@@ -175,9 +175,9 @@ impl WebhooksService {
         .ok_or(AppError::NotFound)?;
         // Where a team's data is sent is audited on every change, the URL above all.
         let url = settings.url.trim();
-        audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "webhook.updated",
@@ -206,9 +206,9 @@ impl WebhooksService {
         if deleted.rows_affected() == 0 {
             return Err(AppError::NotFound.into());
         }
-        audit(
+        audit::record(
             &mut tx,
-            AuditEntry {
+            audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "webhook.deleted",

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use fake_llm::{FakeLlm, Options};
 use serde_json::Value;
+use server::agents::store::create_agent;
 use server::db::tenant::Tenant;
-use server::runs::{create_agent, start_run};
+use server::runs::start_run;
 use uuid::Uuid;
 
 use crate::helpers::spawn_app_with;

@@ -10,13 +10,14 @@ use app::spec::MicroUsd;
 use fake_llm::{Behaviour, FakeLlm};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
+use server::agents::store::create_agent;
 use server::cache::Cache;
 use server::db::tenant::Tenant;
 use server::demo::DEMO_EMAIL;
 use server::engine::Engine;
 use server::runs::event_bus::EventBus;
 use server::runs::worker::Workers;
-use server::runs::{cancel_run, create_agent, start_run, store};
+use server::runs::{cancel_run, start_run, store};
 use sqlx::PgPool;
 use uuid::Uuid;
 

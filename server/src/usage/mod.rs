@@ -1,6 +1,9 @@
 //! A team's usage in the current billing period (the calendar month, UTC) against its
 //! plan: what `GET /v1/usage` answers and the dashboard's quota bars will show.
 
+pub mod quota;
+pub mod roll_up;
+
 use app::backend::Actor;
 use serde::Serialize;
 use sqlx::{PgPool, Row};

@@ -6,8 +6,8 @@
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::RunError;
 use crate::db::tenant;
+use crate::runs::RunError;
 
 /// Counts a run against the team's quota, or refuses it when runs or tokens this month
 /// are used up. Part of the caller's transaction: a run that is not created is not

@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
-use crate::runs::{self, RunError, store};
+pub mod store;
+
+use crate::runs::{self, RunError};
 
 pub struct AgentsService {
     db: PgPool,
@@ -220,9 +222,9 @@ impl AgentsService {
         if archived == 0 {
             return Err(AppError::NotFound.into());
         }
-        crate::accounts::store::audit(
+        crate::audit::record(
             &mut tx,
-            crate::accounts::store::AuditEntry {
+            crate::audit::Entry {
                 team_id: Some(actor.team_id),
                 actor: Some(actor.user_id),
                 action: "agent.archived",
@@ -239,7 +241,7 @@ impl AgentsService {
         if actor.role < Role::Admin {
             return Err(AppError::Forbidden.into());
         }
-        Ok(runs::create_agent(&self.db, Tenant::of(actor), spec).await?)
+        store::create_agent(&self.db, Tenant::of(actor), spec).await
     }
 
     pub async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, ServerError> {
@@ -296,7 +298,7 @@ impl AgentsService {
         if actor.role < Role::Admin {
             return Err(AppError::Forbidden.into());
         }
-        Ok(runs::save_version(&self.db, Tenant::of(actor), agent_id, spec).await?)
+        store::save_version(&self.db, Tenant::of(actor), agent_id, spec).await
     }
 
     pub async fn restore_version(
@@ -366,7 +368,7 @@ impl AgentsService {
             SpecBody::Workflow(flow) => Some(Graph::of(&flow)),
             SpecBody::Agent(_) => None,
         });
-        let steps = store::steps(&self.db, actor.team_id, run_id).await?;
+        let steps = runs::store::steps(&self.db, actor.team_id, run_id).await?;
         Ok(RunDetail {
             id: run_id,
             agent_id: row.try_get("agent_id")?,
