@@ -18,12 +18,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use app::billing::PlanTier;
 use app::runs::{RunEvent, StepRecord};
 use app::spec::{SpecBody, parse_spec};
 use async_trait::async_trait;
 use fake_llm::{FakeLlm, Options};
 use server::engine::agent_loop::{AgentCall, run_agent};
-use server::engine::catalog::PlanTier;
 use server::engine::providers::{
     ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, ProviderError,
     ProviderSet, Usage,

@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use crate::config::Config;
-use crate::engine::catalog::PlanTier;
 use crate::engine::{CancelFlag, Engine, RecordError, Recorder, Resume, check_inputs};
+use app::billing::PlanTier;
 
 /// Runs a command when the arguments name one; `None` means "start the server".
 pub async fn dispatch(args: &[String]) -> Option<ExitCode> {

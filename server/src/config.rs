@@ -135,8 +135,8 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn for_plan(&self, plan: crate::engine::catalog::PlanTier) -> u32 {
-        use crate::engine::catalog::PlanTier;
+    pub fn for_plan(&self, plan: app::billing::PlanTier) -> u32 {
+        use app::billing::PlanTier;
         match plan {
             PlanTier::Free => self.free,
             PlanTier::Pro => self.pro,

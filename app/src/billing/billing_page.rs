@@ -66,7 +66,7 @@ fn Plans(
             .unwrap_or_default();
         format!("Subscription {s}{renews}.")
     });
-    let current = overview.current.clone();
+    let current = overview.current;
     let manage = (overview.can_manage && overview.has_customer && overview.payments_enabled).then(|| view! {
         <ActionForm action=portal>
             <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Manage billing"</button>
@@ -76,7 +76,7 @@ fn Plans(
         <section class=format!("{CARD} mb-4 flex flex-wrap items-center justify-between gap-3") aria-label="Current plan">
             <div>
                 <p class="text-sm text-slate-500">"Current plan"</p>
-                <p class="text-xl font-semibold capitalize" data-testid="current-plan">{current.clone()}</p>
+                <p class="text-xl font-semibold capitalize" data-testid="current-plan">{current.as_str()}</p>
                 {status.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
             </div>
             {manage}
@@ -88,7 +88,7 @@ fn Plans(
             {overview.plans.into_iter().map(|plan| {
                 let is_current = plan.tier == current;
                 let can_upgrade = overview.payments_enabled && overview.can_manage && !is_current
-                    && plan.tier != "free" && overview.subscription_status.as_deref().is_none_or(|s| !matches!(s, "active" | "trialing" | "past_due"));
+                    && plan.tier.is_paid() && overview.subscription_status.as_deref().is_none_or(|s| !matches!(s, "active" | "trialing" | "past_due"));
                 view! { <Plan plan is_current can_upgrade upgrade /> }
             }).collect_view()}
         </ul>
@@ -108,9 +108,9 @@ fn Plan(
     } else {
         format!("${}/month", plan.price_cents_month / 100)
     };
-    let tier = plan.tier.clone();
+    let tier = plan.tier.as_str();
     view! {
-        <li class=format!("{CARD} {}", if is_current { "ring-2 ring-indigo-500" } else { "" }) data-plan=plan.tier.clone()>
+        <li class=format!("{CARD} {}", if is_current { "ring-2 ring-indigo-500" } else { "" }) data-plan=plan.tier.as_str()>
             <p class="font-medium">{plan.name.clone()}</p>
             <p class="text-2xl font-semibold">{price}</p>
             <ul class="mt-2 space-y-1 text-sm text-slate-600 dark:text-slate-400">

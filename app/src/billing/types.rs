@@ -1,10 +1,11 @@
 use serde::{Deserialize, Serialize};
 
+use super::PlanTier;
+
 /// A plan and its limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanView {
-    /// `free`, `pro` or `enterprise`.
-    pub tier: String,
+    pub tier: PlanTier,
     pub name: String,
     pub price_cents_month: i64,
     pub requests_per_minute: i64,
@@ -15,7 +16,7 @@ pub struct PlanView {
 /// Settings → Billing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingOverview {
-    pub current: String,
+    pub current: PlanTier,
     pub plans: Vec<PlanView>,
     /// The Stripe subscription's status (`active`, `past_due` …), if there is one.
     pub subscription_status: Option<String>,

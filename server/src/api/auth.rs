@@ -14,9 +14,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
-use crate::engine::catalog::PlanTier;
 use crate::http::guard::cookie_token;
 use crate::state::AppState;
+use app::billing::PlanTier;
 
 #[derive(Debug, Clone)]
 pub struct Caller {

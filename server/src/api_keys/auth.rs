@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::crypto::sha256;
 use crate::db::tenant::{self, Tenant};
-use crate::engine::catalog::PlanTier;
 use crate::errors::ServerError;
+use app::billing::PlanTier;
 
 pub(super) const KEY_PREFIX: &str = "agf_";
 /// How long a look-up is trusted before the database is asked again.
@@ -129,7 +129,7 @@ fn caller_from(row: &sqlx::postgres::PgRow) -> Result<Option<KeyCaller>, sqlx::E
             api_key_id: Some(row.try_get("id")?),
         },
         scopes,
-        plan: PlanTier::parse(&row.try_get::<String, _>("plan")?),
+        plan: crate::db::plan_tier(row.try_get("plan")?)?,
         monthly_budget_micro_usd: row.try_get("budget_micro_usd")?,
     }))
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use app::auth::Role;
 use app::backend::{Actor, Billing};
-use app::billing::{BillingOverview, PlanView};
+use app::billing::{BillingOverview, PlanTier, PlanView};
 use app::error::AppError;
 use app::marketplace::Redirect;
 use async_trait::async_trait;
@@ -131,7 +131,7 @@ impl BillingService {
             .iter()
             .map(|row| {
                 Ok(PlanView {
-                    tier: row.try_get("tier")?,
+                    tier: crate::db::plan_tier(row.try_get("tier")?)?,
                     name: row.try_get("name")?,
                     price_cents_month: row.try_get("price_cents_month")?,
                     requests_per_minute: row.try_get("rpm")?,
@@ -142,7 +142,7 @@ impl BillingService {
             .collect::<Result<_, sqlx::Error>>()?;
         let renews: Option<chrono::DateTime<chrono::Utc>> = team.try_get("current_period_end")?;
         Ok(BillingOverview {
-            current: team.try_get("plan")?,
+            current: crate::db::plan_tier(team.try_get("plan")?)?,
             plans,
             subscription_status: team.try_get("status")?,
             renews: renews.map(|at| at.format("%-d %b %Y").to_string()),
@@ -154,9 +154,9 @@ impl BillingService {
 
     pub async fn upgrade(&self, actor: &Actor, tier: &str) -> Result<Redirect, ServerError> {
         at_least(actor.role, Role::Owner)?;
-        if !matches!(tier, "pro" | "enterprise") {
+        let Some(tier) = PlanTier::parse(tier).filter(|tier| tier.is_paid()) else {
             return Err(AppError::invalid("tier", "Choose Pro or Enterprise.").into());
-        }
+        };
         let gateway = self.payments.gateway()?.clone();
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let row = sqlx::query(
@@ -165,7 +165,7 @@ impl BillingService {
                              AND s.status IN ('active', 'trialing', 'past_due')) AS subscribed
                FROM plans p, teams t WHERE p.tier = $1::plan_tier AND t.id = $2",
         )
-        .bind(tier)
+        .bind(tier.as_str())
         .bind(actor.team_id)
         .fetch_one(&mut *tx)
         .await?;

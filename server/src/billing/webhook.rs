@@ -3,6 +3,7 @@
 //! row lock and then finds the id taken), changes nothing. A database error rolls it all
 //! back and answers non-2xx, so Stripe retries.
 
+use app::billing::PlanTier;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -314,8 +315,11 @@ async fn subscription_changed(
     let Some(team_id) = team_id else {
         return Ok(Outcome::Ignored("no team for this customer"));
     };
-    let tier = subscription.metadata.get("tier").map(String::as_str);
-    let Some(tier) = tier.filter(|t| matches!(*t, "pro" | "enterprise")) else {
+    let tier = subscription
+        .metadata
+        .get("tier")
+        .and_then(|t| PlanTier::parse(t));
+    let Some(tier) = tier.filter(|tier| tier.is_paid()) else {
         return Ok(Outcome::Ignored("not one of our plans"));
     };
     tenant::set(tx, Tenant::team(team_id)).await?;
@@ -335,7 +339,7 @@ async fn subscription_changed(
     .bind(team_id)
     .bind(&subscription.id)
     .bind(&subscription.customer)
-    .bind(tier)
+    .bind(tier.as_str())
     .bind(&subscription.status)
     .bind(period_end)
     .bind(event_at)

@@ -2,26 +2,10 @@
 //! which plan may use it. Prices are micro-dollars per million tokens, so a call's cost
 //! is integer arithmetic rounded up (we never under-charge a fraction).
 
+use app::billing::PlanTier;
 use app::spec::{MicroUsd, TaskType};
 
 use super::providers::Usage;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PlanTier {
-    Free,
-    Pro,
-    Enterprise,
-}
-
-impl PlanTier {
-    pub fn parse(text: &str) -> PlanTier {
-        match text {
-            "pro" => PlanTier::Pro,
-            "enterprise" => PlanTier::Enterprise,
-            _ => PlanTier::Free,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
+use app::billing::PlanTier;
 use app::runs::{RunEvent, StepRecord};
 use app::spec::MicroUsd;
 use async_trait::async_trait;
 
-use super::catalog::PlanTier;
 use super::providers::ProviderSet;
 use super::router::Router;
 use super::tools::Toolbox;

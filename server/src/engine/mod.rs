@@ -23,7 +23,7 @@ pub use context::{CancelFlag, RecordError, Recorder, RunContext};
 pub use settings::EngineSettings;
 
 use agent_loop::{AgentCall, run_agent};
-use catalog::PlanTier;
+use app::billing::PlanTier;
 use providers::{Message, ProviderSet};
 use router::Router;
 use tools::Toolbox;

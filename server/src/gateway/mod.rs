@@ -18,8 +18,9 @@ use uuid::Uuid;
 pub use meter::{Call, Meter};
 
 use crate::engine::Engine;
-use crate::engine::catalog::{MODELS, Model, PlanTier};
+use crate::engine::catalog::{MODELS, Model};
 use crate::engine::providers::ProviderSet;
+use app::billing::PlanTier;
 
 /// How long a team's provider set (with its own keys, decrypted) is reused.
 const PROVIDERS_FRESH_FOR: Duration = Duration::from_secs(30);

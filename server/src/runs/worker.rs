@@ -21,7 +21,6 @@ use super::recorder::PgRecorder;
 use super::store::{self, Ending, RunJob};
 use super::{secrets_for, team_provider_keys};
 use crate::engine::agent_loop::replay;
-use crate::engine::catalog::PlanTier;
 use crate::engine::workflow::NodeResult;
 use crate::engine::{CancelFlag, Engine, Resume, RunFailure, check_inputs};
 
@@ -168,14 +167,11 @@ impl Workers {
             api_key_id: job.api_key_id,
         });
         let cancel = CancelFlag::default();
-        let ctx = self.engine.context(
-            &spec,
-            PlanTier::parse(&job.plan),
-            &keys,
-            secrets,
-            recorder,
-            cancel.clone(),
-        );
+        let plan = crate::db::plan_tier(&job.plan)
+            .map_err(|error| RunFailure::internal("reading the team's plan", error))?;
+        let ctx = self
+            .engine
+            .context(&spec, plan, &keys, secrets, recorder, cancel.clone());
         let resume = self
             .resume(job)
             .await

@@ -27,17 +27,14 @@ impl TeamsService {
     }
 
     /// The team's plan (it sets the team's API rate limit).
-    pub async fn plan(
-        &self,
-        team_id: Uuid,
-    ) -> Result<crate::engine::catalog::PlanTier, ServerError> {
+    pub async fn plan(&self, team_id: Uuid) -> Result<app::billing::PlanTier, ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
         let plan: String = sqlx::query_scalar("SELECT plan::text FROM teams WHERE id = $1")
             .bind(team_id)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(crate::engine::catalog::PlanTier::parse(&plan))
+        Ok(crate::db::plan_tier(&plan)?)
     }
 }
 

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use app::billing::PlanTier;
 use app::runs::{RunEvent, StepKind, StepRecord};
 use app::spec::parse_spec;
 use async_trait::async_trait;
 use fake_llm::{FakeLlm, Options};
 use serde_json::{Map, Value};
 use server::config::Config;
-use server::engine::catalog::PlanTier;
 use server::engine::{CancelFlag, Engine, RecordError, Recorder, Resume, RunContext, RunFailure};
 
 #[derive(Default)]

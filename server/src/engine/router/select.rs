@@ -5,8 +5,9 @@ use app::spec::{MicroUsd, TaskType};
 use serde_json::{Value, json};
 
 use super::circuit::{CircuitState, Circuits};
-use crate::engine::catalog::{MODELS, Model, PlanTier};
+use crate::engine::catalog::{MODELS, Model};
 use crate::engine::providers::ProviderSet;
+use app::billing::PlanTier;
 
 /// The smallest answer worth paying for; below this a call is refused as over budget.
 pub const MIN_OUTPUT_TOKENS: u32 = 256;
