@@ -4,13 +4,11 @@
 //! called).
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use app::api_keys::Scope;
 use app::error::AppError;
-use app::spec::MicroUsd;
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -23,10 +21,9 @@ use super::auth::{Arrived, Caller};
 use super::extract::Body;
 use super::openapi::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
 use super::problem::Problem;
-use crate::engine::providers::{ChatRequest, ProviderSet};
-use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
+use crate::engine::router::{Progress, RouteFailure};
 use crate::gateway::wire::{self, CompletionRequest};
-use crate::gateway::{self, Call, Target};
+use crate::gateway::{Client, Prepared, Refusal};
 use crate::state::AppState;
 
 const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
@@ -34,71 +31,14 @@ const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
 #[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "Aliases (`auto`, `cheap`, `smart`) and the models the plan and configured providers allow. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), Refusals))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Scope::Run)?;
-    let providers = state.gateway.providers(caller.actor.team_id).await?;
     let data: Vec<Value> = state
         .gateway
-        .models(caller.plan, &providers)
+        .models(caller.actor.team_id, caller.plan)
+        .await?
         .into_iter()
         .map(|(id, owner)| json!({"id": id, "object": "model", "created": 0, "owned_by": owner}))
         .collect();
     Ok(Json(json!({"object": "list", "data": data})))
-}
-
-/// Everything a call needs, owned, so a stream can carry on after the handler returns.
-struct Prepared {
-    state: AppState,
-    caller: Caller,
-    target: Target,
-    chat: ChatRequest,
-    providers: Arc<ProviderSet>,
-    budget_left: Option<MicroUsd>,
-}
-
-impl Prepared {
-    async fn call(
-        &self,
-        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    ) -> Result<Routed, RouteFailure> {
-        let router = &self.state.engine.router;
-        let task = match self.target {
-            Target::Task(task) => task,
-            Target::Model(model) => model.tasks[0],
-        };
-        let needs = Needs {
-            task,
-            plan: self.caller.plan,
-            chain: &self.state.engine.settings.chain,
-            prompt_bytes: self.chat.prompt_bytes(),
-            max_tokens: self.chat.max_tokens,
-            budget_left: self.budget_left,
-        };
-        match self.target {
-            Target::Task(_) => {
-                router
-                    .call(&self.providers, &needs, &self.chat, progress)
-                    .await
-            }
-            Target::Model(model) => {
-                router
-                    .call_model(&self.providers, &needs, model, &self.chat, progress)
-                    .await
-            }
-        }
-    }
-
-    fn record(&self, routed: &Routed) {
-        self.state.gateway.meter.record(Call {
-            team_id: self.caller.actor.team_id,
-            api_key_id: self.caller.actor.api_key_id,
-            provider: routed.model.provider,
-            model: routed.model.name,
-            prompt_tokens: routed.completion.usage.prompt_tokens as i64,
-            completion_tokens: routed.completion.usage.completion_tokens as i64,
-            cost_micro_usd: routed.cost.0,
-            latency_ms: routed.latency.as_millis() as i64,
-            failed: false,
-        });
-    }
 }
 
 #[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key; `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 402, description = "The key's monthly budget is spent", body = ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Unknown model", body = ProblemDoc, content_type = "application/problem+json"), (status = 502, description = "Every provider failed", body = ProblemDoc, content_type = "application/problem+json"), Invalid, Refusals, BadBody, Replays))]
@@ -109,56 +49,17 @@ pub async fn chat_completions(
     Body(request): Body<CompletionRequest>,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Run)?;
-    let chat = request
-        .to_chat()
-        .map_err(|(field, message)| AppError::invalid(&field, message))?;
-    let target = gateway::resolve(&request.model).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "model-not-found",
-            "Unknown model",
-            format!(
-                "No model `{}`. GET /v1/models lists what you can use.",
-                request.model
-            ),
-        )
-    })?;
-    if let Target::Model(model) = target
-        && model.min_plan > caller.plan
-    {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "model-needs-plan",
-            "Model not in plan",
-            format!("`{}` needs a higher plan.", model.name),
-        ));
-    }
-    let team_id = caller.actor.team_id;
-    let budget_left = state
-        .gateway
-        .budget_left(
-            team_id,
-            caller.actor.api_key_id,
-            caller.monthly_budget_micro_usd,
-        )
-        .await?;
-    if budget_left == Some(MicroUsd::ZERO) {
-        return Err(Problem::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "budget-exceeded",
-            "Key budget spent",
-            "This key has spent its monthly gateway budget. Raise it in Settings → API keys, or wait for the 1st (UTC).",
-        ));
-    }
-    let providers = state.gateway.providers(team_id).await?;
-    let prepared = Prepared {
-        state,
-        caller,
-        target,
-        chat,
-        providers,
-        budget_left,
+    let client = Client {
+        team_id: caller.actor.team_id,
+        api_key_id: caller.actor.api_key_id,
+        plan: caller.plan,
+        monthly_budget_micro_usd: caller.monthly_budget_micro_usd,
     };
+    let prepared = state
+        .gateway
+        .prepare(client, &request)
+        .await
+        .map_err(refusal_problem)?;
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
     let created = chrono::Utc::now().timestamp();
     if request.stream {
@@ -184,6 +85,32 @@ pub async fn chat_completions(
 fn set_overhead(response: &mut Response, seconds: f64) {
     if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", seconds * 1000.0)) {
         response.headers_mut().insert(OVERHEAD_HEADER, value);
+    }
+}
+
+fn refusal_problem(refusal: Refusal) -> Problem {
+    let detail = refusal.to_string();
+    match refusal {
+        Refusal::Invalid { field, message } => AppError::invalid(&field, message).into(),
+        Refusal::UnknownModel(_) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "model-not-found",
+            "Unknown model",
+            detail,
+        ),
+        Refusal::NeedsPlan(_) => Problem::new(
+            StatusCode::FORBIDDEN,
+            "model-needs-plan",
+            "Model not in plan",
+            detail,
+        ),
+        Refusal::BudgetSpent => Problem::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "budget-exceeded",
+            "Key budget spent",
+            detail,
+        ),
+        Refusal::Database(error) => error.into(),
     }
 }
 

@@ -19,7 +19,7 @@ use super::extract::{Body, Path, Query};
 use super::idempotency::ReplayAs;
 use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
-use crate::runs::sse;
+use crate::http::run_events;
 use crate::state::AppState;
 
 /// How long `?wait=true` holds the request before answering 202 with the run so far.
@@ -86,7 +86,7 @@ pub async fn start(
             status: StatusCode::ACCEPTED,
             json: serde_json::to_value(&run).unwrap_or_default(),
         };
-        let mut response = sse::stream(state, caller.actor.team_id, run_id, None).await;
+        let mut response = run_events::stream(&state, caller.actor.team_id, run_id, None).await;
         response.extensions_mut().insert(replay);
         return Ok(response);
     }
@@ -122,11 +122,11 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Read)?;
-    let response = sse::stream(
-        state,
+    let response = run_events::stream(
+        &state,
         caller.actor.team_id,
         run_id,
-        sse::last_event_id(&headers),
+        run_events::last_event_id(&headers),
     )
     .await;
     if response.status() == StatusCode::NOT_FOUND {

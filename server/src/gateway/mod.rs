@@ -4,6 +4,7 @@
 //! budget is spent. The request path holds no database round trip when warm: keys,
 //! a team's providers and a key's spending are kept in memory for a few seconds.
 
+mod call;
 mod meter;
 pub mod wire;
 
@@ -15,6 +16,7 @@ use app::spec::{MicroUsd, TaskType};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+pub use call::{Client, Prepared, Refusal};
 pub use meter::{Call, Meter};
 
 use crate::engine::Engine;
@@ -93,12 +95,13 @@ impl Gateway {
         Ok(set)
     }
 
-    /// The models a plan may name, with the aliases first: `(id, owner)`.
-    pub fn models(
+    /// The models a team on this plan may name, with the aliases first: `(id, owner)`.
+    pub async fn models(
         &self,
+        team_id: Uuid,
         plan: PlanTier,
-        providers: &ProviderSet,
-    ) -> Vec<(&'static str, &'static str)> {
+    ) -> Result<Vec<(&'static str, &'static str)>, sqlx::Error> {
+        let providers = self.providers(team_id).await?;
         let mut models: Vec<(&str, &str)> = ALIASES
             .iter()
             .map(|(alias, _, _)| (*alias, "agent-factory"))
@@ -109,7 +112,7 @@ impl Gateway {
                 .filter(|m| m.min_plan <= plan && providers.get(m.provider).is_some())
                 .map(|m| (m.name, m.provider)),
         );
-        models
+        Ok(models)
     }
 
     /// What the key may still spend this month; `None` without a budget.

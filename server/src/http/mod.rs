@@ -7,6 +7,7 @@ pub(crate) mod guard;
 mod health;
 mod nul_guard;
 mod observe;
+pub mod run_events;
 mod security_headers;
 mod stripe_webhook;
 
@@ -77,7 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
         .route("/docs/api", get(api_docs::page))
-        .route("/api/runs/{id}/events", get(crate::runs::sse::run_events))
+        .route("/api/runs/{id}/events", get(run_events::run_events))
         .route("/webhooks/stripe", post(stripe_webhook::receive))
         .nest("/v1", crate::api::router(&state))
         .merge(pages)

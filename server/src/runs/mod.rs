@@ -3,8 +3,8 @@
 //! (`start_run`, `cancel_run`, …); agents themselves are written by `agents::store`.
 
 pub mod event_bus;
+pub mod events;
 mod recorder;
-pub mod sse;
 pub mod store;
 pub mod worker;
 

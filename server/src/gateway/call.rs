@@ -1,0 +1,143 @@
+//! One gateway call, from request to metered answer: what the caller may ask for (a
+//! known model, one their plan allows, within their key's budget), routing with
+//! fallbacks, and metering what it cost. The HTTP handler only turns a [`Refusal`]
+//! into problem+json and the answer into OpenAI's wire format.
+
+use std::sync::Arc;
+
+use app::billing::PlanTier;
+use app::spec::MicroUsd;
+use uuid::Uuid;
+
+use super::wire::CompletionRequest;
+use super::{Call, Gateway, Target, resolve};
+use crate::engine::providers::{ChatRequest, ProviderSet};
+use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
+
+/// Who is calling, as the key that authenticated them says.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    pub team_id: Uuid,
+    pub api_key_id: Option<Uuid>,
+    pub plan: PlanTier,
+    pub monthly_budget_micro_usd: Option<i64>,
+}
+
+/// Why a call is refused before any provider is asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("No model `{0}`. GET /v1/models lists what you can use.")]
+    UnknownModel(String),
+    #[error("`{0}` needs a higher plan.")]
+    NeedsPlan(&'static str),
+    #[error(
+        "This key has spent its monthly gateway budget. Raise it in Settings → API keys, or wait for the 1st (UTC)."
+    )]
+    BudgetSpent,
+    #[error("database")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Everything a call needs, owned, so a stream can carry on after the handler returns.
+pub struct Prepared {
+    gateway: Arc<Gateway>,
+    client: Client,
+    target: Target,
+    chat: ChatRequest,
+    providers: Arc<ProviderSet>,
+    budget_left: Option<MicroUsd>,
+}
+
+impl Gateway {
+    /// Checks a request against what the client may ask for and gathers what calling
+    /// it needs: the model or alias, the plan, the key's budget, the team's providers.
+    pub async fn prepare(
+        self: &Arc<Self>,
+        client: Client,
+        request: &CompletionRequest,
+    ) -> Result<Prepared, Refusal> {
+        let chat = request
+            .to_chat()
+            .map_err(|(field, message)| Refusal::Invalid { field, message })?;
+        let target =
+            resolve(&request.model).ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
+        if let Target::Model(model) = target
+            && model.min_plan > client.plan
+        {
+            return Err(Refusal::NeedsPlan(model.name));
+        }
+        let budget_left = self
+            .budget_left(
+                client.team_id,
+                client.api_key_id,
+                client.monthly_budget_micro_usd,
+            )
+            .await?;
+        if budget_left == Some(MicroUsd::ZERO) {
+            return Err(Refusal::BudgetSpent);
+        }
+        let providers = self.providers(client.team_id).await?;
+        Ok(Prepared {
+            gateway: Arc::clone(self),
+            client,
+            target,
+            chat,
+            providers,
+            budget_left,
+        })
+    }
+}
+
+impl Prepared {
+    /// Routes the call (the named model first, or the alias's cheapest capable model),
+    /// falling back as the router does; `progress` sees streamed text.
+    pub async fn call(
+        &self,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Routed, RouteFailure> {
+        let engine = &self.gateway.engine;
+        let task = match self.target {
+            Target::Task(task) => task,
+            Target::Model(model) => model.tasks[0],
+        };
+        let needs = Needs {
+            task,
+            plan: self.client.plan,
+            chain: &engine.settings.chain,
+            prompt_bytes: self.chat.prompt_bytes(),
+            max_tokens: self.chat.max_tokens,
+            budget_left: self.budget_left,
+        };
+        match self.target {
+            Target::Task(_) => {
+                engine
+                    .router
+                    .call(&self.providers, &needs, &self.chat, progress)
+                    .await
+            }
+            Target::Model(model) => {
+                engine
+                    .router
+                    .call_model(&self.providers, &needs, model, &self.chat, progress)
+                    .await
+            }
+        }
+    }
+
+    /// Meters an answered call against the team and the key.
+    pub fn record(&self, routed: &Routed) {
+        self.gateway.meter.record(Call {
+            team_id: self.client.team_id,
+            api_key_id: self.client.api_key_id,
+            provider: routed.model.provider,
+            model: routed.model.name,
+            prompt_tokens: routed.completion.usage.prompt_tokens as i64,
+            completion_tokens: routed.completion.usage.completion_tokens as i64,
+            cost_micro_usd: routed.cost.0,
+            latency_ms: routed.latency.as_millis() as i64,
+            failed: false,
+        });
+    }
+}

@@ -1,0 +1,89 @@
+//! A run's events as server-sent events: `GET /api/runs/{id}/events` for the web app
+//! (session cookie) and the same stream for the API's `/v1/runs/{id}/events` and
+//! `POST /v1/agents/{id}/runs` with `Accept: text/event-stream`. Reconnecting with
+//! `Last-Event-ID` resumes after that event. What the events are is `runs::events`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::runs::RunEvent;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use uuid::Uuid;
+
+use crate::http::guard;
+use crate::runs::events::{self, EventsError, Followed};
+use crate::state::AppState;
+
+pub async fn run_events(
+    State(state): State<AppState>,
+    Path(run_id): Path<Uuid>,
+    request: Request,
+) -> Response {
+    let Some(token) = guard::cookie_token(request.headers()) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Ok(actor) = state.accounts.actor(&token, None).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    stream(
+        &state,
+        actor.team_id,
+        run_id,
+        last_event_id(request.headers()),
+    )
+    .await
+}
+
+/// The `Last-Event-ID` a reconnecting client sends, when it is one of ours.
+pub fn last_event_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| events::is_event_id(id))
+        .map(str::to_owned)
+}
+
+/// A team's run as server-sent events, after `after` (from the start when `None`);
+/// 404 for a run the team does not have, 503 while the database cannot say.
+pub async fn stream(
+    state: &AppState,
+    team_id: Uuid,
+    run_id: Uuid,
+    after: Option<String>,
+) -> Response {
+    let followed =
+        events::follow(state.db.clone(), state.bus.clone(), team_id, run_id, after).await;
+    match followed {
+        Ok(events) => Sse::new(events.map(|followed| Ok::<_, Infallible>(sse_event(followed))))
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+            .into_response(),
+        Err(EventsError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(EventsError::Unavailable(error)) => {
+            tracing::warn!(%error, run = %run_id, "run events unavailable");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The event named for its type, with its bus id when it has one.
+fn sse_event(followed: Followed) -> Event {
+    let name = event_name(&followed.event);
+    let event = Event::default()
+        .event(name)
+        .data(serde_json::to_string(&followed.event).unwrap_or_default());
+    match followed.id {
+        Some(id) => event.id(id),
+        None => event,
+    }
+}
+
+fn event_name(event: &RunEvent) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
