@@ -9,8 +9,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::behaviour::{self, Action, Answer};
+use crate::behaviour::{Action, Answer};
 use crate::conversation::Conversation;
+use crate::decide;
 use crate::state::{RecordedRequest, Shared};
 
 /// One provider's wire format.
@@ -59,7 +60,7 @@ pub(crate) async fn exchange<W: Wire>(
         );
     };
     let conversation = W::conversation(&body);
-    let plan = behaviour::decide(&shared, &conversation);
+    let plan = decide::decide(&shared, &conversation);
 
     let mut shutdown = shared.shutdown();
     let shutting_down = || {

@@ -24,6 +24,8 @@ mod admin;
 mod anthropic;
 mod behaviour;
 mod conversation;
+mod decide;
+mod directives;
 mod exchange;
 mod openai;
 mod sample;

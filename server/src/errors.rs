@@ -7,8 +7,8 @@
 use app::error::AppError;
 
 use crate::accounts::passwords::HashError;
-use crate::cache::CacheError;
 use crate::db::tenant;
+use crate::redis_client::RedisClientError;
 use crate::secrets::SecretError;
 
 /// What a request that needed the database says while it cannot be reached.
@@ -26,7 +26,7 @@ pub enum ServerError {
     Database(#[from] sqlx::Error),
     /// Redis, which holds sessions and sign-in counters.
     #[error("session store")]
-    Sessions(#[from] CacheError),
+    Sessions(#[from] RedisClientError),
     #[error("hashing a password")]
     Hashing(#[from] HashError),
     #[error("sealing or opening a secret")]

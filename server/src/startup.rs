@@ -16,7 +16,6 @@ use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
 use crate::billing::stripe_client::{PaymentGateway, StripeGateway};
 use crate::billing::{BillingService, Payments};
-use crate::cache::{Cache, CacheError};
 use crate::config::{AppEnv, Config, Secret};
 use crate::dashboard::DashboardService;
 use crate::db;
@@ -25,6 +24,7 @@ use crate::gateway::Gateway;
 use crate::http;
 use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
+use crate::redis_client::{RedisClient, RedisClientError};
 use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
 use crate::state::{AppState, Services};
@@ -44,7 +44,7 @@ pub enum StartupError {
     #[error("invalid DATABASE_URL: {0}")]
     Database(#[source] sqlx::Error),
     #[error("invalid REDIS_URL: {0}")]
-    Redis(#[from] CacheError),
+    Redis(#[from] RedisClientError),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -92,10 +92,13 @@ impl Application {
                 source,
             })?;
         let db = db::app_pool(&config).map_err(StartupError::Database)?;
-        let cache = Arc::new(Cache::new(config.redis_url.expose(), &config.redis_prefix)?);
+        let redis = Arc::new(RedisClient::new(
+            config.redis_url.expose(),
+            &config.redis_prefix,
+        )?);
         let accounts = AccountsService::new(
             db.clone(),
-            cache.clone(),
+            redis.clone(),
             AccountsConfig {
                 hash_concurrency: config.password_hash_concurrency,
                 session_idle: config.session_idle,
@@ -104,7 +107,7 @@ impl Application {
             },
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);
-        let bus = EventBus::start(cache.clone());
+        let bus = EventBus::start(redis.clone());
         let workers = (config.engine.workers > 0).then(|| {
             let workers = Workers {
                 db: db.clone(),
@@ -120,11 +123,11 @@ impl Application {
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone()));
         let payments = payments(&config)?;
-        let marketplace = MarketplaceService::new(db.clone(), cache.clone(), payments.clone());
+        let marketplace = MarketplaceService::new(db.clone(), redis.clone(), payments.clone());
         let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
-            cache,
+            redis,
             metrics: Arc::new(Metrics::default()),
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),

@@ -10,7 +10,6 @@ use crate::accounts::AccountsService;
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
 use crate::billing::BillingService;
-use crate::cache::Cache;
 use crate::config::Config;
 use crate::dashboard::DashboardService;
 use crate::engine::Engine;
@@ -18,6 +17,7 @@ use crate::gateway::Gateway;
 use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::redis_client::RedisClient;
 use crate::runs::event_bus::EventBus;
 use crate::team_keys::TeamKeysService;
 use crate::teams::TeamsService;
@@ -46,7 +46,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
-    pub cache: Arc<Cache>,
+    pub redis: Arc<RedisClient>,
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<AccountsService>,
     pub teams: Arc<TeamsService>,

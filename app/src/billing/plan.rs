@@ -39,6 +39,20 @@ impl PlanTier {
     }
 }
 
+/// A text that names no plan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown plan {0:?}")]
+pub struct UnknownPlan(pub String);
+
+/// As the database stores it: typed rows decode a `plan_tier` column through this.
+impl TryFrom<String> for PlanTier {
+    type Error = UnknownPlan;
+
+    fn try_from(text: String) -> Result<Self, UnknownPlan> {
+        PlanTier::parse(&text).ok_or(UnknownPlan(text))
+    }
+}
+
 impl std::fmt::Display for PlanTier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -188,6 +188,17 @@ impl ToolRef {
     }
 }
 
+/// The keys a custom tool may have in a spec: the parser refuses others, and so does
+/// the builder when it reads a spec into its form.
+pub const CUSTOM_TOOL_FIELDS: [&str; 6] = [
+    "name",
+    "description",
+    "method",
+    "url",
+    "parameters",
+    "headers",
+];
+
 /// An HTTP API the agent may call. Secrets are referenced by name and resolved from the
 /// team's stored secrets at run time; a spec never holds one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct MicroUsd(pub i64);
 
+/// As the database stores it (`bigint` micro-dollars).
+impl From<i64> for MicroUsd {
+    fn from(micro_usd: i64) -> Self {
+        MicroUsd(micro_usd)
+    }
+}
+
 impl MicroUsd {
     pub const ZERO: MicroUsd = MicroUsd(0);
 

@@ -3,7 +3,7 @@
 use marked_yaml::types::Node;
 
 use super::json_schema::check_schema;
-use super::model::{BuiltinTool, CustomTool, SecretHeader, ToolRef};
+use super::model::{BuiltinTool, CUSTOM_TOOL_FIELDS, CustomTool, SecretHeader, ToolRef};
 use super::reader::{At, Errors, Fields, identifier, non_empty_string, sequence, to_json};
 
 pub const MAX_TOOLS: usize = 20;
@@ -40,15 +40,7 @@ fn builtin(name: &str, at: &At, errors: &mut Errors) -> Option<ToolRef> {
 }
 
 fn custom(node: &Node, at: At, errors: &mut Errors) -> Option<CustomTool> {
-    let allowed = [
-        "name",
-        "description",
-        "method",
-        "url",
-        "parameters",
-        "headers",
-    ];
-    let fields = Fields::of(node, at, &allowed, errors)?;
+    let fields = Fields::of(node, at, &CUSTOM_TOOL_FIELDS, errors)?;
     let name = fields.require("name", errors).and_then(|(node, at)| {
         let name = non_empty_string(node, &at, 64, errors)?;
         if BuiltinTool::from_name(&name).is_some() {

@@ -6,13 +6,13 @@ use std::net::IpAddr;
 
 use redis::AsyncCommands;
 
-use crate::cache::{Cache, CacheError};
+use crate::redis_client::{RedisClient, RedisClientError};
 
 const WINDOW_SECS: i64 = 15 * 60;
 const PER_EMAIL: u64 = 10;
 const PER_ADDRESS: u64 = 50;
 
-fn keys(cache: &Cache, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
+fn keys(cache: &RedisClient, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
     let mut keys = vec![(
         cache.key(&format!("signin-failures:email:{email}")),
         PER_EMAIL,
@@ -25,10 +25,10 @@ fn keys(cache: &Cache, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
 
 /// `Ok(None)` to go ahead, `Ok(Some(seconds))` to wait that long.
 pub async fn check(
-    cache: &Cache,
+    cache: &RedisClient,
     email: &str,
     ip: Option<IpAddr>,
-) -> Result<Option<u64>, CacheError> {
+) -> Result<Option<u64>, RedisClientError> {
     let mut redis = cache.connection().await?;
     for (key, limit) in keys(cache, email, ip) {
         let failures: Option<u64> = redis.get(&key).await?;
@@ -41,10 +41,10 @@ pub async fn check(
 }
 
 pub async fn record_failure(
-    cache: &Cache,
+    cache: &RedisClient,
     email: &str,
     ip: Option<IpAddr>,
-) -> Result<(), CacheError> {
+) -> Result<(), RedisClientError> {
     let mut redis = cache.connection().await?;
     for (key, _) in keys(cache, email, ip) {
         // The window starts at the first failure (NX: later ones do not extend it).
@@ -64,7 +64,7 @@ pub async fn record_failure(
 }
 
 /// A successful sign-in clears the email's failures.
-pub async fn reset(cache: &Cache, email: &str) -> Result<(), CacheError> {
+pub async fn reset(cache: &RedisClient, email: &str) -> Result<(), RedisClientError> {
     let mut redis = cache.connection().await?;
     let _: () = redis
         .del(cache.key(&format!("signin-failures:email:{email}")))

@@ -18,16 +18,16 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::audit;
-use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
+use crate::redis_client::RedisClient;
 use passwords::PasswordHasher;
 pub use sessions::Session;
 use sessions::SessionStore;
 
 pub struct AccountsService {
     db: PgPool,
-    cache: Arc<Cache>,
+    cache: Arc<RedisClient>,
     hasher: PasswordHasher,
     sessions: SessionStore,
     secure_cookies: bool,
@@ -41,7 +41,7 @@ pub struct AccountsConfig {
 }
 
 impl AccountsService {
-    pub fn new(db: PgPool, cache: Arc<Cache>, config: AccountsConfig) -> Self {
+    pub fn new(db: PgPool, cache: Arc<RedisClient>, config: AccountsConfig) -> Self {
         Self {
             db,
             cache,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::cache::{Cache, CacheError};
+use crate::redis_client::{RedisClient, RedisClientError};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -32,10 +32,10 @@ pub struct SessionStore {
 impl SessionStore {
     pub async fn create(
         &self,
-        cache: &Cache,
+        cache: &RedisClient,
         user_id: Uuid,
         team_id: Uuid,
-    ) -> Result<NewSession, CacheError> {
+    ) -> Result<NewSession, RedisClientError> {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -68,9 +68,9 @@ impl SessionStore {
     /// idle too long or past its absolute lifetime.
     pub async fn get(
         &self,
-        cache: &Cache,
+        cache: &RedisClient,
         token: &SessionToken,
-    ) -> Result<Option<Session>, CacheError> {
+    ) -> Result<Option<Session>, RedisClientError> {
         let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;
         let Some(value): Option<String> = redis.get(&key).await? else {
@@ -92,10 +92,10 @@ impl SessionStore {
     /// Points a live session at another team, keeping its lifetimes.
     pub async fn switch_team(
         &self,
-        cache: &Cache,
+        cache: &RedisClient,
         token: &SessionToken,
         team_id: Uuid,
-    ) -> Result<(), CacheError> {
+    ) -> Result<(), RedisClientError> {
         let Some(mut session) = self.get(cache, token).await? else {
             return Ok(());
         };
@@ -110,10 +110,10 @@ impl SessionStore {
     /// Ends every session of the user except `keep` (the one changing the password).
     pub async fn revoke_all(
         &self,
-        cache: &Cache,
+        cache: &RedisClient,
         user_id: Uuid,
         keep: Option<&SessionToken>,
-    ) -> Result<(), CacheError> {
+    ) -> Result<(), RedisClientError> {
         let index = cache.key(&format!("user-sessions:{user_id}"));
         let keep = keep.map(|token| key_for(cache, &token.0));
         let mut redis = cache.connection().await?;
@@ -125,7 +125,11 @@ impl SessionStore {
         Ok(())
     }
 
-    pub async fn revoke(&self, cache: &Cache, token: &SessionToken) -> Result<(), CacheError> {
+    pub async fn revoke(
+        &self,
+        cache: &RedisClient,
+        token: &SessionToken,
+    ) -> Result<(), RedisClientError> {
         let key = key_for(cache, &token.0);
         let mut redis = cache.connection().await?;
         let _: () = redis.del(&key).await?;
@@ -133,7 +137,7 @@ impl SessionStore {
     }
 }
 
-fn key_for(cache: &Cache, token: &str) -> String {
+fn key_for(cache: &RedisClient, token: &str) -> String {
     let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()));
     cache.key(&format!("session:{digest}"))
 }

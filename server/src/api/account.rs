@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::extract::{Body, Path};
-use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
 use crate::state::AppState;
 use crate::usage::{self, PeriodUsage};
 

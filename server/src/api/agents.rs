@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::extract::{Body, Path, Query};
-use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use super::auth::{Arrived, Caller};
 use super::extract::Body;
-use super::openapi::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
 use crate::engine::router::{Progress, RouteFailure};
 use crate::gateway::wire::{self, CompletionRequest};
 use crate::gateway::{Client, Prepared, Refusal};

@@ -29,7 +29,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
             (format!("ip:{ip}"), limits.anonymous)
         }
     };
-    let decision = state.rate_limiter.check(&state.cache, &bucket, limit).await;
+    let decision = state.rate_limiter.check(&state.redis, &bucket, limit).await;
     let mut response = if decision.admitted {
         next.run(request).await
     } else {

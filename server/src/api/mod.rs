@@ -11,6 +11,7 @@ mod idempotency;
 mod limits;
 pub mod openapi;
 mod problem;
+pub mod responses;
 mod runs;
 mod templates;
 mod webhooks;

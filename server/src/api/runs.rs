@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::extract::{Body, Path, Query};
 use super::idempotency::ReplayAs;
-use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
 use crate::http::run_events;
 use crate::state::AppState;
 

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::extract::{Path, Query};
-use super::openapi::{Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{Invalid, NotFound, Refusals, Replays};
 use crate::state::AppState;
 
 const PAGE: u32 = 20;

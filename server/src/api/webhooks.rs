@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::extract::{Body, Path};
-use super::openapi::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::problem::Problem;
+use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "Webhooks", summary = "List endpoints", description = "Scope: admin.", responses((status = 200, body = Vec<WebhookRow>), Refusals))]

@@ -57,7 +57,7 @@ struct Checks {
 /// named when either does not.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let postgres = async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) };
-    let (postgres, redis) = tokio::join!(postgres, state.cache.ping());
+    let (postgres, redis) = tokio::join!(postgres, state.redis.ping());
     let checks = Checks {
         postgres: Check::of("postgres", postgres),
         redis: Check::of("redis", redis),

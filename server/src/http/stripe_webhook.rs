@@ -43,7 +43,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "stripe event");
             if matches!(outcome, Outcome::Applied(_)) {
                 // Sales and plans change what the marketplace shows.
-                crate::marketplace::invalidate(&state.cache).await;
+                crate::marketplace::invalidate(&state.redis).await;
             }
             (StatusCode::OK, axum::Json(json!({ "received": true }))).into_response()
         }

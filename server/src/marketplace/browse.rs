@@ -8,9 +8,9 @@ use redis::AsyncCommands;
 use sqlx::{PgPool, QueryBuilder, Row};
 
 use super::cards::{card, card_columns};
-use crate::cache::Cache;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
+use crate::redis_client::RedisClient;
 
 /// How long a cached page lives at most (the generation makes it stale sooner).
 const CACHE_SECS: u64 = 300;
@@ -18,7 +18,7 @@ const CACHE_SECS: u64 = 300;
 /// A page of templates, from the cache when it has it.
 pub async fn browse(
     db: &PgPool,
-    cache: &Cache,
+    cache: &RedisClient,
     query: BrowseQuery,
     page_size: u32,
 ) -> Result<TemplatesPage, ServerError> {
@@ -38,11 +38,11 @@ pub async fn browse(
 
 /// Marks every cached page stale. A Redis failure only costs freshness for
 /// [`CACHE_SECS`], so it is logged, not raised.
-pub async fn invalidate(cache: &Cache) {
+pub async fn invalidate(cache: &RedisClient) {
     let result = async {
         let mut redis = cache.connection().await?;
         let _: i64 = redis.incr(cache.key("marketplace:generation"), 1).await?;
-        Ok::<_, crate::cache::CacheError>(())
+        Ok::<_, crate::redis_client::RedisClientError>(())
     }
     .await;
     if let Err(error) = result {
@@ -50,7 +50,7 @@ pub async fn invalidate(cache: &Cache) {
     }
 }
 
-async fn cache_key(cache: &Cache, query: &BrowseQuery, page_size: u32) -> Option<String> {
+async fn cache_key(cache: &RedisClient, query: &BrowseQuery, page_size: u32) -> Option<String> {
     let mut redis = cache.connection().await.ok()?;
     let generation: Option<i64> = redis.get(cache.key("marketplace:generation")).await.ok()?;
     let identity = serde_json::to_string(&(query, page_size)).ok()?;
@@ -60,13 +60,13 @@ async fn cache_key(cache: &Cache, query: &BrowseQuery, page_size: u32) -> Option
     )))
 }
 
-async fn cached(cache: &Cache, key: &str) -> Option<TemplatesPage> {
+async fn cached(cache: &RedisClient, key: &str) -> Option<TemplatesPage> {
     let mut redis = cache.connection().await.ok()?;
     let text: Option<String> = redis.get(key).await.ok()?;
     serde_json::from_str(&text?).ok()
 }
 
-async fn store(cache: &Cache, key: &str, page: &TemplatesPage) {
+async fn store(cache: &RedisClient, key: &str, page: &TemplatesPage) {
     let Ok(text) = serde_json::to_string(page) else {
         return;
     };

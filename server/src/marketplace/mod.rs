@@ -27,17 +27,17 @@ use uuid::Uuid;
 pub use browse::invalidate;
 
 use crate::billing::Payments;
-use crate::cache::Cache;
 use crate::errors::ServerError;
+use crate::redis_client::RedisClient;
 
 pub struct MarketplaceService {
     db: PgPool,
-    cache: Arc<Cache>,
+    cache: Arc<RedisClient>,
     payments: Payments,
 }
 
 impl MarketplaceService {
-    pub fn new(db: PgPool, cache: Arc<Cache>, payments: Payments) -> Self {
+    pub fn new(db: PgPool, cache: Arc<RedisClient>, payments: Payments) -> Self {
         Self {
             db,
             cache,

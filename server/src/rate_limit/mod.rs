@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::cache::Cache;
+use crate::redis_client::RedisClient;
 use local::LocalWindow;
 use memory_admission::{Admission, Ledger};
 
@@ -96,7 +96,12 @@ impl Default for RateLimiter {
 
 impl RateLimiter {
     /// Counts one request against `bucket` if it is under `limit` per minute.
-    pub async fn check(self: &Arc<Self>, cache: &Arc<Cache>, bucket: &str, limit: u32) -> Decision {
+    pub async fn check(
+        self: &Arc<Self>,
+        cache: &Arc<RedisClient>,
+        bucket: &str,
+        limit: u32,
+    ) -> Decision {
         if now_ms() >= self.local_until_ms.load(Ordering::Relaxed) {
             if let Admission::Admitted {
                 decision,
@@ -132,7 +137,7 @@ impl RateLimiter {
 
     /// Adds the bucket's requests admitted from memory to the Redis window, batch after
     /// batch, until none is left; the only flush of this bucket while it runs.
-    async fn flush(self: Arc<Self>, cache: Arc<Cache>, bucket: String, limit: u32) {
+    async fn flush(self: Arc<Self>, cache: Arc<RedisClient>, bucket: String, limit: u32) {
         while let Some(batch) = self.memory.next_batch(&bucket) {
             let sent = tokio::time::timeout(
                 REDIS_BUDGET,
@@ -158,12 +163,12 @@ impl RateLimiter {
     /// case.
     async fn count_in_redis(
         &self,
-        cache: &Cache,
+        cache: &RedisClient,
         bucket: &str,
         limit: u32,
         n: u32,
         admitted: bool,
-    ) -> Result<Decision, crate::cache::CacheError> {
+    ) -> Result<Decision, crate::redis_client::RedisClientError> {
         let mut connection = cache.connection().await?;
         let member = format!(
             "{:x}:{}",

@@ -13,7 +13,7 @@ use app::runs::RunEvent;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::cache::{Cache, CacheError};
+use crate::redis_client::{RedisClient, RedisClientError};
 
 /// How long a finished run's events stay replayable from Redis.
 const RETENTION_SECS: i64 = 24 * 3600;
@@ -23,12 +23,12 @@ const FLUSH_EVERY: Duration = Duration::from_millis(25);
 
 #[derive(Clone)]
 pub struct EventBus {
-    cache: Arc<Cache>,
+    cache: Arc<RedisClient>,
     sender: mpsc::UnboundedSender<(Uuid, RunEvent)>,
 }
 
 impl EventBus {
-    pub fn start(cache: Arc<Cache>) -> EventBus {
+    pub fn start(cache: Arc<RedisClient>) -> EventBus {
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(cache.clone(), receiver));
         EventBus { cache, sender }
@@ -50,7 +50,7 @@ impl EventBus {
         run_id: Uuid,
         after: &str,
         block: Duration,
-    ) -> Result<Vec<(String, RunEvent)>, CacheError> {
+    ) -> Result<Vec<(String, RunEvent)>, RedisClientError> {
         let reply: redis::Value = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(500)
@@ -64,12 +64,15 @@ impl EventBus {
         Ok(parse_entries(reply))
     }
 
-    pub fn cache(&self) -> &Cache {
+    pub fn cache(&self) -> &RedisClient {
         &self.cache
     }
 }
 
-async fn write_loop(cache: Arc<Cache>, mut receiver: mpsc::UnboundedReceiver<(Uuid, RunEvent)>) {
+async fn write_loop(
+    cache: Arc<RedisClient>,
+    mut receiver: mpsc::UnboundedReceiver<(Uuid, RunEvent)>,
+) {
     let mut pending: Vec<(Uuid, RunEvent)> = Vec::new();
     loop {
         let Some(first) = receiver.recv().await else {
@@ -116,7 +119,7 @@ fn coalesce(events: Vec<(Uuid, RunEvent)>) -> Vec<(Uuid, RunEvent)> {
     out
 }
 
-async fn write(cache: &Cache, batch: &[(Uuid, RunEvent)]) -> Result<(), CacheError> {
+async fn write(cache: &RedisClient, batch: &[(Uuid, RunEvent)]) -> Result<(), RedisClientError> {
     let mut connection = cache.connection().await?;
     let mut pipe = redis::pipe();
     let mut keys: Vec<String> = Vec::new();
@@ -144,7 +147,7 @@ async fn write(cache: &Cache, batch: &[(Uuid, RunEvent)]) -> Result<(), CacheErr
         pipe.query_async::<()>(&mut connection),
     )
     .await
-    .map_err(|_| CacheError::Timeout(Duration::from_secs(2)))??;
+    .map_err(|_| RedisClientError::Timeout(Duration::from_secs(2)))??;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use app::runs::{RunEvent, RunStatus};
 use app::spec::MicroUsd;
 use futures::{SinkExt, Stream};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::event_bus::EventBus;
@@ -155,7 +155,7 @@ async fn replay(db: &PgPool, team_id: Uuid, run_id: Uuid) -> Vec<RunEvent> {
     let Ok(mut tx) = tenant::begin(db, Tenant::team(team_id)).await else {
         return events;
     };
-    let row = sqlx::query(
+    let ended: Result<Option<Ended>, _> = sqlx::query_as(
         "SELECT status::text AS status, output, failure_reason, failure_detail, cost_micro_usd,
                 coalesce(extract(epoch FROM finished_at - coalesce(started_at, created_at)) * 1000, 0)::bigint AS ms
            FROM runs WHERE id = $1",
@@ -163,16 +163,26 @@ async fn replay(db: &PgPool, team_id: Uuid, run_id: Uuid) -> Vec<RunEvent> {
     .bind(run_id)
     .fetch_optional(&mut *tx)
     .await;
-    if let Ok(Some(row)) = row {
+    if let Ok(Some(ended)) = ended {
         events.push(RunEvent::Finished {
-            status: RunStatus::parse(row.try_get("status").unwrap_or_default())
-                .unwrap_or(RunStatus::Failed),
-            output: row.try_get("output").ok().flatten(),
-            reason: row.try_get("failure_reason").ok().flatten(),
-            detail: row.try_get("failure_detail").ok().flatten(),
-            cost: MicroUsd(row.try_get("cost_micro_usd").unwrap_or(0)),
-            duration_ms: row.try_get("ms").unwrap_or(0),
+            status: RunStatus::parse(&ended.status).unwrap_or(RunStatus::Failed),
+            output: ended.output,
+            reason: ended.failure_reason,
+            detail: ended.failure_detail,
+            cost: MicroUsd(ended.cost_micro_usd),
+            duration_ms: ended.ms,
         });
     }
     events
+}
+
+/// How a run ended, as recorded.
+#[derive(sqlx::FromRow)]
+struct Ended {
+    status: String,
+    output: Option<serde_json::Value>,
+    failure_reason: Option<String>,
+    failure_detail: Option<String>,
+    cost_micro_usd: i64,
+    ms: i64,
 }

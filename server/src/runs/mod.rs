@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use app::spec::Spec;
 use serde_json::{Map, Value};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
 use crate::engine::{Engine, check_inputs};
 use crate::secrets::Sealed;
+use crate::usage::quota::QuotaError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -37,6 +38,21 @@ pub enum RunError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<QuotaError> for RunError {
+    fn from(error: QuotaError) -> RunError {
+        match error {
+            QuotaError::Exceeded {
+                message,
+                retry_after_secs,
+            } => RunError::QuotaExceeded {
+                message,
+                retry_after_secs,
+            },
+            QuotaError::Database(error) => RunError::Database(error),
+        }
+    }
+}
+
 /// Queues a run of an agent's current version. The run is committed before anything
 /// else happens; the inputs are checked first so a bad request creates nothing, and the
 /// run is counted against the plan's monthly quota in the same transaction.
@@ -49,7 +65,7 @@ pub async fn start_run(
 ) -> Result<Uuid, RunError> {
     let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
     let mut tx = tenant::begin(db, tenant).await?;
-    let row = sqlx::query(
+    let (version, spec): (i32, sqlx::types::Json<Spec>) = sqlx::query_as(
         "SELECT a.current_version, v.spec FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
           WHERE a.id = $1 AND a.archived_at IS NULL",
     )
@@ -57,9 +73,7 @@ pub async fn start_run(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(RunError::NotFound)?;
-    let version: i32 = row.try_get("current_version")?;
-    let spec: Spec = serde_json::from_value(row.try_get("spec")?)
-        .map_err(|e| RunError::Database(sqlx::Error::Decode(Box::new(e))))?;
+    let spec = spec.0;
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
     crate::usage::quota::count_run(&mut tx, team_id).await?;
     let run_id: Uuid = sqlx::query_scalar(
@@ -82,13 +96,13 @@ pub async fn start_run(
 pub async fn cancel_run(db: &PgPool, tenant: Tenant, run_id: Uuid) -> Result<(), RunError> {
     let team_id = tenant.team_id.ok_or(RunError::NotFound)?;
     let mut tx = tenant::begin(db, tenant).await?;
-    let found = sqlx::query("UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = $1 RETURNING status::text")
+    let status: String = sqlx::query_scalar("UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = $1 RETURNING status::text")
         .bind(run_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(RunError::NotFound)?;
     tx.commit().await?;
-    if found.try_get::<String, _>(0)? == "queued" {
+    if status == "queued" {
         let ending = store::Ending {
             status: app::runs::RunStatus::Cancelled,
             output: None,
@@ -161,16 +175,12 @@ async fn decrypt_all(
     sql: &'static str,
 ) -> Result<HashMap<String, String>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
+    let rows: Vec<(String, Vec<u8>, Vec<u8>)> = sqlx::query_as(sql).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let keys = &engine.settings.keyring;
     let mut out = HashMap::new();
-    for row in rows {
-        let sealed = Sealed {
-            ciphertext: row.try_get("ciphertext")?,
-            nonce: row.try_get("nonce")?,
-        };
-        let name: String = row.try_get("name")?;
+    for (name, ciphertext, nonce) in rows {
+        let sealed = Sealed { ciphertext, nonce };
         match keys.open_text(team_id, &sealed) {
             Ok(value) => {
                 out.insert(name, value);

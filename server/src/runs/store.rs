@@ -1,10 +1,11 @@
 //! The runs' SQL: steps (counted in the usage roll-ups), the run's end, and what a
 //! worker needs to (re)start a run. Every write runs as the run's team under RLS.
 
+use app::billing::PlanTier;
 use app::runs::{RunStatus, StepKind, StepRecord, StepStatus};
 use app::spec::MicroUsd;
 use serde_json::Value;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
@@ -100,11 +101,12 @@ pub async fn finish(
     ending: &Ending<'_>,
 ) -> Result<Option<MicroUsd>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    let row = sqlx::query(
+    let row: Option<Ended> = sqlx::query_as(
         "UPDATE runs SET status = $3::run_status, output = $4, failure_reason = $5, failure_detail = $6,
                          finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
           WHERE id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
-          RETURNING agent_id, api_key_id, cost_micro_usd, (extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8 AS ms",
+          RETURNING agent_id, api_key_id, cost_micro_usd AS cost,
+                    coalesce((extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8, 0) AS ms",
     )
     .bind(run_id)
     .bind(worker)
@@ -118,25 +120,22 @@ pub async fn finish(
         return Ok(None);
     };
     // A run counts under the model that gave its last answer.
-    let last = sqlx::query("SELECT provider, model FROM run_steps WHERE run_id = $1 AND kind = 'llm_call' ORDER BY seq DESC LIMIT 1")
-        .bind(run_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let last: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT provider, model FROM run_steps WHERE run_id = $1 AND kind = 'llm_call' ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(run_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let (provider, model): (String, String) = match last {
-        Some(row) => (
-            row.try_get::<Option<String>, _>("provider")?
-                .unwrap_or_default(),
-            row.try_get::<Option<String>, _>("model")?
-                .unwrap_or_default(),
-        ),
+        Some((provider, model)) => (provider.unwrap_or_default(), model.unwrap_or_default()),
         None => ("none".into(), "none".into()),
     };
     let failed = i64::from(ending.status == RunStatus::Failed);
-    let ms: f64 = row.try_get::<Option<f64>, _>("ms")?.unwrap_or(0.0);
+    let ms = row.ms;
     let usage = UsageRow {
         team_id,
-        agent_id: row.try_get("agent_id")?,
-        api_key_id: row.try_get("api_key_id")?,
+        agent_id: row.agent_id,
+        api_key_id: row.api_key_id,
         provider: &provider,
         model: &model,
         runs: 1,
@@ -154,20 +153,31 @@ pub async fn finish(
     if let Some(event) = event {
         let data = serde_json::json!({
             "run_id": run_id,
-            "agent_id": row.try_get::<Option<Uuid>, _>("agent_id")?,
+            "agent_id": row.agent_id,
             "status": ending.status.as_str(),
             "output": ending.output,
             "failure_reason": ending.reason,
-            "cost_micro_usd": row.try_get::<i64, _>("cost_micro_usd")?,
+            "cost_micro_usd": row.cost.0,
             "duration_ms": ms as i64,
         });
         crate::webhooks::outbox::enqueue(&mut tx, team_id, event, data).await?;
     }
     tx.commit().await?;
-    Ok(Some(MicroUsd(row.try_get("cost_micro_usd")?)))
+    Ok(Some(row.cost))
+}
+
+/// What `finish` reads back from the run it ended.
+#[derive(sqlx::FromRow)]
+struct Ended {
+    agent_id: Option<Uuid>,
+    api_key_id: Option<Uuid>,
+    #[sqlx(try_from = "i64")]
+    cost: MicroUsd,
+    ms: f64,
 }
 
 /// What a worker needs to run: the spec, inputs, and who started it.
+#[derive(sqlx::FromRow)]
 pub struct RunJob {
     pub id: Uuid,
     pub team_id: Uuid,
@@ -175,8 +185,10 @@ pub struct RunJob {
     pub api_key_id: Option<Uuid>,
     pub spec: Value,
     pub input: Value,
-    pub plan: String,
+    #[sqlx(try_from = "String")]
+    pub plan: PlanTier,
     pub cancel_requested: bool,
+    #[sqlx(try_from = "i64")]
     pub cost: MicroUsd,
     pub tokens: i64,
 }
@@ -187,9 +199,10 @@ pub async fn load_job(
     run_id: Uuid,
 ) -> Result<Option<RunJob>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    let row = sqlx::query(
-        "SELECT r.agent_id, r.api_key_id, r.input, v.spec, t.plan::text AS plan, r.cancel_requested_at IS NOT NULL AS cancel,
-                r.cost_micro_usd, r.prompt_tokens + r.completion_tokens AS tokens
+    let job = sqlx::query_as(
+        "SELECT r.id, r.team_id, r.agent_id, r.api_key_id, r.input, v.spec, t.plan::text AS plan,
+                r.cancel_requested_at IS NOT NULL AS cancel_requested, r.cost_micro_usd AS cost,
+                r.prompt_tokens + r.completion_tokens AS tokens
            FROM runs r JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version
            JOIN teams t ON t.id = r.team_id
           WHERE r.id = $1",
@@ -198,21 +211,7 @@ pub async fn load_job(
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    row.map(|row| {
-        Ok(RunJob {
-            id: run_id,
-            team_id,
-            agent_id: row.try_get("agent_id")?,
-            api_key_id: row.try_get("api_key_id")?,
-            spec: row.try_get("spec")?,
-            input: row.try_get("input")?,
-            plan: row.try_get("plan")?,
-            cancel_requested: row.try_get("cancel")?,
-            cost: MicroUsd(row.try_get("cost_micro_usd")?),
-            tokens: row.try_get("tokens")?,
-        })
-    })
-    .transpose()
+    Ok(job)
 }
 
 pub async fn steps(
@@ -221,35 +220,54 @@ pub async fn steps(
     run_id: Uuid,
 ) -> Result<Vec<StepRecord>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    let rows = sqlx::query(
-        "SELECT seq, parent_seq, node, kind, status, provider, model, prompt_tokens, completion_tokens, cost_micro_usd,
-                coalesce(latency_ms, 0)::bigint AS latency_ms, detail
+    let rows: Vec<StepRow> = sqlx::query_as(
+        "SELECT seq, parent_seq, node, kind, status, provider, model, prompt_tokens, completion_tokens,
+                cost_micro_usd, coalesce(latency_ms, 0)::bigint AS latency_ms, detail
            FROM run_steps WHERE run_id = $1 ORDER BY seq",
     )
     .bind(run_id)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(StepRecord {
-                seq: row.try_get("seq")?,
-                parent: row.try_get("parent_seq")?,
-                node: row.try_get("node")?,
-                kind: StepKind::parse(row.try_get("kind")?).unwrap_or(StepKind::Route),
-                status: if row.try_get::<String, _>("status")? == "ok" {
-                    StepStatus::Ok
-                } else {
-                    StepStatus::Error
-                },
-                provider: row.try_get("provider")?,
-                model: row.try_get("model")?,
-                prompt_tokens: row.try_get("prompt_tokens")?,
-                completion_tokens: row.try_get("completion_tokens")?,
-                cost: MicroUsd(row.try_get("cost_micro_usd")?),
-                latency_ms: row.try_get("latency_ms")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(StepRecord::from).collect())
+}
+
+/// A `run_steps` row as stored.
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    seq: i32,
+    parent_seq: Option<i32>,
+    node: Option<String>,
+    kind: String,
+    status: String,
+    provider: Option<String>,
+    model: Option<String>,
+    prompt_tokens: i64,
+    completion_tokens: i64,
+    cost_micro_usd: i64,
+    latency_ms: i64,
+    detail: Value,
+}
+
+impl From<StepRow> for StepRecord {
+    fn from(row: StepRow) -> StepRecord {
+        StepRecord {
+            seq: row.seq,
+            parent: row.parent_seq,
+            node: row.node,
+            kind: StepKind::parse(&row.kind).unwrap_or(StepKind::Route),
+            status: if row.status == "ok" {
+                StepStatus::Ok
+            } else {
+                StepStatus::Error
+            },
+            provider: row.provider,
+            model: row.model,
+            prompt_tokens: row.prompt_tokens,
+            completion_tokens: row.completion_tokens,
+            cost: MicroUsd(row.cost_micro_usd),
+            latency_ms: row.latency_ms,
+            detail: row.detail,
+        }
+    }
 }

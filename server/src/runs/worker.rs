@@ -167,11 +167,9 @@ impl Workers {
             api_key_id: job.api_key_id,
         });
         let cancel = CancelFlag::default();
-        let plan = crate::db::plan_tier(&job.plan)
-            .map_err(|error| RunFailure::internal("reading the team's plan", error))?;
         let ctx = self
             .engine
-            .context(&spec, plan, &keys, secrets, recorder, cancel.clone());
+            .context(&spec, job.plan, &keys, secrets, recorder, cancel.clone());
         let resume = self
             .resume(job)
             .await

@@ -7,12 +7,24 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::db::tenant;
-use crate::runs::RunError;
+
+/// Why a run may not start.
+#[derive(Debug, thiserror::Error)]
+pub enum QuotaError {
+    /// The month's runs or tokens are used up; the quota renews in `retry_after_secs`.
+    #[error("{message}")]
+    Exceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
 
 /// Counts a run against the team's quota, or refuses it when runs or tokens this month
 /// are used up. Part of the caller's transaction: a run that is not created is not
 /// counted.
-pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), RunError> {
+pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), QuotaError> {
     let counted = sqlx::query(
         "WITH plan AS (
             SELECT p.monthly_runs, p.monthly_tokens FROM teams t JOIN plans p ON p.tier = t.plan WHERE t.id = $1
@@ -46,7 +58,7 @@ pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), RunErro
     } else {
         format!("{} runs", row.try_get::<i32, _>("monthly_runs")?)
     };
-    Err(RunError::QuotaExceeded {
+    Err(QuotaError::Exceeded {
         message: format!(
             "This team has used its {plan} plan's {what} for this month. Upgrade the plan, or wait for the quota to renew on the 1st (UTC)."
         ),

@@ -11,10 +11,10 @@ use fake_llm::{Behaviour, FakeLlm};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use server::agents::store::create_agent;
-use server::cache::Cache;
 use server::db::tenant::Tenant;
 use server::demo::DEMO_EMAIL;
 use server::engine::Engine;
+use server::redis_client::RedisClient;
 use server::runs::event_bus::EventBus;
 use server::runs::worker::Workers;
 use server::runs::{cancel_run, start_run, store};
@@ -339,7 +339,7 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
     })
     .unwrap();
     let cache =
-        Arc::new(Cache::new("redis://127.0.0.1:6379", &format!("agf-test:{run}:")).unwrap());
+        Arc::new(RedisClient::new("redis://127.0.0.1:6379", &format!("agf-test:{run}:")).unwrap());
     let workers = Workers {
         db: pool.clone(),
         bus: EventBus::start(cache),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::draft::{
     AssertDraft, CustomToolDraft, HeaderDraft, InputDraft, ModelDraft, Rule, RuleDraft, SpecDraft,
 };
-use crate::spec::spec_to_json;
+use crate::spec::{CUSTOM_TOOL_FIELDS, spec_to_json};
 
 /// Fields a workflow has that the form leaves to the YAML tab.
 const KEPT_FIELDS: [&str; 3] = ["entry", "nodes", "edges"];
@@ -119,18 +119,7 @@ fn read_tools(draft: &mut SpecDraft, value: &Value) -> Read<()> {
     for item in items {
         match item {
             Value::Object(map) => {
-                only(
-                    map,
-                    &[
-                        "name",
-                        "description",
-                        "method",
-                        "url",
-                        "parameters",
-                        "headers",
-                    ],
-                    "tools[]",
-                )?;
+                only(map, &CUSTOM_TOOL_FIELDS, "tools[]")?;
                 let key = draft.new_key();
                 let tool = CustomToolDraft {
                     key,

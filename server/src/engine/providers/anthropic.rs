@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::chat::parse_arguments;
 use super::http;
-use super::registry::Endpoint;
+use super::http::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{

@@ -9,6 +9,15 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 
 use super::ProviderError;
 
+/// Where and how one provider is called; each wire format wraps one.
+pub struct Endpoint {
+    pub id: String,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub client: reqwest::Client,
+    pub limits: HttpLimits,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
     pub connect_timeout: Duration,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::anthropic::Anthropic;
-use super::http::{self, HttpLimits};
+use super::http::{self, Endpoint, HttpLimits};
 use super::openai::OpenAi;
 use super::{LlmProvider, ProviderError};
 
@@ -35,15 +35,6 @@ impl std::fmt::Debug for ProviderConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .finish()
     }
-}
-
-/// Where and how one provider is called; each wire format wraps one.
-pub struct Endpoint {
-    pub id: String,
-    pub base_url: String,
-    pub api_key: Option<String>,
-    pub client: reqwest::Client,
-    pub limits: HttpLimits,
 }
 
 /// The providers one run may use: the operator's, with the team's own keys laid over.

@@ -9,23 +9,23 @@ use tokio::sync::OnceCell;
 const CALL_TIMEOUT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
-pub enum CacheError {
+pub enum RedisClientError {
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
 }
 
-pub struct Cache {
+pub struct RedisClient {
     client: redis::Client,
     connection: OnceCell<ConnectionManager>,
     prefix: String,
 }
 
-impl Cache {
+impl RedisClient {
     /// `prefix` starts every key, so several deployments (or test runs) can share one
     /// Redis without seeing each other's sessions and counters.
-    pub fn new(url: &str, prefix: &str) -> Result<Self, CacheError> {
+    pub fn new(url: &str, prefix: &str) -> Result<Self, RedisClientError> {
         Ok(Self {
             client: redis::Client::open(url)?,
             connection: OnceCell::new(),
@@ -38,7 +38,7 @@ impl Cache {
     }
 
     /// A multiplexed connection that reconnects by itself after Redis comes back.
-    pub async fn connection(&self) -> Result<ConnectionManager, CacheError> {
+    pub async fn connection(&self) -> Result<ConnectionManager, RedisClientError> {
         let connect = self.connection.get_or_try_init(|| {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(CALL_TIMEOUT)
@@ -48,28 +48,28 @@ impl Cache {
         });
         let connection = tokio::time::timeout(CALL_TIMEOUT, connect)
             .await
-            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??;
+            .map_err(|_| RedisClientError::Timeout(CALL_TIMEOUT))??;
         Ok(connection.clone())
     }
 
     /// A connection of its own, for blocking reads (`XREAD BLOCK`) that must not hold
     /// up everyone else's commands on the shared one.
-    pub async fn dedicated(&self) -> Result<redis::aio::MultiplexedConnection, CacheError> {
+    pub async fn dedicated(&self) -> Result<redis::aio::MultiplexedConnection, RedisClientError> {
         let config = redis::AsyncConnectionConfig::new().set_connection_timeout(CALL_TIMEOUT);
         let connect = self
             .client
             .get_multiplexed_async_connection_with_config(&config);
         Ok(tokio::time::timeout(CALL_TIMEOUT, connect)
             .await
-            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??)
+            .map_err(|_| RedisClientError::Timeout(CALL_TIMEOUT))??)
     }
 
-    pub async fn ping(&self) -> Result<(), CacheError> {
+    pub async fn ping(&self) -> Result<(), RedisClientError> {
         let mut connection = self.connection().await?;
         let ping = redis::cmd("PING");
         tokio::time::timeout(CALL_TIMEOUT, ping.query_async::<String>(&mut connection))
             .await
-            .map_err(|_| CacheError::Timeout(CALL_TIMEOUT))??;
+            .map_err(|_| RedisClientError::Timeout(CALL_TIMEOUT))??;
         Ok(())
     }
 }
