@@ -12,9 +12,9 @@ use app::error::AppError;
 use app::runs::RunStatus;
 use app::spec::{MicroUsd, Spec, SpecBody};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
@@ -81,31 +81,106 @@ macro_rules! run_columns {
     };
 }
 
-fn run_summary(row: &PgRow) -> Result<RunSummary, sqlx::Error> {
-    Ok(RunSummary {
-        id: row.try_get("id")?,
-        status: RunStatus::parse(row.try_get("status")?).unwrap_or(RunStatus::Failed),
-        cost: MicroUsd(row.try_get("cost_micro_usd")?),
-        created: crate::display::time(row.try_get("created_at")?),
-        duration_ms: row.try_get("duration_ms")?,
-        failure_reason: row.try_get("failure_reason")?,
-    })
+/// A run summary's columns, as `run_columns!` selects them.
+#[derive(sqlx::FromRow)]
+struct RunSummaryRow {
+    id: Uuid,
+    status: String,
+    cost_micro_usd: i64,
+    created_at: DateTime<Utc>,
+    failure_reason: Option<String>,
+    duration_ms: Option<i64>,
 }
 
-fn agent_summary(row: &PgRow) -> Result<AgentSummary, sqlx::Error> {
-    let last_run = row
-        .try_get::<Option<Uuid>, _>("id")?
-        .map(|_| run_summary(row))
-        .transpose()?;
-    Ok(AgentSummary {
-        id: row.try_get("agent_id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        kind: row.try_get("kind")?,
-        version: row.try_get("current_version")?,
-        updated: crate::display::time(row.try_get("updated_at")?),
-        last_run,
-    })
+impl From<RunSummaryRow> for RunSummary {
+    fn from(row: RunSummaryRow) -> RunSummary {
+        RunSummary {
+            id: row.id,
+            status: RunStatus::parse(&row.status).unwrap_or(RunStatus::Failed),
+            cost: MicroUsd(row.cost_micro_usd),
+            created: crate::display::time(row.created_at),
+            duration_ms: row.duration_ms,
+            failure_reason: row.failure_reason,
+        }
+    }
+}
+
+/// An agent with its latest run: the run's columns (`run_columns!`, left-joined) are
+/// all null for an agent that has never run.
+#[derive(sqlx::FromRow)]
+struct AgentSummaryRow {
+    agent_id: Uuid,
+    name: String,
+    description: String,
+    kind: String,
+    current_version: i32,
+    updated_at: DateTime<Utc>,
+    /// Selected only where the list is paged by creation.
+    #[sqlx(default)]
+    agent_created_at: Option<DateTime<Utc>>,
+    id: Option<Uuid>,
+    status: Option<String>,
+    cost_micro_usd: Option<i64>,
+    created_at: Option<DateTime<Utc>>,
+    failure_reason: Option<String>,
+    duration_ms: Option<i64>,
+}
+
+impl From<AgentSummaryRow> for AgentSummary {
+    fn from(row: AgentSummaryRow) -> AgentSummary {
+        let last_run = match (row.id, row.status, row.created_at) {
+            (Some(id), Some(status), Some(created_at)) => Some(RunSummary::from(RunSummaryRow {
+                id,
+                status,
+                cost_micro_usd: row.cost_micro_usd.unwrap_or(0),
+                created_at,
+                failure_reason: row.failure_reason,
+                duration_ms: row.duration_ms,
+            })),
+            _ => None,
+        };
+        AgentSummary {
+            id: row.agent_id,
+            name: row.name,
+            description: row.description,
+            kind: row.kind,
+            version: row.current_version,
+            updated: crate::display::time(row.updated_at),
+            last_run,
+        }
+    }
+}
+
+/// A run with what its page shows beyond the summary.
+#[derive(sqlx::FromRow)]
+struct RunDetailRow {
+    #[sqlx(flatten)]
+    summary: RunSummaryRow,
+    agent_id: Option<Uuid>,
+    agent_name: String,
+    input: Value,
+    output: Option<Value>,
+    failure_detail: Option<String>,
+    tokens: i64,
+    spec: Option<Value>,
+}
+
+/// The agent as its current version describes it.
+#[derive(sqlx::FromRow)]
+struct AgentRow {
+    name: String,
+    description: String,
+    kind: String,
+    current_version: i32,
+    spec_yaml: String,
+    spec: sqlx::types::Json<Spec>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i32,
+    author: String,
+    created_at: DateTime<Utc>,
 }
 
 /// A page cursor: where the page ended, as `<microseconds>_<agent id>`.
@@ -141,7 +216,7 @@ impl AgentsService {
                     .replace('_', "\\_")
             )
         });
-        let rows = sqlx::query(concat!(
+        let rows: Vec<AgentSummaryRow> = sqlx::query_as(concat!(
             "SELECT a.id AS agent_id, a.name, a.description, a.kind, a.current_version, a.updated_at, ",
             run_columns!(),
             " FROM agents a
@@ -158,10 +233,7 @@ impl AgentsService {
         .await
         ?;
         tx.commit().await?;
-        Ok(rows
-            .iter()
-            .map(agent_summary)
-            .collect::<Result<_, sqlx::Error>>()?)
+        Ok(rows.into_iter().map(AgentSummary::from).collect())
     }
 
     pub async fn page(
@@ -173,7 +245,7 @@ impl AgentsService {
         let after = cursor.map(parse_cursor).transpose()?;
         let limit = limit.clamp(1, 100);
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let rows = sqlx::query(concat!(
+        let mut rows: Vec<AgentSummaryRow> = sqlx::query_as(concat!(
             "SELECT a.id AS agent_id, a.name, a.description, a.kind, a.current_version, a.updated_at, a.created_at AS agent_created_at, ",
             run_columns!(),
             " FROM agents a
@@ -191,18 +263,14 @@ impl AgentsService {
         ?;
         tenant::done_reading(tx);
         let more = rows.len() > limit as usize;
-        let rows = &rows[..rows.len().min(limit as usize)];
+        rows.truncate(limit as usize);
         let next_cursor = match rows.last() {
-            Some(row) if more => Some(cursor_of(
-                row.try_get("agent_created_at")?,
-                row.try_get("agent_id")?,
-            )),
+            Some(row) if more => row
+                .agent_created_at
+                .map(|created_at| cursor_of(created_at, row.agent_id)),
             _ => None,
         };
-        let agents = rows
-            .iter()
-            .map(agent_summary)
-            .collect::<Result<_, sqlx::Error>>()?;
+        let agents = rows.into_iter().map(AgentSummary::from).collect();
         Ok(AgentsPage {
             agents,
             next_cursor,
@@ -246,17 +314,16 @@ impl AgentsService {
 
     pub async fn get(&self, actor: &Actor, agent_id: Uuid) -> Result<AgentDetail, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(
+        let agent: AgentRow = sqlx::query_as(
             "SELECT a.name, a.description, a.kind, a.current_version, v.spec_yaml, v.spec
                FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
               WHERE a.id = $1 AND a.archived_at IS NULL",
         )
         .bind(agent_id)
         .fetch_optional(&mut *tx)
-        .await
-        ?
+        .await?
         .ok_or(AppError::NotFound)?;
-        let versions = sqlx::query(
+        let versions: Vec<VersionRow> = sqlx::query_as(
             "SELECT v.version, coalesce(u.display_name, 'Someone') AS author, v.created_at
                FROM agent_versions v LEFT JOIN users u ON u.id = v.created_by
               WHERE v.agent_id = $1 ORDER BY v.version DESC",
@@ -264,28 +331,24 @@ impl AgentsService {
         .bind(agent_id)
         .fetch_all(&mut *tx)
         .await?;
-
         tx.commit().await?;
-        let spec: Spec = serde_json::from_value(row.try_get("spec")?)?;
         Ok(AgentDetail {
             id: agent_id,
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-            kind: row.try_get("kind")?,
-            version: row.try_get("current_version")?,
-            spec_yaml: row.try_get("spec_yaml")?,
-            inputs: spec.inputs,
+            name: agent.name,
+            description: agent.description,
+            kind: agent.kind,
+            version: agent.current_version,
+            spec_yaml: agent.spec_yaml,
+            inputs: agent.spec.0.inputs,
             can_edit: actor.role >= Role::Admin,
             versions: versions
-                .iter()
-                .map(|row| {
-                    Ok(VersionSummary {
-                        version: row.try_get("version")?,
-                        author: row.try_get("author")?,
-                        created: crate::display::time(row.try_get("created_at")?),
-                    })
+                .into_iter()
+                .map(|row| VersionSummary {
+                    version: row.version,
+                    author: row.author,
+                    created: crate::display::time(row.created_at),
                 })
-                .collect::<Result<_, sqlx::Error>>()?,
+                .collect(),
         })
     }
 
@@ -344,7 +407,7 @@ impl AgentsService {
 
     pub async fn run(&self, actor: &Actor, run_id: Uuid) -> Result<RunDetail, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(concat!(
+        let row: RunDetailRow = sqlx::query_as(concat!(
             "SELECT ",
             run_columns!(),
             ", r.agent_id, coalesce(a.name, 'Deleted agent') AS agent_name, r.input, r.output, r.failure_detail,
@@ -360,10 +423,10 @@ impl AgentsService {
         ?
         .ok_or(AppError::NotFound)?;
         tx.commit().await?;
-        let summary = run_summary(&row)?;
-        let spec: Option<Spec> = row
-            .try_get::<Option<Value>, _>("spec")?
-            .and_then(|spec| serde_json::from_value(spec).ok());
+        let summary = RunSummary::from(row.summary);
+        // A spec stored by an older version may no longer read: the run shows without
+        // its graph rather than failing.
+        let spec: Option<Spec> = row.spec.and_then(|spec| serde_json::from_value(spec).ok());
         let graph = spec.and_then(|spec| match spec.body {
             SpecBody::Workflow(flow) => Some(Graph::of(&flow)),
             SpecBody::Agent(_) => None,
@@ -371,15 +434,15 @@ impl AgentsService {
         let steps = runs::store::steps(&self.db, actor.team_id, run_id).await?;
         Ok(RunDetail {
             id: run_id,
-            agent_id: row.try_get("agent_id")?,
-            agent_name: row.try_get("agent_name")?,
+            agent_id: row.agent_id,
+            agent_name: row.agent_name,
             status: summary.status,
-            input: row.try_get("input")?,
-            output: row.try_get("output")?,
+            input: row.input,
+            output: row.output,
             failure_reason: summary.failure_reason,
-            failure_detail: row.try_get("failure_detail")?,
+            failure_detail: row.failure_detail,
             cost: summary.cost,
-            tokens: row.try_get("tokens")?,
+            tokens: row.tokens,
             created: summary.created,
             duration_ms: summary.duration_ms,
             steps,
@@ -417,7 +480,7 @@ impl AgentsService {
         if !known {
             return Err(AppError::NotFound.into());
         }
-        let rows = sqlx::query(concat!(
+        let mut rows: Vec<RunSummaryRow> = sqlx::query_as(concat!(
             "SELECT ",
             run_columns!(),
             " FROM runs r WHERE r.agent_id = $1 AND ($2::text IS NULL OR r.status::text = $2)
@@ -434,19 +497,16 @@ impl AgentsService {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let next_before = match rows.get(PAGE) {
-            Some(_) => Some(
-                rows[PAGE - 1]
-                    .try_get::<chrono::DateTime<chrono::Utc>, _>("created_at")?
+        let more = rows.len() > PAGE;
+        rows.truncate(PAGE);
+        let next_before = match rows.last() {
+            Some(last) if more => Some(
+                last.created_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             ),
-            None => None,
+            _ => None,
         };
-        let runs = rows
-            .iter()
-            .take(PAGE)
-            .map(run_summary)
-            .collect::<Result<_, _>>()?;
+        let runs = rows.into_iter().map(RunSummary::from).collect();
         Ok(RunsPage { runs, next_before })
     }
 
