@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use app::api_keys::Scope;
 use app::auth::Role;
 use app::backend::Actor;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::crypto::sha256;
@@ -80,7 +80,7 @@ pub async fn authenticate(
     if let Some(caller) = memory.recall(&hash) {
         return Ok(Some(caller));
     }
-    let row = sqlx::query(
+    let row: Option<KeyRow> = sqlx::query_as(
         "SELECT k.id, k.team_id, k.scopes, k.created_by, k.creator_role::text AS creator_role,
                 k.plan::text AS plan, k.budget_micro_usd
            FROM api_key_by_hash($1) k
@@ -90,7 +90,7 @@ pub async fn authenticate(
     .fetch_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let Some(caller) = caller_from(&row)? else {
+    let Some(caller) = caller_from(row) else {
         return Ok(None);
     };
     touch(db.clone(), caller.actor.team_id, caller.key_id);
@@ -98,40 +98,43 @@ pub async fn authenticate(
     Ok(Some(caller))
 }
 
-fn caller_from(row: &sqlx::postgres::PgRow) -> Result<Option<KeyCaller>, sqlx::Error> {
+/// A live key as `api_key_by_hash` finds it.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: Uuid,
+    team_id: Uuid,
+    scopes: Vec<String>,
+    created_by: Option<Uuid>,
+    creator_role: Option<String>,
+    #[sqlx(try_from = "String")]
+    plan: PlanTier,
+    budget_micro_usd: Option<i64>,
+}
+
+fn caller_from(row: KeyRow) -> Option<KeyCaller> {
     // A key acts for the member who made it; without them it cannot act.
-    let (Some(user_id), Some(creator_role)) = (
-        row.try_get::<Option<Uuid>, _>("created_by")?,
-        row.try_get::<Option<String>, _>("creator_role")?
-            .as_deref()
-            .and_then(Role::parse),
-    ) else {
-        return Ok(None);
-    };
-    let scopes: Vec<Scope> = row
-        .try_get::<Vec<String>, _>("scopes")?
-        .iter()
-        .filter_map(|s| Scope::parse(s))
-        .collect();
+    let user_id = row.created_by?;
+    let creator_role = row.creator_role.as_deref().and_then(Role::parse)?;
+    let scopes: Vec<Scope> = row.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
     // Never more than the creator may do today, nor more than the scopes allow.
     let scope_role = if scopes.contains(&Scope::Admin) {
         Role::Admin
     } else {
         Role::Member
     };
-    Ok(Some(KeyCaller {
-        key_id: row.try_get("id")?,
+    Some(KeyCaller {
+        key_id: row.id,
         actor: Actor {
             user_id,
-            team_id: row.try_get("team_id")?,
+            team_id: row.team_id,
             role: scope_role.min(creator_role),
             ip: None,
-            api_key_id: Some(row.try_get("id")?),
+            api_key_id: Some(row.id),
         },
         scopes,
-        plan: crate::db::plan_tier(row.try_get("plan")?)?,
-        monthly_budget_micro_usd: row.try_get("budget_micro_usd")?,
-    }))
+        plan: row.plan,
+        monthly_budget_micro_usd: row.budget_micro_usd,
+    })
 }
 
 /// Records the key's last use in the background, at most once a minute (a write per

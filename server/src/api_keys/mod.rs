@@ -11,8 +11,8 @@ use app::auth::Role;
 use app::backend::{Actor, ApiKeys};
 use app::error::AppError;
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::audit;
@@ -44,46 +44,50 @@ impl ApiKeysService {
     }
 }
 
-/// The columns [`key_row`] reads, from `api_keys k LEFT JOIN users u`.
+/// The columns of a [`StoredKey`], from `api_keys k LEFT JOIN users u`.
 macro_rules! key_columns {
     () => {
         "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, coalesce(u.display_name, 'a former member') AS author"
     };
 }
 
-fn key_row(row: &PgRow) -> Result<ApiKeyRow, sqlx::Error> {
-    let time = |column: &str| -> Result<Option<String>, sqlx::Error> {
-        Ok(row
-            .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(column)?
-            .map(crate::display::time))
-    };
-    Ok(ApiKeyRow {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("prefix")?,
-        scopes: row
-            .try_get::<Vec<String>, _>("scopes")?
-            .iter()
-            .filter_map(|s| Scope::parse(s))
-            .collect(),
-        created: crate::display::time(row.try_get("created_at")?),
-        created_by: row.try_get("author")?,
-        last_used: time("last_used_at")?,
-        expires: time("expires_at")?,
-        revoked: row
-            .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>("revoked_at")?
-            .is_some(),
-        monthly_budget_cents: row
-            .try_get::<Option<i64>, _>("budget_micro_usd")?
-            .map(|micro| (micro / 10_000) as u64),
-    })
+/// A key as stored (never its secret: only the hash is, and it is not read here).
+#[derive(sqlx::FromRow)]
+struct StoredKey {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    scopes: Vec<String>,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    budget_micro_usd: Option<i64>,
+    author: String,
+}
+
+impl From<StoredKey> for ApiKeyRow {
+    fn from(key: StoredKey) -> ApiKeyRow {
+        ApiKeyRow {
+            id: key.id,
+            name: key.name,
+            prefix: key.prefix,
+            scopes: key.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+            created: crate::display::time(key.created_at),
+            created_by: key.author,
+            last_used: key.last_used_at.map(crate::display::time),
+            expires: key.expires_at.map(crate::display::time),
+            revoked: key.revoked_at.is_some(),
+            monthly_budget_cents: key.budget_micro_usd.map(|micro| (micro / 10_000) as u64),
+        }
+    }
 }
 
 impl ApiKeysService {
     pub async fn list(&self, actor: &Actor) -> Result<Vec<ApiKeyRow>, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let rows = sqlx::query(concat!(
+        let rows: Vec<StoredKey> = sqlx::query_as(concat!(
             "SELECT ",
             key_columns!(),
             " FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
@@ -92,7 +96,7 @@ impl ApiKeysService {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(rows.iter().map(key_row).collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().map(ApiKeyRow::from).collect())
     }
 
     pub async fn create(
@@ -137,7 +141,7 @@ impl ApiKeysService {
             },
         )
         .await?;
-        let row = sqlx::query(concat!(
+        let stored: StoredKey = sqlx::query_as(concat!(
             "SELECT ",
             key_columns!(),
             " FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.id = $1"
@@ -148,7 +152,7 @@ impl ApiKeysService {
         tx.commit().await?;
         Ok(NewApiKey {
             key,
-            row: key_row(&row)?,
+            row: stored.into(),
         })
     }
 

@@ -17,7 +17,7 @@ use app::billing::{BillingOverview, PlanTier, PlanView};
 use app::error::AppError;
 use app::marketplace::Redirect;
 use async_trait::async_trait;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::db::tenant;
 use crate::errors::ServerError;
@@ -51,20 +51,17 @@ impl Payments {
     /// team, so two first uses at once get the same customer.
     pub async fn customer(&self, db: &PgPool, actor: &Actor) -> Result<String, ServerError> {
         let mut tx = tenant::begin_as(db, actor).await?;
-        let row = sqlx::query(
+        let (name, customer_id, email): (String, Option<String>, String) = sqlx::query_as(
             "SELECT t.name, t.stripe_customer_id, u.email FROM teams t, users u WHERE t.id = $1 AND u.id = $2",
         )
         .bind(actor.team_id)
         .bind(actor.user_id)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
         tenant::done_reading(tx);
-        if let Some(id) = row.try_get::<Option<String>, _>("stripe_customer_id")? {
+        if let Some(id) = customer_id {
             return Ok(id);
         }
-        let name: String = row.try_get("name")?;
-        let email: String = row.try_get("email")?;
         let id = self
             .gateway()?
             .create_customer(actor.team_id, &name, &email)
@@ -108,14 +105,13 @@ impl BillingService {
 impl BillingService {
     pub async fn overview(&self, actor: &Actor) -> Result<BillingOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let plans = sqlx::query(
-            "SELECT p.tier::text AS tier, p.name, p.price_cents_month, p.requests_per_minute::bigint AS rpm,
-                    p.monthly_runs::bigint AS runs, p.monthly_tokens FROM plans p ORDER BY p.tier",
+        let plans: Vec<PlanRow> = sqlx::query_as(
+            "SELECT p.tier::text AS tier, p.name, p.price_cents_month, p.requests_per_minute::bigint AS requests_per_minute,
+                    p.monthly_runs::bigint AS monthly_runs, p.monthly_tokens FROM plans p ORDER BY p.tier",
         )
         .fetch_all(&mut *tx)
-        .await
-        ?;
-        let team = sqlx::query(
+        .await?;
+        let team: TeamBilling = sqlx::query_as(
             "SELECT t.plan::text AS plan, t.stripe_customer_id IS NOT NULL AS has_customer, s.status, s.current_period_end
                FROM teams t
                LEFT JOIN LATERAL (SELECT status, current_period_end FROM subscriptions
@@ -124,30 +120,17 @@ impl BillingService {
         )
         .bind(actor.team_id)
         .fetch_one(&mut *tx)
-        .await
-        ?;
+        .await?;
         tenant::done_reading(tx);
-        let plans = plans
-            .iter()
-            .map(|row| {
-                Ok(PlanView {
-                    tier: crate::db::plan_tier(row.try_get("tier")?)?,
-                    name: row.try_get("name")?,
-                    price_cents_month: row.try_get("price_cents_month")?,
-                    requests_per_minute: row.try_get("rpm")?,
-                    monthly_runs: row.try_get("runs")?,
-                    monthly_tokens: row.try_get("monthly_tokens")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
-        let renews: Option<chrono::DateTime<chrono::Utc>> = team.try_get("current_period_end")?;
         Ok(BillingOverview {
-            current: crate::db::plan_tier(team.try_get("plan")?)?,
-            plans,
-            subscription_status: team.try_get("status")?,
-            renews: renews.map(|at| at.format("%-d %b %Y").to_string()),
+            current: team.plan,
+            plans: plans.into_iter().map(PlanView::from).collect(),
+            subscription_status: team.status,
+            renews: team
+                .current_period_end
+                .map(|at| at.format("%-d %b %Y").to_string()),
             payments_enabled: self.payments.gateway.is_some(),
-            has_customer: team.try_get("has_customer")?,
+            has_customer: team.has_customer,
             can_manage: actor.role >= Role::Owner,
         })
     }
@@ -159,8 +142,8 @@ impl BillingService {
         };
         let gateway = self.payments.gateway()?.clone();
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(
-            "SELECT p.name, p.price_cents_month, t.plan::text AS current,
+        let (name, price_cents_month, subscribed): (String, i64, bool) = sqlx::query_as(
+            "SELECT p.name, p.price_cents_month,
                     EXISTS (SELECT 1 FROM subscriptions s WHERE s.team_id = t.id
                              AND s.status IN ('active', 'trialing', 'past_due')) AS subscribed
                FROM plans p, teams t WHERE p.tier = $1::plan_tier AND t.id = $2",
@@ -170,20 +153,19 @@ impl BillingService {
         .fetch_one(&mut *tx)
         .await?;
         tenant::done_reading(tx);
-        if row.try_get::<bool, _>("subscribed")? {
+        if subscribed {
             return Err(AppError::Conflict(
                 "Your team already has a subscription: change it with Manage billing.".into(),
             )
             .into());
         }
-        let name: String = row.try_get("name")?;
         let customer = self.payments.customer(&self.db, actor).await?;
         let session = gateway
             .create_checkout(&CheckoutRequest {
                 kind: CheckoutKind::Subscription,
                 customer,
                 product_name: format!("Agent Factory {name}"),
-                amount_cents: row.try_get("price_cents_month")?,
+                amount_cents: price_cents_month,
                 metadata: HashMap::from([
                     ("kind".to_string(), "plan".to_string()),
                     ("team_id".to_string(), actor.team_id.to_string()),
@@ -208,6 +190,41 @@ impl BillingService {
             .map_err(stripe_failed)?;
         Ok(Redirect { url })
     }
+}
+
+/// A plan as `plans` stores it.
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    #[sqlx(try_from = "String")]
+    tier: PlanTier,
+    name: String,
+    price_cents_month: i64,
+    requests_per_minute: i64,
+    monthly_runs: i64,
+    monthly_tokens: i64,
+}
+
+impl From<PlanRow> for PlanView {
+    fn from(row: PlanRow) -> PlanView {
+        PlanView {
+            tier: row.tier,
+            name: row.name,
+            price_cents_month: row.price_cents_month,
+            requests_per_minute: row.requests_per_minute,
+            monthly_runs: row.monthly_runs,
+            monthly_tokens: row.monthly_tokens,
+        }
+    }
+}
+
+/// The team's plan and its latest subscription.
+#[derive(sqlx::FromRow)]
+struct TeamBilling {
+    #[sqlx(try_from = "String")]
+    plan: PlanTier,
+    has_customer: bool,
+    status: Option<String>,
+    current_period_end: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The web app's and the API's view: each answer's error mapped once, here.

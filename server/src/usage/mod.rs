@@ -6,12 +6,12 @@ pub mod roll_up;
 
 use app::backend::Actor;
 use serde::Serialize;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::db::tenant;
 use crate::errors::ServerError;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PeriodUsage {
     pub plan: String,
     /// The first day of the period and the first day of the next (UTC dates).
@@ -27,12 +27,12 @@ pub struct PeriodUsage {
 
 pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, ServerError> {
     let mut tx = tenant::begin_as(db, actor).await?;
-    let row = sqlx::query(
+    let usage = sqlx::query_as(
         "WITH period AS (SELECT date_trunc('month', now() AT TIME ZONE 'utc')::date AS start)
          SELECT t.plan::text AS plan, p.monthly_runs::bigint AS runs_limit, p.monthly_tokens AS tokens_limit,
                 period.start::text AS period_start, (period.start + interval '1 month')::date::text AS period_end,
                 coalesce(u.runs, 0) AS runs, coalesce(u.tokens, 0) AS tokens,
-                coalesce((SELECT sum(d.cost_micro_usd) FROM usage_daily d WHERE d.day >= period.start), 0)::bigint AS cost
+                coalesce((SELECT sum(d.cost_micro_usd) FROM usage_daily d WHERE d.day >= period.start), 0)::bigint AS cost_micro_usd
            FROM period, teams t JOIN plans p ON p.tier = t.plan
            LEFT JOIN usage_periods u ON u.team_id = t.id AND u.period_start = (SELECT start FROM period)
           WHERE t.id = $1",
@@ -42,17 +42,5 @@ pub async fn current(db: &PgPool, actor: &Actor) -> Result<PeriodUsage, ServerEr
     .await
     ?;
     tx.commit().await?;
-    let usage = (|| {
-        Ok::<_, sqlx::Error>(PeriodUsage {
-            plan: row.try_get("plan")?,
-            period_start: row.try_get("period_start")?,
-            period_end: row.try_get("period_end")?,
-            runs: row.try_get("runs")?,
-            runs_limit: row.try_get("runs_limit")?,
-            tokens: row.try_get("tokens")?,
-            tokens_limit: row.try_get("tokens_limit")?,
-            cost_micro_usd: row.try_get("cost")?,
-        })
-    })();
-    Ok(usage?)
+    Ok(usage)
 }

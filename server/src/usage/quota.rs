@@ -3,7 +3,6 @@
 //! and the condition is checked again after the wait, so no number of concurrent
 //! requests can pass the limit.
 
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::db::tenant;
@@ -41,8 +40,8 @@ pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), QuotaEr
     if counted.is_some() {
         return Ok(());
     }
-    let row = sqlx::query(
-        "SELECT p.name, p.monthly_runs, u.runs, u.tokens >= p.monthly_tokens AS out_of_tokens,
+    let used_up: UsedUp = sqlx::query_as(
+        "SELECT p.name AS plan, p.monthly_runs, u.tokens >= p.monthly_tokens AS out_of_tokens,
                 extract(epoch FROM date_trunc('month', now() AT TIME ZONE 'utc') + interval '1 month'
                                    - (now() AT TIME ZONE 'utc'))::bigint AS renews_in
            FROM teams t JOIN plans p ON p.tier = t.plan
@@ -52,17 +51,19 @@ pub async fn count_run(tx: &mut tenant::Tx, team_id: Uuid) -> Result<(), QuotaEr
     .bind(team_id)
     .fetch_one(&mut **tx)
     .await?;
-    let plan: String = row.try_get("name")?;
-    let what = if row.try_get("out_of_tokens")? {
-        "tokens".to_string()
-    } else {
-        format!("{} runs", row.try_get::<i32, _>("monthly_runs")?)
-    };
+    let (plan, what) = (
+        used_up.plan,
+        if used_up.out_of_tokens {
+            "tokens".to_string()
+        } else {
+            format!("{} runs", used_up.monthly_runs)
+        },
+    );
     Err(QuotaError::Exceeded {
         message: format!(
             "This team has used its {plan} plan's {what} for this month. Upgrade the plan, or wait for the quota to renew on the 1st (UTC)."
         ),
-        retry_after_secs: row.try_get::<i64, _>("renews_in")?.max(1) as u64,
+        retry_after_secs: used_up.renews_in.max(1) as u64,
     })
 }
 
@@ -82,4 +83,13 @@ pub async fn count_tokens(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// What is used up, and until when.
+#[derive(sqlx::FromRow)]
+struct UsedUp {
+    plan: String,
+    monthly_runs: i32,
+    out_of_tokens: bool,
+    renews_in: i64,
 }
