@@ -12,8 +12,8 @@ use app::webhooks::{DeliveryRow, NewWebhook, WebhookRow, WebhookSettings};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::audit;
@@ -54,53 +54,76 @@ impl WebhooksService {
 const WEBHOOK_COLUMNS: &str = "id, url, description, events, enabled, disabled_reason, created_at";
 const DELIVERY_COLUMNS: &str = "id, event_type, status, attempts, last_status_code, last_error, created_at, last_attempt_at, next_attempt_at";
 
-fn webhook_row(row: &PgRow) -> Result<WebhookRow, sqlx::Error> {
-    Ok(WebhookRow {
-        id: row.try_get("id")?,
-        url: row.try_get("url")?,
-        description: row.try_get("description")?,
-        events: row.try_get("events")?,
-        enabled: row.try_get("enabled")?,
-        disabled_reason: row.try_get("disabled_reason")?,
-        created: crate::display::time(row.try_get("created_at")?),
-    })
+/// An endpoint as stored (its signing secret is not read here).
+#[derive(sqlx::FromRow)]
+struct StoredWebhook {
+    id: Uuid,
+    url: String,
+    description: String,
+    events: Vec<String>,
+    enabled: bool,
+    disabled_reason: Option<String>,
+    created_at: DateTime<Utc>,
 }
 
-fn delivery_row(row: &PgRow) -> Result<DeliveryRow, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    let time = |column: &str| -> Result<Option<String>, sqlx::Error> {
-        Ok(row
-            .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(column)?
-            .map(crate::display::time))
-    };
-    Ok(DeliveryRow {
-        id: row.try_get("id")?,
-        event_type: row.try_get("event_type")?,
-        next_attempt: if status == "pending" {
-            time("next_attempt_at")?
-        } else {
-            None
-        },
-        status,
-        attempts: row.try_get("attempts")?,
-        response_code: row.try_get("last_status_code")?,
-        error: row.try_get("last_error")?,
-        created: crate::display::time(row.try_get("created_at")?),
-        last_attempt: time("last_attempt_at")?,
-    })
+impl From<StoredWebhook> for WebhookRow {
+    fn from(row: StoredWebhook) -> WebhookRow {
+        WebhookRow {
+            id: row.id,
+            url: row.url,
+            description: row.description,
+            events: row.events,
+            enabled: row.enabled,
+            disabled_reason: row.disabled_reason,
+            created: crate::display::time(row.created_at),
+        }
+    }
+}
+
+/// A delivery as the outbox keeps it.
+#[derive(sqlx::FromRow)]
+struct StoredDelivery {
+    id: Uuid,
+    event_type: String,
+    status: String,
+    attempts: i32,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    next_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl From<StoredDelivery> for DeliveryRow {
+    fn from(row: StoredDelivery) -> DeliveryRow {
+        DeliveryRow {
+            id: row.id,
+            event_type: row.event_type,
+            next_attempt: (row.status == "pending")
+                .then_some(row.next_attempt_at)
+                .flatten()
+                .map(crate::display::time),
+            status: row.status,
+            attempts: row.attempts,
+            response_code: row.last_status_code,
+            error: row.last_error,
+            created: crate::display::time(row.created_at),
+            last_attempt: row.last_attempt_at.map(crate::display::time),
+        }
+    }
 }
 
 impl WebhooksService {
     pub async fn list(&self, actor: &Actor) -> Result<Vec<WebhookRow>, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, StoredWebhook>(&format!(
             "SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at DESC LIMIT 100"
         ))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(rows.iter().map(webhook_row).collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().map(WebhookRow::from).collect())
     }
 
     pub async fn create(
@@ -113,7 +136,7 @@ impl WebhooksService {
         let secret = signing::new_secret();
         let sealed = self.keys.seal_text(actor.team_id, &secret)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, StoredWebhook>(&format!(
             "INSERT INTO webhooks (team_id, url, description, events, enabled, secret_ciphertext, secret_nonce)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {WEBHOOK_COLUMNS}"
         ))
@@ -127,7 +150,7 @@ impl WebhooksService {
         .fetch_one(&mut *tx)
         .await
         ?;
-        let webhook = webhook_row(&row)?;
+        let webhook = WebhookRow::from(row);
         audit::record(
             &mut tx,
             audit::Entry {
@@ -160,7 +183,7 @@ impl WebhooksService {
                 .await?
                 .ok_or(AppError::NotFound)?;
         // Switching an endpoint back on clears why it was switched off.
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, StoredWebhook>(&format!(
             "UPDATE webhooks SET url = $2, description = $3, events = $4, enabled = $5,
                     disabled_reason = CASE WHEN $5 THEN NULL ELSE disabled_reason END
               WHERE id = $1 RETURNING {WEBHOOK_COLUMNS}"
@@ -193,7 +216,7 @@ impl WebhooksService {
         )
         .await?;
         tx.commit().await?;
-        Ok(webhook_row(&row)?)
+        Ok(WebhookRow::from(row))
     }
 
     pub async fn delete(&self, actor: &Actor, webhook_id: Uuid) -> Result<(), ServerError> {
@@ -233,7 +256,7 @@ impl WebhooksService {
             "data": { "webhook_id": webhook_id, "message": "A test event from Agent Factory." },
         });
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, StoredDelivery>(&format!(
             "INSERT INTO webhook_deliveries (team_id, webhook_id, event_type, payload)
              SELECT team_id, id, $2, $3 FROM webhooks WHERE id = $1 RETURNING {DELIVERY_COLUMNS}"
         ))
@@ -244,7 +267,7 @@ impl WebhooksService {
         .await?
         .ok_or(AppError::NotFound)?;
         tx.commit().await?;
-        Ok(delivery_row(&row)?)
+        Ok(DeliveryRow::from(row))
     }
 
     pub async fn deliveries(
@@ -259,7 +282,7 @@ impl WebhooksService {
             .fetch_optional(&mut *tx)
             .await?;
         exists.ok_or(AppError::NotFound)?;
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, StoredDelivery>(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC LIMIT 50"
         ))
         .bind(webhook_id)
@@ -267,7 +290,7 @@ impl WebhooksService {
         .await
         ?;
         tx.commit().await?;
-        Ok(rows.iter().map(delivery_row).collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().map(DeliveryRow::from).collect())
     }
 
     pub async fn resend(
@@ -277,7 +300,7 @@ impl WebhooksService {
     ) -> Result<DeliveryRow, ServerError> {
         at_least(actor.role, Role::Admin)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = sqlx::query(&format!(
+        let row = sqlx::query_as::<_, StoredDelivery>(&format!(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()
               WHERE id = $1 RETURNING {DELIVERY_COLUMNS}"
         ))
@@ -286,7 +309,7 @@ impl WebhooksService {
         .await?
         .ok_or(AppError::NotFound)?;
         tx.commit().await?;
-        Ok(delivery_row(&row)?)
+        Ok(DeliveryRow::from(row))
     }
 }
 
