@@ -9,7 +9,7 @@
 //! API key, a webhook's signing secret).
 
 use app::backend::Actor;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::db::tenant;
 use crate::secrets::{Keyring, Sealed};
@@ -78,7 +78,7 @@ pub async fn claim(
     let claim = if inserted {
         Claim::Fresh
     } else {
-        let row = sqlx::query(
+        let row: Recorded = sqlx::query_as(
             "SELECT fingerprint, status_code, content_type, body, body_nonce FROM idempotency_keys
               WHERE principal = $1 AND key = $2",
         )
@@ -86,24 +86,20 @@ pub async fn claim(
         .bind(key)
         .fetch_one(&mut *tx)
         .await?;
-        if row.try_get::<Vec<u8>, _>("fingerprint")? != fingerprint {
+        if row.fingerprint != fingerprint {
             Claim::Mismatch
         } else {
-            match row.try_get::<Option<i32>, _>("status_code")? {
+            match row.status_code {
                 None => Claim::InProgress,
                 Some(status) => {
                     let sealed = Sealed {
-                        ciphertext: row
-                            .try_get::<Option<Vec<u8>>, _>("body")?
-                            .unwrap_or_default(),
-                        nonce: row
-                            .try_get::<Option<Vec<u8>>, _>("body_nonce")?
-                            .unwrap_or_default(),
+                        ciphertext: row.body.unwrap_or_default(),
+                        nonce: row.body_nonce.unwrap_or_default(),
                     };
                     match keys.open(actor.team_id, &sealed) {
                         Ok(body) => Claim::Replay(StoredResponse {
                             status: status as u16,
-                            content_type: row.try_get("content_type")?,
+                            content_type: row.content_type,
                             body,
                         }),
                         Err(_) => Claim::Unreadable,
@@ -154,4 +150,15 @@ pub async fn release(db: &PgPool, actor: &Actor, key: &str) -> Result<(), sqlx::
     .execute(&mut *tx)
     .await?;
     tx.commit().await
+}
+
+/// What was recorded under a key: the request's fingerprint and, once answered, the
+/// answer (sealed).
+#[derive(sqlx::FromRow)]
+struct Recorded {
+    fingerprint: Vec<u8>,
+    status_code: Option<i32>,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
+    body_nonce: Option<Vec<u8>>,
 }

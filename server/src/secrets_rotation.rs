@@ -3,7 +3,7 @@
 //! key, each as its own team. Runs at start-up and hourly; when it reports nothing left,
 //! the previous key can be dropped from `SECRETS_ENCRYPTION_KEY_PREVIOUS`.
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
@@ -37,18 +37,14 @@ pub async fn rewrap_all(db: &PgPool, keys: &Keyring) -> Result<Rewrapped, sqlx::
     let mut done = Rewrapped::default();
     let mut skipped: Vec<Uuid> = Vec::new();
     loop {
-        let rows = sqlx::query("SELECT vault, team_id, id FROM sealed_under_other_keys($1, $2)")
-            .bind(keys.current_id().as_slice())
-            .bind(BATCH)
-            .fetch_all(db)
-            .await?;
+        let rows: Vec<(String, Uuid, Uuid)> =
+            sqlx::query_as("SELECT vault, team_id, id FROM sealed_under_other_keys($1, $2)")
+                .bind(keys.current_id().as_slice())
+                .bind(BATCH)
+                .fetch_all(db)
+                .await?;
         let mut progressed = false;
-        for row in rows {
-            let (vault, team_id, id): (String, Uuid, Uuid) = (
-                row.try_get("vault")?,
-                row.try_get("team_id")?,
-                row.try_get("id")?,
-            );
+        for (vault, team_id, id) in rows {
             if skipped.contains(&id) {
                 continue;
             }
@@ -79,16 +75,18 @@ async fn rewrap(
     nonce: &str,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
-    let row = sqlx::query(&format!(
-        "SELECT {value} AS value, {nonce} AS nonce FROM {table} WHERE id = $1 FOR UPDATE"
+    let row: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT {value}, {nonce} FROM {table} WHERE id = $1 FOR UPDATE"
     ))
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(row) = row else { return Ok(true) };
+    let Some((ciphertext, sealed_nonce)) = row else {
+        return Ok(true);
+    };
     let sealed = Sealed {
-        ciphertext: row.try_get("value")?,
-        nonce: row.try_get("nonce")?,
+        ciphertext,
+        nonce: sealed_nonce,
     };
     let Ok(plain) = keys.open(team_id, &sealed) else {
         tracing::error!(table, %id, team = %team_id, "a sealed value opens with no configured key; left as it is");

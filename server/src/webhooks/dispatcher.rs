@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::signing;
@@ -63,7 +63,7 @@ impl Dispatcher {
 
     async fn deliver(&self, team_id: Uuid, delivery_id: Uuid) -> Result<(), sqlx::Error> {
         let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
-        let row = sqlx::query(
+        let due: Option<Due> = sqlx::query_as(
             "SELECT d.payload, d.attempts, w.id AS webhook_id, w.url, w.enabled, w.secret_ciphertext, w.secret_nonce
                FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
               WHERE d.id = $1 AND d.status = 'pending'",
@@ -72,10 +72,10 @@ impl Dispatcher {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        let Some(row) = row else { return Ok(()) };
-        let attempt: i32 = row.try_get::<i32, _>("attempts")? + 1;
-        let webhook_id: Uuid = row.try_get("webhook_id")?;
-        if !row.try_get::<bool, _>("enabled")? {
+        let Some(due) = due else { return Ok(()) };
+        let attempt = due.attempts + 1;
+        let webhook_id = due.webhook_id;
+        if !due.enabled {
             return self
                 .record(
                     team_id,
@@ -86,8 +86,8 @@ impl Dispatcher {
                 .await;
         }
         let sealed = Sealed {
-            ciphertext: row.try_get("secret_ciphertext")?,
-            nonce: row.try_get("secret_nonce")?,
+            ciphertext: due.secret_ciphertext,
+            nonce: due.secret_nonce,
         };
         let Ok(secret) = self.keys.open_text(team_id, &sealed) else {
             tracing::error!(webhook = %webhook_id, "a webhook secret could not be decrypted (is its key still in SECRETS_ENCRYPTION_KEY or SECRETS_ENCRYPTION_KEY_PREVIOUS?)");
@@ -100,12 +100,12 @@ impl Dispatcher {
                 )
                 .await;
         };
-        let body = row.try_get::<serde_json::Value, _>("payload")?.to_string();
+        let body = due.payload.to_string();
         let message_id = format!("msg_{}", delivery_id.simple());
         let timestamp = chrono::Utc::now().timestamp();
         let request = OutboundRequest {
             method: Method::POST,
-            url: row.try_get("url")?,
+            url: due.url,
             headers: vec![
                 ("content-type".into(), "application/json".into()),
                 ("webhook-id".into(), message_id.clone()),
@@ -196,4 +196,16 @@ enum Outcome {
     Gone,
     Retry(Option<u16>, String, u64),
     GaveUp(Option<u16>, String),
+}
+
+/// A pending delivery with its endpoint.
+#[derive(sqlx::FromRow)]
+struct Due {
+    payload: serde_json::Value,
+    attempts: i32,
+    webhook_id: Uuid,
+    url: String,
+    enabled: bool,
+    secret_ciphertext: Vec<u8>,
+    secret_nonce: Vec<u8>,
 }
