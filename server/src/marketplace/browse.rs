@@ -3,11 +3,11 @@
 //! generation number that publishing, purchases and reviews bump, so a change shows at
 //! once and nothing has to find and delete old keys.
 
-use app::marketplace::{BrowseQuery, TemplateSort, TemplatesPage};
+use app::marketplace::{BrowseQuery, TemplateCard, TemplateSort, TemplatesPage};
 use redis::AsyncCommands;
-use sqlx::{PgPool, QueryBuilder, Row};
+use sqlx::{PgPool, QueryBuilder};
 
-use super::cards::{card, card_columns};
+use super::cards::{CardRow, card_columns};
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
 use crate::redis_client::RedisClient;
@@ -112,13 +112,13 @@ async fn search(
         .push(" OFFSET ")
         .push_bind(i64::from((query.page - 1) * page_size));
     let mut tx = tenant::begin(db, Tenant::default()).await?;
-    let rows = sql.build().fetch_all(&mut *tx).await?;
+    let rows: Vec<Listed> = sql.build_query_as().fetch_all(&mut *tx).await?;
     tenant::done_reading(tx);
-    let total: i64 = match rows.first() {
-        Some(row) => row.try_get("total")?,
-        None => 0,
-    };
-    let templates = rows.iter().map(card).collect::<Result<_, _>>()?;
+    let total = rows.first().map_or(0, |row| row.total);
+    let templates = rows
+        .into_iter()
+        .map(|row| TemplateCard::from(row.card))
+        .collect();
     Ok(TemplatesPage {
         templates,
         total,
@@ -126,4 +126,12 @@ async fn search(
         pages: u32::try_from((total + i64::from(page_size) - 1) / i64::from(page_size))
             .unwrap_or(u32::MAX),
     })
+}
+
+/// A card on a page of the listing, with how many match in all.
+#[derive(sqlx::FromRow)]
+struct Listed {
+    #[sqlx(flatten)]
+    card: CardRow,
+    total: i64,
 }

@@ -1,11 +1,10 @@
 //! A template row as a marketplace card: the columns and their reading, shared by every
-//! query that lists or shows templates.
+//! query that lists or shows templates (flattened into their own row types).
 
 use app::marketplace::TemplateCard;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
+use uuid::Uuid;
 
-/// The columns [`card`] reads, from `templates t`.
+/// The columns of a [`CardRow`], from `templates t`.
 macro_rules! card_columns {
     () => {
         "t.id, t.slug, t.title, t.summary, t.category, t.tags, t.price_cents, t.current_version,
@@ -14,20 +13,36 @@ macro_rules! card_columns {
 }
 pub(crate) use card_columns;
 
-pub fn card(row: &PgRow) -> Result<TemplateCard, sqlx::Error> {
-    let count: i64 = row.try_get("rating_count")?;
-    let sum: i64 = row.try_get("rating_sum")?;
-    Ok(TemplateCard {
-        id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        category: row.try_get("category")?,
-        tags: row.try_get("tags")?,
-        price_cents: row.try_get("price_cents")?,
-        version: row.try_get("current_version")?,
-        deploy_count: row.try_get("deploy_count")?,
-        rating_count: count,
-        rating: (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0),
-    })
+#[derive(sqlx::FromRow)]
+pub struct CardRow {
+    id: Uuid,
+    slug: String,
+    title: String,
+    summary: String,
+    category: String,
+    tags: Vec<String>,
+    price_cents: i64,
+    current_version: i32,
+    deploy_count: i64,
+    rating_count: i64,
+    rating_sum: i64,
+}
+
+impl From<CardRow> for TemplateCard {
+    fn from(row: CardRow) -> TemplateCard {
+        let (count, sum) = (row.rating_count, row.rating_sum);
+        TemplateCard {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            category: row.category,
+            tags: row.tags,
+            price_cents: row.price_cents,
+            version: row.current_version,
+            deploy_count: row.deploy_count,
+            rating_count: count,
+            rating: (count > 0).then(|| (sum as f64 / count as f64 * 10.0).round() / 10.0),
+        }
+    }
 }

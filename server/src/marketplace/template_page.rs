@@ -3,12 +3,12 @@
 
 use app::backend::Actor;
 use app::error::AppError;
-use app::marketplace::{ReviewView, TemplateAccess, TemplateView};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use app::marketplace::{ReviewView, TemplateAccess, TemplateCard, TemplateView};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::cards::{card, card_columns};
+use super::cards::{CardRow, card_columns};
 use super::markdown;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
@@ -21,7 +21,7 @@ pub async fn view(
 ) -> Result<TemplateView, ServerError> {
     let tenant = viewer.map(Tenant::of).unwrap_or_default();
     let mut tx = tenant::begin(db, tenant).await?;
-    let row = sqlx::query(concat!(
+    let row: Shown = sqlx::query_as(concat!(
         "SELECT ",
         card_columns!(),
         ", t.team_id, t.description_md, t.published_at, v.spec_yaml FROM templates t
@@ -33,14 +33,14 @@ pub async fn view(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let card = card(&row)?;
+    let card = TemplateCard::from(row.card);
     let histogram_rows: Vec<(i16, i64)> = sqlx::query_as(
         "SELECT rating, count(*) FROM reviews WHERE template_id = $1 GROUP BY rating",
     )
     .bind(card.id)
     .fetch_all(&mut *tx)
     .await?;
-    let reviews = sqlx::query(
+    let reviews: Vec<ReviewRow> = sqlx::query_as(
         "SELECT r.id, r.user_id, r.rating, r.body, r.creator_reply, r.created_at,
                 coalesce(nullif(u.display_name, ''), 'A user') AS name
            FROM reviews r LEFT JOIN users u ON u.id = r.user_id AND u.deleted_at IS NULL
@@ -51,12 +51,11 @@ pub async fn view(
     .await?;
     let access = match viewer {
         Some(actor) => {
-            let creator_team: Uuid = row.try_get("team_id")?;
             access(
                 &mut tx,
                 actor,
                 card.id,
-                creator_team == actor.team_id,
+                row.team_id == actor.team_id,
                 card.price_cents,
                 &reviews,
             )
@@ -74,13 +73,15 @@ pub async fn view(
             *slot = count;
         }
     }
-    let published: Option<chrono::DateTime<chrono::Utc>> = row.try_get("published_at")?;
     Ok(TemplateView {
-        description_html: markdown::render(&row.try_get::<String, _>("description_md")?),
-        spec_yaml: row.try_get("spec_yaml")?,
-        published: published.map(crate::display::time).unwrap_or_default(),
+        description_html: markdown::render(&row.description_md),
+        spec_yaml: row.spec_yaml,
+        published: row
+            .published_at
+            .map(crate::display::time)
+            .unwrap_or_default(),
         histogram,
-        reviews: reviews.iter().map(review).collect::<Result<_, _>>()?,
+        reviews: reviews.iter().map(ReviewView::from).collect(),
         access: TemplateAccess {
             payments_enabled,
             ..access
@@ -89,15 +90,39 @@ pub async fn view(
     })
 }
 
-fn review(row: &PgRow) -> Result<ReviewView, sqlx::Error> {
-    Ok(ReviewView {
-        id: row.try_get("id")?,
-        author: row.try_get("name")?,
-        rating: row.try_get("rating")?,
-        body: row.try_get("body")?,
-        reply: row.try_get("creator_reply")?,
-        created: crate::display::time(row.try_get("created_at")?),
-    })
+/// A published template with what its page shows beyond the card.
+#[derive(sqlx::FromRow)]
+struct Shown {
+    #[sqlx(flatten)]
+    card: CardRow,
+    team_id: Uuid,
+    description_md: String,
+    published_at: Option<DateTime<Utc>>,
+    spec_yaml: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: Uuid,
+    user_id: Option<Uuid>,
+    rating: i16,
+    body: String,
+    creator_reply: Option<String>,
+    created_at: DateTime<Utc>,
+    name: String,
+}
+
+impl From<&ReviewRow> for ReviewView {
+    fn from(row: &ReviewRow) -> ReviewView {
+        ReviewView {
+            id: row.id,
+            author: row.name.clone(),
+            rating: row.rating,
+            body: row.body.clone(),
+            reply: row.creator_reply.clone(),
+            created: crate::display::time(row.created_at),
+        }
+    }
 }
 
 async fn access(
@@ -106,7 +131,7 @@ async fn access(
     template_id: Uuid,
     is_creator: bool,
     price_cents: i64,
-    reviews: &[PgRow],
+    reviews: &[ReviewRow],
 ) -> Result<TemplateAccess, sqlx::Error> {
     // Row-level security limits both to the viewer's team.
     let (paid, pending, deployed): (bool, bool, bool) = sqlx::query_as(
@@ -118,15 +143,15 @@ async fn access(
     .bind(template_id)
     .fetch_one(&mut **tx)
     .await?;
-    let mine = reviews.iter().find(|row| {
-        row.try_get::<Option<Uuid>, _>("user_id").ok().flatten() == Some(actor.user_id)
-    });
+    let mine = reviews
+        .iter()
+        .find(|row| row.user_id == Some(actor.user_id));
     Ok(TemplateAccess {
         is_creator,
         can_deploy: price_cents == 0 || paid || is_creator,
         deployed,
         purchase_pending: pending && !paid,
-        my_review: mine.map(review).transpose()?,
+        my_review: mine.map(ReviewView::from),
         payments_enabled: false,
     })
 }
