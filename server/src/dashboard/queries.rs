@@ -5,7 +5,7 @@
 use app::dashboard::{AgentUsage, FailedRun, KeyUsage};
 use app::spec::MicroUsd;
 use chrono::NaiveDate;
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::window::Window;
@@ -74,7 +74,7 @@ pub async fn usage_days(tx: &mut Tx, window: &Window) -> Result<Vec<UsageDay>, s
 
 /// The agents with the most runs in the range (then the costliest).
 pub async fn top_agents(tx: &mut Tx, window: &Window) -> Result<Vec<AgentUsage>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<(Uuid, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT a.id, a.name, sum(u.runs)::bigint AS runs, sum(u.failures)::bigint AS failed,
                 sum(u.cost_micro_usd)::bigint AS cost
            FROM usage_daily u JOIN agents a ON a.id = u.agent_id
@@ -86,22 +86,21 @@ pub async fn top_agents(tx: &mut Tx, window: &Window) -> Result<Vec<AgentUsage>,
     .bind(window.to)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AgentUsage {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                runs: row.try_get("runs")?,
-                failed: row.try_get("failed")?,
-                cost: MicroUsd(row.try_get("cost")?),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, runs, failed, cost)| AgentUsage {
+            id,
+            name,
+            runs,
+            failed,
+            cost: MicroUsd(cost),
         })
-        .collect()
+        .collect())
 }
 
 /// The latest failed runs that started in the range.
 pub async fn recent_failures(tx: &mut Tx, window: &Window) -> Result<Vec<FailedRun>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<(Uuid, String, String, Option<String>)> = sqlx::query_as(
         "SELECT r.id, coalesce(a.name, 'a deleted agent') AS agent_name,
                 coalesce(r.failure_reason, 'unknown') AS reason,
                 to_char(r.finished_at AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI') AS finished
@@ -114,24 +113,21 @@ pub async fn recent_failures(tx: &mut Tx, window: &Window) -> Result<Vec<FailedR
     .bind(window.to)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(FailedRun {
-                id: row.try_get::<Uuid, _>("id")?,
-                agent_name: row.try_get("agent_name")?,
-                reason: row.try_get("reason")?,
-                when: row
-                    .try_get::<Option<String>, _>("finished")?
-                    .unwrap_or_default(),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(id, agent_name, reason, finished)| FailedRun {
+            id,
+            agent_name,
+            reason,
+            when: finished.unwrap_or_default(),
         })
-        .collect()
+        .collect())
 }
 
 /// Gateway calls per API key in the range (calls made by runs are the agents'), and
 /// what each key spent this month against its budget — the rule the gateway enforces.
 pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<KeyUsageRow> = sqlx::query_as(
         "WITH month AS (SELECT date_trunc('month', now() AT TIME ZONE 'utc')::date AS start)
          SELECT k.name, k.prefix, k.budget_micro_usd,
                 sum(u.gateway_requests) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS requests,
@@ -152,24 +148,30 @@ pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>,
     .bind(window.to)
     .fetch_all(&mut **tx)
     .await?;
-    let amount = |row: &sqlx::postgres::PgRow, column: &str| -> Result<i64, sqlx::Error> {
-        Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0))
-    };
-    rows.iter()
-        .map(|row| {
-            Ok(KeyUsage {
-                name: row.try_get("name")?,
-                prefix: row.try_get("prefix")?,
-                requests: amount(row, "requests")?,
-                tokens: amount(row, "tokens")?,
-                cost: MicroUsd(amount(row, "cost")?),
-                budget: row
-                    .try_get::<Option<i64>, _>("budget_micro_usd")?
-                    .map(MicroUsd),
-                spent_this_month: MicroUsd(amount(row, "month_cost")?),
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| KeyUsage {
+            name: row.name,
+            prefix: row.prefix,
+            requests: row.requests.unwrap_or(0),
+            tokens: row.tokens.unwrap_or(0),
+            cost: MicroUsd(row.cost.unwrap_or(0)),
+            budget: row.budget_micro_usd.map(MicroUsd),
+            spent_this_month: MicroUsd(row.month_cost.unwrap_or(0)),
         })
-        .collect()
+        .collect())
+}
+
+/// A key's gateway use; the sums are null where it had none.
+#[derive(FromRow)]
+struct KeyUsageRow {
+    name: String,
+    prefix: String,
+    budget_micro_usd: Option<i64>,
+    requests: Option<i64>,
+    tokens: Option<i64>,
+    cost: Option<i64>,
+    month_cost: Option<i64>,
 }
 
 /// Whether the team ever ran an agent or called the gateway.

@@ -4,7 +4,8 @@
 use app::auth::Role;
 use app::backend::Actor;
 use app::marketplace::{ConnectStatus, Earnings, MonthTotal, Redirect, SaleRow};
-use sqlx::{PgPool, Row};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 
 use crate::billing::{Payments, stripe_failed};
 use crate::db::tenant;
@@ -18,7 +19,7 @@ pub async fn earnings(
 ) -> Result<Earnings, ServerError> {
     at_least(actor.role, Role::Admin)?;
     let mut tx = tenant::begin_as(db, actor).await?;
-    let months = sqlx::query(
+    let months: Vec<(String, i64, i64, i64)> = sqlx::query_as(
         "SELECT to_char(date_trunc('month', created_at), 'YYYY-MM') AS month,
                 count(*) FILTER (WHERE beneficiary = 'creator' AND kind = 'sale') AS sales,
                 coalesce(sum(amount_cents) FILTER (WHERE kind = 'sale'), 0)::bigint AS gross,
@@ -28,7 +29,8 @@ pub async fn earnings(
     .fetch_all(&mut *tx)
     .await
     ?;
-    let sales = sqlx::query(
+    #[allow(clippy::type_complexity, reason = "one tuple, read once, below")]
+    let sales: Vec<(String, i64, i64, i64, Option<String>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT coalesce(t.title, 'A removed template') AS title,
                 coalesce(sum(rs.amount_cents) FILTER (WHERE rs.kind = 'sale'), 0)::bigint AS amount,
                 coalesce(sum(rs.amount_cents) FILTER (WHERE rs.beneficiary = 'creator' AND rs.kind = 'sale'), 0)::bigint AS creator,
@@ -56,31 +58,36 @@ pub async fn earnings(
         .is_some_and(|g| g.connect_enabled());
     Ok(Earnings {
         months: months
-            .iter()
-            .map(|row| {
-                Ok(MonthTotal {
-                    month: row.try_get("month")?,
-                    sales: row.try_get("sales")?,
-                    gross_cents: row.try_get("gross")?,
-                    creator_cents: row.try_get("creator")?,
-                })
+            .into_iter()
+            .map(|(month, sales, gross_cents, creator_cents)| MonthTotal {
+                month,
+                sales,
+                gross_cents,
+                creator_cents,
             })
-            .collect::<Result<_, sqlx::Error>>()?,
+            .collect(),
         sales: sales
-            .iter()
-            .map(|row| {
-                Ok(SaleRow {
-                    template_title: row.try_get("title")?,
-                    amount_cents: row.try_get("amount")?,
-                    creator_cents: row.try_get("creator")?,
-                    reversed_cents: row.try_get("reversed")?,
-                    payout_status: row
-                        .try_get::<Option<String>, _>("payout_status")?
-                        .unwrap_or_else(|| "pending".into()),
-                    created: crate::display::time(row.try_get("created_at")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?,
+            .into_iter()
+            .map(
+                |(
+                    template_title,
+                    amount_cents,
+                    creator_cents,
+                    reversed_cents,
+                    payout_status,
+                    created_at,
+                )| {
+                    SaleRow {
+                        template_title,
+                        amount_cents,
+                        creator_cents,
+                        reversed_cents,
+                        payout_status: payout_status.unwrap_or_else(|| "pending".into()),
+                        created: crate::display::time(created_at),
+                    }
+                },
+            )
+            .collect(),
         pending_payout_cents: pending,
         connect: connect_enabled.then_some(if connect_account.is_some() {
             ConnectStatus::Onboarding

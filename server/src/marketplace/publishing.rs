@@ -7,8 +7,7 @@ use app::auth::Role;
 use app::backend::Actor;
 use app::error::AppError;
 use app::marketplace::{Listing, PublishForm};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::audit;
@@ -18,21 +17,38 @@ use crate::teams::rules::at_least;
 
 const LISTING_COLUMNS: &str = "id, slug, status, current_version, title, summary, description_md, category, tags, price_cents";
 
-fn listing(row: &PgRow) -> Result<Listing, sqlx::Error> {
-    Ok(Listing {
-        template_id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        status: row.try_get("status")?,
-        version: row.try_get("current_version")?,
-        form: PublishForm {
-            title: row.try_get("title")?,
-            summary: row.try_get("summary")?,
-            description_md: row.try_get("description_md")?,
-            category: row.try_get("category")?,
-            tags: row.try_get("tags")?,
-            price_cents: row.try_get("price_cents")?,
-        },
-    })
+/// A template as its creator manages it.
+#[derive(sqlx::FromRow)]
+struct ListingRow {
+    id: Uuid,
+    slug: String,
+    status: String,
+    current_version: i32,
+    title: String,
+    summary: String,
+    description_md: String,
+    category: String,
+    tags: Vec<String>,
+    price_cents: i64,
+}
+
+impl From<ListingRow> for Listing {
+    fn from(row: ListingRow) -> Listing {
+        Listing {
+            template_id: row.id,
+            slug: row.slug,
+            status: row.status,
+            version: row.current_version,
+            form: PublishForm {
+                title: row.title,
+                summary: row.summary,
+                description_md: row.description_md,
+                category: row.category,
+                tags: row.tags,
+                price_cents: row.price_cents,
+            },
+        }
+    }
 }
 
 pub async fn get(
@@ -41,14 +57,14 @@ pub async fn get(
     agent_id: Uuid,
 ) -> Result<Option<Listing>, ServerError> {
     let mut tx = tenant::begin_as(db, actor).await?;
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, ListingRow>(&format!(
         "SELECT {LISTING_COLUMNS} FROM templates WHERE agent_id = $1"
     ))
     .bind(agent_id)
     .fetch_optional(&mut *tx)
     .await?;
     tenant::done_reading(tx);
-    Ok(row.as_ref().map(listing).transpose()?)
+    Ok(row.map(Listing::from))
 }
 
 pub async fn publish(
@@ -105,7 +121,7 @@ pub async fn publish(
         .await
         ?;
     }
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as::<_, ListingRow>(&format!(
         "UPDATE templates
             SET title = $2, summary = $3, description_md = $4, category = $5, tags = $6, price_cents = $7,
                 current_version = $8, status = 'published', published_at = coalesce(published_at, now()), updated_at = now()
@@ -132,7 +148,7 @@ pub async fn publish(
     .await
     ?;
     tx.commit().await?;
-    Ok(listing(&row)?)
+    Ok(row.into())
 }
 
 /// A new listing under a slug made from its title (with a short suffix when taken).
