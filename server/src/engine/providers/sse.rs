@@ -1,5 +1,11 @@
 //! Server-sent events from a byte stream: `event:` and `data:` fields, events separated
 //! by a blank line, CRLF tolerated. Bounded so a hostile stream cannot grow memory.
+//!
+//! Ours rather than `eventsource-stream` (what async-openai uses): that crate's only
+//! entry point takes a byte stream and buffers an event of any size, and a provider,
+//! or a proxy in front of one, that never ends a line would grow our memory without
+//! limit. The bound here ([`MAX_EVENT_BYTES`]) ends such a stream with an error; the
+//! format itself is the small part.
 
 use futures::{Stream, StreamExt};
 

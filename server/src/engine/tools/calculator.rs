@@ -6,6 +6,11 @@
 //! and every error says what is wrong and at which character (1-based) so the model can
 //! fix its expression and retry.
 //!
+//! Ours rather than a crate: `evalexpr`, the maintained evaluator, is a small language
+//! (variables, assignment, strings, chained statements) — more surface than untrusted
+//! input should reach — and its errors carry no position for the model to act on;
+//! `meval` and `fasteval` are no longer maintained. This grammar is the whole of it.
+//!
 //! Grammar, loosest binding first:
 //!
 //! ```text
