@@ -51,11 +51,15 @@ pub async fn rewrap_all(db: &PgPool, keys: &Keyring) -> Result<Rewrapped, sqlx::
             let Some((table, value, nonce)) = columns(&vault) else {
                 continue;
             };
-            if rewrap(db, keys, team_id, id, table, value, nonce).await? {
-                done.rewritten += 1;
-            } else {
-                done.unreadable += 1;
-                skipped.push(id);
+            match rewrap(db, keys, team_id, id, table, value, nonce).await? {
+                Rewrap::Rewritten => done.rewritten += 1,
+                Rewrap::Unreadable => {
+                    done.unreadable += 1;
+                    skipped.push(id);
+                }
+                // Deleted since it was listed, or not visible as its team: listed again,
+                // it must not be tried again (the loop would never end).
+                Rewrap::Gone => skipped.push(id),
             }
             progressed = true;
         }
@@ -73,7 +77,7 @@ async fn rewrap(
     table: &str,
     value: &str,
     nonce: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Rewrap, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let row: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(&format!(
         "SELECT {value}, {nonce} FROM {table} WHERE id = $1 FOR UPDATE"
@@ -82,7 +86,7 @@ async fn rewrap(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((ciphertext, sealed_nonce)) = row else {
-        return Ok(true);
+        return Ok(Rewrap::Gone);
     };
     let sealed = Sealed {
         ciphertext,
@@ -90,7 +94,7 @@ async fn rewrap(
     };
     let Ok(plain) = keys.open(team_id, &sealed) else {
         tracing::error!(table, %id, team = %team_id, "a sealed value opens with no configured key; left as it is");
-        return Ok(false);
+        return Ok(Rewrap::Unreadable);
     };
     let fresh = keys
         .seal(team_id, &plain)
@@ -104,5 +108,14 @@ async fn rewrap(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Rewrap::Rewritten)
+}
+
+/// What became of one value.
+enum Rewrap {
+    Rewritten,
+    /// No listed key opens it; left as it is.
+    Unreadable,
+    /// Not there any more.
+    Gone,
 }
