@@ -58,7 +58,6 @@ impl From<RunError> for ServerError {
             RunError::InvalidInput(problems) => {
                 AppError::invalid("input", problems.join("; ")).into()
             }
-            RunError::InvalidSpec(errors) => AppError::InvalidSpec(errors.0).into(),
             RunError::QuotaExceeded {
                 message,
                 retry_after_secs,

@@ -45,10 +45,3 @@ pub async fn migrate(owner_url: &Secret) -> Result<PgPool, sqlx::Error> {
     sqlx::migrate!("../migrations").run(&pool).await?;
     Ok(pool)
 }
-
-/// A plan as the database stores it (`plan_tier`): another value is a decoding error,
-/// never quietly another plan.
-pub fn plan_tier(text: &str) -> Result<app::billing::PlanTier, sqlx::Error> {
-    app::billing::PlanTier::parse(text)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown plan {text:?}").into()))
-}

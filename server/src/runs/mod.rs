@@ -27,8 +27,6 @@ pub enum RunError {
     NotFound,
     #[error("invalid input: {}", .0.join("; "))]
     InvalidInput(Vec<String>),
-    #[error("invalid spec: {0}")]
-    InvalidSpec(#[from] app::spec::SpecErrors),
     #[error("{message}")]
     QuotaExceeded {
         message: String,

@@ -8,6 +8,7 @@ pub(crate) mod rules;
 
 use app::auth::Role;
 use app::backend::{Actor, Teams};
+use app::billing::PlanTier;
 use app::error::AppError;
 use app::teams::{AuditPage, InvitationPreview, Member, PendingInvitation, TeamOverview};
 use async_trait::async_trait;
@@ -27,14 +28,15 @@ impl TeamsService {
     }
 
     /// The team's plan (it sets the team's API rate limit).
-    pub async fn plan(&self, team_id: Uuid) -> Result<app::billing::PlanTier, ServerError> {
+    pub async fn plan(&self, team_id: Uuid) -> Result<PlanTier, ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::team(team_id)).await?;
         let plan: String = sqlx::query_scalar("SELECT plan::text FROM teams WHERE id = $1")
             .bind(team_id)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(crate::db::plan_tier(&plan)?)
+        // The column is a `plan_tier`: another value would be a schema bug.
+        PlanTier::try_from(plan).map_err(|error| ServerError::other("reading a team's plan", error))
     }
 }
 
