@@ -9,6 +9,7 @@ mod model;
 mod money;
 mod parse;
 mod parse_invariants;
+mod parse_schema;
 mod parse_tools;
 mod parse_workflow;
 mod reader;

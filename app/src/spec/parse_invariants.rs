@@ -2,9 +2,9 @@
 
 use marked_yaml::types::Node;
 
-use super::json_schema::check_schema;
 use super::model::{Assertion, Comparison, Invariants, ToolRef};
 use super::parse::dollars;
+use super::parse_schema::schema;
 use super::reader::{
     At, Errors, Fields, integer, non_empty_string, sequence, string, string_list, to_json,
 };
@@ -72,18 +72,7 @@ fn apply(
         "max_tokens" => {
             rules.max_tokens = integer(value, at, 1, 10_000_000, errors).map(|n| n as u64)
         }
-        "output_schema" => {
-            let schema = to_json(value);
-            for issue in check_schema(&schema) {
-                let path = if issue.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", issue.path)
-                };
-                errors.add(at, format!("invalid schema{path}: {}", issue.message));
-            }
-            rules.output_schema = Some(schema);
-        }
+        "output_schema" => rules.output_schema = Some(schema(value, at, "schema", errors)),
         "must_contain" => rules.must_contain = string_list(value, at, 20, 200, errors),
         "must_not_contain" => rules.must_not_contain = string_list(value, at, 20, 200, errors),
         "allowed_tools" => {

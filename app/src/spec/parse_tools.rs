@@ -2,9 +2,9 @@
 
 use marked_yaml::types::Node;
 
-use super::json_schema::check_schema;
 use super::model::{BuiltinTool, CUSTOM_TOOL_FIELDS, CustomTool, SecretHeader, ToolRef};
-use super::reader::{At, Errors, Fields, identifier, non_empty_string, sequence, to_json};
+use super::parse_schema::schema;
+use super::reader::{At, Errors, Fields, identifier, non_empty_string, sequence};
 
 pub const MAX_TOOLS: usize = 20;
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -83,12 +83,9 @@ fn custom(node: &Node, at: At, errors: &mut Errors) -> Option<CustomTool> {
     let parameters = match fields.get("parameters") {
         None => serde_json::json!({"type": "object", "properties": {}}),
         Some((node, at)) => {
-            let schema = to_json(node);
+            let schema = schema(node, &at, "parameters schema", errors);
             if schema.get("type").and_then(|t| t.as_str()) != Some("object") {
                 errors.add(&at, "parameters must be a JSON Schema with `type: object`");
-            }
-            for issue in check_schema(&schema) {
-                errors.add(&at, format!("parameters{}: {}", issue.path, issue.message));
             }
             schema
         }

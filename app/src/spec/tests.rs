@@ -191,6 +191,56 @@ fn invariants_are_checked() {
 }
 
 #[test]
+fn a_schema_problem_is_reported_at_its_own_line() {
+    let text = r#"name: x
+instructions: y
+tools:
+  - name: lookup
+    url: https://crm.example.com/find
+    parameters:
+      type: object
+      properties:
+        id: { type: integr }
+invariants:
+  - output_schema:
+      type: object
+      properties:
+        code: { type: string, pattern: "([a-z]" }
+"#;
+    let list = errors(text);
+    has(
+        &list,
+        "tools[0].parameters",
+        9,
+        "invalid parameters schema at /properties/id/type",
+    );
+    has(
+        &list,
+        "invariants[0].output_schema",
+        14,
+        "invalid schema at /properties/code/pattern",
+    );
+    has(&list, "invariants[0].output_schema", 14, "unclosed group");
+}
+
+#[test]
+fn schemas_beyond_the_old_subset_are_accepted() {
+    let text = r##"name: x
+instructions: y
+invariants:
+  - output_schema:
+      $defs:
+        source: { type: object, required: [url], properties: { url: { type: string, format: uri } } }
+      type: object
+      properties:
+        sources: { type: array, items: { $ref: "#/$defs/source" } }
+        contact: { oneOf: [{ type: string, format: email }, { type: string, pattern: "^[+][0-9]+$" }] }
+        range: { type: array, prefixItems: [{ type: number }, { type: number }], items: false }
+"##;
+    parse_spec(text).expect("a valid 2020-12 schema is accepted");
+}
+
+#[test]
 fn workflow_graph_rules() {
     let text = r#"name: W
 kind: workflow

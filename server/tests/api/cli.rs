@@ -45,7 +45,7 @@ async fn run_streams_the_answer_and_prints_each_step() {
         env!("CARGO_MANIFEST_DIR"),
         "/../app/src/spec/examples/market_research.yaml"
     );
-    // The spec prefers local → perplexity → anthropic: the fake stands in for Anthropic.
+    // The spec names no providers: the chain is what is configured, here the fake as Anthropic.
     let base = llm.base_url();
     // The command blocks; the fake provider keeps serving on the runtime meanwhile.
     let output = tokio::task::spawn_blocking(move || {
