@@ -10,6 +10,9 @@ source scripts/services.sh
 tree_before="$(git status --porcelain --untracked-files=no 2>/dev/null || true)"
 setup_toolchain
 ensure_contract_tools
+JSON_SCHEMA_TEST_SUITE="$(bash scripts/json-schema-suite.sh)" || die "could not fetch the JSON-Schema-Test-Suite"
+export JSON_SCHEMA_TEST_SUITE
+ok "JSON-Schema-Test-Suite in $JSON_SCHEMA_TEST_SUITE"
 setup_services
 apt_install chromium
 
@@ -95,6 +98,7 @@ tree_unchanged() {
 }
 
 run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
+run_step "Kubernetes manifests (kustomize, API schemas)" bash scripts/check-deploy.sh
 run_step "Format" cargo fmt --all --check
 run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
@@ -114,6 +118,7 @@ run_step "Unit and integration tests" integration_tests
 run_step "Build the browser tests' server and client" cargo leptos build "${LEPTOS_LIB_ARGS[@]}"
 run_step "Browser tests" browser_tests
 stop_fakes
+run_step "Release bundle (migrate, serve, worker, SIGTERM)" limited 5m bash scripts/test-bundle.sh
 # The documentation includes private items (an application, read by its maintainers), so
 # links to them resolve and are allowed.
 run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe --features app/ssr

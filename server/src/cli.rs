@@ -1,10 +1,18 @@
-//! Command-line entries beside the server: check a spec, or run one against the
-//! configured providers with the answer streaming to the terminal.
+//! The command line: the server's roles, and entries beside them — check a spec, or run
+//! one against the configured providers with the answer streaming to the terminal.
 //!
 //! ```text
-//! server validate SPEC.yaml
-//! server run SPEC.yaml [input=value …]
+//! agent-factory                  migrate, serve and work in one process
+//! agent-factory serve            HTTP only
+//! agent-factory worker           runs, webhooks, scheduled jobs (probes on LEPTOS_SITE_ADDR)
+//! agent-factory migrate          apply pending migrations, then exit
+//! agent-factory health           exit 0 when the local server's /health answers
+//! agent-factory validate SPEC.yaml
+//! agent-factory run SPEC.yaml [input=value …]
 //! ```
+//!
+//! (`server` is the binary's name in the build; the release bundle calls it
+//! `agent-factory`.)
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -18,20 +26,75 @@ use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::engine::{CancelFlag, Engine, RecordError, Recorder, Resume, check_inputs};
+use crate::startup::Role;
 use app::billing::PlanTier;
 
-/// Runs a command when the arguments name one; `None` means "start the server".
-pub async fn dispatch(args: &[String]) -> Option<ExitCode> {
-    match args.first().map(String::as_str) {
-        Some("validate") => Some(validate(args.get(1)?)),
-        Some("run") => Some(run(args.get(1)?, &args[2..]).await),
-        Some("help" | "--help" | "-h") => {
-            say(
-                "usage: server [validate SPEC | run SPEC [input=value …]]\nWithout arguments, starts the web server.",
-            );
-            Some(ExitCode::SUCCESS)
+const USAGE: &str = "usage: agent-factory [serve | worker | migrate | health | validate SPEC | run SPEC [input=value …]]
+Without arguments: migrates, serves and runs the workers in one process.";
+
+/// What the arguments ask for.
+pub enum Command {
+    /// Start the server in this role.
+    Start(Role),
+    /// Apply the migrations and exit.
+    Migrate,
+    /// A command that has already run, with its exit code.
+    Done(ExitCode),
+}
+
+/// Runs the commands that need no server configuration; says which role or command the
+/// rest is.
+pub async fn dispatch(args: &[String]) -> Command {
+    let spec = || args.get(1).map(String::as_str);
+    match (args.first().map(String::as_str), spec()) {
+        (None, _) => Command::Start(Role::All),
+        (Some("serve"), _) => Command::Start(Role::Serve),
+        (Some("worker"), _) => Command::Start(Role::Worker),
+        (Some("migrate"), _) => Command::Migrate,
+        (Some("health"), _) => Command::Done(health().await),
+        (Some("validate"), Some(path)) => Command::Done(validate(path)),
+        (Some("run"), Some(path)) => Command::Done(run(path, &args[2..]).await),
+        (Some("help" | "--help" | "-h"), _) => {
+            say(USAGE);
+            Command::Done(ExitCode::SUCCESS)
         }
-        _ => None,
+        (Some(other), _) => {
+            say(&format!(
+                "agent-factory: unknown command `{other}`\n{USAGE}"
+            ));
+            Command::Done(ExitCode::from(2))
+        }
+    }
+}
+
+/// The container's health check (the image has no curl): the server on
+/// `LEPTOS_SITE_ADDR` (an unspecified address means this host) answers `/health`.
+async fn health() -> ExitCode {
+    let addr = std::env::var("LEPTOS_SITE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let Ok(mut addr) = addr.parse::<std::net::SocketAddr>() else {
+        say(&format!("LEPTOS_SITE_ADDR is not an address: {addr}"));
+        return ExitCode::FAILURE;
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build();
+    let answered = match client {
+        Ok(client) => client.get(format!("http://{addr}/health")).send().await,
+        Err(error) => Err(error),
+    };
+    match answered {
+        Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
+        Ok(response) => {
+            say(&format!("/health answered {}", response.status()));
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            say(&format!("/health did not answer: {error}"));
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -88,6 +88,8 @@ pub struct Config {
     /// Prepended to every Redis key.
     pub redis_prefix: String,
     pub request_timeout: Duration,
+    /// How long a drain (SIGTERM) may take before the process exits anyway.
+    pub shutdown_grace: Duration,
     pub max_body_bytes: usize,
     pub seed_demo_data: bool,
     /// With the demo data, also publish a few example templates (tests that count
@@ -201,6 +203,7 @@ impl Config {
             redis_url: Secret::new(vars.string("REDIS_URL", "redis://127.0.0.1:6379")),
             redis_prefix: vars.string("REDIS_PREFIX", "agf:"),
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
+            shutdown_grace: Duration::from_secs(vars.parse("SHUTDOWN_GRACE_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
             seed_demo_data,
             seed_marketplace: seed_demo_data && vars.parse("SEED_MARKETPLACE", true)?,

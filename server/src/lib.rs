@@ -26,6 +26,7 @@ pub mod redis_client;
 pub mod runs;
 pub mod secrets;
 pub mod secrets_rotation;
+pub mod shutdown;
 pub mod ssrf;
 pub mod startup;
 pub mod state;

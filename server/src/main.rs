@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
+use server::cli::Command;
 use server::config::Config;
-use server::startup::Application;
+use server::startup::{self, Application};
 
 // Every request allocates many small, short-lived buffers (headers, JSON, rows) across
 // the runtime's threads; mimalloc's per-thread free lists serve those faster than the
@@ -38,9 +39,11 @@ fn main() -> ExitCode {
 )]
 async fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(code) = server::cli::dispatch(&args).await {
-        return code;
-    }
+    let role = match server::cli::dispatch(&args).await {
+        Command::Start(role) => Some(role),
+        Command::Migrate => None,
+        Command::Done(code) => return code,
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -50,7 +53,22 @@ async fn run() -> ExitCode {
         }
     };
     server::telemetry::init(config.log_format);
-    let app = match Application::build(config).await {
+    let Some(role) = role else {
+        return match startup::migrate(&config).await {
+            Ok(()) => {
+                tracing::info!(
+                    version = server::db::schema::expected(),
+                    "the schema is current"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                tracing::error!(%error, "migration failed");
+                ExitCode::FAILURE
+            }
+        };
+    };
+    let app = match Application::build(config, role).await {
         Ok(app) => app,
         Err(error) => {
             tracing::error!(%error, "start-up failed");
@@ -58,7 +76,7 @@ async fn run() -> ExitCode {
         }
     };
     if let Some(addr) = app.local_addr() {
-        tracing::info!(url = %format!("http://{addr}"), "listening");
+        tracing::info!(url = %format!("http://{addr}"), ?role, "listening");
     }
     match app.serve().await {
         Ok(()) => ExitCode::SUCCESS,

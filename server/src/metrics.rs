@@ -1,5 +1,5 @@
 //! The numbers `GET /metrics` exposes in Prometheus' text format: requests by route and
-//! status, a latency histogram by route, and database pool use. Kept in-process with a
+//! status, a latency histogram by route, database pool use, and the run queue. Kept in-process with a
 //! mutex: a handful of label sets, updated once per request, is far from contended.
 
 use std::collections::BTreeMap;
@@ -37,6 +37,14 @@ pub struct PoolUse {
     pub max: u32,
 }
 
+/// The run queue at scrape time (every team): runs waiting for a worker, and how long
+/// the oldest has waited.
+#[derive(sqlx::FromRow)]
+pub struct RunQueue {
+    pub waiting: i64,
+    pub oldest_wait_seconds: f64,
+}
+
 impl Metrics {
     pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let Ok(mut recorded) = self.inner.lock() else {
@@ -57,7 +65,8 @@ impl Metrics {
         histogram.sum_seconds += seconds;
     }
 
-    pub fn render(&self, pool: &PoolUse) -> String {
+    /// The text format; `queue` is left out when the database could not say.
+    pub fn render(&self, pool: &PoolUse, queue: Option<&RunQueue>) -> String {
         let (requests, latency) = match self.inner.lock() {
             Ok(recorded) => (recorded.requests.clone(), recorded.latency.clone()),
             Err(_) => Default::default(),
@@ -117,6 +126,24 @@ impl Metrics {
         );
         let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {}", pool.idle);
         let _ = writeln!(out, "db_pool_connections{{state=\"max\"}} {}", pool.max);
+        if let Some(queue) = queue {
+            let _ = writeln!(
+                out,
+                "# HELP agent_factory_runs_queued Runs waiting for a worker (queued, or under a lapsed lease)."
+            );
+            let _ = writeln!(out, "# TYPE agent_factory_runs_queued gauge");
+            let _ = writeln!(out, "agent_factory_runs_queued {}", queue.waiting);
+            let _ = writeln!(
+                out,
+                "# HELP agent_factory_run_queue_oldest_seconds How long the oldest waiting run has waited."
+            );
+            let _ = writeln!(out, "# TYPE agent_factory_run_queue_oldest_seconds gauge");
+            let _ = writeln!(
+                out,
+                "agent_factory_run_queue_oldest_seconds {}",
+                queue.oldest_wait_seconds
+            );
+        }
         out
     }
 }
@@ -137,11 +164,16 @@ mod tests {
         let metrics = Metrics::default();
         metrics.record_request("GET", "/health", 200, Duration::from_millis(3));
         metrics.record_request("GET", "/health", 200, Duration::from_millis(300));
-        let text = metrics.render(&PoolUse {
+        let pool = PoolUse {
             size: 3,
             idle: 1,
             max: 10,
-        });
+        };
+        let queue = RunQueue {
+            waiting: 4,
+            oldest_wait_seconds: 2.5,
+        };
+        let text = metrics.render(&pool, Some(&queue));
         assert!(
             text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#),
             "{text}"
@@ -154,6 +186,14 @@ mod tests {
         );
         assert!(text.contains(r#"http_request_duration_seconds_count{route="/health"} 2"#));
         assert!(text.contains(r#"db_pool_connections{state="in_use"} 2"#));
+        assert!(text.contains("agent_factory_runs_queued 4\n"));
+        assert!(text.contains("agent_factory_run_queue_oldest_seconds 2.5\n"));
+        // Left out, not reported as zero, when the database could not say.
+        assert!(
+            !metrics
+                .render(&pool, None)
+                .contains("agent_factory_runs_queued")
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Start-up: migrate, seed, bind, serve, and shut down gracefully.
+//! Start-up: migrate, seed, bind, serve, and shut down gracefully — as one of the
+//! binary's roles ([`Role`]), or all of them in one process.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::redis_client::{RedisClient, RedisClientError};
 use crate::runs::event_bus::EventBus;
 use crate::runs::worker::Workers;
+use crate::shutdown::Shutdown;
 use crate::state::{AppState, Services};
 use crate::team_keys::TeamKeysService;
 use crate::teams::TeamsService;
@@ -56,6 +58,35 @@ pub enum StartupError {
     Stripe(#[from] crate::billing::stripe_client::PaymentError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
+    #[error(
+        "migrations need DATABASE_OWNER_URL (the role that owns the schema); it is unset or `none`"
+    )]
+    NoOwner,
+}
+
+/// What a process does: `agent-factory serve`, `agent-factory worker`, or both (and
+/// the migrations) with no argument. Any number of each may run against one database and
+/// Redis; `agent-factory migrate` is the third role, a command that ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Migrates and seeds at start (when `DATABASE_OWNER_URL` is set), serves HTTP, runs
+    /// the workers and the scheduled jobs: `make run`, the tests, small installs.
+    All,
+    /// HTTP only: pages, the API, the gateway, run-event streams.
+    Serve,
+    /// Runs, webhook deliveries and scheduled jobs; its HTTP is `/health`, `/ready` and
+    /// `/metrics` only.
+    Worker,
+}
+
+impl Role {
+    fn migrates(self) -> bool {
+        self == Role::All
+    }
+
+    fn works(self) -> bool {
+        matches!(self, Role::All | Role::Worker)
+    }
 }
 
 /// A server bound to its address, not yet serving. Tests bind to port 0 and read the
@@ -65,26 +96,40 @@ pub struct Application {
     db: sqlx::PgPool,
     router: axum::Router,
     workers: Option<(Workers, String, usize)>,
-    dispatcher: Dispatcher,
+    dispatcher: Option<Dispatcher>,
+    shutdown: Shutdown,
+}
+
+/// Applies pending migrations as the owner role (under sqlx's advisory lock, so
+/// processes starting together apply them once) and seeds the demo data when configured.
+pub async fn migrate(config: &Config) -> Result<(), StartupError> {
+    let Some(owner_url) = &config.migration_database_url else {
+        return Err(StartupError::NoOwner);
+    };
+    let owner_pool = db::migrate(owner_url)
+        .await
+        .map_err(StartupError::Migrate)?;
+    if config.seed_demo_data {
+        crate::demo::seed(
+            &owner_pool,
+            config.demo_api_key.as_ref().map(Secret::expose),
+            config.seed_marketplace,
+        )
+        .await?;
+    }
+    owner_pool.close().await;
+    Ok(())
 }
 
 impl Application {
-    pub async fn build(config: Config) -> Result<Self, StartupError> {
-        if let Some(owner_url) = &config.migration_database_url {
-            let owner_pool = db::migrate(owner_url)
-                .await
-                .map_err(StartupError::Migrate)?;
-            if config.seed_demo_data {
-                crate::demo::seed(
-                    &owner_pool,
-                    config.demo_api_key.as_ref().map(Secret::expose),
-                    config.seed_marketplace,
-                )
-                .await?;
-            }
-            owner_pool.close().await;
+    pub async fn build(config: Config, role: Role) -> Result<Self, StartupError> {
+        if role.migrates() && config.migration_database_url.is_some() {
+            migrate(&config).await?;
         }
+        Self::bind(config, role).await
+    }
 
+    async fn bind(config: Config, role: Role) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(|source| StartupError::Bind {
@@ -108,7 +153,7 @@ impl Application {
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);
         let bus = EventBus::start(redis.clone());
-        let workers = (config.engine.workers > 0).then(|| {
+        let workers = (role.works() && config.engine.workers > 0).then(|| {
             let workers = Workers {
                 db: db.clone(),
                 bus: bus.clone(),
@@ -146,28 +191,42 @@ impl Application {
                 Arc::clone(&config.engine.keyring),
             )),
             bus,
+            shutdown: Shutdown::new(config.shutdown_grace),
             config: Arc::new(config),
         });
-        let dispatcher = Dispatcher {
-            db: state.db.clone(),
-            http: GuardedHttp::new(
-                OutboundPolicy::new(&state.config.engine.outbound_allowlist),
-                Limits {
-                    max_body_bytes: 64 * 1024,
-                    total_timeout: Duration::from_secs(10),
-                    max_redirects: 0,
-                },
-            )
-            .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?,
-            keys: Arc::clone(&state.config.engine.keyring),
-            retry_secs: state.config.webhook_retry_secs.clone(),
+        let dispatcher = if role.works() {
+            Some(Dispatcher {
+                db: state.db.clone(),
+                http: GuardedHttp::new(
+                    OutboundPolicy::new(&state.config.engine.outbound_allowlist),
+                    Limits {
+                        max_body_bytes: 64 * 1024,
+                        total_timeout: Duration::from_secs(10),
+                        max_redirects: 0,
+                    },
+                )
+                .map_err(|e| {
+                    StartupError::Engine(crate::engine::EngineError::Client(e.to_string()))
+                })?,
+                keys: Arc::clone(&state.config.engine.keyring),
+                retry_secs: state.config.webhook_retry_secs.clone(),
+            })
+        } else {
+            None
+        };
+        let shutdown = state.shutdown.clone();
+        let db = state.db.clone();
+        let router = match role {
+            Role::All | Role::Serve => http::router(state),
+            Role::Worker => http::probes(state),
         };
         Ok(Self {
             dispatcher,
             listener,
-            db: state.db.clone(),
-            router: http::router(state),
+            db,
+            router,
             workers,
+            shutdown,
         })
     }
 
@@ -175,12 +234,22 @@ impl Application {
         self.listener.local_addr().ok()
     }
 
+    /// The drain signal of this process; tests begin it to stop an instance the way
+    /// SIGTERM does.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM (or Ctrl-C), then drains: see `shutdown`.
     pub async fn serve(self) -> Result<(), StartupError> {
-        db::purge::spawn_hourly(self.db.clone(), Arc::clone(&self.dispatcher.keys));
-        self.dispatcher.spawn();
-        if let Some((workers, database_url, concurrency)) = self.workers {
-            workers.spawn(database_url, concurrency);
+        self.shutdown.on_signal();
+        if let Some(dispatcher) = self.dispatcher {
+            db::purge::spawn_hourly(self.db.clone(), Arc::clone(&dispatcher.keys));
+            dispatcher.spawn();
         }
+        let workers = self.workers.map(|(workers, database_url, concurrency)| {
+            workers.spawn(database_url, concurrency, self.shutdown.clone())
+        });
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -192,9 +261,14 @@ impl Application {
             }
         });
         axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(self.shutdown.begun())
             .await
-            .map_err(StartupError::Serve)
+            .map_err(StartupError::Serve)?;
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
+        tracing::info!("drained");
+        Ok(())
     }
 }
 
@@ -234,32 +308,4 @@ fn leptos_options(config: &Config) -> LeptosOptions {
             AppEnv::Production => Env::PROD,
         })
         .build()
-}
-
-/// Resolves on Ctrl-C or SIGTERM; in-flight requests then get a grace period.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!(grace = ?http::SHUTDOWN_GRACE, "shutting down");
-    tokio::spawn(async {
-        tokio::time::sleep(http::SHUTDOWN_GRACE).await;
-        tracing::warn!("grace period over, exiting");
-        std::process::exit(0);
-    });
 }

@@ -19,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::redis_client::RedisClient;
 use crate::runs::event_bus::EventBus;
+use crate::shutdown::Shutdown;
 use crate::team_keys::TeamKeysService;
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
@@ -61,6 +62,8 @@ pub struct Services {
     pub marketplace: Arc<MarketplaceService>,
     pub billing: Arc<BillingService>,
     pub bus: EventBus,
+    /// Begun on SIGTERM: long-lived answers (run-event streams) end with it.
+    pub shutdown: Shutdown,
 }
 
 impl FromRef<AppState> for LeptosOptions {

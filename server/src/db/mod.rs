@@ -1,6 +1,7 @@
 //! PostgreSQL: the application pool and migrations (as the owner role).
 
 pub mod purge;
+pub mod schema;
 pub mod tenant;
 
 use std::time::Duration;
@@ -42,6 +43,6 @@ pub async fn migrate(owner_url: &Secret) -> Result<PgPool, sqlx::Error> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(owner_url.expose())
         .await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    schema::MIGRATOR.run(&pool).await?;
     Ok(pool)
 }

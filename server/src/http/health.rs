@@ -6,7 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 
-use crate::metrics::PoolUse;
+use crate::db::schema;
+use crate::metrics::{PoolUse, RunQueue};
 use crate::state::AppState;
 
 /// The process is up and serving. Checks nothing else, on purpose.
@@ -51,18 +52,46 @@ struct Readiness {
 struct Checks {
     postgres: Check,
     redis: Check,
+    schema: SchemaCheck,
 }
 
-/// Ready to take traffic: PostgreSQL and Redis both answer. 503 with the failing check
-/// named when either does not.
+/// Whether the database's schema fits this release (see `db::schema`). Its reason names
+/// migration numbers only, nothing from the database.
+#[derive(Serialize)]
+struct SchemaCheck {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Ready to take traffic: PostgreSQL and Redis answer and the schema fits this release
+/// (never serving against a schema it was not built for). 503 with the failing check
+/// named when not; the load balancer then sends nothing here, and neither does a
+/// rollout move on.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let postgres = async { sqlx::query("SELECT 1").execute(&state.db).await.map(|_| ()) };
-    let (postgres, redis) = tokio::join!(postgres, state.redis.ping());
-    let checks = Checks {
-        postgres: Check::of("postgres", postgres),
-        redis: Check::of("redis", redis),
+    let (fit, redis) = tokio::join!(schema::fit(&state.db), state.redis.ping());
+    let (postgres, schema) = match fit {
+        Ok(fit) => (
+            Check::of::<sqlx::Error>("postgres", Ok(())),
+            SchemaCheck {
+                ok: fit.is_compatible(),
+                error: (!fit.is_compatible()).then(|| fit.describe()),
+            },
+        ),
+        Err(error) => (
+            Check::of("postgres", Err(error)),
+            SchemaCheck {
+                ok: false,
+                error: Some("unknown while PostgreSQL is unreachable".into()),
+            },
+        ),
     };
-    let ok = checks.postgres.ok && checks.redis.ok;
+    let checks = Checks {
+        postgres,
+        redis: Check::of("redis", redis),
+        schema,
+    };
+    let ok = checks.postgres.ok && checks.redis.ok && checks.schema.ok;
     let status = if ok {
         StatusCode::OK
     } else {
@@ -81,11 +110,18 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         idle: u32::try_from(state.db.num_idle()).unwrap_or(u32::MAX),
         max: state.db.options().get_max_connections(),
     };
+    let queue: Result<RunQueue, sqlx::Error> =
+        sqlx::query_as("SELECT waiting, oldest_wait_seconds FROM run_queue_state()")
+            .fetch_one(&state.db)
+            .await;
+    let queue = queue
+        .inspect_err(|error| tracing::warn!(%error, "could not read the run queue for /metrics"))
+        .ok();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&pool),
+        state.metrics.render(&pool, queue.as_ref()),
     )
 }

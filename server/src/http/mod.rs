@@ -11,8 +11,6 @@ pub mod run_events;
 mod security_headers;
 mod stripe_webhook;
 
-use std::time::Duration;
-
 use std::sync::Arc;
 
 use app::backend::{
@@ -34,6 +32,15 @@ use tower_http::timeout::TimeoutLayer;
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What a worker process serves: the probes and its metrics, nothing a user reaches.
+pub fn probes(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::live))
+        .route("/ready", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}
 
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
@@ -130,6 +137,3 @@ fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
         app::error::AppError::Internal,
     ))
 }
-
-/// How long in-flight requests get to finish after a shutdown signal.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

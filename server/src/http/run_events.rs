@@ -2,6 +2,8 @@
 //! (session cookie) and the same stream for the API's `/v1/runs/{id}/events` and
 //! `POST /v1/agents/{id}/runs` with `Accept: text/event-stream`. Reconnecting with
 //! `Last-Event-ID` resumes after that event. What the events are is `runs::events`.
+//! When this instance drains (SIGTERM), each stream ends with a `reconnect` event: the
+//! client's EventSource reconnects (to another instance) and resumes where it was.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -58,15 +60,36 @@ pub async fn stream(
     let followed =
         events::follow(state.db.clone(), state.bus.clone(), team_id, run_id, after).await;
     match followed {
-        Ok(events) => Sse::new(events.map(|followed| Ok::<_, Infallible>(sse_event(followed))))
-            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-            .into_response(),
+        Ok(events) => {
+            let shutdown = state.shutdown.clone();
+            // Only a stream cut short by the drain gets the `reconnect` event; one that
+            // ended with its run just ends.
+            let cut_short = futures::stream::once(async move { shutdown.has_begun() })
+                .filter_map(|begun| async move { begun.then(reconnect) });
+            let events = events
+                .map(sse_event)
+                .take_until(state.shutdown.begun())
+                .chain(cut_short)
+                .map(Ok::<_, Infallible>);
+            Sse::new(events)
+                .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+                .into_response()
+        }
         Err(EventsError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(EventsError::Unavailable(error)) => {
             tracing::warn!(%error, run = %run_id, "run events unavailable");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+/// The last event of a stream this instance ends while draining; `retry` asks the
+/// client to reconnect soon rather than after its default wait.
+fn reconnect() -> Event {
+    Event::default()
+        .event("reconnect")
+        .data("{}")
+        .retry(Duration::from_millis(250))
 }
 
 /// The event named for its type, with its bus id when it has one.

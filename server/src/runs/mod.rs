@@ -136,6 +136,27 @@ pub(crate) async fn renew_lease(
     Ok(row.map(|r| r.0))
 }
 
+/// Gives a run this worker holds back to the queue, claimable at once, without counting
+/// the attempt (draining is not crashing); it continues from its recorded steps.
+pub(crate) async fn hand_back(
+    db: &PgPool,
+    team_id: Uuid,
+    run_id: Uuid,
+    worker: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
+    sqlx::query(
+        "UPDATE runs SET lease_owner = NULL, lease_expires_at = now() - interval '1 second',
+                         attempts = greatest(attempts - 1, 0)
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(run_id)
+    .bind(worker)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 /// The team's own provider keys, decrypted for one run.
 pub(crate) async fn team_provider_keys(
     db: &PgPool,

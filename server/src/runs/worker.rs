@@ -3,7 +3,12 @@
 //! the queue because a run and its place in the queue are then one row committed in one
 //! transaction — nothing is lost if Redis is down, and a crashed worker's run is simply
 //! claimed again when its lease lapses. LISTEN/NOTIFY wakes idle workers at once.
+//!
+//! Draining (SIGTERM): no new run is claimed; the runs in hand get most of the grace
+//! period to finish, then stop and hand their lease back, so another worker continues them at once
+//! from their recorded steps (a hand-back is not counted as a crashed attempt).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +18,7 @@ use serde_json::{Map, Value};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -20,9 +26,11 @@ use super::event_bus::EventBus;
 use super::recorder::PgRecorder;
 use super::store::{self, Ending, RunJob};
 use super::{secrets_for, team_provider_keys};
+use crate::db::schema;
 use crate::engine::agent_loop::replay;
 use crate::engine::workflow::NodeResult;
 use crate::engine::{CancelFlag, Engine, Resume, RunFailure, check_inputs};
+use crate::shutdown::Shutdown;
 
 /// A run claimed more often than this has crashed its workers repeatedly: fail it.
 const MAX_ATTEMPTS: i32 = 3;
@@ -36,38 +44,100 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Runs `concurrency` runs at a time until the process ends.
-    pub fn spawn(self, database_url: String, concurrency: usize) {
+    /// Runs `concurrency` runs at a time, once the schema fits this release, until the
+    /// drain; the handle resolves when the drain is over.
+    pub fn spawn(
+        self,
+        database_url: String,
+        concurrency: usize,
+        shutdown: Shutdown,
+    ) -> JoinHandle<()> {
         let wake = Arc::new(Notify::new());
-        tokio::spawn(listen(database_url, wake.clone()));
+        let listener = tokio::spawn(listen(database_url, wake.clone()));
         tokio::spawn(async move {
-            let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-            loop {
-                let Ok(permit) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                match self.claim().await {
-                    Ok(Some((run_id, team_id, attempts))) => {
-                        let workers = self.clone();
-                        tokio::spawn(async move {
-                            workers.execute(run_id, team_id, attempts).await;
-                            drop(permit);
-                        });
-                    }
-                    Ok(None) => {
+            tokio::select! {
+                () = schema::wait_until_compatible(&self.db) => {}
+                _ = shutdown.begun() => return,
+            }
+            let mut in_hand = InHand::default();
+            self.claim_until(&shutdown, concurrency, &wake, &mut in_hand)
+                .await;
+            listener.abort();
+            self.drain(in_hand, shutdown.run_drain()).await;
+        })
+    }
+
+    /// Claims and starts runs while slots are free, until the drain begins.
+    async fn claim_until(
+        &self,
+        shutdown: &Shutdown,
+        concurrency: usize,
+        wake: &Notify,
+        in_hand: &mut InHand,
+    ) {
+        let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+        loop {
+            in_hand.reap();
+            let permit = tokio::select! {
+                biased;
+                _ = shutdown.begun() => return,
+                permit = slots.clone().acquire_owned() => permit,
+            };
+            let Ok(permit) = permit else { return };
+            match self.claim().await {
+                Ok(Some((run_id, team_id, attempts))) => {
+                    let workers = self.clone();
+                    in_hand.start(run_id, team_id, async move {
+                        workers.execute(run_id, team_id, attempts).await;
                         drop(permit);
-                        // Sleep until a run is queued, or poll now and then (a missed
-                        // notification, or a lease that lapsed).
-                        let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
-                    }
-                    Err(error) => {
-                        drop(permit);
-                        tracing::warn!(%error, "could not claim runs; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    });
+                }
+                Ok(None) => {
+                    drop(permit);
+                    // Sleep until a run is queued, or poll now and then (a missed
+                    // notification, or a lease that lapsed).
+                    tokio::select! {
+                        _ = shutdown.begun() => return,
+                        _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()) => {}
                     }
                 }
+                Err(error) => {
+                    drop(permit);
+                    tracing::warn!(%error, "could not claim runs; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
-        });
+        }
+    }
+
+    /// Lets the runs in hand finish within `time`, then stops the rest and hands their
+    /// leases back.
+    async fn drain(&self, mut in_hand: InHand, time: Duration) {
+        let running = in_hand.runs.len();
+        if running > 0 {
+            tracing::info!(running, "draining: letting the runs in hand finish");
+        }
+        let finished = tokio::time::timeout(time, async {
+            while let Some(done) = in_hand.tasks.join_next_with_id().await {
+                in_hand.forget(done);
+            }
+        })
+        .await;
+        if finished.is_ok() {
+            return;
+        }
+        // Stopped before handing back, so no step is written after another worker took over.
+        in_hand.tasks.shutdown().await;
+        for (run_id, team_id) in in_hand.runs.into_values() {
+            match super::hand_back(&self.db, team_id, run_id, &self.id).await {
+                Ok(()) => {
+                    tracing::info!(run = %run_id, "handed back to be continued by another worker")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, run = %run_id, "could not hand the run back; its lease will lapse")
+                }
+            }
+        }
     }
 
     async fn claim(&self) -> Result<Option<(Uuid, Uuid, i32)>, sqlx::Error> {
@@ -226,6 +296,40 @@ impl Workers {
             history: replay(&top_level),
             finished,
         })
+    }
+}
+
+/// The runs this worker is executing, by task.
+#[derive(Default)]
+struct InHand {
+    tasks: JoinSet<()>,
+    runs: HashMap<tokio::task::Id, (Uuid, Uuid)>,
+}
+
+impl InHand {
+    fn start(
+        &mut self,
+        run_id: Uuid,
+        team_id: Uuid,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let task = self.tasks.spawn(work);
+        self.runs.insert(task.id(), (run_id, team_id));
+    }
+
+    /// Forgets the runs that have ended.
+    fn reap(&mut self) {
+        while let Some(done) = self.tasks.try_join_next_with_id() {
+            self.forget(done);
+        }
+    }
+
+    fn forget(&mut self, done: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let id = match done {
+            Ok((id, ())) => id,
+            Err(error) => error.id(),
+        };
+        self.runs.remove(&id);
     }
 }
 

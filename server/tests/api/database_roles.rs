@@ -4,7 +4,7 @@
 
 use server::config::Config;
 use server::demo::DEMO_EMAIL;
-use server::startup::Application;
+use server::startup::{Application, Role};
 
 use crate::helpers::spawn_app;
 
@@ -56,7 +56,9 @@ async fn demo_data_is_seeded_once_even_across_restarts() {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    Application::build(config).await.expect("restart failed");
+    Application::build(config, Role::All)
+        .await
+        .expect("restart failed");
 
     // Counted as the owner: row-level security hides memberships from a context-free
     // application role.

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use server::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_OWNER_DATABASE_URL};
 use server::demo::{DEMO_EMAIL, DEMO_PASSWORD};
-use server::startup::Application;
+use server::shutdown::Shutdown;
+use server::startup::{Application, Role};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::watchdog::{Watchdog, print_database_activity};
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub redis_url: String,
     /// Starts every Redis key of this test's server.
     pub redis_prefix: String,
+    /// Begins this server's drain, as SIGTERM would.
+    pub shutdown: Shutdown,
     /// Ends the run if the test is still going long after any test should have ended.
     _watchdog: Arc<Watchdog>,
 }
@@ -33,6 +36,7 @@ impl TestApp {
             owner_database_url: self.owner_database_url.clone(),
             redis_url: self.redis_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
+            shutdown: self.shutdown.clone(),
             _watchdog: self._watchdog.clone(),
         }
     }
@@ -174,6 +178,16 @@ pub async fn spawn_app_on(
     owner_database_url: String,
     overrides: &[(&str, &str)],
 ) -> TestApp {
+    spawn_role_on(Role::All, database_url, owner_database_url, overrides).await
+}
+
+/// A server in one role (`serve`, `worker`) on an existing test database.
+pub async fn spawn_role_on(
+    role: Role,
+    database_url: String,
+    owner_database_url: String,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     let watchdog = Watchdog::start(owner_database_url.clone());
     let db_name = database_url
         .rsplit('/')
@@ -202,10 +216,11 @@ pub async fn spawn_app_on(
     }
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("bad test config");
     let (redis_url, redis_prefix) = (vars["REDIS_URL"].clone(), vars["REDIS_PREFIX"].clone());
-    let app = Application::build(config)
+    let app = Application::build(config, role)
         .await
         .expect("server did not start");
     let addr = app.local_addr().expect("no address");
+    let shutdown = app.shutdown();
     tokio::spawn(app.serve());
     TestApp {
         addr,
@@ -214,6 +229,7 @@ pub async fn spawn_app_on(
         owner_database_url,
         redis_url,
         redis_prefix,
+        shutdown,
         _watchdog: watchdog,
     }
 }

@@ -76,6 +76,7 @@ async fn ready_checks_postgres_and_redis() {
     assert_eq!(body["status"], "ready");
     assert_eq!(body["checks"]["postgres"]["ok"], true);
     assert_eq!(body["checks"]["redis"]["ok"], true);
+    assert_eq!(body["checks"]["schema"]["ok"], true);
 }
 
 #[tokio::test]
@@ -205,4 +206,69 @@ async fn pages_and_api_answers_carry_the_security_headers() {
             .unwrap()
             .contains(nonce)
     );
+}
+
+#[tokio::test]
+async fn ready_is_503_while_the_schema_does_not_fit_this_release() {
+    let app = spawn_app().await;
+    let owner = app.owner_pool().await;
+    let newest = server::db::schema::expected();
+    let schema_error = |body: serde_json::Value| {
+        assert_eq!(body["status"], "unavailable");
+        assert_eq!(body["checks"]["postgres"]["ok"], true);
+        assert_eq!(body["checks"]["schema"]["ok"], false);
+        body["checks"]["schema"]["error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Behind: this release's newest migration is not applied yet.
+    sqlx::query("UPDATE _sqlx_migrations SET success = false WHERE version = $1")
+        .bind(newest)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let response = app.get("/ready").await;
+    assert_eq!(response.status(), 503);
+    let error = schema_error(response.json().await.unwrap());
+    assert!(
+        error.contains(&format!("needs {newest}")) && error.contains("agent-factory migrate"),
+        "{error}"
+    );
+    sqlx::query("UPDATE _sqlx_migrations SET success = true WHERE version = $1")
+        .bind(newest)
+        .execute(&owner)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/ready").await.status(), 200);
+
+    // Ahead: a newer release migrated, and one of its migrations declared this release
+    // too old.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES ($1, 'from a newer release', true, '\\x00', 0)",
+    )
+    .bind(newest + 1)
+    .execute(&owner)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE schema_compatibility SET oldest_supported_version = $1")
+        .bind(newest + 1)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let response = app.get("/ready").await;
+    assert_eq!(response.status(), 503);
+    let error = schema_error(response.json().await.unwrap());
+    assert!(
+        error.contains(&format!("built with migration {}", newest + 1)),
+        "{error}"
+    );
+    // Ahead but compatible (the usual case during a rollout): ready.
+    sqlx::query("UPDATE schema_compatibility SET oldest_supported_version = 1")
+        .execute(&owner)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/ready").await.status(), 200);
 }

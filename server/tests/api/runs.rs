@@ -18,11 +18,13 @@ use server::redis_client::RedisClient;
 use server::runs::event_bus::EventBus;
 use server::runs::worker::Workers;
 use server::runs::{cancel_run, start_run, store};
+use server::shutdown::Shutdown;
+use server::startup::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::engine_helpers::fake;
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_with, spawn_role_on};
 
 const AGENT: &str = "name: Echo\ninputs:\n  question: {type: string, required: true}\ninstructions: Answer briefly.\ntools: [calculator]\n";
 
@@ -37,14 +39,34 @@ fn provider_env(fake: &FakeLlm) -> Vec<(String, String)> {
 }
 
 async fn app_with(fake: &FakeLlm, extra: &[(&str, &str)]) -> TestApp {
+    let vars = env_with(fake, extra);
+    spawn_app_with(&refs(&vars)).await
+}
+
+/// Another server in `role` on `app`'s database, with the same provider.
+async fn role_beside(role: Role, app: &TestApp, fake: &FakeLlm, extra: &[(&str, &str)]) -> TestApp {
+    let vars = env_with(fake, extra);
+    spawn_role_on(
+        role,
+        app.database_url.clone(),
+        app.owner_database_url.clone(),
+        &refs(&vars),
+    )
+    .await
+}
+
+fn env_with(fake: &FakeLlm, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut vars = provider_env(fake);
     vars.extend(
         extra
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
     );
-    let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    spawn_app_with(&refs).await
+    vars
+}
+
+fn refs(vars: &[(String, String)]) -> Vec<(&str, &str)> {
+    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 async fn demo_tenant(app: &TestApp) -> Tenant {
@@ -346,7 +368,11 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
         engine: Arc::new(Engine::new(config.engine).unwrap()),
         id: "live-worker".into(),
     };
-    workers.spawn(app.database_url.clone(), 2);
+    workers.spawn(
+        app.database_url.clone(),
+        2,
+        Shutdown::new(Duration::from_secs(10)),
+    );
     assert_eq!(
         wait_for(&owner, run, &["succeeded", "failed"]).await,
         "succeeded"
@@ -433,4 +459,119 @@ async fn a_slow_run_can_be_cancelled() {
         wait_for(&owner, queued, &["cancelled", "succeeded", "failed"]).await,
         "cancelled"
     );
+}
+
+#[tokio::test]
+async fn web_instances_queue_runs_and_worker_instances_execute_them() {
+    let llm = fake().await;
+    let first = app_with(&llm, &[("RUN_WORKERS", "0")]).await;
+    // `serve` runs nothing, however many workers the settings allow.
+    let web = role_beside(Role::Serve, &first, &llm, &[("RUN_WORKERS", "8")]).await;
+    let tenant = demo_tenant(&web).await;
+    let pool = web.app_pool().await;
+    let owner = web.owner_pool().await;
+    let agent = create_agent(&pool, tenant, AGENT).await.unwrap();
+    let run = start_run(&pool, tenant, agent, input("who runs me?"), None)
+        .await
+        .unwrap();
+    let queued_until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < queued_until {
+        let status: String = sqlx::query_scalar("SELECT status::text FROM runs WHERE id = $1")
+            .bind(run)
+            .fetch_one(&owner)
+            .await
+            .unwrap();
+        assert_eq!(status, "queued", "a web instance executed a run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // What workers are scaled on.
+    let metrics = web.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("agent_factory_runs_queued 1\n"),
+        "{metrics}"
+    );
+
+    let worker = role_beside(Role::Worker, &first, &llm, &[]).await;
+    assert_eq!(
+        wait_for(&owner, run, &["succeeded", "failed"]).await,
+        "succeeded"
+    );
+    let metrics = worker.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("agent_factory_runs_queued 0\n"),
+        "{metrics}"
+    );
+    // A worker answers its probes and metrics, and nothing a user could reach.
+    for path in ["/health", "/ready", "/metrics"] {
+        assert_eq!(worker.get(path).await.status(), 200, "{path}");
+    }
+    for path in ["/v1/agents", "/signin", "/"] {
+        assert_eq!(worker.get(path).await.status(), 404, "{path}");
+    }
+    assert_eq!(web.get("/v1/agents").await.status(), 401);
+    assert_eq!(web.get("/ready").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_draining_instance_ends_event_streams_with_reconnect_and_hands_its_runs_back() {
+    let llm = fake().await;
+    llm.script(Behaviour::Delay {
+        ms: 10_000,
+        then: Box::new(Behaviour::Reply {
+            text: "too late".into(),
+        }),
+    });
+    // A 2 s grace period: runs in hand get 1 s, then go back to the queue.
+    let app = app_with(&llm, &[("SHUTDOWN_GRACE_SECS", "2")]).await;
+    app.sign_in_demo().await;
+    let tenant = demo_tenant(&app).await;
+    let pool = app.app_pool().await;
+    let owner = app.owner_pool().await;
+    let agent = create_agent(&pool, tenant, AGENT).await.unwrap();
+    let run = start_run(&pool, tenant, agent, input("slow"), None)
+        .await
+        .unwrap();
+    wait_for(&owner, run, &["running"]).await;
+    let response = app
+        .http
+        .get(app.url(&format!("/api/runs/{run}/events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let reading = tokio::spawn(read_events(response));
+
+    app.shutdown.begin();
+    let events = reading.await.unwrap();
+    let last = events.last().map(|e| (e.1.as_str(), e.2.clone()));
+    assert_eq!(last, Some(("reconnect", json!({}))), "{events:?}");
+    let hand_back_by = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, lease_owner, attempts): (String, Option<String>, i32) =
+            sqlx::query_as("SELECT status::text, lease_owner, attempts FROM runs WHERE id = $1")
+                .bind(run)
+                .fetch_one(&owner)
+                .await
+                .unwrap();
+        if lease_owner.is_none() {
+            // Claimable at once, and a drain is not counted as a crashed attempt.
+            assert_eq!((status.as_str(), attempts), ("running", 0));
+            break;
+        }
+        assert!(Instant::now() < hand_back_by, "the run was not handed back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Another instance takes it over and finishes it, once.
+    let _next = role_beside(Role::All, &app, &llm, &[]).await;
+    assert_eq!(
+        wait_for(&owner, run, &["succeeded", "failed"]).await,
+        "succeeded"
+    );
+    let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM runs WHERE id = $1")
+        .bind(run)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1);
 }
