@@ -98,7 +98,7 @@ tree_unchanged() {
 }
 
 run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
-run_step "Kubernetes manifests (kustomize, API schemas)" bash scripts/check-deploy.sh
+run_step "Deployment artefacts (Kubernetes schemas, alert rules)" bash scripts/check-deploy.sh
 run_step "Format" cargo fmt --all --check
 run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
@@ -119,6 +119,7 @@ run_step "Build the browser tests' server and client" cargo leptos build "${LEPT
 run_step "Browser tests" browser_tests
 stop_fakes
 run_step "Release bundle (migrate, serve, worker, SIGTERM)" limited 5m bash scripts/test-bundle.sh
+run_step "Scale-out (2 web + 2 worker behind HAProxy)" limited 10m bash scripts/test-scale-out.sh
 # The documentation includes private items (an application, read by its maintainers), so
 # links to them resolve and are allowed.
 run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe --features app/ssr

@@ -153,11 +153,13 @@ impl Application {
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);
         let bus = EventBus::start(redis.clone());
+        let metrics = Arc::new(Metrics::default());
         let workers = (role.works() && config.engine.workers > 0).then(|| {
             let workers = Workers {
                 db: db.clone(),
                 bus: bus.clone(),
                 engine: engine.clone(),
+                metrics: metrics.clone(),
                 id: worker_id(),
             };
             (
@@ -173,7 +175,7 @@ impl Application {
             leptos_options: leptos_options(&config),
             db: db.clone(),
             redis,
-            metrics: Arc::new(Metrics::default()),
+            metrics: metrics.clone(),
             accounts: Arc::new(accounts),
             teams: Arc::new(TeamsService::new(db.clone())),
             agents: Arc::new(AgentsService::new(db.clone())),
@@ -210,6 +212,7 @@ impl Application {
                 })?,
                 keys: Arc::clone(&state.config.engine.keyring),
                 retry_secs: state.config.webhook_retry_secs.clone(),
+                metrics: state.metrics.clone(),
             })
         } else {
             None

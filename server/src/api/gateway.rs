@@ -4,6 +4,7 @@
 //! called).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -21,9 +22,10 @@ use super::auth::{Arrived, Caller};
 use super::extract::Body;
 use super::problem::Problem;
 use super::responses::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
-use crate::engine::router::{Progress, RouteFailure};
+use crate::engine::router::{Progress, RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
 use crate::gateway::{Client, Prepared, Refusal};
+use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
 const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
@@ -55,17 +57,28 @@ pub async fn chat_completions(
         plan: caller.plan,
         monthly_budget_micro_usd: caller.monthly_budget_micro_usd,
     };
-    let prepared = state
-        .gateway
-        .prepare(client, &request)
-        .await
-        .map_err(refusal_problem)?;
+    let prepared = match state.gateway.prepare(client, &request).await {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            if let Some(outcome) = refused(&refusal) {
+                state.metrics.gateway_call(outcome);
+            }
+            return Err(refusal_problem(refusal));
+        }
+    };
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
     let created = chrono::Utc::now().timestamp();
     if request.stream {
         let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
         let overhead = arrived.elapsed();
-        let events = stream(prepared, id, created, request.model, include_usage);
+        let events = stream(
+            prepared,
+            state.metrics.clone(),
+            id,
+            created,
+            request.model,
+            include_usage,
+        );
         let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
         set_overhead(&mut response, overhead.as_secs_f64());
         return Ok(response);
@@ -73,8 +86,11 @@ pub async fn chat_completions(
     let called = Instant::now();
     let result = prepared.call(&|_| {}).await;
     let provider_time = called.elapsed();
-    let routed = result.map_err(route_problem)?;
+    let routed = result
+        .inspect_err(|_| state.metrics.gateway_call("failed"))
+        .map_err(route_problem)?;
     prepared.record(&routed);
+    served(&state.metrics, &routed);
     let body = wire::completion(&id, created, routed.model.name, &routed.completion);
     let mut response = Json(body).into_response();
     let overhead = arrived.elapsed().saturating_sub(provider_time);
@@ -85,6 +101,32 @@ pub async fn chat_completions(
 fn set_overhead(response: &mut Response, seconds: f64) {
     if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", seconds * 1000.0)) {
         response.headers_mut().insert(OVERHEAD_HEADER, value);
+    }
+}
+
+/// A served call, counted for the operator: the call and its model's usage.
+fn served(metrics: &Metrics, routed: &Routed) {
+    metrics.gateway_call("served");
+    metrics.llm_call(&LlmCallRecord {
+        source: "gateway",
+        provider: routed.model.provider,
+        model: routed.model.name,
+        ok: true,
+        latency: routed.latency,
+        prompt_tokens: routed.completion.usage.prompt_tokens,
+        completion_tokens: routed.completion.usage.completion_tokens,
+        cost_micro_usd: u64::try_from(routed.cost.0).unwrap_or(0),
+    });
+}
+
+/// The metrics' name for a refusal; a database failure is not one.
+fn refused(refusal: &Refusal) -> Option<&'static str> {
+    match refusal {
+        Refusal::Invalid { .. } => Some("invalid"),
+        Refusal::UnknownModel(_) => Some("unknown_model"),
+        Refusal::NeedsPlan(_) => Some("refused_plan"),
+        Refusal::BudgetSpent => Some("refused_budget"),
+        Refusal::Database(_) => None,
     }
 }
 
@@ -135,6 +177,7 @@ fn route_problem(failure: RouteFailure) -> Problem {
 /// start over elsewhere), the stream ends with an error instead of mixing two answers.
 fn stream(
     prepared: Prepared,
+    metrics: Arc<Metrics>,
     id: String,
     created: i64,
     model: String,
@@ -167,8 +210,12 @@ fn stream(
             Progress::Reset => broken.store(true, Ordering::Relaxed),
         };
         let result = prepared.call(&progress).await;
-        if let Ok(routed) = &result {
-            prepared.record(routed);
+        match &result {
+            Ok(routed) => {
+                prepared.record(routed);
+                served(&metrics, routed);
+            }
+            Err(_) => metrics.gateway_call("failed"),
         }
         match result {
             Ok(routed) if !broken.load(Ordering::Relaxed) => {

@@ -15,10 +15,11 @@ use crate::state::AppState;
 
 pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limits = state.config.rate_limits;
-    let (bucket, limit) = match request.extensions().get::<Identity>() {
+    let (bucket, limit, plan) = match request.extensions().get::<Identity>() {
         Some(Identity::Caller(caller)) => (
             format!("team:{}", caller.actor.team_id),
             limits.for_plan(caller.plan),
+            caller.plan.as_str(),
         ),
         _ => {
             let ip = request
@@ -26,13 +27,14 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 .get::<ClientInfo>()
                 .and_then(|info| info.ip)
                 .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-            (format!("ip:{ip}"), limits.anonymous)
+            (format!("ip:{ip}"), limits.anonymous, "anonymous")
         }
     };
     let decision = state.rate_limiter.check(&state.redis, &bucket, limit).await;
     let mut response = if decision.admitted {
         next.run(request).await
     } else {
+        state.metrics.rate_limited(plan);
         Problem::rate_limited(decision.limit, decision.reset_secs).into_response()
     };
     set_headers(response.headers_mut(), decision);

@@ -7,7 +7,8 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 
 use crate::db::schema;
-use crate::metrics::{PoolUse, RunQueue};
+use crate::engine::router::CircuitState;
+use crate::metrics::{self, RunQueue, Scrape};
 use crate::state::AppState;
 
 /// The process is up and serving. Checks nothing else, on purpose.
@@ -104,24 +105,39 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
+/// The operator's metrics (see `metrics`), with what the database and the router know
+/// at this moment. A value the database cannot give is left out, and the rest served.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let pool = PoolUse {
-        size: state.db.size(),
-        idle: u32::try_from(state.db.num_idle()).unwrap_or(u32::MAX),
-        max: state.db.options().get_max_connections(),
+    let queue =
+        sqlx::query_as::<_, RunQueue>("SELECT waiting, oldest_wait_seconds FROM run_queue_state()")
+            .fetch_one(&state.db);
+    let backlog = sqlx::query_scalar::<_, i64>("SELECT webhook_backlog()").fetch_one(&state.db);
+    let (queue, backlog) = tokio::join!(queue, backlog);
+    let scrape = Scrape {
+        pool_size: state.db.size(),
+        pool_idle: u32::try_from(state.db.num_idle()).unwrap_or(u32::MAX),
+        pool_max: state.db.options().get_max_connections(),
+        run_queue: queue
+            .inspect_err(
+                |error| tracing::warn!(%error, "could not read the run queue for /metrics"),
+            )
+            .ok(),
+        webhook_backlog: backlog
+            .inspect_err(
+                |error| tracing::warn!(%error, "could not read the webhook backlog for /metrics"),
+            )
+            .ok(),
+        circuits: state
+            .engine
+            .router
+            .circuits
+            .snapshot()
+            .into_iter()
+            .map(|(provider, circuit)| (provider, circuit != CircuitState::Closed))
+            .collect(),
     };
-    let queue: Result<RunQueue, sqlx::Error> =
-        sqlx::query_as("SELECT waiting, oldest_wait_seconds FROM run_queue_state()")
-            .fetch_one(&state.db)
-            .await;
-    let queue = queue
-        .inspect_err(|error| tracing::warn!(%error, "could not read the run queue for /metrics"))
-        .ok();
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(&pool, queue.as_ref()),
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        state.metrics.render(&scrape),
     )
 }

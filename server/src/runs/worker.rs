@@ -30,6 +30,7 @@ use crate::db::schema;
 use crate::engine::agent_loop::replay;
 use crate::engine::workflow::NodeResult;
 use crate::engine::{CancelFlag, Engine, Resume, RunFailure, check_inputs};
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 
 /// A run claimed more often than this has crashed its workers repeatedly: fail it.
@@ -40,6 +41,7 @@ pub struct Workers {
     pub db: PgPool,
     pub bus: EventBus,
     pub engine: Arc<Engine>,
+    pub metrics: Arc<Metrics>,
     pub id: String,
 }
 
@@ -160,6 +162,9 @@ impl Workers {
             }
         };
         let started = Instant::now();
+        if attempts == 1 {
+            self.metrics.run_started();
+        }
         let result = if attempts > MAX_ATTEMPTS {
             Err(fail(
                 "worker_crashed",
@@ -197,6 +202,8 @@ impl Workers {
         };
         match store::finish(&self.db, team_id, run_id, Some(&self.id), &ending).await {
             Ok(Some(cost)) => {
+                self.metrics
+                    .run_finished(status.as_str(), reason, started.elapsed());
                 self.bus.publish(
                     run_id,
                     RunEvent::Finished {
@@ -230,6 +237,7 @@ impl Workers {
             .map_err(|error| RunFailure::internal("loading the team's secrets", error))?;
         let recorder = Arc::new(PgRecorder {
             db: self.db.clone(),
+            metrics: self.metrics.clone(),
             bus: self.bus.clone(),
             team_id: job.team_id,
             run_id: job.id,

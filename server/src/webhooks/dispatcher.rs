@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::signing;
 use crate::db::tenant::{self, Tenant};
+use crate::metrics::Metrics;
 use crate::secrets::{Keyring, Sealed};
 use crate::ssrf::{GuardedHttp, OutboundRequest};
 
@@ -26,6 +27,7 @@ pub struct Dispatcher {
     pub http: GuardedHttp,
     pub keys: Arc<Keyring>,
     pub retry_secs: Vec<u64>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
@@ -159,6 +161,12 @@ impl Dispatcher {
         attempt: i32,
         outcome: Outcome,
     ) -> Result<(), sqlx::Error> {
+        self.metrics.webhook_delivery(match &outcome {
+            Outcome::Delivered(_) => "delivered",
+            Outcome::Gone => "gone",
+            Outcome::Retry(..) => "retry",
+            Outcome::GaveUp(..) => "gave_up",
+        });
         let (status, code, error, retry_in): (&str, Option<u16>, Option<String>, Option<u64>) =
             match outcome {
                 Outcome::Delivered(code) => ("delivered", Some(code), None, None),

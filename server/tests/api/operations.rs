@@ -109,7 +109,7 @@ async fn metrics_count_requests_by_route_and_status() {
         response.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain")
+            .starts_with("application/openmetrics-text")
     );
     let text = response.text().await.unwrap();
     assert!(

@@ -366,6 +366,7 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
         db: pool.clone(),
         bus: EventBus::start(cache),
         engine: Arc::new(Engine::new(config.engine).unwrap()),
+        metrics: Arc::default(),
         id: "live-worker".into(),
     };
     workers.spawn(
@@ -496,11 +497,16 @@ async fn web_instances_queue_runs_and_worker_instances_execute_them() {
         wait_for(&owner, run, &["succeeded", "failed"]).await,
         "succeeded"
     );
+    // The worker counted the run, its end and its model call.
     let metrics = worker.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("agent_factory_runs_queued 0\n"),
-        "{metrics}"
-    );
+    for line in [
+        "agent_factory_runs_queued 0\n",
+        "agent_factory_runs_started_total 1\n",
+        "agent_factory_runs_finished_total{status=\"succeeded\",reason=\"none\"} 1\n",
+        "agent_factory_llm_calls_total{source=\"run\",provider=\"openai\",",
+    ] {
+        assert!(metrics.contains(line), "no {line:?} in {metrics}");
+    }
     // A worker answers its probes and metrics, and nothing a user could reach.
     for path in ["/health", "/ready", "/metrics"] {
         assert_eq!(worker.get(path).await.status(), 200, "{path}");

@@ -43,9 +43,27 @@ impl Circuits {
         }
     }
 
+    /// Every provider that has failed since start-up, with its state now (for metrics).
+    pub fn snapshot(&self) -> Vec<(String, CircuitState)> {
+        let names: Vec<String> = {
+            let circuits = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
+            circuits.keys().cloned().collect()
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let state = self.state(&name);
+                (name, state)
+            })
+            .collect()
+    }
+
     pub fn success(&self, provider: &str) {
         let mut circuits = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
-        circuits.remove(provider);
+        // Reset rather than removed, so the snapshot still reports it (closed).
+        if let Some(circuit) = circuits.get_mut(provider) {
+            *circuit = Circuit::default();
+        }
     }
 
     pub fn failure(&self, provider: &str) {
