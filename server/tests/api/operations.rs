@@ -224,11 +224,15 @@ async fn ready_is_503_while_the_schema_does_not_fit_this_release() {
     };
 
     // Behind: this release's newest migration is not applied yet.
-    sqlx::query("UPDATE _sqlx_migrations SET success = false WHERE version = $1")
-        .bind(newest)
-        .execute(&owner)
-        .await
-        .unwrap();
+    let as_owner = |sql: &'static str, value: i64| {
+        let owner = owner.clone();
+        async move { sqlx::query(sql).bind(value).execute(&owner).await.unwrap() }
+    };
+    as_owner(
+        "UPDATE _sqlx_migrations SET success = false WHERE version = $1",
+        newest,
+    )
+    .await;
     let response = app.get("/ready").await;
     assert_eq!(response.status(), 503);
     let error = schema_error(response.json().await.unwrap());
@@ -236,28 +240,26 @@ async fn ready_is_503_while_the_schema_does_not_fit_this_release() {
         error.contains(&format!("needs {newest}")) && error.contains("agent-factory migrate"),
         "{error}"
     );
-    sqlx::query("UPDATE _sqlx_migrations SET success = true WHERE version = $1")
-        .bind(newest)
-        .execute(&owner)
-        .await
-        .unwrap();
+    as_owner(
+        "UPDATE _sqlx_migrations SET success = true WHERE version = $1",
+        newest,
+    )
+    .await;
     assert_eq!(app.get("/ready").await.status(), 200);
 
     // Ahead: a newer release migrated, and one of its migrations declared this release
     // too old.
-    sqlx::query(
+    as_owner(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
          VALUES ($1, 'from a newer release', true, '\\x00', 0)",
+        newest + 1,
     )
-    .bind(newest + 1)
-    .execute(&owner)
-    .await
-    .unwrap();
-    sqlx::query("UPDATE schema_compatibility SET oldest_supported_version = $1")
-        .bind(newest + 1)
-        .execute(&owner)
-        .await
-        .unwrap();
+    .await;
+    as_owner(
+        "UPDATE schema_compatibility SET oldest_supported_version = $1",
+        newest + 1,
+    )
+    .await;
     let response = app.get("/ready").await;
     assert_eq!(response.status(), 503);
     let error = schema_error(response.json().await.unwrap());
@@ -266,9 +268,10 @@ async fn ready_is_503_while_the_schema_does_not_fit_this_release() {
         "{error}"
     );
     // Ahead but compatible (the usual case during a rollout): ready.
-    sqlx::query("UPDATE schema_compatibility SET oldest_supported_version = 1")
-        .execute(&owner)
-        .await
-        .unwrap();
+    as_owner(
+        "UPDATE schema_compatibility SET oldest_supported_version = $1",
+        1,
+    )
+    .await;
     assert_eq!(app.get("/ready").await.status(), 200);
 }

@@ -81,6 +81,42 @@ async fn demo_tenant(app: &TestApp) -> Tenant {
     Tenant::member(user_id, team_id)
 }
 
+/// A server whose provider takes 10 s to answer once, with a run waiting on that answer.
+struct SlowRun {
+    app: TestApp,
+    tenant: Tenant,
+    pool: PgPool,
+    owner: PgPool,
+    agent: Uuid,
+    run: Uuid,
+}
+
+async fn slow_running_run(llm: &FakeLlm, extra: &[(&str, &str)]) -> SlowRun {
+    llm.script(Behaviour::Delay {
+        ms: 10_000,
+        then: Box::new(Behaviour::Reply {
+            text: "too late".into(),
+        }),
+    });
+    let app = app_with(llm, extra).await;
+    let tenant = demo_tenant(&app).await;
+    let pool = app.app_pool().await;
+    let owner = app.owner_pool().await;
+    let agent = create_agent(&pool, tenant, AGENT).await.unwrap();
+    let run = start_run(&pool, tenant, agent, input("slow"), None)
+        .await
+        .unwrap();
+    wait_for(&owner, run, &["running"]).await;
+    SlowRun {
+        app,
+        tenant,
+        pool,
+        owner,
+        agent,
+        run,
+    }
+}
+
 fn input(question: &str) -> Map<String, Value> {
     json!({"question": question}).as_object().unwrap().clone()
 }
@@ -417,21 +453,14 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
 #[tokio::test]
 async fn a_slow_run_can_be_cancelled() {
     let llm = fake().await;
-    llm.script(Behaviour::Delay {
-        ms: 10_000,
-        then: Box::new(Behaviour::Reply {
-            text: "too late".into(),
-        }),
-    });
-    let app = app_with(&llm, &[]).await;
-    let tenant = demo_tenant(&app).await;
-    let pool = app.app_pool().await;
-    let owner = app.owner_pool().await;
-    let agent = create_agent(&pool, tenant, AGENT).await.unwrap();
-    let run = start_run(&pool, tenant, agent, input("slow"), None)
-        .await
-        .unwrap();
-    wait_for(&owner, run, &["running"]).await;
+    let SlowRun {
+        tenant,
+        pool,
+        owner,
+        agent,
+        run,
+        ..
+    } = slow_running_run(&llm, &[]).await;
     let asked = Instant::now();
     cancel_run(&pool, tenant, run).await.unwrap();
     assert_eq!(
@@ -521,23 +550,11 @@ async fn web_instances_queue_runs_and_worker_instances_execute_them() {
 #[tokio::test]
 async fn a_draining_instance_ends_event_streams_with_reconnect_and_hands_its_runs_back() {
     let llm = fake().await;
-    llm.script(Behaviour::Delay {
-        ms: 10_000,
-        then: Box::new(Behaviour::Reply {
-            text: "too late".into(),
-        }),
-    });
     // A 2 s grace period: runs in hand get 1 s, then go back to the queue.
-    let app = app_with(&llm, &[("SHUTDOWN_GRACE_SECS", "2")]).await;
+    let SlowRun {
+        app, owner, run, ..
+    } = slow_running_run(&llm, &[("SHUTDOWN_GRACE_SECS", "2")]).await;
     app.sign_in_demo().await;
-    let tenant = demo_tenant(&app).await;
-    let pool = app.app_pool().await;
-    let owner = app.owner_pool().await;
-    let agent = create_agent(&pool, tenant, AGENT).await.unwrap();
-    let run = start_run(&pool, tenant, agent, input("slow"), None)
-        .await
-        .unwrap();
-    wait_for(&owner, run, &["running"]).await;
     let response = app
         .http
         .get(app.url(&format!("/api/runs/{run}/events")))
