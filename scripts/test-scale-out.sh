@@ -8,7 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 apt_install haproxy
 db="agf_test_scale_$$"
-key="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+new_key() { printf 'agf_%s' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; }
+key="$(new_key)"
+limited_key="$(new_key)"
 server="$CARGO_TARGET_DIR/debug/server"
 fake=""
 cleanup() {
@@ -22,12 +24,17 @@ owner_url="${DATABASE_OWNER_URL%/*}/$db"
 DATABASE_OWNER_URL="$owner_url" DATABASE_URL="${DATABASE_URL%/*}/$db" DEMO_API_KEY="$key" \
   SEED_MARKETPLACE=false RUST_LOG=warn "$server" migrate || die "migrate failed"
 psql "$owner_url" -qc "UPDATE teams SET plan = 'enterprise'" >/dev/null
+# A second team, on the pro plan, whose limit the test reaches through both instances.
+psql "$owner_url" -qc "WITH team AS (INSERT INTO teams (name, plan) VALUES ('Rate-limited team', 'pro') RETURNING id)
+  INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes)
+  SELECT id, 'limit check', left('$limited_key', 12), sha256(convert_to('$limited_key', 'UTF8')), '{read}' FROM team" >/dev/null ||
+  die "could not create the rate-limited team's key"
 
 # Runs take about a second each (40 ms a word), so the kill lands among running ones.
 FAKE_LLM_ADDR=127.0.0.1:3903 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" >/dev/null 2>&1 &
 fake=$!
 
-SCALE_SERVER_BIN="$server" SCALE_API_KEY="$key" \
+SCALE_SERVER_BIN="$server" SCALE_API_KEY="$key" SCALE_LIMITED_KEY="$limited_key" \
   SCALE_DATABASE_URL="${DATABASE_URL%/*}/$db" SCALE_OWNER_DATABASE_URL="$owner_url" \
   SCALE_REDIS_PREFIX="agf-test:$db:" SCALE_SITE_ROOT="$ROOT/target/site" \
   SCALE_LLM_URL=http://127.0.0.1:3903 SCALE_HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)" \

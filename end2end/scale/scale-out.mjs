@@ -10,7 +10,7 @@
 //   3. every web instance is restarted in turn (SIGTERM, start, wait for /ready) under
 //      steady load: no request fails at the load balancer;
 //   4. each run's webhook arrives, one event per run;
-//   5. a rate limit of N a minute admits N across both web instances, no more.
+//   5. a team's rate limit of N a minute admits N across both web instances, no more.
 //
 // Run by scripts/test-scale-out.sh, which prepares the database and passes the settings.
 import { spawn, execFileSync } from 'node:child_process';
@@ -54,7 +54,7 @@ function serverEnv(port) {
     RUN_LEASE_SECS: '2',
     RUN_WORKERS: '8',
     RATE_LIMIT_ENTERPRISE: '100000',
-    RATE_LIMIT_ANONYMOUS: String(RATE_LIMIT),
+    RATE_LIMIT_PRO: String(RATE_LIMIT),
     SHUTDOWN_GRACE_SECS: '10',
     WEBHOOK_RETRY_SECS: '1,1,1,1,1',
     RUST_LOG: 'warn',
@@ -331,14 +331,15 @@ async function main() {
   figures.webhooks = deliveries.length;
   figures.webhook_resends = deliveries.length - new Set(deliveries.map((d) => d.id)).size;
 
-  // 5. The rate limit holds across instances: N admitted, the rest refused.
-  const anonymous = await Promise.all(
-    Array.from({ length: RATE_LIMIT * 2 }, () => fetch(`${LB}/v1/templates`).then((r) => r.status)),
+  // 5. A team's rate limit holds across instances: N admitted, the rest refused.
+  const limited = { authorization: `Bearer ${env.SCALE_LIMITED_KEY}` };
+  const statuses = await Promise.all(
+    Array.from({ length: RATE_LIMIT * 2 }, () => fetch(`${LB}/v1/agents`, { headers: limited }).then((r) => r.status)),
   );
-  const admitted = anonymous.filter((s) => s === 200).length;
-  assert.equal(admitted, RATE_LIMIT, `the limit of ${RATE_LIMIT} admitted ${admitted}`);
-  assert.equal(anonymous.filter((s) => s === 429).length, RATE_LIMIT);
-  figures.rate_limit = `${admitted} of ${anonymous.length} admitted (limit ${RATE_LIMIT})`;
+  const admitted = statuses.filter((s) => s === 200).length;
+  assert.equal(admitted, RATE_LIMIT, `the limit of ${RATE_LIMIT} admitted ${admitted}: ${statuses}`);
+  assert.equal(statuses.filter((s) => s === 429).length, RATE_LIMIT);
+  figures.rate_limit = `${admitted} of ${statuses.length} admitted (a pro team, limit ${RATE_LIMIT})`;
 
   receiver.close();
   console.log(`scale-out: ${JSON.stringify(figures)}`);
