@@ -98,6 +98,8 @@ pub struct Config {
     /// The demo team's API key (`make run` makes one); seeded with the demo data.
     pub demo_api_key: Option<Secret>,
     pub log_format: LogFormat,
+    /// OpenTelemetry traces over OTLP/HTTP; `None` (no endpoint set) leaves them off.
+    pub traces: Option<crate::telemetry::TraceExport>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// Mark cookies `Secure`: on whenever the site is served over https.
@@ -211,6 +213,7 @@ impl Config {
                 .filter(|k| !k.is_empty())
                 .map(Secret::new),
             log_format: vars.parse("LOG_FORMAT", LogFormat::Json)?,
+            traces: crate::telemetry::TraceExport::from_vars(&vars)?,
             session_idle: Duration::from_secs(vars.parse("SESSION_IDLE_SECS", 7 * 24 * 3600)?),
             session_absolute: Duration::from_secs(
                 vars.parse("SESSION_ABSOLUTE_SECS", 30 * 24 * 3600)?,
@@ -252,6 +255,10 @@ fn non_empty(value: Option<String>) -> Option<Secret> {
 pub(crate) struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
 
 impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+
     pub(crate) fn string(&self, name: &str, default: &str) -> String {
         (self.0)(name).unwrap_or_else(|| default.to_owned())
     }
@@ -374,5 +381,53 @@ mod tests {
     fn secrets_do_not_print() {
         let config = config_from(&[("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn traces_are_off_until_an_otlp_endpoint_is_set() {
+        assert_eq!(config_from(&[]).unwrap().traces, None);
+        let traces = config_from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ])
+        .unwrap()
+        .traces
+        .unwrap();
+        assert_eq!(traces.endpoint, "http://collector:4318/v1/traces");
+        assert_eq!(traces.service_name, "agent-factory");
+        assert_eq!(traces.timeout, Duration::from_millis(2500));
+        // The traces-only endpoint is taken as it is.
+        let traces = config_from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://otel.example/ingest",
+            ),
+            ("OTEL_SERVICE_NAME", "agf-eu"),
+        ])
+        .unwrap()
+        .traces
+        .unwrap();
+        assert_eq!(traces.endpoint, "https://otel.example/ingest");
+        assert_eq!(traces.service_name, "agf-eu");
+    }
+
+    #[test]
+    fn traces_refuse_what_they_cannot_send() {
+        let grpc = config_from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ])
+        .unwrap_err();
+        assert!(
+            grpc.to_string().contains("OTEL_EXPORTER_OTLP_PROTOCOL"),
+            "{grpc}"
+        );
+        assert!(grpc.to_string().contains("http/protobuf"), "{grpc}");
+        let bad = config_from(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")]).unwrap_err();
+        assert!(
+            bad.to_string().contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            "{bad}"
+        );
     }
 }

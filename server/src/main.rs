@@ -52,7 +52,14 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    server::telemetry::init(config.log_format);
+    let telemetry = server::telemetry::init(config.log_format, config.traces.as_ref());
+    let code = start(config, role).await;
+    telemetry.shutdown().await;
+    code
+}
+
+/// Migrates, or runs the server in its role until it stops.
+async fn start(config: Config, role: Option<startup::Role>) -> ExitCode {
     let Some(role) = role else {
         return match startup::migrate(&config).await {
             Ok(()) => {

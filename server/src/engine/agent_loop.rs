@@ -6,11 +6,13 @@ use std::time::Instant;
 use app::runs::{RunEvent, StepKind, StepRecord, StepStatus};
 use app::spec::{AgentBody, MicroUsd, ModelPolicy};
 use serde_json::{Value, json};
+use tracing::{Instrument, Span};
 
 use super::context::RunContext;
 use super::invariants::{check_answer, repair_prompt};
 use super::providers::{ChatRequest, Message, ToolCall};
 use super::router::{Needs, Progress, Routed};
+use super::spans;
 use super::tools::Toolbox;
 
 /// Output tokens asked for when the spec does not say.
@@ -298,13 +300,20 @@ async fn run_tools(
     call: &AgentCall<'_>,
     calls: &[ToolCall],
 ) -> Result<Vec<Message>, RunFailure> {
-    let runs = calls.iter().map(|tool_call| async move {
-        let started = Instant::now();
-        let outcome = match call.body.tools.iter().find(|t| t.name() == tool_call.name) {
-            Some(tool) => ctx.tools.call(tool, &tool_call.arguments).await,
-            None => super::tools::ToolOutcome::error("unknown tool"),
-        };
-        (tool_call, outcome, started.elapsed().as_millis() as i64)
+    let runs = calls.iter().map(|tool_call| {
+        let span = spans::tool(&tool_call.name, &tool_call.id);
+        async move {
+            let started = Instant::now();
+            let outcome = match call.body.tools.iter().find(|t| t.name() == tool_call.name) {
+                Some(tool) => ctx.tools.call(tool, &tool_call.arguments).await,
+                None => super::tools::ToolOutcome::error("unknown tool"),
+            };
+            if !outcome.ok {
+                spans::tool_failed(&Span::current());
+            }
+            (tool_call, outcome, started.elapsed().as_millis() as i64)
+        }
+        .instrument(span)
     });
     let results = tokio::select! {
         results = futures::future::join_all(runs) => results,

@@ -9,6 +9,7 @@ pub mod invariants;
 pub mod providers;
 pub mod router;
 mod settings;
+pub mod spans;
 pub mod tools;
 pub mod workflow;
 

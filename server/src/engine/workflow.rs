@@ -9,9 +9,11 @@ use app::runs::{RunEvent, StepKind, StepRecord, StepStatus};
 use app::spec::references::render;
 use app::spec::{AgentBody, Invariants, ModelPolicy, Node, NodeKind, Router, Spec, Workflow};
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use super::agent_loop::{AgentCall, RunFailure, run_agent};
 use super::context::RunContext;
+use super::spans;
 
 /// A finished node: its output and, for routers, the label it chose.
 #[derive(Debug, Clone)]
@@ -157,10 +159,13 @@ async fn run_node(
                 prompt: node_prompt(inputs, &predecessors, state),
                 history: Vec::new(),
             };
-            run_agent(ctx, call).await.map(|output| NodeResult {
-                output,
-                label: None,
-            })
+            run_agent(ctx, call)
+                .instrument(spans::agent_node(&node.id))
+                .await
+                .map(|output| NodeResult {
+                    output,
+                    label: None,
+                })
         }
     };
     let (status, detail) = match &result {

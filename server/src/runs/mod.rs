@@ -75,7 +75,8 @@ pub async fn start_run(
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
     crate::usage::quota::count_run(&mut tx, team_id).await?;
     let run_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by, traceparent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(team_id)
     .bind(agent_id)
@@ -83,6 +84,8 @@ pub async fn start_run(
     .bind(Value::Object(input))
     .bind(api_key_id)
     .bind(tenant.user_id)
+    // The worker that runs it continues this request's trace.
+    .bind(crate::telemetry::context::current_traceparent())
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -182,7 +182,10 @@ pub struct RunJob {
     pub id: Uuid,
     pub team_id: Uuid,
     pub agent_id: Option<Uuid>,
+    pub agent_version: Option<i32>,
     pub api_key_id: Option<Uuid>,
+    /// The trace context of the request that queued the run (traces on only).
+    pub traceparent: Option<String>,
     pub spec: Value,
     pub input: Value,
     #[sqlx(try_from = "String")]
@@ -200,7 +203,7 @@ pub async fn load_job(
 ) -> Result<Option<RunJob>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let job = sqlx::query_as(
-        "SELECT r.id, r.team_id, r.agent_id, r.api_key_id, r.input, v.spec, t.plan::text AS plan,
+        "SELECT r.id, r.team_id, r.agent_id, r.agent_version, r.api_key_id, r.traceparent, r.input, v.spec, t.plan::text AS plan,
                 r.cancel_requested_at IS NOT NULL AS cancel_requested, r.cost_micro_usd AS cost,
                 r.prompt_tokens + r.completion_tokens AS tokens
            FROM runs r JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version

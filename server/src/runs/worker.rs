@@ -19,7 +19,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 use uuid::Uuid;
 
 use super::event_bus::EventBus;
@@ -28,10 +28,12 @@ use super::store::{self, Ending, RunJob};
 use super::{secrets_for, team_provider_keys};
 use crate::db::schema;
 use crate::engine::agent_loop::replay;
+use crate::engine::spans::{self, RunIds};
 use crate::engine::workflow::NodeResult;
 use crate::engine::{CancelFlag, Engine, Resume, RunFailure, check_inputs};
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
+use crate::telemetry;
 
 /// A run claimed more often than this has crashed its workers repeatedly: fail it.
 const MAX_ATTEMPTS: i32 = 3;
@@ -165,6 +167,7 @@ impl Workers {
         if attempts == 1 {
             self.metrics.run_started();
         }
+        let mut span = Span::none();
         let result = if attempts > MAX_ATTEMPTS {
             Err(fail(
                 "worker_crashed",
@@ -173,10 +176,23 @@ impl Workers {
         } else if job.cancel_requested {
             Err(fail("cancelled", "the run was cancelled".into()))
         } else {
-            // Everything the run logs carries its id.
-            self.run(&job)
-                .instrument(tracing::info_span!("run", run = %run_id))
-                .await
+            match serde_json::from_value::<Spec>(job.spec.clone()) {
+                Err(error) => Err(RunFailure::internal("reading the stored spec", error)),
+                Ok(spec) => {
+                    // Everything the run logs carries its id; with traces on, the span
+                    // continues the trace of the request that queued the run.
+                    let ids = RunIds {
+                        run: run_id,
+                        team: team_id,
+                        agent: job.agent_id,
+                        version: job.agent_version,
+                        attempt: attempts,
+                    };
+                    span = spans::run(&spec, &ids);
+                    telemetry::context::continue_from(&span, job.traceparent.as_deref());
+                    self.run(&job, &spec).instrument(span.clone()).await
+                }
+            }
         };
         let (status, output, reason, detail) = match &result {
             Ok(output) => (RunStatus::Succeeded, Some(output.clone()), None, None),
@@ -202,6 +218,7 @@ impl Workers {
         };
         match store::finish(&self.db, team_id, run_id, Some(&self.id), &ending).await {
             Ok(Some(cost)) => {
+                spans::run_ended(&span, status.as_str(), reason, Some(cost));
                 self.metrics
                     .run_finished(status.as_str(), reason, started.elapsed());
                 self.bus.publish(
@@ -223,11 +240,9 @@ impl Workers {
         }
     }
 
-    async fn run(&self, job: &RunJob) -> Result<Value, RunFailure> {
-        let spec: Spec = serde_json::from_value(job.spec.clone())
-            .map_err(|error| RunFailure::internal("reading the stored spec", error))?;
+    async fn run(&self, job: &RunJob, spec: &Spec) -> Result<Value, RunFailure> {
         let given: Map<String, Value> = job.input.as_object().cloned().unwrap_or_default();
-        let inputs = check_inputs(&spec, &given)
+        let inputs = check_inputs(spec, &given)
             .map_err(|problems| RunFailure::new("invalid_input", problems.join("; ")))?;
         let keys = team_provider_keys(&self.db, &self.engine, job.team_id)
             .await
@@ -247,7 +262,7 @@ impl Workers {
         let cancel = CancelFlag::default();
         let ctx = self
             .engine
-            .context(&spec, job.plan, &keys, secrets, recorder, cancel.clone());
+            .context(spec, job.plan, &keys, secrets, recorder, cancel.clone());
         let resume = self
             .resume(job)
             .await
@@ -266,7 +281,7 @@ impl Workers {
             self.engine.settings.lease,
             cancel.clone(),
         ));
-        let result = self.engine.execute(&ctx, &spec, &inputs, resume).await;
+        let result = self.engine.execute(&ctx, spec, &inputs, resume).await;
         lease.abort();
         result
     }

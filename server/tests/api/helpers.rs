@@ -157,6 +157,13 @@ impl TestApp {
 
 /// Same server, fresh database, with extra environment variables on top.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let (database_url, owner_database_url) = test_database().await;
+    spawn_app_on(database_url, owner_database_url, overrides).await
+}
+
+/// A fresh database, migrated and seeded (a copy of the template): the application
+/// role's and the owner's connection strings.
+pub async fn test_database() -> (String, String) {
     let owner_base = env_or("DATABASE_OWNER_URL", DEFAULT_OWNER_DATABASE_URL);
     let app_base = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
     let db_name = format!("agf_test_{}", uuid::Uuid::new_v4().simple());
@@ -166,9 +173,10 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .await
         .expect("the template database was not ready within 3 minutes");
     create_database(&owner_base, &db_name, Some(template)).await;
-    let database_url = with_database(&app_base, &db_name);
-    let owner_database_url = with_database(&owner_base, &db_name);
-    spawn_app_on(database_url, owner_database_url, overrides).await
+    (
+        with_database(&app_base, &db_name),
+        with_database(&owner_base, &db_name),
+    )
 }
 
 /// A server on the given database (see [`empty_database`]), as it starts in production:

@@ -31,4 +31,5 @@ mod runs;
 mod stripe_webhooks;
 mod teams;
 mod tenancy;
+mod traces;
 mod watchdog;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 pub use backoff::RetryPolicy;
 pub use circuit::{CircuitState, Circuits};
@@ -17,6 +18,7 @@ pub use select::{Candidate, MIN_OUTPUT_TOKENS, Needs};
 
 use super::catalog::Model;
 use super::providers::{ChatRequest, Completion, LlmProvider, ProviderError, ProviderSet};
+use super::spans;
 use app::spec::MicroUsd;
 
 /// What the router tells the caller while a call streams.
@@ -139,14 +141,18 @@ impl Router {
                 {
                     break;
                 }
+                let span = spans::chat(candidate.model.provider, &call.model, call.max_tokens);
                 let started = Instant::now();
-                let result = stream_once(provider.as_ref(), &call, progress).await;
+                let result = stream_once(provider.as_ref(), &call, progress)
+                    .instrument(span.clone())
+                    .await;
                 let latency = started.elapsed();
                 match result {
                     Ok(completion) => {
                         self.circuits.success(candidate.model.provider);
                         attempts.push(json!({"provider": candidate.model.provider, "model": candidate.model.name, "outcome": "ok", "latency_ms": latency.as_millis() as u64}));
                         let cost = candidate.model.cost(completion.usage);
+                        spans::chat_answered(&span, candidate.model.name, completion.usage, cost);
                         return Ok(Routed {
                             completion,
                             model: candidate.model,
@@ -157,6 +163,7 @@ impl Router {
                     }
                     Err((error, streamed)) => {
                         let error = providers.redact(error);
+                        spans::chat_failed(&span, error.code());
                         if streamed {
                             progress(Progress::Reset);
                         }
