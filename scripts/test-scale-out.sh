@@ -24,10 +24,15 @@ owner_url="${DATABASE_OWNER_URL%/*}/$db"
 DATABASE_OWNER_URL="$owner_url" DATABASE_URL="${DATABASE_URL%/*}/$db" DEMO_API_KEY="$key" \
   SEED_MARKETPLACE=false RUST_LOG=warn "$server" migrate || die "migrate failed"
 psql "$owner_url" -qc "UPDATE teams SET plan = 'enterprise'" >/dev/null
-# A second team, on the pro plan, whose limit the test reaches through both instances.
-psql "$owner_url" -qc "WITH team AS (INSERT INTO teams (name, plan) VALUES ('Rate-limited team', 'pro') RETURNING id)
-  INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes)
-  SELECT id, 'limit check', left('$limited_key', 12), sha256(convert_to('$limited_key', 'UTF8')), '{read}' FROM team" >/dev/null ||
+# A second team, on the pro plan, whose limit the test reaches through both instances;
+# its key's creator is a member (a key outlives no creator).
+psql "$owner_url" -qc "WITH team AS (INSERT INTO teams (name, plan) VALUES ('Rate-limited team', 'pro') RETURNING id),
+  person AS (INSERT INTO users (email, password_hash, display_name)
+             VALUES ('limited-$db@example.com', 'not a password hash', 'Rate-limited') RETURNING id),
+  member AS (INSERT INTO team_members (team_id, user_id, role) SELECT team.id, person.id, 'owner' FROM team, person)
+  INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by)
+  SELECT team.id, 'limit check', left('$limited_key', 12), sha256(convert_to('$limited_key', 'UTF8')), '{read}', person.id
+    FROM team, person" >/dev/null ||
   die "could not create the rate-limited team's key"
 
 # Runs take about a second each (40 ms a word), so the kill lands among running ones.
