@@ -20,7 +20,7 @@ use server::startup::Role;
 
 use crate::engine_helpers::fake;
 use crate::helpers::{spawn_role_on, test_database};
-use crate::rest::key;
+use crate::rest::{key, send};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_server");
 
@@ -151,16 +151,15 @@ async fn a_run_is_one_trace_from_the_callers_request_through_the_worker() {
     setup.sign_in_demo().await;
     let api_key = key(&setup, &["read", "run", "admin"]).await;
     let spec = "name: Calc\ninstructions: 'Use the calculator. [fake:tool=calculator {\"expression\": \"6*7\"}]'\ntools: [calculator]\n";
-    let created: Value = reqwest::Client::new()
-        .post(setup.url("/v1/agents"))
-        .bearer_auth(&api_key)
-        .json(&json!({ "spec": spec }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, created, _) = send(
+        &setup,
+        reqwest::Method::POST,
+        "/v1/agents",
+        &api_key,
+        Some(json!({ "spec": spec })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
     let agent_id = created["id"].as_str().unwrap().to_string();
 
     // A web and a worker process (its probes on a port of its own), both exporting to
