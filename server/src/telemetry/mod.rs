@@ -6,8 +6,8 @@
 pub mod context;
 mod otlp;
 
-use tracing::{Level, Metadata};
-use tracing_subscriber::filter::{EnvFilter, filter_fn};
+use tracing::Level;
+use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, fmt};
@@ -58,13 +58,15 @@ pub fn init(format: LogFormat, traces: Option<&TraceExport>) -> Telemetry {
         }
     });
     // Traces carry our own spans (requests, runs, model and tool calls) whatever the log
-    // level, and our warnings and errors as span events; other crates' chatter stays out.
+    // level, with our log lines as their events; other crates' chatter stays out. A static
+    // `Targets` filter: a `filter_fn` here lost every span after a process's first run
+    // (tracing-subscriber's per-layer filter state), which the trace test now checks.
     let spans = exporter.as_ref().map(|exporter| {
         tracing_opentelemetry::layer()
             .with_tracer(exporter.tracer())
             .with_location(false)
             .with_threads(false)
-            .with_filter(filter_fn(traced))
+            .with_filter(Targets::new().with_target("server", Level::INFO))
     });
     let installed = tracing_subscriber::registry()
         .with(logs)
@@ -74,8 +76,4 @@ pub fn init(format: LogFormat, traces: Option<&TraceExport>) -> Telemetry {
     Telemetry {
         traces: exporter.filter(|_| installed),
     }
-}
-
-fn traced(meta: &Metadata<'_>) -> bool {
-    meta.target().starts_with("server") && (meta.is_span() || *meta.level() <= Level::WARN)
 }

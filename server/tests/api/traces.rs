@@ -174,7 +174,8 @@ async fn a_run_is_one_trace_from_the_callers_request_through_the_worker() {
             .env("REDIS_PREFIX", &setup.redis_prefix)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("SEED_DEMO_DATA", "false")
-            .env("RUST_LOG", "warn")
+            // The default log level: info lines our traces leave out made spans vanish once.
+            .env("RUST_LOG", "info")
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
             .env("OTEL_SERVICE_NAME", service)
             // Export within a tenth of a second instead of the default five.
@@ -305,6 +306,39 @@ async fn a_run_is_one_trace_from_the_callers_request_through_the_worker() {
     assert_eq!(tool[0].attributes["gen_ai.tool.name"], "calculator");
     assert_eq!(tool[0].attributes["gen_ai.operation.name"], "execute_tool");
     assert_ne!(tool[0].status, 2);
+    // A second run through the same processes is traced too: spans do not stop after a
+    // process's first trace.
+    let second: Value = http
+        .post(format!("{web}/v1/agents/{agent_id}/runs?wait=true"))
+        .bearer_auth(&api_key)
+        .json(&json!({ "input": {} }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second_id = second["id"].as_str().unwrap().to_string();
+    let traced = |spans: &[Received]| {
+        let runs = spans
+            .iter()
+            .filter(|s| s.name == "POST /v1/agents/{id}/runs")
+            .count();
+        let invoked = spans.iter().any(|s| {
+            s.name == "invoke_agent Calc"
+                && s.attributes.get("agent_factory.run.id") == Some(&second_id)
+        });
+        runs == 2 && invoked
+    };
+    for _ in 0..200 {
+        if traced(&inbox.lock().unwrap()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let spans = inbox.lock().unwrap().clone();
+    assert!(traced(&spans), "the second run was not traced: {spans:#?}");
+
     // The team's data is not in the trace: no prompt, answer or tool arguments.
     assert!(
         spans
