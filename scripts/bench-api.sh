@@ -12,7 +12,7 @@ setup_toolchain
 setup_services
 apt_install wrk
 
-step "Building the release server (as make run does) and the fake provider"
+step "Building the release server (as make dist does) and the fake provider"
 release_build
 cargo build --release -p fake-llm
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: installs what is missing, starts or finds PostgreSQL and Redis, builds the
-# app (release) and serves it in the foreground. The server applies migrations and
-# seeds the demo account on start.
+# app and serves it in the foreground. The server applies migrations and seeds the demo
+# account on start.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source scripts/toolchain.sh
 source scripts/services.sh
@@ -9,8 +9,8 @@ source scripts/services.sh
 setup_toolchain
 setup_services
 
-step "Building the app (release; the first build takes a while)"
-release_build || die "build failed"
+step "Building the app: the client for release, the server for development (the first build takes a while)"
+local_build || die "build failed"
 # What a browser downloads, per page; it also checks that the WASM split moved each
 # page's data out of the main module (a warning here, not a reason not to serve).
 if command -v python3 >/dev/null; then
@@ -27,26 +27,32 @@ real_provider() {
   [ -n "${OPENAI_API_KEY:-}${ANTHROPIC_API_KEY:-}${PERPLEXITY_API_KEY:-}${GROQ_API_KEY:-}${OPENROUTER_API_KEY:-}${DEMO_LLM_BASE_URL:-}" ] ||
     curl -sf --max-time 1 "${OLLAMA_BASE_URL:-http://127.0.0.1:11434}/api/tags" >/dev/null 2>&1
 }
+# Without Stripe keys, paid templates and plan upgrades go through the built-in fake
+# Stripe (test mode: its "Pay" button sends the signed events Stripe would).
+demo_model=false fake_stripe=false
+real_provider || demo_model=true
+[ -n "${STRIPE_SECRET_KEY:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_stripe=true
+# One build for both (they share their dependencies with the server's).
+if $demo_model || $fake_stripe; then
+  cargo build -p fake-llm -p fake-stripe || die "could not build the demo model and the fake Stripe"
+fi
+
 fake_pid=""
-if ! real_provider; then
+if $demo_model; then
   step "No LLM provider configured: starting the demo model"
-  cargo build --release -p fake-llm || die "could not build the demo model"
   export FAKE_LLM_ADDR="${FAKE_LLM_ADDR:-127.0.0.1:3900}"
-  "$CARGO_TARGET_DIR/release/fake-llm" &
+  "$CARGO_TARGET_DIR/debug/fake-llm" &
   fake_pid=$!
   export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR"
 fi
 
-# Without Stripe keys, paid templates and plan upgrades go through the built-in fake
-# Stripe (test mode: its "Pay" button sends the signed events Stripe would).
 stripe_pid=""
-if [ -z "${STRIPE_SECRET_KEY:-}" ] && [ "${APP_ENV:-local}" = local ]; then
+if $fake_stripe; then
   step "No Stripe keys: starting the fake Stripe (test mode)"
-  cargo build --release -p fake-stripe || die "could not build the fake Stripe"
   export FAKE_STRIPE_ADDR="${FAKE_STRIPE_ADDR:-127.0.0.1:12111}"
   export STRIPE_SECRET_KEY=sk_test_local STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_local}"
   export STRIPE_API_BASE="http://$FAKE_STRIPE_ADDR"
-  FAKE_STRIPE_WEBHOOK_URL="http://$LEPTOS_SITE_ADDR/webhooks/stripe" "$CARGO_TARGET_DIR/release/fake-stripe" &
+  FAKE_STRIPE_WEBHOOK_URL="http://$LEPTOS_SITE_ADDR/webhooks/stripe" "$CARGO_TARGET_DIR/debug/fake-stripe" &
   stripe_pid=$!
 fi
 
@@ -58,7 +64,7 @@ fi
 export DEMO_API_KEY="$(cat .data/demo-api-key)"
 
 step "Starting the server"
-"$CARGO_TARGET_DIR/release/server" &
+"$CARGO_TARGET_DIR/debug/server" &
 server_pid=$!
 trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
@@ -81,7 +87,7 @@ cat <<BANNER
     curl -H "Authorization: Bearer $DEMO_API_KEY" http://$LEPTOS_SITE_ADDR/v1/agents
   Models: $models
   Payments: $payments
-  Try the engine from a terminal: $CARGO_TARGET_DIR/release/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
+  Try the engine from a terminal: $CARGO_TARGET_DIR/debug/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 
 BANNER

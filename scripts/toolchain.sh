@@ -54,28 +54,68 @@ release_build() {
   cargo leptos build --release --split --lib-cargo-args=-Zbuild-std=std,panic_abort "$@"
 }
 
+# Builds what `make run` serves (and the page benchmark measures): what a browser
+# downloads for release (small, fast on a phone), the server for development, as
+# `make test` builds it. A release server costs a new machine another ten minutes of
+# optimising our own crates, for a speed a local demo does not notice (`make dist`
+# builds the release server). The two build side by side; the server is
+# $CARGO_TARGET_DIR/debug/server, the site target/site.
+local_build() {
+  (release_build --frontend-only) &
+  local client_build=$!
+  cargo leptos build --split --server-only || {
+    kill "$client_build" 2>/dev/null
+    return 1
+  }
+  wait "$client_build"
+}
+
 # Installs a crate's binary into the project's tool folder with Debian's cargo (the
 # newest Rust here; RUSTC too, or cargo would call rustup's older rustc from PATH).
 # Their release profiles (fat LTO, opt-level 3) cost close to an hour on two cores;
 # PROFILE picks what the tool needs instead: `dev` (no optimisation, no debug info)
 # for cargo-leptos, which only orchestrates, `quick` (opt-level 1) for wasm-bindgen,
 # which rewrites every WASM module we build.
+# The build runs in the background, each tool in a target folder of its own, so that
+# the tools build side by side (each build's single-threaded stretches — build scripts,
+# the last crates, the link — leave a core free) and npm installs meanwhile;
+# wait_for_tools collects them.
+TOOL_JOBS=()
 install_tool() {
   local crate="$1" version="$2" profile="$3"
   shift 3
   ensure_debian_rust
-  step "Installing $crate $version (one time, several minutes)"
-  local started=$SECONDS
   local args=()
   case "$profile" in
   dev) args=(--debug --config profile.dev.debug=false --config profile.dev.incremental=false) ;;
   quick) args=(--config profile.release.lto=false --config profile.release.codegen-units=64
     --config profile.release.opt-level=1 --config profile.release.debug=false) ;;
   esac
-  CARGO_TARGET_DIR="$AGF_CACHE_DIR/tool-build" \
-    RUSTC=/usr/bin/rustc RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
-    --root "$AGF_TOOLS_DIR" "${args[@]}" "$@" || die "could not install $crate $version"
-  ok "$crate built in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
+  local log="$AGF_CACHE_DIR/logs/install-$crate.log"
+  mkdir -p "$AGF_CACHE_DIR/logs"
+  step "Building $crate $version in the background (one time, several minutes; log: $log)"
+  (
+    started=$SECONDS
+    CARGO_TARGET_DIR="$AGF_CACHE_DIR/tool-build/$crate" \
+      RUSTC=/usr/bin/rustc RUSTUP_TOOLCHAIN="" /usr/bin/cargo install "$crate" --version "$version" \
+      --root "$AGF_TOOLS_DIR" "${args[@]}" "$@"
+    echo "$crate $version built in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
+  ) >"$log" 2>&1 &
+  TOOL_JOBS+=("$!:$crate:$log")
+}
+
+wait_for_tools() {
+  local job pid crate log
+  for job in "${TOOL_JOBS[@]}"; do
+    IFS=: read -r pid crate log <<<"$job"
+    if wait "$pid"; then
+      ok "$(tail -n 1 "$log")"
+    else
+      tail -n 30 "$log" >&2
+      die "could not install $crate (the whole log: $log)"
+    fi
+  done
+  TOOL_JOBS=()
 }
 
 CARGO_LEPTOS_VERSION=0.3.11
@@ -84,8 +124,9 @@ ensure_cargo_leptos() {
   if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     # --locked: its own lock file; no_downloads: it must use the tools we provide.
     install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" dev --locked --features no_downloads
+  else
+    ok "cargo-leptos $CARGO_LEPTOS_VERSION"
   fi
-  ok "cargo-leptos $CARGO_LEPTOS_VERSION"
 }
 
 ensure_wasm_bindgen() {
@@ -95,8 +136,9 @@ ensure_wasm_bindgen() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $version\$"; then
     # Not --locked: the CLI's own lock file pins crates newer than its MSRV allows.
     install_tool wasm-bindgen-cli "$version" quick
+  else
+    ok "wasm-bindgen $version"
   fi
-  ok "wasm-bindgen $version"
 }
 
 ensure_node_tools() {
@@ -152,4 +194,5 @@ setup_toolchain() {
   ensure_cargo_leptos
   ensure_wasm_bindgen
   ensure_node_tools
+  wait_for_tools
 }

@@ -1,0 +1,113 @@
+// Lighthouse (mobile preset: simulated slow 4G, 4× CPU slowdown) over every page the
+// performance goals name, signed in where the page needs it; prints one table row per
+// page. Run by scripts/bench-pages.sh, which builds and starts the server.
+//
+// BASE_URL: the server; API_KEY: an admin key of the demo team (to find an agent, a
+// run and a template to open); PAGES: a comma-separated subset of the page names below.
+import lighthouse from 'lighthouse';
+import * as chromeLauncher from 'chrome-launcher';
+
+const base = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+const apiKey = process.env.API_KEY;
+if (!apiKey) throw new Error('API_KEY is not set');
+
+async function api(path, init = {}) {
+  const response = await fetch(`${base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function signIn() {
+  const response = await fetch(`${base}/api/auth/sign_in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: new URLSearchParams({ email: 'demo@agentfactory.dev', password: 'demo-password' }),
+  });
+  if (response.status >= 400) throw new Error(`sign-in failed: ${response.status}`);
+  return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+// The pages with something in them: the demo team's market research agent, a finished
+// run of it, the first published template.
+const agents = await api('/v1/agents');
+const agent = agents.agents.find((a) => /market research/i.test(a.name));
+if (!agent) throw new Error('the demo team has no market research agent');
+const run = await api(`/v1/agents/${agent.id}/runs?wait=true`, {
+  method: 'POST',
+  body: JSON.stringify({ input: { query: 'EV chargers in Spain' } }),
+});
+const templates = await api('/v1/templates');
+const [template] = templates.templates;
+
+const pages = [
+  { name: 'landing', path: '/' },
+  { name: 'sign-in', path: '/signin' },
+  { name: 'sign-up', path: '/signup' },
+  { name: 'dashboard', path: '/dashboard', signedIn: true },
+  { name: 'agents', path: '/agents', signedIn: true },
+  { name: 'run console', path: `/agents/${agent.id}`, signedIn: true },
+  { name: 'run', path: `/runs/${run.id}`, signedIn: true },
+  { name: 'editor (new agent)', path: '/agents/new', signedIn: true },
+  { name: 'marketplace', path: '/marketplace', signedIn: true },
+  ...(template ? [{ name: 'template', path: `/marketplace/${template.slug}`, signedIn: true }] : []),
+];
+const only = process.env.PAGES?.split(',').map((p) => p.trim());
+const chosen = only ? pages.filter((p) => only.includes(p.name)) : pages;
+
+const cookie = await signIn();
+const chrome = await chromeLauncher.launch({
+  chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  // The machine's network is closed: no background connections, a profile of its own.
+  chromeFlags: [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+
+const rows = [];
+try {
+  for (const page of chosen) {
+    const result = await lighthouse(`${base}${page.path}`, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      extraHeaders: page.signedIn ? { cookie } : undefined,
+    });
+    const { categories, audits, finalDisplayedUrl, runtimeError } = result.lhr;
+    if (runtimeError) throw new Error(`${page.name}: ${runtimeError.code} ${runtimeError.message}`);
+    if (page.signedIn && new URL(finalDisplayedUrl).pathname.startsWith('/signin')) {
+      throw new Error(`${page.name}: sent to the sign-in page (the session cookie did not hold)`);
+    }
+    const score = (c) => Math.round(categories[c].score * 100);
+    const failed = Object.values(categories)
+      .flatMap((c) => c.auditRefs.filter((r) => r.weight > 0).map((r) => audits[r.id]))
+      .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
+      .map((a) => a.id);
+    rows.push({
+      page: page.name,
+      perf: score('performance'),
+      a11y: score('accessibility'),
+      bp: score('best-practices'),
+      seo: score('seo'),
+      'LCP s': (audits['largest-contentful-paint'].numericValue / 1000).toFixed(2),
+      'TBT ms': Math.round(audits['total-blocking-time'].numericValue),
+      CLS: audits['cumulative-layout-shift'].numericValue.toFixed(3),
+      KB: Math.round(audits['total-byte-weight'].numericValue / 1024),
+      requests: audits['network-requests'].details.items.length,
+      failing: failed.join(' '),
+    });
+    console.error(`  ${page.name}: done`);
+  }
+} finally {
+  await chrome.kill();
+}
+
+// A Markdown table: the README keeps it as printed.
+const columns = Object.keys(rows[0]);
+console.log(`| ${columns.join(' | ')} |`);
+console.log(`|${columns.map(() => '---').join('|')}|`);
+for (const row of rows) console.log(`| ${columns.map((c) => row[c]).join(' | ')} |`);
