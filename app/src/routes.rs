@@ -23,6 +23,13 @@ use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 use crate::webhooks::WebhooksPage;
 
+/// Pages whose first visit ships no WASM at all: everything on them works as plain
+/// HTML (links, forms posted without JavaScript whose errors come back through
+/// `backend::form_flash`, a CSS-only preview switch), so the visitor downloads the page
+/// and its stylesheet. Reached from a page that has the client, the router still
+/// renders them in the browser.
+pub const CLIENT_FREE_PAGES: [&str; 3] = ["/", "/signin", "/signup"];
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

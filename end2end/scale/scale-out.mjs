@@ -217,11 +217,11 @@ async function main() {
   });
   const page = await browser.newPage();
   await page.goto(`${LB}/signin`);
-  await page.waitForSelector('html[data-hydrated="true"]');
   await page.getByLabel('Email').fill('demo@agentfactory.dev');
   await page.getByLabel('Password').fill('demo-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${LB}/dashboard`);
+  await page.waitForSelector('html[data-hydrated="true"]');
   for (const path of ['/agents', '/dashboard', '/settings/api-keys', '/agents', '/marketplace', '/dashboard']) {
     const response = await page.goto(LB + path);
     assert.equal(response.status(), 200, path);

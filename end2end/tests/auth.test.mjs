@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DEMO, launch, openHydrated, screenshot, waitForHydration } from './helpers.mjs';
+import { BASE_URL, DEMO, launch, openPage, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -8,7 +8,7 @@ after(async () => { await browser?.close(); });
 
 test('a visitor signs up from the landing page and lands in their own team', async () => {
   const context = await browser.newContext();
-  const page = await openHydrated(context, '/');
+  const page = await openPage(context, '/');
   await page.getByRole('link', { name: 'Start building, free' }).click();
   await page.waitForURL(`${BASE_URL}/signup`);
   await page.getByLabel('Your name').fill('Grace Hopper');
@@ -23,18 +23,35 @@ test('a visitor signs up from the landing page and lands in their own team', asy
   await context.close();
 });
 
+test('the public pages ship no client: nothing but the page, its stylesheet and icon', async () => {
+  for (const path of ['/', '/signin', '/signup']) {
+    const page = await browser.newPage();
+    const fetched = [];
+    page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+    await page.goto(BASE_URL + path, { waitUntil: 'networkidle' });
+    const client = fetched.filter((p) => /\.(wasm|js)$/.test(p));
+    assert.deepEqual(client, [], `${path} fetched ${client.join(', ')}`);
+    await page.close();
+  }
+});
+
 test('a wrong password shows a clear error and keeps the visitor on the form', async () => {
-  const page = await openHydrated(browser, '/signin');
+  const page = await openPage(browser, '/signin');
   await page.getByLabel('Email').fill(DEMO.email);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').getByText('Email or password is incorrect.').waitFor();
   assert.equal(new URL(page.url()).pathname, '/signin');
+  // The email is filled in again (never the password), and the error is shown once.
+  assert.equal(await page.getByLabel('Email').inputValue(), DEMO.email);
+  assert.equal(await page.getByLabel('Password').inputValue(), '');
+  await page.reload();
+  assert.equal(await page.getByRole('alert').innerText(), '');
   await page.close();
 });
 
 test('a field error appears next to its field', async () => {
-  const page = await openHydrated(browser, '/signup');
+  const page = await openPage(browser, '/signup');
   await page.getByLabel('Your name').fill('Short Password');
   await page.getByLabel('Email').fill('short@example.com');
   await page.getByLabel(/^Password/).fill('tiny-pass');
@@ -49,7 +66,6 @@ test('a signed-out visitor is sent to sign in, and back where they were going', 
   const page = await context.newPage();
   await page.goto(`${BASE_URL}/settings`);
   await page.waitForURL(`${BASE_URL}/signin?next=/settings`);
-  await waitForHydration(page);
   await page.getByLabel('Email').fill(DEMO.email);
   await page.getByLabel('Password').fill(DEMO.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -15,6 +15,16 @@ export async function launch() {
 
 export const DEMO = { email: 'demo@agentfactory.dev', password: 'demo-password' };
 
+/**
+ * Opens one of the pages that ship no client (the landing, sign-in and sign-up pages:
+ * CLIENT_FREE_PAGES in app/src/routes.rs) in `context`, a browser or a context.
+ */
+export async function openPage(context, path, options = {}) {
+  const page = await context.newPage(options);
+  await page.goto(BASE_URL + path);
+  return page;
+}
+
 /** Opens a page (in `context`, a browser or a context) and waits until it hydrated. */
 export async function openHydrated(context, path, options = {}) {
   const page = await context.newPage(options);
@@ -29,13 +39,12 @@ export async function waitForHydration(page) {
 
 /**
  * A browser context signed in as the demo user, through the real sign-in form (a plain
- * form post when JavaScript is off).
+ * form post: the sign-in page ships no client).
  */
 export async function signedInContext(browser, options = {}) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   await page.goto(`${BASE_URL}/signin`);
-  if (options.javaScriptEnabled !== false) await waitForHydration(page);
   await page.getByLabel('Email').fill(DEMO.email);
   await page.getByLabel('Password').fill(DEMO.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -47,7 +56,7 @@ export async function signedInContext(browser, options = {}) {
 /** A new account through the sign-up form, signed in, in its own browser context. */
 export async function signUp(browser, name) {
   const context = await browser.newContext();
-  const page = await openHydrated(context, '/signup');
+  const page = await openPage(context, '/signup');
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Email').fill(`${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`);
   await page.getByLabel(/^Password/).fill('a long enough password');

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BASE_URL, launch, openHydrated, screenshot } from './helpers.mjs';
+import { BASE_URL, launch, openPage, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -10,7 +10,7 @@ after(async () => { await browser?.close(); });
 test('a person renames themselves, downloads their data and deletes their account', async () => {
   const context = await browser.newContext();
   const email = `pia-${Date.now()}@example.com`;
-  const page = await openHydrated(context, '/signup');
+  const page = await openPage(context, '/signup');
   await page.getByLabel('Your name').fill('Pia Profile');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill('a long enough password');
@@ -46,7 +46,6 @@ test('a person renames themselves, downloads their data and deletes their accoun
 
   // The address can be used for a new account.
   await page.goto(`${BASE_URL}/signup`);
-  await page.waitForSelector('html[data-hydrated="true"]');
   await page.getByLabel('Your name').fill('Pia Again');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill('a long enough password');

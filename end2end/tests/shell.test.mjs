@@ -1,19 +1,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openHydrated, screenshot, signedInContext } from './helpers.mjs';
+import { BASE_URL, launch, openHydrated, openPage, screenshot, signedInContext } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('the landing page hydrates: its tabs respond to clicks', async () => {
-  const page = await openHydrated(browser, '/');
-  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'AI agents from a spec, run on any model, for less.');
-  await page.getByRole('tab', { name: 'Run trace' }).click();
-  await page.getByTestId('trace-preview').waitFor();
-  assert.equal(await page.getByRole('tab', { name: 'Run trace' }).getAttribute('aria-selected'), 'true');
-  await screenshot(page, 'landing-desktop');
-  await page.close();
+test('the landing page preview switches without a client, JavaScript on or off', async () => {
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await openPage(context, '/');
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'AI agents from a spec, run on any model, for less.');
+    assert.equal(await page.getByTestId('trace-preview').isVisible(), false);
+    await page.getByRole('radio', { name: 'Run trace' }).check();
+    await page.getByTestId('trace-preview').waitFor();
+    assert.equal(await page.getByText('max_cost_per_run_usd').isVisible(), false);
+    if (javaScriptEnabled) await screenshot(page, 'landing-desktop');
+    await context.close();
+  }
 });
 
 test('client-side navigation keeps the page alive (no full reload)', async () => {

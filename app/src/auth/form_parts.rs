@@ -3,7 +3,31 @@
 use leptos::prelude::*;
 
 use crate::components::Logo;
-use crate::error::AppError;
+use crate::error::{AppError, FormFlash};
+
+/// What the last post of this page's form without JavaScript left for it (read on the
+/// server render; these pages ship no client).
+pub fn flashed() -> Option<FormFlash> {
+    #[cfg(feature = "ssr")]
+    return crate::backend::form_flash::take();
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
+/// The error to show: the answer to this page's own submission, or else the one a post
+/// without JavaScript left.
+pub fn form_error(
+    answer: RwSignal<Option<Result<(), AppError>>>,
+    flash: Option<&FormFlash>,
+) -> Signal<Option<AppError>> {
+    let flashed = flash.map(|f| f.error.clone());
+    Signal::derive(move || answer.get().map_or_else(|| flashed.clone(), Result::err))
+}
+
+/// A field's submitted value to fill in again, from a failed post without JavaScript.
+pub fn kept(flash: Option<&FormFlash>, name: &str) -> Option<String> {
+    flash.and_then(|f| f.fields.get(name).cloned())
+}
 
 /// A centred card with the product mark and a heading.
 #[component]
@@ -27,6 +51,9 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     autocomplete: &'static str,
     error: Signal<Option<AppError>>,
+    /// Filled in again after a failed post (never a password).
+    #[prop(optional)]
+    value: Option<String>,
 ) -> impl IntoView {
     let message = move || {
         error
@@ -42,6 +69,7 @@ pub fn TextField(
             name=name
             type=kind
             autocomplete=autocomplete
+            value=value
             required
             aria-invalid=move || message().is_some().to_string()
             aria-describedby=described_by.clone()

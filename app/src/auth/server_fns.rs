@@ -30,16 +30,15 @@ pub async fn sign_up(
     use super::SignUpInput;
     use crate::backend::{self, session_cookie};
 
-    backend::respond(
-        async {
-            let input = SignUpInput::parse(&display_name, &email, password)?;
-            let backend = backend::accounts()?;
-            let session = backend.sign_up(input, &backend::client_info()).await?;
-            session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
-            Ok(())
-        }
-        .await,
-    )
+    let result = async {
+        let input = SignUpInput::parse(&display_name, &email, password)?;
+        let backend = backend::accounts()?;
+        let session = backend.sign_up(input, &backend::client_info()).await?;
+        session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
+        Ok(())
+    }
+    .await;
+    backend::respond_to_form(result, &[("display_name", &display_name), ("email", &email)])
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
@@ -51,18 +50,17 @@ pub async fn sign_in(
     use super::{Email, Password};
     use crate::backend::{self, session_cookie};
 
-    backend::respond(
-        async {
-            let email = Email::parse(&email)?;
-            let password = Password::parse_existing(password)?;
-            let backend = backend::accounts()?;
-            let client = backend::client_info();
-            let session = backend.sign_in(email, password, &client).await?;
-            session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
-            Ok(())
-        }
-        .await,
-    )
+    let result = async {
+        let parsed = Email::parse(&email)?;
+        let password = Password::parse_existing(password)?;
+        let backend = backend::accounts()?;
+        let client = backend::client_info();
+        let session = backend.sign_in(parsed, password, &client).await?;
+        session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
+        Ok(())
+    }
+    .await;
+    backend::respond_to_form(result, &[("email", &email)])
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_out")]

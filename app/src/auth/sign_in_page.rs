@@ -1,30 +1,32 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignIn;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, flashed, form_error, kept};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let flash = flashed();
+    let error = form_error(action.value(), flash.as_ref());
     let next = move || use_query_map().read().get("next").unwrap_or_default();
 
     view! {
         <Title text="Sign in" />
+        <Meta name="description" content="Sign in to Agent Factory to build, run and watch your AI agents." />
         <AuthCard title="Sign in to Agent Factory">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <TextField label="Email" name="email" kind="email" autocomplete="email" error />
+                <TextField label="Email" name="email" value=kept(flash.as_ref(), "email") kind="email" autocomplete="email" error />
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" error />
                 <FormAlert error />
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into() />
             </ActionForm>
             <p class="mt-4 text-center text-sm text-slate-600 dark:text-slate-400">
                 "New here? "
-                <A href="/signup" attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</A>
+                <A href="/signup" attr:class="font-medium text-indigo-600 underline dark:text-indigo-400">"Create an account"</A>
             </p>
         </AuthCard>
     }

@@ -1,31 +1,33 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignUp;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, flashed, form_error, kept};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let flash = flashed();
+    let error = form_error(action.value(), flash.as_ref());
     let next = move || use_query_map().read().get("next").unwrap_or_default();
 
     view! {
         <Title text="Create your account" />
+        <Meta name="description" content="Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less." />
         <AuthCard title="Create your account">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <TextField label="Your name" name="display_name" autocomplete="name" error />
-                <TextField label="Email" name="email" kind="email" autocomplete="email" error />
+                <TextField label="Your name" name="display_name" value=kept(flash.as_ref(), "display_name") autocomplete="name" error />
+                <TextField label="Email" name="email" value=kept(flash.as_ref(), "email") kind="email" autocomplete="email" error />
                 <TextField label="Password (10 characters or more)" name="password" kind="password" autocomplete="new-password" error />
                 <FormAlert error />
                 <SubmitButton label="Create account" busy_label="Creating your account…" pending=action.pending().into() />
             </ActionForm>
             <p class="mt-4 text-center text-sm text-slate-600 dark:text-slate-400">
                 "Already have an account? "
-                <A href="/signin" attr:class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</A>
+                <A href="/signin" attr:class="font-medium text-indigo-600 underline dark:text-indigo-400">"Sign in"</A>
             </p>
         </AuthCard>
     }

@@ -5,7 +5,9 @@
 mod agents;
 mod api_keys;
 mod billing;
+mod cookies;
 mod dashboard;
+pub mod form_flash;
 mod marketplace;
 mod providers;
 pub mod session_cookie;
@@ -179,16 +181,28 @@ pub fn accounts() -> Result<SharedAccounts, AppError> {
 }
 
 /// Gives a server function's error its proper HTTP status (server functions answer
-/// 500 for every error otherwise). A plain HTML form post (no JavaScript) is left alone:
-/// Leptos answers it with a redirect back to the form, which then shows the error.
+/// 500 for every error otherwise). A plain HTML form post (no JavaScript) gets a
+/// redirect back to the form instead (Leptos sends it), and the error waits for that
+/// page in a cookie (`form_flash`).
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result
-        && !from_html_form()
-    {
-        let status = http::StatusCode::from_u16(error.status())
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(status);
+    respond_to_form(result, &[])
+}
+
+/// [`respond`], keeping these submitted fields for the form to fill in again when a
+/// post without JavaScript failed.
+pub fn respond_to_form<T>(
+    result: Result<T, AppError>,
+    fields: &[(&str, &str)],
+) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if from_html_form() {
+            form_flash::remember(error, fields);
+        } else {
+            let status = http::StatusCode::from_u16(error.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
         }
     }
     result

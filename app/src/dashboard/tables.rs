@@ -117,7 +117,7 @@ pub fn KeyTable(keys: Vec<KeyUsage>) -> impl IntoView {
     let empty = view! {
         "No gateway calls in this range. Point any OpenAI client at "
         <code class="font-mono text-xs">"/v1"</code> " with a key from "
-        <a href="/settings/api-keys" class="text-indigo-600 hover:underline dark:text-indigo-400">"Settings → API keys"</a> "."
+        <a href="/settings/api-keys" class="text-indigo-600 underline dark:text-indigo-400">"Settings → API keys"</a> "."
     };
     view! {
         <Panel id="gateway" title="Gateway use by API key" is_empty empty=empty.into_any()>

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
 /// What the product does, in four claims a visitor can check.
@@ -39,16 +39,11 @@ const SAMPLE_TRACE: [(&str, &str, &str); 4] = [
     ("llm", "sonar · 1,180 tokens · 2.1 s", "1,420 µ$"),
 ];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Preview {
-    Spec,
-    Trace,
-}
-
 #[component]
 pub fn LandingPage() -> impl IntoView {
     view! {
         <Title text="Build, run and sell AI agents" />
+        <Meta name="description" content="Agent Factory turns a short YAML spec into a production AI agent: routed to the cheapest capable model, held to your rules, traced step by step, and ready to share or sell." />
         <section class="mx-auto grid max-w-6xl items-center gap-10 px-4 py-16 lg:grid-cols-2 lg:py-24">
             <div>
                 <h1 class="text-4xl font-semibold tracking-tight sm:text-5xl">
@@ -89,37 +84,30 @@ pub fn LandingPage() -> impl IntoView {
     }
 }
 
-/// A two-tab preview of a spec and the trace of one of its runs. Server-rendered with
-/// the spec tab open; the tabs work once the page has hydrated.
+/// A two-way preview of a spec and the trace of one of its runs. The page ships no
+/// client, so the switch is two radio buttons and CSS: the trace shows while its
+/// button is checked (`group-has-[…]`), with or without JavaScript.
 #[component]
 fn PreviewPanel() -> impl IntoView {
-    let (shown, set_shown) = signal(Preview::Spec);
-    let tab = move |which: Preview, label: &'static str| {
+    let choice = |id: &'static str, label: &'static str, checked: bool| {
         view! {
-            <button
-                type="button"
-                role="tab"
-                aria-selected=move || (shown.get() == which).to_string()
-                on:click=move |_| set_shown.set(which)
-                class="rounded-md px-3 py-1.5 text-sm font-medium text-slate-400 aria-selected:bg-slate-700 aria-selected:text-white"
-            >
+            <label class="cursor-pointer rounded-md px-3 py-1.5 text-sm font-medium text-slate-400 has-checked:bg-slate-700 has-checked:text-white has-focus-visible:ring-2 has-focus-visible:ring-indigo-400">
+                <input type="radio" name="preview" id=id checked=checked class="sr-only" />
                 {label}
-            </button>
+            </label>
         }
     };
 
     view! {
-        <div class="overflow-hidden rounded-xl bg-slate-900 shadow-xl ring-1 ring-slate-800">
-            <div role="tablist" aria-label="Preview" class="flex gap-1 border-b border-slate-800 p-2">
-                {tab(Preview::Spec, "agent.yaml")}
-                {tab(Preview::Trace, "Run trace")}
+        <div class="group/preview overflow-hidden rounded-xl bg-slate-900 shadow-xl ring-1 ring-slate-800">
+            <div role="radiogroup" aria-label="Preview" class="flex gap-1 border-b border-slate-800 p-2">
+                {choice("preview-spec", "agent.yaml", true)}
+                {choice("preview-trace", "Run trace", false)}
             </div>
-            <Show
-                when=move || shown.get() == Preview::Spec
-                fallback=|| view! { <TracePreview /> }
-            >
-                <pre class="overflow-x-auto p-5 text-sm leading-relaxed text-emerald-300"><code>{SAMPLE_SPEC}</code></pre>
-            </Show>
+            <pre class="overflow-x-auto p-5 text-sm leading-relaxed text-emerald-300 group-has-[#preview-trace:checked]/preview:hidden"><code>{SAMPLE_SPEC}</code></pre>
+            <div class="hidden group-has-[#preview-trace:checked]/preview:block">
+                <TracePreview />
+            </div>
         </div>
     }
 }

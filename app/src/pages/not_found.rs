@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
 use crate::response_status;
@@ -9,6 +9,7 @@ pub fn NotFoundPage() -> impl IntoView {
     response_status::set_not_found();
     view! {
         <Title text="Page not found" />
+        <Meta name="description" content="This page does not exist on Agent Factory." />
         <section class="mx-auto max-w-xl px-4 py-24 text-center">
             <p class="text-sm font-semibold text-indigo-600 dark:text-indigo-400">"404"</p>
             <h1 class="mt-2 text-3xl font-semibold tracking-tight">"We could not find that page"</h1>
