@@ -45,14 +45,6 @@ pub enum AppError {
     Transport(String),
 }
 
-/// What a form posted without JavaScript left for its page: the error, and the fields
-/// to fill in again (see `backend::form_flash`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormFlash {
-    pub error: AppError,
-    pub fields: std::collections::BTreeMap<String, String>,
-}
-
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid {

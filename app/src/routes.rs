@@ -24,10 +24,14 @@ use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 use crate::webhooks::WebhooksPage;
 
 /// Pages whose first visit ships no WASM at all: everything on them works as plain
-/// HTML (links, forms posted without JavaScript whose errors come back through
-/// `backend::form_flash`, a CSS-only preview switch), so the visitor downloads the page
-/// and its stylesheet. Reached from a page that has the client, the router still
-/// renders them in the browser.
+/// HTML (links, forms posted without JavaScript that come back with their error and
+/// fields, a CSS-only preview switch), so the visitor downloads the page and its
+/// stylesheet. Reached from a page that has the client, the router still renders them
+/// in the browser.
+#[cfg_attr(
+    not(feature = "ssr"),
+    expect(dead_code, reason = "read by the server render only")
+)]
 pub const CLIENT_FREE_PAGES: [&str; 3] = ["/", "/signin", "/signup"];
 
 #[component]

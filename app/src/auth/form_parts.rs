@@ -1,32 +1,19 @@
 //! The pieces the sign-in and sign-up forms share.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 
 use crate::components::Logo;
-use crate::error::{AppError, FormFlash};
+use crate::error::AppError;
 
-/// What the last post of this page's form without JavaScript left for it (read on the
-/// server render; these pages ship no client).
-pub fn flashed() -> Option<FormFlash> {
+/// The fields a failed post of this page's form without JavaScript had, to fill in
+/// again (read on the server render: these pages ship no client).
+pub fn refill() -> BTreeMap<String, String> {
     #[cfg(feature = "ssr")]
-    return crate::backend::form_flash::take();
+    return crate::backend::form_refill::take();
     #[cfg(not(feature = "ssr"))]
-    None
-}
-
-/// The error to show: the answer to this page's own submission, or else the one a post
-/// without JavaScript left.
-pub fn form_error(
-    answer: RwSignal<Option<Result<(), AppError>>>,
-    flash: Option<&FormFlash>,
-) -> Signal<Option<AppError>> {
-    let flashed = flash.map(|f| f.error.clone());
-    Signal::derive(move || answer.get().map_or_else(|| flashed.clone(), Result::err))
-}
-
-/// A field's submitted value to fill in again, from a failed post without JavaScript.
-pub fn kept(flash: Option<&FormFlash>, name: &str) -> Option<String> {
-    flash.and_then(|f| f.fields.get(name).cloned())
+    BTreeMap::new()
 }
 
 /// A centred card with the product mark and a heading.
@@ -52,7 +39,7 @@ pub fn TextField(
     autocomplete: &'static str,
     error: Signal<Option<AppError>>,
     /// Filled in again after a failed post (never a password).
-    #[prop(optional)]
+    #[prop(default = None)]
     value: Option<String>,
 ) -> impl IntoView {
     let message = move || {

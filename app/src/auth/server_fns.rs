@@ -38,7 +38,10 @@ pub async fn sign_up(
         Ok(())
     }
     .await;
-    backend::respond_to_form(result, &[("display_name", &display_name), ("email", &email)])
+    backend::respond_to_form(
+        result,
+        &[("display_name", &display_name), ("email", &email)],
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_in")]

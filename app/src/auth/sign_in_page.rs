@@ -4,13 +4,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignIn;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, flashed, form_error, kept};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, refill};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let flash = flashed();
-    let error = form_error(action.value(), flash.as_ref());
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let refill = refill();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
 
     view! {
@@ -19,7 +19,7 @@ pub fn SignInPage() -> impl IntoView {
         <AuthCard title="Sign in to Agent Factory">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <TextField label="Email" name="email" value=kept(flash.as_ref(), "email") kind="email" autocomplete="email" error />
+                <TextField label="Email" name="email" value=refill.get("email").cloned() kind="email" autocomplete="email" error />
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" error />
                 <FormAlert error />
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into() />

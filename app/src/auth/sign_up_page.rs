@@ -4,13 +4,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignUp;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, flashed, form_error, kept};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, refill};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let flash = flashed();
-    let error = form_error(action.value(), flash.as_ref());
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let refill = refill();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
 
     view! {
@@ -19,8 +19,8 @@ pub fn SignUpPage() -> impl IntoView {
         <AuthCard title="Create your account">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <TextField label="Your name" name="display_name" value=kept(flash.as_ref(), "display_name") autocomplete="name" error />
-                <TextField label="Email" name="email" value=kept(flash.as_ref(), "email") kind="email" autocomplete="email" error />
+                <TextField label="Your name" name="display_name" value=refill.get("display_name").cloned() autocomplete="name" error />
+                <TextField label="Email" name="email" value=refill.get("email").cloned() kind="email" autocomplete="email" error />
                 <TextField label="Password (10 characters or more)" name="password" kind="password" autocomplete="new-password" error />
                 <FormAlert error />
                 <SubmitButton label="Create account" busy_label="Creating your account…" pending=action.pending().into() />

@@ -49,7 +49,10 @@ mod tests {
 
     #[test]
     fn finds_a_cookie_among_others() {
-        assert_eq!(find("theme=dark; agf_session=abc123; other=1", "agf_session"), Some("abc123"));
+        assert_eq!(
+            find("theme=dark; agf_session=abc123; other=1", "agf_session"),
+            Some("abc123")
+        );
         assert_eq!(find("agf_session=; theme=dark", "agf_session"), None);
         assert_eq!(find("agf_sessionx=1", "agf_session"), None);
     }

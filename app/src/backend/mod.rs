@@ -7,7 +7,7 @@ mod api_keys;
 mod billing;
 mod cookies;
 mod dashboard;
-pub mod form_flash;
+pub mod form_refill;
 mod marketplace;
 mod providers;
 pub mod session_cookie;
@@ -182,21 +182,21 @@ pub fn accounts() -> Result<SharedAccounts, AppError> {
 
 /// Gives a server function's error its proper HTTP status (server functions answer
 /// 500 for every error otherwise). A plain HTML form post (no JavaScript) gets a
-/// redirect back to the form instead (Leptos sends it), and the error waits for that
-/// page in a cookie (`form_flash`).
+/// redirect back to the form instead, with the error in its URL (Leptos sends it; the
+/// page's `ServerAction` reads it).
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     respond_to_form(result, &[])
 }
 
 /// [`respond`], keeping these submitted fields for the form to fill in again when a
-/// post without JavaScript failed.
+/// post without JavaScript failed (`form_refill`).
 pub fn respond_to_form<T>(
     result: Result<T, AppError>,
     fields: &[(&str, &str)],
 ) -> Result<T, AppError> {
     if let Err(error) = &result {
         if from_html_form() {
-            form_flash::remember(error, fields);
+            form_refill::remember(fields);
         } else {
             let status = http::StatusCode::from_u16(error.status())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);

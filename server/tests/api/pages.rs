@@ -20,9 +20,15 @@ async fn public_pages_are_server_rendered_without_the_client() {
         );
         let html = response.text().await.unwrap();
         assert!(html.contains(text), "{path} lacks {text:?}");
-        assert!(html.contains(r#"<meta name="description""#), "{path} has no description");
+        assert!(
+            html.contains(r#"<meta name="description""#),
+            "{path} has no description"
+        );
         // No hydration script, and none of the client's chunks preloaded.
-        assert!(!html.contains("/pkg/agent-factory.js"), "{path} loads the client");
+        assert!(
+            !html.contains("/pkg/agent-factory.js"),
+            "{path} loads the client"
+        );
         assert!(!html.contains(".wasm"), "{path} preloads WASM");
     }
 }
@@ -32,11 +38,14 @@ async fn signed_in_pages_load_the_client() {
     let app = spawn_app().await;
     app.sign_in_demo().await;
     let html = app.get("/agents").await.text().await.unwrap();
-    assert!(html.contains("/pkg/agent-factory.js"), "no hydration script");
+    assert!(
+        html.contains("/pkg/agent-factory.js"),
+        "no hydration script"
+    );
 }
 
 #[tokio::test]
-async fn a_form_posted_without_javascript_shows_its_error_on_the_next_page_once() {
+async fn a_form_posted_without_javascript_comes_back_with_its_error_and_fields() {
     let app = spawn_app().await;
     let response = app
         .http
@@ -52,14 +61,23 @@ async fn a_form_posted_without_javascript_shows_its_error_on_the_next_page_once(
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
-    assert_eq!(response.headers()["location"], app.url("/signin?next=/agents").as_str());
-    let page = app.get("/signin?next=/agents").await.text().await.unwrap();
+    // Back to the form, the error in the URL (Leptos's `__err`, read by the page).
+    let back = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with(&app.url("/signin?next=/agents&")),
+        "{back}"
+    );
+    let page = app.get(back.trim_start_matches(&app.url(""))).await;
+    let page = page.text().await.unwrap();
     assert!(page.contains("Email or password is incorrect."));
-    assert!(page.contains(r#"value="demo@agentfactory.dev""#), "the email is not filled in again");
+    assert!(
+        page.contains(r#"value="demo@agentfactory.dev""#),
+        "the email is not filled in again"
+    );
     assert!(!page.contains("not the password"));
-    // Shown once: the next visit is a clean form.
+    // The fields are filled in once: the next visit is a clean form.
     let again = app.get("/signin").await.text().await.unwrap();
-    assert!(!again.contains("Email or password is incorrect."));
+    assert!(!again.contains(r#"value="demo@agentfactory.dev""#));
 }
 
 #[tokio::test]
