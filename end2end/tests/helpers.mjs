@@ -62,6 +62,8 @@ export async function signUp(browser, name) {
   await page.getByLabel(/^Password/).fill('a long enough password');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${BASE_URL}/dashboard`);
+  // A full page load (the sign-up page ships no client): the dashboard hydrates anew.
+  await waitForHydration(page);
   return { context, page };
 }
 

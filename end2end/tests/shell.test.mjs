@@ -12,8 +12,10 @@ test('the landing page preview switches without a client, JavaScript on or off',
     const page = await openPage(context, '/');
     assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'AI agents from a spec, run on any model, for less.');
     assert.equal(await page.getByTestId('trace-preview').isVisible(), false);
-    await page.getByRole('radio', { name: 'Run trace' }).check();
+    // The radio buttons are visually hidden; their labels are what a visitor clicks.
+    await page.locator('label', { hasText: 'Run trace' }).click();
     await page.getByTestId('trace-preview').waitFor();
+    assert.equal(await page.getByRole('radio', { name: 'Run trace' }).isChecked(), true);
     assert.equal(await page.getByText('max_cost_per_run_usd').isVisible(), false);
     if (javaScriptEnabled) await screenshot(page, 'landing-desktop');
     await context.close();
