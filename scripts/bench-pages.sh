@@ -28,7 +28,7 @@ fi
 bench_db=agent_factory_pages
 psql "$DATABASE_OWNER_URL" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null
 psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE $bench_db" >/dev/null
-key="agf_bench_pages_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+key="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 export DATABASE_URL="${DATABASE_URL%/*}/$bench_db" DATABASE_OWNER_URL="${DATABASE_OWNER_URL%/*}/$bench_db"
 export LEPTOS_SITE_ADDR=127.0.0.1:3970 LEPTOS_SITE_ROOT=target/site RUST_LOG=warn LOG_FORMAT=json
 export REDIS_PREFIX="agf-bench-pages:$(date +%s):" DEMO_API_KEY="$key"

@@ -17,10 +17,10 @@ MAIN = PKG / "agent-factory.wasm"
 # Constant data the main module's own code needs is ~10 KB; all pages' is ~150 KB.
 MAX_MAIN_DATA = 48 * 1024
 
-# First visits worth knowing: the lazy views each page needs (its layouts first).
+# First visits worth knowing: the lazy views each page needs (its layouts first). The
+# landing, sign-in and sign-up pages ship no client (CLIENT_FREE_PAGES in
+# app/src/routes.rs): a first visit there downloads no WASM at all.
 PAGES = {
-    "landing (/)": ["landing"],
-    "sign in": ["sign_in"],
     "dashboard": ["signed_in", "dashboard"],
     "agents list": ["signed_in", "agents"],
     "agent editor": ["signed_in", "edit_agent"],
@@ -80,6 +80,7 @@ def main():
           f"{sum(g for _, g in chunk_sizes.values()):>9,} B gzip")
     print(f"JS glue + loader {sum(sizes(p)[0] for p in glue):>9,} B raw {glue_gz:>9,} B gzip")
     print("first visit, WASM + JS, gzip:")
+    print(f"  {'landing, sign in, sign up':<16}     none  (no client on these pages)")
     for page, needs in PAGES.items():
         files = set()
         for view in needs:

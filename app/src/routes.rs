@@ -1,7 +1,7 @@
 //! The route table: public pages, the signed-in area, and the 404 fallback.
 
 use leptos::prelude::*;
-use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     Lazy, LazyRoute,
     components::{ParentRoute, Route, Router, Routes},
@@ -80,8 +80,12 @@ pub fn App() -> impl IntoView {
 /// render, the page's chunk is preloaded alongside the main module), so the first
 /// download holds only the router and what every page shares. The signed-in frame and
 /// the settings tabs are lazy too: a visitor on the landing page never loads them.
+///
+/// Each page has its description (search engines show it) here, outside anything the
+/// page loads: a `<Meta>` inside a pending `<Suspense>` misses the streamed `<head>`.
+/// Layouts have none (`-`); their pages do.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:expr;)*) => {$(
+    ($($route:ident => $description:tt $page:expr;)*) => {$(
         struct $route;
 
         #[lazy_route]
@@ -91,38 +95,69 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
-                $page.into_any()
+                view! {
+                    {lazy_pages!(@meta $description)}
+                    {$page}
+                }
+                .into_any()
             }
         }
     )*};
+    (@meta -) => { () };
+    (@meta $description:literal) => {
+        view! { <Meta name="description" content=$description /> }
+    };
 }
 
 lazy_pages! {
-    Landing => view! { <PublicLayout><LandingPage /></PublicLayout> };
-    SignIn => view! { <PublicLayout><SignInPage /></PublicLayout> };
-    SignUp => view! { <PublicLayout><SignUpPage /></PublicLayout> };
-    Invite => view! { <PublicLayout><InvitePage /></PublicLayout> };
-    SignedIn => view! { <AppLayout /> };
-    Settings => view! { <SettingsLayout /> };
-    Dashboard => view! { <DashboardPage /> };
-    Agents => view! { <AgentsPage /> };
-    NewAgent => view! { <NewAgentPage /> };
-    Agent => view! { <AgentPage /> };
-    EditAgent => view! { <EditAgentPage /> };
-    Compare => view! { <ComparePage /> };
-    Publish => view! { <PublishPage /> };
-    Run => view! { <RunPage /> };
-    Marketplace => view! { <MarketplacePage /> };
-    Template => view! { <TemplatePage /> };
-    Purchase => view! { <PurchasePage /> };
-    Team => view! { <TeamPage /> };
-    Profile => view! { <ProfilePage /> };
-    AuditLog => view! { <AuditLogPage /> };
-    Providers => view! { <ProvidersPage /> };
-    ApiKeys => view! { <ApiKeysPage /> };
-    Webhooks => view! { <WebhooksPage /> };
-    Billing => view! { <BillingPage /> };
-    Earnings => view! { <EarningsPage /> };
+    Landing => "Agent Factory turns a short YAML spec into a production AI agent: routed to the cheapest capable model, held to your rules, traced step by step, and ready to share or sell."
+        view! { <PublicLayout><LandingPage /></PublicLayout> };
+    SignIn => "Sign in to Agent Factory to build, run and watch your AI agents."
+        view! { <PublicLayout><SignInPage /></PublicLayout> };
+    SignUp => "Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less."
+        view! { <PublicLayout><SignUpPage /></PublicLayout> };
+    Invite => "An invitation to join a team on Agent Factory."
+        view! { <PublicLayout><InvitePage /></PublicLayout> };
+    SignedIn => - view! { <AppLayout /> };
+    Settings => - view! { <SettingsLayout /> };
+    Dashboard => "Runs, cost, success rate, latency and quota for your team."
+        view! { <DashboardPage /> };
+    Agents => "Your team's agents, defined by versioned specs and ready to run on any model."
+        view! { <AgentsPage /> };
+    NewAgent => "Build a new agent in the form or in YAML, checked as you type."
+        view! { <NewAgentPage /> };
+    Agent => "Run an agent and watch its answer stream, step by step, with cost and timing."
+        view! { <AgentPage /> };
+    EditAgent => "Edit an agent's spec; saving adds a new version."
+        view! { <EditAgentPage /> };
+    Compare => "Compare two versions of an agent's spec."
+        view! { <ComparePage /> };
+    Publish => "Publish an agent to the marketplace as a template, free or for a price."
+        view! { <PublishPage /> };
+    Run => "A run of an agent: its answer, every step, the cost and the timing."
+        view! { <RunPage /> };
+    Marketplace => "Agent templates from the community, free or paid, deployed in one click."
+        view! { <MarketplacePage /> };
+    Template => "An agent template in the Agent Factory marketplace: what it does, its spec and its reviews."
+        view! { <TemplatePage /> };
+    Purchase => "Your marketplace purchase, confirmed by Stripe."
+        view! { <PurchasePage /> };
+    Team => "Your team: its name, members, roles and invitations."
+        view! { <TeamPage /> };
+    Profile => "Your profile: name, data export and account deletion."
+        view! { <ProfilePage /> };
+    AuditLog => "What happened in your team, who did it and when."
+        view! { <AuditLogPage /> };
+    Providers => "The LLM providers your team's runs may use, with your own keys."
+        view! { <ProvidersPage /> };
+    ApiKeys => "API keys for the REST API and the OpenAI-compatible gateway."
+        view! { <ApiKeysPage /> };
+    Webhooks => "Webhook endpoints that hear about your team's runs."
+        view! { <WebhooksPage /> };
+    Billing => "Your team's plan, usage and invoices."
+        view! { <BillingPage /> };
+    Earnings => "What your marketplace templates earned, and payouts."
+        view! { <EarningsPage /> };
 }
 
 /// The route's `:id` as a UUID (`None` when it is not one), for pages under

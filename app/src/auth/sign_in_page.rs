@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +15,6 @@ pub fn SignInPage() -> impl IntoView {
 
     view! {
         <Title text="Sign in" />
-        <Meta name="description" content="Sign in to Agent Factory to build, run and watch your AI agents." />
         <AuthCard title="Sign in to Agent Factory">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />

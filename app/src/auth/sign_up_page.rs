@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +15,6 @@ pub fn SignUpPage() -> impl IntoView {
 
     view! {
         <Title text="Create your account" />
-        <Meta name="description" content="Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less." />
         <AuthCard title="Create your account">
             <ActionForm action>
                 <input type="hidden" name="next" value=next />

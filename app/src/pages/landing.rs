@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// What the product does, in four claims a visitor can check.
@@ -43,7 +43,6 @@ const SAMPLE_TRACE: [(&str, &str, &str); 4] = [
 pub fn LandingPage() -> impl IntoView {
     view! {
         <Title text="Build, run and sell AI agents" />
-        <Meta name="description" content="Agent Factory turns a short YAML spec into a production AI agent: routed to the cheapest capable model, held to your rules, traced step by step, and ready to share or sell." />
         <section class="mx-auto grid max-w-6xl items-center gap-10 px-4 py-16 lg:grid-cols-2 lg:py-24">
             <div>
                 <h1 class="text-4xl font-semibold tracking-tight sm:text-5xl">

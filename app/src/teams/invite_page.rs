@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -19,7 +19,6 @@ pub fn InvitePage() -> impl IntoView {
 
     view! {
         <Title text="Team invitation" />
-        <Meta name="description" content="An invitation to join a team on Agent Factory." />
         <section class="mx-auto max-w-md px-4 py-16 text-center">
             <Suspense fallback=|| view! { <p>"Loading the invitation…"</p> }>
                 {move || Suspend::new(async move {

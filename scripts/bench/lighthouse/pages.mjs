@@ -71,14 +71,21 @@ const chrome = await chromeLauncher.launch({
 const rows = [];
 try {
   for (const page of chosen) {
-    const result = await lighthouse(`${base}${page.path}`, {
-      port: chrome.port,
-      output: 'json',
-      logLevel: 'error',
-      extraHeaders: page.signedIn ? { cookie } : undefined,
-    });
-    const { categories, audits, finalDisplayedUrl, runtimeError } = result.lhr;
-    if (runtimeError) throw new Error(`${page.name}: ${runtimeError.code} ${runtimeError.message}`);
+    // Lighthouse now and then fails to record a trace (NO_NAVSTART): such a run is
+    // repeated, up to three times, never reported.
+    let lhr;
+    for (let attempt = 1; ; attempt++) {
+      const result = await lighthouse(`${base}${page.path}`, {
+        port: chrome.port,
+        output: 'json',
+        logLevel: 'error',
+        extraHeaders: page.signedIn ? { cookie } : undefined,
+      });
+      lhr = result.lhr;
+      if (!lhr.runtimeError) break;
+      if (attempt === 3) throw new Error(`${page.name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+    }
+    const { categories, audits, finalDisplayedUrl } = lhr;
     if (page.signedIn && new URL(finalDisplayedUrl).pathname.startsWith('/signin')) {
       throw new Error(`${page.name}: sent to the sign-in page (the session cookie did not hold)`);
     }
@@ -100,7 +107,10 @@ try {
       requests: audits['network-requests'].details.items.length,
       failing: failed.join(' '),
     });
-    console.error(`  ${page.name}: done`);
+    // What moved, when something did: the elements behind the layout shift.
+    const shifts = audits['layout-shifts']?.details?.items ?? [];
+    const moved = shifts.map((item) => `${item.node?.selector ?? '?'} (${item.score.toFixed(3)})`);
+    console.error(`  ${page.name}: done${moved.length ? `; shifted: ${moved.join(', ')}` : ''}`);
   }
 } finally {
   await chrome.kill();

@@ -102,6 +102,11 @@ async fn app_sections_render_inside_the_signed_in_layout() {
             html.contains(r#"aria-label="Main""#),
             "{path} lacks the navigation"
         );
+        assert_eq!(
+            html.matches(r#"<meta name="description""#).count(),
+            1,
+            "{path}: one description"
+        );
     }
 }
 
