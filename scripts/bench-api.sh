@@ -3,13 +3,7 @@
 # and the fake provider, starts both on spare ports with limits raised out of the way,
 # and loads them with wrk (Debian's; a C load generator light enough to leave the two
 # cores to what is measured), 10 s per path at concurrency 10.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/common.sh
-source scripts/toolchain.sh
-source scripts/services.sh
-setup_toolchain
-setup_services
+source "$(dirname "$0")/bench/prelude.sh"
 apt_install wrk
 
 step "Building the release server (as make dist does) and the fake provider"

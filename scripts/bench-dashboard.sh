@@ -3,13 +3,7 @@
 # with 1,000,000 runs over 90 days across 100 teams (scripts/bench/dashboard-seed.sql),
 # the release server on a spare port, and server-side renders of /dashboard for the
 # largest team — the demo team — timed by scripts/bench/dashboard-load.mjs.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/common.sh
-source scripts/toolchain.sh
-source scripts/services.sh
-setup_toolchain
-setup_services
+source "$(dirname "$0")/bench/prelude.sh"
 
 step "Building the release server"
 cargo build --release -p server

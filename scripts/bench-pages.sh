@@ -3,13 +3,7 @@
 # of the performance goals, against the app built and served as `make run` serves it,
 # on a database of its own seeded with the demo account, runs going to the demo model.
 # PAGES=dashboard,run limits it to some pages (names in scripts/bench/lighthouse/pages.mjs).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/common.sh
-source scripts/toolchain.sh
-source scripts/services.sh
-setup_toolchain
-setup_services
+source "$(dirname "$0")/bench/prelude.sh"
 apt_install chromium
 
 step "Building the app as make run does"

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, LazyRoute,
+    Lazy, LazyRoute, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     hooks::use_params_map,
     lazy_route, path,
@@ -47,7 +47,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin") view={Lazy::<SignIn>::new()} />
                 <Route path=path!("/signup") view={Lazy::<SignUp>::new()} />
                 <Route path=path!("/invite/:token") view={Lazy::<Invite>::new()} />
-                <ParentRoute path=path!("") view={Lazy::<SignedIn>::new()}>
+                // In order: each part of a signed-in page is sent when its data is ready
+                // (milliseconds: our own database), in place, so nothing streamed in late
+                // pushes the page down (out-of-order streaming swapped the demo banner
+                // in above the content: a layout shift on every page).
+                <ParentRoute path=path!("") view={Lazy::<SignedIn>::new()} ssr=SsrMode::InOrder>
                     <Route path=path!("/dashboard") view={Lazy::<Dashboard>::new()} />
                     <Route path=path!("/agents") view={Lazy::<Agents>::new()} />
                     <Route path=path!("/agents/new") view={Lazy::<NewAgent>::new()} />
