@@ -52,11 +52,9 @@ pub fn run(spec: &Spec, ids: &RunIds) -> Span {
 
 /// Records how the run ended on its span; a failure marks the span failed with its
 /// stable reason (`max_steps`, `provider_failed`, …), never the detail text.
-pub fn run_ended(span: &Span, status: &str, reason: Option<&str>, cost: Option<MicroUsd>) {
+pub fn run_ended(span: &Span, status: &str, reason: Option<&str>, cost: MicroUsd) {
     span.record("agent_factory.run.status", status);
-    if let Some(cost) = cost {
-        span.record("agent_factory.cost.micro_usd", cost.0);
-    }
+    span.record("agent_factory.cost.micro_usd", cost.0);
     if let Some(reason) = reason.filter(|_| status == "failed") {
         span.record("error.type", reason);
         span.record("otel.status_code", "ERROR");

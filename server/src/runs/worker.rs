@@ -218,7 +218,7 @@ impl Workers {
         };
         match store::finish(&self.db, team_id, run_id, Some(&self.id), &ending).await {
             Ok(Some(cost)) => {
-                spans::run_ended(&span, status.as_str(), reason, Some(cost));
+                spans::run_ended(&span, status.as_str(), reason, cost);
                 self.metrics
                     .run_finished(status.as_str(), reason, started.elapsed());
                 self.bus.publish(
