@@ -207,17 +207,18 @@ async fn a_run_is_one_trace_from_the_callers_request_through_the_worker() {
     // The caller's own trace: its span is the parent of everything that follows.
     let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
-    let run: Value = http
-        .post(format!("{web}/v1/agents/{agent_id}/runs?wait=true"))
-        .bearer_auth(&api_key)
-        .header("traceparent", format!("00-{caller_trace}-{caller_span}-01"))
-        .json(&json!({ "input": {} }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let traceparent = format!("00-{caller_trace}-{caller_span}-01");
+    let start = |traceparent: Option<&str>| {
+        let mut request = http
+            .post(format!("{web}/v1/agents/{agent_id}/runs?wait=true"))
+            .bearer_auth(&api_key)
+            .json(&json!({ "input": {} }));
+        if let Some(traceparent) = traceparent {
+            request = request.header("traceparent", traceparent);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let run = start(Some(&traceparent)).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     let run_id = run["id"].as_str().unwrap().to_string();
 
@@ -308,16 +309,7 @@ async fn a_run_is_one_trace_from_the_callers_request_through_the_worker() {
     assert_ne!(tool[0].status, 2);
     // A second run through the same processes is traced too: spans do not stop after a
     // process's first trace.
-    let second: Value = http
-        .post(format!("{web}/v1/agents/{agent_id}/runs?wait=true"))
-        .bearer_auth(&api_key)
-        .json(&json!({ "input": {} }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let second = start(None).await;
     let second_id = second["id"].as_str().unwrap().to_string();
     let traced = |spans: &[Received]| {
         let runs = spans
