@@ -1,5 +1,9 @@
 //! Agent Factory's web application: the routes, pages and components rendered on the
-//! server (feature `ssr`) and hydrated in the browser (feature `hydrate`).
+//! server (feature `ssr`), and the islands among them that hydrate in the browser
+//! (feature `hydrate`). Pages are server components; what must react in the browser (a
+//! live run, the editor, a form that shows its result in place) is an `#[island]`, and
+//! only islands ship code. Navigation is the browser's own: a link loads the next page,
+//! server-rendered, and the client's code comes from the cache.
 
 pub mod agents;
 pub mod api_keys;
@@ -10,6 +14,7 @@ pub mod billing;
 mod components;
 pub mod dashboard;
 pub mod error;
+pub mod islands;
 pub mod layout;
 pub mod marketplace;
 mod pages;
@@ -24,24 +29,29 @@ pub mod spec;
 pub mod teams;
 pub mod webhooks;
 
-pub use routes::App;
+pub use routes::{App, CLIENT_FREE_PAGES};
 
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 
 /// Whether this response loads the WASM client: every page does but the
-/// [`routes::CLIENT_FREE_PAGES`], which work as plain HTML (and, without hydration
-/// scripts, preload none of the client's chunks either).
+/// [`routes::CLIENT_FREE_PAGES`], which have no island and work as plain HTML.
 fn ships_client() -> bool {
     #[cfg(feature = "ssr")]
     return leptos::prelude::use_context::<http::request::Parts>()
-        .is_none_or(|parts| !routes::CLIENT_FREE_PAGES.contains(&parts.uri.path()));
+        .is_none_or(|parts| !routes::is_client_free(parts.uri.path()));
     #[cfg(not(feature = "ssr"))]
     true
 }
 
 /// The HTML document around [`App`]; the server renders it for every page request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let client = ships_client();
+    // Islands mode: only islands carry hydration markers and serialized data (the
+    // hydration scripts say so too, but client-free pages render none).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -50,14 +60,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                {ships_client().then(|| view! {
+                {client.then(|| view! {
                     <AutoReload options=options.clone() />
-                    <HydrationScripts options />
+                    <HydrationScripts options islands=true />
                 })}
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App />
+                {client.then(|| view! { <islands::PageReady /> })}
             </body>
         </html>
     }

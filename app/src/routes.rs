@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, LazyRoute, SsrMode,
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     hooks::use_params_map,
-    lazy_route, path,
+    path,
 };
 use uuid::Uuid;
 
@@ -23,16 +23,42 @@ use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 use crate::webhooks::WebhooksPage;
 
-/// Pages whose first visit ships no WASM at all: everything on them works as plain
-/// HTML (links, forms posted without JavaScript that come back with their error and
-/// fields, a CSS-only preview switch), so the visitor downloads the page and its
-/// stylesheet. Reached from a page that has the client, the router still renders them
-/// in the browser.
+/// Pages without an island: their visit downloads the page and its stylesheet, no
+/// WASM. Everything on them works as plain HTML (links, GET forms for search and
+/// filters, forms posted without JavaScript that come back with their error and
+/// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
+/// gains an island leaves this list (the page tests check that none here renders one).
+pub const CLIENT_FREE_PAGES: [&str; 9] = [
+    "/",
+    "/signin",
+    "/signup",
+    "/invite/:token",
+    "/agents",
+    "/agents/:id/compare",
+    "/marketplace",
+    "/marketplace/:slug",
+    "/settings/audit",
+];
+
+/// Whether `path` is one of the [`CLIENT_FREE_PAGES`].
 #[cfg_attr(
     not(feature = "ssr"),
     expect(dead_code, reason = "read by the server render only")
 )]
-pub const CLIENT_FREE_PAGES: [&str; 3] = ["/", "/signin", "/signup"];
+pub fn is_client_free(path: &str) -> bool {
+    fn segments(path: &str) -> Vec<&str> {
+        path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+    let path = segments(path);
+    CLIENT_FREE_PAGES.iter().any(|pattern| {
+        let pattern = segments(pattern);
+        pattern.len() == path.len()
+            && pattern
+                .iter()
+                .zip(&path)
+                .all(|(want, got)| want.starts_with(':') || want == got)
+    })
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -43,35 +69,35 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Agent Factory") />
         <Router>
             <Routes fallback=|| view! { <PublicLayout><NotFoundPage /></PublicLayout> }>
-                <Route path=path!("/") view={Lazy::<Landing>::new()} />
-                <Route path=path!("/signin") view={Lazy::<SignIn>::new()} />
-                <Route path=path!("/signup") view={Lazy::<SignUp>::new()} />
-                <Route path=path!("/invite/:token") view={Lazy::<Invite>::new()} />
+                <Route path=path!("/") view=Landing />
+                <Route path=path!("/signin") view=SignIn />
+                <Route path=path!("/signup") view=SignUp />
+                <Route path=path!("/invite/:token") view=Invite />
                 // In order: each part of a signed-in page is sent when its data is ready
                 // (milliseconds: our own database), in place, so nothing streamed in late
                 // pushes the page down (out-of-order streaming swapped the demo banner
                 // in above the content: a layout shift on every page).
-                <ParentRoute path=path!("") view={Lazy::<SignedIn>::new()} ssr=SsrMode::InOrder>
-                    <Route path=path!("/dashboard") view={Lazy::<Dashboard>::new()} />
-                    <Route path=path!("/agents") view={Lazy::<Agents>::new()} />
-                    <Route path=path!("/agents/new") view={Lazy::<NewAgent>::new()} />
-                    <Route path=path!("/agents/:id") view={Lazy::<Agent>::new()} />
-                    <Route path=path!("/agents/:id/edit") view={Lazy::<EditAgent>::new()} />
-                    <Route path=path!("/agents/:id/compare") view={Lazy::<Compare>::new()} />
-                    <Route path=path!("/agents/:id/publish") view={Lazy::<Publish>::new()} />
-                    <Route path=path!("/runs/:id") view={Lazy::<Run>::new()} />
-                    <Route path=path!("/marketplace") view={Lazy::<Marketplace>::new()} />
-                    <Route path=path!("/marketplace/:slug") view={Lazy::<Template>::new()} />
-                    <Route path=path!("/marketplace/:slug/purchase") view={Lazy::<Purchase>::new()} />
-                    <ParentRoute path=path!("/settings") view={Lazy::<Settings>::new()}>
-                        <Route path=path!("") view={Lazy::<Team>::new()} />
-                        <Route path=path!("profile") view={Lazy::<Profile>::new()} />
-                        <Route path=path!("audit") view={Lazy::<AuditLog>::new()} />
-                        <Route path=path!("providers") view={Lazy::<Providers>::new()} />
-                        <Route path=path!("api-keys") view={Lazy::<ApiKeys>::new()} />
-                        <Route path=path!("webhooks") view={Lazy::<Webhooks>::new()} />
-                        <Route path=path!("billing") view={Lazy::<Billing>::new()} />
-                        <Route path=path!("earnings") view={Lazy::<Earnings>::new()} />
+                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::InOrder>
+                    <Route path=path!("/dashboard") view=Dashboard />
+                    <Route path=path!("/agents") view=Agents />
+                    <Route path=path!("/agents/new") view=NewAgent />
+                    <Route path=path!("/agents/:id") view=Agent />
+                    <Route path=path!("/agents/:id/edit") view=EditAgent />
+                    <Route path=path!("/agents/:id/compare") view=Compare />
+                    <Route path=path!("/agents/:id/publish") view=Publish />
+                    <Route path=path!("/runs/:id") view=Run />
+                    <Route path=path!("/marketplace") view=Marketplace />
+                    <Route path=path!("/marketplace/:slug") view=Template />
+                    <Route path=path!("/marketplace/:slug/purchase") view=Purchase />
+                    <ParentRoute path=path!("/settings") view=Settings>
+                        <Route path=path!("") view=Team />
+                        <Route path=path!("profile") view=Profile />
+                        <Route path=path!("audit") view=AuditLog />
+                        <Route path=path!("providers") view=Providers />
+                        <Route path=path!("api-keys") view=ApiKeys />
+                        <Route path=path!("webhooks") view=Webhooks />
+                        <Route path=path!("billing") view=Billing />
+                        <Route path=path!("earnings") view=Earnings />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>
@@ -79,31 +105,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Declares pages as lazy routes. With `cargo leptos --split` each page's code becomes
-/// a WASM chunk of its own, fetched the first time the page is shown (on the server
-/// render, the page's chunk is preloaded alongside the main module), so the first
-/// download holds only the router and what every page shares. The signed-in frame and
-/// the settings tabs are lazy too: a visitor on the landing page never loads them.
-///
-/// Each page has its description (search engines show it) here, outside anything the
-/// page loads: a `<Meta>` inside a pending `<Suspense>` misses the streamed `<head>`.
-/// Layouts have none (`-`); their pages do.
-macro_rules! lazy_pages {
+/// Declares each page as a route view with its description (search engines show it),
+/// here in the route table, outside anything the page loads: a `<Meta>` inside a
+/// pending `<Suspense>` misses the streamed `<head>`. Layouts have none (`-`); their
+/// pages do.
+macro_rules! pages {
     ($($route:ident => $description:tt $page:expr;)*) => {$(
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! {
-                    {lazy_pages!(@meta $description)}
-                    {$page}
-                }
-                .into_any()
+        #[allow(non_snake_case)]
+        fn $route() -> impl IntoView {
+            view! {
+                {pages!(@meta $description)}
+                {$page}
             }
         }
     )*};
@@ -113,7 +125,7 @@ macro_rules! lazy_pages {
     };
 }
 
-lazy_pages! {
+pages! {
     Landing => "Agent Factory turns a short YAML spec into a production AI agent: routed to the cheapest capable model, held to your rules, traced step by step, and ready to share or sell."
         view! { <PublicLayout><LandingPage /></PublicLayout> };
     SignIn => "Sign in to Agent Factory to build, run and watch your AI agents."

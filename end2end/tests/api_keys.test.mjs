@@ -13,6 +13,7 @@ test('an admin creates an API key, sees it once, uses it, and revokes it', async
   await waitForHydration(page);
   await page.getByRole('link', { name: 'API keys' }).click();
   await page.waitForURL(`${BASE_URL}/settings/api-keys`);
+  await waitForHydration(page);
   await page.getByLabel('Name', { exact: true }).fill('CI pipeline');
   await page.getByLabel('Expires').selectOption('30');
   await page.getByRole('button', { name: 'Create key' }).click();

@@ -16,8 +16,9 @@ export async function launch() {
 export const DEMO = { email: 'demo@agentfactory.dev', password: 'demo-password' };
 
 /**
- * Opens one of the pages that ship no client (the landing, sign-in and sign-up pages:
- * CLIENT_FREE_PAGES in app/src/routes.rs) in `context`, a browser or a context.
+ * Opens one of the pages that ship no client (those without an island, such as the
+ * landing, sign-in and sign-up pages: CLIENT_FREE_PAGES in app/src/routes.rs) in
+ * `context`, a browser or a context.
  */
 export async function openPage(context, path, options = {}) {
   const page = await context.newPage(options);
@@ -33,8 +34,16 @@ export async function openHydrated(context, path, options = {}) {
   return page;
 }
 
+/**
+ * Waits until the page's islands are interactive (the shell's last island marks the
+ * page); a page without islands is ready as it loads.
+ */
 export async function waitForHydration(page) {
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+  await page.waitForFunction(
+    () => document.documentElement.dataset.hydrated === 'true' || !document.querySelector('leptos-island'),
+    null,
+    { timeout: 30_000 },
+  );
 }
 
 /**

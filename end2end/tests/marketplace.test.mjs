@@ -27,6 +27,7 @@ test('publish → browse → search → buy through Checkout → deploy → run 
   await waitForHydration(page);
   await page.getByRole('link', { name: 'Publish to marketplace' }).click();
   await page.waitForURL(`${BASE_URL}/agents/${agentId}/publish`);
+  await waitForHydration(page);
   await page.getByLabel('Title').fill(`Pricing Scout ${Date.now()}`);
   const title = await page.getByLabel('Title').inputValue();
   await page.getByLabel('Description (Markdown)').fill('## What it does\n\nFinds **competitor prices** and explains the gap.');

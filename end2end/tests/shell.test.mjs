@@ -22,16 +22,19 @@ test('the landing page preview switches without a client, JavaScript on or off',
   }
 });
 
-test('client-side navigation keeps the page alive (no full reload)', async () => {
+test('a link loads the next page server-rendered, current in the menu, with no client where it has no island', async () => {
   const context = await signedInContext(browser);
   const page = await openHydrated(context, '/dashboard');
-  await page.evaluate(() => { window.__stillHere = 'yes'; });
+  const fetched = [];
+  page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
   await page.waitForURL(`${BASE_URL}/agents`);
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Agents');
-  assert.equal(await page.evaluate(() => window.__stillHere), 'yes', 'the navigation reloaded the page');
   assert.equal(await page.getByRole('link', { name: 'Agents' }).first().getAttribute('aria-current'), 'page');
   assert.match(await page.title(), /^Agents · Agent Factory$/);
+  // The agents list is all server-rendered HTML: no island, so no client code.
+  const client = fetched.filter((p) => /\.(wasm|js)$/.test(p));
+  assert.deepEqual(client, [], `/agents fetched ${client.join(', ')}`);
   await context.close();
 });
 

@@ -12,6 +12,7 @@ test('an owner invites someone by link, who joins and can switch teams', async (
   const owner = await signUp('Olivia Owner');
   await owner.page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Settings' }).click();
   await owner.page.waitForURL(`${BASE_URL}/settings`);
+  await waitForHydration(owner.page);
   const teamName = owner.page.getByRole('textbox', { name: 'Team name' });
   await teamName.fill('Research Guild');
   const renamed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/rename') && r.ok());

@@ -1,7 +1,12 @@
-//! Hydrates the server-rendered page into the interactive WASM client.
+//! The browser's entry: starts the reactive runtime for the page's islands. The
+//! hydration script calls `hydrate` once the module is loaded, then each island's own
+//! export (a lazy island first fetches its chunk); `app::islands::PageReady`, last on
+//! the page, marks it interactive.
 
-use leptos::prelude::document;
 use wasm_bindgen::prelude::wasm_bindgen;
+
+// The islands are exported from the `app` crate; linking it in is what keeps them.
+pub use app::islands;
 
 #[wasm_bindgen]
 pub fn hydrate() {
@@ -9,20 +14,7 @@ pub fn hydrate() {
     // scripts/toolchain.sh), so only debug builds have a panic to print.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    // Pages are lazy routes (separate WASM chunks): hydration first fetches the chunk
-    // of the page on screen, so it is asynchronous.
-    wasm_bindgen_futures::spawn_local(async {
-        let Some(body) = document().body() else {
-            return;
-        };
-        leptos::mount::hydrate_from_async(body, app::App)
-            .await
-            .forget();
-        // Marks the page as interactive, for tools (and tests) that must wait for it.
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+    leptos::mount::hydrate_islands();
 }
 
 /// Room for the WASM split to move data. `cargo leptos --split` gives each chunk the

@@ -7,9 +7,9 @@ use leptos_router::components::A;
 use uuid::Uuid;
 
 use super::runs_list::RunsList;
-use super::shortcut::submit_on_shortcut;
 use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
 use crate::components::PageHeader;
+use crate::islands::SubmitShortcut;
 use crate::routes::use_id_param;
 use crate::spec::{InputDef, InputType};
 
@@ -41,7 +41,6 @@ pub fn AgentPage() -> impl IntoView {
 #[component]
 fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl IntoView {
     let start = ServerAction::<StartRun>::new();
-    let form = NodeRef::<leptos::html::Form>::new();
     let error = move || {
         start
             .value()
@@ -63,12 +62,14 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
         })}
         <section aria-labelledby="run-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="run-title" class="mb-3 font-medium">"Run"</h2>
-            <ActionForm action=start node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "Enter", || true)>
-                <input type="hidden" name="agent_id" value=agent.id.to_string() />
-                {agent.inputs.into_iter().map(|input| view! { <InputField input /> }).collect_view()}
-                {move || error().map(|e| view! { <p role="alert" class="text-sm text-rose-600">{e}</p> })}
-                <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500" aria-keyshortcuts="Control+Enter">"Run"</button>
-            </ActionForm>
+            <SubmitShortcut key="Enter">
+                <ActionForm action=start attr:class="space-y-3">
+                    <input type="hidden" name="agent_id" value=agent.id.to_string() />
+                    {agent.inputs.into_iter().map(|input| view! { <InputField input /> }).collect_view()}
+                    {move || error().map(|e| view! { <p role="alert" class="text-sm text-rose-600">{e}</p> })}
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500" aria-keyshortcuts="Control+Enter">"Run"</button>
+                </ActionForm>
+            </SubmitShortcut>
         </section>
         <RunsList agent_id=agent.id />
         <Versions agent_id=agent.id current=agent.version versions=agent.versions can_edit=agent.can_edit restore />

@@ -1,14 +1,14 @@
 //! `/agents/:id/edit`: change the spec; saving creates the next immutable version.
 
 use leptos::form::ActionForm;
-use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use uuid::Uuid;
 
 use super::builder::{Builder, SpecBuilder};
-use super::shortcut::submit_on_shortcut;
-use super::{AgentDetail, SaveVersion, get_agent};
+use super::{SaveVersion, get_agent};
 use crate::components::PageHeader;
+use crate::islands::submit_on_shortcut;
 use crate::routes::use_id_param;
 
 #[component]
@@ -24,7 +24,10 @@ pub fn EditAgentPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the agent…"</p> }>
             {move || Suspend::new(async move {
                 match agent.await {
-                    Ok(agent) if agent.can_edit => view! { <Editor agent /> }.into_any(),
+                    Ok(agent) if agent.can_edit => view! {
+                        <PageHeader title=format!("Edit {}", agent.name) subtitle=format!("Version {} now; saving (Ctrl/Cmd+S) creates version {}.", agent.version, agent.version + 1) />
+                        <Editor agent_id=agent.id yaml=agent.spec_yaml />
+                    }.into_any(),
                     Ok(agent) => view! {
                         <PageHeader title=agent.name.clone() subtitle="Only admins and owners of the team can change an agent." />
                         <A href=format!("/agents/{}", agent.id) attr:class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Back to the agent"</A>
@@ -36,11 +39,12 @@ pub fn EditAgentPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn Editor(agent: AgentDetail) -> impl IntoView {
+/// The builder, as an island whose code (the spec validator included) is fetched when
+/// the page is opened.
+#[island(lazy)]
+fn Editor(agent_id: Uuid, yaml: String) -> impl IntoView {
     let save = ServerAction::<SaveVersion>::new();
-    let builder = Builder::new(agent.spec_yaml.clone());
-    let form = NodeRef::<Form>::new();
+    let builder = Builder::new(yaml);
     let server_error = move || {
         save.value()
             .get()
@@ -48,15 +52,16 @@ fn Editor(agent: AgentDetail) -> impl IntoView {
             .map(|e| e.to_string())
     };
     view! {
-        <PageHeader title=format!("Edit {}", agent.name) subtitle=format!("Version {} now; saving (Ctrl/Cmd+S) creates version {}.", agent.version, agent.version + 1) />
-        <ActionForm action=save node_ref=form attr:class="space-y-3" on:keydown=submit_on_shortcut(form, "s", move || builder.is_valid_untracked())>
-            <input type="hidden" name="agent_id" value=agent.id.to_string() />
-            <SpecBuilder builder />
-            {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-            <button type="submit" prop:disabled=move || !builder.is_valid()
-                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
-                "Save new version"
-            </button>
-        </ActionForm>
+        <div on:keydown=submit_on_shortcut("s")>
+            <ActionForm action=save attr:class="space-y-3">
+                <input type="hidden" name="agent_id" value=agent_id.to_string() />
+                <SpecBuilder builder />
+                {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
+                <button type="submit" prop:disabled=move || !builder.is_valid()
+                    class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
+                    "Save new version"
+                </button>
+            </ActionForm>
+        </div>
     }
 }

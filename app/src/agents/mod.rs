@@ -13,7 +13,6 @@ mod run_page;
 mod run_trace;
 mod runs_list;
 mod server_fns;
-mod shortcut;
 mod types;
 pub mod workflow_graph;
 

@@ -25,7 +25,10 @@ pub fn RunPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the run…"</p> }>
             {move || Suspend::new(async move {
                 match run.await {
-                    Ok(run) => view! { <RunView run /> }.into_any(),
+                    Ok(run) => view! {
+                        <PageHeader title=format!("Run of {}", run.agent_name) subtitle=format!("Started {}", run.created) />
+                        <RunView run />
+                    }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -80,7 +83,9 @@ impl Live {
     }
 }
 
-#[component]
+/// The run as an island (its code fetched when the page is opened): it follows the
+/// run's events while it runs, and can cancel it.
+#[island(lazy)]
 fn RunView(run: RunDetail) -> impl IntoView {
     let live = Live {
         status: RwSignal::new(run.status),
@@ -102,7 +107,6 @@ fn RunView(run: RunDetail) -> impl IntoView {
     }
     let cancel = ServerAction::<CancelRun>::new();
     let running = move || !live.status.get().is_final();
-    let title = format!("Run of {}", run.agent_name);
     let back = run.agent_id.map(|id| format!("/agents/{id}"));
     let output_text = move || {
         live.output.get().map(|output| match output {
@@ -111,7 +115,6 @@ fn RunView(run: RunDetail) -> impl IntoView {
         })
     };
     view! {
-        <PageHeader title=title subtitle=format!("Started {}", run.created) />
         <div class="mb-4 flex flex-wrap items-center gap-3 text-sm">
             <span data-testid="run-status" class="rounded-full bg-slate-100 px-2.5 py-0.5 font-medium dark:bg-slate-800">{move || live.status.get().as_str()}</span>
             <span data-testid="run-cost">{move || live.cost.get().to_string()}</span>

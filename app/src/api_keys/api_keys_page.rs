@@ -17,7 +17,9 @@ const EXPIRY: [(&str, &str); 4] = [
     ("365", "In a year"),
 ];
 
-#[component]
+/// One island (its code fetched when the page is opened): a new key shows once, in
+/// place, and the list follows each action.
+#[island(lazy)]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();

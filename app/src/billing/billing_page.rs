@@ -22,11 +22,17 @@ fn count(n: i64) -> String {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
+    let upgraded = use_query_map().read_untracked().get("upgraded").is_some();
+    view! { <BillingSettings upgraded /> }
+}
+
+/// One island (its code fetched when the page is opened): upgrading and the billing
+/// portal open Stripe from it. `upgraded`: back from a Checkout.
+#[island(lazy)]
+fn BillingSettings(upgraded: bool) -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_billing());
     let upgrade = ServerAction::<UpgradePlan>::new();
     let portal = ServerAction::<ManageBilling>::new();
-    let query = use_query_map();
-    let upgraded = move || query.read().get("upgraded").is_some();
     let error = move || {
         upgrade
             .value()
@@ -35,7 +41,7 @@ pub fn BillingPage() -> impl IntoView {
             .or_else(|| portal.value().get().and_then(Result::err))
     };
     view! {
-        {move || upgraded().then(|| view! {
+        {upgraded.then(|| view! {
             <p role="status" class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950">
                 "Thank you! Your new plan applies as soon as Stripe confirms the subscription (usually a few seconds)."
             </p>

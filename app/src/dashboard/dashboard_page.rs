@@ -1,8 +1,6 @@
 //! The dashboard page: a range picker (links and a date form, so it works without
 //! JavaScript) over the figures, charts and breakdowns, refreshed every 30 seconds.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -12,29 +10,24 @@ use super::figures::{FailureReasons, Headline, QuotaBars};
 use super::tables::{AgentTable, KeyTable, ModelTable, RecentFailures};
 use super::{Dashboard, DashboardRange, get_dashboard};
 use crate::components::{EmptyState, PageHeader};
+use crate::islands::LiveRegion;
 
-/// How often the open page asks again: runs finish in the background.
-const REFRESH: Duration = Duration::from_secs(30);
+/// How often the open page asks again (seconds): runs finish in the background.
+const REFRESH: u32 = 30;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name);
-    let tick = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Ok(handle) =
-            set_interval_with_handle(move || tick.update(|t| *t = t.wrapping_add(1)), REFRESH)
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let dashboard = Resource::new(
-        move || (param("range"), param("from"), param("to"), tick.get()),
-        |(range, from, to, _)| get_dashboard(range, from, to),
+        move || (param("range"), param("from"), param("to")),
+        |(range, from, to)| get_dashboard(range, from, to),
     );
     view! {
         <PageHeader title="Dashboard" subtitle="Runs, cost, success rate, latency and quota for your team." />
         <RangePicker />
+        // The figures are drawn here on the server; the browser only fetches them again.
+        <LiveRegion id="dashboard-live" seconds=REFRESH>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
@@ -52,6 +45,7 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </LiveRegion>
     }
 }
 

@@ -1,9 +1,8 @@
-use leptos::html::Details;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use super::nav_links::NavLinks;
-use super::user_menu::{UserMenu, ViewerChanged, ViewerResource};
+use super::user_menu::{UserMenu, ViewerResource};
 use crate::auth::get_viewer;
 use crate::components::{ErrorFallback, Logo};
 use crate::providers::DemoBanner;
@@ -12,9 +11,7 @@ use crate::providers::DemoBanner;
 /// ones, and an error boundary so one failing page never blanks the whole app.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let changed = RwSignal::new(0u32);
-    provide_context(ViewerChanged(changed));
-    let viewer: ViewerResource = Resource::new(move || changed.get(), |_| get_viewer());
+    let viewer: ViewerResource = Resource::new(|| (), |_| get_viewer());
     // Pages below read it to hide what the viewer's role cannot do.
     provide_context(viewer);
     view! {
@@ -40,20 +37,13 @@ pub fn AppLayout() -> impl IntoView {
     }
 }
 
-/// The narrow-screen header. The menu is a `<details>` element so it opens without
-/// JavaScript too; once hydrated, choosing a link closes it.
+/// The narrow-screen header. The menu is a `<details>` element: it opens without
+/// JavaScript, and choosing a link loads the next page with the menu closed.
 #[component]
 fn MobileHeader(viewer: ViewerResource) -> impl IntoView {
-    let menu = NodeRef::<Details>::new();
-    let close_menu = move |_| {
-        if let Some(details) = menu.get() {
-            details.set_open(false);
-        }
-    };
-
     view! {
         <header class="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur md:hidden dark:border-slate-800 dark:bg-slate-900/90">
-            <details node_ref=menu class="group">
+            <details class="group">
                 <summary class="flex cursor-pointer list-none items-center justify-between px-4 py-3">
                     <span class="flex items-center gap-2 font-semibold">
                         <Logo />
@@ -64,7 +54,7 @@ fn MobileHeader(viewer: ViewerResource) -> impl IntoView {
                         <span class="hidden group-open:inline">"Close"</span>
                     </span>
                 </summary>
-                <nav aria-label="Main" class="space-y-1 px-4 pb-4" on:click=close_menu>
+                <nav aria-label="Main" class="space-y-1 px-4 pb-4">
                     <NavLinks />
                 </nav>
                 <div class="border-t border-slate-200 px-1 py-4 dark:border-slate-800">

@@ -7,4 +7,4 @@ mod user_menu;
 
 pub use app_layout::AppLayout;
 pub use public_layout::PublicLayout;
-pub use user_menu::{ViewerChanged, ViewerResource};
+pub use user_menu::ViewerResource;

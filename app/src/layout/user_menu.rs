@@ -7,23 +7,6 @@ use crate::teams::TeamSwitcher;
 
 pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
 
-/// Bumped by pages that change what the menu shows (a new name), so it reloads.
-#[derive(Clone, Copy)]
-pub struct ViewerChanged(pub RwSignal<u32>);
-
-impl ViewerChanged {
-    /// Reloads the viewer whenever `version` moves past zero (an action completed).
-    pub fn follow(version: RwSignal<usize>) {
-        if let Some(ViewerChanged(changed)) = use_context::<ViewerChanged>() {
-            Effect::new(move |_| {
-                if version.get() > 0 {
-                    changed.update(|n| *n += 1);
-                }
-            });
-        }
-    }
-}
-
 /// Who is signed in, in which team, and the way out. Sends anyone whose session has
 /// ended to the sign-in page.
 #[component]
@@ -48,10 +31,10 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <div class="px-3 text-sm" data-testid="user-menu">
-            <p class="truncate font-medium">{viewer.display_name}</p>
+            <p class="truncate font-medium" data-frame="viewer-name">{viewer.display_name}</p>
             <p class="truncate text-slate-500 dark:text-slate-400">{viewer.email}</p>
             <p class="mt-1 truncate text-xs text-slate-500 dark:text-slate-400">
-                {viewer.team.name.clone()}" · "{viewer.team.role.as_str()}
+                <span data-frame="team-name">{viewer.team.name.clone()}</span>" · "{viewer.team.role.as_str()}
             </p>
             <TeamSwitcher current=viewer.team teams=viewer.teams />
             <ActionForm action=sign_out attr:class="mt-3">

@@ -17,7 +17,9 @@ fn money(cents: i64) -> String {
     }
 }
 
-#[component]
+/// One island (its code fetched when the page is opened): Stripe Connect onboarding
+/// opens from it.
+#[island(lazy)]
 pub fn EarningsPage() -> impl IntoView {
     let earnings = Resource::new(|| (), |_| get_earnings());
     let connect = ServerAction::<ConnectOnboarding>::new();

@@ -10,26 +10,33 @@ use crate::agents::get_agent;
 use crate::components::PageHeader;
 use crate::error::AppError;
 use crate::routes::use_id_param;
+use uuid::Uuid;
 
 const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const LABEL: &str = "mb-1 block text-sm font-medium";
 
 #[component]
 pub fn PublishPage() -> impl IntoView {
-    let agent_id = use_id_param();
+    let agent_id = use_id_param()();
+    view! {
+        <PageHeader title="Publish to marketplace" subtitle="Share this agent as a template: free, or for a price with 70 % of each sale going to your team." />
+        {match agent_id {
+            Some(agent_id) => view! { <PublishForm agent_id /> }.into_any(),
+            None => view! { <p role="alert" class="text-rose-600">{AppError::NotFound.to_string()}</p> }.into_any(),
+        }}
+    }
+}
+
+/// One island (its code fetched when the page is opened): publishing confirms in place
+/// with the listing's link.
+#[island(lazy)]
+fn PublishForm(agent_id: Uuid) -> impl IntoView {
     let publish = ServerAction::<PublishTemplate>::new();
     let unpublish = ServerAction::<UnpublishTemplate>::new();
     let data = Resource::new(
-        move || {
-            (
-                agent_id(),
-                publish.version().get(),
-                unpublish.version().get(),
-            )
-        },
-        |(id, _, _)| async move {
-            let id = id.ok_or(AppError::NotFound)?;
-            Ok::<_, AppError>((get_agent(id).await?, get_listing(id).await?))
+        move || (publish.version().get(), unpublish.version().get()),
+        move |_| async move {
+            Ok::<_, AppError>((get_agent(agent_id).await?, get_listing(agent_id).await?))
         },
     );
     let error = move || {
@@ -40,7 +47,6 @@ pub fn PublishPage() -> impl IntoView {
             .or_else(|| unpublish.value().get().and_then(Result::err))
     };
     view! {
-        <PageHeader title="Publish to marketplace" subtitle="Share this agent as a template: free, or for a price with 70 % of each sale going to your team." />
         {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
         {move || publish.value().get().and_then(Result::ok).map(|listing| view! {
             <p role="status" class="mb-4 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm dark:border-emerald-800 dark:bg-emerald-950">

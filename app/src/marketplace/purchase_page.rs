@@ -16,16 +16,33 @@ const POLL: Duration = Duration::from_millis(1500);
 
 #[component]
 pub fn PurchasePage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let session = move || query.read().get("session_id").unwrap_or_default();
+    let slug = use_params_map()
+        .read_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    let session = use_query_map()
+        .read_untracked()
+        .get("session_id")
+        .unwrap_or_default();
+    view! {
+        <PageHeader title="Your purchase" subtitle="Stripe confirms the payment to us directly; this page waits for it." />
+        <PurchaseStatus slug session />
+    }
+}
+
+/// One island (its code fetched when the page is opened): it asks again until Stripe
+/// has answered, then offers the deploy.
+#[island(lazy)]
+fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let state = Resource::new(
-        move || (session(), tick.get()),
-        |(id, _)| get_purchase_state(id),
+        move || tick.get(),
+        move |_| get_purchase_state(session.clone()),
     );
-    let template = Resource::new(slug, get_template);
+    let template = Resource::new(|| (), {
+        let slug = slug.clone();
+        move |_| get_template(slug.clone())
+    });
     let settled = move || {
         matches!(
             state.get(),
@@ -49,7 +66,6 @@ pub fn PurchasePage() -> impl IntoView {
     });
     let deploy = ServerAction::<DeployTemplate>::new();
     view! {
-        <PageHeader title="Your purchase" subtitle="Stripe confirms the payment to us directly; this page waits for it." />
         <section class="max-w-xl rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-live="polite">
             <Transition fallback=|| view! { <p class="text-sm">"Checking your payment…"</p> }>
                 {move || Suspend::new(async move {
@@ -86,7 +102,7 @@ pub fn PurchasePage() -> impl IntoView {
                 })}
             </Transition>
             {move || deploy.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="mt-2 text-sm text-rose-600">{e.to_string()}</p> })}
-            <a href=move || format!("/marketplace/{}", slug()) class="mt-6 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Back to the template"</a>
+            <a href=format!("/marketplace/{slug}") class="mt-6 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Back to the template"</a>
         </section>
     }
 }

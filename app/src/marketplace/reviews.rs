@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use super::{ReplyToReview, ReviewTemplate, ReviewView, TemplateView};
 use crate::components::CARD;
-use crate::error::AppError;
 
 const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
@@ -37,20 +36,12 @@ pub fn RatingsHistogram(histogram: [i64; 5], count: i64) -> impl IntoView {
     }
 }
 
+/// Server-rendered: a review or a reply posts as a plain form and the page comes back
+/// with it (or with the error).
 #[component]
-pub fn Reviews(
-    view: TemplateView,
-    refresh: Resource<Result<TemplateView, AppError>>,
-) -> impl IntoView {
+pub fn Reviews(view: TemplateView) -> impl IntoView {
     let review = ServerAction::<ReviewTemplate>::new();
     let reply = ServerAction::<ReplyToReview>::new();
-    Effect::new(move |_| {
-        if matches!(review.value().get(), Some(Ok(())))
-            || matches!(reply.value().get(), Some(Ok(())))
-        {
-            refresh.refetch();
-        }
-    });
     let error = move || {
         [review.value().get(), reply.value().get()]
             .into_iter()

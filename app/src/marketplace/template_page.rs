@@ -24,7 +24,7 @@ pub fn TemplatePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the template…"</p> }>
             {move || Suspend::new(async move {
                 match template.await {
-                    Ok(view) => view! { <Template view deploy buy refresh=template /> }.into_any(),
+                    Ok(view) => view! { <Template view deploy buy /> }.into_any(),
                     Err(error) => view! {
                         <PageHeader title="Template not found" subtitle="It may have been unpublished." />
                         <p role="alert" class="text-rose-600">{error.to_string()}</p>
@@ -41,7 +41,6 @@ fn Template(
     view: TemplateView,
     deploy: ServerAction<DeployTemplate>,
     buy: ServerAction<BuyTemplate>,
-    refresh: Resource<Result<TemplateView, crate::error::AppError>>,
 ) -> impl IntoView {
     let card = view.card.clone();
     let rating = card.rating.map_or("No ratings yet".to_string(), |r| {
@@ -75,7 +74,7 @@ fn Template(
                     <p class="mb-2 text-xs text-slate-500">"What a deploy creates. Secrets are referenced by name and come from your own team's settings."</p>
                     <pre class="max-h-96 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs dark:bg-slate-950" data-testid="spec-preview">{view.spec_yaml.clone()}</pre>
                 </section>
-                <Reviews view=view.clone() refresh />
+                <Reviews view=view.clone() />
             </div>
             <aside class="space-y-4">
                 <section class=CARD aria-label="Get this template">
@@ -115,9 +114,7 @@ fn Actions(
         view! {
             <ActionForm action=deploy>
                 <input type="hidden" name="template_id" value=id />
-                <button type="submit" class=format!("{PRIMARY} w-full") disabled=move || deploy.pending().get()>
-                    {move || if deploy.pending().get() { "Deploying…" } else { label }}
-                </button>
+                <button type="submit" class=format!("{PRIMARY} w-full")>{label}</button>
             </ActionForm>
             {access.is_creator.then(|| view! { <p class="mt-2 text-xs text-slate-500">"This is your team's template."</p> })}
         }
@@ -132,9 +129,7 @@ fn Actions(
         view! {
             <ActionForm action=buy>
                 <input type="hidden" name="template_id" value=id />
-                <button type="submit" class=format!("{PRIMARY} w-full") disabled=move || buy.pending().get()>
-                    {move || if buy.pending().get() { "Opening Stripe Checkout…".to_string() } else { format!("Buy for {}", price_label(view.card.price_cents)) }}
-                </button>
+                <button type="submit" class=format!("{PRIMARY} w-full")>{format!("Buy for {}", price_label(view.card.price_cents))}</button>
             </ActionForm>
             <p class="mt-2 text-xs text-slate-500">"One payment for your whole team, through Stripe. Deploy as often as you like."</p>
             {access.purchase_pending.then(|| view! { <p class="mt-2 text-xs text-amber-700 dark:text-amber-400">"A payment for this template is still being confirmed by Stripe."</p> })}

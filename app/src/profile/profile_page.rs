@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
 use crate::auth::get_viewer;
-use crate::layout::ViewerChanged;
+use crate::islands::mirror_in_frame;
 
 const CARD: &str =
     "rounded-xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
@@ -21,11 +21,27 @@ fn Saved(when: Signal<bool>, text: &'static str) -> impl IntoView {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Profile" />
+        <ProfileSettings />
+    }
+}
+
+/// Each form confirms in place, so the page is one island, fetched when it is opened.
+#[island(lazy)]
+fn ProfileSettings() -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let viewer = Resource::new(move || update.version().get(), |_| get_viewer());
-    ViewerChanged::follow(update.version());
+    // The menu around the page shows the name too.
+    mirror_in_frame("viewer-name", move || {
+        viewer
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|v| v.display_name)
+    });
     let name_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
@@ -33,7 +49,6 @@ pub fn ProfilePage() -> impl IntoView {
     let password_saved = Signal::derive(move || matches!(password.value().get(), Some(Ok(()))));
 
     view! {
-        <Title text="Profile" />
         <div class="max-w-xl space-y-6">
             <section class=CARD aria-labelledby="profile-name">
                 <h2 id="profile-name" class="mb-3 font-medium">"Display name"</h2>

@@ -13,7 +13,9 @@ const FIELD: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 tex
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
 /// Settings → Providers.
-#[component]
+/// One island (its code fetched when the page is opened): keys and secrets are saved
+/// and listed in place.
+#[island(lazy)]
 pub fn ProvidersPage() -> impl IntoView {
     let save = ServerAction::<SaveProviderKey>::new();
     let remove = ServerAction::<RemoveProviderKey>::new();

@@ -8,7 +8,7 @@ use super::{
 use crate::auth::Role;
 use crate::auth::form_parts::FormAlert;
 use crate::error::AppError;
-use crate::layout::ViewerChanged;
+use crate::islands::mirror_in_frame;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str =
@@ -32,13 +32,22 @@ where
 /// Settings → Team: rename, members and their roles, invitation links, leaving.
 #[component]
 pub fn TeamPage() -> impl IntoView {
+    view! {
+        <Title text="Team settings" />
+        <TeamSettings />
+    }
+}
+
+/// The page's forms act in place (an invitation link shows once, under its form), so
+/// the page is one island, its code fetched when the page is opened.
+#[island(lazy)]
+fn TeamSettings() -> impl IntoView {
     let rename = ServerAction::<RenameTeam>::new();
     let invite = ServerAction::<CreateInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let leave = ServerAction::<LeaveTeam>::new();
-    ViewerChanged::follow(rename.version());
     let overview = Resource::new(
         move || {
             (
@@ -69,8 +78,12 @@ pub fn TeamPage() -> impl IntoView {
         leave,
     };
 
+    // The menu around the page shows the team's name too.
+    mirror_in_frame("team-name", move || {
+        overview.get().and_then(Result::ok).map(|team| team.name)
+    });
+
     view! {
-        <Title text="Team settings" />
         <FormAlert error />
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the team…"</p> }>
             {move || Suspend::new(async move {

@@ -5,37 +5,66 @@
 //! Leptos writes with the page's nonce; WASM compiles under `wasm-unsafe-eval` (no
 //! `unsafe-eval`). Styles allow inline attributes because the pages size bars and
 //! charts with `style="width: …"`. Framing is refused everywhere (`frame-ancestors
-//! 'none'`) until the embed feature opens it per agent.
+//! 'none'`) until the embed feature opens it per agent. Forms post to our own origin,
+//! and to Stripe's hosted pages when Stripe is configured: a plain form post (no
+//! JavaScript: most pages have no island) is redirected there for Checkout, the
+//! billing portal and Connect onboarding, and `form-action` covers a submission's
+//! redirects too.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::config::StripeSettings;
 use crate::state::AppState;
 
-/// Everything but scripts: the same for pages and every other response.
+/// Everything but scripts and form targets: the same for pages and every other response.
 const BASE_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      style-src 'self' 'unsafe-inline'; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+     object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+/// Stripe's hosted pages (Checkout, the billing portal, Connect onboarding).
+const STRIPE_PAGES: &str =
+    "https://checkout.stripe.com https://billing.stripe.com https://connect.stripe.com";
 
 /// A year, and subdomains: only sent when the deployment uses Secure cookies (HTTPS).
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
+/// Where forms may post besides our own origin: Stripe's pages when Stripe is set up
+/// (a test's fake Stripe serves them at its own address).
+fn form_targets(stripe: &StripeSettings) -> String {
+    if stripe.secret_key.is_none() {
+        return String::new();
+    }
+    match url::Url::parse(&stripe.api_base) {
+        Ok(api) if api.host_str() == Some("api.stripe.com") => STRIPE_PAGES.to_string(),
+        Ok(api) => api.origin().ascii_serialization(),
+        Err(_) => String::new(),
+    }
+}
+
 /// The policy with these script sources. (Always a valid header value: the sources
-/// are ours and the nonce is base64.)
-fn policy(script_src: &str) -> Option<HeaderValue> {
-    HeaderValue::try_from(format!("{BASE_POLICY}; script-src {script_src}")).ok()
+/// are ours, the Stripe address is a parsed origin and the nonce is base64.)
+fn policy(stripe: &StripeSettings, script_src: &str) -> Option<HeaderValue> {
+    let forms = form_targets(stripe);
+    HeaderValue::try_from(format!(
+        "{BASE_POLICY}; form-action 'self' {forms}; script-src {script_src}"
+    ))
+    .ok()
 }
 
 /// Called while a page renders (the Leptos request context): the page's policy admits
 /// the inline scripts carrying this render's nonce.
-pub fn allow_page_scripts() {
+pub fn allow_page_scripts(stripe: &StripeSettings) {
     let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
     };
     let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
-    let value = policy(&format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"));
+    let value = policy(
+        stripe,
+        &format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+    );
     if let (Some(response), Some(value)) = (response, value) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -45,7 +74,7 @@ pub async fn add(State(state): State<AppState>, request: Request, next: Next) ->
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Some(value) = policy("'self' 'wasm-unsafe-eval'")
+        && let Some(value) = policy(&state.config.stripe, "'self' 'wasm-unsafe-eval'")
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -69,4 +98,33 @@ pub async fn add(State(state): State<AppState>, request: Request, next: Next) ->
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{STRIPE_PAGES, form_targets};
+    use crate::config::{Secret, StripeSettings};
+
+    fn stripe(key: Option<&str>, api_base: &str) -> StripeSettings {
+        StripeSettings {
+            secret_key: key.map(Secret::new),
+            webhook_secret: None,
+            api_base: api_base.to_string(),
+            connect: false,
+        }
+    }
+
+    #[test]
+    fn forms_may_go_to_stripe_only_when_it_is_set_up() {
+        assert_eq!(form_targets(&stripe(None, "https://api.stripe.com/")), "");
+        assert_eq!(
+            form_targets(&stripe(Some("sk_live_x"), "https://api.stripe.com/")),
+            STRIPE_PAGES
+        );
+        // A fake Stripe serves its pages where its API is.
+        assert_eq!(
+            form_targets(&stripe(Some("sk_test_x"), "http://127.0.0.1:12111/")),
+            "http://127.0.0.1:12111"
+        );
+    }
 }

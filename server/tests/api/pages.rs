@@ -33,15 +33,55 @@ async fn public_pages_are_server_rendered_without_the_client() {
     }
 }
 
+/// The client ships with the pages that have an island, and only with them.
 #[tokio::test]
-async fn signed_in_pages_load_the_client() {
+async fn the_client_ships_only_with_pages_that_have_islands() {
     let app = spawn_app().await;
     app.sign_in_demo().await;
-    let html = app.get("/agents").await.text().await.unwrap();
-    assert!(
-        html.contains("/pkg/agent-factory.js"),
-        "no hydration script"
-    );
+    let agents = app.get("/agents").await.text().await.unwrap();
+    let agent = first_link(&agents, "/agents/", |id| id.parse::<uuid::Uuid>().is_ok())
+        .expect("the demo team has an agent");
+    let market = app.get("/marketplace").await.text().await.unwrap();
+    let slug = first_link(&market, "/marketplace/", |_| true).unwrap_or("none".into());
+    for pattern in app::CLIENT_FREE_PAGES {
+        let path = pattern
+            .replace(":id", &agent)
+            .replace(":slug", &slug)
+            .replace(":token", "not-a-token");
+        let html = app.get(&path).await.text().await.unwrap();
+        assert!(
+            !html.contains("<leptos-island"),
+            "{path} has an island but ships no client"
+        );
+        assert!(
+            !html.contains("/pkg/agent-factory.js"),
+            "{path} loads the client"
+        );
+    }
+    for path in [
+        "/dashboard".to_string(),
+        "/agents/new".to_string(),
+        format!("/agents/{agent}"),
+        "/settings/api-keys".to_string(),
+    ] {
+        let html = app.get(&path).await.text().await.unwrap();
+        assert!(html.contains("<leptos-island"), "{path} has no island");
+        assert_eq!(
+            html.matches(r#"<script type="module""#).count(),
+            1,
+            "{path}: one hydration script"
+        );
+    }
+}
+
+/// The first `prefix<segment>` link in `html` whose segment passes `wanted`.
+fn first_link(html: &str, prefix: &str, wanted: impl Fn(&str) -> bool) -> Option<String> {
+    let anchor = format!(r#"href="{prefix}"#);
+    html.match_indices(&anchor).find_map(|(at, _)| {
+        let rest = &html[at + anchor.len()..];
+        let segment = &rest[..rest.find(['"', '/', '?'])?];
+        wanted(segment).then(|| segment.to_string())
+    })
 }
 
 #[tokio::test]

@@ -74,12 +74,6 @@ impl Builder {
         self.text.set(self.draft.with_untracked(SpecDraft::to_yaml));
     }
 
-    /// Replaces the whole spec (a template picked from the gallery).
-    pub fn load(&self, yaml: &str) {
-        self.text.set(yaml.to_string());
-        self.read_yaml();
-    }
-
     /// Brings the form up to date with the YAML text.
     fn read_yaml(&self) {
         match SpecDraft::from_yaml(&self.text.get_untracked()) {
@@ -93,10 +87,6 @@ impl Builder {
 
     pub fn is_valid(&self) -> bool {
         self.problems.with(Vec::is_empty)
-    }
-
-    pub fn is_valid_untracked(&self) -> bool {
-        self.problems.with_untracked(Vec::is_empty)
     }
 
     /// The messages of errors at `path` or inside it.
