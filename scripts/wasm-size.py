@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""What the browser downloads: the hydrate WASM's main module, its chunks, and the
-total a first visit to each kind of page fetches (the README's figures).
+"""What the browser downloads: the islands' WASM main module, the lazy islands'
+chunks, and the total a first visit to each kind of page fetches (the README's figures).
 
 Run after a release build (`make run` or `bash scripts/wasm-size.sh`). Exits non-zero
 when the split left the page data in the main module (see SPLIT_DATA_ROOM in
@@ -17,17 +17,20 @@ MAIN = PKG / "agent-factory.wasm"
 # Constant data the main module's own code needs is ~10 KB; all pages' is ~150 KB.
 MAX_MAIN_DATA = 48 * 1024
 
-# First visits worth knowing: the lazy views each page needs (its layouts first). The
-# landing, sign-in and sign-up pages ship no client (CLIENT_FREE_PAGES in
-# app/src/routes.rs): a first visit there downloads no WASM at all.
+# First visits worth knowing: the lazy islands each page hydrates (the main module holds
+# the small eager ones: the dashboard's refresh, the run form's shortcut). Pages without
+# an island ship no client (CLIENT_FREE_PAGES in app/src/routes.rs): the landing,
+# sign-in and sign-up pages, the agents list, the marketplace and its templates.
 PAGES = {
-    "dashboard": ["signed_in", "dashboard"],
-    "agents list": ["signed_in", "agents"],
-    "agent editor": ["signed_in", "edit_agent"],
-    "run page": ["signed_in", "run"],
-    "marketplace": ["signed_in", "marketplace"],
-    "settings: team": ["signed_in", "settings", "team"],
+    "dashboard": [],
+    "run console": [],
+    "run page": ["run_view"],
+    "new agent": ["new_agent_form"],
+    "agent editor": ["editor"],
+    "settings: team": ["team_settings"],
+    "settings: API keys": ["api_keys_page"],
 }
+CLIENT_FREE = "landing, sign-in, agents, marketplace"
 
 
 def sizes(path):
@@ -66,7 +69,7 @@ def main():
     if not MAIN.exists():
         sys.exit(f"{MAIN} is missing: build first (make run, or cargo leptos build --release --split)")
     manifest = json.loads((PKG / "__wasm_split_manifest.json").read_text())
-    views = {key.rsplit("_", 1)[0].removeprefix("__").removesuffix("_view"): files for key, files in manifest.items()}
+    islands = {key.rsplit("_", 1)[0].removesuffix("_loader"): files for key, files in manifest.items()}
 
     main_raw, main_gz = sizes(MAIN)
     main_data = data_section_len(MAIN)
@@ -80,13 +83,13 @@ def main():
           f"{sum(g for _, g in chunk_sizes.values()):>9,} B gzip")
     print(f"JS glue + loader {sum(sizes(p)[0] for p in glue):>9,} B raw {glue_gz:>9,} B gzip")
     print("first visit, WASM + JS, gzip:")
-    print(f"  {'landing, sign in, sign up':<16}     none  (no client on these pages)")
+    print(f"  {CLIENT_FREE}: none (no island, no client)")
     for page, needs in PAGES.items():
         files = set()
-        for view in needs:
-            files.update(views[view])
+        for island in needs:
+            files.update(islands[island])
         total = main_gz + glue_gz + sum(chunk_sizes[f][1] for f in files)
-        print(f"  {page:<16} {kb(total):>8}  ({len(files)} chunks)")
+        print(f"  {page:<18} {kb(total):>8}  ({len(files)} chunks)")
 
     if main_data > MAX_MAIN_DATA:
         sys.exit(f"the main module holds {main_data:,} B of constant data: the split kept every "

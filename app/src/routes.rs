@@ -73,11 +73,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin") view=SignIn />
                 <Route path=path!("/signup") view=SignUp />
                 <Route path=path!("/invite/:token") view=Invite />
-                // In order: each part of a signed-in page is sent when its data is ready
-                // (milliseconds: our own database), in place, so nothing streamed in late
-                // pushes the page down (out-of-order streaming swapped the demo banner
-                // in above the content: a layout shift on every page).
-                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::InOrder>
+                // Whole: a signed-in page is sent once its data is ready (milliseconds:
+                // our own database), so its <head> carries the title a page sets from
+                // that data (the agent's name) and nothing streamed in late pushes the
+                // page down (out-of-order streaming swapped the demo banner in above the
+                // content: a layout shift on every page).
+                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("/dashboard") view=Dashboard />
                     <Route path=path!("/agents") view=Agents />
                     <Route path=path!("/agents/new") view=NewAgent />

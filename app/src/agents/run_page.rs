@@ -27,7 +27,13 @@ pub fn RunPage() -> impl IntoView {
                 match run.await {
                     Ok(run) => view! {
                         <PageHeader title=format!("Run of {}", run.agent_name) subtitle=format!("Started {}", run.created) />
-                        <RunView run />
+                        // A finished run is plain HTML; one still going is an island that
+                        // follows it.
+                        {if run.status.is_final() {
+                            view! { <RunView run /> }.into_any()
+                        } else {
+                            view! { <LiveRun run /> }.into_any()
+                        }}
                     }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
@@ -83,9 +89,15 @@ impl Live {
     }
 }
 
-/// The run as an island (its code fetched when the page is opened): it follows the
-/// run's events while it runs, and can cancel it.
+/// A run still going, as an island (its code fetched when the page is opened): it
+/// follows the run's events and can cancel it.
 #[island(lazy)]
+fn LiveRun(run: RunDetail) -> impl IntoView {
+    view! { <RunView run /> }
+}
+
+/// The run: its status, answer, graph and steps, live while it runs (in [`LiveRun`]).
+#[component]
 fn RunView(run: RunDetail) -> impl IntoView {
     let live = Live {
         status: RwSignal::new(run.status),

@@ -22,6 +22,8 @@
 //! Paths in [`SchemaIssue`] and [`Violation`] are JSON Pointers (RFC 6901): `""` is the
 //! whole document, `~` and `/` inside names are escaped as `~0` and `~1`.
 
+#[cfg(feature = "hydrate")]
+mod in_browser;
 mod report;
 
 #[cfg(test)]
@@ -57,9 +59,19 @@ pub struct Violation {
 }
 
 /// Checks that `schema` is a valid JSON Schema that can be used without fetching
-/// anything. Returns every issue found (empty = fine).
+/// anything. Returns every issue found (empty = fine). In the browser the checker is a
+/// chunk of its own, fetched the first time a spec has a schema (see `in_browser`).
+#[cfg(not(feature = "hydrate"))]
 #[must_use]
 pub fn check_schema(schema: &Value) -> Vec<SchemaIssue> {
+    check_now(schema)
+}
+
+#[cfg(feature = "hydrate")]
+pub use in_browser::check_schema;
+
+/// [`check_schema`], here and now.
+fn check_now(schema: &Value) -> Vec<SchemaIssue> {
     if let Some(path) = too_deep(schema) {
         let message = format!("the schema nests more than {MAX_DEPTH} levels deep");
         return vec![SchemaIssue { path, message }];
