@@ -18,15 +18,18 @@ MAIN = PKG / "agent-factory.wasm"
 MAX_MAIN_DATA = 48 * 1024
 
 # First visits worth knowing: the lazy islands each page hydrates (the main module holds
-# the small eager ones: the dashboard's refresh, the run form's shortcut). Pages without
+# the small eager ones: the dashboard's refresh, the run form's shortcut). The editor
+# fetches the JSON Schema checker once a spec has a schema ("+ a schema"). Pages without
 # an island ship no client (CLIENT_FREE_PAGES in app/src/routes.rs): the landing,
 # sign-in and sign-up pages, the agents list, the marketplace and its templates.
 PAGES = {
     "dashboard": [],
     "run console": [],
-    "run page": ["run_view"],
+    "run, finished": [],
+    "run, running": ["live_run"],
     "new agent": ["new_agent_form"],
     "agent editor": ["editor"],
+    "  + a schema": ["editor", "check_in_chunk"],
     "settings: team": ["team_settings"],
     "settings: API keys": ["api_keys_page"],
 }

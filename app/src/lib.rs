@@ -47,8 +47,7 @@ fn ships_client() -> bool {
 /// The HTML document around [`App`]; the server renders it for every page request.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let client = ships_client();
-    // Islands mode: only islands carry hydration markers and serialized data (the
-    // hydration scripts say so too, but client-free pages render none).
+    // Islands mode: only islands carry hydration markers and serialized data.
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
@@ -60,15 +59,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <MetaTags />
                 {client.then(|| view! {
                     <AutoReload options=options.clone() />
-                    <HydrationScripts options islands=true />
+                    <islands::IslandsLoader options />
                 })}
-                <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App />
-                {client.then(|| view! { <islands::PageReady /> })}
             </body>
         </html>
     }

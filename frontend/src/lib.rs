@@ -1,7 +1,6 @@
 //! The browser's entry: starts the reactive runtime for the page's islands. The
-//! hydration script calls `hydrate` once the module is loaded, then each island's own
-//! export (a lazy island first fetches its chunk); `app::islands::PageReady`, last on
-//! the page, marks it interactive.
+//! page's loader (`app::islands::IslandsLoader`) calls `hydrate` once the module is
+//! loaded, then each island's own export (a lazy island first fetches its chunk).
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

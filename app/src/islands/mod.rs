@@ -1,13 +1,13 @@
-//! The small islands any page may use. Pages render on the server; only `#[island]`
+//! The small islands any page may use, and the script that loads them. Pages render on the server; only `#[island]`
 //! components ship code to the browser and hydrate there (Leptos islands). A page's own
 //! islands live beside the page; these are the shared ones.
 
 mod live_region;
-mod page_ready;
+mod loader;
 mod submit_shortcut;
 
 pub use live_region::LiveRegion;
-pub use page_ready::PageReady;
+pub use loader::IslandsLoader;
 pub use submit_shortcut::{SubmitShortcut, submit_on_shortcut};
 
 use leptos::prelude::*;

@@ -58,7 +58,6 @@ pub fn router(state: AppState) -> Router {
     let dashboards: SharedDashboards = state.dashboards.clone();
     let marketplace: SharedMarketplace = state.marketplace.clone();
     let billing: SharedBilling = state.billing.clone();
-    let config = Arc::clone(&state.config);
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -69,7 +68,7 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&dashboards));
         leptos::prelude::provide_context(Arc::clone(&marketplace));
         leptos::prelude::provide_context(Arc::clone(&billing));
-        security_headers::allow_page_scripts(&config.stripe);
+        security_headers::use_page_nonce();
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, page_routes, provide_backend.clone(), move || {

@@ -45,7 +45,7 @@ fn form_targets(stripe: &StripeSettings) -> String {
 }
 
 /// The policy with these script sources. (Always a valid header value: the sources
-/// are ours, the Stripe address is a parsed origin and the nonce is base64.)
+/// are ours, the Stripe address is a parsed origin and the nonce is hex.)
 fn policy(stripe: &StripeSettings, script_src: &str) -> Option<HeaderValue> {
     let forms = form_targets(stripe);
     HeaderValue::try_from(format!(
@@ -54,27 +54,40 @@ fn policy(stripe: &StripeSettings, script_src: &str) -> Option<HeaderValue> {
     .ok()
 }
 
-/// Called while a page renders (the Leptos request context): the page's policy admits
-/// the inline scripts carrying this render's nonce.
-pub fn allow_page_scripts(stripe: &StripeSettings) {
-    let Some(nonce) = leptos::nonce::use_nonce() else {
-        return;
-    };
-    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
-    let value = policy(
-        stripe,
-        &format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
-    );
-    if let (Some(response), Some(value)) = (response, value) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+/// The nonce this response's inline scripts carry, made for each request before it is
+/// handled: a page's render takes it from the request (`use_page_nonce`) and the
+/// policy admits it once the answer is a page. (Chosen here rather than read back from
+/// the render, so the header never depends on what the render did.)
+#[derive(Clone)]
+struct PageNonce(String);
+
+/// Called while a page renders (the Leptos request context): the page's inline scripts
+/// carry this request's nonce.
+pub fn use_page_nonce() {
+    let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
 }
 
-pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn add(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    // 122 random bits, as hex (valid in a CSP nonce).
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    let scripts = if is_page {
+        format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'")
+    } else {
+        "'self' 'wasm-unsafe-eval'".to_string()
+    };
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Some(value) = policy(&state.config.stripe, "'self' 'wasm-unsafe-eval'")
+        && let Some(value) = policy(&state.config.stripe, &scripts)
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }

@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+
+/// Loads the client and hydrates the page's islands, once the page is idle: reading
+/// never waits on it. Nothing is preloaded, so the client's download does not compete
+/// with the stylesheet and the page's content on a slow connection. Islands hydrate in
+/// document order, each waiting for its code (a lazy island's chunk) before the next;
+/// then `<html data-hydrated>` marks the page interactive, for tools and tests. (In
+/// place of Leptos's `HydrationScripts`, which preloads the client in the `<head>`.)
+#[component]
+pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    // cargo-leptos names the module after the project; plain wasm-bindgen adds `_bg`.
+    let wasm = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        format!("{pkg}.wasm")
+    } else {
+        format!("{pkg}_bg.wasm")
+    };
+    let script = format!(
+        "(window.requestIdleCallback || setTimeout)(async () => {{\
+            const client = await import({js:?});\
+            await client.default({{ module_or_path: {wasm:?} }});\
+            client.hydrate();\
+            for (const island of document.querySelectorAll('leptos-island')) {{\
+                const hydrate = client[island.dataset.component];\
+                if (hydrate) await hydrate(island);\
+                else console.error('no code for the island', island.dataset.component);\
+            }}\
+            document.documentElement.dataset.hydrated = 'true';\
+        }});",
+        js = format!("{pkg}.js"),
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
+}
