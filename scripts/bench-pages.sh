@@ -3,6 +3,7 @@
 # of the performance goals, against the app built and served as `make run` serves it,
 # on a database of its own seeded with the demo account, runs going to the demo model.
 # PAGES=dashboard,run limits it to some pages (names in scripts/bench/lighthouse/pages.mjs).
+# Then the editor's keystroke-to-error time (scripts/bench/editor-keystroke.mjs).
 source "$(dirname "$0")/bench/prelude.sh"
 apt_install chromium
 
@@ -39,3 +40,5 @@ done
 
 step "Lighthouse, mobile preset, one page at a time"
 BASE_URL="http://$LEPTOS_SITE_ADDR" API_KEY="$key" node "$lighthouse_dir/pages.mjs"
+step "The editor: keystroke to error"
+BASE_URL="http://$LEPTOS_SITE_ADDR" node scripts/bench/editor-keystroke.mjs

@@ -29,6 +29,7 @@ stage="$work/$name"
 mkdir -p "$stage/bin" "$stage/site" "$stage/migrations"
 cp "$binary" "$stage/bin/agent-factory"
 cp -R target/site/. "$stage/site/"
+node scripts/precompress.mjs "$stage/site/pkg" || die "could not precompress the client"
 cp migrations/*.sql "$stage/migrations/"
 cp deploy/bundle/README.md deploy/bundle/agent-factory.env deploy/bundle/worker.env \
   deploy/bundle/agent-factory@.service deploy/bundle/agent-factory-migrate.service "$stage/"

@@ -4,8 +4,7 @@
 # wasm-bindgen (the exact version in Cargo.lock), Tailwind and wasm-opt (npm), and
 # LEPTOS_LIB_ARGS / WASM_CARGO_ARGS hold the extra arguments the WASM build needs
 # (through cargo-leptos / plain cargo). Every cargo-leptos build splits the WASM: each
-# page is a lazy route in a chunk of its own (`--split`; the client cannot load
-# without it).
+# lazy island is a chunk of its own (`--split`; the client cannot load without it).
 
 # Debian's Rust (1.96, wasm32 std sources included) builds our tools and, when rustup
 # cannot provide a wasm32 target, the WASM itself.

@@ -58,6 +58,13 @@ test('pages render with JavaScript disabled', async () => {
   // The stylesheet is served, so the server-rendered page is styled too.
   const css = await page.request.get(`${BASE_URL}/pkg/agent-factory.css`);
   assert.equal(css.status(), 200);
+  // The client's files are asked for again on each visit (a page's islands must meet
+  // the code of the same release); unchanged, they come back as 304 Not Modified.
+  assert.equal(css.headers()['cache-control'], 'no-cache');
+  const again = await page.request.get(`${BASE_URL}/pkg/agent-factory.css`, {
+    headers: { 'if-modified-since': css.headers()['last-modified'] },
+  });
+  assert.equal(again.status(), 304);
   await context.close();
 });
 

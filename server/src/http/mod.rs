@@ -27,6 +27,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
@@ -87,6 +88,9 @@ pub fn router(state: AppState) -> Router {
         .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(run_events::run_events))
         .route("/webhooks/stripe", post(stripe_webhook::receive))
+        // The client's files, answering revalidations with 304 and sending a file's
+        // precompressed `.br` / `.gz` copy when the release bundle has one.
+        .nest_service("/pkg", client_files(&state.leptos_options))
         .nest("/v1", crate::api::router(&state))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -126,6 +130,12 @@ pub fn router(state: AppState) -> Router {
 
 /// A handler that panicked answers 500 like any internal error, and only its own
 /// request fails: the connection, the worker thread and every other request go on.
+/// The built client (`<site root>/<pkg dir>`).
+fn client_files(options: &leptos::config::LeptosOptions) -> ServeDir {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
+}
+
 fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     let message = payload
         .downcast_ref::<String>()
