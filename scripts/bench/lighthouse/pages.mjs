@@ -96,6 +96,11 @@ async function measure(chrome, page) {
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
     .map((a) => a.id);
   const shifts = audits['layout-shifts']?.details?.items ?? [];
+  // The islands' hydration as the loader timed it (wall time, unthrottled, each
+  // island's chunk fetches included): 0 where the page has no island.
+  const hydration = (audits['user-timings']?.details?.items ?? [])
+    .filter((t) => t.name.startsWith('hydrate '))
+    .reduce((sum, t) => sum + (t.duration ?? 0), 0);
   return {
     row: {
       page: page.name,
@@ -108,6 +113,7 @@ async function measure(chrome, page) {
       CLS: audits['cumulative-layout-shift'].numericValue.toFixed(3),
       KB: Math.round(audits['total-byte-weight'].numericValue / 1024),
       requests: audits['network-requests'].details.items.length,
+      'hydrate ms': Math.round(hydration),
       failing: failed.join(' '),
     },
     moved: shifts.map((item) => `${item.node?.selector ?? '?'} (${item.score.toFixed(3)})`),
