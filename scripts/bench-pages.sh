@@ -41,4 +41,4 @@ done
 step "Lighthouse, mobile preset, one page at a time"
 BASE_URL="http://$LEPTOS_SITE_ADDR" API_KEY="$key" node "$lighthouse_dir/pages.mjs"
 step "The editor: keystroke to error"
-BASE_URL="http://$LEPTOS_SITE_ADDR" node scripts/bench/editor-keystroke.mjs
+node scripts/bench/editor-keystroke.mjs

@@ -1,30 +1,23 @@
 // The editor's keystroke-to-error time (the README's figure): in /agents/new, the
 // instructions box gets text naming an input that does not exist, then text that is
-// fine, RUNS times each; the time from the input event to the error shown (and to "The
+// fine, RUNS_KEYSTROKE times each; the time from the input event to the error shown (and to "The
 // spec is valid." again) is measured inside the page, to the next painted frame.
 // Prints the median and the 95th percentile. Run by scripts/bench-pages.sh.
 //
-// BASE_URL: the server, with the demo account; RUNS: how many of each (50).
-import { chromium } from 'playwright-core';
+// LEPTOS_SITE_ADDR: the server, with the demo account; RUNS_KEYSTROKE: how many of each (50).
+// The browser tests' helpers: Debian's Chromium, the demo account's sign-in, and
+// BASE_URL from LEPTOS_SITE_ADDR (bench-pages.sh sets it).
+import { BASE_URL as base, launch, signedInContext } from '../../end2end/tests/helpers.mjs';
 
-const base = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const runs = Number(process.env.RUNS_KEYSTROKE ?? 50);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-});
-const page = await browser.newPage();
-await page.goto(`${base}/signin`);
-await page.getByLabel('Email').fill('demo@agentfactory.dev');
-await page.getByLabel('Password').fill('demo-password');
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL(`${base}/dashboard`);
+const browser = await launch();
+const page = await (await signedInContext(browser)).newPage();
 await page.goto(`${base}/agents/new`);
 await page.waitForSelector('html[data-hydrated="true"]');
 const box = await page.getByLabel('What the agent should do').elementHandle();
 
-/** Types `text` into the box at once; resolves with the milliseconds until `shown()` paints. */
+/** Types `text` into the box at once; resolves with the milliseconds until `expect` is on screen. */
 const time = (text, expect) =>
   box.evaluate(
     (el, [text, expect]) =>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use super::builder::{Builder, SpecBuilder};
+use super::builder::{Builder, SpecFormBody};
 use super::{SaveVersion, get_agent};
 use crate::components::PageHeader;
 use crate::islands::submit_on_shortcut;
@@ -45,22 +45,17 @@ pub fn EditAgentPage() -> impl IntoView {
 fn Editor(agent_id: Uuid, yaml: String) -> impl IntoView {
     let save = ServerAction::<SaveVersion>::new();
     let builder = Builder::new(yaml);
-    let server_error = move || {
+    let error = Signal::derive(move || {
         save.value()
             .get()
             .and_then(Result::err)
             .map(|e| e.to_string())
-    };
+    });
     view! {
         <div on:keydown=submit_on_shortcut("s")>
             <ActionForm action=save attr:class="space-y-3">
                 <input type="hidden" name="agent_id" value=agent_id.to_string() />
-                <SpecBuilder builder />
-                {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-                <button type="submit" prop:disabled=move || !builder.is_valid()
-                    class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
-                    "Save new version"
-                </button>
+                <SpecFormBody builder error label="Save new version" />
             </ActionForm>
         </div>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::CreateAgent;
-use super::builder::{Builder, SpecBuilder, TemplateGallery};
+use super::builder::{Builder, SpecFormBody, TemplateGallery};
 use crate::components::PageHeader;
 use crate::islands::submit_on_shortcut;
 use crate::spec::{TEMPLATES, Template};
@@ -35,22 +35,17 @@ pub fn NewAgentPage() -> impl IntoView {
 fn NewAgentForm(yaml: String) -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
     let builder = Builder::new(yaml);
-    let server_error = move || {
+    let error = Signal::derive(move || {
         create
             .value()
             .get()
             .and_then(Result::err)
             .map(|e| e.to_string())
-    };
+    });
     view! {
         <div on:keydown=submit_on_shortcut("s")>
             <ActionForm action=create attr:class="space-y-3">
-                <SpecBuilder builder />
-                {move || server_error().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-                <button type="submit" prop:disabled=move || !builder.is_valid()
-                    class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
-                    "Save agent"
-                </button>
+                <SpecFormBody builder error label="Save agent" />
             </ActionForm>
         </div>
     }

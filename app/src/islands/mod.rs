@@ -1,6 +1,7 @@
-//! The small islands any page may use, and the script that loads them. Pages render on the server; only `#[island]`
-//! components ship code to the browser and hydrate there (Leptos islands). A page's own
-//! islands live beside the page; these are the shared ones.
+//! The small islands any page may use, and the script that loads them. Pages render on
+//! the server; only `#[island]` components ship code to the browser and hydrate there
+//! (Leptos islands). A page's own islands live beside the page; these are the shared
+//! ones.
 
 mod live_region;
 mod loader;

@@ -19,7 +19,7 @@ use app::backend::{
 };
 use app::{App, shell};
 use axum::Router;
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
@@ -28,6 +28,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
@@ -130,10 +131,19 @@ pub fn router(state: AppState) -> Router {
 
 /// A handler that panicked answers 500 like any internal error, and only its own
 /// request fails: the connection, the worker thread and every other request go on.
-/// The built client (`<site root>/<pkg dir>`).
-fn client_files(options: &leptos::config::LeptosOptions) -> ServeDir {
+/// The built client (`<site root>/<pkg dir>`). Its files keep their names from one
+/// release to the next, and a page's islands must meet the code of the same release:
+/// the browser asks again each time (`no-cache`: a 304 when nothing changed) instead of
+/// guessing how long a copy stays good.
+fn client_files(
+    options: &leptos::config::LeptosOptions,
+) -> SetResponseHeader<ServeDir, HeaderValue> {
     let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    ServeDir::new(dir).precompressed_br().precompressed_gzip()
+    SetResponseHeader::overriding(
+        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    )
 }
 
 fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {

@@ -75,16 +75,7 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
     // 122 random bits, as hex (valid in a CSP nonce).
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(PageNonce(nonce.clone()));
-    let client_code = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
-    // The client's files keep their names from one release to the next, and a page's
-    // islands must meet the code of the same release: the browser asks again each time
-    // (a 304 when nothing changed) instead of guessing how long a copy stays good.
-    if client_code && !response.headers().contains_key(header::CACHE_CONTROL) {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -168,3 +168,21 @@ pub fn SpecBuilder(builder: Builder) -> impl IntoView {
         <ProblemList builder />
     }
 }
+
+/// What a spec form holds besides its hidden fields: the builder, the server's answer
+/// when a save failed, and the save button (disabled while the spec has errors).
+#[component]
+pub fn SpecFormBody(
+    builder: Builder,
+    #[prop(into)] error: Signal<Option<String>>,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <SpecBuilder builder />
+        {move || error.get().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
+        <button type="submit" prop:disabled=move || !builder.is_valid()
+            class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
+            {label}
+        </button>
+    }
+}
