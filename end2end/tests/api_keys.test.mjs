@@ -100,9 +100,45 @@ test('the official OpenAI SDK talks to the gateway unchanged, streaming and not'
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
   assert.ok(text.length > 0);
 
+  // Structured output, as `chat.completions.parse` and JSON-mode clients send it.
+  const parsed = await client.chat.completions.parse({
+    model: 'cheap',
+    n: 2,
+    messages: [{ role: 'user', content: 'A person, please' }],
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'person',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { name: { type: 'string' }, age: { type: 'integer' } },
+          required: ['name', 'age'],
+          additionalProperties: false,
+        },
+      },
+    },
+  });
+  assert.equal(parsed.choices.length, 2);
+  for (const choice of parsed.choices) {
+    assert.equal(typeof choice.message.parsed.name, 'string');
+    assert.ok(Number.isInteger(choice.message.parsed.age));
+  }
+  assert.equal((await client.models.retrieve('cheap')).id, 'cheap');
+
+  // Errors are the SDK's own classes, with OpenAI's code and param.
   await assert.rejects(
     client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
-    (error) => error.status === 404,
+    (error) => error instanceof OpenAI.NotFoundError && error.code === 'model_not_found',
+  );
+  await assert.rejects(
+    client.chat.completions.create({ model: 'cheap', temperature: 7, messages: [{ role: 'user', content: 'x' }] }),
+    (error) => error instanceof OpenAI.BadRequestError && error.param === 'temperature' && error.code === 'invalid_value',
+  );
+  // A stream that cannot start fails as a request does, before the first chunk.
+  await assert.rejects(
+    client.chat.completions.create({ model: 'cheap', stream: true, messages: [{ role: 'user', content: '[fake:status=400] x' }] }),
+    (error) => error instanceof OpenAI.BadRequestError && error.code === 'provider_refused',
   );
   await context.close();
 });

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::behaviour::Answer;
-use crate::conversation::{Conversation, Role, Turn, content_text};
+use crate::conversation::{Conversation, Role, Turn, content_text, forced_tool};
 use crate::exchange::{Wire, count_field, header_text};
 use crate::state::Shared;
 use crate::stream::{self, Ending, Events};
@@ -79,6 +79,7 @@ impl Wire for Anthropic {
             stream: body["stream"].as_bool().unwrap_or(false),
             max_tokens: count_field(body, "max_tokens"),
             json_schema: None,
+            forced_tool: forced_tool(body, "/tool_choice/name", "/input_schema"),
         }
     }
 

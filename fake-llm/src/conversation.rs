@@ -27,6 +27,9 @@ pub(crate) struct Conversation {
     pub(crate) max_tokens: Option<usize>,
     /// The JSON Schema of a requested structured answer (OpenAI `response_format`).
     pub(crate) json_schema: Option<serde_json::Value>,
+    /// The tool the request makes the model call (a `tool_choice` naming one), with the
+    /// JSON Schema of its input.
+    pub(crate) forced_tool: Option<(String, serde_json::Value)>,
 }
 
 impl Conversation {
@@ -73,6 +76,22 @@ pub(crate) fn content_text(content: &serde_json::Value) -> String {
             .collect(),
         _ => String::new(),
     }
+}
+
+/// The tool a request's `tool_choice` names (at `name_at`), with its input schema (at
+/// `schema_at` within the tool's entry of `tools`).
+pub(crate) fn forced_tool(
+    body: &serde_json::Value,
+    name_at: &str,
+    schema_at: &str,
+) -> Option<(String, serde_json::Value)> {
+    let name = body.pointer(name_at)?.as_str()?;
+    let tool = body["tools"].as_array()?.iter().find(|tool| {
+        tool["name"] == name
+            || tool.pointer("/function/name").and_then(|n| n.as_str()) == Some(name)
+    })?;
+    let schema = tool.pointer(schema_at).cloned().unwrap_or_default();
+    Some((name.to_owned(), schema))
 }
 
 #[cfg(test)]

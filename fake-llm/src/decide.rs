@@ -99,6 +99,13 @@ impl Directives {
             Behaviour::Hang
         } else if let Some(code) = self.failing(shared).or(self.status) {
             status(code)
+        } else if let Some((name, schema)) = &conversation.forced_tool
+            && conversation.tool_result().is_none()
+        {
+            Behaviour::ToolCall {
+                name: name.clone(),
+                arguments: crate::sample::instance(schema),
+            }
         } else if let Some((name, arguments)) = &self.tool
             && conversation.has_tools
             && conversation.tool_result().is_none()

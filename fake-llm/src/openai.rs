@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::behaviour::Answer;
-use crate::conversation::{Conversation, Role, Turn, content_text};
+use crate::conversation::{Conversation, Role, Turn, content_text, forced_tool};
 use crate::exchange::{Wire, count_field, header_text};
 use crate::state::{RecordedRequest, Shared};
 use crate::stream::{self, Ending, Events};
@@ -63,6 +63,7 @@ impl Wire for OpenAi {
             max_tokens: count_field(body, "max_completion_tokens")
                 .or_else(|| count_field(body, "max_tokens")),
             json_schema: body.pointer("/response_format/json_schema/schema").cloned(),
+            forced_tool: forced_tool(body, "/tool_choice/function/name", "/function/parameters"),
         }
     }
 

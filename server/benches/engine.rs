@@ -26,7 +26,7 @@ use fake_llm::{FakeLlm, Options};
 use server::engine::agent_loop::{AgentCall, run_agent};
 use server::engine::providers::{
     ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, ProviderError,
-    ProviderSet, Usage,
+    ProviderSet, Usage, WireFormat,
 };
 use server::engine::router::{RetryPolicy, Router};
 use server::engine::tools::Toolbox;
@@ -40,6 +40,10 @@ struct Instant50;
 impl LlmProvider for Instant50 {
     fn id(&self) -> &str {
         "openai"
+    }
+
+    fn format(&self) -> WireFormat {
+        WireFormat::OpenAi
     }
 
     async fn stream(&self, _request: &ChatRequest) -> Result<ChunkStream, ProviderError> {

@@ -5,7 +5,9 @@
 // BASE_URL: the server; API_KEY: an admin key of the demo team (to find an agent, a
 // run and a template to open); PAGES: a comma-separated subset of the page names below;
 // RUNS: Lighthouse runs per page (3), of which the median by performance score is
-// reported — one simulated run's LCP can be a second off the next one's.
+// reported — one simulated run's LCP can be a second off the next one's; LH_REPORTS: a
+// folder to keep each run's whole Lighthouse report in (to see what a score is made of).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 
@@ -85,6 +87,11 @@ async function measure(chrome, page) {
     lhr = result.lhr;
     if (!lhr.runtimeError) break;
     if (attempt === 3) throw new Error(`${page.name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  }
+  if (process.env.LH_REPORTS) {
+    mkdirSync(process.env.LH_REPORTS, { recursive: true });
+    const file = `${page.name.replace(/\W+/g, '-')}-${Date.now()}.json`;
+    writeFileSync(`${process.env.LH_REPORTS}/${file}`, JSON.stringify(lhr));
   }
   const { categories, audits, finalDisplayedUrl } = lhr;
   if (page.signedIn && new URL(finalDisplayedUrl).pathname.startsWith('/signin')) {

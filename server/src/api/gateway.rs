@@ -4,12 +4,11 @@
 //! called).
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use app::api_keys::Scope;
-use app::error::AppError;
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -19,9 +18,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::auth::{Arrived, Caller};
-use super::extract::Body;
-use super::problem::Problem;
-use super::responses::{BadBody, Invalid, ProblemDoc, Refusals, Replays};
+use super::extract::{Body, Path};
+use super::problem::{FieldProblem, Problem};
 use crate::engine::router::{Progress, RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
 use crate::gateway::{Client, Prepared, Refusal};
@@ -29,8 +27,10 @@ use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
 const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
+/// The hints the answering provider had no use for (see [`wire::HINTS`]).
+const IGNORED_HEADER: &str = "x-gateway-ignored-params";
 
-#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "Aliases (`auto`, `cheap`, `smart`) and the models the plan and configured providers allow. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), Refusals))]
+#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "The models this team can be answered by: its plan allows them and a configured provider serves them; then the aliases (`auto`, `cheap`, `smart`) that one of them can take. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope", body = Object), (status = 429, description = "Rate limited", body = Object)))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Scope::Run)?;
     let data: Vec<Value> = state
@@ -38,12 +38,33 @@ pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Jso
         .models(caller.actor.team_id, caller.plan)
         .await?
         .into_iter()
-        .map(|(id, owner)| json!({"id": id, "object": "model", "created": 0, "owned_by": owner}))
+        .map(|(id, owner)| model_object(id, owner))
         .collect();
     Ok(Json(json!({"object": "list", "data": data})))
 }
 
-#[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key; `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 402, description = "The key's monthly budget is spent", body = ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Unknown model", body = ProblemDoc, content_type = "application/problem+json"), (status = 502, description = "Every provider failed", body = ProblemDoc, content_type = "application/problem+json"), Invalid, Refusals, BadBody, Replays))]
+#[utoipa::path(get, path = "/v1/models/{model}", operation_id = "retrieveModel", tag = "Gateway", summary = "Get a model (OpenAI format)", description = "One model of `GET /v1/models`; 404 (`model_not_found`) for any other. Scope: run.", params(("model" = String, Path, description = "A model's id or an alias")), responses((status = 200, description = "An OpenAI model", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope", body = Object), (status = 404, description = "Not a model this team can use", body = Object), (status = 429, description = "Rate limited", body = Object)))]
+pub async fn model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(model): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Scope::Run)?;
+    state
+        .gateway
+        .models(caller.actor.team_id, caller.plan)
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == model)
+        .map(|(id, owner)| Json(model_object(id, owner)))
+        .ok_or_else(|| refusal_problem(Refusal::UnknownModel(model)))
+}
+
+fn model_object(id: &str, owner: &str) -> Value {
+    json!({"id": id, "object": "model", "created": 0, "owned_by": owner})
+}
+
+#[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key. Every OpenAI parameter is taken: `response_format`, `tools`/`tool_choice` (and the older `functions`), `n`, `stop`, `top_p` are translated for every provider; hints (`seed`, `service_tier`, `prompt_cache_key`, `reasoning_effort` …) are forwarded to OpenAI-format providers, and `X-Gateway-Ignored-Params` names those the answering provider had no use for; any other parameter goes only to OpenAI-format providers, or is refused naming it. Errors are OpenAI's: status and `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`. A stream whose routing fails before its first token fails with an HTTP status, not in the stream. `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 400, description = "A parameter that is invalid or cannot be served (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "Unknown model (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "Every provider failed", body = Object)))]
 pub async fn chat_completions(
     State(state): State<AppState>,
     Extension(Arrived(arrived)): Extension<Arrived>,
@@ -66,36 +87,78 @@ pub async fn chat_completions(
             return Err(refusal_problem(refusal));
         }
     };
-    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
-    let created = chrono::Utc::now().timestamp();
+    let answer = OwnedAnswer {
+        id: format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
+        created: chrono::Utc::now().timestamp(),
+        model: request.model,
+        legacy_functions: prepared.request.legacy_functions,
+    };
     if request.stream {
         let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
         let overhead = arrived.elapsed();
-        let events = stream(
-            prepared,
-            state.metrics.clone(),
-            id,
-            created,
-            request.model,
-            include_usage,
-        );
+        let events = open_stream(prepared, state.metrics.clone(), answer, include_usage)
+            .await
+            .map_err(route_problem)?;
         let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
         set_overhead(&mut response, overhead.as_secs_f64());
         return Ok(response);
     }
     let called = Instant::now();
-    let result = prepared.call(&|_| {}).await;
+    let calls = (0..prepared.request.choices).map(|_| prepared.call(&|_| {}));
+    let results = futures::future::join_all(calls).await;
     let provider_time = called.elapsed();
-    let routed = result
-        .inspect_err(|_| state.metrics.gateway_call("failed"))
-        .map_err(route_problem)?;
-    prepared.record(&routed);
-    served(&state.metrics, &routed);
-    let body = wire::completion(&id, created, routed.model.name, &routed.completion);
-    let mut response = Json(body).into_response();
+    let mut answers = Vec::with_capacity(results.len());
+    let mut ignored: Vec<String> = Vec::new();
+    let mut failure = None;
+    for result in results {
+        match result {
+            Ok(routed) => {
+                prepared.record(&routed);
+                served(&state.metrics, &routed);
+                for hint in prepared.unused_hints(&routed) {
+                    if !ignored.contains(hint) {
+                        ignored.push(hint.clone());
+                    }
+                }
+                answers.push(routed.completion);
+            }
+            Err(error) => {
+                state.metrics.gateway_call("failed");
+                failure.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(failure) = failure {
+        return Err(route_problem(failure));
+    }
+    let mut response = Json(answer.shape().completion(&answers)).into_response();
     let overhead = arrived.elapsed().saturating_sub(provider_time);
     set_overhead(&mut response, overhead.as_secs_f64());
+    if !ignored.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&ignored.join(", "))
+    {
+        response.headers_mut().insert(IGNORED_HEADER, value);
+    }
     Ok(response)
+}
+
+/// [`wire::Answer`], owned, for a stream that outlives the handler.
+struct OwnedAnswer {
+    id: String,
+    created: i64,
+    model: String,
+    legacy_functions: bool,
+}
+
+impl OwnedAnswer {
+    fn shape(&self) -> wire::Answer<'_> {
+        wire::Answer {
+            id: &self.id,
+            created: self.created,
+            model: &self.model,
+            legacy_functions: self.legacy_functions,
+        }
+    }
 }
 
 fn set_overhead(response: &mut Response, seconds: f64) {
@@ -133,7 +196,11 @@ fn refused(refusal: &Refusal) -> Option<&'static str> {
 fn refusal_problem(refusal: Refusal) -> Problem {
     let detail = refusal.to_string();
     match refusal {
-        Refusal::Invalid { field, message } => AppError::invalid(&field, message).into(),
+        Refusal::Invalid {
+            field,
+            message,
+            code,
+        } => Problem::invalid(vec![FieldProblem::new(field, message)]).with_code(code),
         Refusal::UnknownModel(_) => Problem::new(
             StatusCode::NOT_FOUND,
             "model-not-found",
@@ -163,6 +230,12 @@ fn route_problem(failure: RouteFailure) -> Problem {
             "no-model",
             "No model can take this request",
         ),
+        // A parameter passed through as it is may be one the provider does not know.
+        "provider_refused" => (
+            StatusCode::BAD_REQUEST,
+            "provider-refused",
+            "The provider refused the request",
+        ),
         _ => (
             StatusCode::BAD_GATEWAY,
             "provider-failed",
@@ -172,67 +245,97 @@ fn route_problem(failure: RouteFailure) -> Problem {
     Problem::new(status, slug, title, failure.detail)
 }
 
-/// The answer as OpenAI stream chunks, ending with `[DONE]`. Text goes out as the
-/// provider produces it; if a provider fails after some text went out (the router would
-/// start over elsewhere), the stream ends with an error instead of mixing two answers.
-fn stream(
+/// The answer as OpenAI stream chunks, ending with `[DONE]`: one call per choice, side
+/// by side. Nothing is sent before the first text (or a whole answer) is in, so that a
+/// request no provider could take fails with its HTTP status, as SDKs expect, rather
+/// than inside a stream that said 200. Text goes out as it is produced; if a provider
+/// fails after some of a choice's text went out (the router would start over
+/// elsewhere), the stream ends with an error instead of mixing two answers.
+async fn open_stream(
     prepared: Prepared,
     metrics: Arc<Metrics>,
-    id: String,
-    created: i64,
-    model: String,
+    answer: OwnedAnswer,
     include_usage: bool,
-) -> futures::channel::mpsc::UnboundedReceiver<Event> {
+) -> Result<futures::channel::mpsc::UnboundedReceiver<Event>, RouteFailure> {
     let (sender, receiver) = futures::channel::mpsc::unbounded::<Event>();
+    let (opened, on_open) = futures::channel::oneshot::channel::<Option<RouteFailure>>();
     tokio::spawn(async move {
+        let shape = answer.shape();
         let send = |value: Value| {
             let _ = sender.unbounded_send(Event::default().data(value.to_string()));
         };
-        send(wire::chunk(
-            &id,
-            created,
-            &model,
-            json!({"role": "assistant", "content": ""}),
-            None,
-        ));
-        let broken = AtomicBool::new(false);
-        let progress = |progress: Progress<'_>| match progress {
-            Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
-                send(wire::chunk(
-                    &id,
-                    created,
-                    &model,
-                    json!({"content": text}),
-                    None,
-                ));
-            }
-            Progress::Text(_) => {}
-            Progress::Reset => broken.store(true, Ordering::Relaxed),
-        };
-        let result = prepared.call(&progress).await;
-        match &result {
-            Ok(routed) => {
-                prepared.record(routed);
-                served(&metrics, routed);
-            }
-            Err(_) => metrics.gateway_call("failed"),
-        }
-        match result {
-            Ok(routed) if !broken.load(Ordering::Relaxed) => {
-                for chunk in
-                    wire::closing_chunks(&id, created, &model, &routed.completion, include_usage)
-                {
-                    send(chunk);
+        let choices = prepared.request.choices;
+        // Taken by whoever opens the stream: the first text, or the end.
+        let opened = Mutex::new(Some(opened));
+        let take_opened = || opened.lock().ok().and_then(|mut o| o.take());
+        let open = || {
+            if let Some(opened) = take_opened() {
+                for index in 0..choices {
+                    send(shape.chunk(index, json!({"role": "assistant", "content": ""}), None));
                 }
+                let _ = opened.send(None);
             }
-            Ok(_) => send(
-                json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "provider_failed"}}),
-            ),
-            Err(failure) => {
-                send(json!({"error": {"message": failure.detail, "type": failure.reason}}))
+        };
+        let broken: Vec<AtomicBool> = (0..choices).map(|_| AtomicBool::new(false)).collect();
+        let calls = (0..choices).map(|index| {
+            let broken = &broken[index as usize];
+            let progress = move |progress: Progress<'_>| match progress {
+                Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
+                    open();
+                    send(shape.chunk(index, json!({"content": text}), None));
+                }
+                Progress::Text(_) => {}
+                Progress::Reset => broken.store(true, Ordering::Relaxed),
+            };
+            let prepared = &prepared;
+            async move { prepared.call(&progress).await }
+        });
+        let results = futures::future::join_all(calls).await;
+        for result in &results {
+            match result {
+                Ok(routed) => {
+                    prepared.record(routed);
+                    served(&metrics, routed);
+                }
+                Err(_) => metrics.gateway_call("failed"),
             }
+        }
+        if !results.iter().any(Result::is_ok)
+            && let Some(unopened) = take_opened()
+        {
+            let _ = unopened.send(results.into_iter().find_map(Result::err));
+            return;
+        }
+        open();
+        let mut usage = Vec::new();
+        for (index, result) in results.into_iter().enumerate() {
+            match result {
+                Ok(routed) if !broken[index].load(Ordering::Relaxed) => {
+                    for chunk in shape.closing_chunks(index as u32, &routed.completion) {
+                        send(chunk);
+                    }
+                    usage.push(routed.completion);
+                }
+                Ok(_) => send(
+                    json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "upstream_error", "code": "provider_failed"}}),
+                ),
+                Err(failure) => send(
+                    json!({"error": {"message": failure.detail, "type": "upstream_error", "code": failure.reason}}),
+                ),
+            }
+        }
+        if include_usage {
+            send(shape.usage_chunk(wire::total_usage(&usage)));
         }
         let _ = sender.unbounded_send(Event::default().data("[DONE]"));
     });
-    receiver
+    match on_open.await {
+        Ok(None) => Ok(receiver),
+        Ok(Some(failure)) => Err(failure),
+        Err(_) => Err(RouteFailure {
+            reason: "provider_failed",
+            detail: "the answer stopped before it started".into(),
+            decision: Value::Null,
+        }),
+    }
 }

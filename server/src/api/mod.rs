@@ -5,6 +5,7 @@
 mod account;
 mod agents;
 mod auth;
+mod compat_errors;
 mod extract;
 mod gateway;
 mod idempotency;
@@ -22,6 +23,7 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 use axum::{Router, middleware};
 
 use crate::state::AppState;
+pub use compat_errors::speak_the_callers_dialect;
 pub use problem::Problem;
 
 /// The `/v1` routes. Every request is identified, then rate-limited, then refused
@@ -83,6 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             once(state, Scope::Run, post(gateway::chat_completions)),
         )
         .route("/models", get(gateway::models))
+        .route("/models/{*model}", get(gateway::model))
         .route("/openapi.json", get(openapi::json))
         .fallback(|| async {
             Problem::new(

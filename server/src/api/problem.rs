@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::compat_errors::ProblemParts;
 use crate::errors::ServerError;
 
 /// A dependency that is down is usually back within seconds.
@@ -20,6 +21,8 @@ pub struct Problem {
     detail: String,
     errors: Vec<FieldProblem>,
     retry_after: Option<u64>,
+    /// A narrower reason than the slug, for the dialects that have codes.
+    code: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +61,16 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            code: None,
+        }
+    }
+
+    /// Names the reason more narrowly than the slug (OpenAI's `code`, e.g.
+    /// `unknown_parameter`).
+    pub fn with_code(self, code: &'static str) -> Problem {
+        Problem {
+            code: Some(code),
+            ..self
         }
     }
 
@@ -234,6 +247,15 @@ struct Body<'a> {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let parts = ProblemParts {
+            slug: self.slug,
+            code: self.code,
+            message: match self.errors.as_slice() {
+                [only] => only.message.clone(),
+                _ => self.detail.clone(),
+            },
+            param: self.errors.first().map(|e| e.field.clone()),
+        };
         let body = Body {
             kind: format!("/docs/api#problem-{}", self.slug),
             title: self.title,
@@ -250,6 +272,7 @@ impl IntoResponse for Problem {
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        response.extensions_mut().insert(parts);
         response
     }
 }

@@ -10,7 +10,7 @@ use tracing::{Instrument, Span};
 
 use super::context::RunContext;
 use super::invariants::{check_answer, repair_prompt};
-use super::providers::{ChatRequest, Message, ToolCall};
+use super::providers::{AnswerFormat, ChatRequest, Message, ToolCall};
 use super::router::{Needs, Progress, Routed};
 use super::spans;
 use super::tools::Toolbox;
@@ -104,7 +104,8 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
                 .max_output_tokens
                 .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS),
             temperature: call.model.temperature_centi.map(|t| f32::from(t) / 100.0),
-            output_schema: rules.output_schema.clone(),
+            answer: AnswerFormat::matching(rules.output_schema.clone()),
+            ..ChatRequest::default()
         };
         let chain = if call.model.prefer.is_empty() {
             ctx.chain.clone()
@@ -118,6 +119,7 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
             prompt_bytes: request.prompt_bytes(),
             max_tokens: request.max_tokens,
             budget_left,
+            format: None,
         };
         let routed = llm_call(ctx, &call, &needs, &request, node.clone()).await?;
         local_spent = local_spent.saturating_add(routed.cost);

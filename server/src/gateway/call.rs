@@ -1,7 +1,7 @@
 //! One gateway call, from request to metered answer: what the caller may ask for (a
 //! known model, one their plan allows, within their key's budget), routing with
 //! fallbacks, and metering what it cost. The HTTP handler only turns a [`Refusal`]
-//! into problem+json and the answer into OpenAI's wire format.
+//! into an error and the answer into OpenAI's wire format.
 
 use std::sync::Arc;
 
@@ -9,9 +9,10 @@ use app::billing::PlanTier;
 use app::spec::MicroUsd;
 use uuid::Uuid;
 
-use super::wire::CompletionRequest;
+use super::wire::{CompletionRequest, Parsed};
 use super::{Call, Gateway, Target, resolve};
-use crate::engine::providers::{ChatRequest, ProviderSet};
+use crate::engine::catalog::MODELS;
+use crate::engine::providers::{ProviderSet, WireFormat};
 use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
 
 /// Who is calling, as the key that authenticated them says.
@@ -27,7 +28,12 @@ pub struct Client {
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     #[error("{message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+        /// OpenAI's code for it (`invalid_value`, `unsupported_parameter`).
+        code: &'static str,
+    },
     #[error("No model `{0}`. GET /v1/models lists what you can use.")]
     UnknownModel(String),
     #[error("`{0}` needs a higher plan.")]
@@ -45,8 +51,9 @@ pub struct Prepared {
     gateway: Arc<Gateway>,
     client: Client,
     target: Target,
-    chat: ChatRequest,
+    pub request: Parsed,
     providers: Arc<ProviderSet>,
+    /// What each of the request's answers may cost (the key's budget shared out).
     budget_left: Option<MicroUsd>,
 }
 
@@ -58,9 +65,11 @@ impl Gateway {
         client: Client,
         request: &CompletionRequest,
     ) -> Result<Prepared, Refusal> {
-        let chat = request
-            .to_chat()
-            .map_err(|(field, message)| Refusal::Invalid { field, message })?;
+        let parsed = request.parse().map_err(|unfit| Refusal::Invalid {
+            field: unfit.param,
+            message: unfit.message,
+            code: unfit.code,
+        })?;
         let target =
             resolve(&request.model).ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
         if let Target::Model(model) = target
@@ -79,15 +88,50 @@ impl Gateway {
             return Err(Refusal::BudgetSpent);
         }
         let providers = self.providers(client.team_id).await?;
+        if let Some(param) = &parsed.needs_openai_format {
+            refuse_untranslatable(param, target, &providers)?;
+        }
         Ok(Prepared {
             gateway: Arc::clone(self),
             client,
             target,
-            chat,
+            budget_left: budget_left.map(|left| MicroUsd(left.0 / i64::from(parsed.choices))),
+            request: parsed,
             providers,
-            budget_left,
         })
     }
+}
+
+/// A parameter we do not translate can go only to an OpenAI-format provider: the named
+/// model's, or (for an alias) any configured one.
+fn refuse_untranslatable(
+    param: &str,
+    target: Target,
+    providers: &ProviderSet,
+) -> Result<(), Refusal> {
+    let speaks_openai = |provider: &str| {
+        providers
+            .get(provider)
+            .is_some_and(|p| p.format() == WireFormat::OpenAi)
+    };
+    let reachable = match target {
+        Target::Model(model) => speaks_openai(model.provider),
+        Target::Task(_) => MODELS.iter().any(|m| speaks_openai(m.provider)),
+    };
+    if reachable {
+        return Ok(());
+    }
+    Err(Refusal::Invalid {
+        field: param.to_string(),
+        message: format!(
+            "`{param}` is not a parameter we translate, and {} cannot take it as it is.",
+            match target {
+                Target::Model(model) => model.name,
+                Target::Task(_) => "no configured OpenAI-format provider",
+            }
+        ),
+        code: "unsupported_parameter",
+    })
 }
 
 impl Prepared {
@@ -106,23 +150,41 @@ impl Prepared {
             task,
             plan: self.client.plan,
             chain: &engine.settings.chain,
-            prompt_bytes: self.chat.prompt_bytes(),
-            max_tokens: self.chat.max_tokens,
+            prompt_bytes: self.request.chat.prompt_bytes(),
+            max_tokens: self.request.chat.max_tokens,
             budget_left: self.budget_left,
+            format: self
+                .request
+                .needs_openai_format
+                .as_ref()
+                .map(|_| WireFormat::OpenAi),
         };
         match self.target {
             Target::Task(_) => {
                 engine
                     .router
-                    .call(&self.providers, &needs, &self.chat, progress)
+                    .call(&self.providers, &needs, &self.request.chat, progress)
                     .await
             }
             Target::Model(model) => {
                 engine
                     .router
-                    .call_model(&self.providers, &needs, model, &self.chat, progress)
+                    .call_model(&self.providers, &needs, model, &self.request.chat, progress)
                     .await
             }
+        }
+    }
+
+    /// The hints the answering provider had no use for (its format has no such fields).
+    pub fn unused_hints(&self, routed: &Routed) -> &[String] {
+        let speaks_openai = self
+            .providers
+            .get(routed.model.provider)
+            .is_some_and(|p| p.format() == WireFormat::OpenAi);
+        if speaks_openai {
+            &[]
+        } else {
+            &self.request.hints
         }
     }
 

@@ -95,24 +95,33 @@ impl Gateway {
         Ok(set)
     }
 
-    /// The models a team on this plan may name, with the aliases first: `(id, owner)`.
+    /// The models a team on this plan can be answered by, then the aliases one of them
+    /// can take: `(id, owner)`. A model is listed when its provider is set up: called
+    /// with a key (the operator's or the team's) or in the operator's chain — not a
+    /// local server merely assumed at its default address.
     pub async fn models(
         &self,
         team_id: Uuid,
         plan: PlanTier,
     ) -> Result<Vec<(&'static str, &'static str)>, sqlx::Error> {
         let providers = self.providers(team_id).await?;
-        let mut models: Vec<(&str, &str)> = ALIASES
+        let servable: Vec<&Model> = MODELS
             .iter()
-            .map(|(alias, _, _)| (*alias, "agent-factory"))
+            .filter(|m| m.min_plan <= plan && providers.get(m.provider).is_some())
+            .filter(|m| {
+                providers.is_keyed(m.provider)
+                    || self.engine.settings.chain.iter().any(|p| p == m.provider)
+            })
             .collect();
-        models.extend(
-            MODELS
-                .iter()
-                .filter(|m| m.min_plan <= plan && providers.get(m.provider).is_some())
-                .map(|m| (m.name, m.provider)),
-        );
-        Ok(models)
+        let aliases = ALIASES
+            .iter()
+            .filter(|(_, task, _)| servable.iter().any(|m| m.can(*task)))
+            .map(|(alias, _, _)| (*alias, "agent-factory"));
+        Ok(servable
+            .iter()
+            .map(|m| (m.name, m.provider))
+            .chain(aliases)
+            .collect())
     }
 
     /// What the key may still spend this month; `None` without a budget.

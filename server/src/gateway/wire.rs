@@ -5,13 +5,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::engine::providers::{
-    ChatRequest, Completion, FinishReason, Message, ToolCall, ToolSpec, Usage,
+    AnswerFormat, ChatRequest, Completion, FinishReason, Message, ToolCall, ToolChoice, ToolSpec,
+    Usage,
 };
 
-/// The body of `POST /v1/chat/completions`. Parameters we do not act on but SDKs send
-/// are accepted (and listed, so anything else is refused as unknown).
+/// The body of `POST /v1/chat/completions`. Every parameter of OpenAI's is taken: the
+/// ones that shape the answer are translated for every provider, hints are forwarded
+/// where the provider's format has them, and anything else (a parameter newer than
+/// this list) is forwarded to OpenAI-format providers only — never dropped unsaid.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CompletionRequest {
     pub model: String,
     pub messages: Vec<WireMessage>,
@@ -22,21 +24,82 @@ pub struct CompletionRequest {
     pub max_tokens: Option<u32>,
     pub max_completion_tokens: Option<u32>,
     pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
     #[serde(default)]
     pub tools: Vec<WireTool>,
-    pub n: Option<u32>,
-    // Accepted for compatibility; the router decides these.
-    pub top_p: Option<Value>,
-    pub user: Option<Value>,
-    pub seed: Option<Value>,
-    pub stop: Option<Value>,
-    pub presence_penalty: Option<Value>,
-    pub frequency_penalty: Option<Value>,
-    pub logit_bias: Option<Value>,
     pub tool_choice: Option<Value>,
-    pub parallel_tool_calls: Option<Value>,
-    pub metadata: Option<Value>,
-    pub store: Option<Value>,
+    /// The deprecated form of `tools`, still sent by older clients.
+    #[serde(default)]
+    pub functions: Vec<WireFunction>,
+    pub function_call: Option<Value>,
+    pub n: Option<u32>,
+    pub stop: Option<Value>,
+    pub response_format: Option<Value>,
+    pub logprobs: Option<bool>,
+    pub top_logprobs: Option<u32>,
+    pub modalities: Option<Vec<String>>,
+    /// Everything else: hints ([`HINTS`]) and parameters we do not know.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
+}
+
+/// OpenAI parameters that tune an answer but do not change what it is: forwarded to
+/// OpenAI-format providers; elsewhere they have no equivalent, and the answer says which
+/// went unused (`X-Gateway-Ignored-Params`).
+pub const HINTS: &[&str] = &[
+    "seed",
+    "user",
+    "metadata",
+    "store",
+    "service_tier",
+    "prompt_cache_key",
+    "safety_identifier",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "verbosity",
+    "prediction",
+    "presence_penalty",
+    "frequency_penalty",
+];
+
+/// The most answers one request may ask for (`n`).
+pub const MAX_CHOICES: u32 = 8;
+
+/// A request as the router takes it, and what the answer must look like.
+#[derive(Debug)]
+pub struct Parsed {
+    pub chat: ChatRequest,
+    /// How many answers (`n`): each is a call of its own.
+    pub choices: u32,
+    /// A parameter only an OpenAI-format provider can take, if the request has one.
+    pub needs_openai_format: Option<String>,
+    /// The hints the request carries.
+    pub hints: Vec<String>,
+    /// The request used `functions`: the answer uses `function_call` too.
+    pub legacy_functions: bool,
+}
+
+/// A problem with the request: the parameter at fault, the message, and OpenAI's code.
+#[derive(Debug, PartialEq)]
+pub struct Unfit {
+    pub param: String,
+    pub message: String,
+    pub code: &'static str,
+}
+
+fn unfit(param: impl Into<String>, message: impl Into<String>) -> Unfit {
+    Unfit {
+        param: param.into(),
+        message: message.into(),
+        code: "invalid_value",
+    }
+}
+
+fn unsupported(param: impl Into<String>, message: impl Into<String>) -> Unfit {
+    Unfit {
+        code: "unsupported_parameter",
+        ..unfit(param, message)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +117,8 @@ pub struct WireMessage {
     pub tool_calls: Vec<WireToolCall>,
     pub tool_call_id: Option<String>,
     pub name: Option<String>,
+    /// A deprecated-style function call the assistant made.
+    pub function_call: Option<WireFunctionCall>,
 }
 
 /// Text, or a list of parts of which the text ones are used.
@@ -93,11 +158,31 @@ pub struct WireToolCall {
     pub function: WireFunctionCall,
 }
 
+impl WireToolCall {
+    fn to_call(&self) -> ToolCall {
+        ToolCall {
+            id: self.id.clone(),
+            ..self.function.to_call()
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, Serialize)]
 pub struct WireFunctionCall {
     pub name: String,
     /// JSON text, as OpenAI sends it.
     pub arguments: String,
+}
+
+impl WireFunctionCall {
+    fn to_call(&self) -> ToolCall {
+        ToolCall {
+            id: String::new(),
+            name: self.name.clone(),
+            arguments: serde_json::from_str(&self.arguments)
+                .unwrap_or(Value::String(self.arguments.clone())),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +201,16 @@ pub struct WireFunction {
     pub parameters: Value,
 }
 
+impl WireFunction {
+    fn to_spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            parameters: self.parameters.clone(),
+        }
+    }
+}
+
 fn function() -> String {
     "function".into()
 }
@@ -128,20 +223,86 @@ fn empty_object() -> Value {
 const DEFAULT_MAX_TOKENS: u32 = 4_096;
 
 impl CompletionRequest {
-    /// The provider-neutral request; every problem names its field.
-    pub fn to_chat(&self) -> Result<ChatRequest, (String, String)> {
+    /// The provider-neutral request, or the first problem, naming its parameter.
+    pub fn parse(&self) -> Result<Parsed, Unfit> {
         if self.messages.is_empty() {
-            return Err(("messages".into(), "Send at least one message.".into()));
+            return Err(unfit("messages", "Send at least one message."));
         }
-        if self.n.is_some_and(|n| n != 1) {
-            return Err(("n".into(), "Only n = 1 is supported.".into()));
+        let choices = self.n.unwrap_or(1);
+        if !(1..=MAX_CHOICES).contains(&choices) {
+            return Err(unfit("n", format!("Ask for 1 to {MAX_CHOICES} answers.")));
         }
         if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
-            return Err((
-                "temperature".into(),
-                "Use a temperature from 0 to 2.".into(),
+            return Err(unfit("temperature", "Use a temperature from 0 to 2."));
+        }
+        if self.top_p.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            return Err(unfit("top_p", "Use a top_p from 0 to 1."));
+        }
+        if self.logprobs == Some(true) || self.top_logprobs.is_some_and(|n| n > 0) {
+            let param = if self.logprobs == Some(true) {
+                "logprobs"
+            } else {
+                "top_logprobs"
+            };
+            return Err(unsupported(
+                param,
+                "This gateway does not return log probabilities; leave logprobs off.",
             ));
         }
+        if let Some(modality) = self
+            .modalities
+            .iter()
+            .flatten()
+            .find(|m| m.as_str() != "text")
+        {
+            return Err(unsupported(
+                "modalities",
+                format!("Only text answers are available, not `{modality}`."),
+            ));
+        }
+        let (system, messages) = self.conversation()?;
+        let tools = self.tools()?;
+        let tool_choice = self.tool_choice(&tools)?;
+        let mut hints = Vec::new();
+        let mut needs_openai_format = None;
+        for (name, value) in &self.other {
+            if value.is_null() {
+                continue;
+            }
+            if HINTS.contains(&name.as_str()) {
+                hints.push(name.clone());
+            } else if needs_openai_format.is_none() {
+                needs_openai_format = Some(name.clone());
+            }
+        }
+        let chat = ChatRequest {
+            model: self.model.clone(),
+            system,
+            messages,
+            tools,
+            tool_choice,
+            max_tokens: self
+                .max_completion_tokens
+                .or(self.max_tokens)
+                .unwrap_or(DEFAULT_MAX_TOKENS)
+                .max(1),
+            temperature: self.temperature,
+            top_p: self.top_p,
+            stop: stop_sequences(self.stop.as_ref())?,
+            answer: answer_format(self.response_format.as_ref())?,
+            openai_extra: self.other.clone(),
+        };
+        Ok(Parsed {
+            chat,
+            choices,
+            needs_openai_format,
+            hints,
+            legacy_functions: !self.functions.is_empty(),
+        })
+    }
+
+    /// The system prompt (every system and developer message) and the turns.
+    fn conversation(&self) -> Result<(String, Vec<Message>), Unfit> {
         let mut system = Vec::new();
         let mut messages = Vec::new();
         for (i, message) in self.messages.iter().enumerate() {
@@ -151,7 +312,7 @@ impl CompletionRequest {
                 .as_ref()
                 .map(Content::text)
                 .transpose()
-                .map_err(|e| (format!("{field}.content"), e))?
+                .map_err(|e| unsupported(format!("{field}.content"), e))?
                 .unwrap_or_default();
             match message.role.as_str() {
                 "system" | "developer" => system.push(text),
@@ -161,63 +322,144 @@ impl CompletionRequest {
                     tool_calls: message
                         .tool_calls
                         .iter()
-                        .map(|call| ToolCall {
-                            id: call.id.clone(),
-                            name: call.function.name.clone(),
-                            arguments: serde_json::from_str(&call.function.arguments)
-                                .unwrap_or(Value::String(call.function.arguments.clone())),
-                        })
+                        .map(WireToolCall::to_call)
+                        .chain(message.function_call.as_ref().map(|call| ToolCall {
+                            // A legacy function call has no id; its result names the function.
+                            id: call.name.clone(),
+                            ..call.to_call()
+                        }))
                         .collect(),
                 }),
                 "tool" => messages.push(Message::ToolResult {
                     call_id: message.tool_call_id.clone().ok_or_else(|| {
-                        (
+                        unfit(
                             format!("{field}.tool_call_id"),
-                            "A tool message needs tool_call_id.".to_string(),
+                            "A tool message needs tool_call_id.",
                         )
                     })?,
                     content: text,
                     is_error: false,
                 }),
+                "function" => messages.push(Message::ToolResult {
+                    call_id: message.name.clone().ok_or_else(|| {
+                        unfit(format!("{field}.name"), "A function message needs name.")
+                    })?,
+                    content: text,
+                    is_error: false,
+                }),
                 other => {
-                    return Err((
+                    return Err(unfit(
                         format!("{field}.role"),
                         format!("Unknown role `{other}`; use system, user, assistant or tool."),
                     ));
                 }
             }
         }
-        let tools = self
-            .tools
+        Ok((system.join("\n\n"), messages))
+    }
+
+    /// `tools`, or the deprecated `functions` (not both).
+    fn tools(&self) -> Result<Vec<ToolSpec>, Unfit> {
+        if !self.tools.is_empty() && !self.functions.is_empty() {
+            return Err(unfit("functions", "Send tools or functions, not both."));
+        }
+        let functions = self.functions.iter().map(WireFunction::to_spec);
+        self.tools
             .iter()
             .enumerate()
             .map(|(i, tool)| {
                 if tool.kind != "function" {
-                    return Err((
+                    return Err(unsupported(
                         format!("tools[{i}].type"),
-                        "Only function tools are supported.".to_string(),
+                        "Only function tools are supported.",
                     ));
                 }
-                Ok(ToolSpec {
-                    name: tool.function.name.clone(),
-                    description: tool.function.description.clone(),
-                    parameters: tool.function.parameters.clone(),
-                })
+                Ok(tool.function.to_spec())
             })
-            .collect::<Result<_, _>>()?;
-        Ok(ChatRequest {
-            model: self.model.clone(),
-            system: system.join("\n\n"),
-            messages,
-            tools,
-            max_tokens: self
-                .max_completion_tokens
-                .or(self.max_tokens)
-                .unwrap_or(DEFAULT_MAX_TOKENS)
-                .max(1),
-            temperature: self.temperature,
-            output_schema: None,
-        })
+            .chain(functions.map(Ok))
+            .collect()
+    }
+
+    /// `tool_choice` (or the deprecated `function_call`): `auto`, `none`, `required`, or
+    /// one function by name, which must be among the tools.
+    fn tool_choice(&self, tools: &[ToolSpec]) -> Result<ToolChoice, Unfit> {
+        let (param, value) = match (&self.tool_choice, &self.function_call) {
+            (Some(value), _) => ("tool_choice", value),
+            (None, Some(value)) => ("function_call", value),
+            (None, None) => return Ok(ToolChoice::Auto),
+        };
+        let named = value
+            .pointer("/function/name")
+            .or_else(|| value.get("name"))
+            .and_then(Value::as_str);
+        let choice = match (value.as_str(), named) {
+            (Some("auto"), _) => ToolChoice::Auto,
+            (Some("none"), _) => ToolChoice::None,
+            (Some("required"), _) => ToolChoice::Required,
+            (None, Some(name)) => ToolChoice::Function(name.to_string()),
+            _ => {
+                return Err(unfit(
+                    param,
+                    "Use \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": …}}.",
+                ));
+            }
+        };
+        if let ToolChoice::Function(name) = &choice
+            && !tools.iter().any(|t| &t.name == name)
+        {
+            return Err(unfit(param, format!("No tool named `{name}` was sent.")));
+        }
+        Ok(choice)
+    }
+}
+
+/// `stop`: one sequence or up to four.
+fn stop_sequences(stop: Option<&Value>) -> Result<Vec<String>, Unfit> {
+    let sequences: Vec<String> = match stop {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(one)) => vec![one.clone()],
+        Some(Value::Array(many)) => many
+            .iter()
+            .map(|s| s.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| unfit("stop", "Stop sequences are strings."))?,
+        Some(_) => return Err(unfit("stop", "Send a string or a list of strings.")),
+    };
+    if sequences.len() > 4 {
+        return Err(unfit("stop", "Send at most 4 stop sequences."));
+    }
+    Ok(sequences)
+}
+
+/// `response_format`: text, any JSON object, or JSON matching a schema.
+fn answer_format(format: Option<&Value>) -> Result<AnswerFormat, Unfit> {
+    let Some(format) = format.filter(|f| !f.is_null()) else {
+        return Ok(AnswerFormat::Text);
+    };
+    match format["type"].as_str() {
+        Some("text") => Ok(AnswerFormat::Text),
+        Some("json_object") => Ok(AnswerFormat::JsonObject),
+        Some("json_schema") => {
+            let spec = &format["json_schema"];
+            let schema = spec
+                .get("schema")
+                .filter(|s| s.is_object())
+                .ok_or_else(|| {
+                    unfit(
+                        "response_format.json_schema.schema",
+                        "Send the JSON Schema the answer must match.",
+                    )
+                })?;
+            Ok(AnswerFormat::JsonSchema {
+                name: spec["name"].as_str().unwrap_or("answer").to_string(),
+                schema: schema.clone(),
+                strict: spec["strict"].as_bool(),
+            })
+        }
+        _ => Err(unfit(
+            "response_format.type",
+            "Use text, json_object or json_schema.",
+        )),
     }
 }
 
@@ -238,19 +480,23 @@ pub fn usage(usage: Usage) -> Value {
     })
 }
 
+/// A call's arguments as OpenAI sends them: JSON text.
+fn arguments(call: &ToolCall) -> String {
+    match &call.arguments {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn tool_calls(calls: &[ToolCall], indexed: bool) -> Vec<Value> {
     calls
         .iter()
         .enumerate()
         .map(|(i, call)| {
-            let arguments = match &call.arguments {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
             let mut value = json!({
                 "id": call.id,
                 "type": "function",
-                "function": {"name": call.name, "arguments": arguments},
+                "function": {"name": call.name, "arguments": arguments(call)},
             });
             if indexed {
                 value["index"] = json!(i);
@@ -260,84 +506,119 @@ fn tool_calls(calls: &[ToolCall], indexed: bool) -> Vec<Value> {
         .collect()
 }
 
-/// A whole answer (`chat.completion`).
-pub fn completion(id: &str, created: i64, model: &str, answer: &Completion) -> Value {
-    let mut message = json!({
-        "role": "assistant",
-        "content": if answer.text.is_empty() && !answer.tool_calls.is_empty() { Value::Null } else { json!(answer.text) },
-    });
-    if !answer.tool_calls.is_empty() {
-        message["tool_calls"] = json!(tool_calls(&answer.tool_calls, false));
-    }
-    json!({
-        "id": id,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(&answer.finish), "logprobs": null}],
-        "usage": usage(answer.usage),
-    })
+/// What every piece of one answer carries: its id, time and model, and whether the
+/// caller speaks the deprecated `functions` dialect.
+#[derive(Clone, Copy)]
+pub struct Answer<'a> {
+    pub id: &'a str,
+    pub created: i64,
+    pub model: &'a str,
+    pub legacy_functions: bool,
 }
 
-/// One streamed piece (`chat.completion.chunk`).
-pub fn chunk(id: &str, created: i64, model: &str, delta: Value, finish: Option<&str>) -> Value {
-    json!({
-        "id": id,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}],
-    })
+impl Answer<'_> {
+    /// A whole answer (`chat.completion`), one choice per completion.
+    pub fn completion(&self, answers: &[Completion]) -> Value {
+        let choices: Vec<Value> = answers
+            .iter()
+            .enumerate()
+            .map(|(index, answer)| {
+                let mut message = json!({
+                    "role": "assistant",
+                    "content": if answer.text.is_empty() && !answer.tool_calls.is_empty() { Value::Null } else { json!(answer.text) },
+                });
+                match answer.tool_calls.first() {
+                    Some(call) if self.legacy_functions => {
+                        message["function_call"] = json!({"name": call.name, "arguments": arguments(call)});
+                    }
+                    Some(_) => message["tool_calls"] = json!(tool_calls(&answer.tool_calls, false)),
+                    None => {}
+                }
+                json!({"index": index, "message": message, "finish_reason": self.finish_reason(&answer.finish), "logprobs": null})
+            })
+            .collect();
+        json!({
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model,
+            "choices": choices,
+            "usage": usage(total_usage(answers)),
+        })
+    }
+
+    /// One streamed piece (`chat.completion.chunk`) of choice `index`.
+    pub fn chunk(&self, index: u32, delta: Value, finish: Option<&str>) -> Value {
+        json!({
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish, "logprobs": null}],
+        })
+    }
+
+    /// The closing chunks of one choice: its tool calls (they arrive whole) and its
+    /// finish reason.
+    pub fn closing_chunks(&self, index: u32, answer: &Completion) -> Vec<Value> {
+        let mut chunks = Vec::new();
+        match answer.tool_calls.first() {
+            Some(call) if self.legacy_functions => chunks.push(self.chunk(
+                index,
+                json!({"function_call": {"name": call.name, "arguments": arguments(call)}}),
+                None,
+            )),
+            Some(_) => chunks.push(self.chunk(
+                index,
+                json!({"tool_calls": tool_calls(&answer.tool_calls, true)}),
+                None,
+            )),
+            None => {}
+        }
+        chunks.push(self.chunk(index, json!({}), Some(self.finish_reason(&answer.finish))));
+        chunks
+    }
+
+    /// The last chunk of a stream whose caller asked for usage: every choice's.
+    pub fn usage_chunk(&self, usage_of_all: Usage) -> Value {
+        json!({
+            "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+            "model": self.model, "choices": [], "usage": usage(usage_of_all),
+        })
+    }
+
+    fn finish_reason<'r>(&self, reason: &'r FinishReason) -> &'r str {
+        match reason {
+            FinishReason::ToolCalls if self.legacy_functions => "function_call",
+            reason => finish_reason(reason),
+        }
+    }
 }
 
-/// The closing chunks of a stream: tool calls (they arrive whole), the finish reason,
-/// and usage when the caller asked for it.
-pub fn closing_chunks(
-    id: &str,
-    created: i64,
-    model: &str,
-    answer: &Completion,
-    include_usage: bool,
-) -> Vec<Value> {
-    let mut chunks = Vec::new();
-    if !answer.tool_calls.is_empty() {
-        chunks.push(chunk(
-            id,
-            created,
-            model,
-            json!({"tool_calls": tool_calls(&answer.tool_calls, true)}),
-            None,
-        ));
-    }
-    chunks.push(chunk(
-        id,
-        created,
-        model,
-        json!({}),
-        Some(finish_reason(&answer.finish)),
-    ));
-    if include_usage {
-        chunks.push(json!({
-            "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [], "usage": usage(answer.usage),
-        }));
-    }
-    chunks
+pub fn total_usage(answers: &[Completion]) -> Usage {
+    answers.iter().fold(Usage::default(), |sum, answer| Usage {
+        prompt_tokens: sum.prompt_tokens + answer.usage.prompt_tokens,
+        completion_tokens: sum.completion_tokens + answer.usage.completion_tokens,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn request(body: Value) -> Result<ChatRequest, (String, String)> {
+    fn parse(body: Value) -> Result<Parsed, Unfit> {
         serde_json::from_value::<CompletionRequest>(body)
             .expect("parses")
-            .to_chat()
+            .parse()
+    }
+
+    fn problem(body: Value) -> String {
+        parse(body).unwrap_err().param
     }
 
     #[test]
     fn system_messages_become_the_system_prompt() {
-        let chat = request(json!({
+        let chat = parse(json!({
             "model": "auto",
             "messages": [
                 {"role": "system", "content": "Be brief."},
@@ -345,31 +626,149 @@ mod tests {
             ],
             "max_tokens": 50,
         }))
-        .unwrap();
+        .unwrap()
+        .chat;
         assert_eq!(chat.system, "Be brief.");
         assert_eq!(chat.messages, vec![Message::User("Hi!".into())]);
         assert_eq!(chat.max_tokens, 50);
     }
 
     #[test]
-    fn problems_name_their_field() {
-        let bad_role =
-            request(json!({"model": "auto", "messages": [{"role": "robot", "content": "x"}]}));
-        assert_eq!(bad_role.unwrap_err().0, "messages[0].role");
-        let image = request(
-            json!({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}),
+    fn problems_name_their_parameter() {
+        let user = |content: Value| json!({"model": "auto", "messages": [{"role": "user", "content": content}]});
+        assert_eq!(
+            problem(json!({"model": "auto", "messages": [{"role": "robot", "content": "x"}]})),
+            "messages[0].role"
         );
-        assert_eq!(image.unwrap_err().0, "messages[0].content");
-        let none = request(json!({"model": "auto", "messages": []}));
-        assert_eq!(none.unwrap_err().0, "messages");
+        assert_eq!(
+            problem(user(json!([{"type": "image_url"}]))),
+            "messages[0].content"
+        );
+        assert_eq!(
+            problem(json!({"model": "auto", "messages": []})),
+            "messages"
+        );
+        let with = |extra: Value| {
+            let mut body = user(json!("hi"));
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            body
+        };
+        assert_eq!(problem(with(json!({"n": 9}))), "n");
+        assert_eq!(problem(with(json!({"top_p": 2}))), "top_p");
+        assert_eq!(
+            problem(with(json!({"stop": ["a", "b", "c", "d", "e"]}))),
+            "stop"
+        );
+        assert_eq!(
+            problem(with(json!({"response_format": {"type": "xml"}}))),
+            "response_format.type"
+        );
+        assert_eq!(
+            problem(with(
+                json!({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}})
+            )),
+            "response_format.json_schema.schema"
+        );
+        let logprobs = parse(with(json!({"logprobs": true}))).unwrap_err();
+        assert_eq!(
+            (logprobs.param.as_str(), logprobs.code),
+            ("logprobs", "unsupported_parameter")
+        );
+        assert_eq!(
+            problem(with(json!({"modalities": ["text", "audio"]}))),
+            "modalities"
+        );
+        assert_eq!(
+            problem(with(
+                json!({"tools": [{"type": "function", "function": {"name": "a"}}], "tool_choice": {"type": "function", "function": {"name": "b"}}})
+            )),
+            "tool_choice"
+        );
     }
 
     #[test]
-    fn unknown_parameters_are_refused() {
-        let parsed = serde_json::from_value::<CompletionRequest>(
-            json!({"model": "auto", "messages": [], "bogus": 1}),
+    fn what_clients_send_is_taken() {
+        let parsed = parse(json!({
+            "model": "auto",
+            "messages": [{"role": "user", "content": "hi"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "person", "strict": true, "schema": {"type": "object"}}},
+            "stop": "END",
+            "n": 2,
+            "logprobs": false,
+            "modalities": ["text"],
+            "seed": 7,
+            "reasoning_effort": "low",
+            "prompt_cache_key": "k",
+            "a_parameter_newer_than_us": {"x": 1},
+        }))
+        .unwrap();
+        assert_eq!(parsed.choices, 2);
+        assert_eq!(parsed.chat.stop, vec!["END".to_string()]);
+        assert_eq!(
+            parsed.chat.answer,
+            AnswerFormat::JsonSchema {
+                name: "person".into(),
+                schema: json!({"type": "object"}),
+                strict: Some(true)
+            }
         );
-        assert!(parsed.is_err());
+        let mut hints = parsed.hints.clone();
+        hints.sort();
+        assert_eq!(hints, ["prompt_cache_key", "reasoning_effort", "seed"]);
+        assert_eq!(
+            parsed.needs_openai_format.as_deref(),
+            Some("a_parameter_newer_than_us")
+        );
+        assert_eq!(parsed.chat.openai_extra["seed"], 7);
+    }
+
+    #[test]
+    fn legacy_functions_are_tools_and_answer_as_function_calls() {
+        let parsed = parse(json!({
+            "model": "auto",
+            "messages": [
+                {"role": "user", "content": "weather?"},
+                {"role": "assistant", "content": null, "function_call": {"name": "weather", "arguments": "{\"city\":\"Oslo\"}"}},
+                {"role": "function", "name": "weather", "content": "rain"},
+            ],
+            "functions": [{"name": "weather", "parameters": {"type": "object"}}],
+            "function_call": {"name": "weather"},
+        }))
+        .unwrap();
+        assert!(parsed.legacy_functions);
+        assert_eq!(parsed.chat.tools[0].name, "weather");
+        assert_eq!(
+            parsed.chat.tool_choice,
+            ToolChoice::Function("weather".into())
+        );
+        assert!(
+            matches!(&parsed.chat.messages[2], Message::ToolResult { call_id, .. } if call_id == "weather")
+        );
+
+        let answer = Completion {
+            text: String::new(),
+            tool_calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "weather".into(),
+                arguments: json!({"city": "Oslo"}),
+            }],
+            usage: Usage::default(),
+            finish: FinishReason::ToolCalls,
+        };
+        let shape = Answer {
+            id: "id",
+            created: 1,
+            model: "m",
+            legacy_functions: true,
+        };
+        let body = shape.completion(std::slice::from_ref(&answer));
+        assert_eq!(body["choices"][0]["finish_reason"], "function_call");
+        assert_eq!(
+            body["choices"][0]["message"]["function_call"]["name"],
+            "weather"
+        );
     }
 
     #[test]
@@ -387,15 +786,23 @@ mod tests {
             },
             finish: FinishReason::ToolCalls,
         };
-        let body = completion("id", 1, "demo-fast", &answer);
+        let shape = Answer {
+            id: "id",
+            created: 1,
+            model: "demo-fast",
+            legacy_functions: false,
+        };
+        let body = shape.completion(&[answer.clone(), answer.clone()]);
         assert_eq!(body["choices"][0]["message"]["content"], Value::Null);
         assert_eq!(
             body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"],
             "{\"q\":\"x\"}"
         );
-        assert_eq!(body["usage"]["total_tokens"], 7);
-        let closing = closing_chunks("id", 1, "demo-fast", &answer, true);
-        assert_eq!(closing.len(), 3);
+        assert_eq!(body["choices"][1]["index"], 1);
+        assert_eq!(body["usage"]["total_tokens"], 14);
+        let closing = shape.closing_chunks(1, &answer);
+        assert_eq!(closing.len(), 2);
         assert_eq!(closing[1]["choices"][0]["finish_reason"], "tool_calls");
+        assert_eq!(closing[1]["choices"][0]["index"], 1);
     }
 }

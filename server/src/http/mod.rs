@@ -102,6 +102,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             nul_guard::refuse_nul,
         ))
+        // Outside every layer that can refuse an API request, so all their refusals
+        // reach OpenAI-format clients in OpenAI's format.
+        .layer(axum::middleware::from_fn(
+            crate::api::speak_the_callers_dialect,
+        ))
         .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(axum::middleware::from_fn(guard::client_info))
         .layer(axum::middleware::from_fn_with_state(

@@ -90,9 +90,15 @@ async fn every_operation_but_the_public_reads_needs_credentials() {
                 StatusCode::UNAUTHORIZED,
                 "{method} {path} answered without a key"
             );
+            // The OpenAI-compatible endpoints answer in OpenAI's error shape.
+            let openai = path == "/v1/chat/completions" || path.starts_with("/v1/models");
             assert_eq!(
                 response.headers()["content-type"],
-                "application/problem+json",
+                if openai {
+                    "application/json"
+                } else {
+                    "application/problem+json"
+                },
                 "{method} {path}"
             );
         }

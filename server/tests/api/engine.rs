@@ -678,8 +678,7 @@ async fn both_formats_complete_without_streaming() {
             parameters: json!({"type": "object"}),
         }],
         max_tokens: 100,
-        temperature: None,
-        output_schema: None,
+        ..ChatRequest::default()
     };
     for id in ["openai", "anthropic"] {
         let completion = set.get(id).unwrap().complete(&request).await.unwrap();

@@ -99,8 +99,8 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
             > 0
     );
 
-    // Problems: unknown model, unknown parameter.
-    let (status, _, _) = send(
+    // Problems answer in OpenAI's shape, with OpenAI's statuses.
+    let (status, error, _) = send(
         &app,
         reqwest::Method::POST,
         "/v1/chat/completions",
@@ -109,9 +109,44 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
-        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temprature": 1}))).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["error"]["code"], "model_not_found", "{error}");
+    let (status, error, _) = send(&app, reqwest::Method::POST, "/v1/chat/completions", &caller,
+        Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": 3}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (
+            &error["error"]["type"],
+            &error["error"]["param"],
+            &error["error"]["code"]
+        ),
+        (
+            &json!("invalid_request_error"),
+            &json!("temperature"),
+            &json!("invalid_value")
+        ),
+        "{error}"
+    );
+    let (status, error, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/models",
+        "agf_not_a_key",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["error"]["code"], "invalid_api_key", "{error}");
+    // The rest of the API keeps problem+json.
+    let (status, problem, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/agents",
+        "agf_not_a_key",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["title"], "Unauthenticated", "{problem}");
 
     // Usage is recorded per key (written in the background within about a second).
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -145,7 +180,125 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
         Some(json!({"model": "auto", "messages": [{"role": "user", "content": "x"}]})),
     )
     .await;
-    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{problem}");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+    assert_eq!(problem["error"]["code"], "insufficient_quota", "{problem}");
+}
+
+/// What clients send beyond plain chat: structured output, several answers, stop
+/// sequences, hints, parameters newer than the gateway, a model looked up by id, and a
+/// stream that cannot start.
+#[tokio::test]
+async fn the_gateway_takes_every_openai_parameter_and_fails_streams_before_they_start() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let chat = |body: Value| {
+        send(
+            &app,
+            reqwest::Method::POST,
+            "/v1/chat/completions",
+            &caller,
+            Some(body),
+        )
+    };
+
+    let schema = json!({"type": "object", "required": ["name", "age"],
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}});
+    let (status, answer, _) = chat(json!({
+        "model": "demo-fast",
+        "messages": [{"role": "user", "content": "Who?"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "person", "strict": true, "schema": schema}},
+        "n": 2, "stop": ["END"], "seed": 7, "prompt_cache_key": "k1", "logprobs": false,
+        "a_parameter_newer_than_us": {"x": 1},
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let choices = answer["choices"].as_array().unwrap();
+    assert_eq!(choices.len(), 2);
+    for choice in choices {
+        let person: Value =
+            serde_json::from_str(choice["message"]["content"].as_str().unwrap()).unwrap();
+        assert!(
+            person["name"].is_string() && person["age"].is_i64(),
+            "{person}"
+        );
+    }
+    // The provider was asked twice, with the schema, the stop sequence, the hints and
+    // the unknown parameter as they were sent.
+    let asked: Vec<Value> = llm.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(asked.len(), 2);
+    let body = &asked[0];
+    assert_eq!(body["response_format"]["json_schema"]["name"], "person");
+    assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+    assert_eq!(body["stop"], json!(["END"]));
+    assert_eq!(body["seed"], 7);
+    assert_eq!(body["prompt_cache_key"], "k1");
+    assert_eq!(body["a_parameter_newer_than_us"], json!({"x": 1}));
+    assert!(
+        body.get("n").is_none() && body.get("logprobs").is_none(),
+        "{body}"
+    );
+
+    let (status, error, _) = chat(json!({"model": "demo-fast", "logprobs": true,
+        "messages": [{"role": "user", "content": "x"}]}))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["param"], "logprobs", "{error}");
+    assert_eq!(error["error"]["code"], "unsupported_parameter", "{error}");
+
+    // A provider that refuses the request (400) is the request's fault: 400, not 502;
+    // and a stream that fails so before its first token fails with that status.
+    let refused = json!({"model": "demo-fast", "stream": true,
+        "messages": [{"role": "user", "content": "[fake:status=400] x"}]});
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&caller)
+        .json(&refused)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "provider_refused", "{error}");
+
+    // Models by id: one the team can use, and one it cannot.
+    let (status, model, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/models/demo-fast",
+        &caller,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&model["id"], &model["object"]),
+        (&json!("demo-fast"), &json!("model"))
+    );
+    let (status, error, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/models/gpt-imaginary",
+        &caller,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "model_not_found", "{error}");
+    // Only models a configured provider serves are listed (the demo team has the demo
+    // provider only).
+    let (_, models, _) = send(&app, reqwest::Method::GET, "/v1/models", &caller, None).await;
+    let owners: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["owned_by"].as_str().unwrap())
+        .collect();
+    assert!(
+        owners.iter().all(|o| *o == "demo" || *o == "agent-factory"),
+        "{owners:?}"
+    );
 }
 
 #[derive(Clone, Default)]

@@ -11,11 +11,14 @@ use super::http::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{
-    ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message, ProviderError,
-    ToolCall, Usage,
+    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
+    ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 const API_VERSION: &str = "2023-06-01";
+
+/// The tool whose input is the answer, when JSON was asked for (see [`body`]).
+const ANSWER_TOOL: &str = "json_answer";
 
 /// `base_url` is without `/v1`; `/v1/messages` is appended.
 pub struct Anthropic(pub Endpoint);
@@ -42,9 +45,16 @@ impl LlmProvider for Anthropic {
         &self.0.id
     }
 
+    fn format(&self) -> WireFormat {
+        WireFormat::Anthropic
+    }
+
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
         let response = http::send(self.request(request, true), &self.0.limits).await?;
-        let mut assembler = Assembler::default();
+        let mut assembler = Assembler {
+            answers_as_tool: request.answer != AnswerFormat::Text,
+            ..Assembler::default()
+        };
         Ok(streaming::chunks(response, &self.0.limits, move |event| {
             assembler.absorb(event)
         }))
@@ -54,11 +64,15 @@ impl LlmProvider for Anthropic {
         let response = http::send(self.request(request, false), &self.0.limits).await?;
         let value = streaming::json(response, &self.0.limits).await?;
         let mut completion = Completion::empty();
+        let answers_as_tool = request.answer != AnswerFormat::Text;
         for block in value["content"].as_array().into_iter().flatten() {
             match block["type"].as_str() {
                 Some("text") => completion
                     .text
                     .push_str(block["text"].as_str().unwrap_or_default()),
+                Some("tool_use") if answers_as_tool && block["name"] == ANSWER_TOOL => {
+                    completion.text = block["input"].to_string();
+                }
                 Some("tool_use") => completion.tool_calls.push(ToolCall {
                     id: block["id"].as_str().unwrap_or_default().to_string(),
                     name: block["name"].as_str().unwrap_or_default().to_string(),
@@ -77,7 +91,10 @@ impl LlmProvider for Anthropic {
                 .and_then(Value::as_u64)
                 .unwrap_or(0),
         };
-        completion.finish = stop_reason(value["stop_reason"].as_str().unwrap_or("end_turn"));
+        completion.finish = match stop_reason(value["stop_reason"].as_str().unwrap_or("end_turn")) {
+            FinishReason::ToolCalls if completion.tool_calls.is_empty() => FinishReason::Stop,
+            reason => reason,
+        };
         Ok(completion)
     }
 }
@@ -120,13 +137,46 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     if let Some(temperature) = request.temperature {
         body["temperature"] = json!(temperature);
     }
-    if !request.tools.is_empty() {
-        body["tools"] = request
-            .tools
-            .iter()
-            .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
-            .collect();
+    if let Some(top_p) = request.top_p {
+        body["top_p"] = json!(top_p);
     }
+    if !request.stop.is_empty() {
+        body["stop_sequences"] = json!(request.stop);
+    }
+    let mut tools: Vec<Value> = request
+        .tools
+        .iter()
+        .map(
+            |t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}),
+        )
+        .collect();
+    // Messages has no JSON mode: a JSON answer is the input of a tool the model must
+    // call (alone, or as one way out when it has tools of its own).
+    let answer_schema = match &request.answer {
+        AnswerFormat::Text => None,
+        AnswerFormat::JsonObject => Some(json!({"type": "object"})),
+        AnswerFormat::JsonSchema { schema, .. } => Some(schema.clone()),
+    };
+    if let Some(schema) = answer_schema {
+        tools.push(json!({"name": ANSWER_TOOL, "description": "Give your final answer: call this with it.", "input_schema": schema}));
+    }
+    if tools.is_empty() {
+        return body;
+    }
+    let answers_as_tool = request.answer != AnswerFormat::Text;
+    let choice = match &request.tool_choice {
+        ToolChoice::Auto | ToolChoice::None if answers_as_tool && request.tools.is_empty() => {
+            json!({"type": "tool", "name": ANSWER_TOOL})
+        }
+        ToolChoice::None if answers_as_tool => json!({"type": "tool", "name": ANSWER_TOOL}),
+        ToolChoice::Auto if answers_as_tool => json!({"type": "any"}),
+        ToolChoice::Auto => json!({"type": "auto"}),
+        ToolChoice::None => json!({"type": "none"}),
+        ToolChoice::Required => json!({"type": "any"}),
+        ToolChoice::Function(name) => json!({"type": "tool", "name": name}),
+    };
+    body["tools"] = json!(tools);
+    body["tool_choice"] = choice;
     body
 }
 
@@ -145,6 +195,10 @@ fn stop_reason(text: &str) -> FinishReason {
 struct Assembler {
     tools: BTreeMap<u64, (String, String, String)>,
     usage: Usage,
+    /// Whether a call of [`ANSWER_TOOL`] is the answer's text.
+    answers_as_tool: bool,
+    /// Whether a tool call went out (else `tool_use` as stop reason was the answer).
+    called_tools: bool,
 }
 
 impl Assembler {
@@ -197,11 +251,17 @@ impl Assembler {
                 _ => Vec::new(),
             },
             "content_block_stop" => match self.tools.remove(&index) {
-                Some((id, name, arguments)) => vec![Chunk::ToolCall(ToolCall {
-                    id,
-                    name,
-                    arguments: parse_arguments(&arguments),
-                })],
+                Some((_, name, arguments)) if self.answers_as_tool && name == ANSWER_TOOL => {
+                    vec![Chunk::Text(parse_arguments(&arguments).to_string())]
+                }
+                Some((id, name, arguments)) => {
+                    self.called_tools = true;
+                    vec![Chunk::ToolCall(ToolCall {
+                        id,
+                        name,
+                        arguments: parse_arguments(&arguments),
+                    })]
+                }
                 None => Vec::new(),
             },
             "message_delta" => {
@@ -213,7 +273,11 @@ impl Assembler {
                 }
                 match value.pointer("/delta/stop_reason").and_then(Value::as_str) {
                     Some(reason) => {
-                        vec![Chunk::Usage(self.usage), Chunk::Finish(stop_reason(reason))]
+                        let reason = match stop_reason(reason) {
+                            FinishReason::ToolCalls if !self.called_tools => FinishReason::Stop,
+                            reason => reason,
+                        };
+                        vec![Chunk::Usage(self.usage), Chunk::Finish(reason)]
                     }
                     None => Vec::new(),
                 }

@@ -7,17 +7,60 @@ use serde_json::Value;
 
 use super::ProviderError;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChatRequest {
     pub model: String,
     pub system: String,
     pub messages: Vec<Message>,
     pub tools: Vec<ToolSpec>,
+    pub tool_choice: ToolChoice,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
-    /// The JSON Schema the answer must match, sent as structured-output request where
-    /// the format has one (OpenAI `response_format`); the invariant is checked anyway.
-    pub output_schema: Option<Value>,
+    pub top_p: Option<f32>,
+    /// Where the model must stop (OpenAI `stop`, Anthropic `stop_sequences`).
+    pub stop: Vec<String>,
+    /// The shape of the answer: free text, any JSON object, or JSON matching a schema
+    /// (an agent's `output_schema`, whose invariant is checked anyway).
+    pub answer: AnswerFormat,
+    /// OpenAI parameters sent as they are to OpenAI-format providers: hints that do not
+    /// change what an answer is (`seed`, `service_tier`, `prompt_cache_key` …) and
+    /// parameters we do not translate. The gateway routes a request carrying any of the
+    /// latter only to OpenAI-format providers.
+    pub openai_extra: serde_json::Map<String, Value>,
+}
+
+/// Which tool the model must call, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ToolChoice {
+    #[default]
+    Auto,
+    None,
+    /// Some tool, the model chooses which.
+    Required,
+    Function(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum AnswerFormat {
+    #[default]
+    Text,
+    JsonObject,
+    JsonSchema {
+        name: String,
+        schema: Value,
+        strict: Option<bool>,
+    },
+}
+
+impl AnswerFormat {
+    /// An agent's `output_schema`, as the answer's format.
+    pub fn matching(schema: Option<Value>) -> AnswerFormat {
+        schema.map_or(AnswerFormat::Text, |schema| AnswerFormat::JsonSchema {
+            name: "answer".into(),
+            schema,
+            strict: None,
+        })
+    }
 }
 
 impl ChatRequest {

@@ -13,7 +13,8 @@ mod sse;
 mod streaming;
 
 pub use chat::{
-    ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall, ToolSpec, Usage,
+    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall,
+    ToolChoice, ToolSpec, Usage,
 };
 pub use error::ProviderError;
 pub use http::HttpLimits;
@@ -25,6 +26,9 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait LlmProvider: Send + Sync {
     fn id(&self) -> &str;
+
+    /// The wire format it speaks (what it can be sent untranslated).
+    fn format(&self) -> WireFormat;
 
     /// Starts a streaming completion: text arrives as it is produced, tool calls whole.
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError>;

@@ -11,8 +11,8 @@ use super::http::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{
-    ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message, ProviderError,
-    ToolCall, Usage,
+    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
+    ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 /// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
@@ -33,6 +33,10 @@ impl OpenAi {
 impl LlmProvider for OpenAi {
     fn id(&self) -> &str {
         &self.0.id
+    }
+
+    fn format(&self) -> WireFormat {
+        WireFormat::OpenAi
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
@@ -69,16 +73,38 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
             Message::ToolResult { call_id, content, .. } => json!({"role": "tool", "tool_call_id": call_id, "content": content}),
         });
     }
-    let mut body = json!({"model": request.model, "messages": messages, "max_tokens": request.max_tokens, "stream": stream});
+    // Parameters passed through go first, so that nothing translated is overridden.
+    let mut body = Value::Object(request.openai_extra.clone());
+    body["model"] = json!(request.model);
+    body["messages"] = json!(messages);
+    body["max_tokens"] = json!(request.max_tokens);
+    body["stream"] = json!(stream);
     if stream {
         body["stream_options"] = json!({"include_usage": true});
     }
     if let Some(temperature) = request.temperature {
         body["temperature"] = json!(temperature);
     }
-    if let Some(schema) = &request.output_schema {
-        body["response_format"] =
-            json!({"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}});
+    if let Some(top_p) = request.top_p {
+        body["top_p"] = json!(top_p);
+    }
+    if !request.stop.is_empty() {
+        body["stop"] = json!(request.stop);
+    }
+    match &request.answer {
+        AnswerFormat::Text => {}
+        AnswerFormat::JsonObject => body["response_format"] = json!({"type": "json_object"}),
+        AnswerFormat::JsonSchema {
+            name,
+            schema,
+            strict,
+        } => {
+            let mut format = json!({"name": name, "schema": schema});
+            if let Some(strict) = strict {
+                format["strict"] = json!(strict);
+            }
+            body["response_format"] = json!({"type": "json_schema", "json_schema": format});
+        }
     }
     if !request.tools.is_empty() {
         body["tools"] = request
@@ -86,6 +112,15 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
             .iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
             .collect();
+        // `auto` is every server's default; some OpenAI-format servers know no other.
+        match &request.tool_choice {
+            ToolChoice::Auto => {}
+            ToolChoice::None => body["tool_choice"] = json!("none"),
+            ToolChoice::Required => body["tool_choice"] = json!("required"),
+            ToolChoice::Function(name) => {
+                body["tool_choice"] = json!({"type": "function", "function": {"name": name}})
+            }
+        }
     }
     body
 }

@@ -41,6 +41,9 @@ impl std::fmt::Debug for ProviderConfig {
 #[derive(Clone)]
 pub struct ProviderSet {
     providers: HashMap<String, Arc<dyn LlmProvider>>,
+    /// The providers called with a key (the operator's or the team's): set up on
+    /// purpose, unlike a keyless local server assumed at its default address.
+    keyed: Arc<[String]>,
     /// Every key this set could send, to redact from what providers say back.
     keys: Arc<[String]>,
 }
@@ -53,6 +56,7 @@ impl ProviderSet {
         limits: HttpLimits,
     ) -> ProviderSet {
         let mut providers: HashMap<String, Arc<dyn LlmProvider>> = HashMap::new();
+        let mut keyed = Vec::new();
         let keys = configs
             .iter()
             .filter_map(|config| config.api_key.clone())
@@ -65,6 +69,9 @@ impl ProviderSet {
                 .or_else(|| config.api_key.clone());
             if config.needs_key && api_key.is_none() {
                 continue;
+            }
+            if api_key.is_some() {
+                keyed.push(config.id.clone());
             }
             let endpoint = Endpoint {
                 id: config.id.clone(),
@@ -79,12 +86,17 @@ impl ProviderSet {
             };
             providers.insert(config.id.clone(), provider);
         }
-        ProviderSet { providers, keys }
+        ProviderSet {
+            providers,
+            keys,
+            keyed: keyed.into(),
+        }
     }
 
     /// A set from ready-made providers (tests and benchmarks).
     pub fn from_providers(list: Vec<Arc<dyn LlmProvider>>) -> ProviderSet {
         ProviderSet {
+            keyed: list.iter().map(|p| p.id().to_string()).collect(),
             providers: list.into_iter().map(|p| (p.id().to_string(), p)).collect(),
             keys: Arc::new([]),
         }
@@ -92,6 +104,11 @@ impl ProviderSet {
 
     pub fn get(&self, id: &str) -> Option<&Arc<dyn LlmProvider>> {
         self.providers.get(id)
+    }
+
+    /// Whether calls to `id` carry a key, i.e. someone set it up.
+    pub fn is_keyed(&self, id: &str) -> bool {
+        self.keyed.iter().any(|k| k == id)
     }
 
     /// The error with every key of this set, and anything shaped like a key, removed

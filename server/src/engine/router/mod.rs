@@ -39,7 +39,8 @@ pub struct Routed {
 
 #[derive(Debug)]
 pub struct RouteFailure {
-    /// `no_model` (nothing capable/affordable) or `provider_failed`.
+    /// `no_model` (nothing capable/affordable), `provider_refused` (each provider said
+    /// the request itself is wrong) or `provider_failed`.
     pub reason: &'static str,
     pub detail: String,
     pub decision: Value,
@@ -128,6 +129,9 @@ impl Router {
             });
         }
         let mut last_error = String::new();
+        // Whether every provider refused the request itself (400/422): then it is the
+        // request that is at fault, not the providers.
+        let mut all_refused = true;
         for candidate in &selection.candidates {
             let Some(provider) = providers.get(candidate.model.provider) else {
                 continue;
@@ -170,6 +174,13 @@ impl Router {
                         self.circuits.failure(candidate.model.provider);
                         tracing::warn!(provider = candidate.model.provider, model = candidate.model.name, %error, "provider call failed");
                         last_error = format!("{}: {}", candidate.model.provider, error.summary());
+                        all_refused &= matches!(
+                            error,
+                            ProviderError::Rejected {
+                                status: 400 | 422,
+                                ..
+                            }
+                        );
                         let retry_after = match &error {
                             ProviderError::RateLimited { retry_after } => *retry_after,
                             _ => None,
@@ -191,6 +202,13 @@ impl Router {
                     }
                 }
             }
+        }
+        if all_refused && !attempts.is_empty() {
+            return Err(RouteFailure {
+                reason: "provider_refused",
+                detail: format!("every provider refused the request; last: {last_error}"),
+                decision: decision(&attempts, None),
+            });
         }
         Err(RouteFailure {
             reason: "provider_failed",

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::circuit::{CircuitState, Circuits};
 use crate::engine::catalog::{MODELS, Model};
-use crate::engine::providers::ProviderSet;
+use crate::engine::providers::{ProviderSet, WireFormat};
 use app::billing::PlanTier;
 
 /// The smallest answer worth paying for; below this a call is refused as over budget.
@@ -31,6 +31,8 @@ pub struct Needs<'a> {
     pub max_tokens: u32,
     /// What the run may still spend; `None` is unlimited.
     pub budget_left: Option<MicroUsd>,
+    /// Only providers of this wire format (a request carries a parameter only it takes).
+    pub format: Option<WireFormat>,
 }
 
 pub fn select(needs: &Needs<'_>, providers: &ProviderSet, circuits: &Circuits) -> Selection {
@@ -40,8 +42,15 @@ pub fn select(needs: &Needs<'_>, providers: &ProviderSet, circuits: &Circuits) -
         skipped.push(json!({"provider": provider, "reason": reason}))
     };
     for provider in needs.chain {
-        if providers.get(provider).is_none() {
+        let Some(configured) = providers.get(provider) else {
             skip(provider, "not configured".into());
+            continue;
+        };
+        if needs
+            .format
+            .is_some_and(|format| configured.format() != format)
+        {
+            skip(provider, "the request needs another wire format".into());
             continue;
         }
         if circuits.state(provider) == CircuitState::Open {
