@@ -27,11 +27,9 @@ PAGES = {
     "run console": [],
     "run, finished": [],
     "run, running": ["live_run"],
-    "new agent": ["new_agent_form"],
-    "agent editor": ["editor"],
-    "  + a schema": ["editor", "check_in_chunk"],
-    "settings: team": ["team_settings"],
-    "settings: API keys": ["api_keys_page"],
+    "new agent, agent editor": ["spec_editor"],
+    "  + a schema": ["spec_editor", "check_in_chunk"],
+    "settings, publish, purchase": ["in_place_forms"],
 }
 CLIENT_FREE = "landing, sign-in, agents, marketplace"
 

@@ -11,17 +11,15 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
-use crate::api_keys::ApiKeysPage;
 use crate::auth::{SignInPage, SignUpPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
+use crate::islands::{InPlaceForm, InPlaceForms};
 use crate::layout::{AppLayout, PublicLayout};
-use crate::marketplace::{EarningsPage, MarketplacePage, PublishPage, PurchasePage, TemplatePage};
+use crate::marketplace::{MarketplacePage, PublishPage, PurchasePage, TemplatePage};
 use crate::pages::{LandingPage, NotFoundPage};
 use crate::profile::ProfilePage;
-use crate::providers::ProvidersPage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
-use crate::webhooks::WebhooksPage;
 
 /// Pages without an island: their visit downloads the page and its stylesheet, no
 /// WASM. Everything on them works as plain HTML (links, GET forms for search and
@@ -166,15 +164,15 @@ pages! {
     AuditLog => "What happened in your team, who did it and when."
         view! { <AuditLogPage /> };
     Providers => "The LLM providers your team's runs may use, with your own keys."
-        view! { <ProvidersPage /> };
+        view! { <InPlaceForms form=InPlaceForm::Providers /> };
     ApiKeys => "API keys for the REST API and the OpenAI-compatible gateway."
-        view! { <ApiKeysPage /> };
+        view! { <InPlaceForms form=InPlaceForm::ApiKeys /> };
     Webhooks => "Webhook endpoints that hear about your team's runs."
-        view! { <WebhooksPage /> };
+        view! { <InPlaceForms form=InPlaceForm::Webhooks /> };
     Billing => "Your team's plan, usage and invoices."
         view! { <BillingPage /> };
     Earnings => "What your marketplace templates earned, and payouts."
-        view! { <EarningsPage /> };
+        view! { <InPlaceForms form=InPlaceForm::Earnings /> };
 }
 
 /// The route's `:id` as a UUID (`None` when it is not one), for pages under

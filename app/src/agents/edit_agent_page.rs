@@ -1,14 +1,11 @@
 //! `/agents/:id/edit`: change the spec; saving creates the next immutable version.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use uuid::Uuid;
 
-use super::builder::{Builder, SpecFormBody};
-use super::{SaveVersion, get_agent};
+use super::get_agent;
+use super::spec_editor::{Saves, SpecEditor};
 use crate::components::PageHeader;
-use crate::islands::submit_on_shortcut;
 use crate::routes::use_id_param;
 
 #[component]
@@ -26,7 +23,7 @@ pub fn EditAgentPage() -> impl IntoView {
                 match agent.await {
                     Ok(agent) if agent.can_edit => view! {
                         <PageHeader title=format!("Edit {}", agent.name) subtitle=format!("Version {} now; saving (Ctrl/Cmd+S) creates version {}.", agent.version, agent.version + 1) />
-                        <Editor agent_id=agent.id yaml=agent.spec_yaml />
+                        <SpecEditor saves=Saves::NextVersionOf(agent.id) yaml=agent.spec_yaml />
                     }.into_any(),
                     Ok(agent) => view! {
                         <PageHeader title=agent.name.clone() subtitle="Only admins and owners of the team can change an agent." />
@@ -36,27 +33,5 @@ pub fn EditAgentPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// The builder, as an island whose code (the spec validator included) is fetched when
-/// the page is opened.
-#[island(lazy)]
-fn Editor(agent_id: Uuid, yaml: String) -> impl IntoView {
-    let save = ServerAction::<SaveVersion>::new();
-    let builder = Builder::new(yaml);
-    let error = Signal::derive(move || {
-        save.value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    });
-    view! {
-        <div on:keydown=submit_on_shortcut("s")>
-            <ActionForm action=save attr:class="space-y-3">
-                <input type="hidden" name="agent_id" value=agent_id.to_string() />
-                <SpecFormBody builder error label="Save new version" />
-            </ActionForm>
-        </div>
     }
 }

@@ -13,6 +13,7 @@ mod run_page;
 mod run_trace;
 mod runs_list;
 mod server_fns;
+mod spec_editor;
 mod types;
 pub mod workflow_graph;
 

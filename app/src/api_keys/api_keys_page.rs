@@ -19,7 +19,7 @@ const EXPIRY: [(&str, &str); 4] = [
 
 /// One island (its code fetched when the page is opened): a new key shows once, in
 /// place, and the list follows each action.
-#[island(lazy)]
+#[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();

@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_router::hooks::use_query_map;
 
 use super::{BillingOverview, ManageBilling, PlanView, UpgradePlan, get_billing};
@@ -23,13 +25,13 @@ fn count(n: i64) -> String {
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let upgraded = use_query_map().read_untracked().get("upgraded").is_some();
-    view! { <BillingSettings upgraded /> }
+    view! { <InPlaceForms form=InPlaceForm::Billing { upgraded } /> }
 }
 
 /// One island (its code fetched when the page is opened): upgrading and the billing
 /// portal open Stripe from it. `upgraded`: back from a Checkout.
-#[island(lazy)]
-fn BillingSettings(upgraded: bool) -> impl IntoView {
+#[component]
+pub(crate) fn BillingSettings(upgraded: bool) -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_billing());
     let upgrade = ServerAction::<UpgradePlan>::new();
     let portal = ServerAction::<ManageBilling>::new();

@@ -3,10 +3,12 @@
 //! (Leptos islands). A page's own islands live beside the page; these are the shared
 //! ones.
 
+mod in_place_forms;
 mod live_region;
 mod loader;
 mod submit_shortcut;
 
+pub use in_place_forms::{InPlaceForm, InPlaceForms};
 pub use live_region::LiveRegion;
 pub use loader::IslandsLoader;
 pub use submit_shortcut::{SubmitShortcut, submit_on_shortcut};

@@ -19,7 +19,7 @@ fn money(cents: i64) -> String {
 
 /// One island (its code fetched when the page is opened): Stripe Connect onboarding
 /// opens from it.
-#[island(lazy)]
+#[component]
 pub fn EarningsPage() -> impl IntoView {
     let earnings = Resource::new(|| (), |_| get_earnings());
     let connect = ServerAction::<ConnectOnboarding>::new();

@@ -5,6 +5,8 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use crate::islands::{InPlaceForm, InPlaceForms};
+
 use super::{CATEGORIES, PublishTemplate, UnpublishTemplate, get_listing, price_label};
 use crate::agents::get_agent;
 use crate::components::PageHeader;
@@ -21,7 +23,7 @@ pub fn PublishPage() -> impl IntoView {
     view! {
         <PageHeader title="Publish to marketplace" subtitle="Share this agent as a template: free, or for a price with 70 % of each sale going to your team." />
         {match agent_id {
-            Some(agent_id) => view! { <PublishForm agent_id /> }.into_any(),
+            Some(agent_id) => view! { <InPlaceForms form=InPlaceForm::Publish { agent_id } /> }.into_any(),
             None => view! { <p role="alert" class="text-rose-600">{AppError::NotFound.to_string()}</p> }.into_any(),
         }}
     }
@@ -29,8 +31,8 @@ pub fn PublishPage() -> impl IntoView {
 
 /// One island (its code fetched when the page is opened): publishing confirms in place
 /// with the listing's link.
-#[island(lazy)]
-fn PublishForm(agent_id: Uuid) -> impl IntoView {
+#[component]
+pub(crate) fn PublishTemplateForm(agent_id: Uuid) -> impl IntoView {
     let publish = ServerAction::<PublishTemplate>::new();
     let unpublish = ServerAction::<UnpublishTemplate>::new();
     let data = Resource::new(

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{DeployTemplate, PurchaseState, get_purchase_state, get_template};
@@ -26,14 +28,14 @@ pub fn PurchasePage() -> impl IntoView {
         .unwrap_or_default();
     view! {
         <PageHeader title="Your purchase" subtitle="Stripe confirms the payment to us directly; this page waits for it." />
-        <PurchaseStatus slug session />
+        <InPlaceForms form=InPlaceForm::Purchase { slug, session } />
     }
 }
 
 /// One island (its code fetched when the page is opened): it asks again until Stripe
 /// has answered, then offers the deploy.
-#[island(lazy)]
-fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
+#[component]
+pub(crate) fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let state = Resource::new(
         move || tick.get(),

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
@@ -23,13 +25,13 @@ fn Saved(when: Signal<bool>, text: &'static str) -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="Profile" />
-        <ProfileSettings />
+        <InPlaceForms form=InPlaceForm::Profile />
     }
 }
 
 /// Each form confirms in place, so the page is one island, fetched when it is opened.
-#[island(lazy)]
-fn ProfileSettings() -> impl IntoView {
+#[component]
+pub(crate) fn ProfileSettings() -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();

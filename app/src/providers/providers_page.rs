@@ -15,7 +15,7 @@ const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hov
 /// Settings → Providers.
 /// One island (its code fetched when the page is opened): keys and secrets are saved
 /// and listed in place.
-#[island(lazy)]
+#[component]
 pub fn ProvidersPage() -> impl IntoView {
     let save = ServerAction::<SaveProviderKey>::new();
     let remove = ServerAction::<RemoveProviderKey>::new();

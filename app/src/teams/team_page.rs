@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::{
@@ -34,14 +36,14 @@ where
 pub fn TeamPage() -> impl IntoView {
     view! {
         <Title text="Team settings" />
-        <TeamSettings />
+        <InPlaceForms form=InPlaceForm::Team />
     }
 }
 
 /// The page's forms act in place (an invitation link shows once, under its form), so
 /// the page is one island, its code fetched when the page is opened.
-#[island(lazy)]
-fn TeamSettings() -> impl IntoView {
+#[component]
+pub(crate) fn TeamSettings() -> impl IntoView {
     let rename = ServerAction::<RenameTeam>::new();
     let invite = ServerAction::<CreateInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();

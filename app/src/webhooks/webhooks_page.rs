@@ -18,7 +18,7 @@ const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hov
 
 /// One island (its code fetched when the page is opened): a new secret shows once, in
 /// place, and deliveries refresh while the page is open.
-#[island(lazy)]
+#[component]
 pub fn WebhooksPage() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let delete = ServerAction::<DeleteWebhook>::new();

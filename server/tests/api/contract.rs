@@ -12,7 +12,7 @@ use crate::helpers::{spawn_app, spawn_app_with};
 /// variable. Run without it (a bare `cargo test`), the check says so and passes; the
 /// suite's own run always has it.
 #[allow(clippy::print_stderr)] // tells a bare `cargo test` run what it skipped
-fn contract_tool(variable: &str) -> Option<PathBuf> {
+pub(crate) fn contract_tool(variable: &str) -> Option<PathBuf> {
     match std::env::var_os(variable) {
         Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
         _ => {
@@ -129,7 +129,7 @@ async fn every_operation_but_the_public_reads_needs_credentials() {
 }
 
 /// Runs a tool to the end off the test's runtime, so the server keeps answering it.
-async fn run_tool(mut command: std::process::Command) -> std::process::Output {
+pub(crate) async fn run_tool(mut command: std::process::Command) -> std::process::Output {
     tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap()

@@ -465,3 +465,65 @@ async fn webhooks_are_signed_retried_with_the_same_id_and_stop_at_410() {
     }
     assert!(disabled, "a 410 should disable the endpoint");
 }
+
+/// A model behind Anthropic's format: a JSON answer comes from the tool it is made to
+/// call, hints it has no use for are named in a header, and a parameter it cannot take
+/// is refused naming it.
+#[tokio::test]
+async fn the_gateway_translates_openai_requests_for_anthropic() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[
+        ("DEMO_LLM_BASE_URL", &llm.base_url()),
+        ("ANTHROPIC_BASE_URL", &llm.base_url()),
+        ("ANTHROPIC_API_KEY", "sk-test-anthropic"),
+    ])
+    .await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&caller)
+        .json(&json!({
+            "model": "claude-haiku-4-5",
+            "messages": [{"role": "user", "content": "A city, please"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "city",
+                "schema": {"type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}}},
+            "stop": "END",
+            "seed": 3,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-gateway-ignored-params"], "seed");
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["choices"][0]["finish_reason"], "stop", "{answer}");
+    let city: Value =
+        serde_json::from_str(answer["choices"][0]["message"]["content"].as_str().unwrap()).unwrap();
+    assert!(city["city"].is_string(), "{city}");
+    let asked = &llm.requests()[0].body;
+    assert_eq!(
+        asked["tool_choice"],
+        json!({"type": "tool", "name": "json_answer"})
+    );
+    assert_eq!(asked["stop_sequences"], json!(["END"]));
+    assert!(asked.get("seed").is_none(), "{asked}");
+
+    let (status, error, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/chat/completions",
+        &caller,
+        Some(
+            json!({"model": "claude-haiku-4-5", "logit_bias": {"50256": -100},
+            "messages": [{"role": "user", "content": "x"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (&error["error"]["param"], &error["error"]["code"]),
+        (&json!("logit_bias"), &json!("unsupported_parameter")),
+        "{error}"
+    );
+}

@@ -28,6 +28,7 @@ mod providers;
 mod rest;
 mod review_findings;
 mod runs;
+mod sdks;
 mod stripe_webhooks;
 mod teams;
 mod tenancy;

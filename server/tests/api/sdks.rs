@@ -1,0 +1,33 @@
+//! The official SDKs the gateway's users call it with, run unchanged against it (the
+//! scripts are in tests/sdk; `make test` installs the SDKs from PyPI).
+
+use crate::contract::{contract_tool, run_tool};
+use crate::engine_helpers::fake;
+use crate::helpers::spawn_app_with;
+use crate::rest::key;
+
+#[tokio::test]
+async fn the_official_openai_python_sdk_chats_streams_calls_tools_and_parses() {
+    let Some(python) = contract_tool("AGF_PYTHON") else {
+        return;
+    };
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let mut command = std::process::Command::new(python);
+    command
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/sdk/openai_python.py"
+        ))
+        .env("AGF_BASE_URL", app.url("/v1"))
+        .env("AGF_KEY", caller);
+    let output = run_tool(command).await;
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
