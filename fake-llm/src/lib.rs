@@ -17,6 +17,9 @@
 //! - `[fake:cut=N]` drops the connection after N words.
 //! - `[fake:slow=MS]` waits before the first byte; `[fake:hang]` never answers.
 //!
+//! `POST /v1/embeddings` answers every text with the same unit vector each time, built
+//! from its words (see `embeddings.rs`), as floats or base64.
+//!
 //! Control endpoints: `POST /_fake/script` (a behaviour or an array), `DELETE /_fake/script`,
 //! `GET /_fake/requests`.
 
@@ -26,6 +29,7 @@ mod behaviour;
 mod conversation;
 mod decide;
 mod directives;
+mod embeddings;
 mod exchange;
 mod openai;
 mod sample;
@@ -122,6 +126,8 @@ fn router(shared: Arc<Shared>) -> Router {
             post(exchange::exchange::<anthropic::Anthropic>),
         )
         .route("/v1/models", get(openai::models))
+        .route("/v1/embeddings", post(embeddings::embeddings))
+        .route("/embeddings", post(embeddings::embeddings))
         .route(
             "/_fake/script",
             post(admin::push_script).delete(admin::clear_script),

@@ -231,7 +231,7 @@ impl Completion<'_> {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     header_text(headers, "authorization")
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)

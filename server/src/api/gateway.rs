@@ -1,7 +1,7 @@
-//! `POST /v1/chat/completions` (streaming and not) and `GET /v1/models`, in OpenAI's
-//! format. Every answer carries `X-Gateway-Overhead-Ms`: the time the gateway itself
-//! added (everything but waiting on the provider; for a stream, until the provider is
-//! called).
+//! `POST /v1/chat/completions` (streaming and not), `POST /v1/embeddings` and
+//! `GET /v1/models`, in OpenAI's format. Every answer carries `X-Gateway-Overhead-Ms`:
+//! the time the gateway itself added (everything but waiting on the provider; for a
+//! stream, until the provider is called).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,9 +20,10 @@ use serde_json::{Value, json};
 use super::auth::{Arrived, Caller};
 use super::extract::{Body, Path};
 use super::problem::{FieldProblem, Problem};
+use crate::engine::providers::ProviderError;
 use crate::engine::router::{Progress, RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
-use crate::gateway::{Client, Prepared, Refusal};
+use crate::gateway::{Client, EmbeddingRequest, Prepared, Refusal};
 use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
@@ -72,13 +73,7 @@ pub async fn chat_completions(
     Body(request): Body<CompletionRequest>,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Run)?;
-    let client = Client {
-        team_id: caller.actor.team_id,
-        api_key_id: caller.actor.api_key_id,
-        plan: caller.plan,
-        monthly_budget_micro_usd: caller.monthly_budget_micro_usd,
-    };
-    let prepared = match state.gateway.prepare(client, &request).await {
+    let prepared = match state.gateway.prepare(client(&caller), &request).await {
         Ok(prepared) => prepared,
         Err(refusal) => {
             if let Some(outcome) = refused(&refusal) {
@@ -140,6 +135,77 @@ pub async fn chat_completions(
         response.headers_mut().insert(IGNORED_HEADER, value);
     }
     Ok(response)
+}
+
+#[utoipa::path(post, path = "/v1/embeddings", operation_id = "createEmbedding", tag = "Gateway", summary = "Embeddings (OpenAI format)", description = "Vectors for one text or a list (up to 2,048), from the embedding model named (`GET /v1/models` lists them; no fallback to another model, since vectors of two models do not compare). `encoding_format` `float` or `base64` (little-endian floats, as OpenAI's SDKs ask by default); `dimensions` where the model can shorten its vectors. Metered and budgeted per key like chat. Errors are OpenAI's. Scope: run.", request_body(content = Object, description = "An OpenAI embeddings request"), responses((status = 200, description = "An OpenAI embedding list", body = Object), (status = 400, description = "Invalid input (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "No such embedding model for this team (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "The provider failed", body = Object)))]
+pub async fn embeddings(
+    State(state): State<AppState>,
+    Extension(Arrived(arrived)): Extension<Arrived>,
+    caller: Caller,
+    Body(request): Body<EmbeddingRequest>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Run)?;
+    let prepared = match state
+        .gateway
+        .prepare_embedding(client(&caller), &request)
+        .await
+    {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            if let Some(outcome) = refused(&refusal) {
+                state.metrics.gateway_call(outcome);
+            }
+            return Err(refusal_problem(refusal));
+        }
+    };
+    let embedded = prepared.call().await.map_err(|error| {
+        state.metrics.gateway_call("failed");
+        provider_problem(&error)
+    })?;
+    prepared.record(&embedded);
+    state.metrics.gateway_call("served");
+    state.metrics.llm_call(&LlmCallRecord {
+        source: "gateway",
+        provider: embedded.model.provider,
+        model: embedded.model.name,
+        ok: true,
+        latency: embedded.latency,
+        prompt_tokens: embedded.embeddings.prompt_tokens,
+        completion_tokens: 0,
+        cost_micro_usd: u64::try_from(embedded.model.cost(embedded.embeddings.prompt_tokens).0)
+            .unwrap_or(0),
+    });
+    let mut response = Json(prepared.answer(&embedded)).into_response();
+    let overhead = arrived.elapsed().saturating_sub(embedded.latency);
+    set_overhead(&mut response, overhead.as_secs_f64());
+    Ok(response)
+}
+
+/// Who is calling, as the gateway's checks need it.
+fn client(caller: &Caller) -> Client {
+    Client {
+        team_id: caller.actor.team_id,
+        api_key_id: caller.actor.api_key_id,
+        plan: caller.plan,
+        monthly_budget_micro_usd: caller.monthly_budget_micro_usd,
+    }
+}
+
+/// A provider's failure of a call with no fallback: the request's fault (400) when the
+/// provider refused it, else 502. The provider's own words stay in the log.
+fn provider_problem(error: &ProviderError) -> Problem {
+    tracing::warn!(%error, "embeddings call failed");
+    let failure = RouteFailure {
+        reason: match error {
+            ProviderError::Rejected {
+                status: 400 | 422, ..
+            } => "provider_refused",
+            _ => "provider_failed",
+        },
+        detail: error.summary(),
+        decision: Value::Null,
+    };
+    route_problem(failure)
 }
 
 /// [`wire::Answer`], owned, for a stream that outlives the handler.

@@ -84,6 +84,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/chat/completions",
             once(state, Scope::Run, post(gateway::chat_completions)),
         )
+        .route(
+            "/embeddings",
+            once(state, Scope::Run, post(gateway::embeddings)),
+        )
         .route("/models", get(gateway::models))
         .route("/models/{*model}", get(gateway::model))
         .route("/openapi.json", get(openapi::json))

@@ -176,6 +176,57 @@ pub const MODELS: &[Model] = &[
     },
 ];
 
+/// A model that turns text into vectors. Vectors of two models do not compare, so an
+/// embeddings call goes to the model named and never falls back to another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddingModel {
+    pub provider: &'static str,
+    pub name: &'static str,
+    pub input_per_mtok: i64,
+    pub dimensions: u32,
+    pub min_plan: PlanTier,
+}
+
+impl EmbeddingModel {
+    pub fn cost(&self, tokens: u64) -> MicroUsd {
+        MicroUsd(per_million(tokens, self.input_per_mtok))
+    }
+}
+
+/// The embedding models of the OpenAI-format providers (the only format with
+/// embeddings). The demo model's vectors come from the fake provider's words-to-buckets
+/// rule (fake-llm), 64 dimensions unless asked for fewer.
+pub const EMBEDDING_MODELS: &[EmbeddingModel] = &[
+    EmbeddingModel {
+        provider: "demo",
+        name: "demo-embed",
+        input_per_mtok: 10_000,
+        dimensions: 64,
+        min_plan: PlanTier::Free,
+    },
+    EmbeddingModel {
+        provider: "local",
+        name: "nomic-embed-text",
+        input_per_mtok: 0,
+        dimensions: 768,
+        min_plan: PlanTier::Free,
+    },
+    EmbeddingModel {
+        provider: "openai",
+        name: "text-embedding-3-small",
+        input_per_mtok: 20_000,
+        dimensions: 1_536,
+        min_plan: PlanTier::Free,
+    },
+    EmbeddingModel {
+        provider: "openai",
+        name: "text-embedding-3-large",
+        input_per_mtok: 130_000,
+        dimensions: 3_072,
+        min_plan: PlanTier::Free,
+    },
+];
+
 pub fn find(provider: &str, name: &str) -> Option<&'static Model> {
     MODELS
         .iter()

@@ -1,10 +1,12 @@
-//! The OpenAI-compatible gateway: `POST /v1/chat/completions` and `GET /v1/models`,
+//! The OpenAI-compatible gateway: `POST /v1/chat/completions`, `POST /v1/embeddings`
+//! and `GET /v1/models`,
 //! routed by the engine's router (aliases or real model names, with fallbacks), metered
 //! per key and team, and refused before any provider is called when a key's monthly
 //! budget is spent. The request path holds no database round trip when warm: keys,
 //! a team's providers and a key's spending are kept in memory for a few seconds.
 
 mod call;
+mod embeddings;
 mod meter;
 pub mod wire;
 
@@ -17,10 +19,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 pub use call::{Client, Prepared, Refusal};
+pub use embeddings::{Embedded, EmbeddingRequest, PreparedEmbedding};
 pub use meter::{Call, Meter};
 
 use crate::engine::Engine;
-use crate::engine::catalog::{MODELS, Model};
+use crate::engine::catalog::{EMBEDDING_MODELS, MODELS, Model};
 use crate::engine::providers::ProviderSet;
 use app::billing::PlanTier;
 
@@ -95,33 +98,44 @@ impl Gateway {
         Ok(set)
     }
 
-    /// The models a team on this plan can be answered by, then the aliases one of them
-    /// can take: `(id, owner)`. A model is listed when its provider is set up: called
-    /// with a key (the operator's or the team's) or in the operator's chain — not a
-    /// local server merely assumed at its default address.
+    /// The models a team on this plan can be answered by (chat, then embedding models),
+    /// then the aliases one of the chat models can take: `(id, owner)`.
     pub async fn models(
         &self,
         team_id: Uuid,
         plan: PlanTier,
     ) -> Result<Vec<(&'static str, &'static str)>, sqlx::Error> {
         let providers = self.providers(team_id).await?;
-        let servable: Vec<&Model> = MODELS
+        let servable = |provider: &str, min_plan: PlanTier| {
+            min_plan <= plan && self.is_set_up(&providers, provider)
+        };
+        let chat: Vec<&Model> = MODELS
             .iter()
-            .filter(|m| m.min_plan <= plan && providers.get(m.provider).is_some())
-            .filter(|m| {
-                providers.is_keyed(m.provider)
-                    || self.engine.settings.chain.iter().any(|p| p == m.provider)
-            })
+            .filter(|m| servable(m.provider, m.min_plan))
             .collect();
+        let embedding = EMBEDDING_MODELS
+            .iter()
+            .filter(|m| servable(m.provider, m.min_plan))
+            .map(|m| (m.name, m.provider));
         let aliases = ALIASES
             .iter()
-            .filter(|(_, task, _)| servable.iter().any(|m| m.can(*task)))
+            .filter(|(_, task, _)| chat.iter().any(|m| m.can(*task)))
             .map(|(alias, _, _)| (*alias, "agent-factory"));
-        Ok(servable
+        Ok(chat
             .iter()
             .map(|m| (m.name, m.provider))
+            .chain(embedding)
             .chain(aliases)
             .collect())
+    }
+
+    /// Whether a provider is set up for the team: configured, and called with a key (the
+    /// operator's or the team's) or in the operator's chain — not a local server merely
+    /// assumed at its default address.
+    fn is_set_up(&self, providers: &ProviderSet, provider: &str) -> bool {
+        providers.get(provider).is_some()
+            && (providers.is_keyed(provider)
+                || self.engine.settings.chain.iter().any(|p| p == provider))
     }
 
     /// What the key may still spend this month; `None` without a budget.

@@ -91,7 +91,8 @@ async fn every_operation_but_the_public_reads_needs_credentials() {
                 "{method} {path} answered without a key"
             );
             // The OpenAI-compatible endpoints answer in OpenAI's error shape.
-            let openai = path == "/v1/chat/completions" || path.starts_with("/v1/models");
+            let openai = ["/v1/chat/completions", "/v1/embeddings"].contains(&path.as_str())
+                || path.starts_with("/v1/models");
             assert_eq!(
                 response.headers()["content-type"],
                 if openai {

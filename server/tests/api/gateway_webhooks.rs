@@ -527,3 +527,87 @@ async fn the_gateway_translates_openai_requests_for_anthropic() {
         "{error}"
     );
 }
+
+/// Embeddings: the vectors of the model named, as floats or base64, metered per key;
+/// the model is listed; problems are OpenAI's.
+#[tokio::test]
+async fn the_gateway_embeds_texts_metered_per_key() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let embed = |body: Value| {
+        send(
+            &app,
+            reqwest::Method::POST,
+            "/v1/embeddings",
+            &caller,
+            Some(body),
+        )
+    };
+
+    let (status, answer, _) = embed(json!({"model": "demo-embed",
+        "input": ["solar panels on roofs", "solar panels", "chocolate cake"]}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let vectors: Vec<Vec<f64>> = answer["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| serde_json::from_value(item["embedding"].clone()).unwrap())
+        .collect();
+    assert_eq!(vectors.len(), 3);
+    assert_eq!(vectors[0].len(), 64);
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    assert!(dot(&vectors[0], &vectors[1]) > dot(&vectors[0], &vectors[2]));
+    assert!(answer["usage"]["prompt_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(llm.requests()[0].body["model"], "demo-embed");
+
+    // Base64, as the SDKs ask by default: the same floats, little-endian.
+    let (_, encoded, _) = embed(
+        json!({"model": "demo-embed", "input": "solar panels on roofs",
+        "encoding_format": "base64"}),
+    )
+    .await;
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded["data"][0]["embedding"].as_str().unwrap())
+        .unwrap();
+    let floats: Vec<f64> = bytes
+        .chunks(4)
+        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect();
+    assert_eq!(floats, vectors[0]);
+
+    let (status, error, _) = embed(json!({"model": "demo-embed", "input": []})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["param"], "input", "{error}");
+    // A model no provider of the team serves, and a chat model, are not embedding models.
+    for model in ["text-embedding-3-small", "demo-fast"] {
+        let (status, error, _) = embed(json!({"model": model, "input": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{model}");
+        assert_eq!(error["error"]["code"], "model_not_found", "{error}");
+    }
+    let (_, models, _) = send(&app, reqwest::Method::GET, "/v1/models", &caller, None).await;
+    assert!(
+        models["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "demo-embed")
+    );
+
+    // Metered like chat: two calls for this key (in the background within a second).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pool = app.owner_pool().await;
+    let (requests, tokens): (i64, i64) = sqlx::query_as(
+        "SELECT coalesce(sum(gateway_requests), 0)::bigint, coalesce(sum(prompt_tokens), 0)::bigint
+           FROM usage_daily d JOIN api_keys k ON k.id = d.api_key_id WHERE k.prefix = $1",
+    )
+    .bind(&caller[..12])
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(requests, 2);
+    assert!(tokens > 0);
+}

@@ -7,7 +7,7 @@ use crate::helpers::spawn_app_with;
 use crate::rest::key;
 
 #[tokio::test]
-async fn the_official_openai_python_sdk_chats_streams_calls_tools_and_parses() {
+async fn the_official_openai_python_sdk_chats_streams_calls_tools_parses_and_embeds() {
     let Some(python) = contract_tool("AGF_PYTHON") else {
         return;
     };

@@ -1,4 +1,5 @@
-"""The official OpenAI Python SDK against the gateway, as a user's code calls it.
+"""The official OpenAI Python SDK against the gateway (chat and embeddings), as a user's
+code calls it.
 
 Run by server/tests/api/sdks.rs with AGF_BASE_URL (the server's /v1) and AGF_KEY (a key
 with the run scope); the demo provider is the fake model. Prints one line per check
@@ -82,6 +83,18 @@ parsed = client.chat.completions.parse(
     response_format=Person,
 )
 check("structured output parses", isinstance(parsed.choices[0].message.parsed, Person))
+
+# The SDK asks for base64 unless told otherwise, and decodes it.
+embedded = client.embeddings.create(model="demo-embed", input=["solar panels", "cake"])
+check(
+    "texts are embedded",
+    len(embedded.data) == 2 and len(embedded.data[0].embedding) == 64 and embedded.usage.prompt_tokens > 0,
+)
+floats = client.embeddings.create(model="demo-embed", input="solar panels", encoding_format="float")
+check(
+    "base64 and floats are the same vector",
+    all(abs(a - b) < 1e-6 for a, b in zip(floats.data[0].embedding, embedded.data[0].embedding)),
+)
 
 try:
     client.chat.completions.create(

@@ -1,9 +1,10 @@
 //! LLM providers behind one streaming trait. Two wire formats cover the field: OpenAI
 //! chat completions (OpenAI, Ollama, Perplexity, Groq, OpenRouter, vLLM …) and Anthropic
-//! Messages.
+//! Messages. OpenAI's format also has embeddings.
 
 mod anthropic;
 mod chat;
+mod embeddings;
 mod error;
 mod http;
 mod openai;
@@ -16,6 +17,7 @@ pub use chat::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall,
     ToolChoice, ToolSpec, Usage,
 };
+pub use embeddings::{EmbedRequest, Embeddings};
 pub use error::ProviderError;
 pub use http::HttpLimits;
 pub use registry::{ProviderConfig, ProviderSet, WireFormat, shared_client};
@@ -35,4 +37,13 @@ pub trait LlmProvider: Send + Sync {
 
     /// A non-streaming completion.
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
+
+    /// Vectors for texts. Only OpenAI's format has an embeddings endpoint; the others
+    /// refuse.
+    async fn embed(&self, _request: &EmbedRequest) -> Result<Embeddings, ProviderError> {
+        Err(ProviderError::Rejected {
+            status: 400,
+            message: "this provider's API has no embeddings".into(),
+        })
+    }
 }

@@ -11,21 +11,26 @@ use super::http::Endpoint;
 use super::sse::SseEvent;
 use super::streaming;
 use super::{
-    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
-    ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, EmbedRequest, Embeddings,
+    FinishReason, LlmProvider, Message, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 /// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
 pub struct OpenAi(pub Endpoint);
 
 impl OpenAi {
-    fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
-        let url = format!("{}/chat/completions", self.0.base_url.trim_end_matches('/'));
-        let mut builder = self.0.client.post(url).json(&body(request, stream));
-        if let Some(key) = &self.0.api_key {
-            builder = builder.bearer_auth(key);
+    /// A POST of `body` to `path` under the base URL, with the key.
+    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        let url = format!("{}{path}", self.0.base_url.trim_end_matches('/'));
+        let builder = self.0.client.post(url).json(body);
+        match &self.0.api_key {
+            Some(key) => builder.bearer_auth(key),
+            None => builder,
         }
-        builder
+    }
+
+    fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
+        self.post("/chat/completions", &body(request, stream))
     }
 }
 
@@ -51,6 +56,55 @@ impl LlmProvider for OpenAi {
         let response = http::send(self.request(request, false), &self.0.limits).await?;
         parse_completion(&streaming::json(response, &self.0.limits).await?)
     }
+
+    async fn embed(&self, request: &EmbedRequest) -> Result<Embeddings, ProviderError> {
+        let mut body = Value::Object(request.openai_extra.clone());
+        body["model"] = json!(request.model);
+        body["input"] = json!(request.inputs);
+        body["encoding_format"] = json!("float");
+        if let Some(dimensions) = request.dimensions {
+            body["dimensions"] = json!(dimensions);
+        }
+        let response = http::send(self.post("/embeddings", &body), &self.0.limits).await?;
+        parse_embeddings(
+            &streaming::json(response, &self.0.limits).await?,
+            request.inputs.len(),
+        )
+    }
+}
+
+/// `data[].embedding` in the inputs' order (each item names its `index`).
+fn parse_embeddings(value: &Value, inputs: usize) -> Result<Embeddings, ProviderError> {
+    let malformed = |what: &str| ProviderError::Malformed(format!("embeddings: {what}"));
+    let mut vectors: Vec<Option<Vec<f32>>> = vec![None; inputs];
+    for item in value["data"]
+        .as_array()
+        .ok_or_else(|| malformed("no data"))?
+    {
+        let index = item["index"]
+            .as_u64()
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|i| *i < inputs)
+            .ok_or_else(|| malformed("an index out of range"))?;
+        let vector = item["embedding"]
+            .as_array()
+            .ok_or_else(|| malformed("an embedding that is not a list of numbers"))?
+            .iter()
+            .map(|x| x.as_f64().map(|x| x as f32))
+            .collect::<Option<Vec<f32>>>()
+            .ok_or_else(|| malformed("an embedding that is not a list of numbers"))?;
+        vectors[index] = Some(vector);
+    }
+    Ok(Embeddings {
+        vectors: vectors
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| malformed("fewer vectors than inputs"))?,
+        prompt_tokens: value
+            .pointer("/usage/prompt_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    })
 }
 
 fn body(request: &ChatRequest, stream: bool) -> Value {
