@@ -162,8 +162,10 @@ SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 # And the Kubernetes manifests' check (scripts/check-deploy.sh), schemas bundled.
 KUBERNETES_VALIDATE_VERSION=1.37.0
-# And the official OpenAI SDK, which the gateway's users call it with (tests/sdk).
+# And the official OpenAI and Anthropic SDKs, which the gateway's users call it with
+# (server/tests/sdk).
 OPENAI_PYTHON_VERSION=3.63.0
+ANTHROPIC_PYTHON_VERSION=2.17.0
 
 ensure_contract_tools() {
   local venv="$AGF_CACHE_DIR/python"
@@ -171,24 +173,26 @@ ensure_contract_tools() {
   # fail the check and reinstall every time.
   local have_schemathesis have_validators
   have_schemathesis="$("$venv/bin/schemathesis" --version 2>/dev/null || true)"
-  have_validators="$("$venv/bin/pip" show openapi-spec-validator kubernetes-validate openai 2>/dev/null || true)"
+  have_validators="$("$venv/bin/pip" show openapi-spec-validator kubernetes-validate openai anthropic 2>/dev/null || true)"
   if [[ "$have_schemathesis" != *"$SCHEMATHESIS_VERSION"* ]] ||
     ! grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$" <<<"$have_validators" ||
     ! grep -q "^Version: $KUBERNETES_VALIDATE_VERSION$" <<<"$have_validators" ||
-    ! grep -q "^Version: $OPENAI_PYTHON_VERSION$" <<<"$have_validators"; then
-    step "Installing schemathesis, openapi-spec-validator, kubernetes-validate and the OpenAI SDK from PyPI"
+    ! grep -q "^Version: $OPENAI_PYTHON_VERSION$" <<<"$have_validators" ||
+    ! grep -q "^Version: $ANTHROPIC_PYTHON_VERSION$" <<<"$have_validators"; then
+    step "Installing schemathesis, openapi-spec-validator, kubernetes-validate and the OpenAI and Anthropic SDKs from PyPI"
     command -v python3 >/dev/null || apt_install python3 python3-venv
     python3 -m venv "$venv" || die "could not create a Python virtual environment (python3-venv)"
     "$venv/bin/pip" install -q --disable-pip-version-check \
       "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" \
-      "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "openai==$OPENAI_PYTHON_VERSION" ||
+      "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "openai==$OPENAI_PYTHON_VERSION" \
+      "anthropic==$ANTHROPIC_PYTHON_VERSION" ||
       die "could not install the contract-testing tools from PyPI"
   fi
   export AGF_SCHEMATHESIS="$venv/bin/schemathesis"
   export AGF_OPENAPI_SPEC_VALIDATOR="$venv/bin/openapi-spec-validator"
   export AGF_KUBERNETES_VALIDATE="$venv/bin/kubernetes-validate"
   export AGF_PYTHON="$venv/bin/python"
-  ok "schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openai $OPENAI_PYTHON_VERSION"
+  ok "schemathesis $SCHEMATHESIS_VERSION, openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, kubernetes-validate $KUBERNETES_VALIDATE_VERSION, openai $OPENAI_PYTHON_VERSION, anthropic $ANTHROPIC_PYTHON_VERSION"
 }
 
 setup_toolchain() {

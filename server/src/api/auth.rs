@@ -79,11 +79,28 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     }
 }
 
-async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Identity, Problem> {
+/// The API key a request presents: `Authorization: Bearer …`, or `x-api-key` as
+/// Anthropic's SDKs send it. `Some("")` for a header that holds no key.
+fn presented_key(headers: &axum::http::HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let Some(key) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+        return Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default(),
+        );
+    }
+    headers
+        .get("x-api-key")
+        .map(|value| value.to_str().unwrap_or_default())
+}
+
+async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Identity, Problem> {
+    if let Some(key) = presented_key(headers) {
+        if key.is_empty() {
             return Ok(Identity::Rejected);
-        };
+        }
         return Ok(match state.api_keys.authenticate(key.trim()).await? {
             Some(key) => Identity::Caller(Box::new(Caller {
                 actor: key.actor,

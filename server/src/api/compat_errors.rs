@@ -1,8 +1,9 @@
 //! Errors in the dialect of the API a client thinks it is talking to. The rest of `/v1`
 //! answers problem+json; the OpenAI-compatible endpoints answer as OpenAI does (status
-//! codes and `{"error": {"message", "type", "param", "code"}}`), because SDKs build
-//! their exception types from exactly that: a 422 is not a `BadRequestError`, and a
-//! missing `code` leaves `e.code` empty.
+//! codes and `{"error": {"message", "type", "param", "code"}}`), and `/v1/messages` as
+//! Anthropic does (`{"type": "error", "error": {"type", "message"}}`), because SDKs
+//! build their exception types from exactly that: a 422 is not a `BadRequestError`,
+//! and a missing `code` leaves `e.code` empty.
 //!
 //! Every error of the API is a [`Problem`](super::Problem), wherever it is raised (the
 //! NUL guard, the key check, the rate limiter, the body parser, the handler); each
@@ -36,17 +37,32 @@ fn speaks_openai(path: &str) -> bool {
     matches!(path, "/chat/completions" | "/embeddings" | "/models") || path.starts_with("/models/")
 }
 
+/// A dialect's status and body for one of our problems.
+type Rewrite = fn(StatusCode, &ProblemParts) -> (StatusCode, serde_json::Value);
+
+/// The endpoint that speaks Anthropic's dialect.
+fn speaks_anthropic(path: &str) -> bool {
+    path.strip_prefix("/v1").unwrap_or(path) == "/messages"
+}
+
 pub async fn speak_the_callers_dialect(request: Request, next: Next) -> Response {
-    let openai = speaks_openai(request.uri().path());
+    let path = request.uri().path();
+    let dialect: Option<Rewrite> = if speaks_openai(path) {
+        Some(openai_error)
+    } else if speaks_anthropic(path) {
+        Some(anthropic_error)
+    } else {
+        None
+    };
     let response = next.run(request).await;
-    if !openai {
+    let Some(dialect) = dialect else {
         return response;
-    }
+    };
     let Some(problem) = response.extensions().get::<ProblemParts>().cloned() else {
         return response;
     };
     let (mut head, _) = response.into_parts();
-    let (status, body) = openai_error(head.status, &problem);
+    let (status, body) = dialect(head.status, &problem);
     head.status = status;
     head.headers.remove(header::CONTENT_LENGTH);
     head.headers.insert(
@@ -123,6 +139,30 @@ fn openai_error(status: StatusCode, problem: &ProblemParts) -> (StatusCode, serd
     (status, body)
 }
 
+/// Anthropic's status and error `type` for one of our problems: `{"type": "error",
+/// "error": {"type", "message"}}`.
+fn anthropic_error(status: StatusCode, problem: &ProblemParts) -> (StatusCode, serde_json::Value) {
+    let (status, kind) = match (status.as_u16(), problem.slug) {
+        (_, "budget-exceeded" | "quota-exceeded") | (429, _) => {
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limit_error")
+        }
+        (401, _) => (StatusCode::UNAUTHORIZED, "authentication_error"),
+        (403, _) => (StatusCode::FORBIDDEN, "permission_error"),
+        (404, _) => (StatusCode::NOT_FOUND, "not_found_error"),
+        (413, _) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
+        (409, _) => (StatusCode::CONFLICT, "invalid_request_error"),
+        (400..=499, _) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
+        (503, _) => (StatusCode::SERVICE_UNAVAILABLE, "overloaded_error"),
+        _ => (status, "api_error"),
+    };
+    let message = match &problem.param {
+        Some(param) => format!("{param}: {}", problem.message),
+        None => problem.message.clone(),
+    };
+    let body = json!({"type": "error", "error": {"type": kind, "message": message}});
+    (status, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +183,23 @@ mod tests {
         assert!(speaks_openai("/models/demo-fast"));
         assert!(!speaks_openai("/agents"));
         assert!(!speaks_openai("/v1/runs/1"));
+        assert!(speaks_anthropic("/v1/messages") && !speaks_openai("/v1/messages"));
+    }
+
+    #[test]
+    fn anthropic_errors_have_anthropics_types() {
+        let (status, body) = anthropic_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &parts("invalid", Some("max_tokens")),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["type"], "error");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        assert_eq!(body["error"]["message"], "max_tokens: m");
+        let (status, body) =
+            anthropic_error(StatusCode::UNAUTHORIZED, &parts("unauthenticated", None));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["type"], "authentication_error");
     }
 
     #[test]

@@ -4,8 +4,6 @@
 //! stream, until the provider is called).
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use app::api_keys::Scope;
@@ -19,11 +17,12 @@ use serde_json::{Value, json};
 
 use super::auth::{Arrived, Caller};
 use super::extract::{Body, Path};
+use super::gateway_stream::{Dialect, open_stream};
 use super::problem::{FieldProblem, Problem};
-use crate::engine::providers::ProviderError;
-use crate::engine::router::{Progress, RouteFailure, Routed};
+use crate::engine::providers::{Completion, ProviderError, Usage};
+use crate::engine::router::{RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
-use crate::gateway::{Client, EmbeddingRequest, Prepared, Refusal};
+use crate::gateway::{Client, EmbeddingRequest, Refusal};
 use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
@@ -91,7 +90,11 @@ pub async fn chat_completions(
     if request.stream {
         let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
         let overhead = arrived.elapsed();
-        let events = open_stream(prepared, state.metrics.clone(), answer, include_usage)
+        let chunks = OpenAiChunks {
+            answer,
+            include_usage,
+        };
+        let events = open_stream(prepared, state.metrics.clone(), chunks, served)
             .await
             .map_err(route_problem)?;
         let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
@@ -182,7 +185,7 @@ pub async fn embeddings(
 }
 
 /// Who is calling, as the gateway's checks need it.
-fn client(caller: &Caller) -> Client {
+pub(super) fn client(caller: &Caller) -> Client {
     Client {
         team_id: caller.actor.team_id,
         api_key_id: caller.actor.api_key_id,
@@ -227,14 +230,14 @@ impl OwnedAnswer {
     }
 }
 
-fn set_overhead(response: &mut Response, seconds: f64) {
+pub(super) fn set_overhead(response: &mut Response, seconds: f64) {
     if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", seconds * 1000.0)) {
         response.headers_mut().insert(OVERHEAD_HEADER, value);
     }
 }
 
 /// A served call, counted for the operator: the call and its model's usage.
-fn served(metrics: &Metrics, routed: &Routed) {
+pub(super) fn served(metrics: &Metrics, routed: &Routed) {
     metrics.gateway_call("served");
     metrics.llm_call(&LlmCallRecord {
         source: "gateway",
@@ -249,7 +252,7 @@ fn served(metrics: &Metrics, routed: &Routed) {
 }
 
 /// The metrics' name for a refusal; a database failure is not one.
-fn refused(refusal: &Refusal) -> Option<&'static str> {
+pub(super) fn refused(refusal: &Refusal) -> Option<&'static str> {
     match refusal {
         Refusal::Invalid { .. } => Some("invalid"),
         Refusal::UnknownModel(_) => Some("unknown_model"),
@@ -259,7 +262,7 @@ fn refused(refusal: &Refusal) -> Option<&'static str> {
     }
 }
 
-fn refusal_problem(refusal: Refusal) -> Problem {
+pub(super) fn refusal_problem(refusal: Refusal) -> Problem {
     let detail = refusal.to_string();
     match refusal {
         Refusal::Invalid {
@@ -289,7 +292,7 @@ fn refusal_problem(refusal: Refusal) -> Problem {
     }
 }
 
-fn route_problem(failure: RouteFailure) -> Problem {
+pub(super) fn route_problem(failure: RouteFailure) -> Problem {
     let (status, slug, title) = match failure.reason {
         "no_model" => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -311,97 +314,53 @@ fn route_problem(failure: RouteFailure) -> Problem {
     Problem::new(status, slug, title, failure.detail)
 }
 
-/// The answer as OpenAI stream chunks, ending with `[DONE]`: one call per choice, side
-/// by side. Nothing is sent before the first text (or a whole answer) is in, so that a
-/// request no provider could take fails with its HTTP status, as SDKs expect, rather
-/// than inside a stream that said 200. Text goes out as it is produced; if a provider
-/// fails after some of a choice's text went out (the router would start over
-/// elsewhere), the stream ends with an error instead of mixing two answers.
-async fn open_stream(
-    prepared: Prepared,
-    metrics: Arc<Metrics>,
+/// OpenAI's stream: `chat.completion.chunk`s, usage last when asked for, then `[DONE]`.
+struct OpenAiChunks {
     answer: OwnedAnswer,
     include_usage: bool,
-) -> Result<futures::channel::mpsc::UnboundedReceiver<Event>, RouteFailure> {
-    let (sender, receiver) = futures::channel::mpsc::unbounded::<Event>();
-    let (opened, on_open) = futures::channel::oneshot::channel::<Option<RouteFailure>>();
-    tokio::spawn(async move {
-        let shape = answer.shape();
-        let send = |value: Value| {
-            let _ = sender.unbounded_send(Event::default().data(value.to_string()));
-        };
-        let choices = prepared.request.choices;
-        // Taken by whoever opens the stream: the first text, or the end.
-        let opened = Mutex::new(Some(opened));
-        let take_opened = || opened.lock().ok().and_then(|mut o| o.take());
-        let open = || {
-            if let Some(opened) = take_opened() {
-                for index in 0..choices {
-                    send(shape.chunk(index, json!({"role": "assistant", "content": ""}), None));
-                }
-                let _ = opened.send(None);
-            }
-        };
-        let broken: Vec<AtomicBool> = (0..choices).map(|_| AtomicBool::new(false)).collect();
-        let calls = (0..choices).map(|index| {
-            let broken = &broken[index as usize];
-            let progress = move |progress: Progress<'_>| match progress {
-                Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
-                    open();
-                    send(shape.chunk(index, json!({"content": text}), None));
-                }
-                Progress::Text(_) => {}
-                Progress::Reset => broken.store(true, Ordering::Relaxed),
-            };
-            let prepared = &prepared;
-            async move { prepared.call(&progress).await }
-        });
-        let results = futures::future::join_all(calls).await;
-        for result in &results {
-            match result {
-                Ok(routed) => {
-                    prepared.record(routed);
-                    served(&metrics, routed);
-                }
-                Err(_) => metrics.gateway_call("failed"),
-            }
+}
+
+fn data(value: Value) -> Event {
+    Event::default().data(value.to_string())
+}
+
+impl Dialect for OpenAiChunks {
+    fn opening(&self, choices: u32) -> Vec<Event> {
+        let shape = self.answer.shape();
+        (0..choices)
+            .map(|index| {
+                data(shape.chunk(index, json!({"role": "assistant", "content": ""}), None))
+            })
+            .collect()
+    }
+
+    fn text(&self, index: u32, text: &str) -> Event {
+        data(
+            self.answer
+                .shape()
+                .chunk(index, json!({"content": text}), None),
+        )
+    }
+
+    fn closing(&self, index: u32, answer: &Completion) -> Vec<Event> {
+        self.answer
+            .shape()
+            .closing_chunks(index, answer)
+            .into_iter()
+            .map(data)
+            .collect()
+    }
+
+    fn failure(&self, message: &str, code: &str) -> Event {
+        data(json!({"error": {"message": message, "type": "upstream_error", "code": code}}))
+    }
+
+    fn end(&self, usage: Usage) -> Vec<Event> {
+        let mut events = Vec::new();
+        if self.include_usage {
+            events.push(data(self.answer.shape().usage_chunk(usage)));
         }
-        if !results.iter().any(Result::is_ok)
-            && let Some(unopened) = take_opened()
-        {
-            let _ = unopened.send(results.into_iter().find_map(Result::err));
-            return;
-        }
-        open();
-        let mut usage = Vec::new();
-        for (index, result) in results.into_iter().enumerate() {
-            match result {
-                Ok(routed) if !broken[index].load(Ordering::Relaxed) => {
-                    for chunk in shape.closing_chunks(index as u32, &routed.completion) {
-                        send(chunk);
-                    }
-                    usage.push(routed.completion);
-                }
-                Ok(_) => send(
-                    json!({"error": {"message": "the provider failed mid-answer; retry the request", "type": "upstream_error", "code": "provider_failed"}}),
-                ),
-                Err(failure) => send(
-                    json!({"error": {"message": failure.detail, "type": "upstream_error", "code": failure.reason}}),
-                ),
-            }
-        }
-        if include_usage {
-            send(shape.usage_chunk(wire::total_usage(&usage)));
-        }
-        let _ = sender.unbounded_send(Event::default().data("[DONE]"));
-    });
-    match on_open.await {
-        Ok(None) => Ok(receiver),
-        Ok(Some(failure)) => Err(failure),
-        Err(_) => Err(RouteFailure {
-            reason: "provider_failed",
-            detail: "the answer stopped before it started".into(),
-            decision: Value::Null,
-        }),
+        events.push(Event::default().data("[DONE]"));
+        events
     }
 }

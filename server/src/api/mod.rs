@@ -8,8 +8,10 @@ mod auth;
 mod compat_errors;
 mod extract;
 mod gateway;
+mod gateway_stream;
 mod idempotency;
 mod limits;
+mod messages;
 pub mod openapi;
 mod problem;
 pub mod responses;
@@ -88,6 +90,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/embeddings",
             once(state, Scope::Run, post(gateway::embeddings)),
         )
+        .route("/messages", once(state, Scope::Run, post(messages::create)))
         .route("/models", get(gateway::models))
         .route("/models/{*model}", get(gateway::model))
         .route("/openapi.json", get(openapi::json))

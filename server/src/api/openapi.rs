@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::responses::{FieldProblemDoc, ProblemDoc};
-use super::{account, agents, gateway, runs, templates, webhooks};
+use super::{account, agents, gateway, messages, runs, templates, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +22,7 @@ use super::{account, agents, gateway, runs, templates, webhooks};
         account::list_keys, account::create_key, account::revoke_key, account::usage,
         webhooks::list, webhooks::create, webhooks::update, webhooks::delete, webhooks::test,
         webhooks::deliveries, webhooks::resend,
-        gateway::chat_completions, gateway::embeddings, gateway::models, gateway::model,
+        gateway::chat_completions, gateway::embeddings, gateway::models, gateway::model, messages::create,
     ),
     components(schemas(ProblemDoc, FieldProblemDoc)),
     modifiers(&BearerKeys),

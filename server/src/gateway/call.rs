@@ -9,7 +9,7 @@ use app::billing::PlanTier;
 use app::spec::MicroUsd;
 use uuid::Uuid;
 
-use super::wire::{CompletionRequest, Parsed};
+use super::wire::{CompletionRequest, Parsed, Unfit};
 use super::{Call, Gateway, Target, resolve};
 use crate::engine::catalog::MODELS;
 use crate::engine::providers::{ProviderSet, WireFormat};
@@ -46,6 +46,16 @@ pub enum Refusal {
     Database(#[from] sqlx::Error),
 }
 
+impl From<Unfit> for Refusal {
+    fn from(unfit: Unfit) -> Refusal {
+        Refusal::Invalid {
+            field: unfit.param,
+            message: unfit.message,
+            code: unfit.code,
+        }
+    }
+}
+
 /// Everything a call needs, owned, so a stream can carry on after the handler returns.
 pub struct Prepared {
     gateway: Arc<Gateway>,
@@ -65,13 +75,19 @@ impl Gateway {
         client: Client,
         request: &CompletionRequest,
     ) -> Result<Prepared, Refusal> {
-        let parsed = request.parse().map_err(|unfit| Refusal::Invalid {
-            field: unfit.param,
-            message: unfit.message,
-            code: unfit.code,
-        })?;
-        let target =
-            resolve(&request.model).ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
+        self.prepare_parsed(client, &request.model, request.parse()?)
+            .await
+    }
+
+    /// [`Gateway::prepare`] for a request already in the provider-neutral shape (each
+    /// dialect parses its own wire format).
+    pub async fn prepare_parsed(
+        self: &Arc<Self>,
+        client: Client,
+        model: &str,
+        parsed: Parsed,
+    ) -> Result<Prepared, Refusal> {
+        let target = resolve(model).ok_or_else(|| Refusal::UnknownModel(model.to_string()))?;
         if let Target::Model(model) = target
             && model.min_plan > client.plan
         {

@@ -105,11 +105,7 @@ impl Gateway {
         client: Client,
         request: &EmbeddingRequest,
     ) -> Result<PreparedEmbedding, Refusal> {
-        let (inputs, base64) = request.parse().map_err(|unfit| Refusal::Invalid {
-            field: unfit.param,
-            message: unfit.message,
-            code: unfit.code,
-        })?;
+        let (inputs, base64) = request.parse()?;
         let model = EMBEDDING_MODELS
             .iter()
             .find(|m| m.name == request.model)

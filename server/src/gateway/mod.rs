@@ -5,6 +5,7 @@
 //! budget is spent. The request path holds no database round trip when warm: keys,
 //! a team's providers and a key's spending are kept in memory for a few seconds.
 
+pub mod anthropic_wire;
 mod call;
 mod embeddings;
 mod meter;

@@ -90,8 +90,9 @@ async fn every_operation_but_the_public_reads_needs_credentials() {
                 StatusCode::UNAUTHORIZED,
                 "{method} {path} answered without a key"
             );
-            // The OpenAI-compatible endpoints answer in OpenAI's error shape.
-            let openai = ["/v1/chat/completions", "/v1/embeddings"].contains(&path.as_str())
+            // The OpenAI- and Anthropic-compatible endpoints answer in their error shapes.
+            let openai = ["/v1/chat/completions", "/v1/embeddings", "/v1/messages"]
+                .contains(&path.as_str())
                 || path.starts_with("/v1/models");
             assert_eq!(
                 response.headers()["content-type"],

@@ -611,3 +611,72 @@ async fn the_gateway_embeds_texts_metered_per_key() {
     assert_eq!(requests, 2);
     assert!(tokens > 0);
 }
+
+/// Anthropic's Messages API in front of the router: a key as `x-api-key`, Anthropic's
+/// events in a stream, its error shape, and a stream that cannot start refused first.
+#[tokio::test]
+async fn the_gateway_speaks_anthropic_messages() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let post = |body: Value| {
+        reqwest::Client::new()
+            .post(app.url("/v1/messages"))
+            .header("x-api-key", &caller)
+            .header("anthropic-version", "2023-06-01")
+            .json(&body)
+            .send()
+    };
+    let stream = post(
+        json!({"model": "demo-fast", "max_tokens": 100, "stream": true,
+        "messages": [{"role": "user", "content": "Say hello"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let text = stream.text().await.unwrap();
+    let events: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(events.first(), Some(&"message_start"));
+    assert!(events.contains(&"content_block_delta"));
+    assert_eq!(
+        &events[events.len() - 2..],
+        ["message_delta", "message_stop"]
+    );
+
+    let refused = post(
+        json!({"model": "demo-fast", "max_tokens": 100, "stream": true,
+        "messages": [{"role": "user", "content": "[fake:status=400] x"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(
+        (&error["type"], &error["error"]["type"]),
+        (&json!("error"), &json!("invalid_request_error")),
+        "{error}"
+    );
+    let unknown =
+        post(json!({"model": "demo-fast", "messages": [{"role": "user", "content": "x"}]}))
+            .await
+            .unwrap();
+    assert_eq!(
+        unknown.status(),
+        StatusCode::BAD_REQUEST,
+        "max_tokens is required"
+    );
+    let wrong_key = reqwest::Client::new()
+        .post(app.url("/v1/messages"))
+        .header("x-api-key", "agf_wrong")
+        .json(&json!({"model": "demo-fast", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_key.status(), StatusCode::UNAUTHORIZED);
+    let error: Value = wrong_key.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "authentication_error", "{error}");
+}
