@@ -168,7 +168,7 @@ impl Application {
                 config.engine.workers,
             )
         });
-        let gateway = Arc::new(Gateway::new(db.clone(), engine.clone()));
+        let gateway = Arc::new(Gateway::new(db.clone(), engine.clone(), redis.clone()));
         let payments = payments(&config)?;
         let marketplace = MarketplaceService::new(db.clone(), redis.clone(), payments.clone());
         let state = AppState::new(Services {

@@ -103,12 +103,18 @@ pub fn KeyTable(keys: Vec<KeyUsage>) -> impl IntoView {
                     .max(crate::spec::MicroUsd::ZERO);
                 format!("{left} of {budget}")
             });
+            let cached = if k.cache_hits == 0 {
+                "—".to_string()
+            } else {
+                format!("{} · {} saved", count(k.cache_hits), k.cost_saved)
+            };
             view! {
                 <tr class=ROW data-key=key>
                     <td class="py-1.5">{k.name}" "<span class="font-mono text-xs text-slate-500">{format!("{}…", k.prefix)}</span></td>
                     <td class=NUM>{count(k.requests)}</td>
                     <td class=NUM>{count(k.tokens)}</td>
                     <td class=NUM>{k.cost.to_string()}</td>
+                    <td class=NUM>{cached}</td>
                     <td class=NUM>{left}</td>
                 </tr>
             }
@@ -121,7 +127,7 @@ pub fn KeyTable(keys: Vec<KeyUsage>) -> impl IntoView {
     };
     view! {
         <Panel id="gateway" title="Gateway use by API key" is_empty empty=empty.into_any()>
-            <Table test_id="gateway-keys" columns=&["Key", "Requests", "Tokens", "Cost", "Budget left this month"]>{rows}</Table>
+            <Table test_id="gateway-keys" columns=&["Key", "Requests", "Tokens", "Cost", "From cache", "Budget left this month"]>{rows}</Table>
         </Panel>
     }
 }

@@ -149,6 +149,9 @@ pub struct KeyUsage {
     pub cost: MicroUsd,
     pub budget: Option<MicroUsd>,
     pub spent_this_month: MicroUsd,
+    /// Calls the response cache answered, and what they would have cost.
+    pub cache_hits: i64,
+    pub cost_saved: MicroUsd,
 }
 
 /// The billing period's runs and tokens against the plan.

@@ -9,7 +9,7 @@ use std::time::Instant;
 use app::api_keys::Scope;
 use axum::Json;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -22,13 +22,16 @@ use super::problem::{FieldProblem, Problem};
 use crate::engine::providers::{Completion, ProviderError, Usage};
 use crate::engine::router::{RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
-use crate::gateway::{Client, EmbeddingRequest, Refusal};
+use crate::gateway::{CacheUse, Cached, Client, EmbeddingRequest, Refusal};
 use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
 const OVERHEAD_HEADER: &str = "x-gateway-overhead-ms";
 /// The hints the answering provider had no use for (see [`wire::HINTS`]).
 const IGNORED_HEADER: &str = "x-gateway-ignored-params";
+/// Whether the response cache answered (`hit`), will next time (`miss`), or could not
+/// be used for this request (`skipped`: streamed, or temperature not 0).
+const CACHE_HEADER: &str = "x-gateway-cache";
 
 #[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "The models this team can be answered by: its plan allows them and a configured provider serves them; then the aliases (`auto`, `cheap`, `smart`) that one of them can take. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope", body = Object), (status = 429, description = "Rate limited", body = Object)))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
@@ -64,10 +67,11 @@ fn model_object(id: &str, owner: &str) -> Value {
     json!({"id": id, "object": "model", "created": 0, "owned_by": owner})
 }
 
-#[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key. Every OpenAI parameter is taken: `response_format`, `tools`/`tool_choice` (and the older `functions`), `n`, `stop`, `top_p` are translated for every provider; hints (`seed`, `service_tier`, `prompt_cache_key`, `reasoning_effort` …) are forwarded to OpenAI-format providers, and `X-Gateway-Ignored-Params` names those the answering provider had no use for; any other parameter goes only to OpenAI-format providers, or is refused naming it. Errors are OpenAI's: status and `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`. A stream whose routing fails before its first token fails with an HTTP status, not in the stream. `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 400, description = "A parameter that is invalid or cannot be served (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "Unknown model (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "Every provider failed", body = Object)))]
+#[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key. Every OpenAI parameter is taken: `response_format`, `tools`/`tool_choice` (and the older `functions`), `n`, `stop`, `top_p` are translated for every provider; hints (`seed`, `service_tier`, `prompt_cache_key`, `reasoning_effort` …) are forwarded to OpenAI-format providers, and `X-Gateway-Ignored-Params` names those the answering provider had no use for; any other parameter goes only to OpenAI-format providers, or is refused naming it. Errors are OpenAI's: status and `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`. A stream whose routing fails before its first token fails with an HTTP status, not in the stream. `X-Gateway-Cache: on` (and `X-Gateway-Cache-TTL` seconds) answers a repeated `temperature: 0` request of the same team from the response cache (`X-Gateway-Cache: hit`, nothing charged). `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 400, description = "A parameter that is invalid or cannot be served (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "Unknown model (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "Every provider failed", body = Object)))]
 pub async fn chat_completions(
     State(state): State<AppState>,
     Extension(Arrived(arrived)): Extension<Arrived>,
+    headers: HeaderMap,
     caller: Caller,
     Body(request): Body<CompletionRequest>,
 ) -> Result<Response, Problem> {
@@ -101,6 +105,26 @@ pub async fn chat_completions(
         set_overhead(&mut response, overhead.as_secs_f64());
         return Ok(response);
     }
+    let cache = CacheUse::of(&headers, request.stream, request.temperature);
+    let cache_key = matches!(cache, CacheUse::On(_)).then(|| {
+        state
+            .gateway
+            .cache
+            .key(caller.actor.team_id, &answer.model, &prepared.request)
+    });
+    if let Some(key) = &cache_key
+        && let Some(hit) = state.gateway.cache.get(key).await
+    {
+        prepared.record_cache_hit(&hit);
+        state.metrics.gateway_call("cache_hit");
+        let mut body = hit.answer;
+        body["id"] = json!(answer.id);
+        body["created"] = json!(answer.created);
+        let mut response = Json(body).into_response();
+        set_overhead(&mut response, arrived.elapsed().as_secs_f64());
+        set_header(&mut response, CACHE_HEADER, "hit");
+        return Ok(response);
+    }
     let called = Instant::now();
     let calls = (0..prepared.request.choices).map(|_| prepared.call(&|_| {}));
     let results = futures::future::join_all(calls).await;
@@ -108,6 +132,7 @@ pub async fn chat_completions(
     let mut answers = Vec::with_capacity(results.len());
     let mut ignored: Vec<String> = Vec::new();
     let mut failure = None;
+    let (mut model, mut cost) = ("", 0);
     for result in results {
         match result {
             Ok(routed) => {
@@ -118,6 +143,8 @@ pub async fn chat_completions(
                         ignored.push(hint.clone());
                     }
                 }
+                model = routed.model.name;
+                cost += routed.cost.0;
                 answers.push(routed.completion);
             }
             Err(error) => {
@@ -129,15 +156,33 @@ pub async fn chat_completions(
     if let Some(failure) = failure {
         return Err(route_problem(failure));
     }
-    let mut response = Json(answer.shape().completion(&answers)).into_response();
+    let body = answer.shape().completion(&answers);
+    if let (Some(key), CacheUse::On(ttl)) = (&cache_key, cache) {
+        let kept = Cached {
+            answer: body.clone(),
+            model: model.to_string(),
+            cost_micro_usd: cost,
+        };
+        state.gateway.cache.put(key, &kept, ttl).await;
+    }
+    let mut response = Json(body).into_response();
     let overhead = arrived.elapsed().saturating_sub(provider_time);
     set_overhead(&mut response, overhead.as_secs_f64());
-    if !ignored.is_empty()
-        && let Ok(value) = HeaderValue::from_str(&ignored.join(", "))
-    {
-        response.headers_mut().insert(IGNORED_HEADER, value);
+    match cache {
+        CacheUse::On(_) => set_header(&mut response, CACHE_HEADER, "miss"),
+        CacheUse::Skipped => set_header(&mut response, CACHE_HEADER, "skipped"),
+        CacheUse::Off => {}
+    }
+    if !ignored.is_empty() {
+        set_header(&mut response, IGNORED_HEADER, &ignored.join(", "));
     }
     Ok(response)
+}
+
+fn set_header(response: &mut Response, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
 }
 
 #[utoipa::path(post, path = "/v1/embeddings", operation_id = "createEmbedding", tag = "Gateway", summary = "Embeddings (OpenAI format)", description = "Vectors for one text or a list (up to 2,048), from the embedding model named (`GET /v1/models` lists them; no fallback to another model, since vectors of two models do not compare). `encoding_format` `float` or `base64` (little-endian floats, as OpenAI's SDKs ask by default); `dimensions` where the model can shorten its vectors. Metered and budgeted per key like chat. Errors are OpenAI's. Scope: run.", request_body(content = Object, description = "An OpenAI embeddings request"), responses((status = 200, description = "An OpenAI embedding list", body = Object), (status = 400, description = "Invalid input (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "No such embedding model for this team (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "The provider failed", body = Object)))]

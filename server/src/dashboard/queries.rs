@@ -133,8 +133,10 @@ pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>,
                 sum(u.gateway_requests) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS requests,
                 sum(u.tokens) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS tokens,
                 sum(u.cost_micro_usd) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS cost,
+                sum(u.cache_hits) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS cache_hits,
+                sum(u.cost_saved_micro_usd) FILTER (WHERE u.in_range AND u.agent_id IS NULL)::bigint AS cost_saved,
                 sum(u.cost_micro_usd) FILTER (WHERE u.day >= (SELECT start FROM month))::bigint AS month_cost
-           FROM (SELECT api_key_id, agent_id, day, cost_micro_usd, gateway_requests,
+           FROM (SELECT api_key_id, agent_id, day, cost_micro_usd, gateway_requests, cache_hits, cost_saved_micro_usd,
                         prompt_tokens + completion_tokens AS tokens, day BETWEEN $1 AND $2 AS in_range
                    FROM usage_daily
                   WHERE api_key_id IS NOT NULL
@@ -158,6 +160,8 @@ pub async fn gateway_keys(tx: &mut Tx, window: &Window) -> Result<Vec<KeyUsage>,
             cost: MicroUsd(row.cost.unwrap_or(0)),
             budget: row.budget_micro_usd.map(MicroUsd),
             spent_this_month: MicroUsd(row.month_cost.unwrap_or(0)),
+            cache_hits: row.cache_hits.unwrap_or(0),
+            cost_saved: MicroUsd(row.cost_saved.unwrap_or(0)),
         })
         .collect())
 }
@@ -171,6 +175,8 @@ struct KeyUsageRow {
     requests: Option<i64>,
     tokens: Option<i64>,
     cost: Option<i64>,
+    cache_hits: Option<i64>,
+    cost_saved: Option<i64>,
     month_cost: Option<i64>,
 }
 

@@ -10,7 +10,7 @@ use app::spec::MicroUsd;
 use uuid::Uuid;
 
 use super::wire::{CompletionRequest, Parsed, Unfit};
-use super::{Call, Gateway, Target, resolve};
+use super::{Cached, Call, Gateway, Target, resolve};
 use crate::engine::catalog::MODELS;
 use crate::engine::providers::{ProviderSet, WireFormat};
 use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
@@ -204,6 +204,24 @@ impl Prepared {
         }
     }
 
+    /// Meters a call answered from the response cache: counted, charged nothing, with
+    /// what the provider charged when the answer was first made as saved.
+    pub fn record_cache_hit(&self, cached: &Cached) {
+        let (provider, model) = MODELS
+            .iter()
+            .find(|m| m.name == cached.model)
+            .map_or(("", ""), |m| (m.provider, m.name));
+        self.gateway.meter.record(Call {
+            team_id: self.client.team_id,
+            api_key_id: self.client.api_key_id,
+            provider,
+            model,
+            cache_hit: true,
+            cost_saved_micro_usd: cached.cost_micro_usd,
+            ..Call::default()
+        });
+    }
+
     /// Meters an answered call against the team and the key.
     pub fn record(&self, routed: &Routed) {
         self.gateway.meter.record(Call {
@@ -215,7 +233,7 @@ impl Prepared {
             completion_tokens: routed.completion.usage.completion_tokens as i64,
             cost_micro_usd: routed.cost.0,
             latency_ms: routed.latency.as_millis() as i64,
-            failed: false,
+            ..Call::default()
         });
     }
 }

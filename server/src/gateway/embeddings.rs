@@ -170,7 +170,7 @@ impl PreparedEmbedding {
             completion_tokens: 0,
             cost_micro_usd: self.model.cost(embedded.embeddings.prompt_tokens).0,
             latency_ms: embedded.latency.as_millis() as i64,
-            failed: false,
+            ..Call::default()
         });
     }
 

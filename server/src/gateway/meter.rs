@@ -21,7 +21,7 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// to it too).
 const SPENT_FRESH_FOR: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Call {
     pub team_id: Uuid,
     pub api_key_id: Option<Uuid>,
@@ -32,6 +32,9 @@ pub struct Call {
     pub cost_micro_usd: i64,
     pub latency_ms: i64,
     pub failed: bool,
+    /// Answered from the response cache: nothing charged, `cost_saved_micro_usd` saved.
+    pub cache_hit: bool,
+    pub cost_saved_micro_usd: i64,
 }
 
 type Bucket = (Uuid, Option<Uuid>, &'static str, &'static str);
@@ -44,6 +47,8 @@ struct Totals {
     completion_tokens: i64,
     cost: i64,
     latency_ms: i64,
+    cache_hits: i64,
+    cost_saved: i64,
 }
 
 pub struct Meter {
@@ -148,6 +153,8 @@ fn add(batch: &mut HashMap<Bucket, Totals>, call: &Call) {
     totals.completion_tokens += call.completion_tokens;
     totals.cost += call.cost_micro_usd;
     totals.latency_ms += call.latency_ms;
+    totals.cache_hits += i64::from(call.cache_hit);
+    totals.cost_saved += call.cost_saved_micro_usd;
 }
 
 /// Writes the batch; a bucket whose write fails stays for the next round, so nothing is
@@ -185,6 +192,8 @@ async fn write(
         completion_tokens: t.completion_tokens,
         cost_micro_usd: t.cost,
         latency_ms: t.latency_ms,
+        cache_hits: t.cache_hits,
+        cost_saved_micro_usd: t.cost_saved,
         ..UsageRow::default()
     };
     roll_up(&mut tx, &usage).await?;

@@ -6,6 +6,7 @@
 //! a team's providers and a key's spending are kept in memory for a few seconds.
 
 pub mod anthropic_wire;
+pub mod cache;
 mod call;
 mod embeddings;
 mod meter;
@@ -19,6 +20,7 @@ use app::spec::{MicroUsd, TaskType};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+pub use cache::{CacheUse, Cached, ResponseCache};
 pub use call::{Client, Prepared, Refusal};
 pub use embeddings::{Embedded, EmbeddingRequest, PreparedEmbedding};
 pub use meter::{Call, Meter};
@@ -26,6 +28,7 @@ pub use meter::{Call, Meter};
 use crate::engine::Engine;
 use crate::engine::catalog::{EMBEDDING_MODELS, MODELS, Model};
 use crate::engine::providers::ProviderSet;
+use crate::redis_client::RedisClient;
 use app::billing::PlanTier;
 
 /// How long a team's provider set (with its own keys, decrypted) is reused.
@@ -69,14 +72,16 @@ pub fn resolve(model: &str) -> Option<Target> {
 pub struct Gateway {
     pub engine: Arc<Engine>,
     pub meter: Meter,
+    pub cache: ResponseCache,
     db: PgPool,
     providers: Mutex<HashMap<Uuid, (Instant, Arc<ProviderSet>)>>,
 }
 
 impl Gateway {
-    pub fn new(db: PgPool, engine: Arc<Engine>) -> Gateway {
+    pub fn new(db: PgPool, engine: Arc<Engine>, redis: Arc<RedisClient>) -> Gateway {
         Gateway {
             meter: Meter::start(db.clone()),
+            cache: ResponseCache::new(redis),
             engine,
             db,
             providers: Mutex::new(HashMap::new()),

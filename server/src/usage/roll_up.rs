@@ -23,20 +23,26 @@ pub struct UsageRow<'a> {
     pub completion_tokens: i64,
     pub cost_micro_usd: i64,
     pub latency_ms: i64,
+    /// Gateway calls answered from the response cache, and what they would have cost.
+    pub cache_hits: i64,
+    pub cost_saved_micro_usd: i64,
 }
 
 pub async fn roll_up(tx: &mut tenant::Tx, usage: &UsageRow<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO usage_daily AS u (team_id, day, agent_id, api_key_id, provider, model, runs, gateway_requests,
-                                      failures, prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum)
-         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                      failures, prompt_tokens, completion_tokens, cost_micro_usd, latency_ms_sum,
+                                      cache_hits, cost_saved_micro_usd)
+         VALUES ($1, (now() AT TIME ZONE 'utc')::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (team_id, day, agent_id, api_key_id, provider, model) DO UPDATE SET
             runs = u.runs + EXCLUDED.runs, gateway_requests = u.gateway_requests + EXCLUDED.gateway_requests,
             failures = u.failures + EXCLUDED.failures,
             prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
             completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
             cost_micro_usd = u.cost_micro_usd + EXCLUDED.cost_micro_usd,
-            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum",
+            latency_ms_sum = u.latency_ms_sum + EXCLUDED.latency_ms_sum,
+            cache_hits = u.cache_hits + EXCLUDED.cache_hits,
+            cost_saved_micro_usd = u.cost_saved_micro_usd + EXCLUDED.cost_saved_micro_usd",
     )
     .bind(usage.team_id)
     .bind(usage.agent_id)
@@ -50,6 +56,8 @@ pub async fn roll_up(tx: &mut tenant::Tx, usage: &UsageRow<'_>) -> Result<(), sq
     .bind(usage.completion_tokens)
     .bind(usage.cost_micro_usd)
     .bind(usage.latency_ms)
+    .bind(usage.cache_hits)
+    .bind(usage.cost_saved_micro_usd)
     .execute(&mut **tx)
     .await?;
     Ok(())

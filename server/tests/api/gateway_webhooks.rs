@@ -680,3 +680,77 @@ async fn the_gateway_speaks_anthropic_messages() {
     let error: Value = wrong_key.json().await.unwrap();
     assert_eq!(error["error"]["type"], "authentication_error", "{error}");
 }
+
+/// The response cache: a repeated deterministic request is answered once per team,
+/// charged once, and counted as a hit with what it saved; asking without temperature 0
+/// skips it; another team never sees the answer.
+#[tokio::test]
+async fn the_response_cache_answers_a_repeated_request_once_per_team() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let caller = key(&app, &["read", "run"]).await;
+    let ask = |key: String, body: Value, cached: bool| {
+        let mut request = reqwest::Client::new()
+            .post(app.url("/v1/chat/completions"))
+            .bearer_auth(key)
+            .json(&body);
+        if cached {
+            request = request.header("x-gateway-cache", "on");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let cache = response
+                .headers()
+                .get("x-gateway-cache")
+                .map(|v| v.to_str().unwrap().to_string());
+            (cache, response.json::<Value>().await.unwrap())
+        }
+    };
+    let question = json!({"model": "demo-fast", "temperature": 0,
+        "messages": [{"role": "user", "content": "What is a gateway?"}]});
+    let (first_state, first) = ask(caller.clone(), question.clone(), true).await;
+    let (second_state, second) = ask(caller.clone(), question.clone(), true).await;
+    assert_eq!(
+        (first_state.as_deref(), second_state.as_deref()),
+        (Some("miss"), Some("hit"))
+    );
+    assert_eq!(
+        first["choices"][0]["message"]["content"],
+        second["choices"][0]["message"]["content"]
+    );
+    assert_ne!(first["id"], second["id"]);
+    assert_eq!(
+        llm.requests().len(),
+        1,
+        "the hit did not reach the provider"
+    );
+
+    let (state, _) = ask(caller.clone(), question.clone(), false).await;
+    assert_eq!(state, None);
+    let mut warm = question.clone();
+    warm["temperature"] = json!(0.7);
+    let (state, _) = ask(caller.clone(), warm, true).await;
+    assert_eq!(state.as_deref(), Some("skipped"));
+    assert_eq!(llm.requests().len(), 3);
+
+    // Counted for the key (in the background within a second): 4 requests, 1 hit.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let board: Value = app.call("/api/dashboard", &[("range", "7")]).await.unwrap();
+    let row = &board["keys"][0];
+    assert_eq!(
+        (&row["requests"], &row["cache_hits"]),
+        (&json!(4), &json!(1)),
+        "{row}"
+    );
+    assert!(row["cost_saved"].as_i64().unwrap() > 0, "{row}");
+
+    // Another team asking the same question is answered by the provider.
+    app.sign_up("Other", "other-cache@example.com", "a-long-password-1")
+        .await;
+    let other = key(&app, &["read", "run"]).await;
+    let (state, _) = ask(other, question, true).await;
+    assert_eq!(state.as_deref(), Some("miss"));
+    assert_eq!(llm.requests().len(), 4);
+}

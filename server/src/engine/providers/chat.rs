@@ -3,11 +3,12 @@
 use std::pin::Pin;
 
 use futures::Stream;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::ProviderError;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ChatRequest {
     pub model: String,
     pub system: String,
@@ -30,7 +31,7 @@ pub struct ChatRequest {
 }
 
 /// Which tool the model must call, if any.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub enum ToolChoice {
     #[default]
     Auto,
@@ -40,7 +41,7 @@ pub enum ToolChoice {
     Function(String),
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub enum AnswerFormat {
     #[default]
     Text,
@@ -78,7 +79,7 @@ impl ChatRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Message {
     User(String),
     Assistant {
@@ -110,7 +111,7 @@ impl Message {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolSpec {
     pub name: String,
     pub description: String,
@@ -118,7 +119,7 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolCall {
     pub id: String,
     pub name: String,
