@@ -11,6 +11,11 @@ test('an owner adds a team key for a provider and sees it masked', async () => {
   const page = await context.newPage();
   await page.goto(`${BASE_URL}/settings/providers`);
   await waitForHydration(page);
+  // Each provider's live status, asked once the page is live: the demo model answers
+  // with its models.
+  const demo = page.locator('[data-provider="demo"]').getByTestId('live-status');
+  await demo.getByText(/Reachable · \d+ ms/).waitFor();
+  await demo.getByText(/Offers: .*gpt-4o-mini/).waitFor();
   const card = page.locator('[data-provider="anthropic"]');
   await card.getByLabel('Anthropic API key').fill('sk-ant-e2e-test-9876');
   await card.getByRole('button', { name: 'Save key' }).click();

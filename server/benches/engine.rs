@@ -61,6 +61,10 @@ impl LlmProvider for Instant50 {
     async fn complete(&self, _request: &ChatRequest) -> Result<Completion, ProviderError> {
         Ok(Completion::empty())
     }
+
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Keeps steps and counts events, as the database recorder would hand them on.

@@ -183,7 +183,7 @@ impl Application {
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
             billing: Arc::new(BillingService::new(db.clone(), payments)),
-            team_keys: Arc::new(TeamKeysService::new(db.clone(), config.engine.clone())),
+            team_keys: Arc::new(TeamKeysService::new(db.clone(), engine.clone())),
             engine,
             rate_limiter: Arc::default(),
             gateway,

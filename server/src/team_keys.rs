@@ -5,13 +5,21 @@
 use app::auth::Role;
 use app::backend::{Actor, Providers};
 use app::error::AppError;
-use app::providers::{EngineNotice, ProviderRow, ProvidersOverview, SecretRow};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::providers::{
+    EngineNotice, HealthState, ProviderHealth, ProviderRow, ProvidersOverview, SecretRow,
+};
 use async_trait::async_trait;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::db::tenant;
-use crate::engine::EngineSettings;
 use crate::engine::catalog::MODELS;
+use crate::engine::providers::ProviderError;
+use crate::engine::{Engine, EngineSettings};
 use crate::errors::ServerError;
 use crate::secrets::{Keyring, Sealed, mask};
 use crate::teams::rules::at_least;
@@ -27,12 +35,25 @@ const KEYED: [(&str, &str); 5] = [
 
 pub struct TeamKeysService {
     db: PgPool,
+    engine: Arc<Engine>,
     settings: EngineSettings,
+    /// Each team's last health check, answered again for a while.
+    checked: Mutex<HashMap<Uuid, (Instant, Vec<ProviderHealth>)>>,
 }
 
+/// How long a team's health check is answered from memory (it calls every provider).
+const CHECK_FRESH_FOR: Duration = Duration::from_secs(30);
+/// The longest one provider may take to answer a health check.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl TeamKeysService {
-    pub fn new(db: PgPool, settings: EngineSettings) -> TeamKeysService {
-        TeamKeysService { db, settings }
+    pub fn new(db: PgPool, engine: Arc<Engine>) -> TeamKeysService {
+        TeamKeysService {
+            db,
+            settings: engine.settings.clone(),
+            engine,
+            checked: Mutex::new(HashMap::new()),
+        }
     }
 
     fn require_keyed(provider: &str) -> Result<(), AppError> {
@@ -169,12 +190,8 @@ impl TeamKeysService {
                 .fetch_all(&mut *tx)
                 .await?;
         tx.commit().await?;
-        let mut listed: Vec<(&str, &str)> = vec![("local", "Local (Ollama)")];
-        if self.settings.providers.iter().any(|p| p.id == "demo") {
-            listed.insert(0, ("demo", "Demo model"));
-        }
-        listed.extend(KEYED);
-        let providers = listed
+        let providers = self
+            .listed()
             .into_iter()
             .map(|(id, name)| ProviderRow {
                 id: id.to_string(),
@@ -210,6 +227,66 @@ impl TeamKeysService {
         })
     }
 
+    /// The providers the page lists, in order: the demo model (when there is one), the
+    /// local server, then the providers a key unlocks.
+    fn listed(&self) -> Vec<(&'static str, &'static str)> {
+        let mut listed: Vec<(&str, &str)> = vec![("local", "Local (Ollama)")];
+        if self.settings.providers.iter().any(|p| p.id == "demo") {
+            listed.insert(0, ("demo", "Demo model"));
+        }
+        listed.extend(KEYED);
+        listed
+    }
+
+    /// Asks every listed provider for its models, with the team's keys, side by side:
+    /// whether it answers, how fast, and what it offers. Costs nothing at any provider.
+    pub async fn check(&self, actor: &Actor) -> Result<Vec<ProviderHealth>, ServerError> {
+        if let Ok(checked) = self.checked.lock()
+            && let Some((at, health)) = checked.get(&actor.team_id)
+            && at.elapsed() < CHECK_FRESH_FOR
+        {
+            return Ok(health.clone());
+        }
+        let keys = crate::runs::team_provider_keys(&self.db, &self.engine, actor.team_id).await?;
+        let set = self.engine.providers_for(&keys);
+        let checks = self.listed().into_iter().map(|(id, _)| {
+            let provider = set.get(id).cloned();
+            async move {
+                let Some(provider) = provider else {
+                    return ProviderHealth {
+                        id: id.to_string(),
+                        state: HealthState::NotConfigured,
+                        latency_ms: None,
+                        models: Vec::new(),
+                    };
+                };
+                let started = Instant::now();
+                let answer = tokio::time::timeout(CHECK_TIMEOUT, provider.models()).await;
+                let latency_ms = u32::try_from(started.elapsed().as_millis()).ok();
+                let (state, models) = match answer {
+                    Ok(Ok(models)) => (HealthState::Reachable, models),
+                    Ok(Err(ProviderError::Unauthorized { .. })) => {
+                        (HealthState::KeyRefused, Vec::new())
+                    }
+                    Ok(Err(_)) | Err(_) => (HealthState::Unreachable, Vec::new()),
+                };
+                ProviderHealth {
+                    id: id.to_string(),
+                    state,
+                    latency_ms: (state != HealthState::Unreachable)
+                        .then_some(latency_ms)
+                        .flatten(),
+                    models,
+                }
+            }
+        });
+        let health = futures::future::join_all(checks).await;
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.insert(actor.team_id, (Instant::now(), health.clone()));
+        }
+        Ok(health)
+    }
+
     pub async fn save_key(
         &self,
         actor: &Actor,
@@ -226,13 +303,24 @@ impl TeamKeysService {
             )
             .into());
         }
-        self.put(actor, Vault::ProviderKeys, provider, key).await
+        self.put(actor, Vault::ProviderKeys, provider, key).await?;
+        self.forget_check(actor);
+        Ok(())
+    }
+
+    /// A changed key makes the team's last health check stale.
+    fn forget_check(&self, actor: &Actor) {
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.remove(&actor.team_id);
+        }
     }
 
     pub async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), ServerError> {
         at_least(actor.role, Role::Admin)?;
         Self::require_keyed(provider)?;
-        self.delete(actor, Vault::ProviderKeys, provider).await
+        self.delete(actor, Vault::ProviderKeys, provider).await?;
+        self.forget_check(actor);
+        Ok(())
     }
 
     pub async fn save_secret(
@@ -276,6 +364,10 @@ impl Providers for TeamKeysService {
 
     async fn overview(&self, actor: &Actor) -> Result<ProvidersOverview, AppError> {
         Ok(TeamKeysService::overview(self, actor).await?)
+    }
+
+    async fn check(&self, actor: &Actor) -> Result<Vec<ProviderHealth>, AppError> {
+        Ok(TeamKeysService::check(self, actor).await?)
     }
 
     async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError> {

@@ -10,6 +10,7 @@ mod types;
 pub use demo_banner::DemoBanner;
 pub use providers_page::ProvidersPage;
 pub use server_fns::{
-    RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret, get_engine_notice, get_providers,
+    RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret, check_providers,
+    get_engine_notice, get_providers,
 };
 pub use types::*;

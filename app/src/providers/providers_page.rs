@@ -3,8 +3,8 @@ use leptos::prelude::*;
 
 use super::secrets_card::{SecretActions, SecretsCard};
 use super::{
-    ProviderRow, ProvidersOverview, RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret,
-    get_providers,
+    HealthState, ProviderHealth, ProviderRow, ProvidersOverview, RemoveProviderKey, RemoveSecret,
+    SaveProviderKey, SaveSecret, check_providers, get_providers,
 };
 
 const CARD: &str =
@@ -34,6 +34,7 @@ pub fn ProvidersPage() -> impl IntoView {
         },
         |_| get_providers(),
     );
+    let health = live_health(save, remove);
     let error = move || {
         [
             save.value().get().and_then(Result::err),
@@ -56,7 +57,7 @@ pub fn ProvidersPage() -> impl IntoView {
                     Ok(overview) => {
                         let (rows, can_edit) = (overview.secrets.clone(), overview.can_edit);
                         view! {
-                            <ProviderList overview save remove />
+                            <ProviderList overview health save remove />
                             <SecretsCard rows can_edit actions=secrets />
                         }
                         .into_any()
@@ -68,9 +69,33 @@ pub fn ProvidersPage() -> impl IntoView {
     }
 }
 
+/// Each provider's live status, asked from the browser once the page is live (and again
+/// when a key is saved or removed). The server renders "Checking…" and never waits on
+/// a provider; a resource that only resolves in the browser would hold its render.
+fn live_health(
+    save: ServerAction<SaveProviderKey>,
+    remove: ServerAction<RemoveProviderKey>,
+) -> Signal<Option<Vec<ProviderHealth>>> {
+    #[cfg(feature = "hydrate")]
+    {
+        let health = LocalResource::new(move || {
+            save.version().get();
+            remove.version().get();
+            check_providers()
+        });
+        Signal::derive(move || health.get().and_then(Result::ok))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (save, remove, check_providers);
+        Signal::derive(|| None)
+    }
+}
+
 #[component]
 fn ProviderList(
     overview: ProvidersOverview,
+    health: Signal<Option<Vec<ProviderHealth>>>,
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
 ) -> impl IntoView {
@@ -79,7 +104,7 @@ fn ProviderList(
     view! {
         <p class="mb-3 text-sm">"Routing order: " <span class="font-mono">{chain}</span></p>
         <ul class="space-y-3" data-testid="providers">
-            {overview.providers.into_iter().map(|row| view! { <ProviderCard row can_edit save remove /> }).collect_view()}
+            {overview.providers.into_iter().map(|row| view! { <ProviderCard row health can_edit save remove /> }).collect_view()}
         </ul>
     }
 }
@@ -87,6 +112,7 @@ fn ProviderList(
 #[component]
 fn ProviderCard(
     row: ProviderRow,
+    health: Signal<Option<Vec<ProviderHealth>>>,
     can_edit: bool,
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
@@ -108,6 +134,7 @@ fn ProviderCard(
                 <span class="text-sm text-slate-600 dark:text-slate-400" data-testid="status">{status}</span>
             </div>
             <p class="mt-1 text-xs text-slate-500">{row.models.join(", ")}</p>
+            <LiveStatus id=row.id.clone() health />
             {(can_edit && row.accepts_key).then(|| view! {
                 <div class="mt-3 flex flex-wrap gap-2">
                     <ActionForm action=save attr:class="flex min-w-0 flex-1 flex-wrap gap-2">
@@ -126,5 +153,46 @@ fn ProviderCard(
                 </div>
             })}
         </li>
+    }
+}
+
+/// What the provider said when asked for its models: reachable (how fast, what it
+/// offers), key refused, unreachable — or still being asked.
+#[component]
+fn LiveStatus(id: String, health: Signal<Option<Vec<ProviderHealth>>>) -> impl IntoView {
+    let status = Memo::new(move |_| {
+        let Some(all) = health.get() else {
+            return ("text-slate-500", "Checking…".to_string(), String::new());
+        };
+        // Not configured: the card's own status already says so.
+        let Some(mine) = all
+            .into_iter()
+            .find(|h| h.id == id && h.state != HealthState::NotConfigured)
+        else {
+            return ("text-slate-500", String::new(), String::new());
+        };
+        let tone = match mine.state {
+            HealthState::Reachable => "text-emerald-700 dark:text-emerald-400",
+            HealthState::KeyRefused | HealthState::Unreachable => {
+                "text-rose-700 dark:text-rose-400"
+            }
+            HealthState::NotConfigured => "",
+        };
+        let mut label = mine.state.label().to_string();
+        if let (HealthState::Reachable, Some(ms)) = (mine.state, mine.latency_ms) {
+            label.push_str(&format!(" · {ms} ms"));
+        }
+        let offers = if mine.models.is_empty() {
+            String::new()
+        } else {
+            format!("Offers: {}", mine.models.join(", "))
+        };
+        (tone, label, offers)
+    });
+    view! {
+        <p class="mt-1 text-xs" data-testid="live-status">
+            <span class=move || status.get().0>{move || status.get().1}</span>
+            " "<span class="text-slate-500">{move || status.get().2}</span>
+        </p>
     }
 }

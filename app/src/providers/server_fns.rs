@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{EngineNotice, ProvidersOverview};
+use super::{EngineNotice, ProviderHealth, ProvidersOverview};
 use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "providers/list")]
@@ -16,6 +16,13 @@ pub async fn get_providers() -> Result<ProvidersOverview, AppError> {
         }
         .await,
     )
+}
+
+/// Each provider's live status, asked when the page is open (it waits on the providers).
+#[server(prefix = "/api", endpoint = "providers/check")]
+pub async fn check_providers() -> Result<Vec<ProviderHealth>, AppError> {
+    use crate::backend;
+    backend::respond(async { backend::providers()?.check(&backend::actor().await?).await }.await)
 }
 
 #[server(prefix = "/api", endpoint = "providers/save_key")]

@@ -35,3 +35,37 @@ pub struct EngineNotice {
     /// Only the built-in fake model answers (no real provider configured).
     pub demo_model: bool,
 }
+
+/// A provider's live status, from a call that costs nothing (its model list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderHealth {
+    pub id: String,
+    pub state: HealthState,
+    /// How long the provider took to answer, when it did.
+    pub latency_ms: Option<u32>,
+    /// The models it says it offers.
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HealthState {
+    /// It answered with its models.
+    Reachable,
+    /// It answered, refusing the key.
+    KeyRefused,
+    /// It could not be reached, or failed.
+    Unreachable,
+    /// No key for it, the platform's or the team's.
+    NotConfigured,
+}
+
+impl HealthState {
+    pub fn label(self) -> &'static str {
+        match self {
+            HealthState::Reachable => "Reachable",
+            HealthState::KeyRefused => "Key refused",
+            HealthState::Unreachable => "Unreachable",
+            HealthState::NotConfigured => "Not configured",
+        }
+    }
+}

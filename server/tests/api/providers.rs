@@ -12,18 +12,24 @@ use uuid::Uuid;
 
 use crate::helpers::spawn_app_with;
 
-#[tokio::test]
-async fn a_team_key_is_stored_sealed_shown_masked_and_used_by_runs() {
+/// A fake provider that answers only `key`, and its OpenAI-format base URL.
+async fn fake_requiring(key: &str) -> (FakeLlm, String) {
     let llm = FakeLlm::start(
         "127.0.0.1:0",
         Options {
-            required_key: Some("sk-team-key-5678".into()),
+            required_key: Some(key.into()),
             token_delay: Duration::ZERO,
         },
     )
     .await
     .unwrap();
     let base = format!("{}/v1", llm.base_url());
+    (llm, base)
+}
+
+#[tokio::test]
+async fn a_team_key_is_stored_sealed_shown_masked_and_used_by_runs() {
+    let (llm, base) = fake_requiring("sk-team-key-5678").await;
     // The operator has no OpenAI key: only the team's key can make runs work.
     let app = spawn_app_with(&[
         ("OPENAI_BASE_URL", &base),
@@ -282,4 +288,54 @@ async fn team_secrets_reach_custom_tools_in_real_runs() {
         "the API received the secret: {tool_output}"
     );
     assert!(output.is_some());
+}
+
+/// The live status: each provider asked for its models (a call that costs nothing),
+/// with the team's own key once it has one.
+#[tokio::test]
+async fn each_provider_answers_a_health_check_with_its_models() {
+    let (_llm, base) = fake_requiring("sk-right-key-1234").await;
+    let app = spawn_app_with(&[
+        ("OPENAI_BASE_URL", &base),
+        ("OPENAI_API_KEY", "sk-wrong-key-0000"),
+        // A local server that is not running.
+        ("OLLAMA_BASE_URL", "http://127.0.0.1:9"),
+    ])
+    .await;
+    let (owner, _) = app.signed_up("Hana Health").await;
+    let state = |health: &Value, id: &str| {
+        let row = health
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()
+            .clone();
+        (row["state"].as_str().unwrap().to_string(), row)
+    };
+
+    let health: Value = owner.call("/api/providers/check", &[]).await.unwrap();
+    assert_eq!(state(&health, "openai").0, "KeyRefused", "{health}");
+    assert_eq!(state(&health, "anthropic").0, "NotConfigured");
+    assert_eq!(state(&health, "local").0, "Unreachable");
+
+    let _: Value = owner
+        .call(
+            "/api/providers/save_key",
+            &[("provider", "openai"), ("key", "sk-right-key-1234")],
+        )
+        .await
+        .unwrap();
+    let health: Value = owner.call("/api/providers/check", &[]).await.unwrap();
+    let (openai, row) = state(&health, "openai");
+    assert_eq!(openai, "Reachable", "{row}");
+    assert!(row["latency_ms"].is_u64());
+    assert!(
+        row["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "gpt-4o-mini"),
+        "{row}"
+    );
 }

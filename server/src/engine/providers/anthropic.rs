@@ -60,6 +60,22 @@ impl LlmProvider for Anthropic {
         }))
     }
 
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        let url = format!("{}/v1/models", self.0.base_url.trim_end_matches('/'));
+        let mut builder = self
+            .0
+            .client
+            .get(url)
+            .header("anthropic-version", API_VERSION);
+        if let Some(key) = &self.0.api_key {
+            builder = builder.header("x-api-key", key);
+        }
+        let response = http::send(builder, &self.0.limits).await?;
+        Ok(super::openai::model_ids(
+            &streaming::json(response, &self.0.limits).await?,
+        ))
+    }
+
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         let response = http::send(self.request(request, false), &self.0.limits).await?;
         let value = streaming::json(response, &self.0.limits).await?;

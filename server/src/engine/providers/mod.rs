@@ -38,6 +38,10 @@ pub trait LlmProvider: Send + Sync {
     /// A non-streaming completion.
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
 
+    /// The models the provider offers, from its own list (a call that costs nothing:
+    /// the providers' health check).
+    async fn models(&self) -> Result<Vec<String>, ProviderError>;
+
     /// Vectors for texts. Only OpenAI's format has an embeddings endpoint; the others
     /// refuse.
     async fn embed(&self, _request: &EmbedRequest) -> Result<Embeddings, ProviderError> {

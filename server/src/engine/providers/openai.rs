@@ -57,6 +57,16 @@ impl LlmProvider for OpenAi {
         parse_completion(&streaming::json(response, &self.0.limits).await?)
     }
 
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        let url = format!("{}/models", self.0.base_url.trim_end_matches('/'));
+        let mut builder = self.0.client.get(url);
+        if let Some(key) = &self.0.api_key {
+            builder = builder.bearer_auth(key);
+        }
+        let response = http::send(builder, &self.0.limits).await?;
+        Ok(model_ids(&streaming::json(response, &self.0.limits).await?))
+    }
+
     async fn embed(&self, request: &EmbedRequest) -> Result<Embeddings, ProviderError> {
         let mut body = Value::Object(request.openai_extra.clone());
         body["model"] = json!(request.model);
@@ -71,6 +81,16 @@ impl LlmProvider for OpenAi {
             request.inputs.len(),
         )
     }
+}
+
+/// `data[].id` of a model list (OpenAI's and Anthropic's have that in common).
+pub(super) fn model_ids(value: &Value) -> Vec<String> {
+    value["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|model| model["id"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// `data[].embedding` in the inputs' order (each item names its `index`).
