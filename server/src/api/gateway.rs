@@ -276,9 +276,11 @@ impl OwnedAnswer {
 }
 
 pub(super) fn set_overhead(response: &mut Response, seconds: f64) {
-    if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", seconds * 1000.0)) {
-        response.headers_mut().insert(OVERHEAD_HEADER, value);
-    }
+    set_header(
+        response,
+        OVERHEAD_HEADER,
+        &format!("{:.3}", seconds * 1000.0),
+    );
 }
 
 /// A served call, counted for the operator: the call and its model's usage.

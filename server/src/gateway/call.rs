@@ -93,13 +93,7 @@ impl Gateway {
         {
             return Err(Refusal::NeedsPlan(model.name));
         }
-        let budget_left = self
-            .budget_left(
-                client.team_id,
-                client.api_key_id,
-                client.monthly_budget_micro_usd,
-            )
-            .await?;
+        let budget_left = self.budget_left(&client).await?;
         if budget_left == Some(MicroUsd::ZERO) {
             return Err(Refusal::BudgetSpent);
         }

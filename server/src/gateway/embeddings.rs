@@ -122,13 +122,7 @@ impl Gateway {
         // The worst case: every byte a token.
         let bytes: usize = inputs.iter().map(String::len).sum();
         let worst = model.cost(bytes as u64);
-        let budget_left = self
-            .budget_left(
-                client.team_id,
-                client.api_key_id,
-                client.monthly_budget_micro_usd,
-            )
-            .await?;
+        let budget_left = self.budget_left(&client).await?;
         if budget_left.is_some_and(|left| left.0 == 0 || left < worst) {
             return Err(Refusal::BudgetSpent);
         }

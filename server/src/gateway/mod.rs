@@ -144,17 +144,13 @@ impl Gateway {
                 || self.engine.settings.chain.iter().any(|p| p == provider))
     }
 
-    /// What the key may still spend this month; `None` without a budget.
-    pub async fn budget_left(
-        &self,
-        team_id: Uuid,
-        key_id: Option<Uuid>,
-        budget: Option<i64>,
-    ) -> Result<Option<MicroUsd>, sqlx::Error> {
-        let (Some(key_id), Some(budget)) = (key_id, budget) else {
+    /// What the client's key may still spend this month; `None` without a budget.
+    pub async fn budget_left(&self, client: &Client) -> Result<Option<MicroUsd>, sqlx::Error> {
+        let (Some(key_id), Some(budget)) = (client.api_key_id, client.monthly_budget_micro_usd)
+        else {
             return Ok(None);
         };
-        let spent = self.meter.spent(team_id, key_id).await?;
+        let spent = self.meter.spent(client.team_id, key_id).await?;
         Ok(Some(MicroUsd((budget - spent).max(0))))
     }
 }

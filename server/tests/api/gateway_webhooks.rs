@@ -5,19 +5,51 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
+use fake_llm::FakeLlm;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::engine_helpers::fake;
-use crate::helpers::spawn_app_with;
+use crate::helpers::{TestApp, spawn_app_with};
 use crate::rest::{key, send};
 
-#[tokio::test]
-async fn the_gateway_answers_in_openai_format_streams_and_meters() {
+/// A server whose demo model is the fake, signed in as the demo owner, and a key of the
+/// demo team that may call the gateway.
+pub(crate) async fn gateway() -> (FakeLlm, TestApp, String) {
     let llm = fake().await;
     let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
     app.sign_in_demo().await;
     let caller = key(&app, &["read", "run"]).await;
+    (llm, app, caller)
+}
+
+/// The key's gateway tokens and cost once the meter, which writes in the background, has
+/// recorded `requests` calls for it (waited for, up to ten seconds).
+async fn metered(app: &TestApp, key: &str, requests: i64) -> (i64, i64) {
+    let pool = app.owner_pool().await;
+    for _ in 0..200 {
+        let (counted, tokens, cost): (i64, i64, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(gateway_requests), 0)::bigint,
+                    coalesce(sum(prompt_tokens + completion_tokens), 0)::bigint,
+                    coalesce(sum(cost_micro_usd), 0)::bigint
+               FROM usage_daily d JOIN api_keys k ON k.id = d.api_key_id WHERE k.prefix = $1",
+        )
+        .bind(&key[..12])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if counted >= requests {
+            assert_eq!(counted, requests, "more calls were metered than made");
+            return (tokens, cost);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the meter did not record {requests} calls within ten seconds");
+}
+
+#[tokio::test]
+async fn the_gateway_answers_in_openai_format_streams_and_meters() {
+    let (_llm, app, caller) = gateway().await;
     let client = reqwest::Client::new();
 
     let (status, models, _) = send(&app, reqwest::Method::GET, "/v1/models", &caller, None).await;
@@ -148,18 +180,8 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(problem["title"], "Unauthenticated", "{problem}");
 
-    // Usage is recorded per key (written in the background within about a second).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let pool = app.owner_pool().await;
-    let (requests, cost): (i64, i64) = sqlx::query_as(
-        "SELECT coalesce(sum(gateway_requests), 0)::bigint, coalesce(sum(cost_micro_usd), 0)::bigint
-           FROM usage_daily d JOIN api_keys k ON k.id = d.api_key_id WHERE k.prefix = $1",
-    )
-    .bind(&caller[..12])
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(requests, 2);
+    // Usage is recorded per key (written in the background, in batches).
+    let (_, cost) = metered(&app, &caller, 2).await;
     assert!(cost > 0);
 
     // A key whose budget is spent is refused before any provider is called.
@@ -189,10 +211,7 @@ async fn the_gateway_answers_in_openai_format_streams_and_meters() {
 /// stream that cannot start.
 #[tokio::test]
 async fn the_gateway_takes_every_openai_parameter_and_fails_streams_before_they_start() {
-    let llm = fake().await;
-    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
-    app.sign_in_demo().await;
-    let caller = key(&app, &["read", "run"]).await;
+    let (llm, app, caller) = gateway().await;
     let chat = |body: Value| {
         send(
             &app,
@@ -532,10 +551,7 @@ async fn the_gateway_translates_openai_requests_for_anthropic() {
 /// the model is listed; problems are OpenAI's.
 #[tokio::test]
 async fn the_gateway_embeds_texts_metered_per_key() {
-    let llm = fake().await;
-    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
-    app.sign_in_demo().await;
-    let caller = key(&app, &["read", "run"]).await;
+    let (llm, app, caller) = gateway().await;
     let embed = |body: Value| {
         send(
             &app,
@@ -597,18 +613,8 @@ async fn the_gateway_embeds_texts_metered_per_key() {
             .any(|m| m["id"] == "demo-embed")
     );
 
-    // Metered like chat: two calls for this key (in the background within a second).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let pool = app.owner_pool().await;
-    let (requests, tokens): (i64, i64) = sqlx::query_as(
-        "SELECT coalesce(sum(gateway_requests), 0)::bigint, coalesce(sum(prompt_tokens), 0)::bigint
-           FROM usage_daily d JOIN api_keys k ON k.id = d.api_key_id WHERE k.prefix = $1",
-    )
-    .bind(&caller[..12])
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(requests, 2);
+    // Metered like chat: two calls for this key.
+    let (tokens, _) = metered(&app, &caller, 2).await;
     assert!(tokens > 0);
 }
 
@@ -616,10 +622,7 @@ async fn the_gateway_embeds_texts_metered_per_key() {
 /// events in a stream, its error shape, and a stream that cannot start refused first.
 #[tokio::test]
 async fn the_gateway_speaks_anthropic_messages() {
-    let llm = fake().await;
-    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
-    app.sign_in_demo().await;
-    let caller = key(&app, &["read", "run"]).await;
+    let (_llm, app, caller) = gateway().await;
     let post = |body: Value| {
         reqwest::Client::new()
             .post(app.url("/v1/messages"))
@@ -686,10 +689,7 @@ async fn the_gateway_speaks_anthropic_messages() {
 /// skips it; another team never sees the answer.
 #[tokio::test]
 async fn the_response_cache_answers_a_repeated_request_once_per_team() {
-    let llm = fake().await;
-    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
-    app.sign_in_demo().await;
-    let caller = key(&app, &["read", "run"]).await;
+    let (llm, app, caller) = gateway().await;
     let ask = |key: String, body: Value, cached: bool| {
         let mut request = reqwest::Client::new()
             .post(app.url("/v1/chat/completions"))
@@ -735,8 +735,8 @@ async fn the_response_cache_answers_a_repeated_request_once_per_team() {
     assert_eq!(state.as_deref(), Some("skipped"));
     assert_eq!(llm.requests().len(), 3);
 
-    // Counted for the key (in the background within a second): 4 requests, 1 hit.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Counted for the key: 4 requests, 1 hit.
+    metered(&app, &caller, 4).await;
     let board: Value = app.call("/api/dashboard", &[("range", "7")]).await.unwrap();
     let row = &board["keys"][0];
     assert_eq!(

@@ -2,9 +2,7 @@
 //! scripts are in tests/sdk; `make test` installs the SDKs from PyPI).
 
 use crate::contract::{contract_tool, run_tool};
-use crate::engine_helpers::fake;
-use crate::helpers::spawn_app_with;
-use crate::rest::key;
+use crate::gateway_webhooks::gateway;
 
 /// Runs one SDK script (tests/sdk) against a server whose demo model is the fake, with
 /// `AGF_BASE_URL` (the server's URL and `base_path`) and `AGF_KEY`.
@@ -12,10 +10,7 @@ async fn run_script(script: &str, base_path: &str) {
     let Some(python) = contract_tool("AGF_PYTHON") else {
         return;
     };
-    let llm = fake().await;
-    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
-    app.sign_in_demo().await;
-    let caller = key(&app, &["read", "run"]).await;
+    let (_llm, app, caller) = gateway().await;
     let mut command = std::process::Command::new(python);
     command
         .arg(format!("{}/tests/sdk/{script}", env!("CARGO_MANIFEST_DIR")))

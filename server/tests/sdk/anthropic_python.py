@@ -10,16 +10,11 @@ import os
 
 import anthropic
 
+from check import check
+
 client = anthropic.Anthropic(
     base_url=os.environ["AGF_BASE_URL"], api_key=os.environ["AGF_KEY"], max_retries=0
 )
-
-
-def check(name, condition, detail=""):
-    if not condition:
-        raise SystemExit(f"FAILED: {name} {detail}")
-    print(f"ok: {name}")
-
 
 message = client.messages.create(
     model="cheap",

@@ -12,16 +12,11 @@ import os
 import openai
 from pydantic import BaseModel
 
+from check import check
+
 client = openai.OpenAI(
     base_url=os.environ["AGF_BASE_URL"], api_key=os.environ["AGF_KEY"], max_retries=0
 )
-
-
-def check(name, condition, detail=""):
-    if not condition:
-        raise SystemExit(f"FAILED: {name} {detail}")
-    print(f"ok: {name}")
-
 
 ids = [model.id for model in client.models.list()]
 check("models are listed", "demo-fast" in ids and "cheap" in ids, ids)
