@@ -11,6 +11,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod billing;
+pub mod catalog;
 mod components;
 pub mod dashboard;
 pub mod error;

@@ -15,7 +15,7 @@ test('an owner adds a team key for a provider and sees it masked', async () => {
   // with its models.
   const demo = page.locator('[data-provider="demo"]').getByTestId('live-status');
   await demo.getByText(/Reachable · \d+ ms/).waitFor();
-  await demo.getByText(/Offers: .*gpt-4o-mini/).waitFor();
+  await demo.getByText(/Offers: .*demo-fast/).waitFor();
   const card = page.locator('[data-provider="anthropic"]');
   await card.getByLabel('Anthropic API key').fill('sk-ant-e2e-test-9876');
   await card.getByRole('button', { name: 'Save key' }).click();
@@ -33,6 +33,18 @@ test('an owner adds a team key for a provider and sees it masked', async () => {
   await page.getByTestId('secrets').getByText('••••4242').waitFor();
   await page.getByRole('button', { name: 'Remove CRM_TOKEN' }).click();
   await page.getByText('No secrets yet.').waitFor();
+
+  // The team's routing order: every change saves at once; back to the platform's.
+  const order = page.getByTestId('routing-order');
+  await page.getByRole('button', { name: 'Add OpenAI' }).click();
+  await order.locator('[data-provider="openai"]').waitFor();
+  await page.getByText("Your team's order.").waitFor();
+  await page.getByRole('button', { name: 'Move OpenAI up' }).click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="routing-order"] li')?.dataset.provider === 'openai');
+  await page.getByRole('button', { name: "Use the platform's order" }).click();
+  await page.getByText("The platform's order; change it for your team.").waitFor();
+  assert.equal(await order.locator('[data-provider="openai"]').count(), 0);
   await context.close();
 });
 

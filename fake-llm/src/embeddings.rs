@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::exchange::{Wire, header_text};
-use crate::openai::{OpenAi, bearer};
+use crate::openai::{OpenAi, presented_key};
 use crate::state::{RecordedRequest, Shared};
 
 /// Dimensions when the request does not say (real models have 384–3,072; tests need few).
@@ -26,7 +26,7 @@ pub(crate) async fn embeddings(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let presented = bearer(&headers).or_else(|| header_text(&headers, "x-api-key"));
+    let presented = presented_key(&headers).or_else(|| header_text(&headers, "x-api-key"));
     let authorized = shared.authorized(presented);
     shared.record(RecordedRequest {
         path: uri.path().to_owned(),

@@ -17,6 +17,9 @@
 //! - `[fake:cut=N]` drops the connection after N words.
 //! - `[fake:slow=MS]` waits before the first byte; `[fake:hang]` never answers.
 //!
+//! Azure OpenAI's deployment URLs (`/openai/deployments/{name}/…?api-version=…`, key in
+//! `api-key`) answer as OpenAI's do.
+//!
 //! `POST /v1/embeddings` answers every text with the same unit vector each time, built
 //! from its words (see `embeddings.rs`), as floats or base64.
 //!
@@ -25,6 +28,7 @@
 
 mod admin;
 mod anthropic;
+mod azure;
 mod behaviour;
 mod conversation;
 mod decide;
@@ -58,6 +62,9 @@ pub struct Options {
     pub required_key: Option<String>,
     /// Pause before each streamed word, so demos look like a model typing. Tests use zero.
     pub token_delay: Duration,
+    /// What `GET /v1/models` lists; empty: a few of OpenAI's and Anthropic's models,
+    /// for tests where the fake stands in for them. Requests may name any model.
+    pub models: Vec<String>,
 }
 
 /// A running fake provider. Dropping it shuts the server down.
@@ -109,6 +116,14 @@ impl FakeLlm {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
+
+    /// The calls received so far (chat, messages, embeddings), oldest first: the
+    /// requests without the model listings a server makes on its own.
+    pub fn calls(&self) -> Vec<RecordedRequest> {
+        let mut requests = self.shared.requests();
+        requests.retain(|request| !request.path.ends_with("/models"));
+        requests
+    }
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -126,6 +141,15 @@ fn router(shared: Arc<Shared>) -> Router {
             post(exchange::exchange::<anthropic::Anthropic>),
         )
         .route("/v1/models", get(openai::models))
+        .route(
+            "/openai/deployments/{deployment}/chat/completions",
+            post(azure::chat),
+        )
+        .route(
+            "/openai/deployments/{deployment}/embeddings",
+            post(azure::embed),
+        )
+        .route("/openai/models", get(azure::models))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/embeddings", post(embeddings::embeddings))
         .route(

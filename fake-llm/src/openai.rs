@@ -17,7 +17,7 @@ use crate::state::{RecordedRequest, Shared};
 use crate::stream::{self, Ending, Events};
 use crate::usage::{self, Words};
 
-/// The models `GET /v1/models` lists; requests may name any model.
+/// The models `GET /v1/models` lists unless told others.
 const MODELS: [&str; 4] = [
     "gpt-4o-mini",
     "gpt-4o",
@@ -29,7 +29,7 @@ pub(crate) struct OpenAi;
 
 impl Wire for OpenAi {
     fn presented_key(headers: &HeaderMap) -> Option<&str> {
-        bearer(headers)
+        presented_key(headers)
     }
 
     fn conversation(body: &Value) -> Conversation {
@@ -231,6 +231,11 @@ impl Completion<'_> {
     }
 }
 
+/// A key as OpenAI's clients send it (`Authorization: Bearer`), or Azure's (`api-key`).
+pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    bearer(headers).or_else(|| header_text(headers, "api-key"))
+}
+
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     header_text(headers, "authorization")
         .and_then(|value| value.strip_prefix("Bearer "))
@@ -245,7 +250,7 @@ pub(crate) async fn models(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let presented = bearer(&headers).or_else(|| header_text(&headers, "x-api-key"));
+    let presented = presented_key(&headers).or_else(|| header_text(&headers, "x-api-key"));
     let authorized = shared.authorized(presented);
     shared.record(RecordedRequest {
         path: uri.path().to_owned(),
@@ -256,10 +261,15 @@ pub(crate) async fn models(
         return OpenAi::error(StatusCode::UNAUTHORIZED, "Invalid API key provided.");
     }
     let created = unix_now();
-    let data: Vec<Value> = MODELS
-        .iter()
-        .map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "fake-llm"}))
-        .collect();
+    let told = shared.models.iter().map(String::as_str);
+    let data: Vec<Value> = (if shared.models.is_empty() {
+        MODELS.to_vec()
+    } else {
+        told.collect()
+    })
+    .into_iter()
+    .map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "fake-llm"}))
+    .collect();
     Json(json!({"object": "list", "data": data})).into_response()
 }
 

@@ -26,6 +26,7 @@ pub struct RecordedRequest {
 pub(crate) struct Shared {
     required_key: Option<String>,
     pub(crate) token_delay: Duration,
+    pub(crate) models: Vec<String>,
     script: Mutex<VecDeque<Behaviour>>,
     requests: Mutex<Vec<RecordedRequest>>,
     failures: Mutex<HashMap<String, u32>>,
@@ -38,6 +39,7 @@ impl Shared {
         Shared {
             required_key: options.required_key,
             token_delay: options.token_delay,
+            models: options.models,
             script: Mutex::default(),
             requests: Mutex::default(),
             failures: Mutex::default(),

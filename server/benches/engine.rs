@@ -111,6 +111,7 @@ async fn overhead() {
     let providers = ProviderSet::from_providers(vec![Arc::new(Instant50)]);
     let router = Arc::new(Router::new(
         vec!["openai".into()],
+        Arc::default(),
         RetryPolicy::default(),
         5,
         Duration::from_secs(30),
@@ -164,6 +165,7 @@ async fn concurrent_runs(count: usize) {
         Options {
             required_key: None,
             token_delay: Duration::ZERO,
+            ..Default::default()
         },
     )
     .await
@@ -196,7 +198,7 @@ async fn concurrent_runs(count: usize) {
                 let ctx = engine.context(
                     &spec,
                     PlanTier::Free,
-                    &HashMap::new(),
+                    &server::engine::providers::TeamProviders::default(),
                     HashMap::new(),
                     recorder.clone(),
                     CancelFlag::default(),

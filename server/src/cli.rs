@@ -25,6 +25,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use crate::config::Config;
+use crate::engine::providers::TeamProviders;
 use crate::engine::{CancelFlag, Engine, RecordError, Recorder, Resume, check_inputs};
 use crate::startup::Role;
 use app::billing::PlanTier;
@@ -173,7 +174,7 @@ async fn run(path: &str, pairs: &[String]) -> ExitCode {
     let ctx = engine.context(
         &spec,
         PlanTier::Enterprise,
-        &HashMap::new(),
+        &TeamProviders::default(),
         HashMap::new(),
         Arc::new(Terminal),
         cancel,

@@ -31,6 +31,7 @@ pub mod ssrf;
 pub mod startup;
 pub mod state;
 pub mod team_keys;
+pub mod team_routing;
 pub mod teams;
 pub mod telemetry;
 

@@ -97,6 +97,7 @@ pub struct Application {
     router: axum::Router,
     workers: Option<(Workers, String, usize)>,
     dispatcher: Option<Dispatcher>,
+    engine: Arc<Engine>,
     shutdown: Shutdown,
 }
 
@@ -219,12 +220,14 @@ impl Application {
         };
         let shutdown = state.shutdown.clone();
         let db = state.db.clone();
+        let engine = Arc::clone(&state.engine);
         let router = match role {
             Role::All | Role::Serve => http::router(state),
             Role::Worker => http::probes(state),
         };
         Ok(Self {
             dispatcher,
+            engine,
             listener,
             db,
             router,
@@ -246,6 +249,9 @@ impl Application {
     /// Serves until SIGTERM (or Ctrl-C), then drains: see `shutdown`.
     pub async fn serve(self) -> Result<(), StartupError> {
         self.shutdown.on_signal();
+        if let Some(every) = self.engine.settings.model_refresh {
+            crate::engine::discovery::spawn(Arc::clone(&self.engine), every);
+        }
         if let Some(dispatcher) = self.dispatcher {
             db::purge::spawn_hourly(self.db.clone(), Arc::clone(&dispatcher.keys));
             dispatcher.spawn();

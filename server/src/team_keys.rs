@@ -4,6 +4,7 @@
 
 use app::auth::Role;
 use app::backend::{Actor, Providers};
+use app::catalog;
 use app::error::AppError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,21 +18,17 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant;
-use crate::engine::catalog::MODELS;
 use crate::engine::providers::ProviderError;
 use crate::engine::{Engine, EngineSettings};
 use crate::errors::ServerError;
 use crate::secrets::{Keyring, Sealed, mask};
 use crate::teams::rules::at_least;
 
-/// Providers a team may hold a key for (the local and demo models need none).
-const KEYED: [(&str, &str); 5] = [
-    ("openai", "OpenAI"),
-    ("anthropic", "Anthropic"),
-    ("perplexity", "Perplexity"),
-    ("groq", "Groq"),
-    ("openrouter", "OpenRouter"),
-];
+/// Whether a team may hold a key for `id`: a hosted provider (the self-hosted and demo
+/// models need none).
+fn accepts_key(id: &str) -> bool {
+    catalog::provider(id).is_some_and(|card| !card.self_hosted())
+}
 
 pub struct TeamKeysService {
     db: PgPool,
@@ -57,7 +54,7 @@ impl TeamKeysService {
     }
 
     fn require_keyed(provider: &str) -> Result<(), AppError> {
-        if KEYED.iter().any(|(id, _)| *id == provider) {
+        if accepts_key(provider) {
             Ok(())
         } else {
             Err(AppError::invalid(
@@ -190,6 +187,8 @@ impl TeamKeysService {
                 .fetch_all(&mut *tx)
                 .await?;
         tx.commit().await?;
+        let team_order = crate::team_routing::load(&self.db, actor.team_id).await?;
+        let models = self.engine.router.catalog.all();
         let providers = self
             .listed()
             .into_iter()
@@ -205,8 +204,8 @@ impl TeamKeysService {
                     .iter()
                     .find(|(p, _)| p == id)
                     .map(|(_, last)| mask(last)),
-                accepts_key: KEYED.iter().any(|(keyed, _)| *keyed == id),
-                models: MODELS
+                accepts_key: accepts_key(id),
+                models: models
                     .iter()
                     .filter(|m| m.provider == id)
                     .map(|m| m.name.to_string())
@@ -215,7 +214,8 @@ impl TeamKeysService {
             .collect();
         Ok(ProvidersOverview {
             providers,
-            chain: self.settings.chain.clone(),
+            team_order: team_order.is_some(),
+            chain: team_order.unwrap_or_else(|| self.settings.chain.clone()),
             can_edit: actor.role >= Role::Admin,
             secrets: secrets
                 .into_iter()
@@ -230,11 +230,23 @@ impl TeamKeysService {
     /// The providers the page lists, in order: the demo model (when there is one), the
     /// local server, then the providers a key unlocks.
     fn listed(&self) -> Vec<(&'static str, &'static str)> {
-        let mut listed: Vec<(&str, &str)> = vec![("local", "Local (Ollama)")];
-        if self.settings.providers.iter().any(|p| p.id == "demo") {
-            listed.insert(0, ("demo", "Demo model"));
+        let running = |id: &str| self.settings.providers.iter().any(|p| p.id == id);
+        let mut listed: Vec<(&str, &str)> = Vec::new();
+        if running(catalog::DEMO) {
+            listed.push((catalog::DEMO, "Demo model"));
         }
-        listed.extend(KEYED);
+        // The self-hosted servers the operator runs (Ollama is assumed at its default
+        // address), then every hosted provider with a URL (Azure has none until the
+        // operator gives it), which a team's key can unlock.
+        let (own, hosted): (Vec<&catalog::ProviderCard>, Vec<_>) = catalog::PROVIDERS
+            .iter()
+            .filter(|card| running(card.id))
+            .partition(|card| card.self_hosted());
+        listed.extend(
+            own.into_iter()
+                .chain(hosted)
+                .map(|card| (card.id, card.label)),
+        );
         listed
     }
 
@@ -247,8 +259,8 @@ impl TeamKeysService {
         {
             return Ok(health.clone());
         }
-        let keys = crate::runs::team_provider_keys(&self.db, &self.engine, actor.team_id).await?;
-        let set = self.engine.providers_for(&keys);
+        let team = crate::runs::team_providers(&self.db, &self.engine, actor.team_id).await?;
+        let set = self.engine.providers_for(&team);
         let checks = self.listed().into_iter().map(|(id, _)| {
             let provider = set.get(id).cloned();
             async move {
@@ -376,6 +388,10 @@ impl Providers for TeamKeysService {
 
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError> {
         Ok(TeamKeysService::remove_key(self, actor, provider).await?)
+    }
+
+    async fn set_routing_order(&self, actor: &Actor, order: &[String]) -> Result<(), AppError> {
+        Ok(crate::team_routing::save(&self.db, actor, order).await?)
     }
 
     async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError> {

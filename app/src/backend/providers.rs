@@ -12,6 +12,8 @@ pub trait Providers: Send + Sync + 'static {
     async fn check(&self, actor: &Actor) -> Result<Vec<ProviderHealth>, AppError>;
     async fn save_key(&self, actor: &Actor, provider: &str, key: &str) -> Result<(), AppError>;
     async fn remove_key(&self, actor: &Actor, provider: &str) -> Result<(), AppError>;
+    /// Sets the team's routing order; an empty one goes back to the platform's.
+    async fn set_routing_order(&self, actor: &Actor, order: &[String]) -> Result<(), AppError>;
     /// Stores (or replaces) a named secret for custom tools' headers.
     async fn save_secret(&self, actor: &Actor, name: &str, value: &str) -> Result<(), AppError>;
     async fn remove_secret(&self, actor: &Actor, name: &str) -> Result<(), AppError>;

@@ -3,6 +3,7 @@
 
 mod demo_banner;
 mod providers_page;
+mod routing_order;
 mod secrets_card;
 mod server_fns;
 mod types;
@@ -10,7 +11,7 @@ mod types;
 pub use demo_banner::DemoBanner;
 pub use providers_page::ProvidersPage;
 pub use server_fns::{
-    RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret, check_providers,
+    RemoveProviderKey, RemoveSecret, SaveProviderKey, SaveSecret, SetRoutingOrder, check_providers,
     get_engine_notice, get_providers,
 };
 pub use types::*;

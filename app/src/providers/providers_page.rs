@@ -1,10 +1,11 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use super::routing_order::RoutingOrder;
 use super::secrets_card::{SecretActions, SecretsCard};
 use super::{
     HealthState, ProviderHealth, ProviderRow, ProvidersOverview, RemoveProviderKey, RemoveSecret,
-    SaveProviderKey, SaveSecret, check_providers, get_providers,
+    SaveProviderKey, SaveSecret, SetRoutingOrder, check_providers, get_providers,
 };
 
 const CARD: &str =
@@ -19,6 +20,7 @@ const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hov
 pub fn ProvidersPage() -> impl IntoView {
     let save = ServerAction::<SaveProviderKey>::new();
     let remove = ServerAction::<RemoveProviderKey>::new();
+    let order = ServerAction::<SetRoutingOrder>::new();
     let secrets = SecretActions {
         save: ServerAction::<SaveSecret>::new(),
         remove: ServerAction::<RemoveSecret>::new(),
@@ -28,6 +30,7 @@ pub fn ProvidersPage() -> impl IntoView {
             (
                 save.version().get(),
                 remove.version().get(),
+                order.version().get(),
                 secrets.save.version().get(),
                 secrets.remove.version().get(),
             )
@@ -39,6 +42,7 @@ pub fn ProvidersPage() -> impl IntoView {
         [
             save.value().get().and_then(Result::err),
             remove.value().get().and_then(Result::err),
+            order.value().get().and_then(Result::err),
             secrets.save.value().get().and_then(Result::err),
             secrets.remove.value().get().and_then(Result::err),
         ]
@@ -48,7 +52,7 @@ pub fn ProvidersPage() -> impl IntoView {
     };
     view! {
         <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
-            "Runs use the platform's providers in the order below. Add your team's own key to use your account with a provider; keys are encrypted at rest and never shown again."
+            "Runs use the providers below in the routing order. Add your team's own key to use your account with a provider; keys are encrypted at rest and never shown again."
         </p>
         {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading providers…"</p> }>
@@ -57,7 +61,7 @@ pub fn ProvidersPage() -> impl IntoView {
                     Ok(overview) => {
                         let (rows, can_edit) = (overview.secrets.clone(), overview.can_edit);
                         view! {
-                            <ProviderList overview health save remove />
+                            <ProviderList overview health save remove order />
                             <SecretsCard rows can_edit actions=secrets />
                         }
                         .into_any()
@@ -98,11 +102,16 @@ fn ProviderList(
     health: Signal<Option<Vec<ProviderHealth>>>,
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
+    order: ServerAction<SetRoutingOrder>,
 ) -> impl IntoView {
-    let chain = overview.chain.join(" → ");
     let can_edit = overview.can_edit;
+    let names = overview
+        .providers
+        .iter()
+        .map(|row| (row.id.clone(), row.name.clone()))
+        .collect();
     view! {
-        <p class="mb-3 text-sm">"Routing order: " <span class="font-mono">{chain}</span></p>
+        <RoutingOrder chain=overview.chain team_order=overview.team_order can_edit names action=order />
         <ul class="space-y-3" data-testid="providers">
             {overview.providers.into_iter().map(|row| view! { <ProviderCard row health can_edit save remove /> }).collect_view()}
         </ul>

@@ -51,6 +51,27 @@ pub async fn remove_provider_key(provider: String) -> Result<(), AppError> {
     )
 }
 
+/// `providers`: the team's routing order, comma-separated; empty goes back to the
+/// platform's.
+#[server(prefix = "/api", endpoint = "providers/set_order")]
+pub async fn set_routing_order(providers: String) -> Result<(), AppError> {
+    use crate::backend;
+    let order: Vec<String> = providers
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(String::from)
+        .collect();
+    backend::respond(
+        async {
+            backend::providers()?
+                .set_routing_order(&backend::actor().await?, &order)
+                .await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "providers/save_secret")]
 pub async fn save_secret(name: String, value: String) -> Result<(), AppError> {
     use crate::backend;

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderRow {
     pub id: String,
@@ -13,20 +14,52 @@ pub struct ProviderRow {
     pub models: Vec<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProvidersOverview {
     pub providers: Vec<ProviderRow>,
-    /// The order providers are tried in.
+    /// The order providers are tried in when a spec names none: the team's, or the
+    /// platform's.
     pub chain: Vec<String>,
+    /// Whether the team chose the order (else it is the platform's).
+    pub team_order: bool,
     pub can_edit: bool,
     /// Named secrets custom HTTP tools reference (`{ secret: CRM_TOKEN }`), masked.
     pub secrets: Vec<SecretRow>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretRow {
     pub name: String,
     pub masked: String,
+}
+
+/// A team's routing order, as the API sets it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoutingOrder {
+    /// Provider ids, tried in this order; empty goes back to the platform's order.
+    #[cfg_attr(feature = "ssr", schema(schema_with = provider_ids_schema))]
+    pub providers: Vec<String>,
+}
+
+/// Known provider ids, each at most once (the catalogue's list, so the document cannot
+/// drift from what the server takes).
+#[cfg(feature = "ssr")]
+fn provider_ids_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let ids: Vec<&str> = crate::catalog::provider_ids().collect();
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(ids.clone())),
+        )
+        .unique_items(true)
+        .max_items(Some(ids.len()))
+        .build()
 }
 
 /// What the app tells every signed-in page about the engine.

@@ -20,9 +20,7 @@ pub use depth::MAX_DEPTH;
 pub use errors::{SpecError, SpecErrors};
 pub use model::*;
 pub use money::MicroUsd;
-pub use parse::{
-    MAX_SPEC_BYTES, PROVIDERS, input_accepts, inputs_from_form, parse_spec, spec_to_json,
-};
+pub use parse::{MAX_SPEC_BYTES, input_accepts, inputs_from_form, parse_spec, spec_to_json};
 pub use parse_invariants::RULES;
 pub use templates::{TEMPLATES, Template};
 

@@ -77,6 +77,10 @@ pub struct ModelPolicy {
     pub max_cost_per_run: Option<MicroUsd>,
     /// Providers to try, in order, instead of the platform's default chain.
     pub prefer: Vec<String>,
+    /// Models to use, in order, instead of choosing by task (`name` in the spec): a
+    /// model of the catalogue or `provider/model`. Falls back only along this list.
+    #[serde(default)]
+    pub models: Vec<String>,
     /// Hundredths (0–200), kept integral so specs compare and hash exactly.
     pub temperature_centi: Option<u16>,
     pub max_output_tokens: Option<u32>,
@@ -88,6 +92,7 @@ impl Default for ModelPolicy {
             task: TaskType::Simple,
             max_cost_per_run: None,
             prefer: Vec::new(),
+            models: Vec::new(),
             temperature_centi: None,
             max_output_tokens: None,
         }

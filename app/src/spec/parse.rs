@@ -5,7 +5,9 @@ use marked_yaml::{LoadError, LoaderOptions, parse_yaml_with_options};
 
 use super::depth;
 use super::errors::{SpecError, SpecErrors};
-use super::model::{AgentBody, InputDef, InputType, ModelPolicy, Spec, SpecBody, TaskType};
+use super::model::{
+    AgentBody, InputDef, InputType, ModelPolicy, NodeKind, Spec, SpecBody, TaskType,
+};
 use super::money::MicroUsd;
 use super::parse_invariants::invariants;
 use super::parse_tools::tools;
@@ -15,21 +17,12 @@ use super::reader::{
     to_json,
 };
 use super::references::check_placeholders;
+use crate::catalog::{self, ModelName};
 
 /// Larger specs are refused before parsing: they are almost surely a mistake, and the
 /// bound keeps parsing cheap for the live editor and the API.
 pub const MAX_SPEC_BYTES: usize = 64 * 1024;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 20_000;
-/// The providers a spec may name in `model.prefer`.
-pub const PROVIDERS: [&str; 7] = [
-    "local",
-    "openai",
-    "anthropic",
-    "perplexity",
-    "groq",
-    "openrouter",
-    "demo",
-];
 /// The most any spec may allow a run to spend.
 pub const MAX_RUN_COST: MicroUsd = MicroUsd(100_000_000);
 
@@ -134,6 +127,7 @@ fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
     let description = fields
         .string("description", 2_000, errors)
         .unwrap_or_default();
+    let model_at = fields.get("model").map(|(_, at)| at);
     let model = fields
         .get("model")
         .map(|(node, at)| model_policy(node, at, errors))
@@ -149,6 +143,9 @@ fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
     } else {
         SpecBody::Agent(agent_body(&fields, &input_names, &[], errors)?)
     };
+    if let Some(at) = model_at {
+        check_tool_calling(&model, body_inherits_tools(&body), &at, errors);
+    }
     Some(Spec {
         name: name?,
         description,
@@ -156,6 +153,17 @@ fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
         inputs,
         body,
     })
+}
+
+/// Whether an agent that takes the spec's own model policy has tools: the agent itself,
+/// or a workflow's agent node without a model of its own.
+fn body_inherits_tools(body: &SpecBody) -> bool {
+    match body {
+        SpecBody::Agent(agent) => !agent.tools.is_empty(),
+        SpecBody::Workflow(workflow) => workflow.nodes.iter().any(|node| {
+            matches!(&node.kind, NodeKind::Agent { agent, model: None } if !agent.tools.is_empty())
+        }),
+    }
 }
 
 /// The instructions, tools and invariants of an agent, or of an agent node in a workflow
@@ -191,6 +199,7 @@ pub(super) fn agent_body(
 pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPolicy {
     let allowed = [
         "task",
+        "name",
         "max_cost_per_run_usd",
         "prefer",
         "temperature",
@@ -217,15 +226,19 @@ pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPol
     let max_cost_per_run = fields
         .get("max_cost_per_run_usd")
         .and_then(|(node, at)| dollars(node, &at, errors));
+    let models = fields
+        .get("name")
+        .map(|(node, at)| pinned_models(node, &at, errors));
     let prefer = fields.get("prefer").map(|(node, at)| {
-        let names = string_list(node, &at, PROVIDERS.len(), 40, errors);
+        let names = string_list(node, &at, catalog::provider_ids().count(), 40, errors);
         for name in &names {
-            if !PROVIDERS.contains(&name.as_str()) {
+            if !catalog::provider_ids().any(|id| id == name) {
+                let ids: Vec<&str> = catalog::provider_ids().collect();
                 errors.add(
                     &at,
                     format!(
                         "unknown provider `{name}`; expected some of: {}",
-                        PROVIDERS.join(", ")
+                        ids.join(", ")
                     ),
                 );
             }
@@ -250,8 +263,67 @@ pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPol
         task: task.unwrap_or(TaskType::Simple),
         max_cost_per_run,
         prefer: prefer.unwrap_or_default(),
+        models: models.unwrap_or_default(),
         temperature_centi,
         max_output_tokens,
+    }
+}
+
+/// The most models a spec may pin: a fallback list, not a catalogue.
+const MAX_PINNED_MODELS: usize = 5;
+
+/// `name: gpt-4.1-mini` or `name: [gpt-4.1-mini, claude-haiku-4-5]`: models of the
+/// catalogue, or `provider/model` for one a provider lists.
+fn pinned_models(node: &Node, at: &At, errors: &mut Errors) -> Vec<String> {
+    let names = if node.as_sequence().is_some() {
+        string_list(node, at, MAX_PINNED_MODELS, 200, errors)
+    } else {
+        non_empty_string(node, at, 200, errors)
+            .into_iter()
+            .collect()
+    };
+    for name in &names {
+        if ModelName::parse(name).is_none() {
+            errors.add(
+                at,
+                format!(
+                    "unknown model `{name}`; name one of the catalogue ({}) or write \
+                     provider/model for a model a provider lists (e.g. local/qwen2.5)",
+                    catalog::MODELS
+                        .iter()
+                        .map(|card| card.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+    names
+}
+
+/// A spec with tools cannot pin a model that does not call them: the router would
+/// have nowhere to send it.
+pub(super) fn check_tool_calling(
+    policy: &ModelPolicy,
+    has_tools: bool,
+    at: &At,
+    errors: &mut Errors,
+) {
+    if !has_tools {
+        return;
+    }
+    for name in &policy.models {
+        if let Some(ModelName::Known(card)) = ModelName::parse(name)
+            && !card.abilities.tools
+        {
+            errors.add(
+                at,
+                format!(
+                    "`{name}` cannot call tools, and this agent has tools; pin a model \
+                     that can, or remove the tools"
+                ),
+            );
+        }
     }
 }
 

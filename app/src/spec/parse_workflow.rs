@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use marked_yaml::types::Node as YamlNode;
 
 use super::model::{Edge, KeywordRoute, Node, NodeKind, Router, Workflow};
-use super::parse::{MAX_INSTRUCTIONS_CHARS, agent_body, model_policy};
+use super::parse::{MAX_INSTRUCTIONS_CHARS, agent_body, check_tool_calling, model_policy};
 use super::parse_invariants::invariants;
 use super::reader::{
     At, Errors, Fields, identifier, non_empty_string, sequence, string, string_list,
@@ -101,9 +101,11 @@ fn node_kind(
                 errors,
             )?;
             let agent = agent_body(&fields, inputs, ids, errors)?;
-            let model = fields
-                .get("model")
-                .map(|(node, at)| model_policy(node, at, errors));
+            let model = fields.get("model").map(|(node, at)| {
+                let policy = model_policy(node, at.clone(), errors);
+                check_tool_calling(&policy, !agent.tools.is_empty(), &at, errors);
+                policy
+            });
             Some(NodeKind::Agent {
                 agent: Box::new(agent),
                 model,

@@ -274,3 +274,23 @@ fn templates_render_inputs_and_state() {
     );
     assert_eq!(out, "Q: why / A / {{other.x}}");
 }
+
+#[test]
+fn a_spec_pins_models_the_catalogue_knows() {
+    let spec =
+        parse_spec("name: x\nmodel:\n  name: [gpt-4.1-mini, local/qwen2.5]\ninstructions: y\n")
+            .expect("valid");
+    assert_eq!(spec.model.models, ["gpt-4.1-mini", "local/qwen2.5"]);
+
+    let list = errors("name: x\nmodel:\n  name: gpt-7\ninstructions: y\n");
+    has(&list, "model.name", 3, "unknown model `gpt-7`");
+    let list = errors("name: x\nmodel:\n  name: [a, b, c, d, e, f]\ninstructions: y\n");
+    assert!(list.iter().any(|e| e.path == "model.name"), "{list:#?}");
+    // Tools need a model that calls them: the agent's own, or a workflow node's.
+    let list = errors("name: x\nmodel:\n  name: sonar\ninstructions: y\ntools: [calculator]\n");
+    has(&list, "model", 3, "`sonar` cannot call tools");
+    parse_spec("name: x\nmodel:\n  name: sonar\ninstructions: y\n").expect("no tools, fine");
+    let flow = "name: f\nkind: workflow\nentry: a\nnodes:\n  a:\n    instructions: y\n    tools: [calculator]\n    model:\n      name: sonar-pro\n";
+    let list = errors(flow);
+    has(&list, "nodes.a.model", 9, "`sonar-pro` cannot call tools");
+}

@@ -3,6 +3,7 @@
 //! the time the gateway itself added (everything but waiting on the provider; for a
 //! stream, until the provider is called).
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::time::Instant;
 
@@ -41,7 +42,7 @@ pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Jso
         .models(caller.actor.team_id, caller.plan)
         .await?
         .into_iter()
-        .map(|(id, owner)| model_object(id, owner))
+        .map(|(id, owner)| model_object(&id, owner))
         .collect();
     Ok(Json(json!({"object": "list", "data": data})))
 }
@@ -59,7 +60,7 @@ pub async fn model(
         .await?
         .into_iter()
         .find(|(id, _)| *id == model)
-        .map(|(id, owner)| Json(model_object(id, owner)))
+        .map(|(id, owner)| Json(model_object(&id, owner)))
         .ok_or_else(|| refusal_problem(Refusal::UnknownModel(model)))
 }
 
@@ -132,7 +133,7 @@ pub async fn chat_completions(
     let mut answers = Vec::with_capacity(results.len());
     let mut ignored: Vec<String> = Vec::new();
     let mut failure = None;
-    let (mut model, mut cost) = ("", 0);
+    let (mut model, mut cost) = (Cow::Borrowed(""), 0);
     for result in results {
         match result {
             Ok(routed) => {
@@ -143,7 +144,7 @@ pub async fn chat_completions(
                         ignored.push(hint.clone());
                     }
                 }
-                model = routed.model.name;
+                model = routed.model.name.clone();
                 cost += routed.cost.0;
                 answers.push(routed.completion);
             }
@@ -289,7 +290,7 @@ pub(super) fn served(metrics: &Metrics, routed: &Routed) {
     metrics.llm_call(&LlmCallRecord {
         source: "gateway",
         provider: routed.model.provider,
-        model: routed.model.name,
+        model: &routed.model.name,
         ok: true,
         latency: routed.latency,
         prompt_tokens: routed.completion.usage.prompt_tokens,

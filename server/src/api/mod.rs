@@ -14,6 +14,7 @@ mod limits;
 mod messages;
 pub mod openapi;
 mod problem;
+mod providers;
 pub mod responses;
 mod runs;
 mod templates;
@@ -65,6 +66,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/api-keys/{id}", delete(account::revoke_key))
         .route("/usage", get(account::usage))
+        .route("/providers", get(providers::list))
+        .route("/providers/order", put(providers::set_order))
         .route(
             "/webhooks",
             get(webhooks::list).merge(once(state, Scope::Admin, post(webhooks::create))),

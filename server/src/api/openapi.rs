@@ -6,20 +6,21 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::responses::{FieldProblemDoc, ProblemDoc};
-use super::{account, agents, gateway, messages, runs, templates, webhooks};
+use super::{account, agents, gateway, messages, providers, runs, templates, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Agent Factory API",
         version = "1",
-        description = "Agents, runs, templates, keys, usage and webhooks, and an OpenAI-compatible gateway."
+        description = "Agents, runs, templates, keys, usage, providers and webhooks, and an OpenAI-compatible gateway."
     ),
     paths(
         agents::list, agents::create, agents::get, agents::update, agents::versions, agents::archive,
         runs::start, runs::list, runs::get, runs::events, runs::cancel,
         templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
+        providers::list, providers::set_order,
         webhooks::list, webhooks::create, webhooks::update, webhooks::delete, webhooks::test,
         webhooks::deliveries, webhooks::resend,
         gateway::chat_completions, gateway::embeddings, gateway::models, gateway::model, messages::create,

@@ -120,6 +120,8 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
             max_tokens: request.max_tokens,
             budget_left,
             format: None,
+            tools: !request.tools.is_empty(),
+            pinned: &call.model.models,
         };
         let routed = llm_call(ctx, &call, &needs, &request, node.clone()).await?;
         local_spent = local_spent.saturating_add(routed.cost);

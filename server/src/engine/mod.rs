@@ -5,6 +5,7 @@
 pub mod agent_loop;
 pub mod catalog;
 mod context;
+pub mod discovery;
 pub mod invariants;
 pub mod providers;
 pub mod router;
@@ -25,7 +26,8 @@ pub use settings::EngineSettings;
 
 use agent_loop::{AgentCall, run_agent};
 use app::billing::PlanTier;
-use providers::{Message, ProviderSet};
+use catalog::Catalog;
+use providers::{Message, ProviderSet, TeamProviders};
 use router::Router;
 use tools::Toolbox;
 use workflow::{NodeResult, render_instructions, run_workflow};
@@ -75,8 +77,19 @@ impl Engine {
         }
         let http = GuardedHttp::new(OutboundPolicy::new(&allow), settings.tool_limits)
             .map_err(|e| EngineError::Client(e.to_string()))?;
+        let catalog = Arc::new(Catalog::new(settings.model_prices.clone()));
+        // What an operator set up is known before any provider is asked.
+        for config in &settings.providers {
+            if let (Some(azure), Some(id)) = (
+                &config.azure,
+                app::catalog::provider(&config.id).map(|card| card.id),
+            ) {
+                catalog.learn(id, &azure.deployments);
+            }
+        }
         let router = Arc::new(Router::new(
             settings.chain.clone(),
+            catalog,
             settings.retry,
             settings.circuit_failures,
             settings.circuit_cooldown,
@@ -89,11 +102,13 @@ impl Engine {
         })
     }
 
-    /// The providers a team can call: the operator's, with the team's own keys.
-    pub fn providers_for(&self, team_keys: &HashMap<String, String>) -> ProviderSet {
+    /// The providers a team can call (the operator's, with the team's own keys), in the
+    /// team's order.
+    pub fn providers_for(&self, team: &TeamProviders) -> ProviderSet {
         ProviderSet::build(
             &self.settings.providers,
-            team_keys,
+            team,
+            &self.settings.chain,
             &self.client,
             self.settings.llm_limits,
         )
@@ -104,12 +119,12 @@ impl Engine {
         &self,
         spec: &Spec,
         plan: PlanTier,
-        team_keys: &HashMap<String, String>,
+        team: &TeamProviders,
         secrets: HashMap<String, String>,
         recorder: Arc<dyn Recorder>,
         cancel: CancelFlag,
     ) -> RunContext {
-        let providers = self.providers_for(team_keys);
+        let providers = self.providers_for(team);
         let tools = Toolbox {
             http: self.http.clone(),
             search: self.settings.search.clone(),
@@ -131,7 +146,7 @@ impl Engine {
         };
         RunContext::new(
             plan,
-            self.settings.chain.clone(),
+            providers.chain().to_vec(),
             providers,
             self.router.clone(),
             tools,

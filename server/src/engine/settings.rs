@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::catalog::MODELS;
-use super::providers::{HttpLimits, ProviderConfig, WireFormat};
+use app::catalog;
+
+use super::catalog::PriceOverride;
+use super::providers::{AzureApi, HttpLimits, ProviderConfig};
 use super::router::RetryPolicy;
 use super::tools::SearchConfig;
 use crate::config::{AppEnv, ConfigError, Vars};
@@ -15,6 +17,10 @@ use crate::ssrf::Limits;
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub providers: Vec<ProviderConfig>,
+    /// The operator's prices, over the table's (`MODEL_PRICES`).
+    pub model_prices: Vec<PriceOverride>,
+    /// How often providers are asked for their models; `None`: never.
+    pub model_refresh: Option<Duration>,
     pub chain: Vec<String>,
     /// Only the fake "demo" provider answers: the app shows a banner saying so.
     pub demo_mode: bool,
@@ -36,51 +42,6 @@ pub struct EngineSettings {
 /// A fixed key for local development only; production refuses to start without its own.
 const LOCAL_SECRETS_KEY: &str = "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=";
 
-const KNOWN: [(&str, WireFormat, &str, &str, &str); 6] = [
-    (
-        "openai",
-        WireFormat::OpenAi,
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "https://api.openai.com/v1",
-    ),
-    (
-        "anthropic",
-        WireFormat::Anthropic,
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "https://api.anthropic.com",
-    ),
-    (
-        "perplexity",
-        WireFormat::OpenAi,
-        "PERPLEXITY_API_KEY",
-        "PERPLEXITY_BASE_URL",
-        "https://api.perplexity.ai",
-    ),
-    (
-        "groq",
-        WireFormat::OpenAi,
-        "GROQ_API_KEY",
-        "GROQ_BASE_URL",
-        "https://api.groq.com/openai/v1",
-    ),
-    (
-        "openrouter",
-        WireFormat::OpenAi,
-        "OPENROUTER_API_KEY",
-        "OPENROUTER_BASE_URL",
-        "https://openrouter.ai/api/v1",
-    ),
-    (
-        "local",
-        WireFormat::OpenAi,
-        "",
-        "OLLAMA_BASE_URL",
-        "http://127.0.0.1:11434",
-    ),
-];
-
 impl EngineSettings {
     pub(crate) fn from_vars<F: Fn(&str) -> Option<String>>(
         vars: &Vars<'_, F>,
@@ -89,29 +50,37 @@ impl EngineSettings {
         let mut providers = Vec::new();
         // Set up by the operator: a key, or a local server's URL given explicitly.
         let mut configured = Vec::new();
-        for (id, format, key_var, url_var, default_url) in KNOWN {
-            let base_url = vars.string(url_var, default_url);
+        for card in catalog::PROVIDERS {
+            let base_url = vars.string(card.url_var, card.default_url);
             if base_url.is_empty() {
                 continue; // switched off, e.g. OLLAMA_BASE_URL= on a machine without Ollama
             }
-            let (base_url, needs_key) = if id == "local" {
+            let base_url = if card.id == "local" {
                 // Ollama speaks the OpenAI format under /v1.
-                (format!("{}/v1", base_url.trim_end_matches('/')), false)
+                format!("{}/v1", base_url.trim_end_matches('/'))
             } else {
-                (base_url, true)
+                base_url
             };
-            let api_key = (!key_var.is_empty())
-                .then(|| vars.string(key_var, ""))
+            let api_key = card
+                .key_var
+                .map(|var| vars.string(var, ""))
                 .filter(|k| !k.is_empty());
-            if api_key.is_some() || (!needs_key && !vars.string(url_var, "").is_empty()) {
-                configured.push(id);
+            let given_url = !vars.string(card.url_var, "").is_empty();
+            if api_key.is_some() || (card.self_hosted() && given_url) {
+                configured.push(card.id);
             }
+            let azure = if card.id == AZURE {
+                Some(azure_api(vars)?)
+            } else {
+                None
+            };
             providers.push(ProviderConfig {
-                id: id.to_string(),
-                format,
+                id: card.id.to_string(),
+                format: card.wire,
                 base_url,
                 api_key,
-                needs_key,
+                needs_key: !card.self_hosted(),
+                azure,
             });
         }
         let demo_url = vars.string("DEMO_LLM_BASE_URL", "");
@@ -119,10 +88,11 @@ impl EngineSettings {
             let base_url = format!("{}/v1", demo_url.trim_end_matches('/'));
             providers.push(ProviderConfig {
                 id: "demo".into(),
-                format: WireFormat::OpenAi,
+                format: catalog::Wire::OpenAi,
                 base_url,
                 api_key: Some("demo".into()),
                 needs_key: false,
+                azure: None,
             });
         }
         let default_chain = if demo_url.is_empty() {
@@ -132,17 +102,17 @@ impl EngineSettings {
         };
         let chain = list(&vars.string("ROUTER_CHAIN", &default_chain));
         for provider in &chain {
-            if !app::spec::PROVIDERS.contains(&provider.as_str()) {
+            if !catalog::provider_ids().any(|id| id == provider) {
+                let ids: Vec<&str> = catalog::provider_ids().collect();
                 return Err(invalid(
                     "ROUTER_CHAIN",
                     provider,
-                    format!(
-                        "unknown provider; expected some of {}",
-                        app::spec::PROVIDERS.join(", ")
-                    ),
+                    format!("unknown provider; expected some of {}", ids.join(", ")),
                 ));
             }
         }
+        let model_prices = PriceOverride::parse_list(&vars.string("MODEL_PRICES", ""))
+            .map_err(|reason| invalid("MODEL_PRICES", &vars.string("MODEL_PRICES", ""), reason))?;
         let secrets_key = match (vars.string("SECRETS_ENCRYPTION_KEY", ""), env) {
             (key, _) if !key.is_empty() => key,
             (_, AppEnv::Local) => LOCAL_SECRETS_KEY.to_string(),
@@ -177,6 +147,11 @@ impl EngineSettings {
         let demo_mode = chain.iter().all(|p| p == "demo");
         Ok(EngineSettings {
             providers,
+            model_prices,
+            model_refresh: match vars.parse("MODEL_REFRESH_SECS", 600)? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
             demo_mode,
             chain,
             retry: RetryPolicy {
@@ -210,16 +185,40 @@ impl EngineSettings {
 /// enable them), cheapest first too. A provider's price is its cheapest model's.
 fn default_chain(configured: &[&str]) -> Vec<String> {
     let price = |provider: &str| {
-        MODELS
+        catalog::MODELS
             .iter()
             .filter(|m| m.provider == provider)
             .map(|m| m.input_per_mtok + m.output_per_mtok)
             .min()
             .unwrap_or(i64::MAX)
     };
-    let mut chain: Vec<&str> = KNOWN.iter().map(|known| known.0).collect();
+    let mut chain: Vec<&str> = catalog::PROVIDERS.iter().map(|card| card.id).collect();
     chain.sort_by_key(|provider| (!configured.contains(provider), price(provider)));
     chain.into_iter().map(String::from).collect()
+}
+
+const AZURE: &str = "azure";
+
+/// Azure OpenAI's API version and deployments (`AZURE_OPENAI_DEPLOYMENTS`, each named as
+/// the model it serves, e.g. `gpt-4o-mini`; such a name is priced as OpenAI's model).
+fn azure_api<F: Fn(&str) -> Option<String>>(vars: &Vars<'_, F>) -> Result<AzureApi, ConfigError> {
+    let deployments = list(&vars.string("AZURE_OPENAI_DEPLOYMENTS", ""));
+    if let Some(bad) = deployments.iter().find(|name| {
+        name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    }) {
+        return Err(invalid(
+            "AZURE_OPENAI_DEPLOYMENTS",
+            bad,
+            "a deployment name is letters, digits, -, _ and . (at most 64)".into(),
+        ));
+    }
+    Ok(AzureApi {
+        api_version: vars.string("AZURE_OPENAI_API_VERSION", "2024-10-21"),
+        deployments,
+    })
 }
 
 /// A comma-separated setting as its non-empty items.
@@ -242,7 +241,8 @@ fn invalid(name: &'static str, value: &str, reason: String) -> ConfigError {
 mod tests {
     use std::collections::HashMap;
 
-    use super::KNOWN;
+    use app::catalog::PROVIDERS;
+
     use crate::config::Config;
 
     fn chain(vars: &[(&str, &str)]) -> Vec<String> {
@@ -255,15 +255,22 @@ mod tests {
 
     #[test]
     fn the_default_chain_starts_with_the_one_provider_configured() {
-        for (provider, _, key_var, url_var, _) in KNOWN {
-            let setting = if key_var.is_empty() {
-                (url_var, "http://127.0.0.1:11434")
-            } else {
-                (key_var, "sk-test")
-            };
-            let chain = chain(&[setting]);
-            assert_eq!(chain[0], provider, "with only {} set", setting.0);
-            assert_eq!(chain.len(), KNOWN.len(), "the others stay for team keys");
+        for card in PROVIDERS {
+            // A key, and the URL where the provider has no default one.
+            let mut settings = vec![(card.url_var, "http://127.0.0.1:11434")];
+            if let Some(key_var) = card.key_var {
+                settings.push((key_var, "sk-test"));
+                if !card.default_url.is_empty() {
+                    settings.remove(0);
+                }
+            }
+            let chain = chain(&settings);
+            assert_eq!(chain[0], card.id, "with only {settings:?} set");
+            assert_eq!(
+                chain.len(),
+                PROVIDERS.len(),
+                "the others stay for team keys"
+            );
         }
     }
 

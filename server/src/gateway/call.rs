@@ -3,6 +3,7 @@
 //! fallbacks, and metering what it cost. The HTTP handler only turns a [`Refusal`]
 //! into an error and the answer into OpenAI's wire format.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use app::billing::PlanTier;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use super::wire::{CompletionRequest, Parsed, Unfit};
 use super::{Cached, Call, Gateway, Target, resolve};
-use crate::engine::catalog::MODELS;
+use crate::engine::catalog::Catalog;
 use crate::engine::providers::{ProviderSet, WireFormat};
 use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
 
@@ -37,7 +38,7 @@ pub enum Refusal {
     #[error("No model `{0}`. GET /v1/models lists what you can use.")]
     UnknownModel(String),
     #[error("`{0}` needs a higher plan.")]
-    NeedsPlan(&'static str),
+    NeedsPlan(String),
     #[error(
         "This key has spent its monthly gateway budget. Raise it in Settings → API keys, or wait for the 1st (UTC)."
     )]
@@ -87,19 +88,22 @@ impl Gateway {
         model: &str,
         parsed: Parsed,
     ) -> Result<Prepared, Refusal> {
-        let target = resolve(model).ok_or_else(|| Refusal::UnknownModel(model.to_string()))?;
-        if let Target::Model(model) = target
+        let providers = self.providers(client.team_id).await?;
+        let target = resolve(&self.engine.router.catalog, model, |m| {
+            providers.get(m.provider).is_some()
+        })
+        .ok_or_else(|| Refusal::UnknownModel(model.to_string()))?;
+        if let Target::Model(model) = &target
             && model.min_plan > client.plan
         {
-            return Err(Refusal::NeedsPlan(model.name));
+            return Err(Refusal::NeedsPlan(model.name.to_string()));
         }
         let budget_left = self.budget_left(&client).await?;
         if budget_left == Some(MicroUsd::ZERO) {
             return Err(Refusal::BudgetSpent);
         }
-        let providers = self.providers(client.team_id).await?;
         if let Some(param) = &parsed.needs_openai_format {
-            refuse_untranslatable(param, target, &providers)?;
+            refuse_untranslatable(param, &target, &self.engine.router.catalog, &providers)?;
         }
         Ok(Prepared {
             gateway: Arc::clone(self),
@@ -116,7 +120,8 @@ impl Gateway {
 /// model's, or (for an alias) any configured one.
 fn refuse_untranslatable(
     param: &str,
-    target: Target,
+    target: &Target,
+    catalog: &Catalog,
     providers: &ProviderSet,
 ) -> Result<(), Refusal> {
     let speaks_openai = |provider: &str| {
@@ -126,7 +131,7 @@ fn refuse_untranslatable(
     };
     let reachable = match target {
         Target::Model(model) => speaks_openai(model.provider),
-        Target::Task(_) => MODELS.iter().any(|m| speaks_openai(m.provider)),
+        Target::Task(_) => catalog.all().iter().any(|m| speaks_openai(m.provider)),
     };
     if reachable {
         return Ok(());
@@ -136,7 +141,7 @@ fn refuse_untranslatable(
         message: format!(
             "`{param}` is not a parameter we translate, and {} cannot take it as it is.",
             match target {
-                Target::Model(model) => model.name,
+                Target::Model(model) => model.name.as_ref(),
                 Target::Task(_) => "no configured OpenAI-format provider",
             }
         ),
@@ -152,14 +157,14 @@ impl Prepared {
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Routed, RouteFailure> {
         let engine = &self.gateway.engine;
-        let task = match self.target {
-            Target::Task(task) => task,
+        let task = match &self.target {
+            Target::Task(task) => *task,
             Target::Model(model) => model.tasks[0],
         };
         let needs = Needs {
             task,
             plan: self.client.plan,
-            chain: &engine.settings.chain,
+            chain: self.providers.chain(),
             prompt_bytes: self.request.chat.prompt_bytes(),
             max_tokens: self.request.chat.max_tokens,
             budget_left: self.budget_left,
@@ -168,8 +173,10 @@ impl Prepared {
                 .needs_openai_format
                 .as_ref()
                 .map(|_| WireFormat::OpenAi),
+            tools: !self.request.chat.tools.is_empty(),
+            pinned: &[],
         };
-        match self.target {
+        match &self.target {
             Target::Task(_) => {
                 engine
                     .router
@@ -179,7 +186,13 @@ impl Prepared {
             Target::Model(model) => {
                 engine
                     .router
-                    .call_model(&self.providers, &needs, model, &self.request.chat, progress)
+                    .call_model(
+                        &self.providers,
+                        &needs,
+                        Arc::clone(model),
+                        &self.request.chat,
+                        progress,
+                    )
                     .await
             }
         }
@@ -201,10 +214,11 @@ impl Prepared {
     /// Meters a call answered from the response cache: counted, charged nothing, with
     /// what the provider charged when the answer was first made as saved.
     pub fn record_cache_hit(&self, cached: &Cached) {
-        let (provider, model) = MODELS
-            .iter()
-            .find(|m| m.name == cached.model)
-            .map_or(("", ""), |m| (m.provider, m.name));
+        let catalog = &self.gateway.engine.router.catalog;
+        let model = catalog.named(&cached.model, |m| self.providers.get(m.provider).is_some());
+        let (provider, model) = model
+            .as_deref()
+            .map_or(("", Cow::Borrowed("")), |m| (m.provider, m.name.clone()));
         self.gateway.meter.record(Call {
             team_id: self.client.team_id,
             api_key_id: self.client.api_key_id,
@@ -222,7 +236,7 @@ impl Prepared {
             team_id: self.client.team_id,
             api_key_id: self.client.api_key_id,
             provider: routed.model.provider,
-            model: routed.model.name,
+            model: routed.model.name.clone(),
             prompt_tokens: routed.completion.usage.prompt_tokens as i64,
             completion_tokens: routed.completion.usage.completion_tokens as i64,
             cost_micro_usd: routed.cost.0,

@@ -111,7 +111,7 @@ impl Gateway {
             .find(|m| m.name == request.model)
             .ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
         if model.min_plan > client.plan {
-            return Err(Refusal::NeedsPlan(model.name));
+            return Err(Refusal::NeedsPlan(model.name.to_string()));
         }
         let providers = self.providers(client.team_id).await?;
         let provider = providers
@@ -159,7 +159,7 @@ impl PreparedEmbedding {
             team_id: self.client.team_id,
             api_key_id: self.client.api_key_id,
             provider: self.model.provider,
-            model: self.model.name,
+            model: self.model.name.into(),
             prompt_tokens: embedded.embeddings.prompt_tokens as i64,
             completion_tokens: 0,
             cost_micro_usd: self.model.cost(embedded.embeddings.prompt_tokens).0,

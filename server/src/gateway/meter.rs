@@ -4,6 +4,7 @@
 //! spending for budgets is kept in memory, loaded from the roll-up when first needed
 //! and reloaded every [`SPENT_FRESH_FOR`], and raised by each call as it finishes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -26,7 +27,8 @@ pub struct Call {
     pub team_id: Uuid,
     pub api_key_id: Option<Uuid>,
     pub provider: &'static str,
-    pub model: &'static str,
+    /// A table model's name is borrowed; a listed one's is owned.
+    pub model: Cow<'static, str>,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
     pub cost_micro_usd: i64,
@@ -37,7 +39,7 @@ pub struct Call {
     pub cost_saved_micro_usd: i64,
 }
 
-type Bucket = (Uuid, Option<Uuid>, &'static str, &'static str);
+type Bucket = (Uuid, Option<Uuid>, &'static str, Cow<'static, str>);
 
 #[derive(Default, Clone, Copy)]
 struct Totals {
@@ -145,7 +147,12 @@ async fn write_batches(db: PgPool, mut receiver: mpsc::UnboundedReceiver<Call>) 
 
 fn add(batch: &mut HashMap<Bucket, Totals>, call: &Call) {
     let totals = batch
-        .entry((call.team_id, call.api_key_id, call.provider, call.model))
+        .entry((
+            call.team_id,
+            call.api_key_id,
+            call.provider,
+            call.model.clone(),
+        ))
         .or_default();
     totals.requests += 1;
     totals.failures += i64::from(call.failed);
@@ -160,9 +167,9 @@ fn add(batch: &mut HashMap<Bucket, Totals>, call: &Call) {
 /// Writes the batch; a bucket whose write fails stays for the next round, so nothing is
 /// lost while the database is away.
 async fn flush(db: &PgPool, batch: &mut HashMap<Bucket, Totals>) {
-    let buckets: Vec<(Bucket, Totals)> = batch.iter().map(|(k, v)| (*k, *v)).collect();
+    let buckets: Vec<(Bucket, Totals)> = batch.iter().map(|(k, v)| (k.clone(), *v)).collect();
     for (bucket, totals) in buckets {
-        match write(db, bucket, totals).await {
+        match write(db, &bucket, totals).await {
             Ok(()) => {
                 batch.remove(&bucket);
             }
@@ -176,14 +183,15 @@ async fn flush(db: &PgPool, batch: &mut HashMap<Bucket, Totals>) {
 
 async fn write(
     db: &PgPool,
-    (team_id, key, provider, model): Bucket,
+    (team_id, key, provider, model): &Bucket,
     t: Totals,
 ) -> Result<(), sqlx::Error> {
+    let team_id = *team_id;
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let usage = UsageRow {
         team_id,
         agent_id: None,
-        api_key_id: key,
+        api_key_id: *key,
         provider,
         model,
         gateway_requests: t.requests,

@@ -26,7 +26,7 @@ pub use embeddings::{Embedded, EmbeddingRequest, PreparedEmbedding};
 pub use meter::{Call, Meter};
 
 use crate::engine::Engine;
-use crate::engine::catalog::{EMBEDDING_MODELS, MODELS, Model};
+use crate::engine::catalog::{Catalog, EMBEDDING_MODELS, Model};
 use crate::engine::providers::ProviderSet;
 use crate::redis_client::RedisClient;
 use app::billing::PlanTier;
@@ -35,12 +35,12 @@ use app::billing::PlanTier;
 const PROVIDERS_FRESH_FOR: Duration = Duration::from_secs(30);
 
 /// What a caller's `model` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// An alias: the router picks the cheapest capable model for this kind of task.
     Task(TaskType),
     /// A model of the catalog, asked first; the router's picks follow as fallbacks.
-    Model(&'static Model),
+    Model(Arc<Model>),
 }
 
 /// The aliases and the task each routes as.
@@ -62,11 +62,13 @@ pub const ALIASES: [(&str, TaskType, &str); 3] = [
     ),
 ];
 
-pub fn resolve(model: &str) -> Option<Target> {
+/// An alias, or a model of the catalogue by its name or `provider/name` (of the
+/// providers that have it, one `usable` if any is).
+pub fn resolve(catalog: &Catalog, model: &str, usable: impl Fn(&Model) -> bool) -> Option<Target> {
     if let Some((_, task, _)) = ALIASES.iter().find(|(alias, _, _)| *alias == model) {
         return Some(Target::Task(*task));
     }
-    MODELS.iter().find(|m| m.name == model).map(Target::Model)
+    catalog.named(model, usable).map(Target::Model)
 }
 
 pub struct Gateway {
@@ -96,8 +98,8 @@ impl Gateway {
         {
             return Ok(set.clone());
         }
-        let keys = crate::runs::team_provider_keys(&self.db, &self.engine, team_id).await?;
-        let set = Arc::new(self.engine.providers_for(&keys));
+        let team = crate::runs::team_providers(&self.db, &self.engine, team_id).await?;
+        let set = Arc::new(self.engine.providers_for(&team));
         if let Ok(mut cache) = self.providers.lock() {
             cache.insert(team_id, (Instant::now(), set.clone()));
         }
@@ -105,43 +107,49 @@ impl Gateway {
     }
 
     /// The models a team on this plan can be answered by (chat, then embedding models),
-    /// then the aliases one of the chat models can take: `(id, owner)`.
+    /// then the aliases one of the chat models can take: `(id, owner)`. A name two
+    /// providers list is the first's; the other's id is `provider/name`.
     pub async fn models(
         &self,
         team_id: Uuid,
         plan: PlanTier,
-    ) -> Result<Vec<(&'static str, &'static str)>, sqlx::Error> {
+    ) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
         let providers = self.providers(team_id).await?;
         let servable = |provider: &str, min_plan: PlanTier| {
             min_plan <= plan && self.is_set_up(&providers, provider)
         };
-        let chat: Vec<&Model> = MODELS
+        let catalog = self.engine.router.catalog.all();
+        let chat: Vec<&Arc<Model>> = catalog
             .iter()
             .filter(|m| servable(m.provider, m.min_plan))
             .collect();
+        let mut listed: Vec<(String, &'static str)> = Vec::new();
+        for model in &chat {
+            let id = if listed.iter().any(|(id, _)| *id == model.name) {
+                format!("{}/{}", model.provider, model.name)
+            } else {
+                model.name.to_string()
+            };
+            listed.push((id, model.provider));
+        }
         let embedding = EMBEDDING_MODELS
             .iter()
             .filter(|m| servable(m.provider, m.min_plan))
-            .map(|m| (m.name, m.provider));
+            .map(|m| (m.name.to_string(), m.provider));
         let aliases = ALIASES
             .iter()
             .filter(|(_, task, _)| chat.iter().any(|m| m.can(*task)))
-            .map(|(alias, _, _)| (*alias, "agent-factory"));
-        Ok(chat
-            .iter()
-            .map(|m| (m.name, m.provider))
-            .chain(embedding)
-            .chain(aliases)
-            .collect())
+            .map(|(alias, _, _)| (alias.to_string(), "agent-factory"));
+        listed.extend(embedding.chain(aliases));
+        Ok(listed)
     }
 
     /// Whether a provider is set up for the team: configured, and called with a key (the
-    /// operator's or the team's) or in the operator's chain — not a local server merely
+    /// operator's or the team's) or in the routing order — not a local server merely
     /// assumed at its default address.
     fn is_set_up(&self, providers: &ProviderSet, provider: &str) -> bool {
         providers.get(provider).is_some()
-            && (providers.is_keyed(provider)
-                || self.engine.settings.chain.iter().any(|p| p == provider))
+            && (providers.is_keyed(provider) || providers.chain().iter().any(|p| p == provider))
     }
 
     /// What the client's key may still spend this month; `None` without a budget.
@@ -161,8 +169,11 @@ mod tests {
 
     #[test]
     fn aliases_and_model_names_resolve() {
+        let catalog = Catalog::default();
+        let resolve = |model: &str| resolve(&catalog, model, |_| true);
         assert_eq!(resolve("cheap"), Some(Target::Task(TaskType::Simple)));
         assert!(matches!(resolve("demo-pro"), Some(Target::Model(m)) if m.provider == "demo"));
+        assert!(matches!(resolve("openai/gpt-4.1"), Some(Target::Model(m)) if m.name == "gpt-4.1"));
         assert_eq!(resolve("gpt-9-imaginary"), None);
     }
 }

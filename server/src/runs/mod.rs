@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::tenant::{self, Tenant};
+use crate::engine::providers::TeamProviders;
 use crate::engine::{Engine, check_inputs};
 use crate::secrets::Sealed;
 use crate::usage::quota::QuotaError;
@@ -160,19 +161,21 @@ pub(crate) async fn hand_back(
     tx.commit().await
 }
 
-/// The team's own provider keys, decrypted for one run.
-pub(crate) async fn team_provider_keys(
+/// The team's own provider keys, decrypted for one run, and its routing order.
+pub(crate) async fn team_providers(
     db: &PgPool,
     engine: &Engine,
     team_id: Uuid,
-) -> Result<HashMap<String, String>, sqlx::Error> {
-    decrypt_all(
+) -> Result<TeamProviders, sqlx::Error> {
+    let keys = decrypt_all(
         db,
         engine,
         team_id,
         "SELECT provider AS name, ciphertext, nonce FROM provider_keys",
     )
-    .await
+    .await?;
+    let order = crate::team_routing::load(db, team_id).await?;
+    Ok(TeamProviders { keys, order })
 }
 
 /// The team's named secrets for custom tools, decrypted for one run.

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::event_bus::EventBus;
 use super::recorder::PgRecorder;
 use super::store::{self, Ending, RunJob};
-use super::{secrets_for, team_provider_keys};
+use super::{secrets_for, team_providers};
 use crate::db::schema;
 use crate::engine::agent_loop::replay;
 use crate::engine::spans::{self, RunIds};
@@ -244,7 +244,7 @@ impl Workers {
         let given: Map<String, Value> = job.input.as_object().cloned().unwrap_or_default();
         let inputs = check_inputs(spec, &given)
             .map_err(|problems| RunFailure::new("invalid_input", problems.join("; ")))?;
-        let keys = team_provider_keys(&self.db, &self.engine, job.team_id)
+        let team = team_providers(&self.db, &self.engine, job.team_id)
             .await
             .map_err(|error| RunFailure::internal("loading the team's provider keys", error))?;
         let secrets = secrets_for(&self.db, &self.engine, job.team_id)
@@ -262,7 +262,7 @@ impl Workers {
         let cancel = CancelFlag::default();
         let ctx = self
             .engine
-            .context(spec, job.plan, &keys, secrets, recorder, cancel.clone());
+            .context(spec, job.plan, &team, secrets, recorder, cancel.clone());
         let resume = self
             .resume(job)
             .await

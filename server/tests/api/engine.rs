@@ -31,7 +31,8 @@ async fn openai_format_streams_the_answer_and_records_usage() {
         "the cheapest capable model"
     );
     assert!(llm[0].prompt_tokens > 0 && llm[0].completion_tokens > 0);
-    let expected = server::engine::catalog::find("openai", "gpt-4o-mini")
+    let expected = server::engine::catalog::Catalog::default()
+        .find("openai", "gpt-4o-mini")
         .unwrap()
         .cost(server::engine::providers::Usage {
             prompt_tokens: llm[0].prompt_tokens as u64,
@@ -652,6 +653,7 @@ async fn both_formats_complete_without_streaming() {
             base_url: format!("{}/v1", openai.base_url()),
             api_key: Some("k".into()),
             needs_key: true,
+            azure: None,
         },
         ProviderConfig {
             id: "anthropic".into(),
@@ -659,12 +661,14 @@ async fn both_formats_complete_without_streaming() {
             base_url: anthropic.base_url(),
             api_key: Some("k".into()),
             needs_key: true,
+            azure: None,
         },
     ];
     let limits = server::engine::providers::HttpLimits::default();
     let set = ProviderSet::build(
         &configs,
-        &std::collections::HashMap::new(),
+        &server::engine::providers::TeamProviders::default(),
+        &[],
         &server::engine::providers::shared_client(&limits).unwrap(),
         limits,
     );

@@ -114,6 +114,7 @@ pub async fn fake() -> FakeLlm {
         Options {
             required_key: None,
             token_delay: std::time::Duration::ZERO,
+            ..Default::default()
         },
     )
     .await
@@ -136,7 +137,7 @@ pub async fn run_with_secrets(
     let ctx: RunContext = engine.context(
         &spec,
         PlanTier::Free,
-        &HashMap::new(),
+        &server::engine::providers::TeamProviders::default(),
         secrets,
         memory.clone(),
         CancelFlag::default(),

@@ -245,7 +245,7 @@ async fn the_gateway_takes_every_openai_parameter_and_fails_streams_before_they_
     }
     // The provider was asked twice, with the schema, the stop sequence, the hints and
     // the unknown parameter as they were sent.
-    let asked: Vec<Value> = llm.requests().into_iter().map(|r| r.body).collect();
+    let asked: Vec<Value> = llm.calls().into_iter().map(|r| r.body).collect();
     assert_eq!(asked.len(), 2);
     let body = &asked[0];
     assert_eq!(body["response_format"]["json_schema"]["name"], "person");
@@ -520,7 +520,7 @@ async fn the_gateway_translates_openai_requests_for_anthropic() {
     let city: Value =
         serde_json::from_str(answer["choices"][0]["message"]["content"].as_str().unwrap()).unwrap();
     assert!(city["city"].is_string(), "{city}");
-    let asked = &llm.requests()[0].body;
+    let asked = &llm.calls()[0].body;
     assert_eq!(
         asked["tool_choice"],
         json!({"type": "tool", "name": "json_answer"})
@@ -577,7 +577,7 @@ async fn the_gateway_embeds_texts_metered_per_key() {
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     assert!(dot(&vectors[0], &vectors[1]) > dot(&vectors[0], &vectors[2]));
     assert!(answer["usage"]["prompt_tokens"].as_u64().unwrap() > 0);
-    assert_eq!(llm.requests()[0].body["model"], "demo-embed");
+    assert_eq!(llm.calls()[0].body["model"], "demo-embed");
 
     // Base64, as the SDKs ask by default: the same floats, little-endian.
     let (_, encoded, _) = embed(
@@ -721,11 +721,7 @@ async fn the_response_cache_answers_a_repeated_request_once_per_team() {
         second["choices"][0]["message"]["content"]
     );
     assert_ne!(first["id"], second["id"]);
-    assert_eq!(
-        llm.requests().len(),
-        1,
-        "the hit did not reach the provider"
-    );
+    assert_eq!(llm.calls().len(), 1, "the hit did not reach the provider");
 
     let (state, _) = ask(caller.clone(), question.clone(), false).await;
     assert_eq!(state, None);
@@ -733,7 +729,7 @@ async fn the_response_cache_answers_a_repeated_request_once_per_team() {
     warm["temperature"] = json!(0.7);
     let (state, _) = ask(caller.clone(), warm, true).await;
     assert_eq!(state.as_deref(), Some("skipped"));
-    assert_eq!(llm.requests().len(), 3);
+    assert_eq!(llm.calls().len(), 3);
 
     // Counted for the key: 4 requests, 1 hit.
     metered(&app, &caller, 4).await;
@@ -752,5 +748,5 @@ async fn the_response_cache_answers_a_repeated_request_once_per_team() {
     let other = key(&app, &["read", "run"]).await;
     let (state, _) = ask(other, question, true).await;
     assert_eq!(state.as_deref(), Some("miss"));
-    assert_eq!(llm.requests().len(), 4);
+    assert_eq!(llm.calls().len(), 4);
 }

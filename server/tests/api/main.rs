@@ -12,6 +12,7 @@ mod helpers;
 
 mod agents;
 mod auth;
+mod catalog;
 mod cli;
 mod contract;
 mod dashboard;

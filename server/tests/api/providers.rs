@@ -19,6 +19,7 @@ async fn fake_requiring(key: &str) -> (FakeLlm, String) {
         Options {
             required_key: Some(key.into()),
             token_delay: Duration::ZERO,
+            ..Default::default()
         },
     )
     .await

@@ -271,6 +271,7 @@ async fn events_stream_over_sse_and_resume_after_the_last_seen() {
         fake_llm::Options {
             required_key: None,
             token_delay: Duration::from_millis(20),
+            ..Default::default()
         },
     )
     .await
@@ -416,7 +417,7 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
     );
 
     // It continued the conversation instead of starting over …
-    let requests = llm.requests();
+    let requests = llm.calls();
     assert_eq!(requests.len(), 1, "one more model call, not a fresh start");
     let messages = requests[0].body["messages"].as_array().unwrap().clone();
     assert_eq!(messages.last().unwrap()["role"], "tool");

@@ -28,10 +28,23 @@ pub struct SpecDraft {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelDraft {
     pub task: String,
+    /// The pinned models (`name`), comma-separated as the form shows them.
+    pub models: String,
     pub max_cost: String,
     pub prefer: Vec<String>,
     pub temperature: String,
     pub max_output_tokens: String,
+}
+
+impl ModelDraft {
+    /// The pinned models as a list.
+    pub fn pinned(&self) -> Vec<&str> {
+        self.models
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -96,6 +96,7 @@ fn model(value: &Value) -> Read<ModelDraft> {
         map,
         &[
             "task",
+            "name",
             "max_cost_per_run_usd",
             "prefer",
             "temperature",
@@ -105,6 +106,10 @@ fn model(value: &Value) -> Read<ModelDraft> {
     )?;
     Ok(ModelDraft {
         task: text_of(map.get("task")),
+        models: match map.get("name") {
+            Some(Value::Array(_)) => words(map.get("name"), "model.name")?.join(", "),
+            one => text_of(one),
+        },
         max_cost: text_of(map.get("max_cost_per_run_usd")),
         prefer: words(map.get("prefer"), "model.prefer")?,
         temperature: text_of(map.get("temperature")),

@@ -52,6 +52,11 @@ impl SpecDraft {
         let model = &self.model;
         yaml.open(0, "model");
         yaml.field(2, "task", &json!(model.task));
+        match model.pinned().as_slice() {
+            [] => {}
+            [one] => yaml.field(2, "name", &json!(one)),
+            many => yaml.field(2, "name", &json!(many)),
+        }
         for (key, text) in [
             ("max_cost_per_run_usd", &model.max_cost),
             ("temperature", &model.temperature),
@@ -181,6 +186,20 @@ mod tests {
         assert!(paths.contains(&"invariants[1].max_tokens"), "{paths:?}");
         let reread = SpecDraft::from_yaml(&draft.to_yaml()).expect("still a draft");
         assert_eq!(reread.model.max_cost, "lots");
+    }
+
+    #[test]
+    fn pinned_models_are_one_name_or_a_list() {
+        let mut draft = SpecDraft::from_yaml(TEMPLATES[0].yaml).expect("blank");
+        draft.model.models = "gpt-4.1-mini".into();
+        let one = parse_spec(&draft.to_yaml()).expect("one model");
+        assert_eq!(one.model.models, ["gpt-4.1-mini"]);
+        draft.model.models = " claude-haiku-4-5, local/qwen2.5 ,".into();
+        let written = draft.to_yaml();
+        let two = parse_spec(&written).expect("two models");
+        assert_eq!(two.model.models, ["claude-haiku-4-5", "local/qwen2.5"]);
+        let reread = SpecDraft::from_yaml(&written).expect("reads back");
+        assert_eq!(reread.model.models, "claude-haiku-4-5, local/qwen2.5");
     }
 
     #[test]

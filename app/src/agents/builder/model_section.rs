@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::Builder;
 use super::fields::{FieldProblems, Section, SelectField, TextField};
-use crate::spec::{PROVIDERS, TaskType};
+use crate::catalog;
+use crate::spec::TaskType;
 
 const MAX_INSTRUCTIONS_CHARS: usize = 20_000;
 
@@ -52,7 +53,12 @@ pub fn ModelSection(builder: Builder) -> impl IntoView {
                 value=Signal::derive(move || builder.read(|d| d.model.task.clone()))
                 on_change=Callback::new(move |v| builder.edit(|d| d.model.task = v))
                 options=tasks />
-            <p class="-mt-2 text-xs text-slate-500">"The router picks the cheapest model able to do this kind of work."</p>
+            <p class="-mt-2 text-xs text-slate-500">"The router picks the cheapest model able to do this kind of work, unless you name models below."</p>
+            <TextField builder id="spec-models" label="Models (optional, tried in order)" path="model.name".to_string()
+                placeholder="chosen by task"
+                hint=Signal::stored(models_hint())
+                value=Signal::derive(move || builder.read(|d| d.model.models.clone()))
+                on_input=Callback::new(move |v| builder.edit(|d| d.model.models = v)) />
             <div class="grid gap-3 sm:grid-cols-3">
                 <TextField builder id="spec-max-cost" label="Cost ceiling per run (USD)" path="model.max_cost_per_run_usd".to_string()
                     placeholder="0.05"
@@ -71,7 +77,7 @@ pub fn ModelSection(builder: Builder) -> impl IntoView {
                 <legend class="mb-1 text-sm font-medium">"Provider preference"</legend>
                 <p class="mb-2 text-xs text-slate-500">"Tried in the order you tick them; none ticked uses the platform's default chain."</p>
                 <div class="flex flex-wrap gap-3">
-                    {PROVIDERS.into_iter().map(|provider| view! {
+                    {catalog::provider_ids().map(|provider| view! {
                         <label class="inline-flex items-center gap-1.5 text-sm">
                             <input type="checkbox" prop:checked=move || prefer().iter().any(|p| p == provider)
                                 on:change=move |ev| toggle(provider, event_target_checked(&ev)) />
@@ -117,6 +123,15 @@ pub fn InstructionsSection(builder: Builder) -> impl IntoView {
                 on_input=Callback::new(move |v| builder.edit(|d| d.instructions = v)) />
         </Section>
     }
+}
+
+/// The catalogue's models, for the field's hint.
+fn models_hint() -> String {
+    let names: Vec<&str> = catalog::MODELS.iter().map(|card| card.name).collect();
+    format!(
+        "Comma-separated: {}, or provider/model for one a provider lists.",
+        names.join(", ")
+    )
 }
 
 fn task_label(task: TaskType) -> &'static str {

@@ -20,7 +20,8 @@ pub use chat::{
 pub use embeddings::{EmbedRequest, Embeddings};
 pub use error::ProviderError;
 pub use http::HttpLimits;
-pub use registry::{ProviderConfig, ProviderSet, WireFormat, shared_client};
+pub use openai::AzureApi;
+pub use registry::{ProviderConfig, ProviderSet, TeamProviders, WireFormat, shared_client};
 
 use async_trait::async_trait;
 

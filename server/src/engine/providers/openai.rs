@@ -15,29 +15,63 @@ use super::{
     FinishReason, LlmProvider, Message, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
-/// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is appended.
-pub struct OpenAi(pub Endpoint);
+/// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is
+/// appended. Azure's base URL is the resource's endpoint
+/// (`https://NAME.openai.azure.com`).
+pub struct OpenAi {
+    pub endpoint: Endpoint,
+    pub azure: Option<AzureApi>,
+}
+
+/// Azure OpenAI: a URL per deployment, an `api-version` on every call, the key in an
+/// `api-key` header. A deployment is called by its name, as a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureApi {
+    pub api_version: String,
+    pub deployments: Vec<String>,
+}
 
 impl OpenAi {
-    /// A POST of `body` to `path` under the base URL, with the key.
-    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
-        let url = format!("{}{path}", self.0.base_url.trim_end_matches('/'));
-        let builder = self.0.client.post(url).json(body);
-        match &self.0.api_key {
-            Some(key) => builder.bearer_auth(key),
-            None => builder,
+    /// A call to `path` for `model` (`/chat/completions`, `/embeddings`, `/models`),
+    /// with the key.
+    fn call(&self, method: reqwest::Method, path: &str, model: &str) -> reqwest::RequestBuilder {
+        let base = self.endpoint.base_url.trim_end_matches('/');
+        let client = &self.endpoint.client;
+        match &self.azure {
+            None => {
+                let builder = client.request(method, format!("{base}{path}"));
+                match &self.endpoint.api_key {
+                    Some(key) => builder.bearer_auth(key),
+                    None => builder,
+                }
+            }
+            Some(azure) => {
+                let url = if path == "/models" {
+                    format!("{base}/openai/models")
+                } else {
+                    format!("{base}/openai/deployments/{model}{path}")
+                };
+                let builder = client
+                    .request(method, url)
+                    .query(&[("api-version", azure.api_version.as_str())]);
+                match &self.endpoint.api_key {
+                    Some(key) => builder.header("api-key", key),
+                    None => builder,
+                }
+            }
         }
     }
 
     fn request(&self, request: &ChatRequest, stream: bool) -> reqwest::RequestBuilder {
-        self.post("/chat/completions", &body(request, stream))
+        self.call(reqwest::Method::POST, "/chat/completions", &request.model)
+            .json(&body(request, stream))
     }
 }
 
 #[async_trait]
 impl LlmProvider for OpenAi {
     fn id(&self) -> &str {
-        &self.0.id
+        &self.endpoint.id
     }
 
     fn format(&self) -> WireFormat {
@@ -45,26 +79,30 @@ impl LlmProvider for OpenAi {
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
-        let response = http::send(self.request(request, true), &self.0.limits).await?;
+        let response = http::send(self.request(request, true), &self.endpoint.limits).await?;
         let mut assembler = Assembler::default();
-        Ok(streaming::chunks(response, &self.0.limits, move |event| {
-            assembler.absorb(event)
-        }))
+        Ok(streaming::chunks(
+            response,
+            &self.endpoint.limits,
+            move |event| assembler.absorb(event),
+        ))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let response = http::send(self.request(request, false), &self.0.limits).await?;
-        parse_completion(&streaming::json(response, &self.0.limits).await?)
+        let response = http::send(self.request(request, false), &self.endpoint.limits).await?;
+        parse_completion(&streaming::json(response, &self.endpoint.limits).await?)
     }
 
+    /// Azure's list is of the models the resource could deploy; what can be called is
+    /// the deployments, so those are the answer once the list says the key works.
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
-        let url = format!("{}/models", self.0.base_url.trim_end_matches('/'));
-        let mut builder = self.0.client.get(url);
-        if let Some(key) = &self.0.api_key {
-            builder = builder.bearer_auth(key);
-        }
-        let response = http::send(builder, &self.0.limits).await?;
-        Ok(model_ids(&streaming::json(response, &self.0.limits).await?))
+        let builder = self.call(reqwest::Method::GET, "/models", "");
+        let response = http::send(builder, &self.endpoint.limits).await?;
+        let listed = model_ids(&streaming::json(response, &self.endpoint.limits).await?);
+        Ok(match &self.azure {
+            Some(azure) => azure.deployments.clone(),
+            None => listed,
+        })
     }
 
     async fn embed(&self, request: &EmbedRequest) -> Result<Embeddings, ProviderError> {
@@ -75,9 +113,10 @@ impl LlmProvider for OpenAi {
         if let Some(dimensions) = request.dimensions {
             body["dimensions"] = json!(dimensions);
         }
-        let response = http::send(self.post("/embeddings", &body), &self.0.limits).await?;
+        let call = self.call(reqwest::Method::POST, "/embeddings", &request.model);
+        let response = http::send(call.json(&body), &self.endpoint.limits).await?;
         parse_embeddings(
-            &streaming::json(response, &self.0.limits).await?,
+            &streaming::json(response, &self.endpoint.limits).await?,
             request.inputs.len(),
         )
     }

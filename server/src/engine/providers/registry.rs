@@ -6,13 +6,17 @@ use std::sync::Arc;
 
 use super::anthropic::Anthropic;
 use super::http::{self, Endpoint, HttpLimits};
-use super::openai::OpenAi;
+use super::openai::{AzureApi, OpenAi};
 use super::{LlmProvider, ProviderError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WireFormat {
-    OpenAi,
-    Anthropic,
+pub use app::catalog::Wire as WireFormat;
+
+/// What a team set in Settings → Providers: its own keys (decrypted) and its routing
+/// order, if it chose one.
+#[derive(Debug, Default, Clone)]
+pub struct TeamProviders {
+    pub keys: HashMap<String, String>,
+    pub order: Option<Vec<String>>,
 }
 
 /// One provider as the operator configured it.
@@ -24,6 +28,8 @@ pub struct ProviderConfig {
     pub api_key: Option<String>,
     /// Whether calls need a key (Ollama and the demo model do not).
     pub needs_key: bool,
+    /// Azure OpenAI's API version and deployments.
+    pub azure: Option<AzureApi>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -37,10 +43,12 @@ impl std::fmt::Debug for ProviderConfig {
     }
 }
 
-/// The providers one run may use: the operator's, with the team's own keys laid over.
+/// The providers one run may use: the operator's, with the team's own keys laid over,
+/// and the order to try them in (the team's, else the platform's).
 #[derive(Clone)]
 pub struct ProviderSet {
     providers: HashMap<String, Arc<dyn LlmProvider>>,
+    chain: Arc<[String]>,
     /// The providers called with a key (the operator's or the team's): set up on
     /// purpose, unlike a keyless local server assumed at its default address.
     keyed: Arc<[String]>,
@@ -51,10 +59,12 @@ pub struct ProviderSet {
 impl ProviderSet {
     pub fn build(
         configs: &[ProviderConfig],
-        team_keys: &HashMap<String, String>,
+        team: &TeamProviders,
+        platform_chain: &[String],
         client: &reqwest::Client,
         limits: HttpLimits,
     ) -> ProviderSet {
+        let team_keys = &team.keys;
         let mut providers: HashMap<String, Arc<dyn LlmProvider>> = HashMap::new();
         let mut keyed = Vec::new();
         let keys = configs
@@ -81,13 +91,23 @@ impl ProviderSet {
                 limits,
             };
             let provider: Arc<dyn LlmProvider> = match config.format {
-                WireFormat::OpenAi => Arc::new(OpenAi(endpoint)),
+                WireFormat::OpenAi => Arc::new(OpenAi {
+                    endpoint,
+                    azure: config.azure.clone(),
+                }),
                 WireFormat::Anthropic => Arc::new(Anthropic(endpoint)),
             };
             providers.insert(config.id.clone(), provider);
         }
         ProviderSet {
             providers,
+            chain: team
+                .order
+                .as_deref()
+                .unwrap_or(platform_chain)
+                .iter()
+                .cloned()
+                .collect(),
             keys,
             keyed: keyed.into(),
         }
@@ -97,9 +117,15 @@ impl ProviderSet {
     pub fn from_providers(list: Vec<Arc<dyn LlmProvider>>) -> ProviderSet {
         ProviderSet {
             keyed: list.iter().map(|p| p.id().to_string()).collect(),
+            chain: list.iter().map(|p| p.id().to_string()).collect(),
             providers: list.into_iter().map(|p| (p.id().to_string(), p)).collect(),
             keys: Arc::new([]),
         }
+    }
+
+    /// The order providers are tried in when a spec names none.
+    pub fn chain(&self) -> &[String] {
+        &self.chain
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<dyn LlmProvider>> {

@@ -16,7 +16,9 @@ pub use backoff::RetryPolicy;
 pub use circuit::{CircuitState, Circuits};
 pub use select::{Candidate, MIN_OUTPUT_TOKENS, Needs};
 
-use super::catalog::Model;
+use std::sync::Arc;
+
+use super::catalog::{Catalog, Model};
 use super::providers::{ChatRequest, Completion, LlmProvider, ProviderError, ProviderSet};
 use super::spans;
 use app::spec::MicroUsd;
@@ -30,7 +32,7 @@ pub enum Progress<'a> {
 
 pub struct Routed {
     pub completion: Completion,
-    pub model: &'static Model,
+    pub model: Arc<Model>,
     pub cost: MicroUsd,
     pub latency: Duration,
     /// Everything considered and tried, for the trace.
@@ -48,6 +50,8 @@ pub struct RouteFailure {
 
 pub struct Router {
     pub default_chain: Vec<String>,
+    /// The models to choose from, learned as providers list theirs.
+    pub catalog: Arc<Catalog>,
     pub retry: RetryPolicy,
     pub circuits: Circuits,
 }
@@ -55,12 +59,14 @@ pub struct Router {
 impl Router {
     pub fn new(
         default_chain: Vec<String>,
+        catalog: Arc<Catalog>,
         retry: RetryPolicy,
         circuit_threshold: u32,
         circuit_cooldown: Duration,
     ) -> Router {
         Router {
             default_chain,
+            catalog,
             retry,
             circuits: Circuits::new(circuit_threshold, circuit_cooldown),
         }
@@ -73,7 +79,7 @@ impl Router {
         request: &ChatRequest,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Routed, RouteFailure> {
-        let selection = select::select(needs, providers, &self.circuits);
+        let selection = select::select(needs, providers, &self.circuits, &self.catalog);
         self.try_in_turn(providers, needs, selection, request, progress)
             .await
     }
@@ -84,17 +90,17 @@ impl Router {
         &self,
         providers: &ProviderSet,
         needs: &Needs<'_>,
-        model: &'static Model,
+        model: Arc<Model>,
         request: &ChatRequest,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Routed, RouteFailure> {
-        let mut selection = select::select(needs, providers, &self.circuits);
-        selection.candidates.retain(|c| c.model.name != model.name);
+        let mut selection = select::select(needs, providers, &self.circuits, &self.catalog);
+        selection.candidates.retain(|c| c.model != model);
         selection.candidates.insert(
             0,
             Candidate {
-                model,
                 max_tokens: needs.max_tokens.min(model.max_output_tokens),
+                model,
             },
         );
         self.try_in_turn(providers, needs, selection, request, progress)
@@ -118,7 +124,7 @@ impl Router {
                 "candidates": selection.candidates.iter().map(|c| json!({"provider": c.model.provider, "model": c.model.name, "max_tokens": c.max_tokens})).collect::<Vec<_>>(),
                 "skipped": selection.skipped,
                 "attempts": attempts,
-                "chosen": chosen.map(|m| json!({"provider": m.provider, "model": m.name})),
+                "chosen": chosen.map(|m| json!({"provider": m.provider, "model": m.name, "unpriced": !m.is_priced()})),
             })
         };
         if selection.candidates.is_empty() {
@@ -133,19 +139,18 @@ impl Router {
         // request that is at fault, not the providers.
         let mut all_refused = true;
         for candidate in &selection.candidates {
-            let Some(provider) = providers.get(candidate.model.provider) else {
+            let model = &candidate.model;
+            let Some(provider) = providers.get(model.provider) else {
                 continue;
             };
             let mut call = request.clone();
-            call.model = candidate.model.name.to_string();
+            call.model = model.name.to_string();
             call.max_tokens = candidate.max_tokens;
             for attempt in 0..=self.retry.max_retries {
-                if attempt > 0
-                    && self.circuits.state(candidate.model.provider) == CircuitState::Open
-                {
+                if attempt > 0 && self.circuits.state(model.provider) == CircuitState::Open {
                     break;
                 }
-                let span = spans::chat(candidate.model.provider, &call.model, call.max_tokens);
+                let span = spans::chat(model.provider, &call.model, call.max_tokens);
                 let started = Instant::now();
                 let result = stream_once(provider.as_ref(), &call, progress)
                     .instrument(span.clone())
@@ -153,16 +158,16 @@ impl Router {
                 let latency = started.elapsed();
                 match result {
                     Ok(completion) => {
-                        self.circuits.success(candidate.model.provider);
-                        attempts.push(json!({"provider": candidate.model.provider, "model": candidate.model.name, "outcome": "ok", "latency_ms": latency.as_millis() as u64}));
-                        let cost = candidate.model.cost(completion.usage);
-                        spans::chat_answered(&span, candidate.model.name, completion.usage, cost);
+                        self.circuits.success(model.provider);
+                        attempts.push(json!({"provider": model.provider, "model": model.name, "outcome": "ok", "latency_ms": latency.as_millis() as u64}));
+                        let cost = model.cost(completion.usage);
+                        spans::chat_answered(&span, &model.name, completion.usage, cost);
                         return Ok(Routed {
                             completion,
-                            model: candidate.model,
+                            model: Arc::clone(model),
                             cost,
                             latency,
-                            decision: decision(&attempts, Some(candidate.model)),
+                            decision: decision(&attempts, Some(model.as_ref())),
                         });
                     }
                     Err((error, streamed)) => {
@@ -171,9 +176,9 @@ impl Router {
                         if streamed {
                             progress(Progress::Reset);
                         }
-                        self.circuits.failure(candidate.model.provider);
-                        tracing::warn!(provider = candidate.model.provider, model = candidate.model.name, %error, "provider call failed");
-                        last_error = format!("{}: {}", candidate.model.provider, error.summary());
+                        self.circuits.failure(model.provider);
+                        tracing::warn!(provider = model.provider, model = %model.name, %error, "provider call failed");
+                        last_error = format!("{}: {}", model.provider, error.summary());
                         all_refused &= matches!(
                             error,
                             ProviderError::Rejected {
@@ -190,7 +195,7 @@ impl Router {
                             || attempt == self.retry.max_retries
                             || wait > self.retry.max_wait;
                         attempts.push(json!({
-                            "provider": candidate.model.provider, "model": candidate.model.name,
+                            "provider": model.provider, "model": model.name,
                             "outcome": error.code(), "error": error.summary(),
                             "latency_ms": latency.as_millis() as u64,
                             "next": if give_up { "fallback".to_string() } else { format!("retry in {} ms", wait.as_millis()) },
@@ -225,11 +230,11 @@ fn unroutable(skipped: &[Value]) -> String {
     let reasons: Vec<String> = skipped
         .iter()
         .map(|skip| {
-            format!(
-                "{}: {}",
-                skip["provider"].as_str().unwrap_or_default(),
-                reason(skip)
-            )
+            let who = skip["model"]
+                .as_str()
+                .or_else(|| skip["provider"].as_str())
+                .unwrap_or_default();
+            format!("{who}: {}", reason(skip))
         })
         .collect();
     let mut detail = format!("no provider could take this call ({})", reasons.join("; "));
