@@ -12,6 +12,8 @@ use crate::spec::TaskType;
 pub enum Wire {
     OpenAi,
     Anthropic,
+    /// Google's `generateContent`.
+    Gemini,
 }
 
 /// A provider the operator can configure: where it lives and where its key is set.
@@ -119,6 +121,14 @@ pub const PROVIDERS: &[ProviderCard] = &[
         "OPENROUTER_API_KEY",
         "OPENROUTER_BASE_URL",
         "https://openrouter.ai/api/v1",
+    ),
+    hosted(
+        "gemini",
+        "Google Gemini",
+        Wire::Gemini,
+        "GEMINI_API_KEY",
+        "GEMINI_BASE_URL",
+        "https://generativelanguage.googleapis.com",
     ),
     ProviderCard {
         models_of: Some("openai"),
@@ -394,6 +404,39 @@ pub const MODELS: &[ModelCard] = &[
         min_plan: PlanTier::Pro,
         max_output_tokens: 32_768,
         context_window: 1_047_576,
+        abilities: EVERYTHING,
+    },
+    ModelCard {
+        provider: "gemini",
+        name: "gemini-2.5-flash-lite",
+        tasks: EVERYDAY,
+        input_per_mtok: 100_000,
+        output_per_mtok: 400_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 65_536,
+        context_window: 1_048_576,
+        abilities: EVERYTHING,
+    },
+    ModelCard {
+        provider: "gemini",
+        name: "gemini-2.5-flash",
+        tasks: ALL,
+        input_per_mtok: 300_000,
+        output_per_mtok: 2_500_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 65_536,
+        context_window: 1_048_576,
+        abilities: EVERYTHING,
+    },
+    ModelCard {
+        provider: "gemini",
+        name: "gemini-2.5-pro",
+        tasks: ALL,
+        input_per_mtok: 1_250_000,
+        output_per_mtok: 10_000_000,
+        min_plan: PlanTier::Pro,
+        max_output_tokens: 65_536,
+        context_window: 1_048_576,
         abilities: EVERYTHING,
     },
     ModelCard {

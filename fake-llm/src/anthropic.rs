@@ -1,7 +1,7 @@
 //! The Anthropic Messages wire format (`/v1/messages`).
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -32,7 +32,7 @@ impl Wire for Anthropic {
             })
     }
 
-    fn conversation(body: &Value) -> Conversation {
+    fn conversation(_uri: &Uri, body: &Value) -> Conversation {
         let mut turns = Vec::new();
         for message in body["messages"].as_array().into_iter().flatten() {
             let role = match message["role"].as_str() {

@@ -22,7 +22,9 @@ pub(crate) trait Wire {
     fn reject_headers(_headers: &HeaderMap) -> Option<Response> {
         None
     }
-    fn conversation(body: &Value) -> Conversation;
+    /// The request in the neutral shape, from its URL (Gemini's names the model and
+    /// whether to stream) and its body.
+    fn conversation(uri: &Uri, body: &Value) -> Conversation;
     /// An error response in the provider's format.
     fn error(status: StatusCode, message: &str) -> Response;
     /// A successful reply, streamed when the request asked for it.
@@ -59,7 +61,7 @@ pub(crate) async fn exchange<W: Wire>(
             "The request body is not a valid JSON object.",
         );
     };
-    let conversation = W::conversation(&body);
+    let conversation = W::conversation(&uri, &body);
     let plan = decide::decide(&shared, &conversation);
 
     let mut shutdown = shared.shutdown();

@@ -17,6 +17,9 @@
 //! - `[fake:cut=N]` drops the connection after N words.
 //! - `[fake:slow=MS]` waits before the first byte; `[fake:hang]` never answers.
 //!
+//! Google Gemini's `/v1beta/models/{model}:generateContent` (and
+//! `:streamGenerateContent?alt=sse`) speaks Gemini's format, key in `x-goog-api-key`.
+//!
 //! Azure OpenAI's deployment URLs (`/openai/deployments/{name}/…?api-version=…`, key in
 //! `api-key`) answer as OpenAI's do.
 //!
@@ -35,6 +38,7 @@ mod decide;
 mod directives;
 mod embeddings;
 mod exchange;
+mod gemini;
 mod openai;
 mod sample;
 mod state;
@@ -150,6 +154,8 @@ fn router(shared: Arc<Shared>) -> Router {
             post(azure::embed),
         )
         .route("/openai/models", get(azure::models))
+        .route("/v1beta/models", get(gemini::models))
+        .route("/v1beta/models/{call}", post(gemini::generate))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/embeddings", post(embeddings::embeddings))
         .route(

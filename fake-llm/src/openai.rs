@@ -32,7 +32,7 @@ impl Wire for OpenAi {
         presented_key(headers)
     }
 
-    fn conversation(body: &Value) -> Conversation {
+    fn conversation(_uri: &Uri, body: &Value) -> Conversation {
         let mut system = Vec::new();
         let mut turns = Vec::new();
         for message in body["messages"].as_array().into_iter().flatten() {

@@ -774,3 +774,105 @@ async fn a_provider_error_that_quotes_the_key_is_stored_without_it() {
     assert!(!kept.contains("upstream credential"), "{kept}");
     assert!(kept.contains("the provider failed with HTTP 500"), "{kept}");
 }
+
+/// Gemini through its fake: the same matrix as the other formats — a streamed answer
+/// with usage, a tool call and its result, 429 with retry-after, a cut stream, 5xx
+/// falling back to the next provider, and a whole answer without streaming.
+#[tokio::test]
+async fn gemini_format_streams_calls_tools_and_recovers() {
+    let (gemini, openai) = (fake().await, fake().await);
+    let base = gemini.base_url();
+    let openai_url = format!("{}/v1", openai.base_url());
+    let vars = [
+        ("GEMINI_BASE_URL", base.as_str()),
+        ("GEMINI_API_KEY", "gemini-key"),
+        ("OPENAI_BASE_URL", openai_url.as_str()),
+        ("OPENAI_API_KEY", "sk-test-openai"),
+        ("ROUTER_CHAIN", "gemini,openai"),
+    ];
+    let engine = engine(None, None, &vars);
+
+    // Streamed, with usage, at the model's price.
+    let outcome = run(&engine, SIMPLE, &[("question", json!("what is a moat?"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(
+        (llm[0].provider.as_deref(), llm[0].model.as_deref()),
+        (Some("gemini"), Some("gemini-2.5-flash-lite"))
+    );
+    assert!(llm[0].prompt_tokens > 0 && llm[0].completion_tokens > 0);
+    let request = &gemini.calls()[0];
+    assert_eq!(
+        request.path,
+        "/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent"
+    );
+    assert!(request.authorized, "the key went as x-goog-api-key");
+    assert_eq!(
+        request.body["systemInstruction"]["parts"][0]["text"],
+        "Answer briefly."
+    );
+
+    // A tool call, and its result sent back as a functionResponse.
+    let spec = "name: Calc\ninstructions: 'Use the calculator. [fake:tool=calculator {\"expression\": \"6*7\"}]'\ntools: [calculator]\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert_eq!(
+        outcome.result.expect("succeeded"),
+        json!("Tool calculator returned: 42")
+    );
+    let calls = gemini.calls();
+    let second = &calls.last().unwrap().body["contents"];
+    assert_eq!(
+        second[2]["parts"][0]["functionResponse"]["name"], "calculator",
+        "{second}"
+    );
+
+    // 429 with retry-after: waited for, then answered.
+    gemini.script(Behaviour::Status {
+        code: 429,
+        retry_after_secs: Some(1),
+    });
+    let started = Instant::now();
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
+    assert_eq!(attempts[0]["outcome"], "rate_limited");
+
+    // A cut stream is voided and retried.
+    gemini.script(Behaviour::Cut { after_words: 2 });
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+
+    // 5xx every time: OpenAI answers.
+    for _ in 0..3 {
+        gemini.script(Behaviour::Status {
+            code: 503,
+            retry_after_secs: None,
+        });
+    }
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(llm[0].provider.as_deref(), Some("openai"));
+
+    // Whole, without streaming.
+    let providers = engine.providers_for(&Default::default());
+    let completion = providers
+        .get("gemini")
+        .unwrap()
+        .complete(&server::engine::providers::ChatRequest {
+            model: "gemini-2.5-flash".into(),
+            messages: vec![server::engine::providers::Message::User("hello".into())],
+            max_tokens: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!completion.text.is_empty() && completion.usage.completion_tokens > 0);
+    assert_eq!(
+        gemini.calls().last().unwrap().path,
+        "/v1beta/models/gemini-2.5-flash:generateContent"
+    );
+}

@@ -6,6 +6,7 @@ mod anthropic;
 mod chat;
 mod embeddings;
 mod error;
+mod gemini;
 mod http;
 mod openai;
 mod redact;

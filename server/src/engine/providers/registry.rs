@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::anthropic::Anthropic;
+use super::gemini::Gemini;
 use super::http::{self, Endpoint, HttpLimits};
 use super::openai::{AzureApi, OpenAi};
 use super::{LlmProvider, ProviderError};
@@ -96,6 +97,7 @@ impl ProviderSet {
                     azure: config.azure.clone(),
                 }),
                 WireFormat::Anthropic => Arc::new(Anthropic(endpoint)),
+                WireFormat::Gemini => Arc::new(Gemini(endpoint)),
             };
             providers.insert(config.id.clone(), provider);
         }
