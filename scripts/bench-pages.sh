@@ -42,3 +42,5 @@ step "Lighthouse, mobile preset, one page at a time"
 BASE_URL="http://$LEPTOS_SITE_ADDR" API_KEY="$key" node "$lighthouse_dir/pages.mjs"
 step "The editor: keystroke to error"
 node scripts/bench/editor-keystroke.mjs
+step "Hydration: the main thread at 4× CPU, and WASM compiled lazily"
+node scripts/bench/hydration-trace.mjs

@@ -23,7 +23,7 @@ use super::problem::{FieldProblem, Problem};
 use crate::engine::providers::{Completion, ProviderError, Usage};
 use crate::engine::router::{RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
-use crate::gateway::{CacheUse, Cached, Client, EmbeddingRequest, Refusal};
+use crate::gateway::{CacheUse, Cached, Client, EmbeddingRequest, ListedModel, Refusal};
 use crate::metrics::{LlmCallRecord, Metrics};
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ const IGNORED_HEADER: &str = "x-gateway-ignored-params";
 /// be used for this request (`skipped`: streamed, or temperature not 0).
 const CACHE_HEADER: &str = "x-gateway-cache";
 
-#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "The models this team can be answered by: its plan allows them and a configured provider serves them; then the aliases (`auto`, `cheap`, `smart`) that one of them can take. Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope", body = Object), (status = 429, description = "Rate limited", body = Object)))]
+#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "Gateway", summary = "List models (OpenAI format)", description = "The models this team can be answered by: its plan allows them and a configured provider serves them (the catalogue's, and those the providers list); then the aliases (`auto`, `cheap`, `smart`) that one of them can take. Beside OpenAI's fields each has what the catalogue knows: `context_window`, `max_output_tokens`, `pricing` (integer micro-dollars per million tokens; `null` for an unpriced model, charged at the dearest known rate), `capabilities` (`tools`, `vision`, `json`). Scope: run.", responses((status = 200, description = "An OpenAI model list", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope", body = Object), (status = 429, description = "Rate limited", body = Object)))]
 pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     caller.require(Scope::Run)?;
     let data: Vec<Value> = state
@@ -42,7 +42,7 @@ pub async fn models(State(state): State<AppState>, caller: Caller) -> Result<Jso
         .models(caller.actor.team_id, caller.plan)
         .await?
         .into_iter()
-        .map(|(id, owner)| model_object(&id, owner))
+        .map(model_object)
         .collect();
     Ok(Json(json!({"object": "list", "data": data})))
 }
@@ -59,13 +59,18 @@ pub async fn model(
         .models(caller.actor.team_id, caller.plan)
         .await?
         .into_iter()
-        .find(|(id, _)| *id == model)
-        .map(|(id, owner)| Json(model_object(&id, owner)))
+        .find(|listed| listed.id == model)
+        .map(|listed| Json(model_object(listed)))
         .ok_or_else(|| refusal_problem(Refusal::UnknownModel(model)))
 }
 
-fn model_object(id: &str, owner: &str) -> Value {
-    json!({"id": id, "object": "model", "created": 0, "owned_by": owner})
+fn model_object(listed: ListedModel) -> Value {
+    let mut object =
+        json!({"id": listed.id, "object": "model", "created": 0, "owned_by": listed.owned_by});
+    if let (Some(object), Value::Object(info)) = (object.as_object_mut(), listed.info) {
+        object.extend(info);
+    }
+    object
 }
 
 #[utoipa::path(post, path = "/v1/chat/completions", operation_id = "createChatCompletion", tag = "Gateway", summary = "Chat completion (OpenAI format)", description = "OpenAI's request and answer, streaming or not; routed with fallbacks; metered per key. Every OpenAI parameter is taken: `response_format`, `tools`/`tool_choice` (and the older `functions`), `n`, `stop`, `top_p` are translated for every provider; hints (`seed`, `service_tier`, `prompt_cache_key`, `reasoning_effort` …) are forwarded to OpenAI-format providers, and `X-Gateway-Ignored-Params` names those the answering provider had no use for; any other parameter goes only to OpenAI-format providers, or is refused naming it. Errors are OpenAI's: status and `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`. A stream whose routing fails before its first token fails with an HTTP status, not in the stream. `X-Gateway-Cache: on` (and `X-Gateway-Cache-TTL` seconds) answers a repeated `temperature: 0` request of the same team from the response cache (`X-Gateway-Cache: hit`, nothing charged). `X-Gateway-Overhead-Ms` tells the gateway's own latency. Scope: run.", request_body(content = Object, description = "An OpenAI chat-completions request"), responses((status = 200, description = "An OpenAI chat completion, or its stream", body = Object), (status = 400, description = "A parameter that is invalid or cannot be served (`param` names it)", body = Object), (status = 401, description = "No valid API key", body = Object), (status = 403, description = "The key lacks the run scope, or the model needs a higher plan", body = Object), (status = 404, description = "Unknown model (`model_not_found`)", body = Object), (status = 409, description = "A request with this Idempotency-Key is still being answered", body = Object), (status = 413, description = "The body is too large", body = Object), (status = 429, description = "Rate limited, or the key's monthly budget is spent (`insufficient_quota`)", body = Object), (status = 502, description = "Every provider failed", body = Object)))]
@@ -99,11 +104,14 @@ pub async fn chat_completions(
             answer,
             include_usage,
         };
-        let events = open_stream(prepared, state.metrics.clone(), chunks, served)
+        let opened = open_stream(prepared, state.metrics.clone(), chunks, served)
             .await
             .map_err(route_problem)?;
-        let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
+        let mut response = Sse::new(opened.events.map(Ok::<_, Infallible>)).into_response();
         set_overhead(&mut response, overhead.as_secs_f64());
+        if !opened.ignored.is_empty() {
+            set_header(&mut response, IGNORED_HEADER, &opened.ignored.join(", "));
+        }
         return Ok(response);
     }
     let cache = CacheUse::of(&headers, request.stream, request.temperature);

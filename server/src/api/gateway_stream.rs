@@ -33,14 +33,22 @@ pub trait Dialect: Send + Sync + 'static {
     fn end(&self, usage: Usage) -> Vec<Event>;
 }
 
+/// A stream that has begun: its events, and the hints the provider answering it had no
+/// use for (for `X-Gateway-Ignored-Params`).
+pub struct Opened {
+    pub events: UnboundedReceiver<Event>,
+    pub ignored: Vec<String>,
+}
+
 pub async fn open_stream<D: Dialect>(
     prepared: Prepared,
     metrics: Arc<Metrics>,
     dialect: D,
     served: fn(&Metrics, &Routed),
-) -> Result<UnboundedReceiver<Event>, RouteFailure> {
+) -> Result<Opened, RouteFailure> {
     let (sender, receiver) = futures::channel::mpsc::unbounded::<Event>();
-    let (opened, on_open) = futures::channel::oneshot::channel::<Option<RouteFailure>>();
+    let (opened, on_open) =
+        futures::channel::oneshot::channel::<Result<Vec<String>, RouteFailure>>();
     tokio::spawn(async move {
         let send = |event: Event| {
             let _ = sender.unbounded_send(event);
@@ -49,17 +57,26 @@ pub async fn open_stream<D: Dialect>(
         // Taken by whoever opens the stream: the first text, or the end.
         let opened = Mutex::new(Some(opened));
         let take_opened = || opened.lock().ok().and_then(|mut o| o.take());
+        // The provider of the attempt under way, whose text opens the stream.
+        let answering: Mutex<Option<&'static str>> = Mutex::new(None);
         let open = || {
             if let Some(opened) = take_opened() {
                 dialect.opening(choices).into_iter().for_each(send);
-                let _ = opened.send(None);
+                let provider = answering.lock().ok().and_then(|a| *a);
+                let ignored = provider.map_or(&[][..], |p| prepared.hints_unused_by(p));
+                let _ = opened.send(Ok(ignored.to_vec()));
             }
         };
         let broken: Vec<AtomicBool> = (0..choices).map(|_| AtomicBool::new(false)).collect();
         let calls = (0..choices).map(|index| {
             let broken = &broken[index as usize];
-            let (open, dialect) = (&open, &dialect);
+            let (open, dialect, answering) = (&open, &dialect, &answering);
             let progress = move |progress: Progress<'_>| match progress {
+                Progress::Attempt { provider } => {
+                    if let Ok(mut answering) = answering.lock() {
+                        *answering = Some(provider);
+                    }
+                }
                 Progress::Text(text) if !broken.load(Ordering::Relaxed) => {
                     open();
                     send(dialect.text(index, text));
@@ -83,7 +100,9 @@ pub async fn open_stream<D: Dialect>(
         if !results.iter().any(Result::is_ok)
             && let Some(unopened) = take_opened()
         {
-            let _ = unopened.send(results.into_iter().find_map(Result::err));
+            if let Some(failure) = results.into_iter().find_map(Result::err) {
+                let _ = unopened.send(Err(failure));
+            }
             return;
         }
         open();
@@ -110,8 +129,11 @@ pub async fn open_stream<D: Dialect>(
             .for_each(send);
     });
     match on_open.await {
-        Ok(None) => Ok(receiver),
-        Ok(Some(failure)) => Err(failure),
+        Ok(Ok(ignored)) => Ok(Opened {
+            events: receiver,
+            ignored,
+        }),
+        Ok(Err(failure)) => Err(failure),
         Err(_) => Err(RouteFailure {
             reason: "provider_failed",
             detail: "the answer stopped before it started".into(),

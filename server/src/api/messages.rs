@@ -52,10 +52,10 @@ pub async fn create(
             id,
             model: request.model,
         };
-        let events = open_stream(prepared, state.metrics.clone(), events, served)
+        let opened = open_stream(prepared, state.metrics.clone(), events, served)
             .await
             .map_err(route_problem)?;
-        let mut response = Sse::new(events.map(Ok::<_, Infallible>)).into_response();
+        let mut response = Sse::new(opened.events.map(Ok::<_, Infallible>)).into_response();
         set_overhead(&mut response, overhead.as_secs_f64());
         return Ok(response);
     }

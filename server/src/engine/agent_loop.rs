@@ -226,6 +226,7 @@ async fn llm_call(
             node: node.clone(),
         }),
         Progress::Reset => recorder.event(RunEvent::TextReset { node: node.clone() }),
+        Progress::Attempt { .. } => {}
     };
     let routed = tokio::select! {
         routed = ctx.router.call(&ctx.providers, needs, request, &progress) => routed,

@@ -200,9 +200,14 @@ impl Prepared {
 
     /// The hints the answering provider had no use for (its format has no such fields).
     pub fn unused_hints(&self, routed: &Routed) -> &[String] {
+        self.hints_unused_by(routed.model.provider)
+    }
+
+    /// The hints `provider` has no use for.
+    pub fn hints_unused_by(&self, provider: &str) -> &[String] {
         let speaks_openai = self
             .providers
-            .get(routed.model.provider)
+            .get(provider)
             .is_some_and(|p| p.format() == WireFormat::OpenAi);
         if speaks_openai {
             &[]

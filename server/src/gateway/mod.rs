@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::spec::{MicroUsd, TaskType};
+use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -71,6 +72,15 @@ pub fn resolve(catalog: &Catalog, model: &str, usable: impl Fn(&Model) -> bool) 
     catalog.named(model, usable).map(Target::Model)
 }
 
+/// One entry of `GET /v1/models`: OpenAI's fields, and beside them what the catalogue
+/// knows (context window, prices in integer micro-dollars per million tokens, `null`
+/// when unpriced; abilities). Clients ignore fields they do not know.
+pub struct ListedModel {
+    pub id: String,
+    pub owned_by: &'static str,
+    pub info: Value,
+}
+
 pub struct Gateway {
     pub engine: Arc<Engine>,
     pub meter: Meter,
@@ -107,13 +117,13 @@ impl Gateway {
     }
 
     /// The models a team on this plan can be answered by (chat, then embedding models),
-    /// then the aliases one of the chat models can take: `(id, owner)`. A name two
-    /// providers list is the first's; the other's id is `provider/name`.
+    /// then the aliases one of the chat models can take. A name two providers list is
+    /// the first's; the other's id is `provider/name`.
     pub async fn models(
         &self,
         team_id: Uuid,
         plan: PlanTier,
-    ) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+    ) -> Result<Vec<ListedModel>, sqlx::Error> {
         let providers = self.providers(team_id).await?;
         let servable = |provider: &str, min_plan: PlanTier| {
             min_plan <= plan && self.is_set_up(&providers, provider)
@@ -123,23 +133,44 @@ impl Gateway {
             .iter()
             .filter(|m| servable(m.provider, m.min_plan))
             .collect();
-        let mut listed: Vec<(String, &'static str)> = Vec::new();
+        let mut listed: Vec<ListedModel> = Vec::new();
         for model in &chat {
-            let id = if listed.iter().any(|(id, _)| *id == model.name) {
+            let id = if listed.iter().any(|m| m.id == model.name) {
                 format!("{}/{}", model.provider, model.name)
             } else {
                 model.name.to_string()
             };
-            listed.push((id, model.provider));
+            let price = model.price.map(|p| {
+                json!({"input_micro_usd_per_mtok": p.input_per_mtok, "output_micro_usd_per_mtok": p.output_per_mtok})
+            });
+            let abilities = model.abilities;
+            listed.push(ListedModel {
+                id,
+                owned_by: model.provider,
+                info: json!({
+                    "context_window": model.context_window,
+                    "max_output_tokens": model.max_output_tokens,
+                    "pricing": price,
+                    "capabilities": {"tools": abilities.tools, "vision": abilities.vision, "json": abilities.json},
+                }),
+            });
         }
         let embedding = EMBEDDING_MODELS
             .iter()
             .filter(|m| servable(m.provider, m.min_plan))
-            .map(|m| (m.name.to_string(), m.provider));
+            .map(|m| ListedModel {
+                id: m.name.to_string(),
+                owned_by: m.provider,
+                info: json!({"dimensions": m.dimensions, "pricing": {"input_micro_usd_per_mtok": m.input_per_mtok}}),
+            });
         let aliases = ALIASES
             .iter()
             .filter(|(_, task, _)| chat.iter().any(|m| m.can(*task)))
-            .map(|(alias, _, _)| (alias.to_string(), "agent-factory"));
+            .map(|(alias, _, routes)| ListedModel {
+                id: alias.to_string(),
+                owned_by: "agent-factory",
+                info: json!({"routes_to": routes}),
+            });
         listed.extend(embedding.chain(aliases));
         Ok(listed)
     }

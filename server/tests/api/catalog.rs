@@ -97,6 +97,23 @@ async fn listed_models_are_learned_served_and_priced() {
         (status, &model["owned_by"]),
         (StatusCode::OK, &json!("demo"))
     );
+    // Beside OpenAI's fields, what the catalogue knows: nobody priced demo-lite, and it
+    // is not known to call tools; demo-fast at the operator's price.
+    assert_eq!(model["pricing"], Value::Null, "{model}");
+    assert_eq!(model["capabilities"]["tools"], false, "{model}");
+    let (_, fast, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/models/demo-fast",
+        &caller,
+        None,
+    )
+    .await;
+    assert_eq!(
+        fast["pricing"]["input_micro_usd_per_mtok"], 200_000,
+        "{fast}"
+    );
+    assert_eq!(fast["capabilities"]["tools"], true, "{fast}");
 
     for model in ["demo-lite", "demo-fast"] {
         let (status, answer, _) = send(

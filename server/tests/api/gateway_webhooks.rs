@@ -515,6 +515,20 @@ async fn the_gateway_translates_openai_requests_for_anthropic() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["x-gateway-ignored-params"], "seed");
+    // Streamed too: the header comes with the first byte, once a provider answers.
+    let streamed = reqwest::Client::new()
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&caller)
+        .json(
+            &json!({"model": "claude-haiku-4-5", "stream": true, "seed": 3,
+            "messages": [{"role": "user", "content": "Hello"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), StatusCode::OK);
+    assert_eq!(streamed.headers()["x-gateway-ignored-params"], "seed");
+    assert!(streamed.text().await.unwrap().contains("[DONE]"));
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["choices"][0]["finish_reason"], "stop", "{answer}");
     let city: Value =

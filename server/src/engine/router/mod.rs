@@ -25,6 +25,10 @@ use app::spec::MicroUsd;
 
 /// What the router tells the caller while a call streams.
 pub enum Progress<'a> {
+    /// An attempt begins with this provider.
+    Attempt {
+        provider: &'static str,
+    },
     Text(&'a str),
     /// The attempt that streamed text so far failed; its text is void.
     Reset,
@@ -152,6 +156,9 @@ impl Router {
                 }
                 let span = spans::chat(model.provider, &call.model, call.max_tokens);
                 let started = Instant::now();
+                progress(Progress::Attempt {
+                    provider: model.provider,
+                });
                 let result = stream_once(provider.as_ref(), &call, progress)
                     .instrument(span.clone())
                     .await;
