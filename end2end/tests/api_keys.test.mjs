@@ -16,12 +16,14 @@ test('an admin creates an API key, sees it once, uses it, and revokes it', async
   await waitForHydration(page);
   await page.getByLabel('Name', { exact: true }).fill('CI pipeline');
   await page.getByLabel('Expires').selectOption('30');
+  await page.getByLabel('Response cache').selectOption('3600');
   await page.getByRole('button', { name: 'Create key' }).click();
   const key = await page.getByTestId('new-key').inputValue();
   assert.match(key, /^agf_[A-Za-z0-9_-]{43}$/);
   const row = page.locator(`[data-key="${key.slice(0, 12)}"]`);
   await row.getByText('CI pipeline').waitFor();
   await row.getByText(/read, run · by Demo User/).waitFor();
+  await row.getByText(/cache 1 hour/).waitFor();
   await screenshot(page, 'settings-api-keys');
 
   // The key works against the REST API, without the session cookie.

@@ -17,6 +17,15 @@ const EXPIRY: [(&str, &str); 4] = [
     ("365", "In a year"),
 ];
 
+/// How long the key's cached gateway answers last (`cache_ttl_secs`); off: only requests
+/// with `X-Gateway-Cache: on` use the cache.
+const CACHE: [(&str, &str); 4] = [
+    ("", "Off"),
+    ("300", "5 minutes"),
+    ("3600", "1 hour"),
+    ("86400", "1 day"),
+];
+
 /// One island (its code fetched when the page is opened): a new key shows once, in
 /// place, and the list follows each action.
 #[component]
@@ -63,6 +72,12 @@ pub fn ApiKeysPage() -> impl IntoView {
                         <label for="key-budget" class="mb-1 block text-sm font-medium">"Gateway budget / month"</label>
                         <input id="key-budget" name="budget_usd" inputmode="decimal" placeholder="No cap (USD)" class=format!("{FIELD} w-36") />
                     </div>
+                    <div>
+                        <label for="key-cache" class="mb-1 block text-sm font-medium">"Response cache"</label>
+                        <select id="key-cache" name="cache_ttl_secs" class=FIELD aria-describedby="key-cache-hint">
+                            {CACHE.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                        </select>
+                    </div>
                 </div>
                 <fieldset>
                     <legend class="mb-1 text-sm font-medium">"Scopes"</legend>
@@ -76,6 +91,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 </fieldset>
+                <p id="key-cache-hint" class="text-xs text-slate-500">"Response cache: the key's repeated gateway requests with temperature 0 are answered from the cache, charged nothing (a request can still opt out with " <code class="font-mono">"X-Gateway-Cache: off"</code> ")."</p>
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Create key"</button>
             </ActionForm>
         </section>
@@ -129,12 +145,19 @@ fn KeyRow(row: ApiKeyRow, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let budget = row.monthly_budget_cents.map_or(String::new(), |cents| {
         format!(" · budget ${}.{:02}/month", cents / 100, cents % 100)
     });
+    let cache = row.cache_ttl_secs.map_or(String::new(), |secs| {
+        let label = CACHE
+            .iter()
+            .find(|(value, _)| value.parse() == Ok(secs))
+            .map_or_else(|| format!("{secs} s"), |(_, label)| label.to_lowercase());
+        format!(" · cache {label}")
+    });
     let id = row.id.to_string();
     view! {
         <li class=format!("{CARD} flex flex-wrap items-center justify-between gap-2") data-key=row.prefix.clone()>
             <div class="min-w-0">
                 <p class="font-medium">{row.name.clone()} " " <span class="font-mono text-xs text-slate-500">{format!("{}…", row.prefix)}</span></p>
-                <p class="text-xs text-slate-500">{format!("{} · by {} on {} · {used}{expiry}{budget}", scopes.join(", "), row.created_by, row.created)}</p>
+                <p class="text-xs text-slate-500">{format!("{} · by {} on {} · {used}{expiry}{budget}{cache}", scopes.join(", "), row.created_by, row.created)}</p>
             </div>
             {if row.revoked {
                 view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">"Revoked"</span> }.into_any()

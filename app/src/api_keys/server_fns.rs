@@ -22,6 +22,7 @@ pub async fn create_api_key(
     admin: Option<String>,
     expires_in_days: Option<String>,
     budget_usd: Option<String>,
+    cache_ttl_secs: Option<String>,
 ) -> Result<NewApiKey, AppError> {
     use super::{KeySettings, Scope};
     use crate::backend;
@@ -59,11 +60,18 @@ pub async fn create_api_key(
                         })?,
                 ),
             };
+            let cache_ttl_secs = match cache_ttl_secs.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(text.parse::<u32>().map_err(|_| {
+                    AppError::invalid("cache_ttl_secs", "Choose how long cached answers last.")
+                })?),
+            };
             let settings = KeySettings {
                 name,
                 scopes,
                 expires_in_days,
                 monthly_budget_cents,
+                cache_ttl_secs,
             };
             backend::api_keys()?
                 .create(&backend::actor().await?, &settings)

@@ -51,6 +51,10 @@ pub struct ApiKeyRow {
     pub revoked: bool,
     /// What the key may spend through the gateway in a calendar month (UTC), in cents.
     pub monthly_budget_cents: Option<u64>,
+    /// Its repeated temperature-0 gateway requests are answered from the response
+    /// cache, kept this many seconds, without `X-Gateway-Cache` in each.
+    #[serde(default)]
+    pub cache_ttl_secs: Option<u32>,
 }
 
 /// What a new key is made with.
@@ -74,7 +78,16 @@ pub struct KeySettings {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(maximum = 100_000_000))]
     pub monthly_budget_cents: Option<u64>,
+    /// Answer this key's repeated `temperature: 0` gateway requests from the response
+    /// cache, keeping answers this many seconds (1 to 604800, a week), without
+    /// `X-Gateway-Cache` in each request (`X-Gateway-Cache: off` opts a request out).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 604_800))]
+    pub cache_ttl_secs: Option<u32>,
 }
+
+/// The longest a key may keep cached answers: a week, as `X-Gateway-Cache-TTL`.
+pub const MAX_CACHE_TTL_SECS: u32 = 604_800;
 
 impl KeySettings {
     /// Checks the settings; the first problem names its field.
@@ -100,6 +113,15 @@ impl KeySettings {
             return Err(AppError::invalid(
                 "expires_in_days",
                 "Choose how many days the key lasts (1 to 3650), or never.",
+            ));
+        }
+        if self
+            .cache_ttl_secs
+            .is_some_and(|secs| !(1..=MAX_CACHE_TTL_SECS).contains(&secs))
+        {
+            return Err(AppError::invalid(
+                "cache_ttl_secs",
+                "Keep cached answers 1 second to a week (604800 seconds), or not at all.",
             ));
         }
         if self.monthly_budget_cents.is_some_and(|c| c > 100_000_000) {

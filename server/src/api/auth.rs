@@ -26,6 +26,8 @@ pub struct Caller {
     pub plan: PlanTier,
     /// The key's monthly gateway budget, when it has one.
     pub monthly_budget_micro_usd: Option<i64>,
+    /// The key's response-cache setting, when it has one.
+    pub cache_ttl: Option<std::time::Duration>,
 }
 
 impl Caller {
@@ -107,6 +109,7 @@ async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<I
                 scopes: key.scopes,
                 plan: key.plan,
                 monthly_budget_micro_usd: key.monthly_budget_micro_usd,
+                cache_ttl: key.cache_ttl,
             })),
             None => Identity::Rejected,
         });
@@ -129,6 +132,7 @@ async fn identity(state: &AppState, headers: &axum::http::HeaderMap) -> Result<I
         actor,
         scopes,
         monthly_budget_micro_usd: None,
+        cache_ttl: None,
     })))
 }
 

@@ -114,7 +114,12 @@ pub async fn chat_completions(
         }
         return Ok(response);
     }
-    let cache = CacheUse::of(&headers, request.stream, request.temperature);
+    let cache = CacheUse::of(
+        &headers,
+        caller.cache_ttl,
+        request.stream,
+        request.temperature,
+    );
     let cache_key = matches!(cache, CacheUse::On(_)).then(|| {
         state
             .gateway

@@ -32,6 +32,8 @@ pub struct KeyCaller {
     pub scopes: Vec<Scope>,
     pub plan: PlanTier,
     pub monthly_budget_micro_usd: Option<i64>,
+    /// Its gateway requests use the response cache, answers kept this long.
+    pub cache_ttl: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -82,7 +84,7 @@ pub async fn authenticate(
     }
     let row: Option<KeyRow> = sqlx::query_as(
         "SELECT k.id, k.team_id, k.scopes, k.created_by, k.creator_role::text AS creator_role,
-                k.plan::text AS plan, k.budget_micro_usd
+                k.plan::text AS plan, k.budget_micro_usd, k.cache_ttl_secs
            FROM api_key_by_hash($1) k
           WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())",
     )
@@ -109,6 +111,7 @@ struct KeyRow {
     #[sqlx(try_from = "String")]
     plan: PlanTier,
     budget_micro_usd: Option<i64>,
+    cache_ttl_secs: Option<i32>,
 }
 
 fn caller_from(row: KeyRow) -> Option<KeyCaller> {
@@ -134,6 +137,10 @@ fn caller_from(row: KeyRow) -> Option<KeyCaller> {
         scopes,
         plan: row.plan,
         monthly_budget_micro_usd: row.budget_micro_usd,
+        cache_ttl: row
+            .cache_ttl_secs
+            .and_then(|secs| u64::try_from(secs).ok())
+            .map(Duration::from_secs),
     })
 }
 
@@ -197,6 +204,7 @@ mod tests {
             scopes: vec![Scope::Read],
             plan: PlanTier::Free,
             monthly_budget_micro_usd: None,
+            cache_ttl: None,
         };
         memory.remember(b"hash".to_vec(), caller);
         assert!(memory.recall(b"hash").is_some());

@@ -47,7 +47,7 @@ impl ApiKeysService {
 /// The columns of a [`StoredKey`], from `api_keys k LEFT JOIN users u`.
 macro_rules! key_columns {
     () => {
-        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, coalesce(u.display_name, 'a former member') AS author"
+        "k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at, k.budget_micro_usd, k.cache_ttl_secs, coalesce(u.display_name, 'a former member') AS author"
     };
 }
 
@@ -63,6 +63,7 @@ struct StoredKey {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     budget_micro_usd: Option<i64>,
+    cache_ttl_secs: Option<i32>,
     author: String,
 }
 
@@ -79,6 +80,7 @@ impl From<StoredKey> for ApiKeyRow {
             expires: key.expires_at.map(crate::display::time),
             revoked: key.revoked_at.is_some(),
             monthly_budget_cents: key.budget_micro_usd.map(|micro| (micro / 10_000) as u64),
+            cache_ttl_secs: key.cache_ttl_secs.and_then(|secs| u32::try_from(secs).ok()),
         }
     }
 }
@@ -114,8 +116,8 @@ impl ApiKeysService {
         let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by, expires_at, budget_micro_usd)
-             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8)
+            "INSERT INTO api_keys (team_id, name, prefix, key_hash, scopes, created_by, expires_at, budget_micro_usd, cache_ttl_secs)
+             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9)
              RETURNING id",
         )
         .bind(actor.team_id)
@@ -126,6 +128,7 @@ impl ApiKeysService {
         .bind(actor.user_id)
         .bind(settings.expires_in_days.map(|d| d as i32))
         .bind(settings.monthly_budget_cents.map(|cents| cents as i64 * 10_000))
+        .bind(settings.cache_ttl_secs.and_then(|secs| i32::try_from(secs).ok()))
         .fetch_one(&mut *tx)
         .await
         ?;

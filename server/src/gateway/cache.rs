@@ -35,24 +35,31 @@ pub enum CacheUse {
 }
 
 impl CacheUse {
-    pub fn of(headers: &HeaderMap, stream: bool, temperature: Option<f32>) -> CacheUse {
-        let asked = headers
-            .get("x-gateway-cache")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("on"));
+    /// What a request asks (`X-Gateway-Cache: on` or `off`, `X-Gateway-Cache-TTL`), over
+    /// what its key is set to (`key_ttl`: on, answers kept that long).
+    pub fn of(
+        headers: &HeaderMap,
+        key_ttl: Option<Duration>,
+        stream: bool,
+        temperature: Option<f32>,
+    ) -> CacheUse {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let asked = match header("x-gateway-cache") {
+            Some(v) if v.eq_ignore_ascii_case("on") => true,
+            Some(v) if v.eq_ignore_ascii_case("off") => false,
+            _ => key_ttl.is_some(),
+        };
         if !asked {
             return CacheUse::Off;
         }
         if stream || temperature != Some(0.0) {
             return CacheUse::Skipped;
         }
-        let ttl = headers
-            .get("x-gateway-cache-ttl")
-            .and_then(|v| v.to_str().ok())
+        let ttl = header("x-gateway-cache-ttl")
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(DEFAULT_TTL, |secs| {
-                Duration::from_secs(secs.max(1)).min(MAX_TTL)
-            });
+            .map(|secs| Duration::from_secs(secs.max(1)))
+            .or(key_ttl)
+            .map_or(DEFAULT_TTL, |ttl| ttl.min(MAX_TTL));
         CacheUse::On(ttl)
     }
 }
@@ -120,25 +127,44 @@ mod tests {
 
     #[test]
     fn only_deterministic_whole_answers_are_cached_and_only_when_asked() {
+        let of = |headers: &HeaderMap, stream, temperature| {
+            CacheUse::of(headers, None, stream, temperature)
+        };
         let mut headers = HeaderMap::new();
-        assert_eq!(CacheUse::of(&headers, false, Some(0.0)), CacheUse::Off);
+        assert_eq!(of(&headers, false, Some(0.0)), CacheUse::Off);
         headers.insert("x-gateway-cache", HeaderValue::from_static("on"));
-        assert_eq!(
-            CacheUse::of(&headers, false, Some(0.0)),
-            CacheUse::On(DEFAULT_TTL)
-        );
-        assert_eq!(CacheUse::of(&headers, true, Some(0.0)), CacheUse::Skipped);
-        assert_eq!(CacheUse::of(&headers, false, None), CacheUse::Skipped);
-        assert_eq!(CacheUse::of(&headers, false, Some(0.7)), CacheUse::Skipped);
+        assert_eq!(of(&headers, false, Some(0.0)), CacheUse::On(DEFAULT_TTL));
+        assert_eq!(of(&headers, true, Some(0.0)), CacheUse::Skipped);
+        assert_eq!(of(&headers, false, None), CacheUse::Skipped);
+        assert_eq!(of(&headers, false, Some(0.7)), CacheUse::Skipped);
         headers.insert("x-gateway-cache-ttl", HeaderValue::from_static("60"));
         assert_eq!(
-            CacheUse::of(&headers, false, Some(0.0)),
+            of(&headers, false, Some(0.0)),
             CacheUse::On(Duration::from_secs(60))
         );
         headers.insert("x-gateway-cache-ttl", HeaderValue::from_static("99999999"));
+        assert_eq!(of(&headers, false, Some(0.0)), CacheUse::On(MAX_TTL));
+    }
+
+    #[test]
+    fn a_key_set_to_cache_uses_it_unless_a_request_opts_out() {
+        let day = Some(Duration::from_secs(86_400));
+        let mut headers = HeaderMap::new();
         assert_eq!(
-            CacheUse::of(&headers, false, Some(0.0)),
-            CacheUse::On(MAX_TTL)
+            CacheUse::of(&headers, day, false, Some(0.0)),
+            CacheUse::On(Duration::from_secs(86_400))
         );
+        assert_eq!(
+            CacheUse::of(&headers, day, false, Some(1.0)),
+            CacheUse::Skipped
+        );
+        headers.insert("x-gateway-cache-ttl", HeaderValue::from_static("30"));
+        assert_eq!(
+            CacheUse::of(&headers, day, false, Some(0.0)),
+            CacheUse::On(Duration::from_secs(30)),
+            "the request's TTL wins"
+        );
+        headers.insert("x-gateway-cache", HeaderValue::from_static("off"));
+        assert_eq!(CacheUse::of(&headers, day, false, Some(0.0)), CacheUse::Off);
     }
 }

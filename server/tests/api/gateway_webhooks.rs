@@ -760,7 +760,32 @@ async fn the_response_cache_answers_a_repeated_request_once_per_team() {
     app.sign_up("Other", "other-cache@example.com", "a-long-password-1")
         .await;
     let other = key(&app, &["read", "run"]).await;
-    let (state, _) = ask(other, question, true).await;
+    let (state, _) = ask(other, question.clone(), true).await;
     assert_eq!(state.as_deref(), Some("miss"));
     assert_eq!(llm.calls().len(), 4);
+
+    // A key made to cache needs no header; a request can still opt out.
+    let (status, made, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/api-keys",
+        &key(&app, &["admin"]).await,
+        Some(json!({"name": "cached", "scopes": ["run"], "cache_ttl_secs": 600})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["row"]["cache_ttl_secs"], 600, "{made}");
+    let cached_key = made["key"].as_str().unwrap().to_string();
+    let (state, _) = ask(cached_key.clone(), question.clone(), false).await;
+    assert_eq!(state.as_deref(), Some("hit"), "the team's answer, kept");
+    let opted_out = reqwest::Client::new()
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&cached_key)
+        .header("x-gateway-cache", "off")
+        .json(&question)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opted_out.headers().get("x-gateway-cache"), None);
+    assert_eq!(llm.calls().len(), 5);
 }
