@@ -67,7 +67,8 @@ pub struct Options {
     /// Pause before each streamed word, so demos look like a model typing. Tests use zero.
     pub token_delay: Duration,
     /// What `GET /v1/models` lists; empty: a few of OpenAI's and Anthropic's models,
-    /// for tests where the fake stands in for them. Requests may name any model.
+    /// for tests where the fake stands in for them. `id|prompt|completion` lists a model
+    /// with prices (dollars a token), as OpenRouter does. Requests may name any model.
     pub models: Vec<String>,
 }
 

@@ -268,7 +268,18 @@ pub(crate) async fn models(
         told.collect()
     })
     .into_iter()
-    .map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "fake-llm"}))
+    .map(|entry| {
+        // `id|prompt|completion`: listed with prices, as OpenRouter lists its models.
+        let mut parts = entry.split('|');
+        let id = parts.next().unwrap_or_default();
+        let mut model =
+            json!({"id": id, "object": "model", "created": created, "owned_by": "fake-llm"});
+        if let (Some(prompt), Some(completion)) = (parts.next(), parts.next()) {
+            model["pricing"] = json!({"prompt": prompt, "completion": completion});
+            model["context_length"] = json!(32_768);
+        }
+        model
+    })
     .collect();
     Json(json!({"object": "list", "data": data})).into_response()
 }

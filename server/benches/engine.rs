@@ -62,7 +62,7 @@ impl LlmProvider for Instant50 {
         Ok(Completion::empty())
     }
 
-    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+    async fn models(&self) -> Result<Vec<server::engine::providers::Offered>, ProviderError> {
         Ok(Vec::new())
     }
 }

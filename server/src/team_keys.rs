@@ -276,7 +276,10 @@ impl TeamKeysService {
                 let answer = tokio::time::timeout(CHECK_TIMEOUT, provider.models()).await;
                 let latency_ms = u32::try_from(started.elapsed().as_millis()).ok();
                 let (state, models) = match answer {
-                    Ok(Ok(models)) => (HealthState::Reachable, models),
+                    Ok(Ok(offered)) => (
+                        HealthState::Reachable,
+                        offered.into_iter().map(|model| model.id).collect(),
+                    ),
                     Ok(Err(ProviderError::Unauthorized { .. })) => {
                         (HealthState::KeyRefused, Vec::new())
                     }

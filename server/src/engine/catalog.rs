@@ -15,7 +15,7 @@ use app::billing::PlanTier;
 use app::catalog::{self as table, Abilities, ModelCard};
 use app::spec::{MicroUsd, TaskType};
 
-use super::providers::Usage;
+use super::providers::{Offered, Usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Price {
@@ -49,6 +49,11 @@ pub struct Model {
     pub max_output_tokens: u32,
     pub context_window: u32,
     pub abilities: Abilities,
+    /// The router may pick it by itself for a task: the table's models, the operator's
+    /// (`MODEL_PRICES`) and a self-hosted server's. One that only a hosted provider's
+    /// list names (OpenRouter lists hundreds) is used when named: what it is good for is
+    /// unknown.
+    pub chosen_by_task: bool,
 }
 
 /// What a listed model the table does not describe is assumed able to do: everyday
@@ -74,6 +79,7 @@ impl Model {
             max_output_tokens: card.max_output_tokens,
             context_window: card.context_window,
             abilities: card.abilities,
+            chosen_by_task: true,
         }
     }
 
@@ -103,6 +109,7 @@ impl Model {
             max_output_tokens: 4_096,
             context_window: 8_192,
             abilities: Abilities::UNKNOWN,
+            chosen_by_task: self_hosted,
         }
     }
 
@@ -110,8 +117,7 @@ impl Model {
         self.tasks.contains(&task)
     }
 
-    /// Whether the router may pick it by itself for a task: priced, so it competes on
-    /// price. An unpriced model is used only when named.
+    /// Whether someone priced it (the table, the operator, the provider's list).
     pub fn is_priced(&self) -> bool {
         self.price.is_some()
     }
@@ -235,7 +241,10 @@ impl Catalog {
         let mut models: Vec<Model> = table::MODELS.iter().map(Model::from_card).collect();
         for price in &overrides {
             if !models.iter().any(|m| m.is(price.provider, &price.name)) {
-                models.push(Model::listed(price.provider, price.name.clone()));
+                models.push(Model {
+                    chosen_by_task: true,
+                    ..Model::listed(price.provider, price.name.clone())
+                });
             }
         }
         let catalog = Catalog {
@@ -275,7 +284,7 @@ impl Catalog {
     /// What `provider` lists now. A self-hosted server's list is all it has, so it
     /// replaces the table's guesses; a hosted provider's adds to the table (a key may
     /// list less than the provider serves).
-    pub fn learn(&self, provider: &'static str, listed: &[String]) {
+    pub fn learn(&self, provider: &'static str, listed: &[Offered]) {
         let self_hosted = table::provider(provider).is_some_and(|card| card.self_hosted());
         let current = self.all();
         let mut models: Vec<Model> = current
@@ -288,18 +297,29 @@ impl Catalog {
             })
             .map(|m| Model::clone(m))
             .collect();
-        for name in listed
+        for offer in listed
             .iter()
-            .filter(|name| !turns_text_into_vectors(name))
+            .filter(|offer| !turns_text_into_vectors(&offer.id))
             .take(MAX_LISTED_PER_PROVIDER)
         {
+            let name = &offer.id;
             if models.iter().any(|m| m.is(provider, name)) {
                 continue;
             }
-            let model = table::MODELS
+            let model = match table::MODELS
                 .iter()
                 .find(|card| card.provider == provider && card.name == name)
-                .map_or_else(|| Model::listed(provider, name.clone()), Model::from_card);
+            {
+                Some(card) => Model::from_card(card),
+                // What the list says of a model the table does not know: its price
+                // (OpenRouter's), its context window.
+                None => {
+                    let mut model = Model::listed(provider, name.clone());
+                    model.price = offer.price.or(model.price);
+                    model.context_window = offer.context_window.unwrap_or(model.context_window);
+                    model
+                }
+            };
             models.push(model);
         }
         self.publish(models);
@@ -438,11 +458,7 @@ mod tests {
         let catalog = Catalog::default();
         catalog.learn(
             "openai",
-            &[
-                "gpt-4o-mini".into(),
-                "o9-preview".into(),
-                "text-embedding-3-small".into(),
-            ],
+            &offers(&["gpt-4o-mini", "o9-preview", "text-embedding-3-small"]),
         );
         assert!(
             catalog.find("openai", "text-embedding-3-small").is_none(),
@@ -451,6 +467,7 @@ mod tests {
         let anyone = |_: &Model| true;
         let new = catalog.named("o9-preview", anyone).expect("learned");
         assert!(!new.is_priced());
+        assert!(!new.chosen_by_task, "used only when named");
         assert_eq!(new.rate(), UNPRICED);
         assert!(!new.abilities.tools);
         assert!(
@@ -458,24 +475,53 @@ mod tests {
             "the table stays"
         );
 
-        catalog.learn("local", &["qwen2.5:7b".into()]);
+        catalog.learn("local", &offers(&["qwen2.5:7b"]));
         assert!(
             catalog.find("local", "llama3.2").is_none(),
             "not on this server"
         );
         let qwen = catalog.named("local/qwen2.5:7b", anyone).expect("learned");
         assert_eq!(qwen.rate(), FREE, "a self-hosted model costs nothing");
-        assert!(qwen.is_priced());
+        assert!(qwen.is_priced() && qwen.chosen_by_task);
         // Learning again replaces what was learned before.
         catalog.learn("openai", &[]);
         assert!(catalog.named("o9-preview", anyone).is_none());
         // A name two providers list: the one that can be used.
-        catalog.learn("demo", &["gpt-4o-mini".into()]);
+        catalog.learn("demo", &offers(&["gpt-4o-mini"]));
         let demo = catalog
             .named("gpt-4o-mini", |m| m.provider == "demo")
             .expect("listed");
         assert_eq!(demo.provider, "demo");
         let table = catalog.named("gpt-4o-mini", anyone).expect("table");
         assert_eq!(table.provider, "openai");
+    }
+
+    #[test]
+    fn a_list_that_prices_its_models_prices_them() {
+        let catalog = Catalog::default();
+        let price = Price {
+            input_per_mtok: 350_000,
+            output_per_mtok: 400_000,
+        };
+        catalog.learn(
+            "openrouter",
+            &[Offered {
+                price: Some(price),
+                context_window: Some(32_768),
+                ..Offered::named("qwen/qwen-2.5-72b-instruct")
+            }],
+        );
+        let qwen = catalog
+            .find("openrouter", "qwen/qwen-2.5-72b-instruct")
+            .expect("learned");
+        assert_eq!((qwen.price, qwen.context_window), (Some(price), 32_768));
+        assert!(
+            !qwen.chosen_by_task,
+            "priced, but what it is good for is unknown"
+        );
+    }
+
+    fn offers(names: &[&str]) -> Vec<Offered> {
+        names.iter().map(|name| Offered::named(*name)).collect()
     }
 }

@@ -40,7 +40,7 @@ pub async fn refresh(engine: &Engine) {
     });
     for (id, listed) in join_all(asks).await {
         match listed {
-            Ok(Ok(names)) => engine.router.catalog.learn(id, &names),
+            Ok(Ok(offered)) => engine.router.catalog.learn(id, &offered),
             Ok(Err(error)) => {
                 tracing::debug!(provider = id, %error, "could not list the provider's models");
             }

@@ -84,7 +84,12 @@ impl Engine {
                 &config.azure,
                 app::catalog::provider(&config.id).map(|card| card.id),
             ) {
-                catalog.learn(id, &azure.deployments);
+                let deployments: Vec<providers::Offered> = azure
+                    .deployments
+                    .iter()
+                    .map(providers::Offered::named)
+                    .collect();
+                catalog.learn(id, &deployments);
             }
         }
         let router = Arc::new(Router::new(

@@ -17,7 +17,11 @@ async fn app_with_listed_models() -> (FakeLlm, TestApp) {
     let llm = FakeLlm::start(
         "127.0.0.1:0",
         Options {
-            models: vec!["demo-fast".into(), "demo-lite".into()],
+            models: vec![
+                "demo-fast".into(),
+                "demo-lite".into(),
+                "demo-priced|0.000001|0.000002".into(),
+            ],
             ..Options::default()
         },
     )
@@ -114,6 +118,21 @@ async fn listed_models_are_learned_served_and_priced() {
         "{fast}"
     );
     assert_eq!(fast["capabilities"]["tools"], true, "{fast}");
+    // A model the list prices (as OpenRouter's does) is priced by it.
+    let (_, priced, _) = send(
+        &app,
+        reqwest::Method::GET,
+        "/v1/models/demo-priced",
+        &caller,
+        None,
+    )
+    .await;
+    assert_eq!(
+        priced["pricing"],
+        json!({"input_micro_usd_per_mtok": 1_000_000, "output_micro_usd_per_mtok": 2_000_000}),
+        "{priced}"
+    );
+    assert_eq!(priced["context_window"], 32_768, "{priced}");
 
     for model in ["demo-lite", "demo-fast"] {
         let (status, answer, _) = send(

@@ -12,7 +12,7 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
-    ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    Offered, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 const API_VERSION: &str = "2023-06-01";
@@ -60,7 +60,7 @@ impl LlmProvider for Anthropic {
         }))
     }
 
-    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+    async fn models(&self) -> Result<Vec<Offered>, ProviderError> {
         let url = format!("{}/v1/models", self.0.base_url.trim_end_matches('/'));
         let mut builder = self
             .0
@@ -71,7 +71,7 @@ impl LlmProvider for Anthropic {
             builder = builder.header("x-api-key", key);
         }
         let response = http::send(builder, &self.0.limits).await?;
-        Ok(super::openai::model_ids(
+        Ok(super::openai::offered(
             &streaming::json(response, &self.0.limits).await?,
         ))
     }

@@ -12,7 +12,7 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
-    ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    Offered, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 /// `base_url` is the API's root (`https://generativelanguage.googleapis.com`).
@@ -74,7 +74,7 @@ impl LlmProvider for Gemini {
         Ok(completion)
     }
 
-    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+    async fn models(&self) -> Result<Vec<Offered>, ProviderError> {
         let url = format!("{}/v1beta/models", self.0.base_url.trim_end_matches('/'));
         let response = http::send(self.call(self.0.client.get(url)), &self.0.limits).await?;
         let value = streaming::json(response, &self.0.limits).await?;
@@ -82,8 +82,15 @@ impl LlmProvider for Gemini {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|model| model["name"].as_str())
-            .map(|name| name.trim_start_matches("models/").to_string())
+            .filter_map(|model| {
+                let name = model["name"].as_str()?.trim_start_matches("models/");
+                Some(Offered {
+                    context_window: model["inputTokenLimit"]
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok()),
+                    ..Offered::named(name)
+                })
+            })
             .collect())
     }
 }

@@ -26,6 +26,27 @@ pub use registry::{ProviderConfig, ProviderSet, TeamProviders, WireFormat, share
 
 use async_trait::async_trait;
 
+use super::catalog::Price;
+
+/// A model as a provider's list offers it: its id, and what the list says of it
+/// (OpenRouter's gives each model's prices and context window).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub id: String,
+    pub price: Option<Price>,
+    pub context_window: Option<u32>,
+}
+
+impl Offered {
+    pub fn named(id: impl Into<String>) -> Offered {
+        Offered {
+            id: id.into(),
+            price: None,
+            context_window: None,
+        }
+    }
+}
+
 /// One configured provider endpoint (base URL and key fixed at construction).
 #[async_trait]
 pub trait LlmProvider: Send + Sync {
@@ -41,8 +62,8 @@ pub trait LlmProvider: Send + Sync {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
 
     /// The models the provider offers, from its own list (a call that costs nothing:
-    /// the providers' health check).
-    async fn models(&self) -> Result<Vec<String>, ProviderError>;
+    /// the providers' health check, and how the catalogue learns them).
+    async fn models(&self) -> Result<Vec<Offered>, ProviderError>;
 
     /// Vectors for texts. Only OpenAI's format has an embeddings endpoint; the others
     /// refuse.

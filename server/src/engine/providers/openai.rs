@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
+use super::super::catalog::Price;
 use super::chat::parse_arguments;
 use super::http;
 use super::http::Endpoint;
@@ -12,7 +13,8 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, EmbedRequest, Embeddings,
-    FinishReason, LlmProvider, Message, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    FinishReason, LlmProvider, Message, Offered, ProviderError, ToolCall, ToolChoice, Usage,
+    WireFormat,
 };
 
 /// `base_url` ends in `/v1` (or the provider's equivalent); `/chat/completions` is
@@ -95,12 +97,12 @@ impl LlmProvider for OpenAi {
 
     /// Azure's list is of the models the resource could deploy; what can be called is
     /// the deployments, so those are the answer once the list says the key works.
-    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+    async fn models(&self) -> Result<Vec<Offered>, ProviderError> {
         let builder = self.call(reqwest::Method::GET, "/models", "");
         let response = http::send(builder, &self.endpoint.limits).await?;
-        let listed = model_ids(&streaming::json(response, &self.endpoint.limits).await?);
+        let listed = offered(&streaming::json(response, &self.endpoint.limits).await?);
         Ok(match &self.azure {
-            Some(azure) => azure.deployments.clone(),
+            Some(azure) => azure.deployments.iter().map(Offered::named).collect(),
             None => listed,
         })
     }
@@ -122,14 +124,55 @@ impl LlmProvider for OpenAi {
     }
 }
 
-/// `data[].id` of a model list (OpenAI's and Anthropic's have that in common).
-pub(super) fn model_ids(value: &Value) -> Vec<String> {
+/// `data[].id` of a model list (OpenAI's and Anthropic's have that in common), with
+/// OpenRouter's `pricing` (dollars a token, as text) and `context_length` where given.
+pub(super) fn offered(value: &Value) -> Vec<Offered> {
     value["data"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|model| model["id"].as_str().map(str::to_string))
+        .filter_map(|model| {
+            let id = model["id"].as_str()?.to_string();
+            let per_token = |field: &str| model["pricing"][field].as_str().and_then(per_mtok);
+            let price = match (per_token("prompt"), per_token("completion")) {
+                (Some(input_per_mtok), Some(output_per_mtok)) => Some(Price {
+                    input_per_mtok,
+                    output_per_mtok,
+                }),
+                _ => None,
+            };
+            let context_window = model["context_length"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok());
+            Some(Offered {
+                id,
+                price,
+                context_window,
+            })
+        })
         .collect()
+}
+
+/// Dollars a token (`"0.0000003"`) as micro-dollars a million tokens (300000), exactly,
+/// rounded up past a millionth of a micro-dollar; `None` for anything else (OpenRouter
+/// writes `"-1"` for a router whose price varies).
+fn per_mtok(text: &str) -> Option<i64> {
+    const DIGITS: usize = 12; // 10^6 tokens × 10^6 micro-dollars
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let (kept, rest) = fraction.split_at(fraction.len().min(DIGITS));
+    let mut value = whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(10_i64.pow(DIGITS as u32))?
+        .checked_add(format!("{kept:0<DIGITS$}").parse::<i64>().ok()?)?;
+    if rest.chars().any(|c| c != '0') {
+        value = value.checked_add(1)?;
+    }
+    Some(value)
 }
 
 /// `data[].embedding` in the inputs' order (each item names its `index`).
@@ -371,5 +414,35 @@ impl Assembler {
             self.finish.take().unwrap_or(FinishReason::Stop),
         ));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openrouters_list_brings_exact_prices() {
+        let list = json!({"data": [
+            {"id": "qwen/qwen-2.5-72b-instruct", "context_length": 32768,
+             "pricing": {"prompt": "0.00000035", "completion": "0.0000004"}},
+            {"id": "openrouter/auto", "pricing": {"prompt": "-1", "completion": "-1"}},
+            {"id": "gpt-4o-mini"}
+        ]});
+        let offered = offered(&list);
+        assert_eq!(
+            offered[0].price,
+            Some(Price {
+                input_per_mtok: 350_000,
+                output_per_mtok: 400_000
+            })
+        );
+        assert_eq!(offered[0].context_window, Some(32_768));
+        assert_eq!(offered[1].price, None, "a price that varies is no price");
+        assert_eq!(offered[2], Offered::named("gpt-4o-mini"));
+        // Past a millionth of a micro-dollar a million tokens: rounded up, never down.
+        assert_eq!(per_mtok("0.0000000000001"), Some(1));
+        assert_eq!(per_mtok("2"), Some(2_000_000_000_000));
+        assert_eq!(per_mtok("abc"), None);
     }
 }

@@ -61,8 +61,9 @@ pub fn select(
     selection
 }
 
-/// The cheapest capable model of each provider in the chain. Unpriced models are
-/// never picked this way: they do not compete on a price nobody knows.
+/// The cheapest capable model of each provider in the chain, among those the router
+/// may pick by itself (see [`Model::chosen_by_task`]): a model only a provider's list
+/// names, priced or not, is used when named.
 fn by_task(
     needs: &Needs<'_>,
     providers: &ProviderSet,
@@ -78,7 +79,7 @@ fn by_task(
         }
         let mut capable: Vec<&Arc<Model>> = models
             .iter()
-            .filter(|m| m.provider == provider && m.can(needs.task) && m.is_priced())
+            .filter(|m| m.provider == provider && m.can(needs.task) && m.chosen_by_task)
             .collect();
         if capable.is_empty() {
             let reason = format!("no model for {} tasks", needs.task.as_str());
