@@ -312,12 +312,14 @@ pub(super) fn check_tool_calling(
     if !has_tools {
         return;
     }
+    // Reported at the names, where the editor shows the field.
+    let at = at.field("name", &at.span);
     for name in &policy.models {
         if let Some(ModelName::Known(card)) = ModelName::parse(name)
             && !card.abilities.tools
         {
             errors.add(
-                at,
+                &at,
                 format!(
                     "`{name}` cannot call tools, and this agent has tools; pin a model \
                      that can, or remove the tools"

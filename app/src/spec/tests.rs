@@ -288,9 +288,14 @@ fn a_spec_pins_models_the_catalogue_knows() {
     assert!(list.iter().any(|e| e.path == "model.name"), "{list:#?}");
     // Tools need a model that calls them: the agent's own, or a workflow node's.
     let list = errors("name: x\nmodel:\n  name: sonar\ninstructions: y\ntools: [calculator]\n");
-    has(&list, "model", 3, "`sonar` cannot call tools");
+    has(&list, "model.name", 3, "`sonar` cannot call tools");
     parse_spec("name: x\nmodel:\n  name: sonar\ninstructions: y\n").expect("no tools, fine");
     let flow = "name: f\nkind: workflow\nentry: a\nnodes:\n  a:\n    instructions: y\n    tools: [calculator]\n    model:\n      name: sonar-pro\n";
     let list = errors(flow);
-    has(&list, "nodes.a.model", 9, "`sonar-pro` cannot call tools");
+    has(
+        &list,
+        "nodes.a.model.name",
+        9,
+        "`sonar-pro` cannot call tools",
+    );
 }

@@ -243,7 +243,7 @@ async fn specs_pin_models_and_tools_go_only_to_models_that_call_them() {
         ),
         (
             "name: x\nmodel:\n  name: sonar\ninstructions: Answer.\ntools: [calculator]\n",
-            "spec.model",
+            "spec.model.name",
             "`sonar` cannot call tools",
         ),
     ] {
