@@ -110,7 +110,6 @@ async fn overhead() {
     };
     let providers = ProviderSet::from_providers(vec![Arc::new(Instant50)]);
     let router = Arc::new(Router::new(
-        vec!["openai".into()],
         Arc::default(),
         RetryPolicy::default(),
         5,
@@ -126,7 +125,6 @@ async fn overhead() {
         let recorder = Arc::new(Counting::default());
         let ctx = RunContext::new(
             PlanTier::Free,
-            vec!["openai".into()],
             providers.clone(),
             router.clone(),
             tools.clone(),

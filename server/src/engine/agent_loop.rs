@@ -108,7 +108,7 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
             ..ChatRequest::default()
         };
         let chain = if call.model.prefer.is_empty() {
-            ctx.chain.clone()
+            ctx.providers.chain().to_vec()
         } else {
             call.model.prefer.clone()
         };

@@ -57,7 +57,7 @@ impl CancelFlag {
 
 pub struct RunContext {
     pub plan: PlanTier,
-    pub chain: Vec<String>,
+    /// The providers the run may call, and the order to try them in.
     pub providers: ProviderSet,
     pub router: Arc<Router>,
     pub tools: Toolbox,
@@ -77,7 +77,6 @@ impl RunContext {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         plan: PlanTier,
-        chain: Vec<String>,
         providers: ProviderSet,
         router: Arc<Router>,
         tools: Toolbox,
@@ -87,7 +86,6 @@ impl RunContext {
     ) -> RunContext {
         RunContext {
             plan,
-            chain,
             providers,
             router,
             tools,

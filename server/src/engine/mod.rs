@@ -93,7 +93,6 @@ impl Engine {
             }
         }
         let router = Arc::new(Router::new(
-            settings.chain.clone(),
             catalog,
             settings.retry,
             settings.circuit_failures,
@@ -151,7 +150,6 @@ impl Engine {
         };
         RunContext::new(
             plan,
-            providers.chain().to_vec(),
             providers,
             self.router.clone(),
             tools,

@@ -53,7 +53,6 @@ pub struct RouteFailure {
 }
 
 pub struct Router {
-    pub default_chain: Vec<String>,
     /// The models to choose from, learned as providers list theirs.
     pub catalog: Arc<Catalog>,
     pub retry: RetryPolicy,
@@ -62,14 +61,12 @@ pub struct Router {
 
 impl Router {
     pub fn new(
-        default_chain: Vec<String>,
         catalog: Arc<Catalog>,
         retry: RetryPolicy,
         circuit_threshold: u32,
         circuit_cooldown: Duration,
     ) -> Router {
         Router {
-            default_chain,
             catalog,
             retry,
             circuits: Circuits::new(circuit_threshold, circuit_cooldown),
