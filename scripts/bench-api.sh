@@ -29,5 +29,5 @@ wrk -t1 -c10 -d2s -s scripts/bench/agents.lua "$base/v1/agents" >/dev/null
 echo "GET /v1/agents:"
 wrk -t1 -c10 -d10s --latency -s scripts/bench/agents.lua "$base/v1/agents" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
 echo "POST /v1/chat/completions (fake provider):"
-wrk -t1 -c10 -d10s --latency -s scripts/bench/gateway.lua "$base/v1/chat/completions" |
+GATEWAY_OVERHEAD=1 wrk -t1 -c10 -d10s --latency -s scripts/bench/gateway.lua "$base/v1/chat/completions" |
   grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors|gateway added"

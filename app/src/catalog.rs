@@ -14,6 +14,8 @@ pub enum Wire {
     Anthropic,
     /// Google's `generateContent`.
     Gemini,
+    /// Amazon Bedrock's Converse API, signed with SigV4.
+    Bedrock,
 }
 
 /// A provider the operator can configure: where it lives and where its key is set.
@@ -32,6 +34,9 @@ pub struct ProviderCard {
     /// deployments of OpenAI's models): a name of that provider's model is that model,
     /// at its price.
     pub models_of: Option<&'static str>,
+    /// How a key is written, where it is more than one token (Bedrock's is the AWS
+    /// key id and secret); empty for a plain API key.
+    pub key_format: &'static str,
 }
 
 impl ProviderCard {
@@ -39,6 +44,19 @@ impl ProviderCard {
     /// to call, and the models it lists are all it has.
     pub fn self_hosted(&self) -> bool {
         self.key_var.is_none()
+    }
+
+    /// Whether a key has this provider's form (a plain key always does; Bedrock's is
+    /// `ACCESS_KEY_ID:SECRET_ACCESS_KEY`, optionally `:SESSION_TOKEN` after it).
+    pub fn key_is_well_formed(&self, key: &str) -> bool {
+        match self.wire {
+            Wire::Bedrock => {
+                let mut parts = key.splitn(3, ':');
+                parts.next().is_some_and(|id| !id.is_empty())
+                    && parts.next().is_some_and(|secret| !secret.is_empty())
+            }
+            _ => true,
+        }
     }
 }
 
@@ -58,6 +76,7 @@ const fn hosted(
         url_var,
         default_url,
         models_of: None,
+        key_format: "",
     }
 }
 
@@ -75,6 +94,7 @@ const fn self_hosted(
         url_var,
         default_url,
         models_of: None,
+        key_format: "",
     }
 }
 
@@ -138,6 +158,20 @@ pub const PROVIDERS: &[ProviderCard] = &[
             Wire::OpenAi,
             "AZURE_OPENAI_API_KEY",
             "AZURE_OPENAI_ENDPOINT",
+            "",
+        )
+    },
+    // The key is the AWS credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY` (the server
+    // also reads AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN beside the id); the address
+    // is the region's runtime endpoint unless BEDROCK_BASE_URL is set.
+    ProviderCard {
+        key_format: "ACCESS_KEY_ID:SECRET_ACCESS_KEY",
+        ..hosted(
+            "bedrock",
+            "Amazon Bedrock",
+            Wire::Bedrock,
+            "AWS_ACCESS_KEY_ID",
+            "BEDROCK_BASE_URL",
             "",
         )
     },
@@ -471,6 +505,51 @@ pub const MODELS: &[ModelCard] = &[
         max_output_tokens: 16_384,
         context_window: 200_000,
         abilities: EVERYTHING,
+    },
+    // Bedrock's on-demand models, by their Bedrock ids.
+    ModelCard {
+        provider: "bedrock",
+        name: "amazon.nova-micro-v1:0",
+        tasks: &[S, C],
+        input_per_mtok: 35_000,
+        output_per_mtok: 140_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 5_000,
+        context_window: 128_000,
+        abilities: TOOLS_JSON,
+    },
+    ModelCard {
+        provider: "bedrock",
+        name: "amazon.nova-lite-v1:0",
+        tasks: EVERYDAY,
+        input_per_mtok: 60_000,
+        output_per_mtok: 240_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 5_000,
+        context_window: 300_000,
+        abilities: EVERYTHING,
+    },
+    ModelCard {
+        provider: "bedrock",
+        name: "amazon.nova-pro-v1:0",
+        tasks: ALL,
+        input_per_mtok: 800_000,
+        output_per_mtok: 3_200_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 5_000,
+        context_window: 300_000,
+        abilities: EVERYTHING,
+    },
+    ModelCard {
+        provider: "bedrock",
+        name: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        tasks: EVERYDAY,
+        input_per_mtok: 800_000,
+        output_per_mtok: 4_000_000,
+        min_plan: PlanTier::Free,
+        max_output_tokens: 8_192,
+        context_window: 200_000,
+        abilities: TOOLS_JSON,
     },
 ];
 

@@ -1,4 +1,4 @@
-//! The request/response cycle both providers share: record, authenticate, decide, wait,
+//! The request/response cycle every provider shares: record, authenticate, decide, wait,
 //! answer. What differs between them is behind [`Wire`].
 
 use std::sync::Arc;
@@ -18,6 +18,17 @@ use crate::state::{RecordedRequest, Shared};
 pub(crate) trait Wire {
     /// The API key the request presents, if any.
     fn presented_key(headers: &HeaderMap) -> Option<&str>;
+    /// Whether the request passes authentication (Bedrock's is a signature of the
+    /// whole request, not a key).
+    fn authorized(
+        shared: &Shared,
+        _method: &str,
+        _uri: &Uri,
+        headers: &HeaderMap,
+        _body: &[u8],
+    ) -> bool {
+        shared.authorized(Self::presented_key(headers))
+    }
     /// The rejection, if any, for provider-specific header requirements beyond the key.
     fn reject_headers(_headers: &HeaderMap) -> Option<Response> {
         None
@@ -43,7 +54,7 @@ pub(crate) async fn exchange<W: Wire>(
     raw: Bytes,
 ) -> Response {
     let parsed = serde_json::from_slice::<Value>(&raw).ok();
-    let authorized = shared.authorized(W::presented_key(&headers));
+    let authorized = W::authorized(&shared, "POST", &uri, &headers, &raw);
     shared.record(RecordedRequest {
         path: uri.path().to_owned(),
         body: parsed.clone().unwrap_or(Value::Null),

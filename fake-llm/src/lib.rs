@@ -20,6 +20,10 @@
 //! Google Gemini's `/v1beta/models/{model}:generateContent` (and
 //! `:streamGenerateContent?alt=sse`) speaks Gemini's format, key in `x-goog-api-key`.
 //!
+//! Amazon Bedrock's `/model/{modelId}/converse` (and `/converse-stream`, AWS's binary
+//! event stream) checks each request's SigV4 signature against the required key
+//! (`ACCESS_KEY_ID:SECRET_ACCESS_KEY`); `/foundation-models` lists models.
+//!
 //! Azure OpenAI's deployment URLs (`/openai/deployments/{name}/…?api-version=…`, key in
 //! `api-key`) answer as OpenAI's do.
 //!
@@ -32,6 +36,7 @@
 mod admin;
 mod anthropic;
 mod azure;
+mod bedrock;
 mod behaviour;
 mod conversation;
 mod decide;
@@ -156,6 +161,8 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/openai/models", get(azure::models))
         .route("/v1beta/models", get(gemini::models))
+        .route("/model/{model}/{action}", post(bedrock::converse))
+        .route("/foundation-models", get(bedrock::models))
         .route("/v1beta/models/{call}", post(gemini::generate))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/embeddings", post(embeddings::embeddings))

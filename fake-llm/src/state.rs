@@ -48,6 +48,11 @@ impl Shared {
         }
     }
 
+    /// The key requests must present, if any.
+    pub(crate) fn required_key(&self) -> Option<&str> {
+        self.required_key.as_deref()
+    }
+
     pub(crate) fn key_required(&self) -> bool {
         self.required_key.is_some()
     }

@@ -46,6 +46,16 @@ impl Events {
     }
 
     pub(crate) fn into_response(self, ending: Ending, shutdown: Shutdown) -> Response {
+        self.into_response_as("text/event-stream", ending, shutdown)
+    }
+
+    /// The events as a body of this content type (Bedrock's are binary frames).
+    pub(crate) fn into_response_as(
+        self,
+        content_type: &'static str,
+        ending: Ending,
+        shutdown: Shutdown,
+    ) -> Response {
         let frames = self.frames.into_iter();
         let body = futures::stream::unfold(Some((frames, shutdown)), move |state| async move {
             let (mut frames, mut shutdown) = state?;
@@ -65,10 +75,7 @@ impl Events {
         });
         (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/event-stream"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             ],
             Body::from_stream(body),

@@ -20,6 +20,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::engine::providers::DeploymentStatus;
+
 /// The content type of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -98,6 +100,12 @@ struct Provider {
     provider: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Deployment {
+    provider: String,
+    deployment: String,
+}
+
 /// One finished LLM call, as recorded.
 pub struct LlmCallRecord<'a> {
     pub source: &'static str,
@@ -120,6 +128,8 @@ pub struct Scrape {
     pub webhook_backlog: Option<i64>,
     /// Each provider that has failed since start-up, and whether its circuit is open.
     pub circuits: Vec<(String, bool)>,
+    /// Each provider's deployments (`LLM_DEPLOYMENTS`) as this instance counts them.
+    pub deployments: Vec<(String, DeploymentStatus)>,
 }
 
 /// The run queue (every team): runs waiting for a worker, and how long the oldest has
@@ -149,6 +159,9 @@ pub struct Metrics {
     webhook_backlog: Gauge,
     rate_limited: Family<Plan, Counter>,
     circuit_open: Family<Provider, Gauge>,
+    deployment_available: Family<Deployment, Gauge>,
+    deployment_requests: Family<Deployment, Gauge>,
+    deployment_tokens: Family<Deployment, Gauge>,
 }
 
 impl Default for Metrics {
@@ -180,6 +193,9 @@ impl Metrics {
             webhook_backlog: Gauge::default(),
             rate_limited: Family::default(),
             circuit_open: Family::default(),
+            deployment_available: Family::default(),
+            deployment_requests: Family::default(),
+            deployment_tokens: Family::default(),
         };
         metrics.registered()
     }
@@ -266,6 +282,21 @@ impl Metrics {
             "agent_factory_provider_circuit_open",
             "1 while a provider's circuit breaker is open (this instance)",
             self.circuit_open.clone(),
+        );
+        r.register(
+            "agent_factory_llm_deployment_available",
+            "1 while a provider's deployment is neither at its per-minute limit nor resting after a failure (this instance)",
+            self.deployment_available.clone(),
+        );
+        r.register(
+            "agent_factory_llm_deployment_minute_requests",
+            "Requests sent to a deployment this minute (this instance)",
+            self.deployment_requests.clone(),
+        );
+        r.register(
+            "agent_factory_llm_deployment_minute_tokens",
+            "Tokens a deployment answered this minute (this instance)",
+            self.deployment_tokens.clone(),
         );
         self
     }
@@ -373,6 +404,21 @@ impl Metrics {
                 .get_or_create(&provider)
                 .set(i64::from(*open));
         }
+        for (provider, status) in &scrape.deployments {
+            let deployment = Deployment {
+                provider: provider.clone(),
+                deployment: status.name.clone(),
+            };
+            self.deployment_available
+                .get_or_create(&deployment)
+                .set(i64::from(status.available));
+            self.deployment_requests
+                .get_or_create(&deployment)
+                .set(i64::from(status.requests_this_minute));
+            self.deployment_tokens
+                .get_or_create(&deployment)
+                .set(i64::try_from(status.tokens_this_minute).unwrap_or(i64::MAX));
+        }
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "could not encode the metrics");
@@ -396,6 +442,15 @@ mod tests {
             }),
             webhook_backlog: Some(7),
             circuits: vec![("openai".into(), true)],
+            deployments: vec![(
+                "openai".into(),
+                DeploymentStatus {
+                    name: "east".into(),
+                    requests_this_minute: 12,
+                    tokens_this_minute: 3400,
+                    available: true,
+                },
+            )],
         }
     }
 
@@ -450,6 +505,9 @@ mod tests {
             "agent_factory_run_queue_oldest_seconds 2.5",
             "agent_factory_webhook_backlog 7",
             r#"agent_factory_provider_circuit_open{provider="openai"} 1"#,
+            r#"agent_factory_llm_deployment_available{provider="openai",deployment="east"} 1"#,
+            r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="east"} 12"#,
+            r#"agent_factory_llm_deployment_minute_tokens{provider="openai",deployment="east"} 3400"#,
         ] {
             assert!(
                 text.contains(&format!("{line}\n")),

@@ -318,6 +318,15 @@ impl TeamKeysService {
             )
             .into());
         }
+        if let Some(card) = app::catalog::provider(provider)
+            && !card.key_is_well_formed(key)
+        {
+            return Err(AppError::invalid(
+                "key",
+                format!("A {} key is written {}.", card.label, card.key_format),
+            )
+            .into());
+        }
         self.put(actor, Vault::ProviderKeys, provider, key).await?;
         self.forget_check(actor);
         Ok(())

@@ -134,6 +134,7 @@ fn ProviderCard(
     };
     let input_id = format!("key-{}", row.id);
     let has_key = row.team_key.is_some();
+    let placeholder = key_placeholder(&row.id, has_key);
     let provider = row.id.clone();
     let remove_provider = row.id.clone();
     view! {
@@ -150,7 +151,7 @@ fn ProviderCard(
                         <input type="hidden" name="provider" value=provider.clone() />
                         <label for=input_id.clone() class="sr-only">{format!("{} API key", row.name)}</label>
                         <input id=input_id.clone() name="key" type="password" autocomplete="off" required minlength="8" maxlength="400"
-                            placeholder=if has_key { "Replace the team key" } else { "Paste the team's API key" } class=format!("{FIELD} min-w-0 flex-1") />
+                            placeholder=placeholder class=format!("{FIELD} min-w-0 flex-1") />
                         <button type="submit" class=BUTTON>"Save key"</button>
                     </ActionForm>
                     {has_key.then(|| view! {
@@ -162,6 +163,15 @@ fn ProviderCard(
                 </div>
             })}
         </li>
+    }
+}
+
+/// What the key field asks for: the key's form where it has one (Bedrock's).
+fn key_placeholder(provider: &str, has_key: bool) -> &'static str {
+    match crate::catalog::provider(provider).map_or("", |card| card.key_format) {
+        "" if has_key => "Replace the team key",
+        "" => "Paste the team's API key",
+        format => format,
     }
 }
 

@@ -85,7 +85,7 @@ pub async fn open_stream<D: Dialect>(
                 Progress::Reset => broken.store(true, Ordering::Relaxed),
             };
             let prepared = &prepared;
-            async move { prepared.call(&progress).await }
+            async move { prepared.call(Some(&progress)).await }
         });
         let results = futures::future::join_all(calls).await;
         for result in &results {

@@ -59,7 +59,7 @@ pub async fn create(
         set_overhead(&mut response, overhead.as_secs_f64());
         return Ok(response);
     }
-    let routed = prepared.call(&|_| {}).await.map_err(|failure| {
+    let routed = prepared.call(None).await.map_err(|failure| {
         state.metrics.gateway_call("failed");
         route_problem(failure)
     })?;

@@ -121,6 +121,7 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
             budget_left,
             format: None,
             tools: !request.tools.is_empty(),
+            vision: false,
             pinned: &call.model.models,
         };
         let routed = llm_call(ctx, &call, &needs, &request, node.clone()).await?;
@@ -229,7 +230,7 @@ async fn llm_call(
         Progress::Attempt { .. } => {}
     };
     let routed = tokio::select! {
-        routed = ctx.router.call(&ctx.providers, needs, request, &progress) => routed,
+        routed = ctx.router.call(&ctx.providers, needs, request, Some(&progress)) => routed,
         () = ctx.cancel.cancelled() => return Err(RunFailure::new("cancelled", "the run was cancelled")),
     };
     let elapsed = started.elapsed().as_millis() as i64;

@@ -5,6 +5,7 @@
 pub mod agent_loop;
 pub mod catalog;
 mod context;
+mod deployment_settings;
 pub mod discovery;
 pub mod invariants;
 pub mod providers;
@@ -116,6 +117,16 @@ impl Engine {
             &self.client,
             self.settings.llm_limits,
         )
+    }
+
+    /// Each provider's deployments as this process counts them (for metrics).
+    pub fn deployment_status(&self) -> Vec<(String, providers::DeploymentStatus)> {
+        self.settings
+            .providers
+            .iter()
+            .filter_map(|p| Some((p.id.as_str(), p.deployments.as_deref()?)))
+            .flat_map(|(id, d)| d.status().into_iter().map(move |s| (id.to_string(), s)))
+            .collect()
     }
 
     /// The working state of one run for a team (its plan, provider keys and secrets).

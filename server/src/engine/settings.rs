@@ -7,6 +7,7 @@ use std::time::Duration;
 use app::catalog;
 
 use super::catalog::PriceOverride;
+use super::deployment_settings::DeploymentEntries;
 use super::providers::{AzureApi, HttpLimits, ProviderConfig};
 use super::router::RetryPolicy;
 use super::tools::SearchConfig;
@@ -48,25 +49,27 @@ impl EngineSettings {
         env: AppEnv,
     ) -> Result<EngineSettings, ConfigError> {
         let mut providers = Vec::new();
-        // Set up by the operator: a key, or a local server's URL given explicitly.
+        // Set up by the operator: a key, a local server's URL given explicitly, or
+        // deployments.
         let mut configured = Vec::new();
+        let entries = DeploymentEntries::from_vars(vars)?;
         for card in catalog::PROVIDERS {
             let base_url = vars.string(card.url_var, card.default_url);
-            if base_url.is_empty() {
+            let base_url = if card.id == BEDROCK && base_url.is_empty() {
+                let region = vars.string("AWS_REGION", "us-east-1");
+                format!("https://bedrock-runtime.{region}.amazonaws.com")
+            } else if base_url.is_empty() {
+                base_url
+            } else {
+                api_base(card, &base_url)
+            };
+            let deployments = entries.of(card, &base_url, vars)?;
+            if base_url.is_empty() && deployments.is_none() {
                 continue; // switched off, e.g. OLLAMA_BASE_URL= on a machine without Ollama
             }
-            let base_url = if card.id == "local" {
-                // Ollama speaks the OpenAI format under /v1.
-                format!("{}/v1", base_url.trim_end_matches('/'))
-            } else {
-                base_url
-            };
-            let api_key = card
-                .key_var
-                .map(|var| vars.string(var, ""))
-                .filter(|k| !k.is_empty());
+            let api_key = operator_key(card, vars);
             let given_url = !vars.string(card.url_var, "").is_empty();
-            if api_key.is_some() || (card.self_hosted() && given_url) {
+            if api_key.is_some() || (card.self_hosted() && given_url) || deployments.is_some() {
                 configured.push(card.id);
             }
             let azure = if card.id == AZURE {
@@ -81,6 +84,7 @@ impl EngineSettings {
                 api_key,
                 needs_key: !card.self_hosted(),
                 azure,
+                deployments: deployments.map(Arc::new),
             });
         }
         let demo_url = vars.string("DEMO_LLM_BASE_URL", "");
@@ -93,6 +97,7 @@ impl EngineSettings {
                 api_key: Some("demo".into()),
                 needs_key: false,
                 azure: None,
+                deployments: None,
             });
         }
         let default_chain = if demo_url.is_empty() {
@@ -197,7 +202,42 @@ fn default_chain(configured: &[&str]) -> Vec<String> {
     chain.into_iter().map(String::from).collect()
 }
 
+/// The base URL calls are made under, from the address an operator gives: Ollama
+/// speaks the OpenAI format under /v1.
+pub(super) fn api_base(card: &catalog::ProviderCard, url: &str) -> String {
+    if card.id == "local" {
+        format!("{}/v1", url.trim_end_matches('/'))
+    } else {
+        url.to_string()
+    }
+}
+
 const AZURE: &str = "azure";
+const BEDROCK: &str = "bedrock";
+
+/// The operator's key for a provider: its key variable's value; for Bedrock, the AWS
+/// credentials as one key (`ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]`, from the
+/// variables the AWS SDKs read).
+pub(super) fn operator_key<F: Fn(&str) -> Option<String>>(
+    card: &catalog::ProviderCard,
+    vars: &Vars<'_, F>,
+) -> Option<String> {
+    let key = vars.string(card.key_var?, "");
+    if key.is_empty() {
+        return None;
+    }
+    if card.id != BEDROCK || key.contains(':') {
+        return Some(key);
+    }
+    let secret = vars.string("AWS_SECRET_ACCESS_KEY", "");
+    if secret.is_empty() {
+        return None;
+    }
+    Some(match vars.string("AWS_SESSION_TOKEN", "") {
+        token if token.is_empty() => format!("{key}:{secret}"),
+        token => format!("{key}:{secret}:{token}"),
+    })
+}
 
 /// Azure OpenAI's API version and deployments (`AZURE_OPENAI_DEPLOYMENTS`, each named as
 /// the model it serves, e.g. `gpt-4o-mini`; such a name is priced as OpenAI's model).
@@ -260,6 +300,8 @@ mod tests {
             let mut settings = vec![(card.url_var, "http://127.0.0.1:11434")];
             if let Some(key_var) = card.key_var {
                 settings.push((key_var, "sk-test"));
+                // Bedrock's key is the AWS key id with its secret.
+                settings.push(("AWS_SECRET_ACCESS_KEY", "secret"));
                 if !card.default_url.is_empty() {
                     settings.remove(0);
                 }

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::wire::{Parsed, Unfit};
 use crate::engine::providers::{
-    ChatRequest, Completion, FinishReason, Message, ToolCall, ToolChoice, ToolSpec, Usage,
+    ChatRequest, Completion, FinishReason, Image, Message, Part, ToolCall, ToolChoice, ToolSpec,
+    Usage,
 };
 
 /// Anthropic parameters that tune an answer without changing what it is; other
@@ -56,6 +57,30 @@ fn unfit(param: impl Into<String>, message: impl Into<String>) -> Unfit {
 }
 
 /// A content block's or the system prompt's text: a string, or text blocks joined.
+/// An image block's source: base64 data (PNG, JPEG, GIF or WebP) or an https URL.
+fn image(source: &Value, param: &str) -> Result<Image, Unfit> {
+    let url = match (source["type"].as_str(), source["media_type"].as_str()) {
+        (
+            Some("base64"),
+            Some(media_type @ ("image/png" | "image/jpeg" | "image/gif" | "image/webp")),
+        ) => source["data"]
+            .as_str()
+            .filter(|data| !data.is_empty())
+            .map(|data| format!("data:{media_type};base64,{data}")),
+        (Some("url"), _) => source["url"]
+            .as_str()
+            .filter(|url| url.starts_with("https://"))
+            .map(str::to_string),
+        _ => None,
+    };
+    url.map(|url| Image { url, detail: None }).ok_or_else(|| {
+        unfit(
+            param,
+            "An image's source is base64 data (PNG, JPEG, GIF or WebP) or an https URL.",
+        )
+    })
+}
+
 fn text_of(value: &Value, param: &str) -> Result<String, Unfit> {
     match value {
         Value::String(text) => Ok(text.clone()),
@@ -157,9 +182,18 @@ impl MessagesRequest {
             };
             let mut text = String::new();
             let mut tool_calls = Vec::new();
+            // A user's text and images in order, used when there are images.
+            let mut parts = Vec::new();
             for block in &blocks {
                 match (message.role.as_str(), block["type"].as_str()) {
-                    (_, Some("text")) => text.push_str(block["text"].as_str().unwrap_or_default()),
+                    (_, Some("text")) => {
+                        let words = block["text"].as_str().unwrap_or_default();
+                        text.push_str(words);
+                        parts.push(Part::Text(words.to_string()));
+                    }
+                    ("user", Some("image")) => {
+                        parts.push(Part::Image(image(&block["source"], &field)?))
+                    }
                     ("assistant", Some("tool_use")) => tool_calls.push(ToolCall {
                         id: block["id"].as_str().unwrap_or_default().to_string(),
                         name: block["name"].as_str().unwrap_or_default().to_string(),
@@ -187,7 +221,9 @@ impl MessagesRequest {
                     }
                 }
             }
+            let has_images = parts.iter().any(|part| matches!(part, Part::Image(_)));
             match message.role.as_str() {
+                "user" if has_images => messages.push(Message::UserParts(parts)),
                 "user" if !text.is_empty() => messages.push(Message::User(text)),
                 "user" => {}
                 "assistant" => messages.push(Message::Assistant { text, tool_calls }),
@@ -374,6 +410,24 @@ mod tests {
                 json!({"messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]})
             ),
             "messages[0].content"
+        );
+        let image = json!({"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "What is it?"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+        ]}]});
+        let mut body = base.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(image.as_object().unwrap().clone());
+        assert_eq!(
+            parse(body).unwrap().chat.messages,
+            vec![Message::UserParts(vec![
+                Part::Text("What is it?".into()),
+                Part::Image(Image {
+                    url: "data:image/png;base64,iVBORw0KGgo=".into(),
+                    detail: None
+                }),
+            ])]
         );
     }
 

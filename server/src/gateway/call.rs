@@ -14,7 +14,7 @@ use super::wire::{CompletionRequest, Parsed, Unfit};
 use super::{Cached, Call, Gateway, Target, resolve};
 use crate::engine::catalog::Catalog;
 use crate::engine::providers::{ProviderSet, WireFormat};
-use crate::engine::router::{Needs, Progress, RouteFailure, Routed};
+use crate::engine::router::{Listener, Needs, RouteFailure, Routed};
 
 /// Who is calling, as the key that authenticated them says.
 #[derive(Debug, Clone, Copy)]
@@ -93,10 +93,20 @@ impl Gateway {
             providers.get(m.provider).is_some()
         })
         .ok_or_else(|| Refusal::UnknownModel(model.to_string()))?;
-        if let Target::Model(model) = &target
-            && model.min_plan > client.plan
-        {
-            return Err(Refusal::NeedsPlan(model.name.to_string()));
+        if let Target::Model(model) = &target {
+            if model.min_plan > client.plan {
+                return Err(Refusal::NeedsPlan(model.name.to_string()));
+            }
+            if !model.abilities.vision && parsed.chat.images().next().is_some() {
+                return Err(Refusal::Invalid {
+                    field: "messages".into(),
+                    message: format!(
+                        "{} does not read images; GET /v1/models shows which models do (capabilities.vision).",
+                        model.name
+                    ),
+                    code: "unsupported_parameter",
+                });
+            }
         }
         let budget_left = self.budget_left(&client).await?;
         if budget_left == Some(MicroUsd::ZERO) {
@@ -151,11 +161,8 @@ fn refuse_untranslatable(
 
 impl Prepared {
     /// Routes the call (the named model first, or the alias's cheapest capable model),
-    /// falling back as the router does; `progress` sees streamed text.
-    pub async fn call(
-        &self,
-        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    ) -> Result<Routed, RouteFailure> {
+    /// falling back as the router does; `progress`, if any, sees streamed text.
+    pub async fn call(&self, progress: Listener<'_>) -> Result<Routed, RouteFailure> {
         let engine = &self.gateway.engine;
         let task = match &self.target {
             Target::Task(task) => *task,
@@ -174,6 +181,7 @@ impl Prepared {
                 .as_ref()
                 .map(|_| WireFormat::OpenAi),
             tools: !self.request.chat.tools.is_empty(),
+            vision: self.request.chat.images().next().is_some(),
             pinned: &[],
         };
         match &self.target {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::engine::providers::{
-    AnswerFormat, ChatRequest, Completion, FinishReason, Message, ToolCall, ToolChoice, ToolSpec,
-    Usage,
+    AnswerFormat, ChatRequest, Completion, FinishReason, Image, Message, Part, ToolCall,
+    ToolChoice, ToolSpec, Usage,
 };
 
 /// The body of `POST /v1/chat/completions`. Every parameter of OpenAI's is taken: the
@@ -130,6 +130,32 @@ pub enum Content {
 }
 
 impl Content {
+    /// A user message's parts in order, when it has images (`None`: text alone).
+    fn with_images(&self) -> Option<Result<Vec<Part>, Unfit>> {
+        let Content::Parts(parts) = self else {
+            return None;
+        };
+        if !parts.iter().any(|part| part["type"] == "image_url") {
+            return None;
+        }
+        Some(
+            parts
+                .iter()
+                .map(|part| match (part["type"].as_str(), part["text"].as_str()) {
+                    (Some("text"), Some(text)) => Ok(Part::Text(text.to_string())),
+                    (Some("image_url"), _) => image(&part["image_url"]).map(Part::Image),
+                    (kind, _) => Err(unsupported(
+                        "",
+                        format!(
+                            "content parts of type `{}` are not supported; send text or image_url",
+                            kind.unwrap_or("?")
+                        ),
+                    )),
+                })
+                .collect(),
+        )
+    }
+
     fn text(&self) -> Result<String, String> {
         match self {
             Content::Text(text) => Ok(text.clone()),
@@ -148,6 +174,35 @@ impl Content {
                 .map(|texts| texts.join("")),
         }
     }
+}
+
+/// An `image_url` part's image: a `data:` URL (PNG, JPEG, GIF or WebP, base64), or an
+/// `https:` URL for the provider to fetch.
+fn image(value: &Value) -> Result<Image, Unfit> {
+    let url = value["url"].as_str().or(value.as_str()).unwrap_or_default();
+    let inline_ok = |rest: &str| {
+        rest.split_once(";base64,")
+            .is_some_and(|(media_type, data)| {
+                matches!(
+                    media_type,
+                    "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+                ) && !data.is_empty()
+            })
+    };
+    let fits = match url.strip_prefix("data:") {
+        Some(rest) => inline_ok(rest),
+        None => url.starts_with("https://"),
+    };
+    if !fits {
+        return Err(unfit(
+            "",
+            "An image is an https URL or a data URL (data:image/png;base64,…; PNG, JPEG, GIF or WebP).",
+        ));
+    }
+    Ok(Image {
+        url: url.to_string(),
+        detail: value["detail"].as_str().map(str::to_string),
+    })
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -307,6 +362,15 @@ impl CompletionRequest {
         let mut messages = Vec::new();
         for (i, message) in self.messages.iter().enumerate() {
             let field = format!("messages[{i}]");
+            if message.role == "user"
+                && let Some(parts) = message.content.as_ref().and_then(Content::with_images)
+            {
+                messages.push(Message::UserParts(parts.map_err(|e| Unfit {
+                    param: format!("{field}.content"),
+                    ..e
+                })?));
+                continue;
+            }
             let text = message
                 .content
                 .as_ref()
@@ -631,6 +695,49 @@ mod tests {
         assert_eq!(chat.system, "Be brief.");
         assert_eq!(chat.messages, vec![Message::User("Hi!".into())]);
         assert_eq!(chat.max_tokens, 50);
+    }
+
+    #[test]
+    fn image_parts_are_taken_inline_or_by_https_address() {
+        let picture = "data:image/png;base64,iVBORw0KGgo=";
+        let parsed = parse(
+            json!({"model": "auto", "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image_url", "image_url": {"url": picture, "detail": "low"}},
+                {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}}
+            ]}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.chat.messages,
+            vec![Message::UserParts(vec![
+                Part::Text("What is this?".into()),
+                Part::Image(Image {
+                    url: picture.into(),
+                    detail: Some("low".into())
+                }),
+                Part::Image(Image {
+                    url: "https://example.com/cat.jpg".into(),
+                    detail: None
+                }),
+            ])]
+        );
+        let user = |url: &str| json!({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}]});
+        for refused in [
+            "http://example.com/cat.jpg",
+            "data:text/plain;base64,aGk=",
+            "data:image/png,raw",
+        ] {
+            let unfit = parse(user(refused)).unwrap_err();
+            assert_eq!(
+                (unfit.param.as_str(), unfit.code),
+                ("messages[0].content", "invalid_value"),
+                "{refused}"
+            );
+        }
+        // Only a user's message carries images.
+        let system = json!({"model": "auto", "messages": [{"role": "system", "content": [{"type": "image_url", "image_url": {"url": picture}}]}]});
+        assert_eq!(problem(system), "messages[0].content");
     }
 
     #[test]

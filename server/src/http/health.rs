@@ -135,6 +135,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             .into_iter()
             .map(|(provider, circuit)| (provider, circuit != CircuitState::Closed))
             .collect(),
+        deployments: state.engine.deployment_status(),
     };
     (
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],

@@ -654,6 +654,7 @@ async fn both_formats_complete_without_streaming() {
             api_key: Some("k".into()),
             needs_key: true,
             azure: None,
+            deployments: None,
         },
         ProviderConfig {
             id: "anthropic".into(),
@@ -662,6 +663,7 @@ async fn both_formats_complete_without_streaming() {
             api_key: Some("k".into()),
             needs_key: true,
             azure: None,
+            deployments: None,
         },
     ];
     let limits = server::engine::providers::HttpLimits::default();
@@ -875,4 +877,138 @@ async fn gemini_format_streams_calls_tools_and_recovers() {
         gemini.calls().last().unwrap().path,
         "/v1beta/models/gemini-2.5-flash:generateContent"
     );
+}
+
+/// Bedrock through its fake, which checks every request's SigV4 signature with AWS's
+/// own signer: the same matrix — a streamed answer (binary event stream) with usage, a
+/// tool call and its result, 429 with retry-after, a cut stream, 5xx falling back, a
+/// whole answer — and a wrong secret refused.
+#[tokio::test]
+async fn bedrock_format_signs_streams_calls_tools_and_recovers() {
+    let bedrock = fake_llm::FakeLlm::start(
+        "127.0.0.1:0",
+        fake_llm::Options {
+            required_key: Some("AKIDFAKE:fake-secret".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let openai = fake().await;
+    let base = bedrock.base_url();
+    let openai_url = format!("{}/v1", openai.base_url());
+    let vars = |secret: &'static str| {
+        [
+            ("BEDROCK_BASE_URL", base.clone()),
+            ("AWS_ACCESS_KEY_ID", "AKIDFAKE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+            ("OPENAI_BASE_URL", openai_url.clone()),
+            ("OPENAI_API_KEY", "sk-test-openai".to_string()),
+            ("ROUTER_CHAIN", "bedrock,openai".to_string()),
+        ]
+    };
+    let settings = vars("fake-secret");
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let engine = engine(None, None, &settings);
+
+    // Streamed, signed, with usage, at the model's price.
+    let outcome = run(&engine, SIMPLE, &[("question", json!("what is a moat?"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(
+        (llm[0].provider.as_deref(), llm[0].model.as_deref()),
+        (Some("bedrock"), Some("amazon.nova-micro-v1:0"))
+    );
+    assert!(llm[0].prompt_tokens > 0 && llm[0].completion_tokens > 0);
+    let request = &bedrock.calls()[0];
+    assert_eq!(
+        request.path,
+        "/model/amazon.nova-micro-v1%3A0/converse-stream"
+    );
+    assert!(request.authorized, "the SigV4 signature checks out");
+    assert_eq!(request.body["system"][0]["text"], "Answer briefly.");
+
+    // A tool call, and its result sent back as a toolResult.
+    let spec = "name: Calc\ninstructions: 'Use the calculator. [fake:tool=calculator {\"expression\": \"6*7\"}]'\ntools: [calculator]\n";
+    let outcome = run(&engine, spec, &[]).await;
+    assert_eq!(
+        outcome.result.expect("succeeded"),
+        json!("Tool calculator returned: 42")
+    );
+    let calls = bedrock.calls();
+    let second = &calls.last().unwrap().body["messages"];
+    let used = &second[1]["content"][0]["toolUse"];
+    assert_eq!(used["name"], "calculator", "{second}");
+    assert_eq!(
+        second[2]["content"][0]["toolResult"]["toolUseId"], used["toolUseId"],
+        "{second}"
+    );
+
+    // 429 with retry-after: waited for, then answered.
+    bedrock.script(Behaviour::Status {
+        code: 429,
+        retry_after_secs: Some(1),
+    });
+    let started = Instant::now();
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
+    assert_eq!(attempts[0]["outcome"], "rate_limited");
+
+    // A cut stream is voided and retried.
+    bedrock.script(Behaviour::Cut { after_words: 2 });
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+    assert_eq!(
+        outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"][0]["outcome"],
+        "stream_cut"
+    );
+
+    // 5xx every time: OpenAI answers.
+    for _ in 0..3 {
+        bedrock.script(Behaviour::Status {
+            code: 503,
+            retry_after_secs: None,
+        });
+    }
+    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    let llm = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(llm[0].provider.as_deref(), Some("openai"));
+
+    // Whole, without streaming, and the models the control plane lists.
+    let providers = engine.providers_for(&Default::default());
+    let bedrock_provider = providers.get("bedrock").unwrap();
+    let completion = bedrock_provider
+        .complete(&server::engine::providers::ChatRequest {
+            model: "amazon.nova-lite-v1:0".into(),
+            messages: vec![server::engine::providers::Message::User("hello".into())],
+            max_tokens: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!completion.text.is_empty() && completion.usage.completion_tokens > 0);
+    assert_eq!(
+        bedrock.calls().last().unwrap().path,
+        "/model/amazon.nova-lite-v1%3A0/converse"
+    );
+    let models = bedrock_provider.models().await.unwrap();
+    assert!(
+        models.iter().any(|m| m.id == "amazon.nova-lite-v1:0"),
+        "{models:?}"
+    );
+
+    // A wrong secret: the signature does not match, and OpenAI answers instead.
+    let wrong = vars("not-the-secret");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let unsigned = crate::engine_helpers::engine(None, None, &wrong);
+    let outcome = run(&unsigned, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert!(!bedrock.calls().last().unwrap().authorized);
+    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
+    assert_eq!(attempts[0]["outcome"], "unauthorized", "{attempts}");
 }

@@ -12,7 +12,7 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
-    Offered, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    Offered, Part, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 const API_VERSION: &str = "2023-06-01";
@@ -122,6 +122,24 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     for message in &request.messages {
         match message {
             Message::User(text) => messages.push(json!({"role": "user", "content": text})),
+            Message::UserParts(parts) => {
+                let blocks: Vec<Value> = parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Text(text) => json!({"type": "text", "text": text}),
+                        Part::Image(image) => {
+                            let source = match image.inline() {
+                                Some((media_type, data)) => {
+                                    json!({"type": "base64", "media_type": media_type, "data": data})
+                                }
+                                None => json!({"type": "url", "url": image.url}),
+                            };
+                            json!({"type": "image", "source": source})
+                        }
+                    })
+                    .collect();
+                messages.push(json!({"role": "user", "content": blocks}));
+            }
             Message::Assistant { text, tool_calls } => {
                 let mut content: Vec<Value> = Vec::new();
                 if !text.is_empty() {

@@ -77,11 +77,43 @@ impl ChatRequest {
         // Each message also costs a few framing tokens in every chat format.
         (self.system.len() + messages + tools + 8 * (self.messages.len() + 1)) as u64
     }
+
+    /// The images the request carries.
+    pub fn images(&self) -> impl Iterator<Item = &Image> {
+        self.messages
+            .iter()
+            .flat_map(|message| match message {
+                Message::UserParts(parts) => parts.as_slice(),
+                _ => &[],
+            })
+            .filter_map(|part| match part {
+                Part::Image(image) => Some(image),
+                Part::Text(_) => None,
+            })
+    }
+
+    /// Refuses a request with an image by address, for a format that takes images
+    /// only inline (Gemini's and Bedrock's do not fetch URLs; we do not fetch for them).
+    pub fn inline_images_only(&self, provider: &str) -> Result<(), ProviderError> {
+        if self.images().any(|image| image.inline().is_none()) {
+            return Err(ProviderError::Rejected {
+                status: 400,
+                message: format!("{provider} takes images only inline: send them as data: URLs"),
+            });
+        }
+        Ok(())
+    }
 }
+
+/// A generous bound on what one image costs in prompt tokens (OpenAI's high detail and
+/// Anthropic's largest images stay under it).
+const IMAGE_TOKENS_BOUND: usize = 6_500;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Message {
     User(String),
+    /// A user turn with images (the gateway's image parts): text and images in order.
+    UserParts(Vec<Part>),
     Assistant {
         text: String,
         tool_calls: Vec<ToolCall>,
@@ -97,6 +129,13 @@ impl Message {
     fn byte_len(&self) -> usize {
         match self {
             Message::User(text) => text.len(),
+            Message::UserParts(parts) => parts
+                .iter()
+                .map(|part| match part {
+                    Part::Text(text) => text.len(),
+                    Part::Image(_) => IMAGE_TOKENS_BOUND,
+                })
+                .sum(),
             Message::Assistant { text, tool_calls } => {
                 text.len()
                     + tool_calls
@@ -108,6 +147,28 @@ impl Message {
                 call_id, content, ..
             } => call_id.len() + content.len(),
         }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Part {
+    Text(String),
+    Image(Image),
+}
+
+/// An image by address: a `data:` URL carrying it (base64), or an `https:` URL that the
+/// provider fetches itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    pub url: String,
+    /// OpenAI's `detail` (`low`, `high`, `auto`), where given.
+    pub detail: Option<String>,
+}
+
+impl Image {
+    /// The media type and base64 data of an image sent inline.
+    pub fn inline(&self) -> Option<(&str, &str)> {
+        self.url.strip_prefix("data:")?.split_once(";base64,")
     }
 }
 

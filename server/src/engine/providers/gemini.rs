@@ -12,7 +12,7 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, LlmProvider, Message,
-    Offered, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
+    Offered, Part, ProviderError, ToolCall, ToolChoice, Usage, WireFormat,
 };
 
 /// `base_url` is the API's root (`https://generativelanguage.googleapis.com`).
@@ -56,6 +56,7 @@ impl LlmProvider for Gemini {
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
+        request.inline_images_only("Gemini")?;
         let response = http::send(self.request(request, true), &self.0.limits).await?;
         let mut calls = 0;
         Ok(streaming::chunks(response, &self.0.limits, move |event| {
@@ -65,6 +66,7 @@ impl LlmProvider for Gemini {
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        request.inline_images_only("Gemini")?;
         let response = http::send(self.request(request, false), &self.0.limits).await?;
         let value = streaming::json(response, &self.0.limits).await?;
         let mut completion = Completion::empty();
@@ -170,6 +172,20 @@ fn body(request: &ChatRequest) -> Value {
         match message {
             Message::User(text) => {
                 contents.push(json!({"role": "user", "parts": [{"text": text}]}));
+            }
+            Message::UserParts(parts) => {
+                // Images by address were refused before (see `stream`).
+                let parts: Vec<Value> = parts
+                    .iter()
+                    .filter_map(|part| match part {
+                        Part::Text(text) => Some(json!({"text": text})),
+                        Part::Image(image) => {
+                            let (mime_type, data) = image.inline()?;
+                            Some(json!({"inlineData": {"mimeType": mime_type, "data": data}}))
+                        }
+                    })
+                    .collect();
+                contents.push(json!({"role": "user", "parts": parts}));
             }
             Message::Assistant { text, tool_calls } => {
                 let mut parts: Vec<Value> = Vec::new();

@@ -87,12 +87,17 @@ fn classify(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> P
     }
 }
 
-/// The human part of an error body in either format, shortened.
+/// The human part of an error body in any of the formats, shortened.
 fn error_message(body: &[u8]) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let message = parsed
         .as_ref()
-        .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str()))
+        .and_then(|v| {
+            // OpenAI's, Anthropic's and Gemini's `error.message`; Bedrock's `message`.
+            v.pointer("/error/message")
+                .or_else(|| v.pointer("/message"))
+                .and_then(|m| m.as_str())
+        })
         .map(str::to_string)
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
     message.chars().take(300).collect()

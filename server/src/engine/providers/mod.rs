@@ -1,27 +1,32 @@
-//! LLM providers behind one streaming trait. Two wire formats cover the field: OpenAI
-//! chat completions (OpenAI, Ollama, Perplexity, Groq, OpenRouter, vLLM …) and Anthropic
-//! Messages. OpenAI's format also has embeddings.
+//! LLM providers behind one streaming trait. Four wire formats cover the field: OpenAI
+//! chat completions (OpenAI, Azure, Ollama, Perplexity, Groq, OpenRouter, vLLM …),
+//! Anthropic Messages, Gemini's generateContent and Bedrock's Converse. OpenAI's format
+//! also has embeddings.
+//! A provider with several deployments is a [`pool`] of them.
 
 mod anthropic;
+pub mod bedrock;
 mod chat;
 mod embeddings;
 mod error;
 mod gemini;
 mod http;
 mod openai;
+mod pool;
 mod redact;
 mod registry;
 mod sse;
 mod streaming;
 
 pub use chat::{
-    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Message, ToolCall,
-    ToolChoice, ToolSpec, Usage,
+    AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, FinishReason, Image, Message, Part,
+    ToolCall, ToolChoice, ToolSpec, Usage,
 };
 pub use embeddings::{EmbedRequest, Embeddings};
 pub use error::ProviderError;
 pub use http::HttpLimits;
 pub use openai::AzureApi;
+pub use pool::{DeploymentConfig, DeploymentStatus, Deployments};
 pub use registry::{ProviderConfig, ProviderSet, TeamProviders, WireFormat, shared_client};
 
 use async_trait::async_trait;

@@ -13,7 +13,7 @@ use super::sse::SseEvent;
 use super::streaming;
 use super::{
     AnswerFormat, ChatRequest, Chunk, ChunkStream, Completion, EmbedRequest, Embeddings,
-    FinishReason, LlmProvider, Message, Offered, ProviderError, ToolCall, ToolChoice, Usage,
+    FinishReason, LlmProvider, Message, Offered, Part, ProviderError, ToolCall, ToolChoice, Usage,
     WireFormat,
 };
 
@@ -214,6 +214,22 @@ fn body(request: &ChatRequest, stream: bool) -> Value {
     for message in &request.messages {
         messages.push(match message {
             Message::User(text) => json!({"role": "user", "content": text}),
+            Message::UserParts(parts) => {
+                let parts: Vec<Value> = parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Text(text) => json!({"type": "text", "text": text}),
+                        Part::Image(image) => {
+                            let mut url = json!({"url": image.url});
+                            if let Some(detail) = &image.detail {
+                                url["detail"] = json!(detail);
+                            }
+                            json!({"type": "image_url", "image_url": url})
+                        }
+                    })
+                    .collect();
+                json!({"role": "user", "content": parts})
+            }
             Message::Assistant { text, tool_calls } => {
                 let calls: Vec<Value> = tool_calls
                     .iter()

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::anthropic::Anthropic;
+use super::bedrock::Bedrock;
 use super::gemini::Gemini;
 use super::http::{self, Endpoint, HttpLimits};
 use super::openai::{AzureApi, OpenAi};
+use super::pool::{Deployments, Pool};
 use super::{LlmProvider, ProviderError};
 
 pub use app::catalog::Wire as WireFormat;
@@ -31,6 +33,24 @@ pub struct ProviderConfig {
     pub needs_key: bool,
     /// Azure OpenAI's API version and deployments.
     pub azure: Option<AzureApi>,
+    /// Several endpoints or keys of this provider, called in turn (`LLM_DEPLOYMENTS`);
+    /// then `base_url` and `api_key` serve only a team's own key.
+    pub deployments: Option<Arc<Deployments>>,
+}
+
+impl ProviderConfig {
+    /// A client of this provider's wire format for one endpoint.
+    fn speaking(&self, endpoint: Endpoint) -> Arc<dyn LlmProvider> {
+        match self.format {
+            WireFormat::OpenAi => Arc::new(OpenAi {
+                endpoint,
+                azure: self.azure.clone(),
+            }),
+            WireFormat::Anthropic => Arc::new(Anthropic(endpoint)),
+            WireFormat::Gemini => Arc::new(Gemini(endpoint)),
+            WireFormat::Bedrock => Arc::new(Bedrock(endpoint)),
+        }
+    }
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -40,6 +60,10 @@ impl std::fmt::Debug for ProviderConfig {
             .field("format", &self.format)
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "deployments",
+                &self.deployments.as_ref().map(|d| &d.configs),
+            )
             .finish()
     }
 }
@@ -68,36 +92,55 @@ impl ProviderSet {
         let team_keys = &team.keys;
         let mut providers: HashMap<String, Arc<dyn LlmProvider>> = HashMap::new();
         let mut keyed = Vec::new();
+        let deployment_keys = configs
+            .iter()
+            .filter_map(|config| config.deployments.as_deref())
+            .flat_map(|d| d.configs.iter().filter_map(|c| c.api_key.clone()));
         let keys = configs
             .iter()
             .filter_map(|config| config.api_key.clone())
+            .chain(deployment_keys)
             .chain(team_keys.values().cloned())
             .collect();
-        for config in configs {
-            let api_key = team_keys
-                .get(&config.id)
-                .cloned()
-                .or_else(|| config.api_key.clone());
-            if config.needs_key && api_key.is_none() {
-                continue;
-            }
-            if api_key.is_some() {
-                keyed.push(config.id.clone());
-            }
-            let endpoint = Endpoint {
+        let endpoint = |config: &ProviderConfig, base_url: &str, api_key: Option<String>| {
+            config.speaking(Endpoint {
                 id: config.id.clone(),
-                base_url: config.base_url.clone(),
+                base_url: base_url.to_string(),
                 api_key,
                 client: client.clone(),
                 limits,
-            };
-            let provider: Arc<dyn LlmProvider> = match config.format {
-                WireFormat::OpenAi => Arc::new(OpenAi {
-                    endpoint,
-                    azure: config.azure.clone(),
-                }),
-                WireFormat::Anthropic => Arc::new(Anthropic(endpoint)),
-                WireFormat::Gemini => Arc::new(Gemini(endpoint)),
+            })
+        };
+        for config in configs {
+            let team_key = team_keys.get(&config.id).cloned();
+            let provider: Arc<dyn LlmProvider> = match (&config.deployments, team_key) {
+                // The team's own key goes to the provider's own address.
+                (Some(deployments), None) => {
+                    let members = deployments
+                        .configs
+                        .iter()
+                        .map(|d| endpoint(config, &d.base_url, d.api_key.clone()))
+                        .collect();
+                    if deployments.configs.iter().any(|d| d.api_key.is_some()) {
+                        keyed.push(config.id.clone());
+                    }
+                    Arc::new(Pool {
+                        id: config.id.clone(),
+                        format: config.format,
+                        members,
+                        deployments: Arc::clone(deployments),
+                    })
+                }
+                (_, team_key) => {
+                    let api_key = team_key.or_else(|| config.api_key.clone());
+                    if config.needs_key && api_key.is_none() {
+                        continue;
+                    }
+                    if api_key.is_some() {
+                        keyed.push(config.id.clone());
+                    }
+                    endpoint(config, &config.base_url, api_key)
+                }
             };
             providers.insert(config.id.clone(), provider);
         }

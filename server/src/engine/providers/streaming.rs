@@ -1,4 +1,4 @@
-//! What both wire formats share once a response arrives: SSE events folded into chunks
+//! What the wire formats share once a response arrives: SSE events folded into chunks
 //! by the format's assembler, and whole JSON bodies.
 
 use futures::StreamExt;
@@ -22,6 +22,13 @@ pub(super) fn chunks(
                 Err(error) => vec![Err(error)],
             })
         });
+    finished(chunks)
+}
+
+/// Chunks that must end with their finish (see [`ensure_finished`]).
+pub(super) fn finished(
+    chunks: impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static,
+) -> ChunkStream {
     Box::pin(ensure_finished(chunks))
 }
 

@@ -34,6 +34,11 @@ pub enum Progress<'a> {
     Reset,
 }
 
+/// Who is told of a call's progress: a caller that streams (`Some`) gets the text as it
+/// comes, from a streamed provider call; one that waits for the whole answer (`None`)
+/// has it asked for whole, which costs provider and gateway less than a stream.
+pub type Listener<'a> = Option<&'a (dyn Fn(Progress<'_>) + Send + Sync)>;
+
 pub struct Routed {
     pub completion: Completion,
     pub model: Arc<Model>,
@@ -78,7 +83,7 @@ impl Router {
         providers: &ProviderSet,
         needs: &Needs<'_>,
         request: &ChatRequest,
-        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+        progress: Listener<'_>,
     ) -> Result<Routed, RouteFailure> {
         let selection = select::select(needs, providers, &self.circuits, &self.catalog);
         self.try_in_turn(providers, needs, selection, request, progress)
@@ -93,7 +98,7 @@ impl Router {
         needs: &Needs<'_>,
         model: Arc<Model>,
         request: &ChatRequest,
-        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+        progress: Listener<'_>,
     ) -> Result<Routed, RouteFailure> {
         let mut selection = select::select(needs, providers, &self.circuits, &self.catalog);
         selection.candidates.retain(|c| c.model != model);
@@ -114,7 +119,7 @@ impl Router {
         needs: &Needs<'_>,
         selection: select::Selection,
         request: &ChatRequest,
-        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+        progress: Listener<'_>,
     ) -> Result<Routed, RouteFailure> {
         let mut attempts: Vec<Value> = Vec::new();
         let decision = |attempts: &Vec<Value>, chosen: Option<&Model>| {
@@ -153,12 +158,21 @@ impl Router {
                 }
                 let span = spans::chat(model.provider, &call.model, call.max_tokens);
                 let started = Instant::now();
-                progress(Progress::Attempt {
-                    provider: model.provider,
-                });
-                let result = stream_once(provider.as_ref(), &call, progress)
-                    .instrument(span.clone())
-                    .await;
+                let result = match progress {
+                    Some(progress) => {
+                        progress(Progress::Attempt {
+                            provider: model.provider,
+                        });
+                        stream_once(provider.as_ref(), &call, progress)
+                            .instrument(span.clone())
+                            .await
+                    }
+                    None => provider
+                        .complete(&call)
+                        .instrument(span.clone())
+                        .await
+                        .map_err(|error| (error, false)),
+                };
                 let latency = started.elapsed();
                 match result {
                     Ok(completion) => {
@@ -177,7 +191,7 @@ impl Router {
                     Err((error, streamed)) => {
                         let error = providers.redact(error);
                         spans::chat_failed(&span, error.code());
-                        if streamed {
+                        if let (true, Some(progress)) = (streamed, progress) {
                             progress(Progress::Reset);
                         }
                         self.circuits.failure(model.provider);

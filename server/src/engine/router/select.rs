@@ -39,6 +39,8 @@ pub struct Needs<'a> {
     pub format: Option<WireFormat>,
     /// The call offers tools: only models that call them.
     pub tools: bool,
+    /// The call carries images: only models that read them.
+    pub vision: bool,
     /// The models the spec pins, in order (`model.name`); empty: chosen by task.
     pub pinned: &'a [String],
 }
@@ -93,6 +95,13 @@ fn by_task(
                 continue;
             }
         }
+        if needs.vision {
+            capable.retain(|m| m.abilities.vision);
+            if capable.is_empty() {
+                selection.skip(provider, "none of its models read images".into());
+                continue;
+            }
+        }
         capable.sort_by_key(|m| m.rate().input_per_mtok + m.rate().output_per_mtok);
         let Some(model) = capable.iter().find(|m| m.min_plan <= needs.plan) else {
             selection.skip(provider, "its capable models need a higher plan".into());
@@ -122,6 +131,9 @@ fn pinned(
             .err()
             .or_else(|| {
                 (needs.tools && !model.abilities.tools).then(|| "it does not call tools".into())
+            })
+            .or_else(|| {
+                (needs.vision && !model.abilities.vision).then(|| "it does not read images".into())
             })
             .or_else(|| (model.min_plan > needs.plan).then(|| "it needs a higher plan".into()));
         if let Some(reason) = refused.or_else(|| selection.offer(&model, needs).err()) {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Gateway throughput and added latency (figures in the README): the release server in
+# front of the fake provider answering at once, against the fake called directly, on
+# the same two cores as wrk. Non-streaming chat completions at concurrency 1, 10 and 50:
+#   - direct: the fake provider alone (what the gateway is compared with);
+#   - gateway: one provider (`cheap`, the demo provider);
+#   - 3 deployments: `gpt-4o-mini` over three OpenAI deployments (LLM_DEPLOYMENTS, each
+#     its own key, spread by weight) — cache off, then on (every call a hit);
+# then the server's resident memory. "Added p50" is the gateway's p50 at concurrency 1
+# minus the fake's: what a client sees the gateway add.
+# BENCH_SECS (default 10) sets each run's length.
+source "$(dirname "$0")/bench/prelude.sh"
+apt_install wrk
+
+step "Building the release server (as make dist does) and the fake provider"
+release_build --server-only
+cargo build --release -p fake-llm
+
+secs=${BENCH_SECS:-10}
+export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
+fake="http://$FAKE_LLM_ADDR"
+export DEMO_LLM_BASE_URL="$fake" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
+export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+export KEY_A=sk-bench-a KEY_B=sk-bench-b KEY_C=sk-bench-c ROUTER_CHAIN=demo,openai MODEL_REFRESH_SECS=0
+export LLM_DEPLOYMENTS='[{"provider":"openai","name":"a","url":"'$fake'/v1","key_var":"KEY_A","weight":2},
+  {"provider":"openai","name":"b","url":"'$fake'/v1","key_var":"KEY_B"},
+  {"provider":"openai","name":"c","url":"'$fake'/v1","key_var":"KEY_C"}]'
+"$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
+fake_pid=$!
+"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
+server_pid=$!
+trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
+until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
+export AGF_KEY="$DEMO_API_KEY"
+gateway="http://$LEPTOS_SITE_ADDR/v1/chat/completions"
+
+# One run: requests a second and the p50 and p99 latency, on one line.
+load() {
+  local connections=$1 url=$2
+  wrk -t1 -c"$connections" -d"${secs}s" --latency -s scripts/bench/gateway.lua "$url" |
+    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+         END {printf "%10s req/s  p50 %8s  p99 %8s%s\n", rps, p50, p99, (bad ? "  NON-2XX " bad : "")}'
+}
+
+# Warm the caches (key lookup, connections) first.
+GATEWAY_MODEL=gpt-4o-mini wrk -t1 -c10 -d2s -s scripts/bench/gateway.lua "$gateway" >/dev/null
+wrk -t1 -c10 -d2s -s scripts/bench/gateway.lua "$gateway" >/dev/null
+
+step "Non-streaming chat completions, ${secs} s per run, one wrk thread"
+for c in 1 10 50; do
+  printf "direct (the fake alone)   c%-3s" "$c"
+  GATEWAY_MODEL=demo-fast load "$c" "$fake/v1/chat/completions"
+  printf "gateway, one provider     c%-3s" "$c"
+  load "$c" "$gateway"
+  printf "3 deployments, cache off  c%-3s" "$c"
+  GATEWAY_MODEL=gpt-4o-mini load "$c" "$gateway"
+  printf "3 deployments, cache hit  c%-3s" "$c"
+  GATEWAY_MODEL=gpt-4o-mini GATEWAY_CACHE=on load "$c" "$gateway"
+done
+echo "gateway's own measure of what it adds (concurrency 10):"
+GATEWAY_OVERHEAD=1 wrk -t1 -c10 -d"${secs}s" -s scripts/bench/gateway.lua "$gateway" | grep "gateway added"
+echo "server resident memory after the runs: $(($(ps -o rss= -p "$server_pid") / 1024)) MB"

@@ -1,0 +1,184 @@
+//! Several deployments of one provider (`LLM_DEPLOYMENTS`) as the gateway's callers meet
+//! them: calls spread by weight, each with its deployment's own key; a deployment at
+//! its requests-per-minute limit or failing is passed over without the caller noticing;
+//! and the counts show in the metrics.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fake_llm::{Behaviour, FakeLlm, Options};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::rest::{key, send};
+
+/// A fake provider that answers only `key`.
+async fn deployment(key: &str) -> FakeLlm {
+    FakeLlm::start(
+        "127.0.0.1:0",
+        Options {
+            required_key: Some(key.into()),
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A server whose OpenAI is the two fakes, `east` and `west`, with these settings.
+async fn app_over(
+    east: &FakeLlm,
+    west: &FakeLlm,
+    east_extra: &str,
+    west_extra: &str,
+    more: &[(&str, &str)],
+) -> TestApp {
+    let deployments = format!(
+        r#"[{{"provider": "openai", "name": "east", "url": "{}/v1", "key_var": "KEY_EAST"{east_extra}}},
+            {{"provider": "openai", "name": "west", "url": "{}/v1", "key_var": "KEY_WEST"{west_extra}}}]"#,
+        east.base_url(),
+        west.base_url()
+    );
+    let mut settings = vec![
+        ("LLM_DEPLOYMENTS", deployments.as_str()),
+        ("KEY_EAST", "sk-east-0001"),
+        ("KEY_WEST", "sk-west-0002"),
+        ("ROUTER_CHAIN", "openai"),
+    ];
+    // A later setting wins.
+    settings.retain(|(name, _)| !more.iter().any(|(other, _)| other == name));
+    settings.extend_from_slice(more);
+    let app = spawn_app_with(&settings).await;
+    app.sign_in_demo().await;
+    app
+}
+
+async fn chat(app: &TestApp, caller: &str) -> StatusCode {
+    let body = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]});
+    let (status, answer, _) = send(
+        app,
+        reqwest::Method::POST,
+        "/v1/chat/completions",
+        caller,
+        Some(body),
+    )
+    .await;
+    assert!(
+        status != StatusCode::OK || answer["choices"][0]["message"]["content"].is_string(),
+        "{answer}"
+    );
+    status
+}
+
+/// Per-minute counts are for the current minute: a test that counts them starts well
+/// inside one, so the window cannot roll over while it runs.
+async fn clear_of_minute_end() {
+    let into_minute = || {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        Duration::from_millis((now.as_millis() % 60_000) as u64)
+    };
+    let left = Duration::from_secs(60).saturating_sub(into_minute());
+    if left < Duration::from_secs(10) {
+        tokio::time::sleep(left + Duration::from_millis(100)).await;
+    }
+}
+
+fn authorized_calls(llm: &FakeLlm) -> usize {
+    let calls = llm.calls();
+    assert!(
+        calls.iter().all(|c| c.authorized),
+        "each deployment got its own key"
+    );
+    calls.len()
+}
+
+#[tokio::test]
+async fn calls_spread_by_weight_and_skip_a_deployment_at_its_limit() {
+    let (east, west) = (
+        deployment("sk-east-0001").await,
+        deployment("sk-west-0002").await,
+    );
+    let app = app_over(&east, &west, r#", "weight": 3"#, r#", "rpm": 2"#, &[]).await;
+    let caller = key(&app, &["read", "run"]).await;
+    clear_of_minute_end().await;
+    for _ in 0..8 {
+        assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    }
+    // Three to one, each with its deployment's key: west's two calls are its limit.
+    assert_eq!((authorized_calls(&east), authorized_calls(&west)), (6, 2));
+    for _ in 0..4 {
+        assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    }
+    assert_eq!((authorized_calls(&east), authorized_calls(&west)), (10, 2));
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="east"} 10"#,
+        r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="west"} 2"#,
+        r#"agent_factory_llm_deployment_available{provider="openai",deployment="west"} 0"#,
+        r#"agent_factory_llm_deployment_available{provider="openai",deployment="east"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "no {line} in\n{metrics}");
+    }
+    // The keys are in no metric.
+    assert!(!metrics.contains("sk-east"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_failing_deployment_is_passed_over_within_the_call() {
+    let (east, west) = (
+        deployment("sk-east-0001").await,
+        deployment("sk-west-0002").await,
+    );
+    let app = app_over(&east, &west, "", "", &[]).await;
+    let caller = key(&app, &["read", "run"]).await;
+    // East (first in turn) fails: west answers the same call, and east rests.
+    east.script(Behaviour::Status {
+        code: 503,
+        retry_after_secs: None,
+    });
+    assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    assert_eq!((east.calls().len(), west.calls().len()), (1, 2));
+}
+
+#[tokio::test]
+async fn a_pool_whose_deployments_are_all_limited_falls_back_without_asking_them() {
+    let (east, west) = (
+        deployment("sk-east-0001").await,
+        deployment("sk-west-0002").await,
+    );
+    let demo = FakeLlm::start("127.0.0.1:0", Options::default())
+        .await
+        .unwrap();
+    let app = app_over(
+        &east,
+        &west,
+        "",
+        "",
+        &[
+            ("DEMO_LLM_BASE_URL", &demo.base_url()),
+            ("ROUTER_CHAIN", "openai,demo"),
+        ],
+    )
+    .await;
+    let caller = key(&app, &["read", "run"]).await;
+    for llm in [&east, &west] {
+        llm.script(Behaviour::Status {
+            code: 429,
+            retry_after_secs: Some(60),
+        });
+    }
+    // Each says wait a minute: the chain's next provider answers.
+    assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    assert_eq!(
+        (east.calls().len(), west.calls().len(), demo.calls().len()),
+        (1, 1, 1)
+    );
+    // Until then neither is asked again.
+    assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+    assert_eq!(
+        (east.calls().len(), west.calls().len(), demo.calls().len()),
+        (1, 1, 2)
+    );
+}
