@@ -21,7 +21,7 @@ use super::extract::{Body, Path};
 use super::gateway_stream::{Dialect, open_stream};
 use super::problem::{FieldProblem, Problem};
 use crate::engine::providers::{Completion, ProviderError, Usage};
-use crate::engine::router::{RouteFailure, Routed};
+use crate::engine::router::{Decision, RouteFailure, Routed};
 use crate::gateway::wire::{self, CompletionRequest};
 use crate::gateway::{CacheUse, Cached, Client, EmbeddingRequest, ListedModel, Refusal};
 use crate::metrics::{LlmCallRecord, Metrics};
@@ -265,7 +265,7 @@ fn provider_problem(error: &ProviderError) -> Problem {
             _ => "provider_failed",
         },
         detail: error.summary(),
-        decision: Value::Null,
+        decision: Decision::default(),
     };
     route_problem(failure)
 }

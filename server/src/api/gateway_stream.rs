@@ -11,10 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::response::sse::Event;
 use futures::channel::mpsc::UnboundedReceiver;
-use serde_json::Value;
 
 use crate::engine::providers::{Completion, Usage};
-use crate::engine::router::{Progress, RouteFailure, Routed};
+use crate::engine::router::{Decision, Progress, RouteFailure, Routed};
 use crate::gateway::Prepared;
 use crate::gateway::wire::total_usage;
 use crate::metrics::Metrics;
@@ -137,7 +136,7 @@ pub async fn open_stream<D: Dialect>(
         Err(_) => Err(RouteFailure {
             reason: "provider_failed",
             detail: "the answer stopped before it started".into(),
-            decision: Value::Null,
+            decision: Decision::default(),
         }),
     }
 }

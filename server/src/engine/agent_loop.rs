@@ -241,15 +241,16 @@ async fn llm_call(
                 call,
                 StepKind::Route,
                 StepStatus::Error,
-                failure.decision.clone(),
+                failure.decision.to_json(),
                 elapsed,
                 None,
             )
             .await?;
-            let over_budget = failure.decision["skipped"].as_array().is_some_and(|s| {
-                s.iter()
-                    .any(|r| r["reason"].as_str().is_some_and(|r| r.contains("budget")))
-            });
+            let over_budget = failure
+                .decision
+                .skipped()
+                .iter()
+                .any(|r| r["reason"].as_str().is_some_and(|r| r.contains("budget")));
             let reason = if failure.reason == "no_model" && over_budget {
                 "cost_limit"
             } else {
@@ -269,7 +270,7 @@ async fn llm_call(
                 call,
                 StepKind::Route,
                 StepStatus::Ok,
-                routed.decision.clone(),
+                routed.decision.to_json(),
                 route_ms.max(0),
                 None,
             )

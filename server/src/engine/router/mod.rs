@@ -45,7 +45,7 @@ pub struct Routed {
     pub cost: MicroUsd,
     pub latency: Duration,
     /// Everything considered and tried, for the trace.
-    pub decision: Value,
+    pub decision: Decision,
 }
 
 #[derive(Debug)]
@@ -54,7 +54,39 @@ pub struct RouteFailure {
     /// the request itself is wrong) or `provider_failed`.
     pub reason: &'static str,
     pub detail: String,
-    pub decision: Value,
+    pub decision: Decision,
+}
+
+/// What the router considered and tried, kept as gathered and written out as JSON only
+/// when a run records it (the gateway, thousands of calls a second, never does).
+#[derive(Debug, Default)]
+pub struct Decision {
+    task: &'static str,
+    chain: Vec<String>,
+    budget_left: Option<i64>,
+    candidates: Vec<Candidate>,
+    skipped: Vec<Value>,
+    attempts: Vec<Value>,
+    chosen: Option<Arc<Model>>,
+}
+
+impl Decision {
+    /// The providers and models passed over, each with its reason.
+    pub fn skipped(&self) -> &[Value] {
+        &self.skipped
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "task": self.task,
+            "chain": self.chain,
+            "budget_left": self.budget_left,
+            "candidates": self.candidates.iter().map(|c| json!({"provider": c.model.provider, "model": c.model.name, "max_tokens": c.max_tokens})).collect::<Vec<_>>(),
+            "skipped": self.skipped,
+            "attempts": self.attempts,
+            "chosen": self.chosen.as_ref().map(|m| json!({"provider": m.provider, "model": m.name, "unpriced": !m.is_priced()})),
+        })
+    }
 }
 
 pub struct Router {
@@ -122,29 +154,31 @@ impl Router {
         progress: Listener<'_>,
     ) -> Result<Routed, RouteFailure> {
         let mut attempts: Vec<Value> = Vec::new();
-        let decision = |attempts: &Vec<Value>, chosen: Option<&Model>| {
-            json!({
-                "task": needs.task.as_str(),
-                "chain": needs.chain,
-                "budget_left": needs.budget_left.map(|b| b.0),
-                "candidates": selection.candidates.iter().map(|c| json!({"provider": c.model.provider, "model": c.model.name, "max_tokens": c.max_tokens})).collect::<Vec<_>>(),
-                "skipped": selection.skipped,
-                "attempts": attempts,
-                "chosen": chosen.map(|m| json!({"provider": m.provider, "model": m.name, "unpriced": !m.is_priced()})),
-            })
+        let select::Selection {
+            candidates,
+            skipped,
+        } = selection;
+        let decision = |attempts: Vec<Value>, chosen: Option<Arc<Model>>| Decision {
+            task: needs.task.as_str(),
+            chain: needs.chain.to_vec(),
+            budget_left: needs.budget_left.map(|b| b.0),
+            candidates: candidates.clone(),
+            skipped: skipped.clone(),
+            attempts,
+            chosen,
         };
-        if selection.candidates.is_empty() {
+        if candidates.is_empty() {
             return Err(RouteFailure {
                 reason: "no_model",
-                detail: unroutable(&selection.skipped),
-                decision: decision(&attempts, None),
+                detail: unroutable(&skipped),
+                decision: decision(attempts, None),
             });
         }
         let mut last_error = String::new();
         // Whether every provider refused the request itself (400/422): then it is the
         // request that is at fault, not the providers.
         let mut all_refused = true;
-        for candidate in &selection.candidates {
+        for candidate in &candidates {
             let model = &candidate.model;
             let Some(provider) = providers.get(model.provider) else {
                 continue;
@@ -185,7 +219,7 @@ impl Router {
                             model: Arc::clone(model),
                             cost,
                             latency,
-                            decision: decision(&attempts, Some(model.as_ref())),
+                            decision: decision(attempts, Some(Arc::clone(model))),
                         });
                     }
                     Err((error, streamed)) => {
@@ -230,13 +264,13 @@ impl Router {
             return Err(RouteFailure {
                 reason: "provider_refused",
                 detail: format!("every provider refused the request; last: {last_error}"),
-                decision: decision(&attempts, None),
+                decision: decision(attempts, None),
             });
         }
         Err(RouteFailure {
             reason: "provider_failed",
             detail: format!("every provider failed; last: {last_error}"),
-            decision: decision(&attempts, None),
+            decision: decision(attempts, None),
         })
     }
 }
