@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::behaviour::Answer;
 use crate::conversation::{Conversation, Role, Turn};
 use crate::exchange::{self, Wire, header_text};
-use crate::state::{RecordedRequest, Shared};
+use crate::state::Shared;
 use crate::stream::{self, Ending, Events};
 use crate::usage::{self, Words};
 
@@ -58,17 +58,12 @@ pub(crate) async fn models(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let authorized = Bedrock::authorized(&shared, "GET", &uri, &headers, b"");
-    shared.record(RecordedRequest {
-        path: uri.path().to_owned(),
-        body: Value::Null,
-        authorized,
-    });
-    if shared.key_required() && !authorized {
-        return Bedrock::error(
-            StatusCode::FORBIDDEN,
-            "The request signature we calculated does not match the signature you provided.",
-        );
+    let refused = (
+        StatusCode::FORBIDDEN,
+        "The request signature we calculated does not match the signature you provided.",
+    );
+    if let Some(refusal) = exchange::refuse_listing::<Bedrock>(&shared, &uri, &headers, refused) {
+        return refusal;
     }
     let ids: Vec<&str> = if shared.models.is_empty() {
         vec![

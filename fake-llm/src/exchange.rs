@@ -116,6 +116,23 @@ pub(crate) async fn exchange<W: Wire>(
     }
 }
 
+/// A model-list request (`GET`), recorded: `Some` refusal, in the format's words, when
+/// its credentials do not pass.
+pub(crate) fn refuse_listing<W: Wire>(
+    shared: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    (status, message): (StatusCode, &str),
+) -> Option<Response> {
+    let authorized = W::authorized(shared, "GET", uri, headers, b"");
+    shared.record(RecordedRequest {
+        path: uri.path().to_owned(),
+        body: Value::Null,
+        authorized,
+    });
+    (shared.key_required() && !authorized).then(|| W::error(status, message))
+}
+
 /// The value of a header, when present and text.
 pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::behaviour::Answer;
 use crate::conversation::{Conversation, Role, Turn};
 use crate::exchange::{self, Wire, header_text};
-use crate::state::{RecordedRequest, Shared};
+use crate::state::Shared;
 use crate::stream::{self, Ending, Events};
 use crate::usage::{self, Words};
 
@@ -48,14 +48,9 @@ pub(crate) async fn models(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let authorized = shared.authorized(Gemini::presented_key(&headers));
-    shared.record(RecordedRequest {
-        path: uri.path().to_owned(),
-        body: Value::Null,
-        authorized,
-    });
-    if shared.key_required() && !authorized {
-        return Gemini::error(StatusCode::UNAUTHORIZED, "API key not valid.");
+    let refused = (StatusCode::UNAUTHORIZED, "API key not valid.");
+    if let Some(refusal) = exchange::refuse_listing::<Gemini>(&shared, &uri, &headers, refused) {
+        return refusal;
     }
     let names: Vec<&str> = if shared.models.is_empty() {
         vec!["gemini-2.5-flash", "gemini-2.5-pro"]

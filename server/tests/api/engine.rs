@@ -777,6 +777,42 @@ async fn a_provider_error_that_quotes_the_key_is_stored_without_it() {
     assert!(kept.contains("the provider failed with HTTP 500"), "{kept}");
 }
 
+/// The failures every format must recover from, with `llm` first in the engine's chain
+/// and OpenAI after it: 429 with retry-after waited for, a cut stream voided and
+/// retried, 5xx every time falling back to OpenAI.
+async fn recovers_as_the_router_does(engine: &server::engine::Engine, llm: &fake_llm::FakeLlm) {
+    llm.script(Behaviour::Status {
+        code: 429,
+        retry_after_secs: Some(1),
+    });
+    let started = Instant::now();
+    let outcome = run(engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
+    assert_eq!(attempts[0]["outcome"], "rate_limited");
+
+    llm.script(Behaviour::Cut { after_words: 2 });
+    let outcome = run(engine, SIMPLE, &[("question", json!("hi"))]).await;
+    let answer = outcome.result.expect("succeeded");
+    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
+    assert_eq!(
+        outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"][0]["outcome"],
+        "stream_cut"
+    );
+
+    for _ in 0..3 {
+        llm.script(Behaviour::Status {
+            code: 503,
+            retry_after_secs: None,
+        });
+    }
+    let outcome = run(engine, SIMPLE, &[("question", json!("hi"))]).await;
+    assert!(outcome.result.is_ok());
+    let calls = outcome.memory.steps_of(StepKind::LlmCall);
+    assert_eq!(calls[0].provider.as_deref(), Some("openai"));
+}
+
 /// Gemini through its fake: the same matrix as the other formats — a streamed answer
 /// with usage, a tool call and its result, 429 with retry-after, a cut stream, 5xx
 /// falling back to the next provider, and a whole answer without streaming.
@@ -829,35 +865,7 @@ async fn gemini_format_streams_calls_tools_and_recovers() {
         "{second}"
     );
 
-    // 429 with retry-after: waited for, then answered.
-    gemini.script(Behaviour::Status {
-        code: 429,
-        retry_after_secs: Some(1),
-    });
-    let started = Instant::now();
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    assert!(outcome.result.is_ok());
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
-    assert_eq!(attempts[0]["outcome"], "rate_limited");
-
-    // A cut stream is voided and retried.
-    gemini.script(Behaviour::Cut { after_words: 2 });
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    let answer = outcome.result.expect("succeeded");
-    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
-
-    // 5xx every time: OpenAI answers.
-    for _ in 0..3 {
-        gemini.script(Behaviour::Status {
-            code: 503,
-            retry_after_secs: None,
-        });
-    }
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    assert!(outcome.result.is_ok());
-    let llm = outcome.memory.steps_of(StepKind::LlmCall);
-    assert_eq!(llm[0].provider.as_deref(), Some("openai"));
+    recovers_as_the_router_does(&engine, &gemini).await;
 
     // Whole, without streaming.
     let providers = engine.providers_for(&Default::default());
@@ -945,39 +953,7 @@ async fn bedrock_format_signs_streams_calls_tools_and_recovers() {
         "{second}"
     );
 
-    // 429 with retry-after: waited for, then answered.
-    bedrock.script(Behaviour::Status {
-        code: 429,
-        retry_after_secs: Some(1),
-    });
-    let started = Instant::now();
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    assert!(outcome.result.is_ok());
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    let attempts = &outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"];
-    assert_eq!(attempts[0]["outcome"], "rate_limited");
-
-    // A cut stream is voided and retried.
-    bedrock.script(Behaviour::Cut { after_words: 2 });
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    let answer = outcome.result.expect("succeeded");
-    assert_eq!(outcome.memory.streamed_text(), answer.as_str().unwrap());
-    assert_eq!(
-        outcome.memory.steps_of(StepKind::Route)[0].detail["attempts"][0]["outcome"],
-        "stream_cut"
-    );
-
-    // 5xx every time: OpenAI answers.
-    for _ in 0..3 {
-        bedrock.script(Behaviour::Status {
-            code: 503,
-            retry_after_secs: None,
-        });
-    }
-    let outcome = run(&engine, SIMPLE, &[("question", json!("hi"))]).await;
-    assert!(outcome.result.is_ok());
-    let llm = outcome.memory.steps_of(StepKind::LlmCall);
-    assert_eq!(llm[0].provider.as_deref(), Some("openai"));
+    recovers_as_the_router_does(&engine, &bedrock).await;
 
     // Whole, without streaming, and the models the control plane lists.
     let providers = engine.providers_for(&Default::default());

@@ -21,8 +21,9 @@ use aws_sigv4::sign::v4;
 use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
 use aws_smithy_types::event_stream::{HeaderValue, Message as Frame};
 use futures::StreamExt;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::chat::{push_tool_result, sampling};
 use super::http::{self, Endpoint};
 use super::streaming;
 use super::{
@@ -412,8 +413,6 @@ fn exception(kind: &str, message: &str) -> ProviderError {
 }
 
 fn body(request: &ChatRequest) -> Value {
-    // Converse wants alternating roles: consecutive tool results travel together in one
-    // user message.
     let mut messages: Vec<Value> = Vec::new();
     for message in &request.messages {
         match message {
@@ -455,31 +454,11 @@ fn body(request: &ChatRequest) -> Value {
                     "content": [{"text": content}],
                     "status": if *is_error { "error" } else { "success" },
                 }});
-                match messages.last_mut() {
-                    Some(last)
-                        if last["role"] == "user"
-                            && last["content"][0].get("toolResult").is_some() =>
-                    {
-                        if let Some(content) = last["content"].as_array_mut() {
-                            content.push(block);
-                        }
-                    }
-                    _ => messages.push(json!({"role": "user", "content": [block]})),
-                }
+                push_tool_result(&mut messages, "content", "toolResult", block);
             }
         }
     }
-    let mut inference = Map::new();
-    inference.insert("maxTokens".into(), json!(request.max_tokens));
-    if let Some(temperature) = request.temperature {
-        inference.insert("temperature".into(), json!(temperature));
-    }
-    if let Some(top_p) = request.top_p {
-        inference.insert("topP".into(), json!(top_p));
-    }
-    if !request.stop.is_empty() {
-        inference.insert("stopSequences".into(), json!(request.stop));
-    }
+    let inference = sampling(request, "maxTokens");
     let mut body = json!({"messages": messages, "inferenceConfig": inference});
     let mut system = request.system.clone();
     match &request.answer {

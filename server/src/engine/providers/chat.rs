@@ -4,7 +4,7 @@ use std::pin::Pin;
 
 use futures::Stream;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::ProviderError;
 
@@ -103,6 +103,39 @@ impl ChatRequest {
         }
         Ok(())
     }
+}
+
+/// The sampling settings as Gemini's `generationConfig` and Bedrock's `inferenceConfig`
+/// both write them (camelCase), under the format's own name for the output limit.
+pub(super) fn sampling(request: &ChatRequest, max_tokens_key: &str) -> Map<String, Value> {
+    let mut settings = Map::new();
+    settings.insert(max_tokens_key.into(), json!(request.max_tokens));
+    if let Some(temperature) = request.temperature {
+        settings.insert("temperature".into(), json!(temperature));
+    }
+    if let Some(top_p) = request.top_p {
+        settings.insert("topP".into(), json!(top_p));
+    }
+    if !request.stop.is_empty() {
+        settings.insert("stopSequences".into(), json!(request.stop));
+    }
+    settings
+}
+
+/// Adds a tool result to a conversation in a format that wants alternating roles: the
+/// results of one turn's calls travel together, in one user turn. `list` names a turn's
+/// blocks (`content`, Gemini's `parts`), `kind` a result block's key (`toolResult`,
+/// `functionResponse`).
+pub(super) fn push_tool_result(turns: &mut Vec<Value>, list: &str, kind: &str, block: Value) {
+    if let Some(last) = turns.last_mut()
+        && last["role"] == "user"
+        && last[list][0].get(kind).is_some()
+        && let Some(blocks) = last[list].as_array_mut()
+    {
+        blocks.push(block);
+        return;
+    }
+    turns.push(json!({"role": "user", list: [block]}));
 }
 
 /// A generous bound on what one image costs in prompt tokens (OpenAI's high detail and

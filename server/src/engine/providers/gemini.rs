@@ -5,8 +5,9 @@
 //! calls carry no id (we number them, and answer each `functionResponse` by name).
 
 use async_trait::async_trait;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::chat::{push_tool_result, sampling};
 use super::http::{self, Endpoint};
 use super::sse::SseEvent;
 use super::streaming;
@@ -210,32 +211,11 @@ fn body(request: &ChatRequest) -> Value {
                     json!({"content": content})
                 };
                 let part = json!({"functionResponse": {"name": name, "response": response}});
-                // The results of one turn's calls travel together, in one user turn.
-                match contents.last_mut() {
-                    Some(last)
-                        if last["role"] == "user"
-                            && last["parts"][0].get("functionResponse").is_some() =>
-                    {
-                        if let Some(parts) = last["parts"].as_array_mut() {
-                            parts.push(part);
-                        }
-                    }
-                    _ => contents.push(json!({"role": "user", "parts": [part]})),
-                }
+                push_tool_result(&mut contents, "parts", "functionResponse", part);
             }
         }
     }
-    let mut generation = Map::new();
-    generation.insert("maxOutputTokens".into(), json!(request.max_tokens));
-    if let Some(temperature) = request.temperature {
-        generation.insert("temperature".into(), json!(temperature));
-    }
-    if let Some(top_p) = request.top_p {
-        generation.insert("topP".into(), json!(top_p));
-    }
-    if !request.stop.is_empty() {
-        generation.insert("stopSequences".into(), json!(request.stop));
-    }
+    let mut generation = sampling(request, "maxOutputTokens");
     match &request.answer {
         AnswerFormat::Text => {}
         AnswerFormat::JsonObject => {
