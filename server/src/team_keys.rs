@@ -323,7 +323,7 @@ impl TeamKeysService {
         {
             return Err(AppError::invalid(
                 "key",
-                format!("A {} key is written {}.", card.label, card.key_format),
+                format!("Write the {} key as {}.", card.label, card.key_format),
             )
             .into());
         }

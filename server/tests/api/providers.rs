@@ -70,6 +70,16 @@ async fn a_team_key_is_stored_sealed_shown_masked_and_used_by_runs() {
             .await,
         422
     );
+    // Bedrock's key is the AWS key id and secret together.
+    assert_eq!(
+        owner
+            .refused(
+                "/api/providers/save_key",
+                &[("provider", "bedrock"), ("key", "AKIAONLYTHEID")]
+            )
+            .await,
+        422
+    );
     let _: Value = owner
         .call(
             "/api/providers/save_key",
