@@ -38,9 +38,15 @@ pub fn ProvidersPage() -> impl IntoView {
         |_| get_providers(),
     );
     let health = live_health(save, remove);
+    // The provider whose key was last submitted: its card shows what went wrong, where
+    // the person is looking (the page's own message is above the fold).
+    let saving = RwSignal::new(None::<String>);
     let error = move || {
         [
-            save.value().get().and_then(Result::err),
+            save.value()
+                .get()
+                .and_then(Result::err)
+                .filter(|_| saving.get().is_none()),
             remove.value().get().and_then(Result::err),
             order.value().get().and_then(Result::err),
             secrets.save.value().get().and_then(Result::err),
@@ -61,7 +67,7 @@ pub fn ProvidersPage() -> impl IntoView {
                     Ok(overview) => {
                         let (rows, can_edit) = (overview.secrets.clone(), overview.can_edit);
                         view! {
-                            <ProviderList overview health save remove order />
+                            <ProviderList overview health save remove order saving />
                             <SecretsCard rows can_edit actions=secrets />
                         }
                         .into_any()
@@ -103,6 +109,7 @@ fn ProviderList(
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
     order: ServerAction<SetRoutingOrder>,
+    saving: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let can_edit = overview.can_edit;
     let names = overview
@@ -113,7 +120,7 @@ fn ProviderList(
     view! {
         <RoutingOrder chain=overview.chain team_order=overview.team_order can_edit names action=order />
         <ul class="space-y-3" data-testid="providers">
-            {overview.providers.into_iter().map(|row| view! { <ProviderCard row health can_edit save remove /> }).collect_view()}
+            {overview.providers.into_iter().map(|row| view! { <ProviderCard row health can_edit save remove saving /> }).collect_view()}
         </ul>
     }
 }
@@ -125,6 +132,7 @@ fn ProviderCard(
     can_edit: bool,
     save: ServerAction<SaveProviderKey>,
     remove: ServerAction<RemoveProviderKey>,
+    saving: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let status = match (&row.team_key, row.operator_configured, row.accepts_key) {
         (Some(masked), _, _) => format!("Team key {masked}"),
@@ -137,6 +145,13 @@ fn ProviderCard(
     let placeholder = key_placeholder(&row.id, has_key);
     let provider = row.id.clone();
     let remove_provider = row.id.clone();
+    let mine = row.id.clone();
+    let submitted = row.id.clone();
+    let card_error = move || {
+        (saving.get().as_deref() == Some(mine.as_str()))
+            .then(|| save.value().get().and_then(Result::err))
+            .flatten()
+    };
     view! {
         <li class=CARD data-provider=row.id.clone()>
             <div class="flex flex-wrap items-baseline justify-between gap-2">
@@ -152,7 +167,7 @@ fn ProviderCard(
                         <label for=input_id.clone() class="sr-only">{format!("{} API key", row.name)}</label>
                         <input id=input_id.clone() name="key" type="password" autocomplete="off" required minlength="8" maxlength="400"
                             placeholder=placeholder class=format!("{FIELD} min-w-0 flex-1") />
-                        <button type="submit" class=BUTTON>"Save key"</button>
+                        <button type="submit" class=BUTTON on:click=move |_| saving.set(Some(submitted.clone()))>"Save key"</button>
                     </ActionForm>
                     {has_key.then(|| view! {
                         <ActionForm action=remove>
@@ -161,6 +176,7 @@ fn ProviderCard(
                         </ActionForm>
                     })}
                 </div>
+                {move || card_error().map(|e| view! { <p role="alert" class="mt-2 text-sm text-rose-600">{e.to_string()}</p> })}
             })}
         </li>
     }
