@@ -53,9 +53,10 @@ impl DeploymentEntries {
         }
         let entries: Vec<Entry> = serde_json::from_str(&text)
             .map_err(|e| invalid(&text, format!("not a JSON array of deployments: {e}")))?;
+        // The demo provider is one fake at DEMO_LLM_BASE_URL: it has no deployments.
+        let ids: Vec<&str> = catalog::PROVIDERS.iter().map(|card| card.id).collect();
         let mut names = HashSet::new();
         for entry in &entries {
-            let ids: Vec<&str> = catalog::provider_ids().collect();
             if !ids.contains(&entry.provider.as_str()) {
                 return Err(invalid(
                     &entry.provider,
@@ -239,6 +240,7 @@ mod tests {
         for (text, reason) in [
             ("{", "not a JSON array"),
             (r#"[{"provider": "nope", "name": "a"}]"#, "unknown provider"),
+            (r#"[{"provider": "demo", "name": "a"}]"#, "unknown provider"),
             (
                 r#"[{"provider": "openai", "name": "a b"}]"#,
                 "letters, digits",

@@ -210,15 +210,10 @@ impl LlmProvider for Bedrock {
     async fn stream(&self, request: &ChatRequest) -> Result<ChunkStream, ProviderError> {
         let response = http::send(self.converse(request, true)?, &self.0.limits).await?;
         let mut assembler = Assembler::default();
-        let chunks = frames(response, &self.0.limits)
-            .map(move |frame| frame.and_then(|frame| assembler.absorb(&frame)))
-            .flat_map(|result| {
-                futures::stream::iter(match result {
-                    Ok(chunks) => chunks.into_iter().map(Ok).collect::<Vec<_>>(),
-                    Err(error) => vec![Err(error)],
-                })
-            });
-        Ok(streaming::finished(chunks))
+        Ok(streaming::assembled(
+            frames(response, &self.0.limits),
+            move |frame| assembler.absorb(frame),
+        ))
     }
 
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
@@ -308,7 +303,7 @@ fn frames(
                     Some(Ok(piece)) => buffer.extend_from_slice(&piece),
                     Some(Err(error)) => return Some((Err(error), None)),
                     // Whatever is left is an incomplete frame: the stream was cut, which
-                    // `streaming::finished` reports.
+                    // `streaming::assembled` reports.
                     None => return None,
                 }
             }

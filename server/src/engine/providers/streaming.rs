@@ -8,13 +8,23 @@ use super::http::{self, HttpLimits};
 use super::sse::{SseEvent, events};
 use super::{Chunk, ChunkStream, ProviderError};
 
-/// The response's events through `absorb` (one event may give several chunks, or none).
+/// The response's SSE events through `absorb` (one event may give several chunks, or
+/// none).
 pub(super) fn chunks(
     response: reqwest::Response,
     limits: &HttpLimits,
-    mut absorb: impl FnMut(&SseEvent) -> Result<Vec<Chunk>, ProviderError> + Send + 'static,
+    absorb: impl FnMut(&SseEvent) -> Result<Vec<Chunk>, ProviderError> + Send + 'static,
 ) -> ChunkStream {
-    let chunks = events(http::bounded_stream(response, limits))
+    assembled(events(http::bounded_stream(response, limits)), absorb)
+}
+
+/// A stream of a format's events (SSE's, Bedrock's binary frames) through `absorb`,
+/// ending with its finish (see [`ensure_finished`]).
+pub(super) fn assembled<E: Send + 'static>(
+    events: impl futures::Stream<Item = Result<E, ProviderError>> + Send + 'static,
+    mut absorb: impl FnMut(&E) -> Result<Vec<Chunk>, ProviderError> + Send + 'static,
+) -> ChunkStream {
+    let chunks = events
         .map(move |event| event.and_then(|event| absorb(&event)))
         .flat_map(|result| {
             futures::stream::iter(match result {
@@ -22,13 +32,6 @@ pub(super) fn chunks(
                 Err(error) => vec![Err(error)],
             })
         });
-    finished(chunks)
-}
-
-/// Chunks that must end with their finish (see [`ensure_finished`]).
-pub(super) fn finished(
-    chunks: impl futures::Stream<Item = Result<Chunk, ProviderError>> + Send + 'static,
-) -> ChunkStream {
     Box::pin(ensure_finished(chunks))
 }
 
