@@ -35,7 +35,9 @@ done < <(cat "$frozen" "$ledger")
 
 for path in migrations/*.sql; do
   file="${path#migrations/}"
-  cat "$frozen" "$ledger" | grep -q "  $file\$" ||
+  # grep reads the files itself: `cat … | grep -q` fails under pipefail whenever grep
+  # stops at an early match before cat has written everything (SIGPIPE).
+  grep -q "  $file\$" "$frozen" "$ledger" ||
     fail "$path is not in $ledger; add it: (cd migrations && sha256sum $file) >> $ledger"
 done
 
@@ -43,7 +45,7 @@ done
 # to read; the checksums above still hold.)
 if git rev-parse --is-shallow-repository 2>/dev/null | grep -q false; then
   for commit in $(git log --format=%H -- "$ledger"); do
-    if git diff "$commit^" "$commit" -- "$ledger" 2>/dev/null | grep -q '^-[^-]'; then
+    if git diff "$commit^" "$commit" -- "$ledger" 2>/dev/null | grep '^-[^-]' >/dev/null; then
       fail "commit $(git log -1 --format='%h %s' "$commit") changed a line of $ledger"
     fi
   done
