@@ -1,7 +1,7 @@
 //! `/runs/:id`: one run, live while it runs and exactly as recorded afterwards.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::live;
 use super::run_trace::RunTrace;
@@ -117,7 +117,6 @@ fn RunView(run: RunDetail) -> impl IntoView {
         let id = run.id;
         Effect::new(move |_| live::follow(id, move |event| live.apply(event)));
     }
-    let cancel = ServerAction::<CancelRun>::new();
     let running = move || !live.status.get().is_final();
     let back = run.agent_id.map(|id| format!("/agents/{id}"));
     let output_text = move || {
@@ -132,11 +131,13 @@ fn RunView(run: RunDetail) -> impl IntoView {
             <span data-testid="run-cost">{move || live.cost.get().to_string()}</span>
             <span>{move || live.duration_ms.get().map(|ms| format!("{:.1} s", ms as f64 / 1000.0))}</span>
             {back.map(|href| view! { <a href=href class="text-indigo-600 hover:underline dark:text-indigo-400">"Back to the agent"</a> })}
+            // A plain form: the page comes back from the post with the run as it is
+            // then, and this island does not carry the server-function client.
             <Show when=running>
-                <ActionForm action=cancel>
+                <form method="post" action=CancelRun::url()>
                     <input type="hidden" name="id" value=run.id.to_string() />
                     <button type="submit" class="rounded-md border border-rose-300 px-3 py-1 text-rose-700 hover:bg-rose-50 dark:border-rose-800 dark:text-rose-300">"Cancel"</button>
-                </ActionForm>
+                </form>
             </Show>
         </div>
         <section aria-labelledby="answer-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">

@@ -3,11 +3,13 @@ use leptos::prelude::*;
 /// Loads the client and hydrates the page's islands, once the page is idle: reading
 /// never waits on it. Nothing is preloaded, so the client's download does not compete
 /// with the stylesheet and the page's content on a slow connection. Islands hydrate in
-/// document order, each waiting for its code (a lazy island's chunk) before the next,
-/// each timed as a `hydrate <Island>` performance measure (in the browser's profiler and
-/// Lighthouse's user timings); then `<html data-hydrated>` marks the page interactive,
-/// for tools and tests. (In place of Leptos's `HydrationScripts`, which preloads the
-/// client in the `<head>`.)
+/// document order, each waiting for its code (a lazy island's chunk) before the next;
+/// the parts an island put off ([`super::Later`]) then hydrate one per task, the
+/// browser free to paint and take input in between. Each island is timed as a
+/// `hydrate <Island>` performance measure (in the browser's profiler and Lighthouse's
+/// user timings); then `<html data-hydrated>` marks the page interactive, for tools and
+/// tests. (In place of Leptos's `HydrationScripts`, which preloads the client in the
+/// `<head>`.)
 #[component]
 pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
@@ -19,6 +21,7 @@ pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
     };
     let script = format!(
         "(window.requestIdleCallback || setTimeout)(async () => {{\
+            const pause = () => window.scheduler?.yield?.() ?? new Promise(go => setTimeout(go));\
             const client = await import({js:?});\
             await client.default({{ module_or_path: {wasm:?} }});\
             client.hydrate();\
@@ -28,6 +31,7 @@ pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
                 if (!hydrate) {{ console.error('no code for the island', name); continue; }}\
                 const start = performance.now();\
                 await hydrate(island);\
+                do await pause(); while (client.hydrate_later());\
                 performance.measure('hydrate ' + name.replace(/_[0-9]+$/, ''), {{ start }});\
             }}\
             document.documentElement.dataset.hydrated = 'true';\

@@ -4,19 +4,21 @@
 use leptos::prelude::*;
 
 use super::Builder;
+use crate::islands::Later;
 
 pub const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-950";
 pub const SMALL_BUTTON: &str = "rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
 /// A section of the form. Sections off screen are not laid out until scrolled to
 /// (`content-visibility: auto`, their last size remembered): on a phone most of the form
-/// is below the fold, and laying it out is most of the page's layout work.
+/// is below the fold, and laying it out is most of the page's layout work. Their
+/// fields hydrate after the island, each section in a task of its own ([`Later`]).
 #[component]
 pub fn Section(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <fieldset class="rounded-lg border border-slate-200 bg-white p-4 [content-visibility:auto] [contain-intrinsic-size:auto_320px] dark:border-slate-800 dark:bg-slate-900">
             <legend class="px-1 text-sm font-semibold">{title}</legend>
-            <div class="space-y-3">{children()}</div>
+            <Later class="space-y-3">{children()}</Later>
         </fieldset>
     }
 }

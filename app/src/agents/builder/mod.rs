@@ -26,6 +26,7 @@ pub use template_gallery::TemplateGallery;
 use tools_section::ToolsSection;
 use yaml_panel::{ProblemList, YamlPanel};
 
+use crate::islands::{Later, soon};
 use crate::spec::{SpecError, parse_spec};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,23 +50,28 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(yaml: String) -> Builder {
-        let (draft, note) = match SpecDraft::from_yaml(&yaml) {
-            Ok(draft) => (draft, None),
-            Err(note) => (SpecDraft::default(), Some(note)),
-        };
-        let tab = if note.is_some() { Tab::Yaml } else { Tab::Form };
         let text = RwSignal::new(yaml);
-        Builder {
-            draft: RwSignal::new(draft),
+        let builder = Builder {
+            draft: RwSignal::new(SpecDraft::default()),
             text,
             problems: Memo::new(move |_| match parse_spec(&text.get()) {
                 Ok(_) => Vec::new(),
                 Err(errors) => errors.0,
             }),
-            tab: RwSignal::new(tab),
-            form_note: RwSignal::new(note),
+            tab: RwSignal::new(Tab::Form),
+            form_note: RwSignal::new(None),
             yaml_area: NodeRef::new(),
-        }
+        };
+        // Hydrating, the YAML is read in a task of its own, before anything that shows
+        // the form hydrates (all of it is in `Later` parts: see `SpecFormBody`), so a
+        // phone's main thread is never held long.
+        soon(move || {
+            builder.read_yaml();
+            if builder.form_note.with_untracked(Option::is_some) {
+                builder.tab.set(Tab::Yaml);
+            }
+        });
+        builder
     }
 
     /// Changes the form and writes the YAML from it.
@@ -163,9 +169,13 @@ pub fn SpecBuilder(builder: Builder) -> impl IntoView {
         </div>
         <div id="spec-yaml-panel" role="tabpanel" aria-labelledby="tab-yaml"
             hidden=move || builder.tab.get() != Tab::Yaml>
-            <YamlPanel builder />
+            <Later>
+                <YamlPanel builder />
+            </Later>
         </div>
-        <ProblemList builder />
+        <Later>
+            <ProblemList builder />
+        </Later>
     }
 }
 
@@ -178,11 +188,15 @@ pub fn SpecFormBody(
     label: &'static str,
 ) -> impl IntoView {
     view! {
-        <SpecBuilder builder />
-        {move || error.get().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
-        <button type="submit" prop:disabled=move || !builder.is_valid()
-            class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
-            {label}
-        </button>
+        <Later>
+            <SpecBuilder builder />
+        </Later>
+        <Later class="space-y-3">
+            {move || error.get().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
+            <button type="submit" prop:disabled=move || !builder.is_valid()
+                class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
+                {label}
+            </button>
+        </Later>
     }
 }
