@@ -94,6 +94,8 @@ impl Wire for OpenAi {
                 .as_bool()
                 .unwrap_or(false),
             prompt_tokens: usage::prompt_tokens(conversation),
+            logprobs: (body["logprobs"] == true)
+                .then(|| count_field(body, "top_logprobs").unwrap_or(0)),
         };
         let mut events = Events::new(shared.token_delay);
         match answer {
@@ -103,7 +105,8 @@ impl Wire for OpenAi {
                 if !conversation.stream {
                     let message =
                         json!({"role": "assistant", "content": words.text(), "refusal": null});
-                    let reply = completion.complete(message, finish, words.tokens());
+                    let mut reply = completion.complete(message, finish, words.tokens());
+                    reply["choices"][0]["logprobs"] = completion.logprobs(&words.pieces);
                     return match cut_after {
                         Some(_) => stream::truncated_json(&reply),
                         None => Json(reply).into_response(),
@@ -117,7 +120,9 @@ impl Wire for OpenAi {
                     None,
                 ));
                 for piece in &words.pieces {
-                    events.push_token(completion.chunk(json!({"content": piece}), None));
+                    let mut chunk = completion.choice(json!({"content": piece}), None);
+                    chunk["logprobs"] = completion.logprobs(&[piece]);
+                    events.push_token(completion.chunk_with(json!([chunk]), Value::Null));
                 }
                 if cut_after.is_some() {
                     return events.into_response(Ending::Drop, shared.shutdown());
@@ -169,6 +174,8 @@ struct Completion<'a> {
     model: &'a str,
     include_usage: bool,
     prompt_tokens: u64,
+    /// `logprobs: true` was asked for, with this many alternatives a token.
+    logprobs: Option<usize>,
 }
 
 impl Completion<'_> {
@@ -214,11 +221,33 @@ impl Completion<'_> {
         stream::data(&chunk)
     }
 
+    fn choice(&self, delta: Value, finish_reason: Option<&str>) -> Value {
+        json!({"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason})
+    }
+
     fn chunk(&self, delta: Value, finish_reason: Option<&str>) -> Bytes {
-        let choice = json!({
-            "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason
-        });
-        self.chunk_with(json!([choice]), Value::Null)
+        self.chunk_with(json!([self.choice(delta, finish_reason)]), Value::Null)
+    }
+
+    /// A choice's `logprobs` for these tokens when they were asked for (null if not):
+    /// made-up but fixed figures, the first alternative always the token itself.
+    fn logprobs(&self, tokens: &[&str]) -> Value {
+        let Some(alternatives) = self.logprobs else {
+            return Value::Null;
+        };
+        let entry = |token: &str, logprob: f64| json!({"token": token, "logprob": logprob, "bytes": token.as_bytes()});
+        let content: Vec<Value> = tokens
+            .iter()
+            .map(|token| {
+                let logprob = -(token.len() as f64) / 100.0;
+                let mut chosen = entry(token, logprob);
+                chosen["top_logprobs"] = (0..alternatives)
+                    .map(|rank| entry(if rank == 0 { token } else { "?" }, logprob - rank as f64))
+                    .collect();
+                chosen
+            })
+            .collect();
+        json!({"content": content, "refusal": null})
     }
 
     /// The finishing chunk, the usage chunk when asked for, and `[DONE]`.

@@ -403,6 +403,10 @@ impl Dialect for OpenAiChunks {
         )
     }
 
+    fn logprobs(&self, index: u32, entries: &[Value]) -> Option<Event> {
+        Some(data(self.answer.shape().logprobs_chunk(index, entries)))
+    }
+
     fn closing(&self, index: u32, answer: &Completion) -> Vec<Event> {
         self.answer
             .shape()

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::response::sse::Event;
 use futures::channel::mpsc::UnboundedReceiver;
+use serde_json::Value;
 
 use crate::engine::providers::{Completion, Usage};
 use crate::engine::router::{Decision, Progress, RouteFailure, Routed};
@@ -24,6 +25,10 @@ pub trait Dialect: Send + Sync + 'static {
     fn opening(&self, choices: u32) -> Vec<Event>;
     /// A piece of choice `index`'s text.
     fn text(&self, index: u32, text: &str) -> Event;
+    /// The log probabilities of choice `index`'s latest text, where the dialect has them.
+    fn logprobs(&self, _index: u32, _entries: &[Value]) -> Option<Event> {
+        None
+    }
     /// The end of choice `index`: its tool calls and finish reason.
     fn closing(&self, index: u32, answer: &Completion) -> Vec<Event>;
     /// A choice that failed after the stream opened.
@@ -80,7 +85,12 @@ pub async fn open_stream<D: Dialect>(
                     open();
                     send(dialect.text(index, text));
                 }
-                Progress::Text(_) => {}
+                Progress::Logprobs(entries) if !broken.load(Ordering::Relaxed) => {
+                    if let Some(event) = dialect.logprobs(index, entries) {
+                        send(event);
+                    }
+                }
+                Progress::Text(_) | Progress::Logprobs(_) => {}
                 Progress::Reset => broken.store(true, Ordering::Relaxed),
             };
             let prepared = &prepared;

@@ -227,7 +227,7 @@ async fn llm_call(
             node: node.clone(),
         }),
         Progress::Reset => recorder.event(RunEvent::TextReset { node: node.clone() }),
-        Progress::Attempt { .. } => {}
+        Progress::Attempt { .. } | Progress::Logprobs(_) => {}
     };
     let routed = tokio::select! {
         routed = ctx.router.call(&ctx.providers, needs, request, Some(&progress)) => routed,

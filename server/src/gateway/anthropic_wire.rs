@@ -445,6 +445,7 @@ mod tests {
                 completion_tokens: 7,
             },
             finish: FinishReason::ToolCalls,
+            logprobs: None,
         };
         let body = message("msg_1", "m", &answer);
         assert_eq!(body["stop_reason"], "tool_use");

@@ -62,6 +62,9 @@ pub const HINTS: &[&str] = &[
     "frequency_penalty",
 ];
 
+/// The most alternatives a token `top_logprobs` may ask for (OpenAI's limit).
+const MAX_TOP_LOGPROBS: u32 = 20;
+
 /// The most answers one request may ask for (`n`).
 pub const MAX_CHOICES: u32 = 8;
 
@@ -293,16 +296,17 @@ impl CompletionRequest {
         if self.top_p.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
             return Err(unfit("top_p", "Use a top_p from 0 to 1."));
         }
-        if self.logprobs == Some(true) || self.top_logprobs.is_some_and(|n| n > 0) {
-            let param = if self.logprobs == Some(true) {
-                "logprobs"
-            } else {
-                "top_logprobs"
-            };
-            return Err(unsupported(
-                param,
-                "This gateway does not return log probabilities; leave logprobs off.",
-            ));
+        let logprobs = self.logprobs == Some(true);
+        if let Some(top) = self.top_logprobs {
+            if top > MAX_TOP_LOGPROBS {
+                return Err(unfit(
+                    "top_logprobs",
+                    format!("Ask for 0 to {MAX_TOP_LOGPROBS} alternatives a token."),
+                ));
+            }
+            if top > 0 && !logprobs {
+                return Err(unfit("top_logprobs", "top_logprobs needs logprobs: true."));
+            }
         }
         if let Some(modality) = self
             .modalities
@@ -330,6 +334,15 @@ impl CompletionRequest {
                 needs_openai_format = Some(name.clone());
             }
         }
+        let mut openai_extra = self.other.clone();
+        if logprobs {
+            // Only OpenAI-format providers give log probabilities: asked of them as sent.
+            openai_extra.insert("logprobs".into(), json!(true));
+            if let Some(top) = self.top_logprobs {
+                openai_extra.insert("top_logprobs".into(), json!(top));
+            }
+            needs_openai_format.get_or_insert_with(|| "logprobs".into());
+        }
         let chat = ChatRequest {
             model: self.model.clone(),
             system,
@@ -345,7 +358,7 @@ impl CompletionRequest {
             top_p: self.top_p,
             stop: stop_sequences(self.stop.as_ref())?,
             answer: answer_format(self.response_format.as_ref())?,
-            openai_extra: self.other.clone(),
+            openai_extra,
         };
         Ok(Parsed {
             chat,
@@ -598,7 +611,7 @@ impl Answer<'_> {
                     Some(_) => message["tool_calls"] = json!(tool_calls(&answer.tool_calls, false)),
                     None => {}
                 }
-                json!({"index": index, "message": message, "finish_reason": self.finish_reason(&answer.finish), "logprobs": null})
+                json!({"index": index, "message": message, "finish_reason": self.finish_reason(&answer.finish), "logprobs": answer.logprobs})
             })
             .collect();
         json!({
@@ -620,6 +633,13 @@ impl Answer<'_> {
             "model": self.model,
             "choices": [{"index": index, "delta": delta, "finish_reason": finish, "logprobs": null}],
         })
+    }
+
+    /// The log probabilities of choice `index`'s latest text, in a chunk of their own.
+    pub fn logprobs_chunk(&self, index: u32, entries: &[Value]) -> Value {
+        let mut chunk = self.chunk(index, json!({}), None);
+        chunk["choices"][0]["logprobs"] = json!({"content": entries, "refusal": null});
+        chunk
     }
 
     /// The closing chunks of one choice: its tool calls (they arrive whole) and its
@@ -778,10 +798,10 @@ mod tests {
             )),
             "response_format.json_schema.schema"
         );
-        let logprobs = parse(with(json!({"logprobs": true}))).unwrap_err();
+        assert_eq!(problem(with(json!({"top_logprobs": 2}))), "top_logprobs");
         assert_eq!(
-            (logprobs.param.as_str(), logprobs.code),
-            ("logprobs", "unsupported_parameter")
+            problem(with(json!({"logprobs": true, "top_logprobs": 21}))),
+            "top_logprobs"
         );
         assert_eq!(
             problem(with(json!({"modalities": ["text", "audio"]}))),
@@ -829,6 +849,21 @@ mod tests {
             Some("a_parameter_newer_than_us")
         );
         assert_eq!(parsed.chat.openai_extra["seed"], 7);
+        assert!(!parsed.chat.openai_extra.contains_key("logprobs"));
+    }
+
+    #[test]
+    fn log_probabilities_are_asked_of_openai_format_providers() {
+        let parsed = parse(json!({
+            "model": "auto",
+            "messages": [{"role": "user", "content": "hi"}],
+            "logprobs": true,
+            "top_logprobs": 3,
+        }))
+        .unwrap();
+        assert_eq!(parsed.needs_openai_format.as_deref(), Some("logprobs"));
+        assert_eq!(parsed.chat.openai_extra["logprobs"], true);
+        assert_eq!(parsed.chat.openai_extra["top_logprobs"], 3);
     }
 
     #[test]
@@ -863,6 +898,7 @@ mod tests {
             }],
             usage: Usage::default(),
             finish: FinishReason::ToolCalls,
+            logprobs: None,
         };
         let shape = Answer {
             id: "id",
@@ -892,6 +928,7 @@ mod tests {
                 completion_tokens: 4,
             },
             finish: FinishReason::ToolCalls,
+            logprobs: None,
         };
         let shape = Answer {
             id: "id",

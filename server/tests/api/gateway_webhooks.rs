@@ -259,12 +259,12 @@ async fn the_gateway_takes_every_openai_parameter_and_fails_streams_before_they_
         "{body}"
     );
 
-    let (status, error, _) = chat(json!({"model": "demo-fast", "logprobs": true,
+    let (status, error, _) = chat(json!({"model": "demo-fast", "top_logprobs": 2,
         "messages": [{"role": "user", "content": "x"}]}))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(error["error"]["param"], "logprobs", "{error}");
-    assert_eq!(error["error"]["code"], "unsupported_parameter", "{error}");
+    assert_eq!(error["error"]["param"], "top_logprobs", "{error}");
+    assert_eq!(error["error"]["code"], "invalid_value", "{error}");
 
     // A provider that refuses the request (400) is the request's fault: 400, not 502;
     // and a stream that fails so before its first token fails with that status.
@@ -542,23 +542,29 @@ async fn the_gateway_translates_openai_requests_for_anthropic() {
     assert_eq!(asked["stop_sequences"], json!(["END"]));
     assert!(asked.get("seed").is_none(), "{asked}");
 
-    let (status, error, _) = send(
-        &app,
-        reqwest::Method::POST,
-        "/v1/chat/completions",
-        &caller,
-        Some(
-            json!({"model": "claude-haiku-4-5", "logit_bias": {"50256": -100},
-            "messages": [{"role": "user", "content": "x"}]}),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        (&error["error"]["param"], &error["error"]["code"]),
-        (&json!("logit_bias"), &json!("unsupported_parameter")),
-        "{error}"
-    );
+    // Only OpenAI's format has these: refused, named, never dropped.
+    for (param, value) in [
+        ("logit_bias", json!({"50256": -100})),
+        ("logprobs", json!(true)),
+    ] {
+        let mut body = json!({"model": "claude-haiku-4-5",
+            "messages": [{"role": "user", "content": "x"}]});
+        body[param] = value;
+        let (status, error, _) = send(
+            &app,
+            reqwest::Method::POST,
+            "/v1/chat/completions",
+            &caller,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            (&error["error"]["param"], &error["error"]["code"]),
+            (&json!(param), &json!("unsupported_parameter")),
+            "{error}"
+        );
+    }
 }
 
 /// Embeddings: the vectors of the model named, as floats or base64, metered per key;

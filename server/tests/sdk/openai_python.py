@@ -40,6 +40,22 @@ for chunk in client.chat.completions.create(
     usage = chunk.usage or usage
 check("a stream is answered, usage last", bool(text) and usage.total_tokens > 0)
 
+asked = {"logprobs": True, "top_logprobs": 2, "messages": [{"role": "user", "content": "Say hello"}]}
+probed = client.chat.completions.create(model="demo-fast", **asked)
+tokens = probed.choices[0].logprobs.content
+check(
+    "log probabilities come with the answer",
+    "".join(t.token for t in tokens) == probed.choices[0].message.content
+    and all(len(t.top_logprobs) == 2 and t.logprob <= 0 for t in tokens),
+    probed.choices[0].logprobs,
+)
+text, tokens = "", []
+for chunk in client.chat.completions.create(model="demo-fast", stream=True, **asked):
+    if chunk.choices:
+        text += chunk.choices[0].delta.content or ""
+        tokens += (chunk.choices[0].logprobs and chunk.choices[0].logprobs.content) or []
+check("and with a stream", bool(text) and "".join(t.token for t in tokens) == text, tokens)
+
 tools = [
     {
         "type": "function",

@@ -240,6 +240,9 @@ pub enum Chunk {
     ToolCall(ToolCall),
     Usage(Usage),
     Finish(FinishReason),
+    /// The log probabilities of the text just streamed (`logprobs.content` entries, as
+    /// an OpenAI-format provider gives them when asked).
+    Logprobs(Vec<Value>),
 }
 
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Chunk, ProviderError>> + Send>>;
@@ -251,6 +254,8 @@ pub struct Completion {
     pub tool_calls: Vec<ToolCall>,
     pub usage: Usage,
     pub finish: FinishReason,
+    /// The answer's log probabilities (OpenAI's `logprobs` object), when asked for.
+    pub logprobs: Option<Value>,
 }
 
 impl Completion {
@@ -260,6 +265,7 @@ impl Completion {
             tool_calls: Vec::new(),
             usage: Usage::default(),
             finish: FinishReason::Stop,
+            logprobs: None,
         }
     }
 
@@ -270,6 +276,14 @@ impl Completion {
             Chunk::ToolCall(call) => self.tool_calls.push(call),
             Chunk::Usage(usage) => self.usage = usage,
             Chunk::Finish(reason) => self.finish = reason,
+            Chunk::Logprobs(entries) => {
+                let kept = self
+                    .logprobs
+                    .get_or_insert_with(|| json!({"content": [], "refusal": null}));
+                if let Some(content) = kept["content"].as_array_mut() {
+                    content.extend(entries);
+                }
+            }
         }
     }
 }

@@ -351,6 +351,7 @@ fn parse_completion(value: &Value) -> Result<Completion, ProviderError> {
         tool_calls,
         usage: usage(value).unwrap_or_default(),
         finish: finish_reason(choice["finish_reason"].as_str().unwrap_or("stop")),
+        logprobs: choice.get("logprobs").filter(|l| !l.is_null()).cloned(),
     })
 }
 
@@ -385,6 +386,13 @@ impl Assembler {
                 .filter(|t| !t.is_empty())
             {
                 out.push(Chunk::Text(text.to_string()));
+            }
+            if let Some(entries) = choice
+                .pointer("/logprobs/content")
+                .and_then(Value::as_array)
+                .filter(|entries| !entries.is_empty())
+            {
+                out.push(Chunk::Logprobs(entries.clone()));
             }
             for call in choice
                 .pointer("/delta/tool_calls")

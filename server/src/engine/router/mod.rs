@@ -19,7 +19,7 @@ pub use select::{Candidate, MIN_OUTPUT_TOKENS, Needs};
 use std::sync::Arc;
 
 use super::catalog::{Catalog, Model};
-use super::providers::{ChatRequest, Completion, LlmProvider, ProviderError, ProviderSet};
+use super::providers::{ChatRequest, Chunk, Completion, LlmProvider, ProviderError, ProviderSet};
 use super::spans;
 use app::spec::MicroUsd;
 
@@ -30,6 +30,8 @@ pub enum Progress<'a> {
         provider: &'static str,
     },
     Text(&'a str),
+    /// The log probabilities of the text just given (when the request asked for them).
+    Logprobs(&'a [Value]),
     /// The attempt that streamed text so far failed; its text is void.
     Reset,
 }
@@ -310,9 +312,13 @@ async fn stream_once(
     let mut streamed = false;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| (e, streamed))?;
-        if let super::providers::Chunk::Text(text) = &chunk {
-            streamed = true;
-            progress(Progress::Text(text));
+        match &chunk {
+            Chunk::Text(text) => {
+                streamed = true;
+                progress(Progress::Text(text));
+            }
+            Chunk::Logprobs(entries) => progress(Progress::Logprobs(entries)),
+            _ => {}
         }
         completion.absorb(chunk);
     }
