@@ -98,6 +98,7 @@ pub struct Application {
     workers: Option<(Workers, String, usize)>,
     dispatcher: Option<Dispatcher>,
     engine: Arc<Engine>,
+    redis: Arc<RedisClient>,
     shutdown: Shutdown,
 }
 
@@ -219,6 +220,7 @@ impl Application {
             None
         };
         let shutdown = state.shutdown.clone();
+        let redis = Arc::clone(&state.redis);
         let db = state.db.clone();
         let engine = Arc::clone(&state.engine);
         let router = match role {
@@ -228,6 +230,7 @@ impl Application {
         Ok(Self {
             dispatcher,
             engine,
+            redis,
             listener,
             db,
             router,
@@ -252,6 +255,7 @@ impl Application {
         if let Some(every) = self.engine.settings.model_refresh {
             crate::engine::discovery::spawn(Arc::clone(&self.engine), every);
         }
+        crate::engine::deployment_sharing::spawn(Arc::clone(&self.engine), self.redis);
         if let Some(dispatcher) = self.dispatcher {
             db::purge::spawn_hourly(self.db.clone(), Arc::clone(&dispatcher.keys));
             dispatcher.spawn();

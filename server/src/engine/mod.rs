@@ -6,6 +6,7 @@ pub mod agent_loop;
 pub mod catalog;
 mod context;
 mod deployment_settings;
+pub mod deployment_sharing;
 pub mod discovery;
 pub mod invariants;
 pub mod providers;

@@ -1,7 +1,7 @@
 //! Several deployments of one provider (`LLM_DEPLOYMENTS`) as the gateway's callers meet
 //! them: calls spread by weight, each with its deployment's own key; a deployment at
-//! its requests-per-minute limit or failing is passed over without the caller noticing;
-//! and the counts show in the metrics.
+//! its requests-per-minute limit or failing is passed over without the caller noticing,
+//! also when other server processes sent its calls; and the counts show in the metrics.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,8 +9,21 @@ use fake_llm::{Behaviour, FakeLlm, Options};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_on, spawn_app_with};
 use crate::rest::{key, send};
+
+/// Waits until `app`'s metrics show `line` (the processes share counts every second).
+async fn metrics_show(app: &TestApp, line: &str) {
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains(line) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {line} in\n{metrics}");
+}
 
 /// A fake provider that answers only `key`.
 async fn deployment(key: &str) -> FakeLlm {
@@ -181,4 +194,64 @@ async fn a_pool_whose_deployments_are_all_limited_falls_back_without_asking_them
         (east.calls().len(), west.calls().len(), demo.calls().len()),
         (1, 1, 2)
     );
+}
+
+#[tokio::test]
+async fn server_processes_keep_within_a_deployments_limit_together() {
+    let (east, west) = (
+        deployment("sk-east-0001").await,
+        deployment("sk-west-0002").await,
+    );
+    let demo = FakeLlm::start("127.0.0.1:0", Options::default())
+        .await
+        .unwrap();
+    let more = [
+        ("DEMO_LLM_BASE_URL", demo.base_url()),
+        ("ROUTER_CHAIN", "openai,demo".to_string()),
+    ];
+    let more: Vec<(&str, &str)> = more.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = app_over(
+        &east,
+        &west,
+        r#", "rpm": 3"#,
+        r#", "models": ["none"]"#,
+        &more,
+    )
+    .await;
+    // A second process on the same database and Redis, configured alike.
+    let deployments = format!(
+        r#"[{{"provider": "openai", "name": "east", "url": "{}/v1", "key_var": "KEY_EAST", "rpm": 3}},
+            {{"provider": "openai", "name": "west", "url": "{}/v1", "key_var": "KEY_WEST", "models": ["none"]}}]"#,
+        east.base_url(),
+        west.base_url()
+    );
+    let mut settings = vec![
+        ("LLM_DEPLOYMENTS", deployments.as_str()),
+        ("KEY_EAST", "sk-east-0001"),
+        ("KEY_WEST", "sk-west-0002"),
+    ];
+    settings.extend_from_slice(&more);
+    let second = spawn_app_on(
+        first.database_url.clone(),
+        first.owner_database_url.clone(),
+        &settings,
+    )
+    .await;
+    let caller = key(&first, &["read", "run"]).await;
+    clear_of_minute_end().await;
+    // Two calls through one process, one through the other: east's three a minute.
+    for app in [&first, &first, &second] {
+        assert_eq!(chat(app, &caller).await, StatusCode::OK);
+    }
+    assert_eq!((authorized_calls(&east), demo.calls().len()), (3, 0));
+    let all_three =
+        r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="east"} 3"#;
+    metrics_show(&first, all_three).await;
+    metrics_show(&second, all_three).await;
+    // Neither sends east a fourth: the chain's next provider answers.
+    for app in [&first, &second] {
+        assert_eq!(chat(app, &caller).await, StatusCode::OK);
+    }
+    assert_eq!((authorized_calls(&east), demo.calls().len()), (3, 2));
+    assert_eq!(west.calls().len(), 0, "west serves no model asked for");
 }

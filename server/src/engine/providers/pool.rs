@@ -6,9 +6,11 @@
 //! the router hears of it. The router sees one provider, so its retries, fallbacks and
 //! circuit work as they do for a single endpoint.
 //!
-//! Counts are kept per server process in fixed minute windows. A deployment that
-//! answers 429 rests for its `retry-after`, so instances that together overshoot a
-//! limit back off from what the provider says.
+//! Counts are kept in fixed minute windows, in memory, so picking a deployment costs
+//! no round trip; server processes add theirs up in Redis every second
+//! (`engine::deployment_sharing`), so together they keep within a limit to within about
+//! a second's calls. A deployment that answers 429 rests for its `retry-after`, so
+//! whatever overshoot is left backs off from what the provider says.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -71,8 +73,15 @@ pub struct Deployments {
 struct Live {
     /// The minute (since the Unix epoch) the counts are for.
     minute: u64,
+    /// What this process sent.
     requests: u32,
     tokens: u64,
+    /// How much of that the other processes have been told of.
+    shared_requests: u32,
+    shared_tokens: u64,
+    /// What the other processes sent, as of the last exchange.
+    others_requests: u32,
+    others_tokens: u64,
     /// Smooth weighted round robin's running weight.
     current: i64,
     resting_until: Option<Instant>,
@@ -128,8 +137,8 @@ impl Deployments {
                 live.roll(minute);
                 DeploymentStatus {
                     name: config.name.clone(),
-                    requests_this_minute: live.requests,
-                    tokens_this_minute: live.tokens,
+                    requests_this_minute: live.all_requests(),
+                    tokens_this_minute: live.all_tokens(),
                     available: live.blocked(config, now, into_minute).is_none(),
                 }
             })
@@ -195,6 +204,54 @@ impl Deployments {
         member.tokens += tokens;
     }
 
+    /// What this process counted this minute and has not shared yet, one entry per
+    /// deployment, now counted as shared; and the minute.
+    pub fn take_unshared(&self) -> (u64, Vec<(u32, u64)>) {
+        self.take_unshared_at(clock().0)
+    }
+
+    fn take_unshared_at(&self, minute: u64) -> (u64, Vec<(u32, u64)>) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let counts = live
+            .iter_mut()
+            .map(|member| {
+                member.roll(minute);
+                let unshared = (
+                    member.requests - member.shared_requests,
+                    member.tokens - member.shared_tokens,
+                );
+                (member.shared_requests, member.shared_tokens) = (member.requests, member.tokens);
+                unshared
+            })
+            .collect();
+        (minute, counts)
+    }
+
+    /// The counts of [`Deployments::take_unshared`] could not be shared: they are
+    /// shared next time.
+    pub fn unshared(&self, minute: u64, counts: &[(u32, u64)]) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        for (member, (requests, tokens)) in live.iter_mut().zip(counts) {
+            if member.minute == minute {
+                member.shared_requests -= requests;
+                member.shared_tokens -= tokens;
+            }
+        }
+    }
+
+    /// Every process's counts for `minute`, ours included as far as shared: the rest
+    /// is the others'.
+    pub fn learn_totals(&self, minute: u64, totals: &[(u64, u64)]) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        for (member, (requests, tokens)) in live.iter_mut().zip(totals) {
+            if member.minute == minute {
+                let others = requests.saturating_sub(u64::from(member.shared_requests));
+                member.others_requests = u32::try_from(others).unwrap_or(u32::MAX);
+                member.others_tokens = tokens.saturating_sub(member.shared_tokens);
+            }
+        }
+    }
+
     /// A deployment failed in a way another may not: it rests for the provider's
     /// `retry-after`, or a few seconds.
     fn failed(&self, index: usize, error: &ProviderError) {
@@ -219,10 +276,22 @@ impl Deployments {
 impl Live {
     fn roll(&mut self, minute: u64) {
         if self.minute != minute {
-            self.minute = minute;
-            self.requests = 0;
-            self.tokens = 0;
+            *self = Live {
+                minute,
+                current: self.current,
+                resting_until: self.resting_until,
+                limited: self.limited,
+                ..Live::default()
+            };
         }
+    }
+
+    fn all_requests(&self) -> u32 {
+        self.requests.saturating_add(self.others_requests)
+    }
+
+    fn all_tokens(&self) -> u64 {
+        self.tokens.saturating_add(self.others_tokens)
     }
 
     /// How long the deployment cannot be sent a call, and whether that is a limit.
@@ -237,8 +306,8 @@ impl Live {
         {
             return Some((until - now, self.limited));
         }
-        let full = config.rpm.is_some_and(|rpm| self.requests >= rpm)
-            || config.tpm.is_some_and(|tpm| self.tokens >= tpm);
+        let full = config.rpm.is_some_and(|rpm| self.all_requests() >= rpm)
+            || config.tpm.is_some_and(|tpm| self.all_tokens() >= tpm);
         full.then(|| (Duration::from_secs(60).saturating_sub(into_minute), true))
     }
 }
@@ -488,6 +557,38 @@ mod tests {
         let status = deployments.status_at(clock, now);
         assert!(status.iter().all(|s| !s.available), "{status:?}");
         assert_eq!(status[0].requests_this_minute, 2);
+    }
+
+    #[test]
+    fn processes_add_up_their_counts_to_keep_within_a_limit_together() {
+        let process =
+            || Deployments::new(vec![deployment("a", 1, Some(3)), deployment("b", 1, None)]);
+        let (first, second) = (process(), process());
+        // Redis, as it adds up what each process shares.
+        let mut totals = vec![(0u64, 0u64); 2];
+        let mut exchange = |deployments: &Deployments| {
+            let (minute, counts) = deployments.take_unshared_at(1_000);
+            for (total, (requests, tokens)) in totals.iter_mut().zip(&counts) {
+                total.0 += u64::from(*requests);
+                total.1 += tokens;
+            }
+            deployments.learn_totals(minute, &totals);
+        };
+        assert_eq!(picks(&first, 4), [0, 1, 0, 1]);
+        assert_eq!(picks(&second, 2), [0, 1]);
+        // An exchange that failed is shared with the next.
+        let (minute, counts) = first.take_unshared_at(1_000);
+        first.unshared(minute, &counts);
+        assert_eq!(first.take_unshared_at(1_000).1, counts);
+        first.unshared(minute, &counts);
+        for process in [&first, &second, &first] {
+            exchange(process);
+        }
+        // Each sent `a` fewer than 3 calls, together 3: neither sends it more.
+        assert_eq!(picks(&first, 2), [1, 1]);
+        assert_eq!(picks(&second, 2), [1, 1]);
+        let (clock, now) = at();
+        assert_eq!(first.status_at(clock, now)[0].requests_this_minute, 3);
     }
 
     #[test]
