@@ -62,7 +62,9 @@ mod client {
         let node = NodeRef::<leptos::html::Div>::new();
         let owner = Owner::current();
         put_off(Box::new(move || {
-            let Some(div) = node.get_untracked() else { return };
+            let Some(div) = node.get_untracked() else {
+                return;
+            };
             // Gone already: a `Show` around it closed in the meantime.
             if !div.is_connected() {
                 return;

@@ -10,9 +10,9 @@ mod loader;
 mod submit_shortcut;
 
 pub use in_place_forms::{InPlaceForm, InPlaceForms};
-pub use later::{Later, soon};
 #[cfg(feature = "hydrate")]
 pub use later::hydrate_later;
+pub use later::{Later, soon};
 pub use live_region::LiveRegion;
 pub use loader::IslandsLoader;
 pub use submit_shortcut::{SubmitShortcut, submit_on_shortcut};

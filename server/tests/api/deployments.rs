@@ -38,6 +38,29 @@ async fn deployment(key: &str) -> FakeLlm {
     .unwrap()
 }
 
+/// The two fakes as OpenAI's deployments `east` and `west` (`LLM_DEPLOYMENTS`), each
+/// with its extra fields.
+fn deployments_of(east: &FakeLlm, west: &FakeLlm, east_extra: &str, west_extra: &str) -> String {
+    format!(
+        r#"[{{"provider": "openai", "name": "east", "url": "{}/v1", "key_var": "KEY_EAST"{east_extra}}},
+            {{"provider": "openai", "name": "west", "url": "{}/v1", "key_var": "KEY_WEST"{west_extra}}}]"#,
+        east.base_url(),
+        west.base_url()
+    )
+}
+
+/// The two deployments, and the demo provider a chain can fall back to.
+async fn east_west_and_demo() -> (FakeLlm, FakeLlm, FakeLlm) {
+    let demo = FakeLlm::start("127.0.0.1:0", Options::default())
+        .await
+        .unwrap();
+    (
+        deployment("sk-east-0001").await,
+        deployment("sk-west-0002").await,
+        demo,
+    )
+}
+
 /// A server whose OpenAI is the two fakes, `east` and `west`, with these settings.
 async fn app_over(
     east: &FakeLlm,
@@ -46,12 +69,7 @@ async fn app_over(
     west_extra: &str,
     more: &[(&str, &str)],
 ) -> TestApp {
-    let deployments = format!(
-        r#"[{{"provider": "openai", "name": "east", "url": "{}/v1", "key_var": "KEY_EAST"{east_extra}}},
-            {{"provider": "openai", "name": "west", "url": "{}/v1", "key_var": "KEY_WEST"{west_extra}}}]"#,
-        east.base_url(),
-        west.base_url()
-    );
+    let deployments = deployments_of(east, west, east_extra, west_extra);
     let mut settings = vec![
         ("LLM_DEPLOYMENTS", deployments.as_str()),
         ("KEY_EAST", "sk-east-0001"),
@@ -157,13 +175,7 @@ async fn a_failing_deployment_is_passed_over_within_the_call() {
 
 #[tokio::test]
 async fn a_pool_whose_deployments_are_all_limited_falls_back_without_asking_them() {
-    let (east, west) = (
-        deployment("sk-east-0001").await,
-        deployment("sk-west-0002").await,
-    );
-    let demo = FakeLlm::start("127.0.0.1:0", Options::default())
-        .await
-        .unwrap();
+    let (east, west, demo) = east_west_and_demo().await;
     let app = app_over(
         &east,
         &west,
@@ -198,39 +210,23 @@ async fn a_pool_whose_deployments_are_all_limited_falls_back_without_asking_them
 
 #[tokio::test]
 async fn server_processes_keep_within_a_deployments_limit_together() {
-    let (east, west) = (
-        deployment("sk-east-0001").await,
-        deployment("sk-west-0002").await,
-    );
-    let demo = FakeLlm::start("127.0.0.1:0", Options::default())
-        .await
-        .unwrap();
-    let more = [
-        ("DEMO_LLM_BASE_URL", demo.base_url()),
-        ("ROUTER_CHAIN", "openai,demo".to_string()),
+    let (east, west, demo) = east_west_and_demo().await;
+    let demo_url = demo.base_url();
+    let fallback = [
+        ("DEMO_LLM_BASE_URL", demo_url.as_str()),
+        ("ROUTER_CHAIN", "openai,demo"),
     ];
-    let more: Vec<(&str, &str)> = more.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let first = app_over(
-        &east,
-        &west,
-        r#", "rpm": 3"#,
-        r#", "models": ["none"]"#,
-        &more,
-    )
-    .await;
+    // East takes three calls a minute; west serves no model asked for.
+    let (east_extra, west_extra) = (r#", "rpm": 3"#, r#", "models": ["none"]"#);
+    let first = app_over(&east, &west, east_extra, west_extra, &fallback).await;
     // A second process on the same database and Redis, configured alike.
-    let deployments = format!(
-        r#"[{{"provider": "openai", "name": "east", "url": "{}/v1", "key_var": "KEY_EAST", "rpm": 3}},
-            {{"provider": "openai", "name": "west", "url": "{}/v1", "key_var": "KEY_WEST", "models": ["none"]}}]"#,
-        east.base_url(),
-        west.base_url()
-    );
+    let deployments = deployments_of(&east, &west, east_extra, west_extra);
     let mut settings = vec![
         ("LLM_DEPLOYMENTS", deployments.as_str()),
         ("KEY_EAST", "sk-east-0001"),
         ("KEY_WEST", "sk-west-0002"),
     ];
-    settings.extend_from_slice(&more);
+    settings.extend_from_slice(&fallback);
     let second = spawn_app_on(
         first.database_url.clone(),
         first.owner_database_url.clone(),
