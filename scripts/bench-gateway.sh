@@ -6,7 +6,9 @@
 #   - gateway: one provider (`cheap`, the demo provider);
 #   - 3 deployments: `gpt-4o-mini` over three OpenAI deployments (LLM_DEPLOYMENTS, each
 #     its own key, spread by weight) — cache off, then on (every call a hit);
-# then the server's resident memory. "Added p50" is the gateway's p50 at concurrency 1
+#   - LiteLLM: LiteLLM's proxy (PyPI, pinned; 2 workers, no database) in front of the
+#     same fake, for the factor between the two in the same run (LITELLM=0 skips it);
+# then the resident memory of each. "Added p50" is the gateway's p50 at concurrency 1
 # minus the fake's: what a client sees the gateway add.
 # BENCH_SECS (default 10) sets each run's length.
 source "$(dirname "$0")/bench/prelude.sh"
@@ -17,6 +19,7 @@ release_build --server-only
 cargo build --release -p fake-llm
 
 secs=${BENCH_SECS:-10}
+LITELLM_VERSION=1.100.5
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
 fake="http://$FAKE_LLM_ADDR"
 export DEMO_LLM_BASE_URL="$fake" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
@@ -57,6 +60,38 @@ for c in 1 10 50; do
   printf "3 deployments, cache hit  c%-3s" "$c"
   GATEWAY_MODEL=gpt-4o-mini GATEWAY_CACHE=on load "$c" "$gateway"
 done
+if [ "${LITELLM:-1}" != 0 ]; then
+  litellm_dir="$AGF_CACHE_DIR/litellm"
+  if [ ! -x "$litellm_dir/bin/litellm" ]; then
+    step "Installing LiteLLM's proxy from PyPI (one time)"
+    python3 -m venv "$litellm_dir" && "$litellm_dir/bin/pip" install -q "litellm[proxy]==$LITELLM_VERSION" ||
+      die "could not install LiteLLM"
+  fi
+  cat >"$litellm_dir/bench.yaml" <<YAML
+model_list:
+  - model_name: demo-fast
+    litellm_params: {model: openai/demo-fast, api_base: "$fake/v1", api_key: fake}
+litellm_settings: {telemetry: false}
+YAML
+  # Offline: the model price map from the package, not the internet.
+  LITELLM_LOCAL_MODEL_COST_MAP=True "$litellm_dir/bin/litellm" --config "$litellm_dir/bench.yaml" \
+    --host 127.0.0.1 --port 3952 --num_workers 2 >/dev/null 2>&1 &
+  litellm_pid=$!
+  trap 'kill $server_pid $fake_pid 2>/dev/null; pkill -P $litellm_pid 2>/dev/null; kill $litellm_pid 2>/dev/null || true' EXIT
+  until curl -sf http://127.0.0.1:3952/health/liveliness >/dev/null 2>&1; do
+    kill -0 "$litellm_pid" 2>/dev/null || die "LiteLLM stopped during start-up"
+    sleep 0.5
+  done
+  GATEWAY_MODEL=demo-fast wrk -t1 -c10 -d2s -s scripts/bench/gateway.lua http://127.0.0.1:3952/v1/chat/completions >/dev/null
+  step "LiteLLM $LITELLM_VERSION's proxy (2 workers, no database) in front of the same fake"
+  for c in 1 10 50; do
+    printf "LiteLLM                   c%-3s" "$c"
+    GATEWAY_MODEL=demo-fast load "$c" http://127.0.0.1:3952/v1/chat/completions
+  done
+  rss=0
+  for pid in $litellm_pid $(pgrep -P "$litellm_pid"); do rss=$((rss + $(ps -o rss= -p "$pid" || echo 0))); done
+  echo "LiteLLM resident memory, all its processes: $((rss / 1024)) MB"
+fi
 echo "gateway's own measure of what it adds (concurrency 10):"
 GATEWAY_OVERHEAD=1 wrk -t1 -c10 -d"${secs}s" -s scripts/bench/gateway.lua "$gateway" | grep "gateway added"
 echo "server resident memory after the runs: $(($(ps -o rss= -p "$server_pid") / 1024)) MB"
