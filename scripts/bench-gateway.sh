@@ -73,8 +73,9 @@ model_list:
     litellm_params: {model: openai/demo-fast, api_base: "$fake/v1", api_key: fake}
 litellm_settings: {telemetry: false}
 YAML
-  # Offline: the model price map from the package, not the internet.
-  LITELLM_LOCAL_MODEL_COST_MAP=True "$litellm_dir/bin/litellm" --config "$litellm_dir/bench.yaml" \
+  # Offline: the model price map from the package, not the internet. Without our
+  # database and Redis settings, which LiteLLM would take as its own.
+  env -u DATABASE_URL -u DATABASE_OWNER_URL -u REDIS_URL LITELLM_LOCAL_MODEL_COST_MAP=True "$litellm_dir/bin/litellm" --config "$litellm_dir/bench.yaml" \
     --host 127.0.0.1 --port 3952 --num_workers 2 >/dev/null 2>&1 &
   litellm_pid=$!
   trap 'kill $server_pid $fake_pid 2>/dev/null; pkill -P $litellm_pid 2>/dev/null; kill $litellm_pid 2>/dev/null || true' EXIT
