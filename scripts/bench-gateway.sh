@@ -18,13 +18,15 @@ step "Building the release server (as make dist does) and the fake provider"
 release_build --server-only
 cargo build --release -p fake-llm
 
+# Its calls spend the demo team's quota: not the one `make run` serves.
+fresh_database agent_factory_gateway
 secs=${BENCH_SECS:-10}
 LITELLM_VERSION=1.100.5
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
 fake="http://$FAKE_LLM_ADDR"
 export DEMO_LLM_BASE_URL="$fake" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
 export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-export KEY_A=sk-bench-a KEY_B=sk-bench-b KEY_C=sk-bench-c ROUTER_CHAIN=demo,openai MODEL_REFRESH_SECS=0
+export REDIS_PREFIX="agf-bench-gateway:$(date +%s):" KEY_A=sk-bench-a KEY_B=sk-bench-b KEY_C=sk-bench-c ROUTER_CHAIN=demo,openai MODEL_REFRESH_SECS=0
 export LLM_DEPLOYMENTS='[{"provider":"openai","name":"a","url":"'$fake'/v1","key_var":"KEY_A","weight":2},
   {"provider":"openai","name":"b","url":"'$fake'/v1","key_var":"KEY_B"},
   {"provider":"openai","name":"c","url":"'$fake'/v1","key_var":"KEY_C"}]'

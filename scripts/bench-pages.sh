@@ -20,11 +20,8 @@ if [ ! -d "$lighthouse_dir/node_modules/lighthouse" ] ||
 fi
 
 # A fresh database each time, so every run measures the same data.
-bench_db=agent_factory_pages
-psql "$DATABASE_OWNER_URL" -qc "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" >/dev/null
-psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE $bench_db" >/dev/null
+fresh_database agent_factory_pages
 key="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-export DATABASE_URL="${DATABASE_URL%/*}/$bench_db" DATABASE_OWNER_URL="${DATABASE_OWNER_URL%/*}/$bench_db"
 export LEPTOS_SITE_ADDR=127.0.0.1:3970 LEPTOS_SITE_ROOT=target/site RUST_LOG=warn LOG_FORMAT=json
 export REDIS_PREFIX="agf-bench-pages:$(date +%s):" DEMO_API_KEY="$key"
 export FAKE_LLM_ADDR=127.0.0.1:3971 DEMO_LLM_BASE_URL=http://127.0.0.1:3971
