@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::runs_list::RunsList;
 use super::{AgentDetail, RestoreVersion, StartRun, VersionSummary, get_agent};
-use crate::components::PageHeader;
+use crate::components::{PageHeader, refill};
 use crate::islands::SubmitShortcut;
 use crate::routes::use_id_param;
 use crate::spec::{InputDef, InputType};
@@ -48,6 +48,8 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
             .and_then(Result::err)
             .map(|e| e.to_string())
     };
+    // What a failed post without JavaScript had in the fields.
+    let typed = refill();
     let subtitle = format!(
         "{} · version {} · {}",
         agent.kind, agent.version, agent.description
@@ -65,7 +67,10 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
             <SubmitShortcut key="Enter">
                 <ActionForm action=start attr:class="space-y-3">
                     <input type="hidden" name="agent_id" value=agent.id.to_string() />
-                    {agent.inputs.into_iter().map(|input| view! { <InputField input /> }).collect_view()}
+                    {agent.inputs.into_iter().map(|input| {
+                        let typed = typed.get(&input.name).cloned();
+                        view! { <InputField input typed /> }
+                    }).collect_view()}
                     {move || error().map(|e| view! { <p role="alert" class="text-sm text-rose-600">{e}</p> })}
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500" aria-keyshortcuts="Control+Enter">"Run"</button>
                 </ActionForm>
@@ -81,7 +86,7 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
 }
 
 #[component]
-fn InputField(input: InputDef) -> impl IntoView {
+fn InputField(input: InputDef, typed: Option<String>) -> impl IntoView {
     let id = format!("input-{}", input.name);
     let name = format!("values[{}]", input.name);
     let label = if input.required {
@@ -89,19 +94,19 @@ fn InputField(input: InputDef) -> impl IntoView {
     } else {
         input.name.clone()
     };
-    let default = input
-        .default
-        .as_ref()
-        .map(|d| {
-            d.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| d.to_string())
+    let default = typed
+        .or_else(|| {
+            input.default.as_ref().map(|d| {
+                d.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| d.to_string())
+            })
         })
         .unwrap_or_default();
     let field = "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
     let control = match input.kind {
         InputType::String => view! { <textarea id=id.clone() name=name rows="3" required=input.required class=field>{default}</textarea> }.into_any(),
-        InputType::Boolean => view! { <input id=id.clone() name=name type="checkbox" checked=default == "true" /> }.into_any(),
+        InputType::Boolean => view! { <input id=id.clone() name=name type="checkbox" checked=matches!(default.as_str(), "true" | "on" | "1") /> }.into_any(),
         InputType::Integer => view! { <input id=id.clone() name=name type="number" step="1" required=input.required value=default class=field /> }.into_any(),
         InputType::Number => view! { <input id=id.clone() name=name type="number" step="any" required=input.required value=default class=field /> }.into_any(),
     };

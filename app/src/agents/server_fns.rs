@@ -61,17 +61,22 @@ pub async fn start_run(
     values: Option<HashMap<String, String>>,
 ) -> Result<Uuid, AppError> {
     use crate::backend;
-    let started = backend::respond(
-        async {
-            let agents = backend::agents()?;
-            let actor = backend::actor().await?;
-            let agent = agents.get(&actor, agent_id).await?;
-            let input = crate::spec::inputs_from_form(&agent.inputs, &values.unwrap_or_default())
-                .map_err(|problems| AppError::invalid("input", problems.join("; ")))?;
-            agents.start_run(&actor, agent_id, input).await
-        }
-        .await,
-    );
+    let values = values.unwrap_or_default();
+    let started = async {
+        let agents = backend::agents()?;
+        let actor = backend::actor().await?;
+        let agent = agents.get(&actor, agent_id).await?;
+        let input = crate::spec::inputs_from_form(&agent.inputs, &values)
+            .map_err(|problems| AppError::invalid("input", problems.join("; ")))?;
+        agents.start_run(&actor, agent_id, input).await
+    }
+    .await;
+    // A failed post without JavaScript comes back to the form with what was typed.
+    let typed: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let started = backend::respond_to_form(started, &typed);
     if let Ok(id) = &started {
         leptos_axum::redirect(&format!("/runs/{id}"));
     }

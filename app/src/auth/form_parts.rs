@@ -1,20 +1,9 @@
 //! The pieces the sign-in and sign-up forms share.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 
 use crate::components::Logo;
 use crate::error::AppError;
-
-/// The fields a failed post of this page's form without JavaScript had, to fill in
-/// again (read on the server render: these pages ship no client).
-pub fn refill() -> BTreeMap<String, String> {
-    #[cfg(feature = "ssr")]
-    return crate::backend::form_refill::take();
-    #[cfg(not(feature = "ssr"))]
-    BTreeMap::new()
-}
 
 /// A centred card with the product mark and a heading.
 #[component]

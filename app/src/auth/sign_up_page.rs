@@ -4,7 +4,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignUp;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, refill};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
+use crate::components::refill;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {

@@ -213,3 +213,48 @@ async fn without_javascript_a_failed_form_post_returns_to_the_form_with_the_erro
         .unwrap();
     assert!(page.contains("Email or password is incorrect."));
 }
+
+#[tokio::test]
+async fn without_javascript_a_failed_run_comes_back_with_what_was_typed() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let spec = "name: Counter\ninstructions: 'Count {{input.question}}'\ninputs:\n  question: {type: string, required: true}\n  times: {type: integer}\n";
+    let agent_id = crate::marketplace::create_agent(&app, spec).await;
+    let console = app.url(&format!("/agents/{agent_id}"));
+    let response = app
+        .http
+        .post(app.url("/api/agents/run"))
+        .header("accept", "text/html")
+        .header("origin", format!("http://{}", app.addr))
+        .header("referer", &console)
+        .form(&[
+            ("agent_id", agent_id.as_str()),
+            ("values[question]", "Keep what I typed"),
+            ("values[times]", "three"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let page = app
+        .http
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Keep what I typed</textarea>"), "{page}");
+    assert!(page.contains(r#"value="three""#), "{page}");
+    // Once: the next visit starts empty.
+    let again = app
+        .get(&format!("/agents/{agent_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("Keep what I typed"));
+}
