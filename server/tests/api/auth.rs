@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use server::demo::DEMO_EMAIL;
 
-use crate::helpers::{browser_like_client, spawn_app, unique_email};
+use crate::helpers::{TestApp, browser_like_client, spawn_app, unique_email};
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -183,34 +183,45 @@ async fn oversized_passwords_are_refused_before_hashing() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
-#[tokio::test]
-async fn without_javascript_a_failed_form_post_returns_to_the_form_with_the_error() {
-    let app = spawn_app().await;
+/// Posts a form as a browser without JavaScript does, from `page`; a failed post is
+/// sent back there with its error in the URL: returns the page it comes back to.
+async fn failed_plain_post(
+    app: &TestApp,
+    action: &str,
+    page: &str,
+    form: &[(&str, &str)],
+) -> String {
     let response = app
         .http
-        .post(app.url("/api/auth/sign_in"))
+        .post(app.url(action))
         .header("accept", "text/html")
         .header("origin", format!("http://{}", app.addr))
-        .header("referer", app.url("/signin"))
-        .form(&[("email", DEMO_EMAIL), ("password", "wrong password")])
+        .header("referer", app.url(page))
+        .form(form)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(
-        location.contains("/signin?") && location.contains("__err="),
+        location.contains(&format!("{page}?")) && location.contains("__err="),
         "{location}"
     );
-    let page = app
-        .http
+    app.http
         .get(&location)
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_javascript_a_failed_form_post_returns_to_the_form_with_the_error() {
+    let app = spawn_app().await;
+    let form = [("email", DEMO_EMAIL), ("password", "wrong password")];
+    let page = failed_plain_post(&app, "/api/auth/sign_in", "/signin", &form).await;
     assert!(page.contains("Email or password is incorrect."));
 }
 
@@ -220,41 +231,16 @@ async fn without_javascript_a_failed_run_comes_back_with_what_was_typed() {
     app.sign_in_demo().await;
     let spec = "name: Counter\ninstructions: 'Count {{input.question}}'\ninputs:\n  question: {type: string, required: true}\n  times: {type: integer}\n";
     let agent_id = crate::marketplace::create_agent(&app, spec).await;
-    let console = app.url(&format!("/agents/{agent_id}"));
-    let response = app
-        .http
-        .post(app.url("/api/agents/run"))
-        .header("accept", "text/html")
-        .header("origin", format!("http://{}", app.addr))
-        .header("referer", &console)
-        .form(&[
-            ("agent_id", agent_id.as_str()),
-            ("values[question]", "Keep what I typed"),
-            ("values[times]", "three"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.contains("__err="), "{location}");
-    let page = app
-        .http
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let console = format!("/agents/{agent_id}");
+    let form = [
+        ("agent_id", agent_id.as_str()),
+        ("values[question]", "Keep what I typed"),
+        ("values[times]", "three"),
+    ];
+    let page = failed_plain_post(&app, "/api/agents/run", &console, &form).await;
     assert!(page.contains(">Keep what I typed</textarea>"), "{page}");
     assert!(page.contains(r#"value="three""#), "{page}");
     // Once: the next visit starts empty.
-    let again = app
-        .get(&format!("/agents/{agent_id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let again = app.get(&console).await.text().await.unwrap();
     assert!(!again.contains("Keep what I typed"));
 }
