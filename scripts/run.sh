@@ -29,12 +29,14 @@ real_provider() {
 }
 # Without Stripe keys, paid templates and plan upgrades go through the built-in fake
 # Stripe (test mode: its "Pay" button sends the signed events Stripe would).
-demo_model=false fake_stripe=false
+# Without SMTP_URL, mail goes to the built-in SMTP sink, whose web inbox shows it.
+demo_model=false fake_stripe=false fake_smtp=false
 real_provider || demo_model=true
 [ -n "${STRIPE_SECRET_KEY:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_stripe=true
-# One build for both (they share their dependencies with the server's).
-if $demo_model || $fake_stripe; then
-  cargo build -p fake-llm -p fake-stripe || die "could not build the demo model and the fake Stripe"
+[ -n "${SMTP_URL:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_smtp=true
+# One build for all three (they share their dependencies with the server's).
+if $demo_model || $fake_stripe || $fake_smtp; then
+  cargo build -p fake-llm -p fake-stripe -p fake-smtp || die "could not build the demo model, the fake Stripe and the SMTP sink"
 fi
 
 fake_pid=""
@@ -56,6 +58,15 @@ if $fake_stripe; then
   stripe_pid=$!
 fi
 
+smtp_pid=""
+if $fake_smtp; then
+  step "No SMTP_URL: starting the SMTP sink (mail is kept in its inbox, never delivered)"
+  export FAKE_SMTP_ADDR="${FAKE_SMTP_ADDR:-127.0.0.1:2525}" FAKE_SMTP_WEB_ADDR="${FAKE_SMTP_WEB_ADDR:-127.0.0.1:2580}"
+  "$CARGO_TARGET_DIR/debug/fake-smtp" &
+  smtp_pid=$!
+  export SMTP_URL="smtp://$FAKE_SMTP_ADDR"
+fi
+
 # A local API key for the demo team, kept across runs; the seed stores only its hash.
 mkdir -p .data
 if [ ! -s .data/demo-api-key ]; then
@@ -66,7 +77,7 @@ export DEMO_API_KEY="$(cat .data/demo-api-key)"
 step "Starting the server"
 "$CARGO_TARGET_DIR/debug/server" &
 server_pid=$!
-trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
+trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid $smtp_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" || true
@@ -77,6 +88,9 @@ done
 
 models="your configured providers"
 [ -z "$fake_pid" ] || models="the built-in demo model (no provider configured)"
+mail="$SMTP_URL"
+[ -z "$smtp_pid" ] || mail="the built-in SMTP sink: read what the app sends at http://$FAKE_SMTP_WEB_ADDR"
+[ -n "${SMTP_URL:-}" ] || mail="off (set SMTP_URL to send password resets)"
 payments="Stripe"
 [ -z "$stripe_pid" ] || payments="the built-in fake Stripe at $STRIPE_API_BASE (test mode, no real charges)"
 cat <<BANNER
@@ -87,6 +101,7 @@ cat <<BANNER
     curl -H "Authorization: Bearer $DEMO_API_KEY" http://$LEPTOS_SITE_ADDR/v1/agents
   Models: $models
   Payments: $payments
+  Email: $mail
   Try the engine from a terminal: $CARGO_TARGET_DIR/debug/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 

@@ -11,7 +11,7 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
-use crate::auth::{SignInPage, SignUpPage};
+use crate::auth::{ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::islands::{InPlaceForm, InPlaceForms};
@@ -26,10 +26,12 @@ use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 /// filters, forms posted without JavaScript that come back with their error and
 /// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
 /// gains an island leaves this list (the page tests check that none here renders one).
-pub const CLIENT_FREE_PAGES: [&str; 9] = [
+pub const CLIENT_FREE_PAGES: [&str; 11] = [
     "/",
     "/signin",
     "/signup",
+    "/forgot-password",
+    "/reset-password",
     "/invite/:token",
     "/agents",
     "/agents/:id/compare",
@@ -70,6 +72,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Landing />
                 <Route path=path!("/signin") view=SignIn />
                 <Route path=path!("/signup") view=SignUp />
+                <Route path=path!("/forgot-password") view=ForgotPassword />
+                <Route path=path!("/reset-password") view=ResetPassword />
                 <Route path=path!("/invite/:token") view=Invite />
                 // Whole: a signed-in page is sent once its data is ready (milliseconds:
                 // our own database), so its <head> carries the title a page sets from
@@ -131,6 +135,10 @@ pages! {
         view! { <PublicLayout><SignInPage /></PublicLayout> };
     SignUp => "Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less."
         view! { <PublicLayout><SignUpPage /></PublicLayout> };
+    ForgotPassword => "Forgot your Agent Factory password? Get a link by email to choose a new one."
+        view! { <PublicLayout><ForgotPasswordPage /></PublicLayout> };
+    ResetPassword => "Choose a new password for your Agent Factory account."
+        view! { <PublicLayout><ResetPasswordPage /></PublicLayout> };
     Invite => "An invitation to join a team on Agent Factory."
         view! { <PublicLayout><InvitePage /></PublicLayout> };
     SignedIn => - view! { <AppLayout /> };

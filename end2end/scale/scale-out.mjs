@@ -128,10 +128,13 @@ async function api(method, path, body, headers = {}) {
 }
 
 /** Starts a run, retrying a failed answer with the same Idempotency-Key (the instance
- * may have died under it): one run whatever happens. */
+ * may have died under it): one run whatever happens. A request the killed instance was
+ * answering holds its key until the hold lapses (10 s): the retries answered 409 until
+ * then are the wait a client sees. */
 async function startRun(agentId, index) {
   const key = randomUUID();
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const giveUp = Date.now() + 30_000;
+  while (Date.now() < giveUp) {
     try {
       const { status, body } = await api('POST', `/v1/agents/${agentId}/runs`, { input: { n: String(index) } }, { 'idempotency-key': key });
       if (status === 202 || status === 200) return body.id;

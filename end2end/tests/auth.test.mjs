@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DEMO, launch, openPage, screenshot } from './helpers.mjs';
+import { BASE_URL, DEMO, launch, mailTo, openPage, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -77,5 +77,47 @@ test('a signed-out visitor is sent to sign in, and back where they were going', 
   await page.waitForURL(`${BASE_URL}/`);
   await page.goto(`${BASE_URL}/dashboard`);
   await page.waitForURL(/\/signin\?next=\/dashboard$/);
+  await context.close();
+});
+
+test('a forgotten password is reset from the link in the email', async () => {
+  // A person of their own, so the demo account keeps its password.
+  const email = `rosa-${Date.now()}@example.com`;
+  const signup = await openPage(browser, '/signup');
+  await signup.getByLabel('Your name').fill('Rosa Reset');
+  await signup.getByLabel('Email').fill(email);
+  await signup.getByLabel(/^Password/).fill('the old password');
+  await signup.getByRole('button', { name: 'Create account' }).click();
+  await signup.waitForURL(`${BASE_URL}/dashboard`);
+  await signup.close();
+
+  const context = await browser.newContext();
+  const page = await openPage(context, '/signin');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.waitForURL(`${BASE_URL}/forgot-password`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByText('Check your email.').waitFor();
+  await screenshot(page, 'forgot-password-sent');
+
+  const mail = await mailTo(email);
+  assert.equal(mail.subject, 'Reset your Agent Factory password');
+  const link = mail.text.match(/https?:\/\/\S+\/reset-password\?token=[\w-]+/)[0];
+  await page.goto(link);
+  await page.getByLabel(/^New password/).fill('short');
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+  await page.getByText('Use at least 10 characters.').waitFor();
+  await page.getByLabel(/^New password/).fill('the new password');
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+  await page.waitForURL(`${BASE_URL}/signin?reset=1`);
+  await page.getByText('Your password was changed').waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('the new password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+
+  // The link worked once.
+  await page.goto(link);
+  await page.getByText('This link has expired or was already used.').waitFor();
   await context.close();
 });

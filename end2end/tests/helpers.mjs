@@ -76,6 +76,20 @@ export async function signUp(browser, name) {
   return { context, page };
 }
 
+/** Where the app's mail lands in the browser tests: fake-smtp's inbox. */
+export const MAIL_INBOX = process.env.FAKE_SMTP_WEB_URL ?? 'http://127.0.0.1:2580';
+
+/** The first mail to `address` (waiting up to 30 s for it), as the inbox's JSON API has it. */
+export async function mailTo(address) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const mails = await (await fetch(`${MAIL_INBOX}/mails?to=${encodeURIComponent(address)}`)).json();
+    if (mails.length > 0) return mails[0];
+    if (Date.now() > deadline) throw new Error(`no mail reached ${address}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function screenshot(page, name) {
   await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
 }

@@ -115,6 +115,8 @@ pub struct Config {
     /// Checkout and the customer portal send them back to.
     pub public_url: String,
     pub stripe: StripeSettings,
+    /// Outgoing email; `None` (no `SMTP_URL`) turns the features that send mail off.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// Stripe. Without a secret key paid purchases and upgrades are off (free templates
@@ -163,6 +165,9 @@ fn parse_schedule(text: &str) -> Result<Vec<u64>, ConfigError> {
         }),
     }
 }
+
+/// Who mail comes from unless `MAIL_FROM` says; a deployment sets its own domain.
+const DEFAULT_MAIL_FROM: &str = "Agent Factory <no-reply@agentfactory.localhost>";
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://agf_app:agf_app@127.0.0.1:5432/agent_factory";
 pub const DEFAULT_OWNER_DATABASE_URL: &str =
@@ -244,6 +249,10 @@ impl Config {
                 ),
                 connect: vars.parse("STRIPE_CONNECT", false)?,
             },
+            mail: non_empty(lookup("SMTP_URL")).map(|smtp_url| crate::mail::MailSettings {
+                smtp_url,
+                from: vars.string("MAIL_FROM", DEFAULT_MAIL_FROM),
+            }),
         })
     }
 }

@@ -14,9 +14,12 @@ use sqlx::PgPool;
 use crate::db::tenant;
 use crate::secrets::{Keyring, Sealed};
 
-/// A first request that crashed before answering holds its key this long; after that
-/// a retry may take the key over.
-const ABANDONED_AFTER: &str = "5 minutes";
+/// How long a request holds its key without its server renewing the hold (see
+/// [`renew`]): a retry may take over the key of a request whose server died this long
+/// after the last renewal.
+pub const HOLD: std::time::Duration = std::time::Duration::from_secs(10);
+/// How often a request that is still being answered renews its hold.
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub enum Claim {
     /// The key is new: answer the request, then [`complete`] (or [`release`] it).
@@ -56,21 +59,22 @@ pub async fn claim(
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
             AND (created_at < now() - interval '24 hours'
-                 OR (status_code IS NULL AND created_at < now() - $3::interval))",
+                 OR (status_code IS NULL AND (held_until IS NULL OR held_until < now())))",
     )
     .bind(&principal)
     .bind(key)
-    .bind(ABANDONED_AFTER)
     .execute(&mut *tx)
     .await?;
     let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (team_id, principal, key, fingerprint) VALUES ($1, $2, $3, $4)
+        "INSERT INTO idempotency_keys (team_id, principal, key, fingerprint, held_until)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
          ON CONFLICT (team_id, principal, key) DO NOTHING",
     )
     .bind(actor.team_id)
     .bind(&principal)
     .bind(key)
     .bind(fingerprint)
+    .bind(HOLD.as_secs_f64())
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -125,7 +129,8 @@ pub async fn complete(
         .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
     let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
     sqlx::query(
-        "UPDATE idempotency_keys SET status_code = $3, content_type = $4, body = $5, body_nonce = $6
+        "UPDATE idempotency_keys
+            SET status_code = $3, content_type = $4, body = $5, body_nonce = $6, held_until = NULL
           WHERE principal = $1 AND key = $2",
     )
     .bind(principal(actor))
@@ -134,6 +139,21 @@ pub async fn complete(
     .bind(&response.content_type)
     .bind(&sealed.ciphertext)
     .bind(&sealed.nonce)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Extends the hold of a request still being answered, so a retry keeps waiting for it.
+pub async fn renew(db: &PgPool, actor: &Actor, key: &str) -> Result<(), sqlx::Error> {
+    let mut tx = tenant::begin(db, tenant::Tenant::of(actor)).await?;
+    sqlx::query(
+        "UPDATE idempotency_keys SET held_until = now() + make_interval(secs => $3)
+          WHERE principal = $1 AND key = $2 AND status_code IS NULL",
+    )
+    .bind(principal(actor))
+    .bind(key)
+    .bind(HOLD.as_secs_f64())
     .execute(&mut *tx)
     .await?;
     tx.commit().await

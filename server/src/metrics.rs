@@ -1,7 +1,7 @@
 //! What `GET /metrics` tells the operator, in the OpenMetrics text format through
 //! `prometheus-client` (the Prometheus project's Rust client): HTTP, the database pool,
 //! runs and the run queue, LLM calls with their tokens and cost, the gateway, webhook
-//! deliveries, rate limiting and the providers' circuit breakers.
+//! deliveries, outgoing email, rate limiting and the providers' circuit breakers.
 //!
 //! Every label comes from a bounded set — route templates, the providers and models of
 //! the catalogue, statuses and reasons from fixed lists — never a run, team, user or key
@@ -157,6 +157,7 @@ pub struct Metrics {
     gateway_calls: Family<Outcome, Counter>,
     webhook_deliveries: Family<Outcome, Counter>,
     webhook_backlog: Gauge,
+    mail_sends: Family<Outcome, Counter>,
     rate_limited: Family<Plan, Counter>,
     circuit_open: Family<Provider, Gauge>,
     deployment_available: Family<Deployment, Gauge>,
@@ -191,6 +192,7 @@ impl Metrics {
             gateway_calls: Family::default(),
             webhook_deliveries: Family::default(),
             webhook_backlog: Gauge::default(),
+            mail_sends: Family::default(),
             rate_limited: Family::default(),
             circuit_open: Family::default(),
             deployment_available: Family::default(),
@@ -272,6 +274,11 @@ impl Metrics {
             "agent_factory_webhook_backlog",
             "Webhook deliveries pending, every team",
             self.webhook_backlog.clone(),
+        );
+        r.register(
+            "agent_factory_mail_sends",
+            "Outgoing email by outcome (sent, retry, gave_up, skipped: nobody to send it to)",
+            self.mail_sends.clone(),
         );
         r.register(
             "agent_factory_rate_limited",
@@ -371,6 +378,10 @@ impl Metrics {
         self.webhook_deliveries
             .get_or_create(&Outcome { outcome })
             .inc();
+    }
+
+    pub fn mail_send(&self, outcome: &'static str) {
+        self.mail_sends.get_or_create(&Outcome { outcome }).inc();
     }
 
     pub fn rate_limited(&self, plan: &'static str) {

@@ -23,6 +23,8 @@ use crate::db;
 use crate::engine::Engine;
 use crate::gateway::Gateway;
 use crate::http;
+use crate::mail::Mailer;
+use crate::mail::sender::MailSender;
 use crate::marketplace::MarketplaceService;
 use crate::metrics::Metrics;
 use crate::redis_client::{RedisClient, RedisClientError};
@@ -56,6 +58,8 @@ pub enum StartupError {
     Engine(#[from] crate::engine::EngineError),
     #[error("invalid Stripe settings: {0}")]
     Stripe(#[from] crate::billing::stripe_client::PaymentError),
+    #[error("invalid email settings: {0}")]
+    Mail(#[from] crate::mail::MailError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
     #[error(
@@ -97,6 +101,7 @@ pub struct Application {
     router: axum::Router,
     workers: Option<(Workers, String, usize)>,
     dispatcher: Option<Dispatcher>,
+    mail_sender: Option<MailSender>,
     engine: Arc<Engine>,
     redis: Arc<RedisClient>,
     shutdown: Shutdown,
@@ -143,6 +148,8 @@ impl Application {
             config.redis_url.expose(),
             &config.redis_prefix,
         )?);
+        // Checked in every role, so a mistyped SMTP_URL stops any process at start.
+        let mailer = config.mail.as_ref().map(Mailer::new).transpose()?;
         let accounts = AccountsService::new(
             db.clone(),
             redis.clone(),
@@ -151,6 +158,7 @@ impl Application {
                 session_idle: config.session_idle,
                 session_absolute: config.session_absolute,
                 secure_cookies: config.secure_cookies,
+                mail_enabled: config.mail.is_some(),
             },
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);
@@ -219,6 +227,12 @@ impl Application {
         } else {
             None
         };
+        let mail_sender = mailer.filter(|_| role.works()).map(|mailer| MailSender {
+            db: state.db.clone(),
+            mailer: Arc::new(mailer),
+            metrics: state.metrics.clone(),
+            public_url: state.config.public_url.clone(),
+        });
         let shutdown = state.shutdown.clone();
         let redis = Arc::clone(&state.redis);
         let db = state.db.clone();
@@ -229,6 +243,7 @@ impl Application {
         };
         Ok(Self {
             dispatcher,
+            mail_sender,
             engine,
             redis,
             listener,
@@ -259,6 +274,9 @@ impl Application {
         if let Some(dispatcher) = self.dispatcher {
             db::purge::spawn_hourly(self.db.clone(), Arc::clone(&dispatcher.keys));
             dispatcher.spawn();
+        }
+        if let Some(mail_sender) = self.mail_sender {
+            mail_sender.spawn();
         }
         let workers = self.workers.map(|(workers, database_url, concurrency)| {
             workers.spawn(database_url, concurrency, self.shutdown.clone())

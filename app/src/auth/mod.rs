@@ -1,13 +1,20 @@
-//! Who is signed in, and the pages and server functions that sign people in and out.
+//! Who is signed in, and the pages and server functions that sign people in and out and
+//! get them back into their account.
 
 mod credentials;
+mod forgot_password_page;
 pub(crate) mod form_parts;
+mod password_reset;
+mod reset_password_page;
 mod server_fns;
 mod sign_in_page;
 mod sign_up_page;
 mod viewer;
 
 pub use credentials::{Email, Password, SignUpInput};
+pub use forgot_password_page::ForgotPasswordPage;
+pub use password_reset::{RequestPasswordReset, ResetPassword, reset_link_is_live};
+pub use reset_password_page::ResetPasswordPage;
 pub use server_fns::{SignIn, SignOut, SignUp, get_viewer};
 pub use sign_in_page::SignInPage;
 pub use sign_up_page::SignUpPage;

@@ -13,10 +13,16 @@ pub fn SignInPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let refill = refill();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let after_reset = move || use_query_map().read().get("reset").is_some();
 
     view! {
         <Title text="Sign in" />
         <AuthCard title="Sign in to Agent Factory">
+            <Show when=after_reset>
+                <p role="status" class="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                    "Your password was changed and every session ended. Sign in with the new one."
+                </p>
+            </Show>
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
                 <TextField label="Email" name="email" value=refill.get("email").cloned() kind="email" autocomplete="email" error />
@@ -24,6 +30,9 @@ pub fn SignInPage() -> impl IntoView {
                 <FormAlert error />
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into() />
             </ActionForm>
+            <p class="mt-3 text-center text-sm">
+                <A href="/forgot-password" attr:class="text-indigo-600 underline dark:text-indigo-400">"Forgot your password?"</A>
+            </p>
             <p class="mt-4 text-center text-sm text-slate-600 dark:text-slate-400">
                 "New here? "
                 <A href="/signup" attr:class="font-medium text-indigo-600 underline dark:text-indigo-400">"Create an account"</A>

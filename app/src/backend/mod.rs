@@ -75,6 +75,22 @@ pub trait Accounts: Send + Sync + 'static {
         client: &ClientInfo,
     ) -> Result<NewSession, AppError>;
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError>;
+    /// Queues a password-reset link to the address if it has an account, answering the
+    /// same either way; refused while email is off.
+    async fn request_password_reset(
+        &self,
+        email: Email,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
+    /// Whether a reset link would be accepted now.
+    async fn reset_link_is_live(&self, token: &str) -> Result<bool, AppError>;
+    /// Sets the password of the link's account, spends the link and ends every session.
+    async fn reset_password(
+        &self,
+        token: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
     /// Acts in another of the user's teams from now on.
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError>;
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError>;

@@ -1,6 +1,7 @@
-//! Sign-in failure limits: per email and per client address, in fixed windows in
-//! Redis. Checked before the password is, so a guesser past the limit costs no hashing;
-//! only failures count, so people signing in successfully are never locked out.
+//! Limits on what a guesser or a spammer repeats — failed sign-ins, password-reset
+//! requests — per email and per client address, in fixed windows in Redis. Checked
+//! before the costly part (hashing a password, sending a mail), so a caller past the
+//! limit costs next to nothing.
 
 use std::net::IpAddr;
 
@@ -8,66 +9,93 @@ use redis::AsyncCommands;
 
 use crate::redis_client::{RedisClient, RedisClientError};
 
-const WINDOW_SECS: i64 = 15 * 60;
-const PER_EMAIL: u64 = 10;
-const PER_ADDRESS: u64 = 50;
-
-fn keys(cache: &RedisClient, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
-    let mut keys = vec![(
-        cache.key(&format!("signin-failures:email:{email}")),
-        PER_EMAIL,
-    )];
-    if let Some(ip) = ip {
-        keys.push((cache.key(&format!("signin-failures:ip:{ip}")), PER_ADDRESS));
-    }
-    keys
+/// One limit: at most `per_email` and `per_address` counted events in `window_secs`.
+pub struct Limits {
+    name: &'static str,
+    per_email: u64,
+    per_address: u64,
+    window_secs: i64,
 }
 
-/// `Ok(None)` to go ahead, `Ok(Some(seconds))` to wait that long.
-pub async fn check(
-    cache: &RedisClient,
-    email: &str,
-    ip: Option<IpAddr>,
-) -> Result<Option<u64>, RedisClientError> {
-    let mut redis = cache.connection().await?;
-    for (key, limit) in keys(cache, email, ip) {
-        let failures: Option<u64> = redis.get(&key).await?;
-        if failures.unwrap_or(0) >= limit {
-            let ttl: i64 = redis.ttl(&key).await?;
-            return Ok(Some(u64::try_from(ttl.max(1)).unwrap_or(1)));
+/// Only failures count, so people signing in successfully are never locked out.
+pub const SIGN_IN_FAILURES: Limits = Limits {
+    name: "signin-failures",
+    per_email: 10,
+    per_address: 50,
+    window_secs: 15 * 60,
+};
+
+/// Every request counts, whether or not the address has an account.
+pub const RESET_REQUESTS: Limits = Limits {
+    name: "reset-requests",
+    per_email: 3,
+    per_address: 20,
+    window_secs: 60 * 60,
+};
+
+impl Limits {
+    fn keys(&self, cache: &RedisClient, email: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
+        let mut keys = vec![(
+            cache.key(&format!("{}:email:{email}", self.name)),
+            self.per_email,
+        )];
+        if let Some(ip) = ip {
+            keys.push((
+                cache.key(&format!("{}:ip:{ip}", self.name)),
+                self.per_address,
+            ));
         }
+        keys
     }
-    Ok(None)
-}
 
-pub async fn record_failure(
-    cache: &RedisClient,
-    email: &str,
-    ip: Option<IpAddr>,
-) -> Result<(), RedisClientError> {
-    let mut redis = cache.connection().await?;
-    for (key, _) in keys(cache, email, ip) {
-        // The window starts at the first failure (NX: later ones do not extend it).
-        redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .ignore()
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(WINDOW_SECS)
-            .arg("NX")
-            .ignore()
-            .query_async::<()>(&mut redis)
+    /// `Ok(None)` to go ahead, `Ok(Some(seconds))` to wait that long.
+    pub async fn check(
+        &self,
+        cache: &RedisClient,
+        email: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<Option<u64>, RedisClientError> {
+        let mut redis = cache.connection().await?;
+        for (key, limit) in self.keys(cache, email, ip) {
+            let count: Option<u64> = redis.get(&key).await?;
+            if count.unwrap_or(0) >= limit {
+                let ttl: i64 = redis.ttl(&key).await?;
+                return Ok(Some(u64::try_from(ttl.max(1)).unwrap_or(1)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn record(
+        &self,
+        cache: &RedisClient,
+        email: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<(), RedisClientError> {
+        let mut redis = cache.connection().await?;
+        for (key, _) in self.keys(cache, email, ip) {
+            // The window starts at the first event (NX: later ones do not extend it).
+            redis::pipe()
+                .atomic()
+                .incr(&key, 1)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(self.window_secs)
+                .arg("NX")
+                .ignore()
+                .query_async::<()>(&mut redis)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Clears the email's count (a successful sign-in, a password reset).
+    pub async fn reset(&self, cache: &RedisClient, email: &str) -> Result<(), RedisClientError> {
+        let mut redis = cache.connection().await?;
+        let _: () = redis
+            .del(cache.key(&format!("{}:email:{email}", self.name)))
             .await?;
+        Ok(())
     }
-    Ok(())
-}
-
-/// A successful sign-in clears the email's failures.
-pub async fn reset(cache: &RedisClient, email: &str) -> Result<(), RedisClientError> {
-    let mut redis = cache.connection().await?;
-    let _: () = redis
-        .del(cache.key(&format!("signin-failures:email:{email}")))
-        .await?;
-    Ok(())
 }

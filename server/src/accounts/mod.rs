@@ -2,10 +2,12 @@
 //! part of `app::backend::Backend`.
 
 mod attempts;
+pub mod password_reset;
 pub mod passwords;
 mod profile;
 mod sessions;
 pub mod store;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,8 @@ pub struct AccountsService {
     hasher: PasswordHasher,
     sessions: SessionStore,
     secure_cookies: bool,
+    /// Outgoing email is configured: the flows that send mail are on.
+    mail_enabled: bool,
 }
 
 pub struct AccountsConfig {
@@ -38,6 +42,7 @@ pub struct AccountsConfig {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub secure_cookies: bool,
+    pub mail_enabled: bool,
 }
 
 impl AccountsService {
@@ -51,6 +56,7 @@ impl AccountsService {
                 absolute: config.session_absolute,
             },
             secure_cookies: config.secure_cookies,
+            mail_enabled: config.mail_enabled,
         }
     }
 
@@ -171,8 +177,9 @@ impl AccountsService {
         password: Password,
         client: &ClientInfo,
     ) -> Result<NewSession, ServerError> {
-        if let Some(retry_after_secs) =
-            attempts::check(&self.cache, email.as_str(), client.ip).await?
+        if let Some(retry_after_secs) = attempts::SIGN_IN_FAILURES
+            .check(&self.cache, email.as_str(), client.ip)
+            .await?
         {
             return Err(AppError::RateLimited { retry_after_secs }.into());
         }
@@ -190,7 +197,9 @@ impl AccountsService {
             }
         };
         let Some(user) = user.filter(|_| verified) else {
-            attempts::record_failure(&self.cache, email.as_str(), client.ip).await?;
+            attempts::SIGN_IN_FAILURES
+                .record(&self.cache, email.as_str(), client.ip)
+                .await?;
             audit::record(
                 &mut tx,
                 audit::Entry {
@@ -215,7 +224,9 @@ impl AccountsService {
             )
             .into());
         };
-        attempts::reset(&self.cache, email.as_str()).await?;
+        attempts::SIGN_IN_FAILURES
+            .reset(&self.cache, email.as_str())
+            .await?;
         Ok(self.sessions.create(&self.cache, user.id, team.id).await?)
     }
 
@@ -368,6 +379,27 @@ impl Accounts for AccountsService {
 
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
         Ok(AccountsService::sign_out(self, token).await?)
+    }
+
+    async fn request_password_reset(
+        &self,
+        email: Email,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::request_password_reset(self, email, client).await?)
+    }
+
+    async fn reset_link_is_live(&self, token: &str) -> Result<bool, AppError> {
+        Ok(AccountsService::reset_link_is_live(self, token).await?)
+    }
+
+    async fn reset_password(
+        &self,
+        token: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::reset_password(self, token, password, client).await?)
     }
 
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {

@@ -1,8 +1,9 @@
 //! `Idempotency-Key` on POST: a retry by the same caller gets the first response
 //! (marked `Idempotent-Replayed: true`) and creates nothing twice; the same key with
 //! another body is 422; a retry while the first is still running is 409. Failures on
-//! our side (5xx) free the key, so the retry is answered afresh. Authorisation comes
-//! first: a replay is only ever given to a caller the operation would admit now.
+//! our side (5xx) free the key, so the retry is answered afresh; so does a server dying
+//! mid-answer, once the hold it stopped renewing lapses. Authorisation comes first: a
+//! replay is only ever given to a caller the operation would admit now.
 
 use app::api_keys::Scope;
 use axum::body::{Body, to_bytes};
@@ -98,13 +99,17 @@ pub async fn idempotent(
             .into_response();
         }
         Ok(Claim::InProgress) => {
-            return Problem::new(
+            let mut response = Problem::new(
                 StatusCode::CONFLICT,
                 "idempotency-in-progress",
                 "Request in progress",
                 "The first request with this Idempotency-Key is still being answered; retry shortly.",
             )
             .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
         }
         Err(error) => {
             tracing::error!(%error, "idempotency store unavailable");
@@ -114,9 +119,8 @@ pub async fn idempotent(
             .into_response();
         }
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let answer = next.run(Request::from_parts(parts, Body::from(bytes)));
+    let response = holding(&state, &caller.actor, &key, answer).await;
     let (response, stored) = keep(response).await;
     let outcome = match stored {
         Some(stored) => idempotency::complete(&state.db, keys, &caller.actor, &key, &stored).await,
@@ -126,6 +130,28 @@ pub async fn idempotent(
         tracing::error!(%error, "could not record an idempotent response");
     }
     response
+}
+
+/// Awaits the answer while renewing the key's hold, so retries wait for it as long as
+/// this server is alive to answer, and no longer.
+async fn holding(
+    state: &AppState,
+    actor: &app::backend::Actor,
+    key: &str,
+    answer: impl Future<Output = Response>,
+) -> Response {
+    let renewing = async {
+        loop {
+            tokio::time::sleep(idempotency::RENEW_EVERY).await;
+            if let Err(error) = idempotency::renew(&state.db, actor, key).await {
+                tracing::warn!(%error, "could not renew an idempotency key's hold");
+            }
+        }
+    };
+    tokio::select! {
+        response = answer => response,
+        () = renewing => unreachable!("the renewal loop never ends"),
+    }
 }
 
 /// The response to send now, and what to replay later (`None`: do not keep the key).

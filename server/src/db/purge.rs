@@ -42,6 +42,23 @@ pub fn spawn_hourly(pool: PgPool, keys: std::sync::Arc<crate::secrets::Keyring>)
             if let Err(error) = idempotency {
                 tracing::warn!(%error, "idempotency purge failed; will retry");
             }
+            if let Err(error) = purge_mail(&pool).await {
+                tracing::warn!(%error, "mail purge failed; will retry");
+            }
         }
     });
+}
+
+/// Mail is kept a month after it was sent (or given up on), for the operator to look
+/// into; spent or expired tokens a day.
+async fn purge_mail(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM mail_outbox WHERE status <> 'pending' AND created_at < now() - interval '30 days'",
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query("DELETE FROM account_tokens WHERE expires_at < now() - interval '1 day'")
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -14,7 +14,13 @@ use crate::state::AppState;
 
 /// Pages anyone may see (and `/invite/…` links). Everything else the page router
 /// serves needs a session.
-const PUBLIC_PAGES: [&str; 3] = ["/", "/signin", "/signup"];
+const PUBLIC_PAGES: [&str; 5] = [
+    "/",
+    "/signin",
+    "/signup",
+    "/forgot-password",
+    "/reset-password",
+];
 
 pub async fn require_session(
     State(state): State<AppState>,

@@ -9,8 +9,9 @@
 //!
 //! While Redis is unreachable the limiter does not fail requests and does not wait on
 //! Redis: after one failed call (bounded by [`REDIS_BUDGET`]) it counts in this
-//! process's memory for [`LOCAL_FOR`], then tries Redis again. Limits then hold per
-//! instance rather than across instances — a deliberate, documented degradation.
+//! process's memory for [`LOCAL_FOR`], from what this process admitted in the last
+//! minute, then tries Redis again. Limits then hold per instance rather than across
+//! instances — a deliberate, documented degradation.
 
 mod local;
 mod memory_admission;
@@ -111,6 +112,7 @@ impl RateLimiter {
                 if start_flush {
                     tokio::spawn(self.clone().flush(cache.clone(), bucket.to_owned(), limit));
                 }
+                self.local.record(bucket, limit);
                 return decision;
             }
             let decide = async {
@@ -120,6 +122,9 @@ impl RateLimiter {
             match tokio::time::timeout(REDIS_BUDGET, decide).await {
                 Ok(Ok(decision)) => {
                     self.memory.learn(bucket, decision);
+                    if decision.admitted {
+                        self.local.record(bucket, limit);
+                    }
                     return decision;
                 }
                 Ok(Err(error)) => {

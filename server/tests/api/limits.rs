@@ -291,3 +291,52 @@ async fn an_idempotency_key_replays_the_first_answer_and_creates_nothing_twice()
     let bad = post("bad-spec", json!({ "spec": 5 })).await.unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_key_held_by_a_server_that_died_is_taken_over_once_its_hold_lapses() {
+    let app = spawn_app_with(&[("RUN_WORKERS", "0")]).await;
+    app.sign_in_demo().await;
+    let admin = key(&app, &["read", "run", "admin"]).await;
+    let post = || {
+        reqwest::Client::new()
+            .post(app.url("/v1/agents"))
+            .bearer_auth(&admin)
+            .header("idempotency-key", "held")
+            .json(&json!({ "spec": "name: Held\ninstructions: Say hi\n" }))
+            .send()
+    };
+    assert_eq!(post().await.unwrap().status(), StatusCode::CREATED);
+    // The record as a server leaves it when it dies mid-answer: no answer, a hold that
+    // is still running, then one that lapsed (nobody renews it).
+    let pool = app.owner_pool().await;
+    let hold = |until: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(&format!(
+                "UPDATE idempotency_keys SET status_code = NULL, body = NULL, body_nonce = NULL,
+                        held_until = now() + interval '{until}' WHERE key = 'held'"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    hold("1 hour").await;
+    let waiting = post().await.unwrap();
+    assert_eq!(waiting.status(), StatusCode::CONFLICT);
+    assert_eq!(waiting.headers()["retry-after"], "1");
+    hold("-1 second").await;
+    let taken_over = post().await.unwrap();
+    assert_eq!(taken_over.status(), StatusCode::CREATED);
+    assert!(!taken_over.headers().contains_key("idempotent-replayed"));
+    // Answered now, it is replayed again and holds nothing.
+    let replayed = post().await.unwrap();
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    let held: Option<bool> = sqlx::query_scalar(
+        "SELECT held_until IS NOT NULL FROM idempotency_keys WHERE key = 'held'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(held, Some(false));
+}

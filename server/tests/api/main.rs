@@ -23,6 +23,7 @@ mod engine_helpers;
 mod gateway_images;
 mod gateway_webhooks;
 mod limits;
+mod mail;
 mod marketplace;
 mod operations;
 mod pages;

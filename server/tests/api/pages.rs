@@ -9,6 +9,8 @@ async fn public_pages_are_server_rendered_without_the_client() {
         ("/", "AI agents from a spec, run on any model, for less."),
         ("/signin", "Sign in to Agent Factory"),
         ("/signup", "Create your account"),
+        ("/forgot-password", "Reset your password"),
+        ("/reset-password?token=not-a-token", "This link has expired"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");

@@ -189,8 +189,14 @@ async fn the_demo_model_is_announced() {
     let (user, _) = app.signed_up("Dee Demo").await;
     let notice: Value = user.call("/api/providers/notice", &[]).await.unwrap();
     assert_eq!(notice["demo_model"], true);
-    let page = user.get("/dashboard").await.text().await.unwrap();
-    assert!(page.contains("Demo model."), "the banner is on the page");
+    let response = user.get("/dashboard").await;
+    let status = response.status();
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Demo model."),
+        "the banner is not on the page ({status}): {}",
+        page.chars().take(2000).collect::<String>()
+    );
 
     let plain = spawn_app_with(&[]).await;
     let (user, _) = plain.signed_up("Rae Real").await;

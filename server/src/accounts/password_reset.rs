@@ -1,0 +1,140 @@
+//! Forgotten passwords. A request is rate limited per email and per address, then
+//! becomes an outbox row and an audit row — the same two inserts whether or not the
+//! address has an account, so the answer and its timing say nothing. The mail sender
+//! composes the mail later ([`compose`]): only then is the account looked up and a
+//! token made, so no usable token waits in the outbox. Using the link sets the password,
+//! spends the token, ends every session and is recorded in each of the user's teams.
+
+use std::time::Duration;
+
+use app::auth::{Email, Password};
+use app::backend::ClientInfo;
+use app::error::AppError;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::tokens::{self, Purpose};
+use super::{AccountsService, attempts, profile, store};
+use crate::audit;
+use crate::db::tenant::{self, Tenant};
+use crate::errors::ServerError;
+use crate::mail::Rendered;
+use crate::mail::outbox::{self, MailKind};
+use crate::mail::templates;
+
+/// How long a reset link works.
+const LINK_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+impl AccountsService {
+    pub async fn request_password_reset(
+        &self,
+        email: Email,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        if !self.mail_enabled {
+            return Err(AppError::Unavailable(
+                "Email is not set up on this server, so reset links cannot be sent. Ask your administrator to set SMTP_URL.".into(),
+            )
+            .into());
+        }
+        let limits = &attempts::RESET_REQUESTS;
+        if let Some(retry_after_secs) = limits.check(&self.cache, email.as_str(), client.ip).await?
+        {
+            return Err(AppError::RateLimited { retry_after_secs }.into());
+        }
+        limits
+            .record(&self.cache, email.as_str(), client.ip)
+            .await?;
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        outbox::enqueue(&mut tx, MailKind::PasswordReset, email.as_str(), json!({})).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                team_id: None,
+                actor: None,
+                action: "user.password_reset_requested",
+                target: None,
+                detail: json!({ "email": email.as_str() }),
+                ip: client.ip,
+            },
+        )
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    pub async fn reset_link_is_live(&self, token: &str) -> Result<bool, ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        let live = tokens::is_live(&mut tx, token, Purpose::PasswordReset).await?;
+        tx.commit().await?;
+        Ok(live)
+    }
+
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        let Some(holder) = tokens::consume(&mut tx, token, Purpose::PasswordReset).await? else {
+            return Err(AppError::Conflict(
+                "This link has expired or was already used. Ask for a new one.".into(),
+            )
+            .into());
+        };
+        let hash = self.hasher.hash(password.expose()).await?;
+        tenant::set(&mut tx, Tenant::user(holder.user_id)).await?;
+        profile::set_password_hash(&mut tx, holder.user_id, &hash).await?;
+        let teams = store::teams_of(&mut tx, holder.user_id).await?;
+        let team_ids = teams.iter().map(|team| Some(team.id));
+        for team_id in team_ids.chain(teams.is_empty().then_some(None)) {
+            if let Some(team_id) = team_id {
+                tenant::set(&mut tx, Tenant::member(holder.user_id, team_id)).await?;
+            }
+            audit::record(
+                &mut tx,
+                audit::Entry {
+                    team_id,
+                    actor: Some(holder.user_id),
+                    action: "user.password_reset",
+                    target: Some(("user", holder.user_id.to_string())),
+                    detail: json!({}),
+                    ip: client.ip,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.sessions
+            .revoke_all(&self.cache, holder.user_id, None)
+            .await?;
+        attempts::SIGN_IN_FAILURES
+            .reset(&self.cache, &holder.email)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The reset mail for `email`, with a fresh link; `None` when no account uses it.
+pub async fn compose(
+    db: &PgPool,
+    email: &str,
+    public_url: &str,
+) -> Result<Option<Rendered>, sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::default()).await?;
+    let Some(user) = store::user_by_email(&mut tx, email).await? else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let token = tokens::issue(
+        &mut tx,
+        user.id,
+        Purpose::PasswordReset,
+        email,
+        LINK_LIFETIME,
+    )
+    .await?;
+    tx.commit().await?;
+    let link = format!("{public_url}/reset-password?token={token}");
+    Ok(Some(templates::password_reset(&link)))
+}
