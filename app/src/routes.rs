@@ -11,7 +11,7 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
-use crate::auth::{ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage};
+use crate::auth::{ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::islands::{InPlaceForm, InPlaceForms};
@@ -26,12 +26,13 @@ use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 /// filters, forms posted without JavaScript that come back with their error and
 /// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
 /// gains an island leaves this list (the page tests check that none here renders one).
-pub const CLIENT_FREE_PAGES: [&str; 11] = [
+pub const CLIENT_FREE_PAGES: [&str; 12] = [
     "/",
     "/signin",
     "/signup",
     "/forgot-password",
     "/reset-password",
+    "/verify-email",
     "/invite/:token",
     "/agents",
     "/agents/:id/compare",
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUp />
                 <Route path=path!("/forgot-password") view=ForgotPassword />
                 <Route path=path!("/reset-password") view=ResetPassword />
+                <Route path=path!("/verify-email") view=VerifyEmail />
                 <Route path=path!("/invite/:token") view=Invite />
                 // Whole: a signed-in page is sent once its data is ready (milliseconds:
                 // our own database), so its <head> carries the title a page sets from
@@ -139,6 +141,8 @@ pages! {
         view! { <PublicLayout><ForgotPasswordPage /></PublicLayout> };
     ResetPassword => "Choose a new password for your Agent Factory account."
         view! { <PublicLayout><ResetPasswordPage /></PublicLayout> };
+    VerifyEmail => "Confirm the email address of your Agent Factory account."
+        view! { <PublicLayout><VerifyEmailPage /></PublicLayout> };
     Invite => "An invitation to join a team on Agent Factory."
         view! { <PublicLayout><InvitePage /></PublicLayout> };
     SignedIn => - view! { <AppLayout /> };

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DEMO, launch, mailTo, openPage, screenshot } from './helpers.mjs';
+import { BASE_URL, DEMO, followVerificationLink, launch, mailTo, openPage, screenshot, signUp } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -100,8 +100,7 @@ test('a forgotten password is reset from the link in the email', async () => {
   await page.getByText('Check your email.').waitFor();
   await screenshot(page, 'forgot-password-sent');
 
-  const mail = await mailTo(email);
-  assert.equal(mail.subject, 'Reset your Agent Factory password');
+  const mail = await mailTo(email, 'Reset your Agent Factory password');
   const link = mail.text.match(/https?:\/\/\S+\/reset-password\?token=[\w-]+/)[0];
   await page.goto(link);
   await page.getByLabel(/^New password/).fill('short');
@@ -119,5 +118,21 @@ test('a forgotten password is reset from the link in the email', async () => {
   // The link worked once.
   await page.goto(link);
   await page.getByText('This link has expired or was already used.').waitFor();
+  await context.close();
+});
+
+test('a new account confirms its email from the link, and the banner can send it again', async () => {
+  const { context, page, email } = await signUp(browser, 'Vic Verify', { verified: false });
+  const banner = page.getByTestId('email-banner');
+  await banner.getByText(`We sent a link to ${email}.`).waitFor();
+  await screenshot(page, 'email-banner');
+  await banner.getByRole('button', { name: 'Send it again' }).click();
+  await page.waitForURL(`${BASE_URL}/verify-email?sent=1`);
+  await page.getByText('A new link is on its way.').waitFor();
+  await followVerificationLink(page, email);
+  await page.getByRole('link', { name: 'Go to the dashboard' }).click();
+  await page.waitForURL(`${BASE_URL}/dashboard`);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  assert.equal(await page.getByTestId('email-banner').count(), 0);
   await context.close();
 });

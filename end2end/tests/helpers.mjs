@@ -62,30 +62,50 @@ export async function signedInContext(browser, options = {}) {
   return context;
 }
 
-/** A new account through the sign-up form, signed in, in its own browser context. */
-export async function signUp(browser, name) {
+/**
+ * A new account through the sign-up form, signed in, in its own browser context, its
+ * email verified through the link the app mailed (`verified: false` leaves it not).
+ */
+export async function signUp(browser, name, { verified = true } = {}) {
   const context = await browser.newContext();
   const page = await openPage(context, '/signup');
+  const email = `${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`;
   await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(`${name.split(' ')[0].toLowerCase()}-${Date.now()}@example.com`);
+  await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill('a long enough password');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${BASE_URL}/dashboard`);
+  if (verified) {
+    await followVerificationLink(page, email);
+    await page.goto(`${BASE_URL}/dashboard`);
+  }
   // A full page load (the sign-up page ships no client): the dashboard hydrates anew.
   await waitForHydration(page);
-  return { context, page };
+  return { context, page, email };
+}
+
+export const VERIFY_SUBJECT = 'Confirm your email address for Agent Factory';
+
+/** Opens the verification link mailed to `email` and confirms, as a person would. */
+export async function followVerificationLink(page, email) {
+  const mail = await mailTo(email, VERIFY_SUBJECT);
+  await page.goto(mail.text.match(/https?:\/\/\S+\/verify-email\?token=[\w-]+/)[0]);
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await page.getByText('Your email address is confirmed.').waitFor();
 }
 
 /** Where the app's mail lands in the browser tests: fake-smtp's inbox. */
 export const MAIL_INBOX = process.env.FAKE_SMTP_WEB_URL ?? 'http://127.0.0.1:2580';
 
-/** The first mail to `address` (waiting up to 30 s for it), as the inbox's JSON API has it. */
-export async function mailTo(address) {
+/** The first mail to `address` with this subject (waiting up to 30 s for it), as the
+ * inbox's JSON API has it. */
+export async function mailTo(address, subject) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const mails = await (await fetch(`${MAIL_INBOX}/mails?to=${encodeURIComponent(address)}`)).json();
-    if (mails.length > 0) return mails[0];
-    if (Date.now() > deadline) throw new Error(`no mail reached ${address}`);
+    const mail = mails.find((m) => m.subject === subject);
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${address}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

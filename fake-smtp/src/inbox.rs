@@ -74,20 +74,15 @@ impl Inbox {
         self.mails.lock().ok()?.get(id).cloned()
     }
 
-    fn nth_to(&self, to: &str, n: usize) -> Option<Mail> {
-        let mails = self.mails.lock().ok()?;
-        mails
-            .iter()
-            .filter(|m| m.to.iter().any(|r| r.eq_ignore_ascii_case(to)))
-            .nth(n)
-            .cloned()
-    }
-
-    pub(crate) async fn wait_for(&self, to: &str, seen: usize, timeout: Duration) -> Option<Mail> {
+    pub(crate) async fn wait_for(
+        &self,
+        timeout: Duration,
+        pick: impl Fn(&[Mail]) -> Option<Mail>,
+    ) -> Option<Mail> {
         let mut arrived = self.arrived.subscribe();
         let wait = async {
             loop {
-                if let Some(mail) = self.nth_to(to, seen) {
+                if let Some(mail) = pick(&self.mails.lock().ok()?) {
                     return Some(mail);
                 }
                 arrived.changed().await.ok()?;

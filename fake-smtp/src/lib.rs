@@ -75,9 +75,13 @@ impl FakeSmtp {
         self.inbox.all()
     }
 
-    /// The first message to `to` received after `seen` others to that address, waiting
-    /// up to `timeout` for it to arrive.
-    pub async fn wait_for(&self, to: &str, seen: usize, timeout: Duration) -> Option<Mail> {
-        self.inbox.wait_for(to, seen, timeout).await
+    /// What `pick` finds among the messages received, waiting up to `timeout` for it to
+    /// arrive.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        pick: impl Fn(&[Mail]) -> Option<Mail>,
+    ) -> Option<Mail> {
+        self.inbox.wait_for(timeout, pick).await
     }
 }

@@ -70,7 +70,8 @@ async fn seed_account(tx: &mut Tx) -> Result<(), SeedError> {
         .map_err(|e| SeedError::Hash(e.to_string()))?;
 
     let user_id: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, display_name) VALUES ($1, $2, 'Demo User')
+        "INSERT INTO users (email, password_hash, display_name, email_verified_at)
+         VALUES ($1, $2, 'Demo User', now())
          ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
     )
     .bind(DEMO_EMAIL)

@@ -12,6 +12,7 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
+use crate::accounts::verification::EmailGate;
 use crate::accounts::{AccountsConfig, AccountsService};
 use crate::agents::AgentsService;
 use crate::api_keys::ApiKeysService;
@@ -180,14 +181,18 @@ impl Application {
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone(), redis.clone()));
         let payments = payments(&config)?;
-        let marketplace = MarketplaceService::new(db.clone(), redis.clone(), payments.clone());
+        let email_gate = EmailGate {
+            required: config.mail.is_some(),
+        };
+        let marketplace =
+            MarketplaceService::new(db.clone(), redis.clone(), payments.clone(), email_gate);
         let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
             redis,
             metrics: metrics.clone(),
             accounts: Arc::new(accounts),
-            teams: Arc::new(TeamsService::new(db.clone())),
+            teams: Arc::new(TeamsService::new(db.clone(), email_gate)),
             agents: Arc::new(AgentsService::new(db.clone())),
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),

@@ -9,6 +9,8 @@ mod reset_password_page;
 mod server_fns;
 mod sign_in_page;
 mod sign_up_page;
+mod verification;
+mod verify_email_page;
 mod viewer;
 
 pub use credentials::{Email, Password, SignUpInput};
@@ -18,4 +20,6 @@ pub use reset_password_page::ResetPasswordPage;
 pub use server_fns::{SignIn, SignOut, SignUp, get_viewer};
 pub use sign_in_page::SignInPage;
 pub use sign_up_page::SignUpPage;
+pub use verification::{ResendVerification, VerifyEmail, verify_link_is_live};
+pub use verify_email_page::VerifyEmailPage;
 pub use viewer::{Role, TeamRef, Viewer};

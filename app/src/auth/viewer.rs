@@ -43,6 +43,9 @@ pub struct Viewer {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// Email is on and the address is not verified yet: the app offers the link again.
+    #[serde(default)]
+    pub needs_email_verification: bool,
     pub team: TeamRef,
     pub teams: Vec<TeamRef>,
 }

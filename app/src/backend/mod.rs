@@ -91,6 +91,16 @@ pub trait Accounts: Send + Sync + 'static {
         password: Password,
         client: &ClientInfo,
     ) -> Result<(), AppError>;
+    /// Sends the signed-in person's verification link again.
+    async fn resend_verification(
+        &self,
+        token: &SessionToken,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
+    /// Whether a verification link would be accepted now.
+    async fn verify_link_is_live(&self, token: &str) -> Result<bool, AppError>;
+    /// Records that the link's account reads mail at the address it was sent to.
+    async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError>;
     /// Acts in another of the user's teams from now on.
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError>;
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError>;

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use super::email_banner::EmailBanner;
 use super::nav_links::NavLinks;
 use super::user_menu::{UserMenu, ViewerResource};
 use crate::auth::get_viewer;
@@ -29,6 +30,7 @@ pub fn AppLayout() -> impl IntoView {
             <MobileHeader viewer />
             <main class="min-w-0 flex-1 px-4 py-6 md:px-8">
                 <DemoBanner />
+                <EmailBanner viewer />
                 <ErrorBoundary fallback=|errors| view! { <ErrorFallback errors /> }>
                     <Outlet />
                 </ErrorBoundary>

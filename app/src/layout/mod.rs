@@ -1,6 +1,7 @@
 //! Page frames: the public marketing frame and the signed-in application frame.
 
 mod app_layout;
+mod email_banner;
 mod nav_links;
 mod public_layout;
 mod user_menu;

@@ -1,5 +1,5 @@
-//! Limits on what a guesser or a spammer repeats — failed sign-ins, password-reset
-//! requests — per email and per client address, in fixed windows in Redis. Checked
+//! Limits on what a guesser or a spammer repeats — failed sign-ins, requests for a
+//! password-reset or verification link — per email and per client address, in fixed windows in Redis. Checked
 //! before the costly part (hashing a password, sending a mail), so a caller past the
 //! limit costs next to nothing.
 
@@ -28,6 +28,14 @@ pub const SIGN_IN_FAILURES: Limits = Limits {
 /// Every request counts, whether or not the address has an account.
 pub const RESET_REQUESTS: Limits = Limits {
     name: "reset-requests",
+    per_email: 3,
+    per_address: 20,
+    window_secs: 60 * 60,
+};
+
+/// "Send the link again", per person and per address.
+pub const VERIFY_REQUESTS: Limits = Limits {
+    name: "verify-requests",
     per_email: 3,
     per_address: 20,
     window_secs: 60 * 60,

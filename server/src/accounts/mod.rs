@@ -8,6 +8,7 @@ mod profile;
 mod sessions;
 pub mod store;
 mod tokens;
+pub mod verification;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
+use crate::mail::outbox::{self, MailKind};
 use crate::redis_client::RedisClient;
 use passwords::PasswordHasher;
 pub use sessions::Session;
@@ -95,6 +97,17 @@ impl AccountsService {
         Ok(audit::record_by(tx, actor, action, target, serde_json::json!({})).await?)
     }
 
+    /// `Ok` while email is on; else the refusal of a flow that would send `what`.
+    fn mail_on(&self, what: &str) -> Result<(), ServerError> {
+        if self.mail_enabled {
+            return Ok(());
+        }
+        Err(AppError::Unavailable(format!(
+            "Email is not set up on this server, so {what} cannot be sent. Ask your administrator to set SMTP_URL."
+        ))
+        .into())
+    }
+
     /// The live session behind a cookie, for the page guard.
     pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, ServerError> {
         Ok(self.sessions.get(&self.cache, token).await?)
@@ -111,6 +124,7 @@ impl AccountsService {
             return Ok(None);
         };
         let teams = store::teams_of(&mut tx, user.id).await?;
+        let verified = verification::is_verified(&mut tx, user.id).await?;
         tx.commit().await?;
         // The session's team, unless the user has since left it: then their first team.
         let Some(team) = teams
@@ -125,6 +139,7 @@ impl AccountsService {
             user_id: user.id,
             email: user.email,
             display_name: user.display_name,
+            needs_email_verification: self.mail_enabled && !verified,
             team,
             teams,
         }))
@@ -167,6 +182,10 @@ impl AccountsService {
             },
         )
         .await?;
+        if self.mail_enabled {
+            let email = input.email.as_str();
+            outbox::enqueue(&mut tx, MailKind::VerifyEmail, email, serde_json::json!({})).await?;
+        }
         tx.commit().await?;
         Ok(self.sessions.create(&self.cache, user_id, team_id).await?)
     }
@@ -402,6 +421,22 @@ impl Accounts for AccountsService {
         Ok(AccountsService::reset_password(self, token, password, client).await?)
     }
 
+    async fn resend_verification(
+        &self,
+        token: &SessionToken,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::resend_verification(self, token, client).await?)
+    }
+
+    async fn verify_link_is_live(&self, token: &str) -> Result<bool, AppError> {
+        Ok(AccountsService::verify_link_is_live(self, token).await?)
+    }
+
+    async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError> {
+        Ok(AccountsService::verify_email(self, token, client).await?)
+    }
+
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {
         Ok(AccountsService::update_profile(self, actor, display_name).await?)
     }
@@ -437,4 +472,34 @@ async fn switch_tenant(
     tenant: Tenant,
 ) -> Result<(), ServerError> {
     Ok(tenant::set(tx, tenant).await?)
+}
+
+/// Records `action` by the user in each of their teams (so each team's admins see it),
+/// or once without a team when they have none.
+async fn record_in_each_team(
+    tx: &mut tenant::Tx,
+    user_id: Uuid,
+    action: &str,
+    detail: serde_json::Value,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), ServerError> {
+    tenant::set(tx, Tenant::user(user_id)).await?;
+    let teams = store::teams_of(tx, user_id).await?;
+    let team_ids = teams.iter().map(|team| Some(team.id));
+    for team_id in team_ids.chain(teams.is_empty().then_some(None)) {
+        if let Some(team_id) = team_id {
+            tenant::set(tx, Tenant::member(user_id, team_id)).await?;
+        }
+        let target = Some(("user", user_id.to_string()));
+        let entry = audit::Entry {
+            team_id,
+            actor: Some(user_id),
+            action,
+            target,
+            detail: detail.clone(),
+            ip,
+        };
+        audit::record(tx, entry).await?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::tokens::{self, Purpose};
-use super::{AccountsService, attempts, profile, store};
+use super::{AccountsService, attempts, profile, record_in_each_team, store};
 use crate::audit;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
@@ -31,12 +31,7 @@ impl AccountsService {
         email: Email,
         client: &ClientInfo,
     ) -> Result<(), ServerError> {
-        if !self.mail_enabled {
-            return Err(AppError::Unavailable(
-                "Email is not set up on this server, so reset links cannot be sent. Ask your administrator to set SMTP_URL.".into(),
-            )
-            .into());
-        }
+        self.mail_on("reset links")?;
         let limits = &attempts::RESET_REQUESTS;
         if let Some(retry_after_secs) = limits.check(&self.cache, email.as_str(), client.ip).await?
         {
@@ -83,27 +78,15 @@ impl AccountsService {
             .into());
         };
         let hash = self.hasher.hash(password.expose()).await?;
-        tenant::set(&mut tx, Tenant::user(holder.user_id)).await?;
         profile::set_password_hash(&mut tx, holder.user_id, &hash).await?;
-        let teams = store::teams_of(&mut tx, holder.user_id).await?;
-        let team_ids = teams.iter().map(|team| Some(team.id));
-        for team_id in team_ids.chain(teams.is_empty().then_some(None)) {
-            if let Some(team_id) = team_id {
-                tenant::set(&mut tx, Tenant::member(holder.user_id, team_id)).await?;
-            }
-            audit::record(
-                &mut tx,
-                audit::Entry {
-                    team_id,
-                    actor: Some(holder.user_id),
-                    action: "user.password_reset",
-                    target: Some(("user", holder.user_id.to_string())),
-                    detail: json!({}),
-                    ip: client.ip,
-                },
-            )
-            .await?;
-        }
+        record_in_each_team(
+            &mut tx,
+            holder.user_id,
+            "user.password_reset",
+            json!({}),
+            client.ip,
+        )
+        .await?;
         tx.commit().await?;
         self.sessions
             .revoke_all(&self.cache, holder.user_id, None)

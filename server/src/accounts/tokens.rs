@@ -16,12 +16,14 @@ use crate::db::tenant::Tx;
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
     PasswordReset,
+    VerifyEmail,
 }
 
 impl Purpose {
     fn as_str(self) -> &'static str {
         match self {
             Purpose::PasswordReset => "password_reset",
+            Purpose::VerifyEmail => "verify_email",
         }
     }
 }

@@ -14,12 +14,13 @@ use crate::state::AppState;
 
 /// Pages anyone may see (and `/invite/…` links). Everything else the page router
 /// serves needs a session.
-const PUBLIC_PAGES: [&str; 5] = [
+const PUBLIC_PAGES: [&str; 6] = [
     "/",
     "/signin",
     "/signup",
     "/forgot-password",
     "/reset-password",
+    "/verify-email",
 ];
 
 pub async fn require_session(

@@ -9,18 +9,22 @@ use serde_json::Value;
 pub enum MailKind {
     /// A password-reset link, to whoever owns the address (nobody: nothing is sent).
     PasswordReset,
+    /// A link that verifies the address (already verified: nothing is sent).
+    VerifyEmail,
 }
 
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::PasswordReset => "password_reset",
+            MailKind::VerifyEmail => "verify_email",
         }
     }
 
     pub fn parse(kind: &str) -> Option<Self> {
         match kind {
             "password_reset" => Some(MailKind::PasswordReset),
+            "verify_email" => Some(MailKind::VerifyEmail),
             _ => None,
         }
     }

@@ -122,6 +122,10 @@ impl MailSender {
                 )
                 .await
             }
+            Some(MailKind::VerifyEmail) => {
+                crate::accounts::verification::compose(&self.db, &mail.recipient, &self.public_url)
+                    .await
+            }
             None => {
                 tracing::error!(kind = %mail.kind, mail = %mail.id, "mail of an unknown kind; skipped");
                 Ok(None)

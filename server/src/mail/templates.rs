@@ -32,6 +32,18 @@ pub fn password_reset(link: &str) -> Rendered {
     })
 }
 
+pub fn verify_email(link: &str) -> Rendered {
+    layout(Content {
+        subject: "Confirm your email address for Agent Factory".into(),
+        lines: &[
+            "Confirm that this is your address, so your team can rely on it: publishing templates, receiving payouts and owning a team need it.",
+            "The link works once, for seven days.",
+        ],
+        action: ("Confirm my email address", link),
+        footer: "If you did not create an Agent Factory account, ignore this email: nothing happens without the link.",
+    })
+}
+
 fn layout(content: Content<'_>) -> Rendered {
     let (label, link) = content.action;
     let text = format!(

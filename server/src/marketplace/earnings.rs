@@ -7,6 +7,7 @@ use app::marketplace::{ConnectStatus, Earnings, MonthTotal, Redirect, SaleRow};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::accounts::verification::EmailGate;
 use crate::billing::{Payments, stripe_failed};
 use crate::db::tenant;
 use crate::errors::ServerError;
@@ -100,11 +101,17 @@ pub async fn earnings(
 pub async fn connect_onboarding(
     db: &PgPool,
     payments: &Payments,
+    email_gate: EmailGate,
     actor: &Actor,
 ) -> Result<Redirect, ServerError> {
     at_least(actor.role, Role::Owner)?;
     let gateway = payments.gateway()?.clone();
     let mut tx = tenant::begin_as(db, actor).await?;
+    email_gate
+        .check(&mut tx, actor.user_id, || {
+            "Confirm your email address before setting up payouts: follow the link we sent (the banner at the top sends it again).".into()
+        })
+        .await?;
     let existing: Option<String> =
         sqlx::query_scalar("SELECT stripe_connect_account_id FROM teams WHERE id = $1")
             .bind(actor.team_id)

@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 pub use browse::invalidate;
 
+use crate::accounts::verification::EmailGate;
 use crate::billing::Payments;
 use crate::errors::ServerError;
 use crate::redis_client::RedisClient;
@@ -34,14 +35,22 @@ pub struct MarketplaceService {
     db: PgPool,
     cache: Arc<RedisClient>,
     payments: Payments,
+    /// Publishing and payouts wait for a verified address (while email is on).
+    email_gate: EmailGate,
 }
 
 impl MarketplaceService {
-    pub fn new(db: PgPool, cache: Arc<RedisClient>, payments: Payments) -> Self {
+    pub fn new(
+        db: PgPool,
+        cache: Arc<RedisClient>,
+        payments: Payments,
+        email_gate: EmailGate,
+    ) -> Self {
         Self {
             db,
             cache,
             payments,
+            email_gate,
         }
     }
 
@@ -76,7 +85,7 @@ impl Marketplace for MarketplaceService {
         agent_id: Uuid,
         form: &PublishForm,
     ) -> Result<Listing, AppError> {
-        let listing = publishing::publish(&self.db, actor, agent_id, form).await?;
+        let listing = publishing::publish(&self.db, self.email_gate, actor, agent_id, form).await?;
         invalidate(&self.cache).await;
         Ok(listing)
     }
@@ -126,6 +135,6 @@ impl Marketplace for MarketplaceService {
     }
 
     async fn connect_onboarding(&self, actor: &Actor) -> Result<Redirect, AppError> {
-        Ok(earnings::connect_onboarding(&self.db, &self.payments, actor).await?)
+        Ok(earnings::connect_onboarding(&self.db, &self.payments, self.email_gate, actor).await?)
     }
 }

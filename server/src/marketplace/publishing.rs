@@ -10,6 +10,7 @@ use app::marketplace::{Listing, PublishForm};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::accounts::verification::EmailGate;
 use crate::audit;
 use crate::db::tenant;
 use crate::errors::ServerError;
@@ -69,6 +70,7 @@ pub async fn get(
 
 pub async fn publish(
     db: &PgPool,
+    email_gate: EmailGate,
     actor: &Actor,
     agent_id: Uuid,
     form: &PublishForm,
@@ -76,6 +78,11 @@ pub async fn publish(
     at_least(actor.role, Role::Admin)?;
     form.check()?;
     let mut tx = tenant::begin_as(db, actor).await?;
+    email_gate
+        .check(&mut tx, actor.user_id, || {
+            "Confirm your email address before publishing to the marketplace: follow the link we sent (the banner at the top sends it again).".into()
+        })
+        .await?;
     let agent: Option<(i32, String)> = sqlx::query_as(
         "SELECT a.current_version, v.spec_yaml FROM agents a
            JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version

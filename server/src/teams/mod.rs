@@ -15,16 +15,19 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::accounts::verification::EmailGate;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
 
 pub struct TeamsService {
     db: PgPool,
+    /// Becoming an owner waits for a verified address (while email is on).
+    email_gate: EmailGate,
 }
 
 impl TeamsService {
-    pub fn new(db: PgPool) -> Self {
-        Self { db }
+    pub fn new(db: PgPool, email_gate: EmailGate) -> Self {
+        Self { db, email_gate }
     }
 
     /// The team's plan (it sets the team's API rate limit).
@@ -123,6 +126,13 @@ impl TeamsService {
         let roles = membership::lock_roles(&mut tx, actor.team_id).await?;
         let current = *roles.get(&user_id).ok_or(AppError::NotFound)?;
         rules::may_change(actor.role, current, role, &roles)?;
+        if role == Role::Owner {
+            self.email_gate
+                .check(&mut tx, user_id, || {
+                    "They have not confirmed their email address yet, so they cannot be made an owner. Ask them to follow the link we sent.".into()
+                })
+                .await?;
+        }
         membership::set_role(&mut tx, user_id, role).await?;
         audit(
             &mut tx,

@@ -1,11 +1,13 @@
 //! Email through a real SMTP conversation with a local sink (fake-smtp), and the flows
-//! that send it: the password reset.
+//! that send it: the password reset and email verification.
 
 use std::time::Duration;
 
 use fake_smtp::{FakeSmtp, Mail};
+use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app_with};
+use crate::marketplace::{SPEC, create_agent, try_publish};
 
 const NEW_PASSWORD: &str = "a brand new password";
 
@@ -16,19 +18,28 @@ async fn app_with_mail() -> (TestApp, FakeSmtp) {
     (app, sink)
 }
 
-async fn mail_to(sink: &FakeSmtp, to: &str, seen: usize) -> Mail {
-    sink.wait_for(to, seen, Duration::from_secs(30))
+const RESET: &str = "Reset your Agent Factory password";
+const VERIFY: &str = "Confirm your email address for Agent Factory";
+
+/// The `nth` mail to `to` with this subject (mails of one kind arrive in order; mails
+/// of different kinds may not).
+async fn mail_to(sink: &FakeSmtp, to: &str, subject: &str, nth: usize) -> Mail {
+    let pick = |mails: &[Mail]| {
+        let to_them = |m: &&Mail| m.subject == subject && m.to.iter().any(|r| r == to);
+        mails.iter().filter(to_them).nth(nth).cloned()
+    };
+    sink.wait_for(Duration::from_secs(30), pick)
         .await
-        .unwrap_or_else(|| panic!("no mail reached {to}"))
+        .unwrap_or_else(|| panic!("no mail {subject:?} #{nth} reached {to}"))
 }
 
-/// The token in a reset mail's link (both the text and the HTML carry it).
-fn reset_token(mail: &Mail) -> String {
+/// The token in a mail's link to `page` (both the text and the HTML carry it).
+fn link_token(mail: &Mail, page: &str) -> String {
     let after = mail
         .text
-        .split("/reset-password?token=")
+        .split(&format!("{page}?token="))
         .nth(1)
-        .expect("the mail has no reset link");
+        .unwrap_or_else(|| panic!("the mail has no link to {page}"));
     let token: String = after
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
@@ -59,8 +70,7 @@ async fn a_forgotten_password_is_reset_through_a_link_by_email() {
         .await
         .unwrap();
     assert!(sent.contains("Check your email"));
-    let mail = mail_to(&sink, &email, 0).await;
-    assert_eq!(mail.subject, "Reset your Agent Factory password");
+    let mail = mail_to(&sink, &email, RESET, 0).await;
     assert!(
         mail.from_header.contains("Agent Factory"),
         "{}",
@@ -70,7 +80,7 @@ async fn a_forgotten_password_is_reset_through_a_link_by_email() {
         sink.mails().iter().all(|m| !m.to.contains(&nobody)),
         "mail went to an address without an account"
     );
-    let token = reset_token(&mail);
+    let token = link_token(&mail, "/reset-password");
     // Opening the link (as a mail scanner would, twice) spends nothing.
     let visitor = app.another_visitor();
     for _ in 0..2 {
@@ -184,4 +194,103 @@ async fn reset_requests_are_limited_per_email_and_refused_while_email_is_off() {
         body.contains("Email is not set up on this server"),
         "{body}"
     );
+}
+
+/// Follows a verification mail's link as a person would: the page, then its button.
+async fn verify(app: &TestApp, mail: &Mail) -> String {
+    let token = link_token(mail, "/verify-email");
+    let visitor = app.another_visitor();
+    let page = visitor
+        .get(&format!("/verify-email?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Confirm my email address"),
+        "no button: {page}"
+    );
+    let confirmed = visitor
+        .post_form("/api/auth/verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(confirmed.status(), 200);
+    assert_eq!(confirmed.headers()["location"], "/verify-email?done=1");
+    token
+}
+
+async fn needs_verification(user: &TestApp) -> bool {
+    let viewer: Value = user.call("/api/auth/viewer", &[]).await.unwrap();
+    viewer["needs_email_verification"].as_bool().unwrap()
+}
+
+#[tokio::test]
+async fn an_address_is_verified_by_its_link_and_unlocks_what_waits_for_it() {
+    let (app, sink) = app_with_mail().await;
+    let (owner, owner_email) = app.signed_up("Vera Verify").await;
+    assert!(needs_verification(&owner).await);
+    let dashboard = owner.get("/dashboard").await.text().await.unwrap();
+    assert!(dashboard.contains("Confirm your email address."));
+    // Publishing waits for it, and so does becoming an owner.
+    let agent = create_agent(&owner, SPEC).await;
+    let (status, body) = try_publish(&owner, &agent, "Scout", "").await.unwrap_err();
+    assert_eq!(status, 409);
+    assert!(
+        body.contains("Confirm your email address before publishing"),
+        "{body}"
+    );
+    let invitation: String = owner
+        .call("/api/teams/invite", &[("role", "member")])
+        .await
+        .unwrap();
+    let (joiner, joiner_email) = app.signed_up("Jo Joiner").await;
+    let token = invitation.trim_start_matches("/invite/");
+    joiner
+        .call::<Value>("/api/teams/accept", &[("token", token)])
+        .await
+        .unwrap();
+    let team: Value = owner.call("/api/teams/overview", &[]).await.unwrap();
+    let joiner_id = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["display_name"] == "Jo Joiner")
+        .map(|m| m["user_id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let make_owner = [("user_id", joiner_id.as_str()), ("role", "owner")];
+    let (status, body) = owner
+        .call::<Value>("/api/teams/change_role", &make_owner)
+        .await
+        .unwrap_err();
+    assert_eq!(status, 409);
+    assert!(body.contains("cannot be made an owner"), "{body}");
+
+    // The link from the sign-up mail verifies the address, once.
+    let mail = mail_to(&sink, &owner_email, VERIFY, 0).await;
+    let token = verify(&app, &mail).await;
+    assert!(!needs_verification(&owner).await);
+    let dashboard = owner.get("/dashboard").await.text().await.unwrap();
+    assert!(!dashboard.contains("Confirm your email address."));
+    assert!(try_publish(&owner, &agent, "Scout", "").await.is_ok());
+    let again = app
+        .another_visitor()
+        .refused("/api/auth/verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(again, 409);
+
+    // "Send it again" sends a second link, which verifies the joiner.
+    let resent = joiner.post_form("/api/auth/resend_verification", &[]).await;
+    assert_eq!(resent.headers()["location"], "/verify-email?sent=1");
+    verify(&app, &mail_to(&sink, &joiner_email, VERIFY, 1).await).await;
+    owner
+        .call::<Value>("/api/teams/change_role", &make_owner)
+        .await
+        .unwrap();
+    let pool = app.owner_pool().await;
+    let verified: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'user.email_verified'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // One row in each team of each: Vera's team, and Jo's own and Vera's.
+    assert_eq!(verified, 3);
 }

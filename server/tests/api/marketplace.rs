@@ -21,6 +21,16 @@ pub async fn create_agent(app: &TestApp, spec: &str) -> String {
 
 /// Publishes `agent_id`; returns the listing.
 pub async fn publish(app: &TestApp, agent_id: &str, title: &str, price: &str) -> Value {
+    try_publish(app, agent_id, title, price).await.unwrap()
+}
+
+/// Publishes `agent_id`: the listing, or the refusal's status and body.
+pub async fn try_publish(
+    app: &TestApp,
+    agent_id: &str,
+    title: &str,
+    price: &str,
+) -> Result<Value, (u16, String)> {
     app.call(
         "/api/marketplace/publish",
         &[
@@ -37,7 +47,6 @@ pub async fn publish(app: &TestApp, agent_id: &str, title: &str, price: &str) ->
         ],
     )
     .await
-    .unwrap()
 }
 
 async fn template(app: &TestApp, slug: &str) -> Value {

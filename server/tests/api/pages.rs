@@ -11,6 +11,8 @@ async fn public_pages_are_server_rendered_without_the_client() {
         ("/signup", "Create your account"),
         ("/forgot-password", "Reset your password"),
         ("/reset-password?token=not-a-token", "This link has expired"),
+        ("/verify-email?token=not-a-token", "This link has expired"),
+        ("/verify-email?sent=1", "A new link is on its way"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
