@@ -21,6 +21,7 @@ pub mod marketplace;
 mod pages;
 pub mod profile;
 pub mod providers;
+mod query_string;
 mod response_status;
 mod routes;
 pub mod runs;

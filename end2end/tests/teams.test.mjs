@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openHydrated, screenshot, signUp as signUpIn, waitForHydration } from './helpers.mjs';
+import { BASE_URL, launch, mailTo, openHydrated, screenshot, signUp as signUpIn, waitForHydration } from './helpers.mjs';
 
 const signUp = (name) => signUpIn(browser, name);
 
@@ -72,4 +72,35 @@ test('a used invitation link says so', async () => {
   const page = await openHydrated(browser, '/invite/not-a-real-token');
   await page.getByRole('heading', { name: 'This invitation cannot be used' }).waitFor();
   await page.close();
+});
+
+test('an owner emails an invitation; the invitee signs up from the mail with the address filled in', async () => {
+  const owner = await signUp('Eve Emailer');
+  await owner.page.goto(`${BASE_URL}/settings`);
+  await waitForHydration(owner.page);
+  const address = `ivy-${Date.now()}@example.com`;
+  await owner.page.getByLabel('Email address').fill(address);
+  await owner.page.getByRole('button', { name: 'Email the invitation' }).click();
+  await owner.page.getByText('Invitation sent to').waitFor();
+  await owner.page.getByText(`${address} · member · by Eve Emailer`).waitFor();
+  await screenshot(owner.page, 'settings-team-emailed-invitation');
+
+  const mail = await mailTo(address, "Eve Emailer invited you to Eve Emailer's team on Agent Factory");
+  const link = mail.text.match(/https?:\/\/\S+\/invite\/[\w-]+\?email=\S+/)[0];
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.waitForURL(/\/signup\?/);
+  assert.equal(await page.getByLabel('Email').inputValue(), address);
+  await page.getByLabel('Your name').fill('Ivy Invitee');
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/invite\//);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Join as Ivy Invitee' }).click();
+  await page.waitForURL(`${BASE_URL}/settings`);
+  await page.getByTestId('user-menu').first().getByText("Eve Emailer's team · member").waitFor();
+  await context.close();
+  await owner.context.close();
 });

@@ -192,7 +192,11 @@ impl Application {
             redis,
             metrics: metrics.clone(),
             accounts: Arc::new(accounts),
-            teams: Arc::new(TeamsService::new(db.clone(), email_gate)),
+            teams: Arc::new(TeamsService::new(
+                db.clone(),
+                email_gate,
+                config.mail.is_some(),
+            )),
             agents: Arc::new(AgentsService::new(db.clone())),
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),

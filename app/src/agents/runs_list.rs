@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use super::list_runs;
+use crate::query_string;
 
 const STATUSES: [&str; 5] = ["queued", "running", "succeeded", "failed", "cancelled"];
 
@@ -45,7 +46,7 @@ pub fn RunsList(agent_id: Uuid) -> impl IntoView {
                     match page.await {
                         Ok(page) => {
                             let older = page.next_before.map(|cursor| {
-                                let mut href = format!("?before={}", urlencoding(&cursor));
+                                let mut href = format!("?before={}", query_string::encode(&cursor));
                                 for (name, value) in [("status", status()), ("from", from()), ("to", to())] {
                                     if !value.is_empty() {
                                         href.push_str(&format!("&{name}={value}"));
@@ -72,11 +73,4 @@ pub fn RunsList(agent_id: Uuid) -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// Timestamps carry `+` and `:`; keep them intact in a query string.
-fn urlencoding(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('+', "%2B")
-        .replace(':', "%3A")
 }

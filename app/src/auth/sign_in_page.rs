@@ -12,8 +12,14 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let refill = refill();
-    let next = move || use_query_map().read().get("next").unwrap_or_default();
-    let after_reset = move || use_query_map().read().get("reset").is_some();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    // Filled in again after a failed post, or from an emailed invitation's link.
+    let email = refill
+        .get("email")
+        .cloned()
+        .or_else(|| query.read_untracked().get("email"));
+    let after_reset = move || query.read().get("reset").is_some();
 
     view! {
         <Title text="Sign in" />
@@ -25,7 +31,7 @@ pub fn SignInPage() -> impl IntoView {
             </Show>
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <TextField label="Email" name="email" value=refill.get("email").cloned() kind="email" autocomplete="email" error />
+                <TextField label="Email" name="email" value=email kind="email" autocomplete="email" error />
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" error />
                 <FormAlert error />
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into() />

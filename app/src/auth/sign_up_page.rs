@@ -12,7 +12,13 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let refill = refill();
-    let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    // Filled in again after a failed post, or from an emailed invitation's link.
+    let email = refill
+        .get("email")
+        .cloned()
+        .or_else(|| query.read_untracked().get("email"));
 
     view! {
         <Title text="Create your account" />
@@ -20,7 +26,7 @@ pub fn SignUpPage() -> impl IntoView {
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
                 <TextField label="Your name" name="display_name" value=refill.get("display_name").cloned() autocomplete="name" error />
-                <TextField label="Email" name="email" value=refill.get("email").cloned() kind="email" autocomplete="email" error />
+                <TextField label="Email" name="email" value=email kind="email" autocomplete="email" error />
                 <TextField label="Password (10 characters or more)" name="password" kind="password" autocomplete="new-password" error />
                 <FormAlert error />
                 <SubmitButton label="Create account" busy_label="Creating your account…" pending=action.pending().into() />

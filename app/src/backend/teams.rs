@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::Actor;
-use crate::auth::Role;
+use crate::auth::{Email, Role};
 use crate::error::AppError;
 use crate::teams::{AuditPage, InvitationPreview, TeamOverview};
 
@@ -13,6 +13,13 @@ pub trait Teams: Send + Sync + 'static {
     async fn overview(&self, actor: &Actor) -> Result<TeamOverview, AppError>;
     /// Creates a single-use invitation link and returns its secret token.
     async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError>;
+    /// Emails a single-use invitation to `email`.
+    async fn invite_by_email(
+        &self,
+        actor: &Actor,
+        role: Role,
+        email: &Email,
+    ) -> Result<(), AppError>;
     async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError>;
     async fn change_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<(), AppError>;
     async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError>;

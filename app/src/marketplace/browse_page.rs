@@ -11,6 +11,7 @@ use super::{
     price_label,
 };
 use crate::components::PageHeader;
+use crate::query_string;
 
 const PILL: &str = "rounded-full border px-3 py-1 text-sm";
 const PILL_ON: &str = "border-indigo-600 bg-indigo-600 text-white";
@@ -57,7 +58,7 @@ pub fn MarketplacePage() -> impl IntoView {
 fn href(query: &BrowseQuery) -> String {
     let mut parts = Vec::new();
     if !query.search.is_empty() {
-        parts.push(format!("q={}", encode(&query.search)));
+        parts.push(format!("q={}", query_string::encode(&query.search)));
     }
     if let Some(category) = &query.category {
         parts.push(format!("category={category}"));
@@ -73,18 +74,6 @@ fn href(query: &BrowseQuery) -> String {
     } else {
         format!("/marketplace?{}", parts.join("&"))
     }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -198,6 +187,5 @@ mod tests {
             "/marketplace?q=market+research&category=research&sort=top_rated&page=2"
         );
         assert_eq!(href(&BrowseQuery::default()), "/marketplace");
-        assert_eq!(encode("a&b=c"), "a%26b%3Dc");
     }
 }

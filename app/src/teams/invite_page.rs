@@ -1,17 +1,19 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{AcceptInvitation, get_invitation};
 use crate::auth::form_parts::FormAlert;
 use crate::auth::get_viewer;
+use crate::query_string;
 
 /// Where an invitation link lands: what it offers, and the way to accept it (signing
 /// in or up first when needed).
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let token = move || use_params_map().read().get("token").unwrap_or_default();
+    let query = use_query_map();
     let preview = Resource::new(token, get_invitation);
     let viewer = Resource::new(|| (), |()| get_viewer());
     let accept = ServerAction::<AcceptInvitation>::new();
@@ -22,7 +24,17 @@ pub fn InvitePage() -> impl IntoView {
         <section class="mx-auto max-w-md px-4 py-16 text-center">
             <Suspense fallback=|| view! { <p>"Loading the invitation…"</p> }>
                 {move || Suspend::new(async move {
+                    // An emailed invitation's link names the address: sign-in and
+                    // sign-up fill it in.
+                    let address = query.read().get("email");
                     let here = format!("/invite/{}", token());
+                    let onward = |page: &str| {
+                        let mut href = format!("{page}?next={}", query_string::encode(&here));
+                        if let Some(address) = &address {
+                            href.push_str(&format!("&email={}", query_string::encode(address)));
+                        }
+                        href
+                    };
                     match (preview.await, viewer.await) {
                         (Ok(invitation), Ok(viewer)) => view! {
                             <h1 class="text-2xl font-semibold tracking-tight">"Join " {invitation.team_name.clone()}</h1>
@@ -41,8 +53,8 @@ pub fn InvitePage() -> impl IntoView {
                                 }.into_any(),
                                 None => view! {
                                     <div class="mt-8 flex justify-center gap-3">
-                                        <a href=format!("/signin?next={here}") class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Sign in to join"</a>
-                                        <a href=format!("/signup?next={here}") class="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Create an account"</a>
+                                        <a href=onward("/signin") class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Sign in to join"</a>
+                                        <a href=onward("/signup") class="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Create an account"</a>
                                     </div>
                                 }.into_any(),
                             }}

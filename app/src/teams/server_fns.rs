@@ -31,6 +31,25 @@ pub async fn create_invitation(role: String) -> Result<String, AppError> {
     )
 }
 
+/// Emails an invitation; returns the address it went to.
+#[server(prefix = "/api", endpoint = "teams/email_invitation")]
+pub async fn email_invitation(role: String, email: String) -> Result<String, AppError> {
+    use crate::auth::{Email, Role};
+    use crate::backend;
+    backend::respond(
+        async {
+            let role =
+                Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+            let email = Email::parse(&email)?;
+            backend::teams()?
+                .invite_by_email(&backend::actor().await?, role, &email)
+                .await?;
+            Ok(email.as_str().to_owned())
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "teams/revoke_invitation")]
 pub async fn revoke_invitation(id: Uuid) -> Result<(), AppError> {
     use crate::backend;

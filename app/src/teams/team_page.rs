@@ -4,8 +4,8 @@ use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::{
-    ChangeRole, CreateInvitation, LeaveTeam, Member, PendingInvitation, RemoveMember, RenameTeam,
-    RevokeInvitation, TeamOverview, get_team_overview,
+    ChangeRole, CreateInvitation, EmailInvitation, LeaveTeam, Member, PendingInvitation,
+    RemoveMember, RenameTeam, RevokeInvitation, TeamOverview, get_team_overview,
 };
 use crate::auth::Role;
 use crate::auth::form_parts::FormAlert;
@@ -46,6 +46,7 @@ pub fn TeamPage() -> impl IntoView {
 pub(crate) fn TeamSettings() -> impl IntoView {
     let rename = ServerAction::<RenameTeam>::new();
     let invite = ServerAction::<CreateInvitation>::new();
+    let email_invite = ServerAction::<EmailInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
@@ -54,7 +55,7 @@ pub(crate) fn TeamSettings() -> impl IntoView {
         move || {
             (
                 rename.version().get(),
-                invite.version().get(),
+                (invite.version().get(), email_invite.version().get()),
                 revoke.version().get(),
                 change_role.version().get(),
                 remove.version().get(),
@@ -69,11 +70,15 @@ pub(crate) fn TeamSettings() -> impl IntoView {
         remove.value().into(),
         leave.value().into(),
     ]);
-    let invite_error = Signal::derive(move || invite.value().get().and_then(Result::err));
+    let invite_error = Signal::derive(move || {
+        let emailed = email_invite.value().get().and_then(Result::err);
+        invite.value().get().and_then(Result::err).or(emailed)
+    });
     let error = Signal::derive(move || unit_errors.get().or(invite_error.get()));
     let actions = Actions {
         rename,
         invite,
+        email_invite,
         revoke,
         change_role,
         remove,
@@ -102,6 +107,7 @@ pub(crate) fn TeamSettings() -> impl IntoView {
 struct Actions {
     rename: ServerAction<RenameTeam>,
     invite: ServerAction<CreateInvitation>,
+    email_invite: ServerAction<EmailInvitation>,
     revoke: ServerAction<RevokeInvitation>,
     change_role: ServerAction<ChangeRole>,
     remove: ServerAction<RemoveMember>,
@@ -205,19 +211,35 @@ fn MemberRow(member: Member, me: uuid::Uuid, my_role: Role, actions: Actions) ->
 #[component]
 fn Invitations(pending: Vec<PendingInvitation>, actions: Actions, my_role: Role) -> impl IntoView {
     let link = move || actions.invite.value().get().and_then(Result::ok);
+    let emailed = move || actions.email_invite.value().get().and_then(Result::ok);
+    let roles = move || {
+        view! {
+            <option value="member">"member"</option>
+            <option value="admin">"admin"</option>
+            {(my_role == Role::Owner).then(|| view! { <option value="owner">"owner"</option> })}
+        }
+    };
     view! {
         <section class=CARD aria-labelledby="invite">
             <h2 id="invite" class="font-medium">"Invite people"</h2>
-            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Create a link and send it to the person you invite. It works once and expires in 7 days."</p>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Create a link to send yourself, or have us email it. Either works once and expires in 7 days."</p>
             <ActionForm action=actions.invite attr:class="mt-3 flex flex-wrap gap-2">
                 <label for="invite-role" class="sr-only">"Role"</label>
-                <select id="invite-role" name="role" class=FIELD>
-                    <option value="member">"member"</option>
-                    <option value="admin">"admin"</option>
-                    {(my_role == Role::Owner).then(|| view! { <option value="owner">"owner"</option> })}
-                </select>
+                <select id="invite-role" name="role" class=FIELD>{roles()}</select>
                 <button type="submit" class=PRIMARY>"Create invitation link"</button>
             </ActionForm>
+            <ActionForm action=actions.email_invite attr:class="mt-3 flex flex-wrap gap-2">
+                <label for="invite-email" class="sr-only">"Email address"</label>
+                <input id="invite-email" name="email" type="email" required placeholder="name@example.com" autocomplete="off" class=format!("{FIELD} min-w-0 flex-1") />
+                <label for="invite-email-role" class="sr-only">"Role of the emailed invitation"</label>
+                <select id="invite-email-role" name="role" class=FIELD>{roles()}</select>
+                <button type="submit" class=BUTTON>"Email the invitation"</button>
+            </ActionForm>
+            {move || emailed().map(|address| view! {
+                <p role="status" class="mt-3 rounded-md bg-emerald-50 p-3 text-sm text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+                    "Invitation sent to " <strong>{address}</strong> ". It works once and expires in 7 days."
+                </p>
+            })}
             {move || link().map(|path| view! {
                 <div class="mt-3 rounded-md bg-emerald-50 p-3 text-sm dark:bg-emerald-950">
                     <label for="invite-link" class="font-medium text-emerald-800 dark:text-emerald-200">"Invitation link (shown once)"</label>
@@ -232,7 +254,10 @@ fn Invitations(pending: Vec<PendingInvitation>, actions: Actions, my_role: Role)
                     <ul class="mt-2 space-y-2">
                         {pending.into_iter().map(|invitation| view! {
                             <li class="flex flex-wrap items-center justify-between gap-2 text-sm">
-                                <span>{invitation.role.as_str()}" · by "{invitation.invited_by}" · expires "{invitation.expires}</span>
+                                <span>
+                                    {invitation.email.map(|email| view! { <strong>{email}</strong> " · " })}
+                                    {invitation.role.as_str()}" · by "{invitation.invited_by}" · expires "{invitation.expires}
+                                </span>
                                 <ActionForm action=actions.revoke>
                                     <input type="hidden" name="id" value=invitation.id.to_string() />
                                     <button type="submit" class=BUTTON>"Revoke"</button>

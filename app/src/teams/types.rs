@@ -21,6 +21,9 @@ pub struct PendingInvitation {
     pub role: Role,
     pub expires: String,
     pub invited_by: String,
+    /// Where it was emailed; `None` for a link to copy.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// What an invitation link offers, shown before the invitee accepts.

@@ -11,6 +11,8 @@ pub enum MailKind {
     PasswordReset,
     /// A link that verifies the address (already verified: nothing is sent).
     VerifyEmail,
+    /// A team's invitation (accepted, revoked or expired meanwhile: nothing is sent).
+    Invitation,
 }
 
 impl MailKind {
@@ -18,6 +20,7 @@ impl MailKind {
         match self {
             MailKind::PasswordReset => "password_reset",
             MailKind::VerifyEmail => "verify_email",
+            MailKind::Invitation => "invitation",
         }
     }
 
@@ -25,6 +28,7 @@ impl MailKind {
         match kind {
             "password_reset" => Some(MailKind::PasswordReset),
             "verify_email" => Some(MailKind::VerifyEmail),
+            "invitation" => Some(MailKind::Invitation),
             _ => None,
         }
     }

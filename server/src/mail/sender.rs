@@ -35,6 +35,7 @@ struct Claimed {
     id: Uuid,
     kind: String,
     recipient: String,
+    params: serde_json::Value,
     attempts: i32,
 }
 
@@ -62,7 +63,7 @@ impl MailSender {
               WHERE id IN (SELECT id FROM mail_outbox
                             WHERE status = 'pending' AND next_attempt_at <= now()
                             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-              RETURNING id, kind, recipient, attempts",
+              RETURNING id, kind, recipient, params, attempts",
         )
         .bind(BATCH)
         .bind(CLAIM_SECS)
@@ -125,6 +126,10 @@ impl MailSender {
             Some(MailKind::VerifyEmail) => {
                 crate::accounts::verification::compose(&self.db, &mail.recipient, &self.public_url)
                     .await
+            }
+            Some(MailKind::Invitation) => {
+                let (db, to, params) = (&self.db, &mail.recipient, &mail.params);
+                crate::teams::invitation_mail::compose(db, to, params, &self.public_url).await
             }
             None => {
                 tracing::error!(kind = %mail.kind, mail = %mail.id, "mail of an unknown kind; skipped");

@@ -14,7 +14,7 @@ pub struct Rendered {
 struct Content<'a> {
     subject: String,
     /// Paragraphs, plain text.
-    lines: &'a [&'a str],
+    lines: Vec<String>,
     action: (&'a str, &'a str),
     /// Why the reader got this mail, and what to do if they did not ask for it.
     footer: &'a str,
@@ -23,9 +23,9 @@ struct Content<'a> {
 pub fn password_reset(link: &str) -> Rendered {
     layout(Content {
         subject: "Reset your Agent Factory password".into(),
-        lines: &[
-            "Someone (we hope you) asked to reset the password of your Agent Factory account.",
-            "The link below works once, for one hour. Choosing a new password signs you out everywhere.",
+        lines: vec![
+            "Someone (we hope you) asked to reset the password of your Agent Factory account.".into(),
+            "The link below works once, for one hour. Choosing a new password signs you out everywhere.".into(),
         ],
         action: ("Choose a new password", link),
         footer: "If you did not ask for this, ignore this email: your password stays as it is.",
@@ -35,12 +35,24 @@ pub fn password_reset(link: &str) -> Rendered {
 pub fn verify_email(link: &str) -> Rendered {
     layout(Content {
         subject: "Confirm your email address for Agent Factory".into(),
-        lines: &[
-            "Confirm that this is your address, so your team can rely on it: publishing templates, receiving payouts and owning a team need it.",
-            "The link works once, for seven days.",
+        lines: vec![
+            "Confirm that this is your address, so your team can rely on it: publishing templates, receiving payouts and owning a team need it.".into(),
+            "The link works once, for seven days.".into(),
         ],
         action: ("Confirm my email address", link),
         footer: "If you did not create an Agent Factory account, ignore this email: nothing happens without the link.",
+    })
+}
+
+pub fn invitation(inviter: &str, team: &str, role: &str, link: &str) -> Rendered {
+    layout(Content {
+        subject: format!("{inviter} invited you to {team} on Agent Factory"),
+        lines: vec![
+            format!("{inviter} invited you to join {team} on Agent Factory as {role}: build AI agents from a short spec and run them on any model, together."),
+            "Sign in, or create an account with this address, then accept. The link works once, for seven days.".into(),
+        ],
+        action: ("Accept the invitation", link),
+        footer: "If you did not expect this, ignore this email: nobody joins without the link.",
     })
 }
 

@@ -1,5 +1,6 @@
 //! Invitation links: a random token shown once; only its SHA-256 is stored. A link
-//! expires after a week and works once.
+//! expires after a week and works once. An invitation sent by email gets its token when
+//! the mail is sent ([`issue_link`]), so no usable token waits in the mail outbox.
 
 use app::auth::Role;
 use app::backend::Actor;
@@ -36,9 +37,63 @@ pub async fn create(tx: &mut Tx, actor: &Actor, role: Role) -> Result<(Uuid, Str
     Ok((id, token))
 }
 
+/// An invitation for `email`, unusable until [`issue_link`] gives it a token; its id.
+pub async fn create_for_email(
+    tx: &mut Tx,
+    actor: &Actor,
+    role: Role,
+    email: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let unknown = crypto::sha256(&crypto::random_token());
+    sqlx::query_scalar(
+        "INSERT INTO invitations (team_id, role, token_hash, created_by, expires_at, email)
+         VALUES ($1, $2::team_role, $3, $4, now() + make_interval(days => $5), $6) RETURNING id",
+    )
+    .bind(actor.team_id)
+    .bind(role.as_str())
+    .bind(unknown)
+    .bind(actor.user_id)
+    .bind(VALID_DAYS)
+    .bind(email)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// What an emailed invitation's mail says, with the token of its link.
+pub struct Issued {
+    pub token: String,
+    pub team_name: String,
+    pub role: String,
+    pub inviter: String,
+}
+
+/// Gives an open invitation a fresh token (the previous one stops working) for the mail
+/// that carries it; `None` when it was accepted, revoked or expired meanwhile.
+pub async fn issue_link(tx: &mut Tx, id: Uuid) -> Result<Option<Issued>, sqlx::Error> {
+    let token = crypto::random_token();
+    let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "UPDATE invitations i SET token_hash = $2 FROM teams t
+          WHERE i.id = $1 AND t.id = i.team_id
+            AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+          RETURNING t.name, i.role::text,
+                    (SELECT u.display_name FROM users u WHERE u.id = i.created_by)",
+    )
+    .bind(id)
+    .bind(crypto::sha256(&token))
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|(team_name, role, inviter)| Issued {
+        token,
+        team_name,
+        role,
+        inviter: inviter.unwrap_or_else(|| "A team admin".into()),
+    }))
+}
+
 pub async fn pending(tx: &mut Tx) -> Result<Vec<PendingRow>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
-        "SELECT i.id, i.role::text, i.expires_at, u.display_name
+    type Row = (Uuid, String, DateTime<Utc>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT i.id, i.role::text, i.expires_at, u.display_name, i.email
          FROM invitations i LEFT JOIN users u ON u.id = i.created_by
          WHERE i.team_id = app_team_id() AND i.accepted_at IS NULL AND i.revoked_at IS NULL
            AND i.expires_at > now()
@@ -48,19 +103,18 @@ pub async fn pending(tx: &mut Tx) -> Result<Vec<PendingRow>, sqlx::Error> {
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(id, role, expires_at, invited_by): (Uuid, String, DateTime<Utc>, Option<String>)| {
-                Some(PendingRow {
-                    invitation: PendingInvitation {
-                        id,
-                        role: Role::parse(&role)?,
-                        expires: String::new(),
-                        invited_by: invited_by.unwrap_or_else(|| "a former member".into()),
-                    },
-                    expires_at,
-                })
-            },
-        )
+        .filter_map(|(id, role, expires_at, invited_by, email): Row| {
+            Some(PendingRow {
+                invitation: PendingInvitation {
+                    id,
+                    role: Role::parse(&role)?,
+                    expires: String::new(),
+                    invited_by: invited_by.unwrap_or_else(|| "a former member".into()),
+                    email,
+                },
+                expires_at,
+            })
+        })
         .collect())
 }
 

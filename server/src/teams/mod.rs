@@ -2,11 +2,12 @@
 //! audit log. Implements `app::backend::Teams`. Role rules are checked here, on the
 //! server, whatever the page showed.
 
+pub mod invitation_mail;
 mod invitations;
 mod membership;
 pub(crate) mod rules;
 
-use app::auth::Role;
+use app::auth::{Email, Role};
 use app::backend::{Actor, Teams};
 use app::billing::PlanTier;
 use app::error::AppError;
@@ -18,16 +19,23 @@ use uuid::Uuid;
 use crate::accounts::verification::EmailGate;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
+use crate::mail::outbox::{self, MailKind};
 
 pub struct TeamsService {
     db: PgPool,
     /// Becoming an owner waits for a verified address (while email is on).
     email_gate: EmailGate,
+    /// Outgoing email is configured: invitations can be emailed.
+    mail_enabled: bool,
 }
 
 impl TeamsService {
-    pub fn new(db: PgPool, email_gate: EmailGate) -> Self {
-        Self { db, email_gate }
+    pub fn new(db: PgPool, email_gate: EmailGate, mail_enabled: bool) -> Self {
+        Self {
+            db,
+            email_gate,
+            mail_enabled,
+        }
     }
 
     /// The team's plan (it sets the team's API rate limit).
@@ -92,6 +100,35 @@ impl TeamsService {
         .await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// Emails an invitation to `email` (its link is made when the mail goes out).
+    pub async fn invite_by_email(
+        &self,
+        actor: &Actor,
+        role: Role,
+        email: &str,
+    ) -> Result<(), ServerError> {
+        rules::may_grant(actor.role, role)?;
+        if !self.mail_enabled {
+            return Err(AppError::Unavailable(
+                "Email is not set up on this server, so invitations cannot be emailed: create a link and send it yourself.".into(),
+            )
+            .into());
+        }
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let id = invitations::create_for_email(&mut tx, actor, role, email).await?;
+        let params = serde_json::json!({ "team_id": actor.team_id, "invitation_id": id });
+        outbox::enqueue(&mut tx, MailKind::Invitation, email, params).await?;
+        audit(
+            &mut tx,
+            actor,
+            "member.invited",
+            ("invitation", id.to_string()),
+            serde_json::json!({ "role": role.as_str(), "email": email }),
+        )
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     pub async fn revoke_invitation(
@@ -267,6 +304,15 @@ impl Teams for TeamsService {
 
     async fn invite(&self, actor: &Actor, role: Role) -> Result<String, AppError> {
         Ok(TeamsService::invite(self, actor, role).await?)
+    }
+
+    async fn invite_by_email(
+        &self,
+        actor: &Actor,
+        role: Role,
+        email: &Email,
+    ) -> Result<(), AppError> {
+        Ok(TeamsService::invite_by_email(self, actor, role, email.as_str()).await?)
     }
 
     async fn revoke_invitation(&self, actor: &Actor, invitation_id: Uuid) -> Result<(), AppError> {

@@ -33,13 +33,14 @@ async fn mail_to(sink: &FakeSmtp, to: &str, subject: &str, nth: usize) -> Mail {
         .unwrap_or_else(|| panic!("no mail {subject:?} #{nth} reached {to}"))
 }
 
-/// The token in a mail's link to `page` (both the text and the HTML carry it).
-fn link_token(mail: &Mail, page: &str) -> String {
+/// The token that follows `marker` in a mail's link (both the text and the HTML carry
+/// it).
+fn link_token(mail: &Mail, marker: &str) -> String {
     let after = mail
         .text
-        .split(&format!("{page}?token="))
+        .split(marker)
         .nth(1)
-        .unwrap_or_else(|| panic!("the mail has no link to {page}"));
+        .unwrap_or_else(|| panic!("the mail has no link with {marker}"));
     let token: String = after
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
@@ -80,7 +81,7 @@ async fn a_forgotten_password_is_reset_through_a_link_by_email() {
         sink.mails().iter().all(|m| !m.to.contains(&nobody)),
         "mail went to an address without an account"
     );
-    let token = link_token(&mail, "/reset-password");
+    let token = link_token(&mail, "/reset-password?token=");
     // Opening the link (as a mail scanner would, twice) spends nothing.
     let visitor = app.another_visitor();
     for _ in 0..2 {
@@ -198,7 +199,7 @@ async fn reset_requests_are_limited_per_email_and_refused_while_email_is_off() {
 
 /// Follows a verification mail's link as a person would: the page, then its button.
 async fn verify(app: &TestApp, mail: &Mail) -> String {
-    let token = link_token(mail, "/verify-email");
+    let token = link_token(mail, "/verify-email?token=");
     let visitor = app.another_visitor();
     let page = visitor
         .get(&format!("/verify-email?token={token}"))
@@ -293,4 +294,97 @@ async fn an_address_is_verified_by_its_link_and_unlocks_what_waits_for_it() {
             .unwrap();
     // One row in each team of each: Vera's team, and Jo's own and Vera's.
     assert_eq!(verified, 3);
+}
+
+#[tokio::test]
+async fn an_emailed_invitation_brings_the_invitee_in_with_their_address_filled_in() {
+    let (app, sink) = app_with_mail().await;
+    let (owner, _) = app.signed_up("Ines Inviter").await;
+    let invitee = crate::helpers::unique_email();
+    let sent: String = owner
+        .call(
+            "/api/teams/email_invitation",
+            &[("role", "admin"), ("email", &invitee.to_uppercase())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent, invitee, "the address is normalised");
+    let team: Value = owner.call("/api/teams/overview", &[]).await.unwrap();
+    assert_eq!(team["invitations"][0]["email"], invitee.as_str());
+    // Bad input is refused, and changes nothing.
+    let bad = owner
+        .refused(
+            "/api/teams/email_invitation",
+            &[("role", "admin"), ("email", "not an address")],
+        )
+        .await;
+    assert_eq!(bad, 422);
+
+    let mail = mail_to(
+        &sink,
+        &invitee,
+        "Ines Inviter invited you to Ines Inviter's team on Agent Factory",
+        0,
+    )
+    .await;
+    assert!(mail.text.contains("as admin"), "{}", mail.text);
+    let token = link_token(&mail, "/invite/");
+    // The link's page sends the invitee on with the address.
+    let page = app
+        .another_visitor()
+        .get(&format!(
+            "/invite/{token}?email={}",
+            invitee.replace('@', "%40")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let encoded = invitee.replace('@', "%40");
+    assert!(page.contains(&format!("email={encoded}")), "{page}");
+    let signup = app
+        .another_visitor()
+        .get(&format!("/signup?email={encoded}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        signup.contains(&format!(r#"value="{invitee}""#)),
+        "the address is not filled in"
+    );
+
+    let joiner = app.another_visitor();
+    let joined = joiner
+        .sign_up("Jae Joiner", &invitee, "a long enough password")
+        .await;
+    assert!(joined.status().is_success());
+    joiner
+        .call::<Value>("/api/teams/accept", &[("token", &token)])
+        .await
+        .unwrap();
+    let team: Value = joiner.call("/api/teams/overview", &[]).await.unwrap();
+    assert_eq!(team["name"], "Ines Inviter's team");
+    assert_eq!(team["my_role"], "admin");
+    assert_eq!(team["invitations"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn invitations_cannot_be_emailed_while_email_is_off() {
+    let app = crate::helpers::spawn_app().await;
+    let (owner, _) = app.signed_up("Otto Offline").await;
+    let (status, body) = owner
+        .call::<Value>(
+            "/api/teams/email_invitation",
+            &[("role", "member"), ("email", "someone@example.com")],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status, 503);
+    assert!(
+        body.contains("create a link and send it yourself"),
+        "{body}"
+    );
+    let team: Value = owner.call("/api/teams/overview", &[]).await.unwrap();
+    assert_eq!(team["invitations"].as_array().unwrap().len(), 0);
 }
