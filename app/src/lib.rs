@@ -31,7 +31,7 @@ pub mod spec;
 pub mod teams;
 pub mod webhooks;
 
-pub use routes::{App, CLIENT_FREE_PAGES};
+pub use routes::{App, CLIENT_FREE_PAGES, PUBLIC_PAGES};
 
 use leptos::prelude::*;
 use leptos_meta::MetaTags;

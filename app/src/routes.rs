@@ -21,6 +21,17 @@ use crate::pages::{LandingPage, NotFoundPage};
 use crate::profile::ProfilePage;
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
+/// Pages anyone may see without signing in (and `/invite/…` links); the server's page
+/// guard sends everyone else to sign in first.
+pub const PUBLIC_PAGES: [&str; 6] = [
+    "/",
+    "/signin",
+    "/signup",
+    "/forgot-password",
+    "/reset-password",
+    "/verify-email",
+];
+
 /// Pages without an island: their visit downloads the page and its stylesheet, no
 /// WASM. Everything on them works as plain HTML (links, GET forms for search and
 /// filters, forms posted without JavaScript that come back with their error and

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BASE_URL, launch, openPage, screenshot } from './helpers.mjs';
+import { BASE_URL, launch, openPage, screenshot, signUp, waitForHydration } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -52,4 +52,27 @@ test('a person renames themselves, downloads their data and deletes their accoun
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${BASE_URL}/dashboard`);
   await context.close();
+});
+
+test('a person signs another browser out from the list of active sessions', async () => {
+  const first = await signUp(browser, 'Sol Sessions');
+  const phone = await browser.newContext({ userAgent: 'Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0' });
+  const other = await openPage(phone, '/signin');
+  await other.getByLabel('Email').fill(first.email);
+  await other.getByLabel('Password').fill('a long enough password');
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.waitForURL(`${BASE_URL}/dashboard`);
+
+  await first.page.goto(`${BASE_URL}/settings/profile`);
+  await waitForHydration(first.page);
+  const sessions = first.page.getByTestId('sessions');
+  await sessions.getByText('This browser').waitFor();
+  await sessions.getByText('Firefox on Android').waitFor();
+  await screenshot(first.page, 'profile-sessions');
+  await sessions.getByRole('button', { name: 'Sign out Firefox on Android' }).click();
+  await sessions.getByText('Firefox on Android').waitFor({ state: 'detached' });
+  await other.goto(`${BASE_URL}/dashboard`);
+  await other.waitForURL(/\/signin/);
+  await phone.close();
+  await first.context.close();
 });

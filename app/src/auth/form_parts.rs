@@ -5,6 +5,16 @@ use leptos::prelude::*;
 use crate::components::Logo;
 use crate::error::AppError;
 
+/// The email to fill in: what was typed before a failed post, else the address an
+/// emailed invitation's link names (`?email=`).
+pub fn email_to_fill(
+    refill: &std::collections::BTreeMap<String, String>,
+    query: Memo<leptos_router::params::ParamsMap>,
+) -> Option<String> {
+    let typed = refill.get("email").cloned();
+    typed.or_else(|| query.read_untracked().get("email"))
+}
+
 /// A centred card with the product mark and a heading.
 #[component]
 pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {

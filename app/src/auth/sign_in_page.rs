@@ -4,7 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::SignIn;
-use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField};
+use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, email_to_fill};
 use crate::components::refill;
 
 #[component]
@@ -14,11 +14,7 @@ pub fn SignInPage() -> impl IntoView {
     let refill = refill();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    // Filled in again after a failed post, or from an emailed invitation's link.
-    let email = refill
-        .get("email")
-        .cloned()
-        .or_else(|| query.read_untracked().get("email"));
+    let email = email_to_fill(&refill, query);
     let after_reset = move || query.read().get("reset").is_some();
 
     view! {

@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use crate::auth::{Email, Password, Role, SignUpInput, Viewer};
 use crate::error::AppError;
+use crate::profile::ActiveSession;
 
 /// Where a request came from; the server puts it in the request's extensions.
 #[derive(Debug, Clone, Default)]
@@ -101,6 +102,21 @@ pub trait Accounts: Send + Sync + 'static {
     async fn verify_link_is_live(&self, token: &str) -> Result<bool, AppError>;
     /// Records that the link's account reads mail at the address it was sent to.
     async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError>;
+    /// The signed-in person's live sessions, the most recently used first.
+    async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError>;
+    /// Ends one of the person's sessions, by its id in that list.
+    async fn end_session(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
+    /// Ends every session of the person but the one asking.
+    async fn end_other_sessions(
+        &self,
+        token: &SessionToken,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
     /// Acts in another of the user's teams from now on.
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError>;
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError>;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
+use super::sessions_card::SessionsCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
 use crate::auth::get_viewer;
@@ -81,6 +82,8 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                 </ActionForm>
                 <Saved when=password_saved text="Password changed. Your other sessions have been signed out." />
             </section>
+
+            <SessionsCard card=CARD />
 
             <section class=CARD aria-labelledby="profile-export">
                 <h2 id="profile-export" class="font-medium">"Your data"</h2>

@@ -61,3 +61,43 @@ pub async fn delete_account(confirmation: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+#[server(prefix = "/api", endpoint = "profile/sessions")]
+pub async fn list_sessions() -> Result<Vec<super::ActiveSession>, AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::accounts()?.sessions(&token).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "profile/end_session")]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::accounts()?
+                .end_session(&token, &id, &backend::client_info())
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "profile/end_other_sessions")]
+pub async fn end_other_sessions() -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::accounts()?
+                .end_other_sessions(&token, &backend::client_info())
+                .await
+        }
+        .await,
+    )
+}

@@ -98,6 +98,21 @@ impl Limits {
         Ok(())
     }
 
+    /// Counts one more event unless past the limits: `Ok(Some(seconds))` to wait that
+    /// long instead.
+    pub async fn take(
+        &self,
+        cache: &RedisClient,
+        email: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<Option<u64>, RedisClientError> {
+        if let Some(wait) = self.check(cache, email, ip).await? {
+            return Ok(Some(wait));
+        }
+        self.record(cache, email, ip).await?;
+        Ok(None)
+    }
+
     /// Clears the email's count (a successful sign-in, a password reset).
     pub async fn reset(&self, cache: &RedisClient, email: &str) -> Result<(), RedisClientError> {
         let mut redis = cache.connection().await?;

@@ -2,6 +2,7 @@
 //! part of `app::backend::Backend`.
 
 mod attempts;
+mod devices;
 pub mod password_reset;
 pub mod passwords;
 mod profile;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use app::auth::{Email, Password, SignUpInput, Viewer};
 use app::backend::{Accounts, Actor, ClientInfo, NewSession, SessionToken};
 use app::error::AppError;
+use app::profile::ActiveSession;
 use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -187,7 +189,10 @@ impl AccountsService {
             outbox::enqueue(&mut tx, MailKind::VerifyEmail, email, serde_json::json!({})).await?;
         }
         tx.commit().await?;
-        Ok(self.sessions.create(&self.cache, user_id, team_id).await?)
+        Ok(self
+            .sessions
+            .create(&self.cache, user_id, team_id, client)
+            .await?)
     }
 
     pub async fn sign_in(
@@ -246,7 +251,10 @@ impl AccountsService {
         attempts::SIGN_IN_FAILURES
             .reset(&self.cache, email.as_str())
             .await?;
-        Ok(self.sessions.create(&self.cache, user.id, team.id).await?)
+        Ok(self
+            .sessions
+            .create(&self.cache, user.id, team.id, client)
+            .await?)
     }
 
     pub async fn sign_out(&self, token: &SessionToken) -> Result<(), ServerError> {
@@ -351,6 +359,98 @@ impl AccountsService {
             .await?)
     }
 
+    /// The signed-in person's live sessions, the most recently used first.
+    pub async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, ServerError> {
+        let session = self
+            .session(token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let listed = self
+            .sessions
+            .list(&self.cache, session.user_id, token)
+            .await?;
+        let at = |secs: u64| {
+            let secs = i64::try_from(secs).unwrap_or_default();
+            chrono::DateTime::from_timestamp(secs, 0).map_or_else(String::new, crate::display::time)
+        };
+        Ok(listed
+            .into_iter()
+            .map(|l| ActiveSession {
+                device: devices::describe(l.session.user_agent.as_deref()),
+                address: l.session.ip,
+                signed_in: at(l.session.created_at),
+                last_seen: at(l.session.last_seen.max(l.session.created_at)),
+                current: l.current,
+                id: l.id,
+            })
+            .collect())
+    }
+
+    /// Ends one of the person's other sessions (404 for an id that is not theirs).
+    pub async fn end_session(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        let session = self
+            .session(token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !self
+            .sessions
+            .revoke_by_id(&self.cache, session.user_id, id)
+            .await?
+        {
+            return Err(AppError::NotFound.into());
+        }
+        self.record(session.user_id, "user.session_ended", client)
+            .await
+    }
+
+    /// Ends every session of the person but this one.
+    pub async fn end_other_sessions(
+        &self,
+        token: &SessionToken,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        let session = self
+            .session(token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        self.sessions
+            .revoke_all(&self.cache, session.user_id, Some(token))
+            .await?;
+        self.record(session.user_id, "user.signed_out_elsewhere", client)
+            .await
+    }
+
+    /// Counts one request against `limits`, refused (429) once past them.
+    async fn within(
+        &self,
+        limits: &attempts::Limits,
+        email: &str,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        match limits.take(&self.cache, email, client.ip).await? {
+            Some(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// A security event of the person, in the audit log of each of their teams.
+    async fn record(
+        &self,
+        user_id: Uuid,
+        action: &str,
+        client: &ClientInfo,
+    ) -> Result<(), ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::user(user_id)).await?;
+        let detail = serde_json::json!({});
+        record_in_each_team(&mut tx, user_id, action, detail, client.ip).await?;
+        Ok(tx.commit().await?)
+    }
+
     pub async fn switch_team(
         &self,
         token: &SessionToken,
@@ -435,6 +535,27 @@ impl Accounts for AccountsService {
 
     async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError> {
         Ok(AccountsService::verify_email(self, token, client).await?)
+    }
+
+    async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError> {
+        Ok(AccountsService::sessions(self, token).await?)
+    }
+
+    async fn end_session(
+        &self,
+        token: &SessionToken,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::end_session(self, token, id, client).await?)
+    }
+
+    async fn end_other_sessions(
+        &self,
+        token: &SessionToken,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::end_other_sessions(self, token, client).await?)
     }
 
     async fn update_profile(&self, actor: &Actor, display_name: &str) -> Result<(), AppError> {

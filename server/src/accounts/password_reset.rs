@@ -32,13 +32,7 @@ impl AccountsService {
         client: &ClientInfo,
     ) -> Result<(), ServerError> {
         self.mail_on("reset links")?;
-        let limits = &attempts::RESET_REQUESTS;
-        if let Some(retry_after_secs) = limits.check(&self.cache, email.as_str(), client.ip).await?
-        {
-            return Err(AppError::RateLimited { retry_after_secs }.into());
-        }
-        limits
-            .record(&self.cache, email.as_str(), client.ip)
+        self.within(&attempts::RESET_REQUESTS, email.as_str(), client)
             .await?;
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
         outbox::enqueue(&mut tx, MailKind::PasswordReset, email.as_str(), json!({})).await?;

@@ -64,11 +64,8 @@ impl AccountsService {
     ) -> Result<(), ServerError> {
         self.mail_on("verification links")?;
         let viewer = self.viewer(token).await?.ok_or(AppError::Unauthenticated)?;
-        let limits = &attempts::VERIFY_REQUESTS;
-        if let Some(retry_after_secs) = limits.check(&self.cache, &viewer.email, client.ip).await? {
-            return Err(AppError::RateLimited { retry_after_secs }.into());
-        }
-        limits.record(&self.cache, &viewer.email, client.ip).await?;
+        self.within(&attempts::VERIFY_REQUESTS, &viewer.email, client)
+            .await?;
         let mut tx = tenant::begin(&self.db, Tenant::user(viewer.user_id)).await?;
         outbox::enqueue(&mut tx, MailKind::VerifyEmail, &viewer.email, json!({})).await?;
         Ok(tx.commit().await?)

@@ -1,5 +1,5 @@
 //! Who may reach what. Pages need a session except for an explicit public list (deny
-//! by default); server functions check for themselves, since signing in must work
+//! by default: `app::PUBLIC_PAGES`, beside the route table); server functions check for themselves, since signing in must work
 //! without one. Every state-changing request must come from our own pages (CSRF).
 
 use app::backend::ClientInfo;
@@ -12,24 +12,16 @@ use std::net::SocketAddr;
 
 use crate::state::AppState;
 
-/// Pages anyone may see (and `/invite/…` links). Everything else the page router
-/// serves needs a session.
-const PUBLIC_PAGES: [&str; 6] = [
-    "/",
-    "/signin",
-    "/signup",
-    "/forgot-password",
-    "/reset-password",
-    "/verify-email",
-];
-
 pub async fn require_session(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if PUBLIC_PAGES.contains(&path) || path.starts_with("/invite/") || path.starts_with("/api/") {
+    if app::PUBLIC_PAGES.contains(&path)
+        || path.starts_with("/invite/")
+        || path.starts_with("/api/")
+    {
         return next.run(request).await;
     }
     let token = cookie_token(request.headers());

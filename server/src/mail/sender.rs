@@ -5,7 +5,6 @@
 //! up. Errors are logged without the mail's content, which may hold a token.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -14,7 +13,6 @@ use super::outbox::MailKind;
 use super::{Mailer, Rendered};
 use crate::metrics::Metrics;
 
-const POLL_EVERY: Duration = Duration::from_secs(1);
 const BATCH: i64 = 20;
 /// A claimed mail is not handed out again for this long (its sender may have died).
 const CLAIM_SECS: f64 = 120.0;
@@ -41,17 +39,10 @@ struct Claimed {
 
 impl MailSender {
     pub fn spawn(self) {
-        tokio::spawn(async move {
-            loop {
-                match self.round().await {
-                    Ok(0) => tokio::time::sleep(POLL_EVERY).await,
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "mail sender: database unavailable; will retry");
-                        tokio::time::sleep(POLL_EVERY).await;
-                    }
-                }
-            }
+        let this = Arc::new(self);
+        crate::db::outbox_loop::spawn("mail", move || {
+            let this = Arc::clone(&this);
+            async move { this.round().await }
         });
     }
 

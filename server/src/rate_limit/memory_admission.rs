@@ -23,6 +23,15 @@ use tokio::sync::Notify;
 
 use super::Decision;
 
+/// A count Redis gave, with Redis's clock when it counted: answers can reach the ledger
+/// out of order (their tasks resume in any order), and an older one must not undo a
+/// newer one.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Counted {
+    pub decision: Decision,
+    pub at_ms: u64,
+}
+
 /// How old Redis's count may be for a request to be admitted on it.
 pub(super) const FRESH_FOR: Duration = Duration::from_secs(1);
 /// The most requests one flush adds (the script passes them as arguments).
@@ -54,6 +63,8 @@ struct Entry {
     counted: u64,
     /// Woken whenever a batch reaches Redis (or the entry is forgotten).
     flushed: Arc<Notify>,
+    /// Redis's clock at the count `remaining` comes from.
+    counted_at_ms: u64,
 }
 
 /// The answer of [`Ledger::admit`].
@@ -102,8 +113,11 @@ impl Ledger {
         }
     }
 
-    /// Remembers a count Redis gave, for the next requests to be admitted on.
-    pub(super) fn learn(&self, bucket: &str, decision: Decision) {
+    /// Remembers a count Redis gave, for the next requests to be admitted on, unless a
+    /// later count is known already. Within one millisecond the count only grows, so
+    /// the smaller remaining is the later one.
+    pub(super) fn learn(&self, bucket: &str, counted: Counted) {
+        let Counted { decision, at_ms } = counted;
         if max_unsent(decision.limit) == 0 {
             return;
         }
@@ -123,7 +137,14 @@ impl Ledger {
             admitted: 0,
             counted: 0,
             flushed: Arc::new(Notify::new()),
+            counted_at_ms: 0,
         });
+        let older = at_ms < entry.counted_at_ms
+            || (at_ms == entry.counted_at_ms && decision.remaining >= entry.remaining);
+        if older && entry.limit == decision.limit {
+            return;
+        }
+        entry.counted_at_ms = at_ms;
         entry.limit = decision.limit;
         entry.remaining = decision.remaining;
         entry.reset_secs = decision.reset_secs;
@@ -144,8 +165,8 @@ impl Ledger {
     }
 
     /// After a batch of `n` was counted in Redis: its answer is the new count.
-    pub(super) fn sent(&self, bucket: &str, n: u32, decision: Decision) {
-        self.learn(bucket, decision);
+    pub(super) fn sent(&self, bucket: &str, n: u32, counted: Counted) {
+        self.learn(bucket, counted);
         if let Ok(mut buckets) = self.buckets.lock()
             && let Some(entry) = buckets.get_mut(bucket)
         {
@@ -198,13 +219,36 @@ impl Ledger {
 mod tests {
     use super::*;
 
-    fn counted(limit: u32, remaining: u32) -> Decision {
-        Decision {
-            admitted: true,
-            limit,
-            remaining,
-            reset_secs: 60,
+    /// A count from Redis, each later than the one before.
+    fn counted(limit: u32, remaining: u32) -> Counted {
+        static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Counted {
+            decision: Decision {
+                admitted: true,
+                limit,
+                remaining,
+                reset_secs: 60,
+            },
+            at_ms: CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    #[test]
+    fn an_older_count_arriving_late_does_not_undo_a_newer_one() {
+        let ledger = Ledger::default();
+        let older = counted(1_000, 900);
+        let newer = counted(1_000, 150);
+        ledger.learn("b", newer);
+        ledger.learn("b", older);
+        // 150 left is near the limit's headroom (100) plus what is unsent: only the
+        // newer count lets a request in from memory, and says so.
+        assert_eq!(admitted(&ledger, 1_000).map(|(left, _)| left), Some(149));
+        let same_moment = Counted {
+            at_ms: newer.at_ms,
+            ..counted(1_000, 400)
+        };
+        ledger.learn("b", same_moment);
+        assert_eq!(admitted(&ledger, 1_000).map(|(left, _)| left), Some(148));
     }
 
     fn admitted(ledger: &Ledger, limit: u32) -> Option<(u32, bool)> {

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::redis_client::RedisClient;
 use local::LocalWindow;
-use memory_admission::{Admission, Ledger};
+use memory_admission::{Admission, Counted, Ledger};
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// The longest a request waits on Redis for its rate-limit decision.
@@ -33,7 +33,7 @@ const LOCAL_FOR: Duration = Duration::from_secs(5);
 /// `KEYS[1]`: the bucket; ARGV: window in ms, limit, a unique member prefix, how many
 /// requests to count, and `1` to count them whatever the count (they were admitted from
 /// memory) or `0` to count them only if they fit. Uses Redis's own clock so instances
-/// with skewed clocks agree. Returns {admitted, remaining, reset_ms}.
+/// with skewed clocks agree. Returns {admitted, remaining, reset_ms, now_ms}.
 const SLIDING_WINDOW: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -57,7 +57,7 @@ end
 local reset = window
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-return {admitted, math.max(limit - count, 0), reset}
+return {admitted, math.max(limit - count, 0), reset, now}
 ";
 
 /// The answer for one request, sent back as the `X-RateLimit-*` headers.
@@ -120,8 +120,9 @@ impl RateLimiter {
                 self.count_in_redis(cache, bucket, limit, 1, false).await
             };
             match tokio::time::timeout(REDIS_BUDGET, decide).await {
-                Ok(Ok(decision)) => {
-                    self.memory.learn(bucket, decision);
+                Ok(Ok(counted)) => {
+                    self.memory.learn(bucket, counted);
+                    let decision = counted.decision;
                     if decision.admitted {
                         self.local.record(bucket, limit);
                     }
@@ -150,7 +151,7 @@ impl RateLimiter {
             )
             .await;
             match sent {
-                Ok(Ok(decision)) => self.memory.sent(&bucket, batch, decision),
+                Ok(Ok(counted)) => self.memory.sent(&bucket, batch, counted),
                 failed => {
                     let error = match failed {
                         Ok(Err(error)) => error.to_string(),
@@ -173,14 +174,14 @@ impl RateLimiter {
         limit: u32,
         n: u32,
         admitted: bool,
-    ) -> Result<Decision, crate::redis_client::RedisClientError> {
+    ) -> Result<Counted, crate::redis_client::RedisClientError> {
         let mut connection = cache.connection().await?;
         let member = format!(
             "{:x}:{}",
             self.instance,
             self.sequence.fetch_add(1, Ordering::Relaxed)
         );
-        let (counted, remaining, reset_ms): (i64, i64, i64) = self
+        let (counted, remaining, reset_ms, now_ms): (i64, i64, i64, i64) = self
             .script
             .key(cache.key(&format!("ratelimit:{bucket}")))
             .arg(WINDOW.as_millis() as u64)
@@ -190,11 +191,14 @@ impl RateLimiter {
             .arg(u8::from(admitted))
             .invoke_async(&mut connection)
             .await?;
-        Ok(Decision {
-            admitted: counted == 1,
-            limit,
-            remaining: remaining.max(0) as u32,
-            reset_secs: seconds_up(reset_ms.max(0) as u64),
+        Ok(Counted {
+            decision: Decision {
+                admitted: counted == 1,
+                limit,
+                remaining: remaining.max(0) as u32,
+                reset_secs: seconds_up(reset_ms.max(0) as u64),
+            },
+            at_ms: now_ms.max(0) as u64,
         })
     }
 }

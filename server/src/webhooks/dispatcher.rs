@@ -4,7 +4,6 @@
 //! disables the endpoint; redirects are not followed; every send passes the SSRF guard.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::Method;
 use sqlx::PgPool;
@@ -16,7 +15,6 @@ use crate::metrics::Metrics;
 use crate::secrets::{Keyring, Sealed};
 use crate::ssrf::{GuardedHttp, OutboundRequest};
 
-const POLL_EVERY: Duration = Duration::from_secs(1);
 const BATCH: i32 = 20;
 /// A claimed delivery is not handed out again for this long (its sender may have died).
 const CLAIM_SECONDS: i32 = 120;
@@ -32,17 +30,10 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn spawn(self) {
-        tokio::spawn(async move {
-            loop {
-                match self.round().await {
-                    Ok(0) => tokio::time::sleep(POLL_EVERY).await,
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "webhook dispatcher: database unavailable; will retry");
-                        tokio::time::sleep(POLL_EVERY).await;
-                    }
-                }
-            }
+        let this = Arc::new(self);
+        crate::db::outbox_loop::spawn("webhook deliveries", move || {
+            let this = Arc::clone(&this);
+            async move { this.round().await }
         });
     }
 

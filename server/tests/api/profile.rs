@@ -1,10 +1,10 @@
-//! Profile: name, password change (ends other sessions), data export, account deletion
-//! and the purge 30 days later.
+//! Profile: name, password change (ends other sessions), active sessions, data export,
+//! account deletion and the purge 30 days later.
 
 use serde_json::Value;
 use server::db::purge::purge_deleted_accounts;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 #[tokio::test]
 async fn changing_the_password_signs_out_every_other_session() {
@@ -195,4 +195,75 @@ async fn the_only_owner_of_a_shared_team_cannot_delete_their_account() {
         .unwrap_err();
     assert_eq!(refused.0, 409, "{refused:?}");
     assert_eq!(owner.get("/dashboard").await.status(), 200);
+}
+
+/// Signs `visitor` in as `email` from a browser that says it is `user_agent`.
+async fn sign_in_from(visitor: &TestApp, email: &str, user_agent: &str) {
+    let response = visitor
+        .http
+        .post(visitor.url("/api/auth/sign_in"))
+        .header("origin", format!("http://{}", visitor.addr))
+        .header("user-agent", user_agent)
+        .form(&[("email", email), ("password", "a long enough password")])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+async fn signed_in(visitor: &TestApp) -> bool {
+    let viewer: Value = visitor.call("/api/auth/viewer", &[]).await.unwrap();
+    !viewer.is_null()
+}
+
+#[tokio::test]
+async fn a_person_sees_where_they_are_signed_in_and_ends_the_other_sessions() {
+    const PHONE: &str = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0";
+    let app = spawn_app().await;
+    let (laptop, email) = app.signed_up("Sam Sessions").await;
+    let phone = app.another_visitor();
+    sign_in_from(&phone, &email, PHONE).await;
+    let listed: Vec<Value> = laptop.call("/api/profile/sessions", &[]).await.unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let (current, others): (Vec<&Value>, Vec<&Value>) =
+        listed.iter().partition(|s| s["current"] == true);
+    assert_eq!(current.len(), 1);
+    let other = others[0];
+    assert_eq!(other["device"], "Firefox on Android");
+    assert_eq!(other["address"], "127.0.0.1");
+    let other_id = other["id"].as_str().unwrap();
+
+    // Another person cannot end it: their list has no such session.
+    let (stranger, _) = app.signed_up("Stan Stranger").await;
+    let refused = stranger
+        .refused("/api/profile/end_session", &[("id", other_id)])
+        .await;
+    assert_eq!(refused, 404);
+    assert!(signed_in(&phone).await);
+
+    laptop
+        .call::<Value>("/api/profile/end_session", &[("id", other_id)])
+        .await
+        .unwrap();
+    assert!(!signed_in(&phone).await, "the phone is still signed in");
+    assert!(signed_in(&laptop).await);
+
+    // "Sign out everywhere else" keeps only this browser.
+    sign_in_from(&phone, &email, PHONE).await;
+    laptop
+        .call::<Value>("/api/profile/end_other_sessions", &[])
+        .await
+        .unwrap();
+    assert!(!signed_in(&phone).await);
+    let listed: Vec<Value> = laptop.call("/api/profile/sessions", &[]).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["current"], true);
+    let pool = app.owner_pool().await;
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action IN ('user.session_ended', 'user.signed_out_elsewhere') ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["user.session_ended", "user.signed_out_elsewhere"]);
 }
