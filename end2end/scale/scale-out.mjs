@@ -322,8 +322,9 @@ async function main() {
   figures.rolling_restart_failures = failures.length;
   assert.deepEqual(failures, [], 'requests failed during the rolling restart');
 
-  // 4. Webhooks: every run's event arrived, one event per run.
-  for (let i = 0; i < 300 && new Set(deliveries.map((d) => d.event.data?.run_id ?? d.event.data?.id)).size < RUNS; i++) await sleep(100);
+  // 4. Webhooks: every run's event arrived, one event per run. Deliveries the killed
+  // worker had claimed go out again once their 30 s claim lapses.
+  for (let i = 0; i < 600 && new Set(deliveries.map((d) => d.event.data?.run_id ?? d.event.data?.id)).size < RUNS; i++) await sleep(100);
   const byRun = new Map();
   for (const { id, event } of deliveries) {
     const run = event.data?.run_id ?? event.data?.id;

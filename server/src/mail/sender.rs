@@ -14,8 +14,9 @@ use super::{Mailer, Rendered};
 use crate::metrics::Metrics;
 
 const BATCH: i64 = 20;
-/// A claimed mail is not handed out again for this long (its sender may have died).
-const CLAIM_SECS: f64 = 120.0;
+/// A claimed mail is not handed out again for this long (its sender may have died):
+/// more than a batch takes (each SMTP exchange gives up after 20 s, side by side).
+const CLAIM_SECS: f64 = 60.0;
 /// Seconds before each retry; the last attempt is the schedule's length + 1.
 const RETRY_SECS: [f64; 7] = [10.0, 60.0, 300.0, 900.0, 3600.0, 3.0 * 3600.0, 6.0 * 3600.0];
 

@@ -17,7 +17,10 @@ use crate::ssrf::{GuardedHttp, OutboundRequest};
 
 const BATCH: i32 = 20;
 /// A claimed delivery is not handed out again for this long (its sender may have died).
-const CLAIM_SECONDS: i32 = 120;
+/// Long enough for a batch to finish (each send gives up after 10 s, sends run side by
+/// side), short enough that a worker killed mid-batch delays its deliveries by half a
+/// minute, not minutes.
+const CLAIM_SECONDS: i32 = 30;
 
 #[derive(Clone)]
 pub struct Dispatcher {
