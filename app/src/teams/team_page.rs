@@ -230,7 +230,7 @@ fn Invitations(pending: Vec<PendingInvitation>, actions: Actions, my_role: Role)
             </ActionForm>
             <ActionForm action=actions.email_invite attr:class="mt-3 flex flex-wrap gap-2">
                 <label for="invite-email" class="sr-only">"Email address"</label>
-                <input id="invite-email" name="email" type="email" required placeholder="name@example.com" autocomplete="off" class=format!("{FIELD} min-w-0 flex-1") />
+                <input id="invite-email" name="email" type="email" required placeholder="name@example.com" autocomplete="off" class=format!("{FIELD} min-w-0 basis-full sm:basis-0 sm:flex-1") />
                 <label for="invite-email-role" class="sr-only">"Role of the emailed invitation"</label>
                 <select id="invite-email-role" name="role" class=FIELD>{roles()}</select>
                 <button type="submit" class=BUTTON>"Email the invitation"</button>
