@@ -52,10 +52,7 @@ impl AccountsService {
     }
 
     pub async fn reset_link_is_live(&self, token: &str) -> Result<bool, ServerError> {
-        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
-        let live = tokens::is_live(&mut tx, token, Purpose::PasswordReset).await?;
-        tx.commit().await?;
-        Ok(live)
+        Ok(tokens::is_live(&self.db, token, Purpose::PasswordReset).await?)
     }
 
     pub async fn reset_password(

@@ -11,7 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::tenant::Tx;
+use sqlx::PgPool;
+
+use crate::db::tenant::{self, Tenant, Tx};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
@@ -61,15 +63,18 @@ pub async fn issue(
 
 /// Whether the token would be accepted now (the page a link opens asks before showing
 /// its form; scanners that follow links only ever get this far).
-pub async fn is_live(tx: &mut Tx, token: &str, purpose: Purpose) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn is_live(db: &PgPool, token: &str, purpose: Purpose) -> Result<bool, sqlx::Error> {
+    let mut tx = tenant::begin(db, Tenant::default()).await?;
+    let live = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM account_tokens WHERE token_hash = $1 AND purpose = $2
                           AND used_at IS NULL AND expires_at > now())",
     )
     .bind(digest(token))
     .bind(purpose.as_str())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(live)
 }
 
 /// Spends the token: its holder, or `None` when it is unknown, used or expired.

@@ -72,10 +72,7 @@ impl AccountsService {
     }
 
     pub async fn verify_link_is_live(&self, token: &str) -> Result<bool, ServerError> {
-        let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
-        let live = tokens::is_live(&mut tx, token, Purpose::VerifyEmail).await?;
-        tx.commit().await?;
-        Ok(live)
+        Ok(tokens::is_live(&self.db, token, Purpose::VerifyEmail).await?)
     }
 
     pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), ServerError> {
