@@ -21,6 +21,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("Your role in this team does not allow that.")]
     Forbidden,
+    /// The team requires two-factor sign-in and the person has not turned it on.
+    #[error(
+        "{team} requires two-factor sign-in. Turn it on in Settings → Profile to work in this team."
+    )]
+    TwoFactorRequired { team: String },
     /// Missing, or another team's: the two look the same from outside.
     #[error("Not found.")]
     NotFound,
@@ -58,7 +63,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } | Self::InvalidSpec(_) => 422,
             Self::BadCredentials | Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::TwoFactorRequired { .. } => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } | Self::QuotaExceeded { .. } => 429,

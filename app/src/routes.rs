@@ -11,7 +11,10 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
-use crate::auth::{ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage};
+use crate::auth::{
+    ChangeEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, TwoFactorPage,
+    VerifyEmailPage,
+};
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
 use crate::islands::{InPlaceForm, InPlaceForms};
@@ -23,13 +26,15 @@ use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 /// Pages anyone may see without signing in (and `/invite/…` links); the server's page
 /// guard sends everyone else to sign in first.
-pub const PUBLIC_PAGES: [&str; 6] = [
+pub const PUBLIC_PAGES: [&str; 8] = [
     "/",
     "/signin",
+    "/signin/two-factor",
     "/signup",
     "/forgot-password",
     "/reset-password",
     "/verify-email",
+    "/change-email",
 ];
 
 /// Pages without an island: their visit downloads the page and its stylesheet, no
@@ -37,13 +42,15 @@ pub const PUBLIC_PAGES: [&str; 6] = [
 /// filters, forms posted without JavaScript that come back with their error and
 /// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
 /// gains an island leaves this list (the page tests check that none here renders one).
-pub const CLIENT_FREE_PAGES: [&str; 12] = [
+pub const CLIENT_FREE_PAGES: [&str; 14] = [
     "/",
     "/signin",
+    "/signin/two-factor",
     "/signup",
     "/forgot-password",
     "/reset-password",
     "/verify-email",
+    "/change-email",
     "/invite/:token",
     "/agents",
     "/agents/:id/compare",
@@ -83,10 +90,12 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <PublicLayout><NotFoundPage /></PublicLayout> }>
                 <Route path=path!("/") view=Landing />
                 <Route path=path!("/signin") view=SignIn />
+                <Route path=path!("/signin/two-factor") view=SignInCode />
                 <Route path=path!("/signup") view=SignUp />
                 <Route path=path!("/forgot-password") view=ForgotPassword />
                 <Route path=path!("/reset-password") view=ResetPassword />
                 <Route path=path!("/verify-email") view=VerifyEmail />
+                <Route path=path!("/change-email") view=ChangeEmail />
                 <Route path=path!("/invite/:token") view=Invite />
                 // Whole: a signed-in page is sent once its data is ready (milliseconds:
                 // our own database), so its <head> carries the title a page sets from
@@ -146,6 +155,8 @@ pages! {
         view! { <PublicLayout><LandingPage /></PublicLayout> };
     SignIn => "Sign in to Agent Factory to build, run and watch your AI agents."
         view! { <PublicLayout><SignInPage /></PublicLayout> };
+    SignInCode => "Finish signing in to Agent Factory with the code from your authenticator app."
+        view! { <PublicLayout><TwoFactorPage /></PublicLayout> };
     SignUp => "Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less."
         view! { <PublicLayout><SignUpPage /></PublicLayout> };
     ForgotPassword => "Forgot your Agent Factory password? Get a link by email to choose a new one."
@@ -154,6 +165,8 @@ pages! {
         view! { <PublicLayout><ResetPasswordPage /></PublicLayout> };
     VerifyEmail => "Confirm the email address of your Agent Factory account."
         view! { <PublicLayout><VerifyEmailPage /></PublicLayout> };
+    ChangeEmail => "Confirm the new email address of your Agent Factory account."
+        view! { <PublicLayout><ChangeEmailPage /></PublicLayout> };
     Invite => "An invitation to join a team on Agent Factory."
         view! { <PublicLayout><InvitePage /></PublicLayout> };
     SignedIn => - view! { <AppLayout /> };
@@ -182,7 +195,7 @@ pages! {
         view! { <PurchasePage /> };
     Team => "Your team: its name, members, roles and invitations."
         view! { <TeamPage /> };
-    Profile => "Your profile: name, data export and account deletion."
+    Profile => "Your profile: name, email, password, two-factor sign-in, sessions, data export and account deletion."
         view! { <ProfilePage /> };
     AuditLog => "What happened in your team, who did it and when."
         view! { <AuditLogPage /> };

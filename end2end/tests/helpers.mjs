@@ -1,5 +1,6 @@
 // Starts Debian's Chromium through playwright-core (no downloaded browser) and points
 // it at the server cargo-leptos started for this run.
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = `http://${process.env.LEPTOS_SITE_ADDR ?? '127.0.0.1:3000'}`;
@@ -108,6 +109,23 @@ export async function mailTo(address, subject) {
     if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${address}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * What an authenticator app shows for the key the profile page gives to type (RFC 6238:
+ * HMAC-SHA1, six digits, 30-second steps), `stepsAhead` steps from now.
+ */
+export function authenticatorCode(typedKey, stepsAhead = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...typedKey.replace(/\s+/g, '').toUpperCase()]
+    .map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0'))
+    .join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000) + stepsAhead));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 export async function screenshot(page, name) {

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BASE_URL, launch, openPage, screenshot, signUp, waitForHydration } from './helpers.mjs';
+import { BASE_URL, authenticatorCode, launch, mailTo, openPage, screenshot, signUp, waitForHydration } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -75,4 +75,64 @@ test('a person signs another browser out from the list of active sessions', asyn
   await other.waitForURL(/\/signin/);
   await phone.close();
   await first.context.close();
+});
+
+test('a person turns on two-factor and then signs in with a code, with JavaScript off too', async () => {
+  const { context, page, email } = await signUp(browser, 'Tara Twofactor');
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Set up two-factor' }).click();
+  const key = await page.getByTestId('totp-secret').textContent();
+  await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  await page.getByLabel('Code from the app').fill('000000' === authenticatorCode(key) ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+  await page.getByText('That code is not right.').waitFor();
+  await page.getByLabel('Code from the app').fill(authenticatorCode(key));
+  await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+  const codes = page.getByTestId('recovery-codes').getByRole('listitem');
+  await codes.first().waitFor();
+  assert.equal(await codes.count(), 10);
+  await screenshot(page, 'profile-two-factor-codes');
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await page.getByText('10 recovery codes left.').waitFor();
+
+  // A browser without JavaScript: the password, then the code, as plain form posts.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const signIn = await openPage(plain, '/signin');
+  await signIn.getByLabel('Email').fill(email);
+  await signIn.getByLabel('Password').fill('a long enough password');
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await signIn.waitForURL(/\/signin\/two-factor\?next=/);
+  await signIn.getByLabel('Code').fill('12345');
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await signIn.getByText('That code is not right.').waitFor();
+  await screenshot(signIn, 'signin-two-factor');
+  await signIn.getByLabel('Code').fill(authenticatorCode(key, 1));
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await signIn.waitForURL(`${BASE_URL}/dashboard`);
+  await plain.close();
+  await context.close();
+});
+
+test('a person moves their account to a new address through the link mailed to it', async () => {
+  const { context, page, email } = await signUp(browser, 'Eli Email');
+  const moved = `moved-${email}`;
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await waitForHydration(page);
+  await page.getByLabel('New email address').fill(moved);
+  await page.locator('#email-current-password').fill('not my password');
+  await page.getByRole('button', { name: 'Change email' }).click();
+  await page.getByText('That is not your current password.').waitFor();
+  await page.locator('#email-current-password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Change email' }).click();
+  await page.getByText(`We sent a link to ${moved}.`).waitFor();
+  await mailTo(email, 'Your Agent Factory email address is being changed');
+
+  const mail = await mailTo(moved, 'Confirm your new email address for Agent Factory');
+  await page.goto(mail.text.match(/https?:\/\/\S+\/change-email\?token=[\w-]+/)[0]);
+  await page.getByRole('button', { name: 'Use this address' }).click();
+  await page.getByText('Done: sign in with your new address from now on.').waitFor();
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await page.getByText(`You sign in with ${moved}.`).waitFor();
+  await context.close();
 });

@@ -19,6 +19,9 @@ fn columns(vault: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "team_secrets" => ("team_secrets", "ciphertext", "nonce"),
         "webhooks" => ("webhooks", "secret_ciphertext", "secret_nonce"),
         "idempotency_keys" => ("idempotency_keys", "body", "body_nonce"),
+        // A person's own secrets: bound to (and listed under) the person's id.
+        "two_factor_secrets" => ("user_two_factor", "secret_ciphertext", "secret_nonce"),
+        "fresh_recovery_codes" => ("user_two_factor", "fresh_codes", "fresh_codes_nonce"),
         _ => return None,
     })
 }
@@ -80,7 +83,7 @@ async fn rewrap(
 ) -> Result<Rewrap, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let row: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(&format!(
-        "SELECT {value}, {nonce} FROM {table} WHERE id = $1 FOR UPDATE"
+        "SELECT {value}, {nonce} FROM {table} WHERE id = $1 AND {nonce} IS NOT NULL FOR UPDATE"
     ))
     .bind(id)
     .fetch_optional(&mut *tx)

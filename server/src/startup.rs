@@ -160,6 +160,7 @@ impl Application {
                 session_absolute: config.session_absolute,
                 secure_cookies: config.secure_cookies,
                 mail_enabled: config.mail.is_some(),
+                keyring: config.engine.keyring.clone(),
             },
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);

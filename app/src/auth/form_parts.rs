@@ -40,18 +40,22 @@ pub fn TextField(
     /// Filled in again after a failed post (never a password).
     #[prop(default = None)]
     value: Option<String>,
+    /// The element's id where a page has two fields of one name (else the name).
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
+    let id = id.unwrap_or(name);
     let message = move || {
         error
             .get()
             .filter(|e| e.field() == Some(name))
             .map(|e| e.to_string())
     };
-    let described_by = format!("{name}-error");
+    let described_by = format!("{id}-error");
     view! {
-        <label class="block text-sm font-medium" for=name>{label}</label>
+        <label class="block text-sm font-medium" for=id>{label}</label>
         <input
-            id=name
+            id=id
             name=name
             type=kind
             autocomplete=autocomplete

@@ -51,19 +51,51 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::{Email, Password};
-    use crate::backend::{self, session_cookie};
+    use crate::backend::{self, SignInStep, session_cookie};
 
     let result = async {
         let parsed = Email::parse(&email)?;
         let password = Password::parse_existing(password)?;
         let backend = backend::accounts()?;
         let client = backend::client_info();
-        let session = backend.sign_in(parsed, password, &client).await?;
-        session_cookie::start(&session, backend.secure_cookies(), next.as_deref());
+        let secure = backend.secure_cookies();
+        match backend.sign_in(parsed, password, &client).await? {
+            SignInStep::SignedIn(session) => {
+                session_cookie::start(&session, secure, next.as_deref())
+            }
+            SignInStep::NeedsCode(challenge) => {
+                session_cookie::await_code(&challenge, secure, next.as_deref());
+            }
+        }
         Ok(())
     }
     .await;
     backend::respond_to_form(result, &[("email", &email)])
+}
+
+/// The second step of a sign-in with two-factor: the code from the authenticator app
+/// (or a recovery code) for the challenge the password step left in a cookie.
+#[server(prefix = "/api", endpoint = "auth/sign_in_code")]
+pub async fn sign_in_with_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+
+    backend::respond(
+        async {
+            let challenge = session_cookie::challenge().ok_or_else(|| {
+                AppError::Conflict(
+                    "This sign-in has expired. Sign in again with your password.".into(),
+                )
+            })?;
+            let secure = backend::accounts()?.secure_cookies();
+            let session = backend::two_factor()?
+                .complete_sign_in(&challenge, &code, &backend::client_info())
+                .await?;
+            session_cookie::clear_challenge(secure);
+            session_cookie::start(&session, secure, next.as_deref());
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_out")]

@@ -46,6 +46,10 @@ pub struct Viewer {
     /// Email is on and the address is not verified yet: the app offers the link again.
     #[serde(default)]
     pub needs_email_verification: bool,
+    /// The team acted in requires two-factor sign-in and the person has not turned it
+    /// on: its pages and operations wait until they do.
+    #[serde(default)]
+    pub needs_two_factor: bool,
     pub team: TeamRef,
     pub teams: Vec<TeamRef>,
 }

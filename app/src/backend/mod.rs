@@ -12,6 +12,7 @@ mod marketplace;
 mod providers;
 pub mod session_cookie;
 mod teams;
+mod two_factor;
 mod webhooks;
 
 pub use agents::Agents;
@@ -21,6 +22,7 @@ pub use dashboard::Dashboards;
 pub use marketplace::Marketplace;
 pub use providers::Providers;
 pub use teams::Teams;
+pub use two_factor::TwoFactor;
 pub use webhooks::Webhooks;
 
 use std::net::IpAddr;
@@ -33,7 +35,7 @@ use uuid::Uuid;
 
 use crate::auth::{Email, Password, Role, SignUpInput, Viewer};
 use crate::error::AppError;
-use crate::profile::ActiveSession;
+use crate::profile::{ActiveSession, EmailChange};
 
 /// Where a request came from; the server puts it in the request's extensions.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +61,28 @@ pub struct NewSession {
     pub max_age_secs: u64,
 }
 
+/// Where a right password leads: in, or to the second factor first.
+#[derive(Debug, Clone)]
+pub enum SignInStep {
+    SignedIn(NewSession),
+    /// The account uses two-factor: this short-lived challenge (for a cookie) and a code
+    /// complete the sign-in ([`TwoFactor::complete_sign_in`]).
+    NeedsCode(Challenge),
+}
+
+/// A sign-in waiting for its second factor.
+#[derive(Clone)]
+pub struct Challenge {
+    pub token: String,
+    pub max_age_secs: u64,
+}
+
+impl std::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Challenge([redacted])")
+    }
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Whether session cookies must carry `Secure` (the site is served over https).
@@ -74,7 +98,7 @@ pub trait Accounts: Send + Sync + 'static {
         email: Email,
         password: Password,
         client: &ClientInfo,
-    ) -> Result<NewSession, AppError>;
+    ) -> Result<SignInStep, AppError>;
     async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError>;
     /// Queues a password-reset link to the address if it has an account, answering the
     /// same either way; refused while email is off.
@@ -102,6 +126,19 @@ pub trait Accounts: Send + Sync + 'static {
     async fn verify_link_is_live(&self, token: &str) -> Result<bool, AppError>;
     /// Records that the link's account reads mail at the address it was sent to.
     async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError>;
+    /// Asks to move the account to `new` (the current password confirms): a link to the
+    /// new address while email is on, at once otherwise.
+    async fn request_email_change(
+        &self,
+        token: &SessionToken,
+        new: Email,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<EmailChange, AppError>;
+    /// Whether a new-address link would be accepted now.
+    async fn email_change_link_is_live(&self, token: &str) -> Result<bool, AppError>;
+    /// Moves the link's account to the address the link was sent to.
+    async fn confirm_email_change(&self, token: &str, client: &ClientInfo) -> Result<(), AppError>;
     /// The signed-in person's live sessions, the most recently used first.
     async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError>;
     /// Ends one of the person's sessions, by its id in that list.
@@ -147,6 +184,7 @@ pub type SharedWebhooks = Arc<dyn Webhooks>;
 pub type SharedDashboards = Arc<dyn Dashboards>;
 pub type SharedMarketplace = Arc<dyn Marketplace>;
 pub type SharedBilling = Arc<dyn Billing>;
+pub type SharedTwoFactor = Arc<dyn TwoFactor>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -167,6 +205,11 @@ pub async fn actor() -> Result<Actor, AppError> {
         .viewer(&token)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    if viewer.needs_two_factor {
+        return Err(AppError::TwoFactorRequired {
+            team: viewer.team.name,
+        });
+    }
     Ok(Actor {
         user_id: viewer.user_id,
         team_id: viewer.team.id,
@@ -204,7 +247,9 @@ pub fn billing() -> Result<SharedBilling, AppError> {
 pub async fn maybe_actor() -> Result<Option<Actor>, AppError> {
     match actor().await {
         Ok(actor) => Ok(Some(actor)),
-        Err(AppError::Unauthenticated) => Ok(None),
+        // Public pages show a member who still owes their team a second factor what
+        // they show anyone.
+        Err(AppError::Unauthenticated | AppError::TwoFactorRequired { .. }) => Ok(None),
         Err(error) => Err(error),
     }
 }
@@ -215,6 +260,10 @@ pub fn webhooks() -> Result<SharedWebhooks, AppError> {
 
 pub fn providers() -> Result<SharedProviders, AppError> {
     use_context::<SharedProviders>().ok_or(AppError::Internal)
+}
+
+pub fn two_factor() -> Result<SharedTwoFactor, AppError> {
+    use_context::<SharedTwoFactor>().ok_or(AppError::Internal)
 }
 
 /// Accounts and sessions, as the server provided them for this request.

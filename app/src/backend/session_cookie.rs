@@ -26,3 +26,30 @@ pub fn start(session: &NewSession, secure: bool, next: Option<&str>) {
 pub fn clear(secure: bool) {
     cookies::write(NAME, "", "/", 0, secure);
 }
+
+/// The cookie of a sign-in waiting for its second factor (minutes long, sign-in pages
+/// only).
+const CHALLENGE: &str = "agf_signin";
+const CHALLENGE_PATH: &str = "/";
+
+/// Holds the challenge and sends the browser to the page that asks for the code.
+pub fn await_code(challenge: &super::Challenge, secure: bool, next: Option<&str>) {
+    cookies::write(
+        CHALLENGE,
+        &challenge.token,
+        CHALLENGE_PATH,
+        challenge.max_age_secs,
+        secure,
+    );
+    let next = crate::safe_redirect::local_path_or(next, "/dashboard");
+    let next = crate::query_string::encode(&next);
+    leptos_axum::redirect(&format!("/signin/two-factor?next={next}"));
+}
+
+pub fn challenge() -> Option<String> {
+    cookies::read(CHALLENGE)
+}
+
+pub fn clear_challenge(secure: bool) {
+    cookies::write(CHALLENGE, "", CHALLENGE_PATH, 0, secure);
+}

@@ -25,6 +25,9 @@ pub trait Teams: Send + Sync + 'static {
     async fn remove_member(&self, actor: &Actor, user_id: Uuid) -> Result<(), AppError>;
     async fn leave(&self, actor: &Actor) -> Result<(), AppError>;
     async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError>;
+    /// Whether members must sign in with a second factor (owners only; an owner turning
+    /// it on must use one already).
+    async fn require_two_factor(&self, actor: &Actor, required: bool) -> Result<(), AppError>;
     async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, AppError>;
     /// Joins the invitation's team; returns its id.
     async fn accept_invitation(&self, user_id: Uuid, token: &str) -> Result<Uuid, AppError>;

@@ -3,6 +3,7 @@ use leptos_router::components::{A, Outlet};
 
 use super::email_banner::EmailBanner;
 use super::nav_links::NavLinks;
+use super::two_factor_banner::TwoFactorBanner;
 use super::user_menu::{UserMenu, ViewerResource};
 use crate::auth::get_viewer;
 use crate::components::{ErrorFallback, Logo};
@@ -31,6 +32,7 @@ pub fn AppLayout() -> impl IntoView {
             <main class="min-w-0 flex-1 px-4 py-6 md:px-8">
                 <DemoBanner />
                 <EmailBanner viewer />
+                <TwoFactorBanner viewer />
                 <ErrorBoundary fallback=|errors| view! { <ErrorFallback errors /> }>
                     <Outlet />
                 </ErrorBoundary>

@@ -4,6 +4,7 @@ mod app_layout;
 mod email_banner;
 mod nav_links;
 mod public_layout;
+mod two_factor_banner;
 mod user_menu;
 
 pub use app_layout::AppLayout;

@@ -1,9 +1,12 @@
-//! Settings → Profile: display name, password, active sessions, data export and account
+//! Settings → Profile: display name, email address, password, two-factor sign-in, active sessions, data export and account
 //! deletion.
 
+mod email_card;
 mod profile_page;
 mod server_fns;
 mod sessions_card;
+mod two_factor_card;
+mod two_factor_fns;
 mod types;
 
 pub use profile_page::ProfilePage;
@@ -11,4 +14,8 @@ pub(crate) use profile_page::ProfileSettings;
 pub use server_fns::{
     ChangePassword, DeleteAccount, EndOtherSessions, EndSession, UpdateProfile, list_sessions,
 };
-pub use types::ActiveSession;
+pub use two_factor_fns::{
+    AcknowledgeRecoveryCodes, ConfirmTwoFactor, DisableTwoFactor, RenewRecoveryCodes,
+    StartTwoFactor, get_two_factor,
+};
+pub use types::{ActiveSession, EmailChange, TwoFactorEnrolment, TwoFactorStatus};

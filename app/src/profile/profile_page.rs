@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
+use super::email_card::EmailCard;
 use super::sessions_card::SessionsCard;
+use super::two_factor_card::TwoFactorCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
 use crate::auth::get_viewer;
@@ -72,6 +74,8 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                 <Saved when=name_saved text="Saved." />
             </section>
 
+            <EmailCard card=CARD current=Signal::derive(move || viewer.get().and_then(Result::ok).flatten().map(|v| v.email)) />
+
             <section class=CARD aria-labelledby="profile-password">
                 <h2 id="profile-password" class="mb-3 font-medium">"Password"</h2>
                 <ActionForm action=password>
@@ -82,6 +86,8 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                 </ActionForm>
                 <Saved when=password_saved text="Password changed. Your other sessions have been signed out." />
             </section>
+
+            <TwoFactorCard card=CARD />
 
             <SessionsCard card=CARD />
 

@@ -12,7 +12,8 @@ pub use audit_log_page::AuditLogPage;
 pub use invite_page::InvitePage;
 pub use server_fns::{
     AcceptInvitation, ChangeRole, CreateInvitation, EmailInvitation, LeaveTeam, RemoveMember,
-    RenameTeam, RevokeInvitation, SwitchTeam, audit_log, get_invitation, get_team_overview,
+    RenameTeam, RequireTwoFactor, RevokeInvitation, SwitchTeam, audit_log, get_invitation,
+    get_team_overview,
 };
 pub use settings_layout::SettingsLayout;
 pub use team_page::TeamPage;

@@ -120,6 +120,20 @@ pub async fn rename_team(name: String) -> Result<(), AppError> {
     )
 }
 
+/// Owners only: whether members must sign in with a second factor.
+#[server(prefix = "/api", endpoint = "teams/require_two_factor")]
+pub async fn require_two_factor(required: bool) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            backend::teams()?
+                .require_two_factor(&backend::actor().await?, required)
+                .await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "teams/switch")]
 pub async fn switch_team(team_id: Uuid) -> Result<(), AppError> {
     use crate::backend::{self, session_cookie};

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use super::{
     ChangeRole, CreateInvitation, EmailInvitation, LeaveTeam, Member, PendingInvitation,
-    RemoveMember, RenameTeam, RevokeInvitation, TeamOverview, get_team_overview,
+    RemoveMember, RenameTeam, RequireTwoFactor, RevokeInvitation, TeamOverview, get_team_overview,
 };
 use crate::auth::Role;
 use crate::auth::form_parts::FormAlert;
@@ -51,10 +51,11 @@ pub(crate) fn TeamSettings() -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let leave = ServerAction::<LeaveTeam>::new();
+    let two_factor = ServerAction::<RequireTwoFactor>::new();
     let overview = Resource::new(
         move || {
             (
-                rename.version().get(),
+                (rename.version().get(), two_factor.version().get()),
                 (invite.version().get(), email_invite.version().get()),
                 revoke.version().get(),
                 change_role.version().get(),
@@ -69,6 +70,7 @@ pub(crate) fn TeamSettings() -> impl IntoView {
         change_role.value().into(),
         remove.value().into(),
         leave.value().into(),
+        two_factor.value().into(),
     ]);
     let invite_error = Signal::derive(move || {
         let emailed = email_invite.value().get().and_then(Result::err);
@@ -83,6 +85,7 @@ pub(crate) fn TeamSettings() -> impl IntoView {
         change_role,
         remove,
         leave,
+        two_factor,
     };
 
     // The menu around the page shows the team's name too.
@@ -112,6 +115,7 @@ struct Actions {
     change_role: ServerAction<ChangeRole>,
     remove: ServerAction<RemoveMember>,
     leave: ServerAction<LeaveTeam>,
+    two_factor: ServerAction<RequireTwoFactor>,
 }
 
 #[component]
@@ -145,6 +149,8 @@ fn TeamDetails(team: TeamOverview, actions: Actions) -> impl IntoView {
                 </ul>
             </section>
 
+            <TwoFactorPolicy required=team.require_two_factor is_owner=my_role == Role::Owner action=actions.two_factor />
+
             {is_admin.then(|| view! { <Invitations pending=team.invitations actions my_role /> })}
 
             <section class=CARD aria-labelledby="leave">
@@ -157,6 +163,38 @@ fn TeamDetails(team: TeamOverview, actions: Actions) -> impl IntoView {
                 </ActionForm>
             </section>
         </div>
+    }
+}
+
+/// Whether members must sign in with a second factor: owners change it, everyone sees it.
+#[component]
+fn TwoFactorPolicy(
+    required: bool,
+    is_owner: bool,
+    action: ServerAction<RequireTwoFactor>,
+) -> impl IntoView {
+    let (state, button) = if required {
+        (
+            "Members must sign in with two-factor. Members without it can open only their profile until they turn it on.",
+            "Stop requiring two-factor",
+        )
+    } else {
+        (
+            "Members may sign in with a password alone.",
+            "Require two-factor for every member",
+        )
+    };
+    view! {
+        <section class=CARD aria-labelledby="team-two-factor">
+            <h2 id="team-two-factor" class="font-medium">"Two-factor sign-in"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{state}</p>
+            {is_owner.then(|| view! {
+                <ActionForm action attr:class="mt-3">
+                    <input type="hidden" name="required" value=(!required).to_string() />
+                    <button type="submit" class=BUTTON>{button}</button>
+                </ActionForm>
+            })}
+        </section>
     }
 }
 
@@ -180,7 +218,10 @@ fn MemberRow(member: Member, me: uuid::Uuid, my_role: Role, actions: Actions) ->
         <li class="flex flex-wrap items-center justify-between gap-3 py-3">
             <div class="min-w-0">
                 <p class="truncate font-medium">{member.display_name.clone()}</p>
-                <p class="truncate text-sm text-slate-500 dark:text-slate-400">{member.email.clone()}" · joined "{member.joined.clone()}</p>
+                <p class="truncate text-sm text-slate-500 dark:text-slate-400">
+                    {member.email.clone()}" · joined "{member.joined.clone()}
+                    {if member.two_factor { " · two-factor on" } else { " · no two-factor" }}
+                </p>
             </div>
             {if manageable {
                 view! {

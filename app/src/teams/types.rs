@@ -13,6 +13,9 @@ pub struct Member {
     pub email: String,
     pub role: Role,
     pub joined: String,
+    /// Signs in with a second factor.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,9 @@ pub struct TeamOverview {
     pub name: String,
     pub my_role: Role,
     pub my_user_id: Uuid,
+    /// Members must sign in with a second factor (owners set it).
+    #[serde(default)]
+    pub require_two_factor: bool,
     pub members: Vec<Member>,
     pub invitations: Vec<PendingInvitation>,
 }

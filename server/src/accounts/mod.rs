@@ -3,21 +3,23 @@
 
 mod attempts;
 mod devices;
+pub mod email_change;
 pub mod password_reset;
 pub mod passwords;
 mod profile;
 mod sessions;
 pub mod store;
 mod tokens;
+pub mod two_factor;
 pub mod verification;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::{Email, Password, SignUpInput, Viewer};
-use app::backend::{Accounts, Actor, ClientInfo, NewSession, SessionToken};
+use app::backend::{Accounts, Actor, ClientInfo, NewSession, SessionToken, SignInStep};
 use app::error::AppError;
-use app::profile::ActiveSession;
+use app::profile::{ActiveSession, EmailChange};
 use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -27,6 +29,7 @@ use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
 use crate::mail::outbox::{self, MailKind};
 use crate::redis_client::RedisClient;
+use crate::secrets::Keyring;
 use passwords::PasswordHasher;
 pub use sessions::Session;
 use sessions::SessionStore;
@@ -39,6 +42,8 @@ pub struct AccountsService {
     secure_cookies: bool,
     /// Outgoing email is configured: the flows that send mail are on.
     mail_enabled: bool,
+    /// Seals people's two-factor secrets, as it seals teams' secrets.
+    keyring: Arc<Keyring>,
 }
 
 pub struct AccountsConfig {
@@ -47,6 +52,7 @@ pub struct AccountsConfig {
     pub session_absolute: Duration,
     pub secure_cookies: bool,
     pub mail_enabled: bool,
+    pub keyring: Arc<Keyring>,
 }
 
 impl AccountsService {
@@ -61,6 +67,7 @@ impl AccountsService {
             },
             secure_cookies: config.secure_cookies,
             mail_enabled: config.mail_enabled,
+            keyring: config.keyring,
         }
     }
 
@@ -114,6 +121,14 @@ impl AccountsService {
     pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>, ServerError> {
         Ok(self.sessions.get(&self.cache, token).await?)
     }
+
+    /// The live session behind a cookie, or `Unauthenticated`.
+    async fn signed_in(&self, token: &SessionToken) -> Result<Session, ServerError> {
+        Ok(self
+            .session(token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?)
+    }
 }
 
 impl AccountsService {
@@ -126,8 +141,6 @@ impl AccountsService {
             return Ok(None);
         };
         let teams = store::teams_of(&mut tx, user.id).await?;
-        let verified = verification::is_verified(&mut tx, user.id).await?;
-        tx.commit().await?;
         // The session's team, unless the user has since left it: then their first team.
         let Some(team) = teams
             .iter()
@@ -137,11 +150,15 @@ impl AccountsService {
         else {
             return Ok(None);
         };
+        let verified = verification::is_verified(&mut tx, user.id).await?;
+        let needs_two_factor = two_factor::owed_to(&mut tx, user.id, team.id).await?;
+        tenant::done_reading(tx);
         Ok(Some(Viewer {
             user_id: user.id,
             email: user.email,
             display_name: user.display_name,
             needs_email_verification: self.mail_enabled && !verified,
+            needs_two_factor,
             team,
             teams,
         }))
@@ -200,7 +217,7 @@ impl AccountsService {
         email: Email,
         password: Password,
         client: &ClientInfo,
-    ) -> Result<NewSession, ServerError> {
+    ) -> Result<SignInStep, ServerError> {
         if let Some(retry_after_secs) = attempts::SIGN_IN_FAILURES
             .check(&self.cache, email.as_str(), client.ip)
             .await?
@@ -241,6 +258,7 @@ impl AccountsService {
         };
         switch_tenant(&mut tx, Tenant::user(user.id)).await?;
         let teams = store::teams_of(&mut tx, user.id).await?;
+        let second_factor = two_factor::is_enabled(&mut tx, user.id).await?;
         tx.commit().await?;
         let Some(team) = teams.first() else {
             return Err(AppError::Conflict(
@@ -248,13 +266,18 @@ impl AccountsService {
             )
             .into());
         };
+        if second_factor {
+            // The failure count is cleared only once the code is right too.
+            return self.challenge(user.id, team.id, &user.email).await;
+        }
         attempts::SIGN_IN_FAILURES
             .reset(&self.cache, email.as_str())
             .await?;
-        Ok(self
+        let session = self
             .sessions
             .create(&self.cache, user.id, team.id, client)
-            .await?)
+            .await?;
+        Ok(SignInStep::SignedIn(session))
     }
 
     pub async fn sign_out(&self, token: &SessionToken) -> Result<(), ServerError> {
@@ -352,6 +375,7 @@ impl AccountsService {
             profile::leave(&mut tx, viewer.user_id).await?;
         }
         profile::anonymise(&mut tx, viewer.user_id).await?;
+        two_factor::remove(&mut tx, viewer.user_id).await?;
         tx.commit().await?;
         Ok(self
             .sessions
@@ -361,10 +385,7 @@ impl AccountsService {
 
     /// The signed-in person's live sessions, the most recently used first.
     pub async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, ServerError> {
-        let session = self
-            .session(token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let session = self.signed_in(token).await?;
         let listed = self
             .sessions
             .list(&self.cache, session.user_id, token)
@@ -393,10 +414,7 @@ impl AccountsService {
         id: &str,
         client: &ClientInfo,
     ) -> Result<(), ServerError> {
-        let session = self
-            .session(token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let session = self.signed_in(token).await?;
         if !self
             .sessions
             .revoke_by_id(&self.cache, session.user_id, id)
@@ -414,10 +432,7 @@ impl AccountsService {
         token: &SessionToken,
         client: &ClientInfo,
     ) -> Result<(), ServerError> {
-        let session = self
-            .session(token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let session = self.signed_in(token).await?;
         self.sessions
             .revoke_all(&self.cache, session.user_id, Some(token))
             .await?;
@@ -492,7 +507,7 @@ impl Accounts for AccountsService {
         email: Email,
         password: Password,
         client: &ClientInfo,
-    ) -> Result<NewSession, AppError> {
+    ) -> Result<SignInStep, AppError> {
         Ok(AccountsService::sign_in(self, email, password, client).await?)
     }
 
@@ -535,6 +550,24 @@ impl Accounts for AccountsService {
 
     async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AppError> {
         Ok(AccountsService::verify_email(self, token, client).await?)
+    }
+
+    async fn request_email_change(
+        &self,
+        token: &SessionToken,
+        new: Email,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<EmailChange, AppError> {
+        Ok(AccountsService::request_email_change(self, token, new, password, client).await?)
+    }
+
+    async fn email_change_link_is_live(&self, token: &str) -> Result<bool, AppError> {
+        Ok(AccountsService::email_change_link_is_live(self, token).await?)
+    }
+
+    async fn confirm_email_change(&self, token: &str, client: &ClientInfo) -> Result<(), AppError> {
+        Ok(AccountsService::confirm_email_change(self, token, client).await?)
     }
 
     async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError> {

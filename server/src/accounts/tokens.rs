@@ -1,4 +1,4 @@
-//! Single-use tokens sent by email (a password reset, an email verification): 32 random
+//! Single-use tokens sent by email (a password reset, an email verification, a new address): 32 random
 //! bytes in the link, only their SHA-256 in the database, an expiry, and a use that
 //! marks them spent in the same statement that checks them, so two clicks cannot both
 //! use one.
@@ -19,6 +19,7 @@ use crate::db::tenant::{self, Tenant, Tx};
 pub enum Purpose {
     PasswordReset,
     VerifyEmail,
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -26,6 +27,7 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => "password_reset",
             Purpose::VerifyEmail => "verify_email",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }

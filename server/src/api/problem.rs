@@ -169,7 +169,7 @@ impl From<AppError> for Problem {
                     .collect(),
             ),
             AppError::BadCredentials | AppError::Unauthenticated => Problem::unauthenticated(),
-            AppError::Forbidden => {
+            AppError::Forbidden | AppError::TwoFactorRequired { .. } => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
             }
             AppError::NotFound => {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use app::backend::{
     SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedDashboards,
-    SharedMarketplace, SharedProviders, SharedTeams, SharedWebhooks,
+    SharedMarketplace, SharedProviders, SharedTeams, SharedTwoFactor, SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     let dashboards: SharedDashboards = state.dashboards.clone();
     let marketplace: SharedMarketplace = state.marketplace.clone();
     let billing: SharedBilling = state.billing.clone();
+    let two_factor: SharedTwoFactor = state.accounts.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&dashboards));
         leptos::prelude::provide_context(Arc::clone(&marketplace));
         leptos::prelude::provide_context(Arc::clone(&billing));
+        leptos::prelude::provide_context(Arc::clone(&two_factor));
         security_headers::use_page_nonce();
     };
     let pages = Router::new()

@@ -13,6 +13,10 @@ pub enum MailKind {
     VerifyEmail,
     /// A team's invitation (accepted, revoked or expired meanwhile: nothing is sent).
     Invitation,
+    /// A link to an address an account asked to move to (the account gone: nothing).
+    ChangeEmail,
+    /// To the address an account is leaving: asked for (`done` false) or done.
+    EmailChangeNotice,
 }
 
 impl MailKind {
@@ -21,6 +25,8 @@ impl MailKind {
             MailKind::PasswordReset => "password_reset",
             MailKind::VerifyEmail => "verify_email",
             MailKind::Invitation => "invitation",
+            MailKind::ChangeEmail => "change_email",
+            MailKind::EmailChangeNotice => "email_change_notice",
         }
     }
 
@@ -29,6 +35,8 @@ impl MailKind {
             "password_reset" => Some(MailKind::PasswordReset),
             "verify_email" => Some(MailKind::VerifyEmail),
             "invitation" => Some(MailKind::Invitation),
+            "change_email" => Some(MailKind::ChangeEmail),
+            "email_change_notice" => Some(MailKind::EmailChangeNotice),
             _ => None,
         }
     }

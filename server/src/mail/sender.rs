@@ -123,6 +123,14 @@ impl MailSender {
                 let (db, to, params) = (&self.db, &mail.recipient, &mail.params);
                 crate::teams::invitation_mail::compose(db, to, params, &self.public_url).await
             }
+            Some(MailKind::ChangeEmail) => {
+                let (db, to, params) = (&self.db, &mail.recipient, &mail.params);
+                crate::accounts::email_change::compose(db, to, params, &self.public_url).await
+            }
+            Some(MailKind::EmailChangeNotice) => Ok(Some(crate::accounts::email_change::notice(
+                &mail.params,
+                &self.public_url,
+            ))),
             None => {
                 tracing::error!(kind = %mail.kind, mail = %mail.id, "mail of an unknown kind; skipped");
                 Ok(None)

@@ -56,6 +56,48 @@ pub fn invitation(inviter: &str, team: &str, role: &str, link: &str) -> Rendered
     })
 }
 
+pub fn change_email(link: &str) -> Rendered {
+    layout(Content {
+        subject: "Confirm your new email address for Agent Factory".into(),
+        lines: vec![
+            "Your Agent Factory account asked to use this address from now on.".into(),
+            "Confirm it, and you sign in with this address. The link works once, for one day."
+                .into(),
+        ],
+        action: ("Confirm my new address", link),
+        footer: "If you did not ask for this, ignore this email: the account keeps its current address.",
+    })
+}
+
+/// To the address an account is leaving: at the request, and once it moved.
+pub fn email_change_notice(new_address: &str, done: bool, reset_link: &str) -> Rendered {
+    let (subject, first) = if done {
+        (
+            "Your Agent Factory email address was changed",
+            format!(
+                "Your Agent Factory account now uses {new_address}; this address no longer signs in."
+            ),
+        )
+    } else {
+        (
+            "Your Agent Factory email address is being changed",
+            format!(
+                "Someone signed in to your Agent Factory account asked to move it to {new_address}. It moves once that address confirms."
+            ),
+        )
+    };
+    layout(Content {
+        subject: subject.into(),
+        lines: vec![
+            first,
+            "If this was not you, reset your password now: that signs everyone out of the account."
+                .into(),
+        ],
+        action: ("Reset my password", reset_link),
+        footer: "We tell the old address about every change of address, so nobody can take an account quietly.",
+    })
+}
+
 fn layout(content: Content<'_>) -> Rendered {
     let (label, link) = content.action;
     let text = format!(

@@ -15,8 +15,9 @@ pub struct MemberRow {
 }
 
 pub async fn list(tx: &mut Tx) -> Result<Vec<MemberRow>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email, m.role::text, m.joined_at
+    let rows: Vec<(Uuid, String, String, String, DateTime<Utc>, bool)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email, m.role::text, m.joined_at,
+                EXISTS (SELECT 1 FROM user_two_factor f WHERE f.user_id = u.id AND f.enabled_at IS NOT NULL)
          FROM team_members m JOIN users u ON u.id = m.user_id
          WHERE m.team_id = app_team_id() ORDER BY m.role, lower(u.display_name)",
     )
@@ -25,12 +26,13 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<MemberRow>, sqlx::Error> {
     Ok(rows
         .into_iter()
         .filter_map(
-            |(user_id, display_name, email, role, joined_at): (
+            |(user_id, display_name, email, role, joined_at, two_factor): (
                 Uuid,
                 String,
                 String,
                 String,
                 DateTime<Utc>,
+                bool,
             )| {
                 let role = Role::parse(&role)?;
                 Some(MemberRow {
@@ -40,6 +42,7 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<MemberRow>, sqlx::Error> {
                         email,
                         role,
                         joined: String::new(),
+                        two_factor,
                     },
                     joined_at,
                 })

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::accounts::two_factor;
 use crate::accounts::verification::EmailGate;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
@@ -54,10 +55,11 @@ impl TeamsService {
 impl TeamsService {
     pub async fn overview(&self, actor: &Actor) -> Result<TeamOverview, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
-            .bind(actor.team_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (name, require_two_factor): (String, bool) =
+            sqlx::query_as("SELECT name, require_two_factor FROM teams WHERE id = $1")
+                .bind(actor.team_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let members = membership::list(&mut tx).await?;
         let invitations = if actor.role >= Role::Admin {
             invitations::pending(&mut tx).await?
@@ -69,6 +71,7 @@ impl TeamsService {
             name,
             my_role: actor.role,
             my_user_id: actor.user_id,
+            require_two_factor,
             members: members
                 .into_iter()
                 .map(|m| Member {
@@ -242,6 +245,34 @@ impl TeamsService {
         Ok(tx.commit().await?)
     }
 
+    pub async fn require_two_factor(
+        &self,
+        actor: &Actor,
+        required: bool,
+    ) -> Result<(), ServerError> {
+        rules::at_least(actor.role, Role::Owner)?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        if required && !two_factor::is_enabled(&mut tx, actor.user_id).await? {
+            return Err(AppError::Conflict(
+                "Turn on two-factor sign-in for yourself first (Settings → Profile), so that requiring it cannot lock you out.".into(),
+            )
+            .into());
+        }
+        sqlx::query("UPDATE teams SET require_two_factor = $2 WHERE id = $1")
+            .bind(actor.team_id)
+            .bind(required)
+            .execute(&mut *tx)
+            .await?;
+        let action = if required {
+            "team.two_factor_required"
+        } else {
+            "team.two_factor_optional"
+        };
+        let target = ("team", actor.team_id.to_string());
+        audit(&mut tx, actor, action, target, serde_json::json!({})).await?;
+        Ok(tx.commit().await?)
+    }
+
     pub async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
         let invitation = invitations::find_usable(&mut tx, token).await?;
@@ -333,6 +364,10 @@ impl Teams for TeamsService {
 
     async fn rename(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
         Ok(TeamsService::rename(self, actor, name).await?)
+    }
+
+    async fn require_two_factor(&self, actor: &Actor, required: bool) -> Result<(), AppError> {
+        Ok(TeamsService::require_two_factor(self, actor, required).await?)
     }
 
     async fn invitation_preview(&self, token: &str) -> Result<InvitationPreview, AppError> {

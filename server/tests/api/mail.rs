@@ -388,3 +388,106 @@ async fn invitations_cannot_be_emailed_while_email_is_off() {
     let team: Value = owner.call("/api/teams/overview", &[]).await.unwrap();
     assert_eq!(team["invitations"].as_array().unwrap().len(), 0);
 }
+
+const CHANGE: &str = "Confirm your new email address for Agent Factory";
+const CHANGING: &str = "Your Agent Factory email address is being changed";
+const CHANGED: &str = "Your Agent Factory email address was changed";
+
+async fn ask_for_address(
+    user: &TestApp,
+    email: &str,
+    password: &str,
+) -> Result<Value, (u16, String)> {
+    let form = [("email", email), ("current_password", password)];
+    user.call("/api/profile/email", &form).await
+}
+
+#[tokio::test]
+async fn a_new_address_is_used_once_its_link_is_followed_and_the_old_one_is_told() {
+    let (app, sink) = app_with_mail().await;
+    let (user, old) = app.signed_up("Ed Email").await;
+    let new = format!("moved-{old}");
+    // Bad input changes nothing and sends nothing.
+    let (status, body) = ask_for_address(&user, &new, "not my password")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 422);
+    assert!(body.contains("current_password"), "{body}");
+    assert_eq!(
+        ask_for_address(&user, &old, "a long enough password")
+            .await
+            .unwrap_err()
+            .0,
+        422
+    );
+    assert_eq!(
+        ask_for_address(&user, "not an address", "a long enough password")
+            .await
+            .unwrap_err()
+            .0,
+        422
+    );
+
+    let sent = ask_for_address(&user, &new, "a long enough password")
+        .await
+        .unwrap();
+    assert_eq!(sent["LinkSent"]["email"], new.as_str());
+    let notice = mail_to(&sink, &old, CHANGING, 0).await;
+    assert!(notice.text.contains(&new), "{}", notice.text);
+    // Until the new address confirms, the account keeps the old one.
+    let viewer: Value = user.call("/api/auth/viewer", &[]).await.unwrap();
+    assert_eq!(viewer["email"], old.as_str());
+
+    let mail = mail_to(&sink, &new, CHANGE, 0).await;
+    let token = link_token(&mail, "/change-email?token=");
+    let visitor = app.another_visitor();
+    let page = visitor
+        .get(&format!("/change-email?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Use this address"), "no button: {page}");
+    let confirmed = visitor
+        .post_form("/api/auth/change_email", &[("token", &token)])
+        .await;
+    assert_eq!(confirmed.headers()["location"], "/change-email?done=1");
+    let viewer: Value = user.call("/api/auth/viewer", &[]).await.unwrap();
+    assert_eq!(viewer["email"], new.as_str());
+    assert_eq!(
+        viewer["needs_email_verification"], false,
+        "the link proved the new address"
+    );
+    mail_to(&sink, &old, CHANGED, 0).await;
+    assert_eq!(
+        visitor
+            .refused("/api/auth/change_email", &[("token", &token)])
+            .await,
+        409,
+        "a link works once"
+    );
+    // The new address signs in; the old one no longer does.
+    let fresh = app.another_visitor();
+    assert_eq!(
+        fresh.sign_in(&old, "a long enough password").await.status(),
+        401
+    );
+    assert!(
+        fresh
+            .sign_in(&new, "a long enough password")
+            .await
+            .status()
+            .is_success()
+    );
+    let pool = app.owner_pool().await;
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'user.email_change%' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["user.email_change_requested", "user.email_changed"]
+    );
+}

@@ -37,4 +37,5 @@ mod stripe_webhooks;
 mod teams;
 mod tenancy;
 mod traces;
+mod two_factor;
 mod watchdog;

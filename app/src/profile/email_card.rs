@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+
+use super::EmailChange;
+use crate::auth::RequestEmailChange;
+use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
+
+/// The account's address, and a way to move it: the current password confirms, and the
+/// new address must be read (a link goes to it) before the account moves.
+#[component]
+pub fn EmailCard(card: &'static str, current: Signal<Option<String>>) -> impl IntoView {
+    let change = ServerAction::<RequestEmailChange>::new();
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let outcome = move || match change.value().get() {
+        Some(Ok(EmailChange::LinkSent { email })) => Some(format!(
+            "We sent a link to {email}. Your address changes when you follow it; your current address was told."
+        )),
+        Some(Ok(EmailChange::Changed { email })) => Some(format!("Your address is now {email}.")),
+        _ => None,
+    };
+    view! {
+        <section class=card aria-labelledby="profile-email">
+            <h2 id="profile-email" class="mb-1 font-medium">"Email address"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
+                "You sign in with " <strong>{move || current.get().unwrap_or_default()}</strong> "."
+            </p>
+            <ActionForm action=change>
+                <TextField label="New email address" name="email" kind="email" autocomplete="email" error />
+                <TextField label="Current password" name="current_password" id="email-current-password" kind="password" autocomplete="current-password" error />
+                <FormAlert error />
+                <SubmitButton label="Change email" busy_label="Sending…" pending=change.pending().into() />
+            </ActionForm>
+            <p role="status" class="mt-2 text-sm text-emerald-700 dark:text-emerald-400">{outcome}</p>
+        </section>
+    }
+}
