@@ -84,6 +84,7 @@ test('a person turns on two-factor and then signs in with a code, with JavaScrip
   await page.getByRole('button', { name: 'Set up two-factor' }).click();
   const key = await page.getByTestId('totp-secret').textContent();
   await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  await screenshot(page, 'profile-two-factor-setup');
   await page.getByLabel('Code from the app').fill('000000' === authenticatorCode(key) ? '111111' : '000000');
   await page.getByRole('button', { name: 'Turn on two-factor' }).click();
   await page.getByText('That code is not right.').waitFor();

@@ -3,11 +3,12 @@ use leptos::prelude::*;
 use super::EmailChange;
 use crate::auth::RequestEmailChange;
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
+use crate::layout::ViewerResource;
 
 /// The account's address, and a way to move it: the current password confirms, and the
 /// new address must be read (a link goes to it) before the account moves.
 #[component]
-pub fn EmailCard(card: &'static str, current: Signal<Option<String>>) -> impl IntoView {
+pub fn EmailCard(card: &'static str, viewer: ViewerResource) -> impl IntoView {
     let change = ServerAction::<RequestEmailChange>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     let outcome = move || match change.value().get() {
@@ -20,9 +21,16 @@ pub fn EmailCard(card: &'static str, current: Signal<Option<String>>) -> impl In
     view! {
         <section class=card aria-labelledby="profile-email">
             <h2 id="profile-email" class="mb-1 font-medium">"Email address"</h2>
-            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
-                "You sign in with " <strong>{move || current.get().unwrap_or_default()}</strong> "."
-            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let email = viewer.await.ok().flatten().map(|v| v.email).unwrap_or_default();
+                    view! {
+                        <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
+                            "You sign in with " <strong>{email}</strong> "."
+                        </p>
+                    }
+                })}
+            </Transition>
             <ActionForm action=change>
                 <TextField label="New email address" name="email" kind="email" autocomplete="email" error />
                 <TextField label="Current password" name="current_password" id="email-current-password" kind="password" autocomplete="current-password" error />

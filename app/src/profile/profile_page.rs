@@ -74,7 +74,7 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                 <Saved when=name_saved text="Saved." />
             </section>
 
-            <EmailCard card=CARD current=Signal::derive(move || viewer.get().and_then(Result::ok).flatten().map(|v| v.email)) />
+            <EmailCard card=CARD viewer />
 
             <section class=CARD aria-labelledby="profile-password">
                 <h2 id="profile-password" class="mb-3 font-medium">"Password"</h2>
