@@ -30,13 +30,15 @@ real_provider() {
 # Without Stripe keys, paid templates and plan upgrades go through the built-in fake
 # Stripe (test mode: its "Pay" button sends the signed events Stripe would).
 # Without SMTP_URL, mail goes to the built-in SMTP sink, whose web inbox shows it.
-demo_model=false fake_stripe=false fake_smtp=false
+# Without an identity provider, "Continue with Fake OIDC" signs in through a local one.
+demo_model=false fake_stripe=false fake_smtp=false fake_oidc=false
 real_provider || demo_model=true
 [ -n "${STRIPE_SECRET_KEY:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_stripe=true
 [ -n "${SMTP_URL:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_smtp=true
-# One build for all three (they share their dependencies with the server's).
-if $demo_model || $fake_stripe || $fake_smtp; then
-  cargo build -p fake-llm -p fake-stripe -p fake-smtp || die "could not build the demo model, the fake Stripe and the SMTP sink"
+[ -n "${OIDC_ISSUER:-}${GOOGLE_CLIENT_ID:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_oidc=true
+# One build for all of them (they share their dependencies with the server's).
+if $demo_model || $fake_stripe || $fake_smtp || $fake_oidc; then
+  cargo build -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc || die "could not build the local stand-ins (demo model, Stripe, SMTP, OIDC)"
 fi
 
 fake_pid=""
@@ -67,6 +69,15 @@ if $fake_smtp; then
   export SMTP_URL="smtp://$FAKE_SMTP_ADDR"
 fi
 
+oidc_pid=""
+if $fake_oidc; then
+  step "No identity provider configured: starting a local OpenID Connect provider"
+  export FAKE_OIDC_ADDR="${FAKE_OIDC_ADDR:-127.0.0.1:2590}"
+  "$CARGO_TARGET_DIR/debug/fake-oidc" &
+  oidc_pid=$!
+  export OIDC_ISSUER="http://$FAKE_OIDC_ADDR" OIDC_CLIENT_ID=agent-factory-local OIDC_CLIENT_SECRET=local-oidc-secret OIDC_LABEL="Fake OIDC"
+fi
+
 # A local API key for the demo team, kept across runs; the seed stores only its hash.
 mkdir -p .data
 if [ ! -s .data/demo-api-key ]; then
@@ -77,7 +88,7 @@ export DEMO_API_KEY="$(cat .data/demo-api-key)"
 step "Starting the server"
 "$CARGO_TARGET_DIR/debug/server" &
 server_pid=$!
-trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid $smtp_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
+trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid $smtp_pid $oidc_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" || true
@@ -91,6 +102,8 @@ models="your configured providers"
 mail="$SMTP_URL"
 [ -z "$smtp_pid" ] || mail="the built-in SMTP sink: read what the app sends at http://$FAKE_SMTP_WEB_ADDR"
 [ -n "${SMTP_URL:-}" ] || mail="off (set SMTP_URL to send password resets)"
+sso="${OIDC_ISSUER:-}${GOOGLE_CLIENT_ID:+ Google}"
+[ -z "$oidc_pid" ] || sso="a local OpenID Connect provider at $OIDC_ISSUER (\"Continue with Fake OIDC\" on the sign-in page)"
 payments="Stripe"
 [ -z "$stripe_pid" ] || payments="the built-in fake Stripe at $STRIPE_API_BASE (test mode, no real charges)"
 cat <<BANNER
@@ -102,6 +115,7 @@ cat <<BANNER
   Models: $models
   Payments: $payments
   Email: $mail
+  Single sign-on: ${sso:-off (set OIDC_ISSUER or GOOGLE_CLIENT_ID)}
   Try the engine from a terminal: $CARGO_TARGET_DIR/debug/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 

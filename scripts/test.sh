@@ -51,7 +51,7 @@ browser_tests() {
   local base="${DATABASE_OWNER_URL%/*}"
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
   # Runs in the browser tests go to the demo model, slowed down so streaming shows.
-  cargo build -q -p fake-llm -p fake-stripe -p fake-smtp || return 1
+  cargo build -q -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc || return 1
   FAKE_LLM_ADDR=127.0.0.1:3901 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" &
   fakes+=($!)
   # Paid templates and plans go through the fake Stripe, whose events come back signed.
@@ -62,6 +62,11 @@ browser_tests() {
   # Mail (password resets) goes to the SMTP sink; the tests read it from its inbox.
   FAKE_SMTP_ADDR=127.0.0.1:2526 FAKE_SMTP_WEB_ADDR=127.0.0.1:2581 "$CARGO_TARGET_DIR/debug/fake-smtp" &
   fakes+=($!)
+  # Sign-in through an identity provider goes to the fake OpenID Connect provider.
+  FAKE_OIDC_ADDR=127.0.0.1:2591 FAKE_OIDC_CLIENT_ID=agent-factory-e2e FAKE_OIDC_CLIENT_SECRET=e2e-oidc-secret \
+    "$CARGO_TARGET_DIR/debug/fake-oidc" &
+  fakes+=($!)
+  OIDC_ISSUER=http://127.0.0.1:2591 OIDC_CLIENT_ID=agent-factory-e2e OIDC_CLIENT_SECRET=e2e-oidc-secret OIDC_LABEL="Fake OIDC" \
   SMTP_URL=smtp://127.0.0.1:2526 FAKE_SMTP_WEB_URL=http://127.0.0.1:2581 \
     STRIPE_SECRET_KEY=sk_test_e2e STRIPE_WEBHOOK_SECRET=whsec_e2e STRIPE_API_BASE=http://127.0.0.1:12112 \
     DEMO_LLM_BASE_URL=http://127.0.0.1:3901 \
@@ -107,9 +112,9 @@ tree_unchanged() {
 run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
 run_step "Deployment artefacts (Kubernetes schemas, alert rules)" bash scripts/check-deploy.sh
 run_step "Format" cargo fmt --all --check
-run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe -p fake-smtp --features app/ssr --all-targets -- -D warnings
+run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
-test_crates=(-p app -p server -p fake-llm -p fake-stripe -p fake-smtp --features app/ssr)
+test_crates=(-p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr)
 # A failed run is run once more (half a minute): a second failure fails the step, a pass
 # is reported as flaky in the summary, with the first run's failure above to act on.
 flaky=()
@@ -129,7 +134,7 @@ run_step "Release bundle (migrate, serve, worker, SIGTERM)" limited 5m bash scri
 run_step "Scale-out (2 web + 2 worker behind HAProxy)" limited 10m bash scripts/test-scale-out.sh
 # The documentation includes private items (an application, read by its maintainers), so
 # links to them resolve and are allowed.
-run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe -p fake-smtp --features app/ssr
+run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr
 run_step "Working tree unchanged" tree_unchanged
 drop_test_databases
 

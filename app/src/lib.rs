@@ -26,7 +26,7 @@ mod response_status;
 mod routes;
 pub mod runs;
 #[cfg(feature = "ssr")]
-mod safe_redirect;
+pub mod safe_redirect;
 pub mod spec;
 pub mod teams;
 pub mod webhooks;

@@ -136,3 +136,31 @@ test('a new account confirms its email from the link, and the banner can send it
   assert.equal(await page.getByTestId('email-banner').count(), 0);
   await context.close();
 });
+
+test('a person signs up and back in through an OpenID Connect provider, and a forged answer is refused', async () => {
+  const context = await browser.newContext();
+  const email = `oidc-${Date.now()}@example.com`;
+  const page = await openPage(context, '/signin?next=/agents');
+  await page.getByRole('link', { name: 'Continue with Fake OIDC' }).click();
+  await page.getByRole('heading', { name: 'Fake OIDC' }).waitFor();
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Name', { exact: true }).fill('Olive Oidc');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(`${BASE_URL}/agents`);
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await page.getByTestId('identities').getByText('Fake OIDC').waitFor();
+  await screenshot(page, 'profile-sign-in-methods');
+
+  // The provider's token signed by a key it never published: not signed in.
+  const stranger = await browser.newContext({ javaScriptEnabled: false });
+  const signIn = await openPage(stranger, '/signin');
+  await signIn.getByRole('link', { name: 'Continue with Fake OIDC' }).click();
+  await signIn.getByLabel('Email', { exact: true }).fill(email);
+  await signIn.getByLabel('Token fault (for tests)').selectOption('bad_signature');
+  await signIn.getByRole('button', { name: 'Continue' }).click();
+  await signIn.waitForURL(`${BASE_URL}/signin?sso=refused`);
+  await signIn.getByText("The identity provider's answer did not check out").waitFor();
+  await screenshot(signIn, 'signin-sso-refused');
+  await stranger.close();
+  await context.close();
+});

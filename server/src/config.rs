@@ -117,6 +117,8 @@ pub struct Config {
     pub stripe: StripeSettings,
     /// Outgoing email; `None` (no `SMTP_URL`) turns the features that send mail off.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Identity providers people may sign in with (Google, an OpenID Connect provider).
+    pub identity_providers: Vec<crate::identity::ProviderSettings>,
 }
 
 /// Stripe. Without a secret key paid purchases and upgrades are off (free templates
@@ -253,8 +255,47 @@ impl Config {
                 smtp_url,
                 from: vars.string("MAIL_FROM", DEFAULT_MAIL_FROM),
             }),
+            identity_providers: identity_providers(&lookup),
         })
     }
+}
+
+/// Google when `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET` are set; any OpenID Connect
+/// provider when `OIDC_ISSUER`, `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` are
+/// (`OIDC_LABEL` names its button).
+fn identity_providers(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Vec<crate::identity::ProviderSettings> {
+    let set = |name: &str| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut providers = Vec::new();
+    if let (Some(client_id), Some(secret)) = (set("GOOGLE_CLIENT_ID"), set("GOOGLE_CLIENT_SECRET"))
+    {
+        providers.push(crate::identity::ProviderSettings {
+            id: "google".into(),
+            label: "Google".into(),
+            issuer: "https://accounts.google.com".into(),
+            client_id,
+            client_secret: Secret::new(secret),
+        });
+    }
+    if let (Some(issuer), Some(client_id), Some(secret)) = (
+        set("OIDC_ISSUER"),
+        set("OIDC_CLIENT_ID"),
+        set("OIDC_CLIENT_SECRET"),
+    ) {
+        providers.push(crate::identity::ProviderSettings {
+            id: "oidc".into(),
+            label: set("OIDC_LABEL").unwrap_or_else(|| "single sign-on".into()),
+            issuer,
+            client_id,
+            client_secret: Secret::new(secret),
+        });
+    }
+    providers
 }
 
 fn non_empty(value: Option<String>) -> Option<Secret> {

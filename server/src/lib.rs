@@ -19,6 +19,7 @@ pub mod errors;
 pub mod gateway;
 pub mod http;
 pub mod idempotency;
+pub mod identity;
 pub mod mail;
 pub mod marketplace;
 pub mod metrics;

@@ -137,13 +137,20 @@ impl Application {
         Self::bind(config, role).await
     }
 
-    async fn bind(config: Config, role: Role) -> Result<Self, StartupError> {
+    async fn bind(mut config: Config, role: Role) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(|source| StartupError::Bind {
                 addr: config.site_addr,
                 source,
             })?;
+        // The default public address follows the one bound (port 0 picks a free port),
+        // so the links we hand out (to identity providers, Stripe, mail) reach us.
+        if config.public_url == format!("http://{}", config.site_addr)
+            && let Ok(bound) = listener.local_addr()
+        {
+            config.public_url = format!("http://{bound}");
+        }
         let db = db::app_pool(&config).map_err(StartupError::Database)?;
         let redis = Arc::new(RedisClient::new(
             config.redis_url.expose(),
@@ -161,6 +168,11 @@ impl Application {
                 secure_cookies: config.secure_cookies,
                 mail_enabled: config.mail.is_some(),
                 keyring: config.engine.keyring.clone(),
+                identity_providers: config
+                    .identity_providers
+                    .iter()
+                    .map(|p| (p.id.clone(), p.label.clone()))
+                    .collect(),
             },
         );
         let engine = Arc::new(Engine::new(config.engine.clone())?);
@@ -187,6 +199,7 @@ impl Application {
         };
         let marketplace =
             MarketplaceService::new(db.clone(), redis.clone(), payments.clone(), email_gate);
+        let redis_for_identity = redis.clone();
         let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -203,6 +216,7 @@ impl Application {
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
             billing: Arc::new(BillingService::new(db.clone(), payments)),
+            identity: Arc::new(identity_providers(&config, redis_for_identity)?),
             team_keys: Arc::new(TeamKeysService::new(db.clone(), engine.clone())),
             engine,
             rate_limiter: Arc::default(),
@@ -349,4 +363,35 @@ fn leptos_options(config: &Config) -> LeptosOptions {
             AppEnv::Production => Env::PROD,
         })
         .build()
+}
+
+/// The identity providers, reached through the SSRF guard. An operator's issuers are
+/// trusted where they are (a provider on the company network is allowed), like its
+/// other allowlisted hosts; what their documents name is checked like anything else.
+fn identity_providers(
+    config: &Config,
+    redis: Arc<RedisClient>,
+) -> Result<crate::identity::IdentityProviders, StartupError> {
+    let mut allow = config.engine.outbound_allowlist.clone();
+    allow.extend(config.identity_providers.iter().filter_map(|p| {
+        let url = url::Url::parse(&p.issuer).ok()?;
+        Some(format!(
+            "{}:{}",
+            url.host_str()?,
+            url.port_or_known_default()?
+        ))
+    }));
+    let limits = Limits {
+        max_body_bytes: 256 * 1024,
+        total_timeout: Duration::from_secs(10),
+        max_redirects: 0,
+    };
+    let http = GuardedHttp::new(OutboundPolicy::new(&allow), limits)
+        .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?;
+    Ok(crate::identity::IdentityProviders::new(
+        config.identity_providers.clone(),
+        http,
+        redis,
+        config.public_url.clone(),
+    ))
 }

@@ -61,6 +61,8 @@ pub struct Services {
     pub dashboards: Arc<DashboardService>,
     pub marketplace: Arc<MarketplaceService>,
     pub billing: Arc<BillingService>,
+    /// Google and OpenID Connect providers people sign in with.
+    pub identity: Arc<crate::identity::IdentityProviders>,
     pub bus: EventBus,
     /// Begun on SIGTERM: long-lived answers (run-event streams) end with it.
     pub shutdown: Shutdown,

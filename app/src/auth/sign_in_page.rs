@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::SignIn;
 use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, email_to_fill};
+use super::{IdentityButtons, SignIn};
 use crate::components::refill;
 
 #[component]
@@ -16,6 +16,7 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let email = email_to_fill(&refill, query);
     let after_reset = move || query.read().get("reset").is_some();
+    let sso = Signal::derive(move || query.read().get("sso"));
 
     view! {
         <Title text="Sign in" />
@@ -25,6 +26,7 @@ pub fn SignInPage() -> impl IntoView {
                     "Your password was changed and every session ended. Sign in with the new one."
                 </p>
             </Show>
+            <IdentityButtons next=Signal::derive(next) sso />
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
                 <TextField label="Email" name="email" value=email kind="email" autocomplete="email" error />

@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::SignUp;
 use super::form_parts::{AuthCard, FormAlert, SubmitButton, TextField, email_to_fill};
+use super::{IdentityButtons, SignUp};
 use crate::components::refill;
 
 #[component]
@@ -19,6 +19,7 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <Title text="Create your account" />
         <AuthCard title="Create your account">
+            <IdentityButtons next=Signal::derive(next) sso=Signal::derive(move || query.read().get("sso")) />
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
                 <TextField label="Your name" name="display_name" value=refill.get("display_name").cloned() autocomplete="name" error />

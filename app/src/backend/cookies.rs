@@ -17,6 +17,12 @@ pub fn find<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
+/// A `Set-Cookie` value with our attributes (for answers made outside server functions).
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+}
+
 /// The value of cookie `name` on the current request.
 pub fn read(name: &str) -> Option<String> {
     let parts = use_context::<Parts>()?;
@@ -31,10 +37,7 @@ pub fn read(name: &str) -> Option<String> {
 /// Sets cookie `name` on the response (`max_age_secs` 0 removes it). `value` and
 /// `path` must be cookie-safe: callers encode what they store.
 pub fn write(name: &str, value: &str, path: &str, max_age_secs: u64, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    );
+    let cookie = set_cookie(name, value, path, max_age_secs, secure);
     if let (Some(response), Ok(header)) = (
         use_context::<ResponseOptions>(),
         HeaderValue::from_str(&cookie),

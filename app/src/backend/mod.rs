@@ -35,7 +35,7 @@ use uuid::Uuid;
 
 use crate::auth::{Email, Password, Role, SignUpInput, Viewer};
 use crate::error::AppError;
-use crate::profile::{ActiveSession, EmailChange};
+use crate::profile::{ActiveSession, EmailChange, IdentityProvider, LinkedIdentity};
 
 /// Where a request came from; the server puts it in the request's extensions.
 #[derive(Debug, Clone, Default)]
@@ -139,6 +139,20 @@ pub trait Accounts: Send + Sync + 'static {
     async fn email_change_link_is_live(&self, token: &str) -> Result<bool, AppError>;
     /// Moves the link's account to the address the link was sent to.
     async fn confirm_email_change(&self, token: &str, client: &ClientInfo) -> Result<(), AppError>;
+    /// The identity providers people may sign in with (none unless configured).
+    fn identity_providers(&self) -> Vec<IdentityProvider>;
+    /// The providers the signed-in person signs in with.
+    async fn linked_identities(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Vec<LinkedIdentity>, AppError>;
+    /// Unlinks one, unless it is the person's last way to sign in.
+    async fn unlink_identity(
+        &self,
+        token: &SessionToken,
+        id: Uuid,
+        client: &ClientInfo,
+    ) -> Result<(), AppError>;
     /// The signed-in person's live sessions, the most recently used first.
     async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError>;
     /// Ends one of the person's sessions, by its id in that list.

@@ -42,8 +42,26 @@ pub fn await_code(challenge: &super::Challenge, secure: bool, next: Option<&str>
         secure,
     );
     let next = crate::safe_redirect::local_path_or(next, "/dashboard");
-    let next = crate::query_string::encode(&next);
-    leptos_axum::redirect(&format!("/signin/two-factor?next={next}"));
+    leptos_axum::redirect(&code_page(&next));
+}
+
+/// The page that asks for the second factor, then goes on to `next`.
+pub fn code_page(next: &str) -> String {
+    format!(
+        "/signin/two-factor?next={}",
+        crate::query_string::encode(next)
+    )
+}
+
+/// The session's `Set-Cookie` value, for answers made outside server functions.
+pub fn session_header(session: &NewSession, secure: bool) -> String {
+    cookies::set_cookie(NAME, &session.token.0, "/", session.max_age_secs, secure)
+}
+
+/// The challenge's `Set-Cookie` value, for answers made outside server functions.
+pub fn challenge_header(challenge: &super::Challenge, secure: bool) -> String {
+    let max_age = challenge.max_age_secs;
+    cookies::set_cookie(CHALLENGE, &challenge.token, CHALLENGE_PATH, max_age, secure)
 }
 
 pub fn challenge() -> Option<String> {

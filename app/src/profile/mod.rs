@@ -2,6 +2,7 @@
 //! deletion.
 
 mod email_card;
+mod identities_card;
 mod profile_page;
 mod server_fns;
 mod sessions_card;
@@ -12,10 +13,14 @@ mod types;
 pub use profile_page::ProfilePage;
 pub(crate) use profile_page::ProfileSettings;
 pub use server_fns::{
-    ChangePassword, DeleteAccount, EndOtherSessions, EndSession, UpdateProfile, list_sessions,
+    ChangePassword, DeleteAccount, EndOtherSessions, EndSession, UnlinkIdentity, UpdateProfile,
+    linked_identities, list_sessions,
 };
 pub use two_factor_fns::{
     AcknowledgeRecoveryCodes, ConfirmTwoFactor, DisableTwoFactor, RenewRecoveryCodes,
     StartTwoFactor, get_two_factor,
 };
-pub use types::{ActiveSession, EmailChange, TwoFactorEnrolment, TwoFactorStatus};
+pub use types::{
+    ActiveSession, EmailChange, IdentityProvider, LinkedIdentity, TwoFactorEnrolment,
+    TwoFactorStatus,
+};

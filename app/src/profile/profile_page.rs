@@ -4,6 +4,7 @@ use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::email_card::EmailCard;
+use super::identities_card::IdentitiesCard;
 use super::sessions_card::SessionsCard;
 use super::two_factor_card::TwoFactorCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
@@ -88,6 +89,8 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
             </section>
 
             <TwoFactorCard card=CARD />
+
+            <IdentitiesCard card=CARD />
 
             <SessionsCard card=CARD />
 

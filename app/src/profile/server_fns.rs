@@ -101,3 +101,29 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
         .await,
     )
 }
+
+#[server(prefix = "/api", endpoint = "profile/identities")]
+pub async fn linked_identities() -> Result<Vec<super::LinkedIdentity>, AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::accounts()?.linked_identities(&token).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "profile/unlink_identity")]
+pub async fn unlink_identity(id: uuid::Uuid) -> Result<(), AppError> {
+    use crate::backend::{self, session_cookie};
+    backend::respond(
+        async {
+            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+            backend::accounts()?
+                .unlink_identity(&token, id, &backend::client_info())
+                .await
+        }
+        .await,
+    )
+}

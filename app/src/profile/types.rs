@@ -46,3 +46,22 @@ pub enum EmailChange {
     /// A link went to the new address; the account moves when it is followed.
     LinkSent { email: String },
 }
+
+/// An identity provider people may sign in with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityProvider {
+    /// In its URLs: `/auth/<id>/start`.
+    pub id: String,
+    pub label: String,
+}
+
+/// A provider the signed-in person signs in with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    pub id: uuid::Uuid,
+    pub provider: String,
+    pub label: String,
+    /// The address the provider gave when it was linked.
+    pub email: Option<String>,
+    pub linked: String,
+}

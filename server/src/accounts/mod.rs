@@ -4,6 +4,7 @@
 mod attempts;
 mod devices;
 pub mod email_change;
+pub mod identities;
 pub mod password_reset;
 pub mod passwords;
 mod profile;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use app::auth::{Email, Password, SignUpInput, Viewer};
 use app::backend::{Accounts, Actor, ClientInfo, NewSession, SessionToken, SignInStep};
 use app::error::AppError;
-use app::profile::{ActiveSession, EmailChange};
+use app::profile::{ActiveSession, EmailChange, IdentityProvider, LinkedIdentity};
 use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -44,6 +45,8 @@ pub struct AccountsService {
     mail_enabled: bool,
     /// Seals people's two-factor secrets, as it seals teams' secrets.
     keyring: Arc<Keyring>,
+    /// `(id, label)` of each identity provider people may sign in with.
+    identity_providers: Vec<(String, String)>,
 }
 
 pub struct AccountsConfig {
@@ -53,6 +56,7 @@ pub struct AccountsConfig {
     pub secure_cookies: bool,
     pub mail_enabled: bool,
     pub keyring: Arc<Keyring>,
+    pub identity_providers: Vec<(String, String)>,
 }
 
 impl AccountsService {
@@ -68,6 +72,7 @@ impl AccountsService {
             secure_cookies: config.secure_cookies,
             mail_enabled: config.mail_enabled,
             keyring: config.keyring,
+            identity_providers: config.identity_providers,
         }
     }
 
@@ -171,36 +176,16 @@ impl AccountsService {
     ) -> Result<NewSession, ServerError> {
         let password_hash = self.hasher.hash(input.password.expose()).await?;
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
-        let Some(user_id) = store::insert_user(
-            &mut tx,
-            input.email.as_str(),
-            &input.display_name,
-            &password_hash,
-        )
-        .await?
-        else {
+        let email = input.email.as_str();
+        let name = &input.display_name;
+        let created = self
+            .create_account(&mut tx, email, name, &password_hash, client, "password")
+            .await?;
+        let Some((user_id, team_id)) = created else {
             return Err(AppError::Conflict(
                 "We could not create an account with these details. If you already have one, sign in.".into(),
             ).into());
         };
-        // The new team is the transaction's tenant before it exists, so the policies
-        // that guard teams and memberships admit exactly this insert.
-        let team_id = Uuid::new_v4();
-        switch_tenant(&mut tx, Tenant::member(user_id, team_id)).await?;
-        let team_name = format!("{}'s team", input.display_name);
-        store::insert_team(&mut tx, team_id, &team_name, true, user_id).await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                team_id: Some(team_id),
-                actor: Some(user_id),
-                action: "user.signed_up",
-                target: Some(("user", user_id.to_string())),
-                detail: serde_json::json!({}),
-                ip: client.ip,
-            },
-        )
-        .await?;
         if self.mail_enabled {
             let email = input.email.as_str();
             outbox::enqueue(&mut tx, MailKind::VerifyEmail, email, serde_json::json!({})).await?;
@@ -210,6 +195,41 @@ impl AccountsService {
             .sessions
             .create(&self.cache, user_id, team_id, client)
             .await?)
+    }
+
+    /// A new person with their own team (its owner); `None` when the email is taken.
+    async fn create_account(
+        &self,
+        tx: &mut tenant::Tx,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+        client: &ClientInfo,
+        via: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, ServerError> {
+        let Some(user_id) = store::insert_user(tx, email, display_name, password_hash).await?
+        else {
+            return Ok(None);
+        };
+        // The new team is the transaction's tenant before it exists, so the policies
+        // that guard teams and memberships admit exactly this insert.
+        let team_id = Uuid::new_v4();
+        switch_tenant(tx, Tenant::member(user_id, team_id)).await?;
+        let team_name = format!("{display_name}'s team");
+        store::insert_team(tx, team_id, &team_name, true, user_id).await?;
+        audit::record(
+            tx,
+            audit::Entry {
+                team_id: Some(team_id),
+                actor: Some(user_id),
+                action: "user.signed_up",
+                target: Some(("user", user_id.to_string())),
+                detail: serde_json::json!({ "via": via }),
+                ip: client.ip,
+            },
+        )
+        .await?;
+        Ok(Some((user_id, team_id)))
     }
 
     pub async fn sign_in(
@@ -256,10 +276,22 @@ impl AccountsService {
             tx.commit().await?;
             return Err(AppError::BadCredentials.into());
         };
-        switch_tenant(&mut tx, Tenant::user(user.id)).await?;
-        let teams = store::teams_of(&mut tx, user.id).await?;
-        let second_factor = two_factor::is_enabled(&mut tx, user.id).await?;
         tx.commit().await?;
+        self.open(user.id, &user.email, client).await
+    }
+
+    /// Opens the account of someone who proved who they are (a password, a provider):
+    /// a session in their first team, or first the second factor.
+    async fn open(
+        &self,
+        user_id: Uuid,
+        email: &str,
+        client: &ClientInfo,
+    ) -> Result<SignInStep, ServerError> {
+        let mut tx = tenant::begin(&self.db, Tenant::user(user_id)).await?;
+        let teams = store::teams_of(&mut tx, user_id).await?;
+        let second_factor = two_factor::is_enabled(&mut tx, user_id).await?;
+        tenant::done_reading(tx);
         let Some(team) = teams.first() else {
             return Err(AppError::Conflict(
                 "Your account belongs to no team. Ask a team owner for an invitation.".into(),
@@ -268,14 +300,12 @@ impl AccountsService {
         };
         if second_factor {
             // The failure count is cleared only once the code is right too.
-            return self.challenge(user.id, team.id, &user.email).await;
+            return self.challenge(user_id, team.id, email).await;
         }
-        attempts::SIGN_IN_FAILURES
-            .reset(&self.cache, email.as_str())
-            .await?;
+        attempts::SIGN_IN_FAILURES.reset(&self.cache, email).await?;
         let session = self
             .sessions
-            .create(&self.cache, user.id, team.id, client)
+            .create(&self.cache, user_id, team.id, client)
             .await?;
         Ok(SignInStep::SignedIn(session))
     }
@@ -568,6 +598,32 @@ impl Accounts for AccountsService {
 
     async fn confirm_email_change(&self, token: &str, client: &ClientInfo) -> Result<(), AppError> {
         Ok(AccountsService::confirm_email_change(self, token, client).await?)
+    }
+
+    fn identity_providers(&self) -> Vec<IdentityProvider> {
+        self.identity_providers
+            .iter()
+            .map(|(id, label)| IdentityProvider {
+                id: id.clone(),
+                label: label.clone(),
+            })
+            .collect()
+    }
+
+    async fn linked_identities(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Vec<LinkedIdentity>, AppError> {
+        Ok(AccountsService::linked_identities(self, token).await?)
+    }
+
+    async fn unlink_identity(
+        &self,
+        token: &SessionToken,
+        id: Uuid,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        Ok(AccountsService::unlink_identity(self, token, id, client).await?)
     }
 
     async fn sessions(&self, token: &SessionToken) -> Result<Vec<ActiveSession>, AppError> {

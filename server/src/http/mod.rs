@@ -5,6 +5,7 @@ mod account_export;
 mod api_docs;
 pub(crate) mod guard;
 mod health;
+mod identity_sign_in;
 mod nul_guard;
 mod observe;
 pub mod run_events;
@@ -88,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(account_export::download))
+        .route("/auth/{provider}/start", get(identity_sign_in::start))
+        .route("/auth/{provider}/callback", get(identity_sign_in::callback))
         .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(run_events::run_events))
         .route("/webhooks/stripe", post(stripe_webhook::receive))

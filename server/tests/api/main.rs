@@ -22,6 +22,7 @@ mod engine;
 mod engine_helpers;
 mod gateway_images;
 mod gateway_webhooks;
+mod identity;
 mod limits;
 mod mail;
 mod marketplace;

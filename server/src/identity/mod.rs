@@ -1,0 +1,266 @@
+//! Sign-in through identity providers: Google and any OpenID Connect provider an
+//! operator configures. The browser goes to the provider with a fresh `state`, `nonce`
+//! and PKCE challenge ([`pending`]); the provider sends it back with a code, which we
+//! trade for an ID token whose signature (the provider's published keys), issuer,
+//! audience, expiry and nonce openidconnect checks. What comes out is a
+//! [`VerifiedIdentity`]: the accounts decide what it may open.
+
+mod http;
+mod pending;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
+};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::redis_client::{RedisClient, RedisClientError};
+use crate::ssrf::GuardedHttp;
+use http::GuardedOidcHttp;
+pub use pending::Pending;
+
+/// How long a provider's discovery document (and its keys) is trusted before it is
+/// fetched again.
+const DISCOVERY_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// One provider, as the operator configured it.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// In our URLs: `/auth/<id>/start`.
+    pub id: String,
+    /// On buttons: "Continue with <label>".
+    pub label: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: crate::config::Secret,
+}
+
+/// Someone a provider vouched for.
+#[derive(Debug, Clone)]
+pub struct VerifiedIdentity {
+    pub provider: String,
+    pub label: String,
+    pub issuer: String,
+    pub subject: String,
+    /// The email, only when the provider says it verified it.
+    pub verified_email: Option<String>,
+    /// The email it named, verified or not.
+    pub claimed_email: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("no such identity provider")]
+    UnknownProvider,
+    /// The `state` is unknown: too slow, replayed, or never ours.
+    #[error("the sign-in expired or was already used")]
+    Expired,
+    #[error("the identity provider could not be used: {0}")]
+    Provider(String),
+    /// The provider's answer did not verify (signature, issuer, audience, expiry, nonce).
+    #[error("the identity provider's answer was refused: {0}")]
+    Refused(String),
+    #[error("session store")]
+    Sessions(#[from] RedisClientError),
+}
+
+impl IdentityError {
+    /// What the sign-in page says (`/signin?sso=<code>`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::UnknownProvider | IdentityError::Expired => "expired",
+            IdentityError::Provider(_) | IdentityError::Sessions(_) => "unavailable",
+            IdentityError::Refused(_) => "refused",
+        }
+    }
+}
+
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointMaybeSet,
+>;
+
+struct Provider {
+    settings: ProviderSettings,
+    /// The client built from the provider's discovery document, and when.
+    client: RwLock<Option<(Client, Instant)>>,
+}
+
+pub struct IdentityProviders {
+    providers: Vec<Provider>,
+    http: GuardedOidcHttp,
+    cache: Arc<RedisClient>,
+    /// Where providers send the browser back: `<public_url>/auth/<id>/callback`.
+    public_url: String,
+}
+
+impl IdentityProviders {
+    pub fn new(
+        settings: Vec<ProviderSettings>,
+        http: GuardedHttp,
+        cache: Arc<RedisClient>,
+        public_url: String,
+    ) -> Self {
+        IdentityProviders {
+            providers: settings
+                .into_iter()
+                .map(|settings| Provider {
+                    settings,
+                    client: RwLock::new(None),
+                })
+                .collect(),
+            http: GuardedOidcHttp(http),
+            cache,
+            public_url,
+        }
+    }
+
+    /// `(id, label)` of each configured provider, for the sign-in buttons.
+    pub fn list(&self) -> Vec<(String, String)> {
+        self.providers
+            .iter()
+            .map(|p| (p.settings.id.clone(), p.settings.label.clone()))
+            .collect()
+    }
+
+    /// The provider's address to send the browser to.
+    pub async fn begin(
+        &self,
+        provider_id: &str,
+        link_to: Option<Uuid>,
+        next: String,
+    ) -> Result<String, IdentityError> {
+        let provider = self.provider(provider_id)?;
+        let client = self.client(provider).await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        let pending = Pending {
+            provider: provider_id.to_owned(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            next,
+            link_to,
+        };
+        pending::keep(&self.cache, state.secret(), &pending).await?;
+        Ok(url.to_string())
+    }
+
+    /// Trades the code for an ID token and checks it; the pending sign-in it completes,
+    /// and who the provider vouched for.
+    pub async fn finish(
+        &self,
+        provider_id: &str,
+        code: &str,
+        state: &str,
+    ) -> Result<(Pending, VerifiedIdentity), IdentityError> {
+        let pending = pending::take(&self.cache, state)
+            .await?
+            .filter(|pending| pending.provider == provider_id)
+            .ok_or(IdentityError::Expired)?;
+        let provider = self.provider(provider_id)?;
+        let client = self.client(provider).await?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| IdentityError::Provider(describe(&e)))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| IdentityError::Refused("no ID token in the answer".into()))?;
+        let nonce = Nonce::new(pending.nonce.clone());
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &nonce)
+            .map_err(|e| IdentityError::Refused(e.to_string()))?;
+        let claimed_email = claims.email().map(|e| e.as_str().to_lowercase());
+        let verified_email = claimed_email
+            .clone()
+            .filter(|_| claims.email_verified() == Some(true));
+        let identity = VerifiedIdentity {
+            provider: provider.settings.id.clone(),
+            label: provider.settings.label.clone(),
+            issuer: claims.issuer().as_str().to_owned(),
+            subject: claims.subject().as_str().to_owned(),
+            verified_email,
+            claimed_email,
+            name: claims
+                .name()
+                .and_then(|name| name.get(None))
+                .map(|name| name.as_str().to_owned()),
+        };
+        Ok((pending, identity))
+    }
+
+    fn provider(&self, id: &str) -> Result<&Provider, IdentityError> {
+        self.providers
+            .iter()
+            .find(|p| p.settings.id == id)
+            .ok_or(IdentityError::UnknownProvider)
+    }
+
+    /// The provider's client, from its discovery document (fetched again after an hour).
+    async fn client(&self, provider: &Provider) -> Result<Client, IdentityError> {
+        if let Some((client, at)) = provider.client.read().await.as_ref()
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(client.clone());
+        }
+        let settings = &provider.settings;
+        let unusable = |what: &str| IdentityError::Provider(what.to_owned());
+        let issuer = IssuerUrl::new(settings.issuer.clone()).map_err(|_| unusable("issuer URL"))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| IdentityError::Provider(describe(&e)))?;
+        let token_url = metadata
+            .token_endpoint()
+            .cloned()
+            .ok_or_else(|| unusable("no token endpoint"))?;
+        let redirect =
+            RedirectUrl::new(format!("{}/auth/{}/callback", self.public_url, settings.id))
+                .map_err(|_| unusable("redirect URL"))?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(settings.client_id.clone()),
+            Some(ClientSecret::new(
+                settings.client_secret.expose().to_owned(),
+            )),
+        )
+        .set_token_uri(token_url)
+        .set_redirect_uri(redirect);
+        *provider.client.write().await = Some((client.clone(), Instant::now()));
+        Ok(client)
+    }
+}
+
+/// An error and its causes on one line (openidconnect's errors keep the detail in
+/// their sources).
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
