@@ -7,6 +7,25 @@ use crate::auth::{identity_providers, refusal};
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
+/// What linking a provider came back with (`?linked`, `?sso=<code>`). Read by the page
+/// around the island: an island has no router of its own.
+#[component]
+pub fn LinkOutcome() -> impl IntoView {
+    let query = use_query_map();
+    let outcome = move || {
+        let query = query.read();
+        if query.get("linked").is_some() {
+            return Some("Linked: you can sign in with it from now on.");
+        }
+        query.get("sso").and_then(|code| refusal(&code))
+    };
+    view! {
+        {move || outcome().map(|text| view! {
+            <p role="status" class="mb-4 max-w-xl rounded-md bg-slate-100 px-3 py-2 text-sm dark:bg-slate-800">{text}</p>
+        })}
+    }
+}
+
 /// The providers the person signs in with, a way to unlink each (while another way in
 /// remains), and a link for each provider not linked yet. Shown only where the server
 /// has providers configured.
@@ -16,17 +35,6 @@ pub fn IdentitiesCard(card: &'static str) -> impl IntoView {
     let linked = Resource::new(move || unlink.version().get(), |_| linked_identities());
     let providers = Resource::new(|| (), |_| identity_providers());
     let error = Signal::derive(move || unlink.value().get().and_then(Result::err));
-    let query = use_query_map();
-    let outcome = move || {
-        let query = query.read();
-        if query.get("linked").is_some() {
-            return Some("Linked: you can sign in with it from now on.".to_owned());
-        }
-        query
-            .get("sso")
-            .and_then(|code| refusal(&code))
-            .map(str::to_owned)
-    };
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -40,7 +48,6 @@ pub fn IdentitiesCard(card: &'static str) -> impl IntoView {
                     view! {
                         <section class=card aria-labelledby="profile-identities">
                             <h2 id="profile-identities" class="mb-1 font-medium">"Sign-in methods"</h2>
-                            <p role="status" class="mb-2 text-sm">{outcome}</p>
                             <FormAlert error />
                             <ul class="divide-y divide-slate-200 dark:divide-slate-800" data-testid="identities">
                                 {linked.into_iter().map(|identity| {

@@ -4,7 +4,7 @@ use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::email_card::EmailCard;
-use super::identities_card::IdentitiesCard;
+use super::identities_card::{IdentitiesCard, LinkOutcome};
 use super::sessions_card::SessionsCard;
 use super::two_factor_card::TwoFactorCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
@@ -29,6 +29,7 @@ fn Saved(when: Signal<bool>, text: &'static str) -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="Profile" />
+        <LinkOutcome />
         <InPlaceForms form=InPlaceForm::Profile />
     }
 }
