@@ -32,6 +32,25 @@ pub struct Provider {
     pub client_secret: String,
     pub keys: Keys,
     grants: Mutex<HashMap<String, Grant>>,
+    /// Who each access token was issued to (GitHub's API answers from it).
+    people: Mutex<HashMap<String, Person>>,
+}
+
+/// Who signed in, as the sign-in page said.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+}
+
+impl Provider {
+    /// The person behind a request's `Authorization: Bearer` token.
+    pub fn bearer(&self, headers: &HeaderMap) -> Option<Person> {
+        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let token = value.strip_prefix("Bearer ")?;
+        self.people.lock().ok()?.get(token).cloned()
+    }
 }
 
 impl Provider {
@@ -42,6 +61,7 @@ impl Provider {
             client_secret,
             keys,
             grants: Mutex::new(HashMap::new()),
+            people: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -211,6 +231,14 @@ pub async fn token(
         return refuse(StatusCode::BAD_REQUEST, "invalid_grant");
     }
     let access_token = provider.keys.random_token();
+    if let Ok(mut people) = provider.people.lock() {
+        let person = Person {
+            email: grant.email.clone(),
+            name: grant.name.clone(),
+            email_verified: grant.email_verified,
+        };
+        people.insert(access_token.clone(), person);
+    }
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -5,9 +5,12 @@
 //! nonce, audience, expiry and `at_hash` a real provider sets. The sign-in page picks who
 //! signs in, whether the provider vouches for their email, and a fault to put in the
 //! token (wrong nonce, wrong audience, expired, bad signature), so tests can watch the
-//! app refuse each.
+//! app refuse each. The same sign-in also answers as GitHub does (OAuth 2 at
+//! `/login/oauth/…`, then `/user` and `/user/emails` with the access token), for the
+//! GitHub sign-in.
 
 mod flow;
+mod github;
 mod keys;
 
 use std::net::SocketAddr;
@@ -51,6 +54,14 @@ impl FakeOidc {
             .route("/jwks", get(jwks))
             .route("/authorize", get(flow::authorize_page).post(flow::consent))
             .route("/token", axum::routing::post(flow::token))
+            // The same sign-in as GitHub's OAuth 2 and API spell it.
+            .route("/login/oauth/authorize", get(flow::authorize_page))
+            .route(
+                "/login/oauth/access_token",
+                axum::routing::post(flow::token),
+            )
+            .route("/user", get(github::user))
+            .route("/user/emails", get(github::emails))
             .with_state(provider);
         let (shutdown, mut stopped) = watch::channel(());
         tokio::spawn(async move {

@@ -260,7 +260,8 @@ impl Config {
     }
 }
 
-/// Google when `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET` are set; any OpenID Connect
+/// Google when `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET` are set; GitHub when
+/// `GITHUB_CLIENT_ID` and `GITHUB_CLIENT_SECRET` are; any OpenID Connect
 /// provider when `OIDC_ISSUER`, `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` are
 /// (`OIDC_LABEL` names its button).
 fn identity_providers(
@@ -277,7 +278,28 @@ fn identity_providers(
         providers.push(crate::identity::ProviderSettings {
             id: "google".into(),
             label: "Google".into(),
-            issuer: "https://accounts.google.com".into(),
+            kind: crate::identity::ProviderKind::Oidc {
+                issuer: "https://accounts.google.com".into(),
+            },
+            client_id,
+            client_secret: Secret::new(secret),
+        });
+    }
+    if let (Some(client_id), Some(secret)) = (set("GITHUB_CLIENT_ID"), set("GITHUB_CLIENT_SECRET"))
+    {
+        let base = |name: &str, default: &str| {
+            set(name)
+                .unwrap_or_else(|| default.into())
+                .trim_end_matches('/')
+                .to_owned()
+        };
+        providers.push(crate::identity::ProviderSettings {
+            id: "github".into(),
+            label: "GitHub".into(),
+            kind: crate::identity::ProviderKind::GitHub(crate::identity::GitHubBases {
+                web: base("GITHUB_WEB_BASE", "https://github.com"),
+                api: base("GITHUB_API_BASE", "https://api.github.com"),
+            }),
             client_id,
             client_secret: Secret::new(secret),
         });
@@ -290,7 +312,7 @@ fn identity_providers(
         providers.push(crate::identity::ProviderSettings {
             id: "oidc".into(),
             label: set("OIDC_LABEL").unwrap_or_else(|| "single sign-on".into()),
-            issuer,
+            kind: crate::identity::ProviderKind::Oidc { issuer },
             client_id,
             client_secret: Secret::new(secret),
         });

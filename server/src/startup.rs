@@ -373,8 +373,9 @@ fn identity_providers(
     redis: Arc<RedisClient>,
 ) -> Result<crate::identity::IdentityProviders, StartupError> {
     let mut allow = config.engine.outbound_allowlist.clone();
-    allow.extend(config.identity_providers.iter().filter_map(|p| {
-        let url = url::Url::parse(&p.issuer).ok()?;
+    let addresses = config.identity_providers.iter().flat_map(|p| p.addresses());
+    allow.extend(addresses.filter_map(|address| {
+        let url = url::Url::parse(address).ok()?;
         Some(format!(
             "{}:{}",
             url.host_str()?,

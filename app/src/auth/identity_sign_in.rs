@@ -33,35 +33,39 @@ pub fn refusal(code: &str) -> Option<&'static str> {
     })
 }
 
+/// The providers configured on this server. The sign-in and sign-up pages ship no
+/// client, so they read them while rendering, with nothing to wait for (a page without
+/// JavaScript never sees content streamed in late).
+fn configured() -> Vec<IdentityProvider> {
+    #[cfg(feature = "ssr")]
+    return crate::backend::accounts()
+        .map(|accounts| accounts.identity_providers())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    Vec::new()
+}
+
 /// "Continue with …" for each configured provider, and why the last attempt failed.
 #[component]
 pub fn IdentityButtons(next: Signal<String>, sso: Signal<Option<String>>) -> impl IntoView {
-    let providers = Resource::new(|| (), |_| identity_providers());
+    let providers = configured();
+    let next = crate::query_string::encode(&next.get_untracked());
     view! {
         {move || sso.get().and_then(|code| refusal(&code)).map(|text| view! {
             <p role="alert" class="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:bg-rose-950 dark:text-rose-200">{text}</p>
         })}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let providers = providers.await.unwrap_or_default();
-                (!providers.is_empty()).then(|| view! {
-                    <div class="mb-4 space-y-2" data-testid="identity-providers">
-                        {providers.into_iter().map(|provider| {
-                            let href = format!(
-                                "/auth/{}/start?next={}",
-                                provider.id,
-                                crate::query_string::encode(&next.get_untracked()),
-                            );
-                            view! {
-                                <a href=href rel="external" class="block w-full rounded-md border border-slate-300 px-4 py-2 text-center text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                                    "Continue with " {provider.label}
-                                </a>
-                            }
-                        }).collect_view()}
-                        <p class="text-center text-xs text-slate-500 dark:text-slate-400">"or with your email"</p>
-                    </div>
-                })
-            })}
-        </Suspense>
+        {(!providers.is_empty()).then(|| view! {
+            <div class="mb-4 space-y-2" data-testid="identity-providers">
+                {providers.into_iter().map(|provider| {
+                    let href = format!("/auth/{}/start?next={next}", provider.id);
+                    view! {
+                        <a href=href rel="external" class="block w-full rounded-md border border-slate-300 px-4 py-2 text-center text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                            "Continue with " {provider.label}
+                        </a>
+                    }
+                }).collect_view()}
+                <p class="text-center text-xs text-slate-500 dark:text-slate-400">"or with your email"</p>
+            </div>
+        })}
     }
 }

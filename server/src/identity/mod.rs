@@ -5,6 +5,7 @@
 //! audience, expiry and nonce openidconnect checks. What comes out is a
 //! [`VerifiedIdentity`]: the accounts decide what it may open.
 
+mod github;
 mod http;
 mod pending;
 
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use crate::redis_client::{RedisClient, RedisClientError};
 use crate::ssrf::GuardedHttp;
+pub use github::GitHubBases;
 use http::GuardedOidcHttp;
 pub use pending::Pending;
 
@@ -34,11 +36,29 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(60 * 60);
 pub struct ProviderSettings {
     /// In our URLs: `/auth/<id>/start`.
     pub id: String,
-    /// On buttons: "Continue with <label>".
+    /// On buttons: "Continue with" and this.
     pub label: String,
-    pub issuer: String,
+    pub kind: ProviderKind,
     pub client_id: String,
     pub client_secret: crate::config::Secret,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProviderKind {
+    /// OpenID Connect, discovered at `<issuer>/.well-known/openid-configuration`.
+    Oidc { issuer: String },
+    /// GitHub's OAuth 2 and API.
+    GitHub(GitHubBases),
+}
+
+impl ProviderSettings {
+    /// Where the provider is, for the SSRF guard's allowlist: the operator chose it.
+    pub fn addresses(&self) -> Vec<&str> {
+        match &self.kind {
+            ProviderKind::Oidc { issuer } => vec![issuer],
+            ProviderKind::GitHub(bases) => vec![&bases.web, &bases.api],
+        }
+    }
 }
 
 /// Someone a provider vouched for.
@@ -142,27 +162,39 @@ impl IdentityProviders {
         next: String,
     ) -> Result<String, IdentityError> {
         let provider = self.provider(provider_id)?;
-        let client = self.client(provider).await?;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = client
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
-            .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("profile".into()))
-            .set_pkce_challenge(challenge)
-            .url();
+        let (url, state, nonce, pkce_verifier) = match &provider.settings.kind {
+            ProviderKind::Oidc { .. } => {
+                let client = self.client(provider).await?;
+                let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+                let (url, state, nonce) = client
+                    .authorize_url(
+                        CoreAuthenticationFlow::AuthorizationCode,
+                        CsrfToken::new_random,
+                        Nonce::new_random,
+                    )
+                    .add_scope(Scope::new("email".into()))
+                    .add_scope(Scope::new("profile".into()))
+                    .set_pkce_challenge(challenge)
+                    .url();
+                let (state, nonce) = (state.secret().clone(), nonce.secret().clone());
+                (url.to_string(), state, nonce, verifier.secret().clone())
+            }
+            ProviderKind::GitHub(bases) => {
+                let redirect = self.redirect(provider)?;
+                let (url, state, verifier) =
+                    github::authorize(&provider.settings, bases, redirect)?;
+                (url, state, String::new(), verifier)
+            }
+        };
         let pending = Pending {
             provider: provider_id.to_owned(),
-            nonce: nonce.secret().clone(),
-            pkce_verifier: verifier.secret().clone(),
+            nonce,
+            pkce_verifier,
             next,
             link_to,
         };
-        pending::keep(&self.cache, state.secret(), &pending).await?;
-        Ok(url.to_string())
+        pending::keep(&self.cache, &state, &pending).await?;
+        Ok(url)
     }
 
     /// Trades the code for an ID token and checks it; the pending sign-in it completes,
@@ -178,6 +210,24 @@ impl IdentityProviders {
             .filter(|pending| pending.provider == provider_id)
             .ok_or(IdentityError::Expired)?;
         let provider = self.provider(provider_id)?;
+        let identity = match &provider.settings.kind {
+            ProviderKind::Oidc { .. } => self.finish_oidc(provider, code, &pending).await?,
+            ProviderKind::GitHub(bases) => {
+                let redirect = self.redirect(provider)?;
+                let verifier = pending.pkce_verifier.clone();
+                let settings = &provider.settings;
+                github::finish(settings, bases, redirect, &self.http, code, verifier).await?
+            }
+        };
+        Ok((pending, identity))
+    }
+
+    async fn finish_oidc(
+        &self,
+        provider: &Provider,
+        code: &str,
+        pending: &Pending,
+    ) -> Result<VerifiedIdentity, IdentityError> {
         let client = self.client(provider).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -208,7 +258,13 @@ impl IdentityProviders {
                 .and_then(|name| name.get(None))
                 .map(|name| name.as_str().to_owned()),
         };
-        Ok((pending, identity))
+        Ok(identity)
+    }
+
+    /// Where the provider sends the browser back.
+    fn redirect(&self, provider: &Provider) -> Result<RedirectUrl, IdentityError> {
+        let url = format!("{}/auth/{}/callback", self.public_url, provider.settings.id);
+        RedirectUrl::new(url).map_err(|_| IdentityError::Provider("redirect URL".into()))
     }
 
     fn provider(&self, id: &str) -> Result<&Provider, IdentityError> {
@@ -227,7 +283,10 @@ impl IdentityProviders {
         }
         let settings = &provider.settings;
         let unusable = |what: &str| IdentityError::Provider(what.to_owned());
-        let issuer = IssuerUrl::new(settings.issuer.clone()).map_err(|_| unusable("issuer URL"))?;
+        let ProviderKind::Oidc { issuer } = &settings.kind else {
+            return Err(unusable("not an OpenID Connect provider"));
+        };
+        let issuer = IssuerUrl::new(issuer.clone()).map_err(|_| unusable("issuer URL"))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| IdentityError::Provider(describe(&e)))?;
@@ -235,9 +294,7 @@ impl IdentityProviders {
             .token_endpoint()
             .cloned()
             .ok_or_else(|| unusable("no token endpoint"))?;
-        let redirect =
-            RedirectUrl::new(format!("{}/auth/{}/callback", self.public_url, settings.id))
-                .map_err(|_| unusable("redirect URL"))?;
+        let redirect = self.redirect(provider)?;
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(settings.client_id.clone()),

@@ -2,7 +2,8 @@
 //! redirects, PKCE, the code exchange and an RS256 ID token checked against the
 //! provider's published keys. New accounts from a verified email, linking by a verified
 //! email only, tokens with a wrong nonce, audience, expiry or signature refused, a
-//! replayed callback refused, and unlinking only while another way in remains.
+//! replayed callback refused, and unlinking only while another way in remains. GitHub
+//! (OAuth 2 and its API) against the same fake's GitHub side.
 
 use fake_oidc::{FakeOidc, Options};
 use reqwest::header::LOCATION;
@@ -54,14 +55,17 @@ async fn through_provider(visitor: &TestApp, start: &str, person: Person<'_>) ->
     let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     assert_eq!(query["client_id"], CLIENT_ID);
     assert_eq!(query["code_challenge_method"], "S256");
-    assert!(query["scope"].contains("openid"), "{to_provider}");
+    let provider = start.split('/').nth(2).unwrap();
+    if provider == "oidc" {
+        assert!(query["scope"].contains("openid"), "{to_provider}");
+    }
     let page = visitor.http.get(to_provider.as_str()).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let mut form = vec![
         ("client_id", query["client_id"].clone()),
         ("redirect_uri", query["redirect_uri"].clone()),
         ("state", query["state"].clone()),
-        ("nonce", query["nonce"].clone()),
+        ("nonce", query.get("nonce").cloned().unwrap_or_default()),
         ("code_challenge", query["code_challenge"].clone()),
         ("email", person.email.to_owned()),
         ("name", "Ida Identity".to_owned()),
@@ -78,10 +82,8 @@ async fn through_provider(visitor: &TestApp, start: &str, person: Person<'_>) ->
         .await
         .unwrap();
     let callback = location(&consent);
-    assert!(
-        callback.starts_with(&visitor.url("/auth/oidc/callback?")),
-        "{callback}"
-    );
+    let ours = visitor.url(&format!("/auth/{provider}/callback?"));
+    assert!(callback.starts_with(&ours), "{callback}");
     let back = visitor.http.get(callback.as_str()).send().await.unwrap();
     let landed = location(&back);
     // The same callback again (a replay, a double click) opens nothing.
@@ -219,4 +221,41 @@ async fn tokens_the_provider_got_wrong_are_refused() {
     assert_eq!(location(&forged), "/signin?sso=expired");
     let unknown = visitor.get("/auth/nobody/start").await;
     assert_eq!(location(&unknown), "/signin?sso=expired");
+}
+
+#[tokio::test]
+async fn github_signs_in_with_the_address_it_verified() {
+    let options = Options {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+    };
+    let github = FakeOidc::start("127.0.0.1:0", options).await.unwrap();
+    let app = spawn_app_with(&[
+        ("GITHUB_CLIENT_ID", CLIENT_ID),
+        ("GITHUB_CLIENT_SECRET", CLIENT_SECRET),
+        ("GITHUB_WEB_BASE", &github.issuer()),
+        ("GITHUB_API_BASE", &github.issuer()),
+    ])
+    .await;
+    let email = crate::helpers::unique_email();
+    let visitor = app.another_visitor();
+    let landed =
+        through_provider(&visitor, "/auth/github/start?next=/agents", person(&email)).await;
+    assert_eq!(landed, "/agents");
+    assert_eq!(viewer(&visitor).await["email"], email.as_str());
+    let linked: Value = visitor.call("/api/profile/identities", &[]).await.unwrap();
+    assert_eq!(linked[0]["label"], "GitHub");
+
+    // An address GitHub has not verified makes no account.
+    let other = crate::helpers::unique_email();
+    let unverified = Person {
+        email: &other,
+        verified: false,
+        fault: "none",
+    };
+    let stranger = app.another_visitor();
+    assert_eq!(
+        through_provider(&stranger, "/auth/github/start", unverified).await,
+        "/signin?sso=no_email"
+    );
 }
