@@ -147,7 +147,7 @@ fn taken(constraint: &str) -> Option<AppError> {
 }
 
 /// An error and its causes on one line, outermost first.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::form_parts::{AuthCard, FormAlert, SubmitButton};
+use super::form_parts::{AuthCard, FormAlert, LinkGate, SubmitButton};
 use super::{ConfirmEmailChange, email_change_link_is_live};
 
 /// Where the link to a new address lands: a button that moves the account (a POST), or
@@ -23,25 +23,17 @@ pub fn ChangeEmailPage() -> impl IntoView {
             <Show
                 when=done
                 fallback=move || view! {
-                    <Suspense fallback=|| view! { <p class="text-sm">"Checking the link…"</p> }>
-                        {move || Suspend::new(async move {
-                            match live.await {
-                                Ok(true) => view! {
-                                    <ActionForm action>
-                                        <input type="hidden" name="token" value=token() />
-                                        <FormAlert error />
-                                        <SubmitButton label="Use this address" busy_label="Confirming…" pending=action.pending().into() />
-                                    </ActionForm>
-                                }.into_any(),
-                                Ok(false) => view! {
-                                    <p role="alert" class="text-sm">
-                                        "This link has expired or was already used. Ask for a new one in Settings → Profile."
-                                    </p>
-                                }.into_any(),
-                                Err(error) => view! { <p role="alert" class="text-sm">{error.to_string()}</p> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    <LinkGate live expired=|| view! {
+                        <p role="alert" class="text-sm">
+                            "This link has expired or was already used. Ask for a new one in Settings → Profile."
+                        </p>
+                    }>
+                        <ActionForm action>
+                            <input type="hidden" name="token" value=token() />
+                            <FormAlert error />
+                            <SubmitButton label="Use this address" busy_label="Confirming…" pending=action.pending().into() />
+                        </ActionForm>
+                    </LinkGate>
                 }
             >
                 <p role="status" class="text-sm">"Done: sign in with your new address from now on."</p>

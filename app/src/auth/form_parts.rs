@@ -15,6 +15,31 @@ pub fn email_to_fill(
     typed.or_else(|| query.read_untracked().get("email"))
 }
 
+/// What a page an emailed link opens shows: the link's form (`children`) while the link
+/// works (`live`), else `expired`. Opening the page only checks the link: its form's
+/// POST is what spends it, so mail scanners that follow links spend nothing.
+#[component]
+pub fn LinkGate(
+    live: Resource<Result<bool, AppError>>,
+    #[prop(into)] expired: ViewFn,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p class="text-sm">"Checking the link…"</p> }>
+            {move || {
+                let (expired, children) = (expired.clone(), children.clone());
+                Suspend::new(async move {
+                    match live.await {
+                        Ok(true) => children().into_any(),
+                        Ok(false) => expired.run().into_any(),
+                        Err(error) => view! { <p role="alert" class="text-sm">{error.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A centred card with the product mark and a heading.
 #[component]
 pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {

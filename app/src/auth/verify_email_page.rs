@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::form_parts::{AuthCard, FormAlert, SubmitButton};
+use super::form_parts::{AuthCard, FormAlert, LinkGate, SubmitButton};
 use super::{VerifyEmail, verify_link_is_live};
 
 /// Where a verification link lands: a button that confirms (a POST), or why it cannot;
@@ -17,25 +17,17 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let live = Resource::new(token, verify_link_is_live);
     let confirm = move || {
         view! {
-            <Suspense fallback=|| view! { <p class="text-sm">"Checking the link…"</p> }>
-                {move || Suspend::new(async move {
-                    match live.await {
-                        Ok(true) => view! {
-                            <ActionForm action>
-                                <input type="hidden" name="token" value=token() />
-                                <FormAlert error />
-                                <SubmitButton label="Confirm my email address" busy_label="Confirming…" pending=action.pending().into() />
-                            </ActionForm>
-                        }.into_any(),
-                        Ok(false) => view! {
-                            <p role="alert" class="text-sm">
-                                "This link has expired or was already used. Sign in: the banner at the top sends a new one."
-                            </p>
-                        }.into_any(),
-                        Err(error) => view! { <p role="alert" class="text-sm">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <LinkGate live expired=|| view! {
+                <p role="alert" class="text-sm">
+                    "This link has expired or was already used. Sign in: the banner at the top sends a new one."
+                </p>
+            }>
+                <ActionForm action>
+                    <input type="hidden" name="token" value=token() />
+                    <FormAlert error />
+                    <SubmitButton label="Confirm my email address" busy_label="Confirming…" pending=action.pending().into() />
+                </ActionForm>
+            </LinkGate>
         }
     };
 

@@ -13,7 +13,8 @@ use openidconnect::{
 use serde::Deserialize;
 
 use super::http::GuardedOidcHttp;
-use super::{IdentityError, ProviderSettings, VerifiedIdentity, describe};
+use super::{IdentityError, ProviderSettings, VerifiedIdentity};
+use crate::errors::chain;
 use crate::ssrf::OutboundRequest;
 
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
@@ -91,7 +92,7 @@ pub async fn finish(
         .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
         .request_async(http)
         .await
-        .map_err(|e| IdentityError::Provider(describe(&e)))?;
+        .map_err(|e| IdentityError::Provider(chain(&e)))?;
     let bearer = token.access_token().secret();
     let user: User = api(http, bases, "/user", bearer).await?;
     let addresses: Vec<Address> = api(http, bases, "/user/emails", bearer).await?;

@@ -21,6 +21,7 @@ use openidconnect::{
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
+use crate::errors::chain;
 use crate::redis_client::{RedisClient, RedisClientError};
 use crate::ssrf::GuardedHttp;
 pub use github::GitHubBases;
@@ -234,7 +235,7 @@ impl IdentityProviders {
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
-            .map_err(|e| IdentityError::Provider(describe(&e)))?;
+            .map_err(|e| IdentityError::Provider(chain(&e)))?;
         let id_token = token
             .id_token()
             .ok_or_else(|| IdentityError::Refused("no ID token in the answer".into()))?;
@@ -289,7 +290,7 @@ impl IdentityProviders {
         let issuer = IssuerUrl::new(issuer.clone()).map_err(|_| unusable("issuer URL"))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
-            .map_err(|e| IdentityError::Provider(describe(&e)))?;
+            .map_err(|e| IdentityError::Provider(chain(&e)))?;
         let token_url = metadata
             .token_endpoint()
             .cloned()
@@ -307,17 +308,4 @@ impl IdentityProviders {
         *provider.client.write().await = Some((client.clone(), Instant::now()));
         Ok(client)
     }
-}
-
-/// An error and its causes on one line (openidconnect's errors keep the detail in
-/// their sources).
-fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
