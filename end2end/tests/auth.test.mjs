@@ -161,6 +161,8 @@ test('a person signs up and back in through an OpenID Connect provider, and a fo
   await signIn.waitForURL(`${BASE_URL}/signin?sso=refused`);
   await signIn.getByText("The identity provider's answer did not check out").waitFor();
   await screenshot(signIn, 'signin-sso-refused');
+  await signIn.setViewportSize({ width: 375, height: 800 });
+  await screenshot(signIn, 'signin-sso-refused-375');
   await stranger.close();
   await context.close();
 });

@@ -85,6 +85,9 @@ test('a person turns on two-factor and then signs in with a code, with JavaScrip
   const key = await page.getByTestId('totp-secret').textContent();
   await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
   await screenshot(page, 'profile-two-factor-setup');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.locator('#two-factor').screenshot({ path: new URL('../screenshots/profile-two-factor-setup-375.png', import.meta.url).pathname });
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByLabel('Code from the app').fill('000000' === authenticatorCode(key) ? '111111' : '000000');
   await page.getByRole('button', { name: 'Turn on two-factor' }).click();
   await page.getByText('That code is not right.').waitFor();
@@ -108,6 +111,8 @@ test('a person turns on two-factor and then signs in with a code, with JavaScrip
   await signIn.getByRole('button', { name: 'Sign in' }).click();
   await signIn.getByText('That code is not right.').waitFor();
   await screenshot(signIn, 'signin-two-factor');
+  await signIn.setViewportSize({ width: 375, height: 800 });
+  await screenshot(signIn, 'signin-two-factor-375');
   await signIn.getByLabel('Code').fill(authenticatorCode(key, 1));
   await signIn.getByRole('button', { name: 'Sign in' }).click();
   await signIn.waitForURL(`${BASE_URL}/dashboard`);

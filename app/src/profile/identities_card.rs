@@ -48,6 +48,7 @@ pub fn IdentitiesCard(card: &'static str) -> impl IntoView {
                     view! {
                         <section class=card aria-labelledby="profile-identities">
                             <h2 id="profile-identities" class="mb-1 font-medium">"Sign-in methods"</h2>
+                            <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">"Providers you can sign in with instead of your password."</p>
                             <FormAlert error />
                             <ul class="divide-y divide-slate-200 dark:divide-slate-800" data-testid="identities">
                                 {linked.into_iter().map(|identity| {
