@@ -149,6 +149,8 @@ test('a person signs up and back in through an OpenID Connect provider, and a fo
   await page.waitForURL(`${BASE_URL}/agents`);
   await page.goto(`${BASE_URL}/settings/profile`);
   await page.getByTestId('identities').getByText('Fake OIDC').waitFor();
+  // No password yet: the profile offers a link to set one instead of asking for it.
+  await page.getByText('You sign in through a provider and have no password yet.').waitFor();
   await screenshot(page, 'profile-sign-in-methods');
 
   // The provider's token signed by a key it never published: not signed in.

@@ -50,6 +50,9 @@ pub struct Viewer {
     /// on: its pages and operations wait until they do.
     #[serde(default)]
     pub needs_two_factor: bool,
+    /// The account was made through an identity provider and has no password yet.
+    #[serde(default)]
+    pub passwordless: bool,
     pub team: TeamRef,
     pub teams: Vec<TeamRef>,
 }

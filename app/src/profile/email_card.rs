@@ -23,20 +23,28 @@ pub fn EmailCard(card: &'static str, viewer: ViewerResource) -> impl IntoView {
             <h2 id="profile-email" class="mb-1 font-medium">"Email address"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let email = viewer.await.ok().flatten().map(|v| v.email).unwrap_or_default();
+                    let viewer = viewer.await.ok().flatten();
+                    let email = viewer.as_ref().map(|v| v.email.clone()).unwrap_or_default();
+                    let passwordless = viewer.is_some_and(|v| v.passwordless);
                     view! {
                         <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
                             "You sign in with " <strong>{email}</strong> "."
                         </p>
+                        {if passwordless {
+                            view! { <p class="text-sm">"Set a password first (below): changing your address asks for it."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=change>
+                                    <TextField label="New email address" name="email" kind="email" autocomplete="email" error />
+                                    <TextField label="Current password" name="current_password" id="email-current-password" kind="password" autocomplete="current-password" error />
+                                    <FormAlert error />
+                                    <SubmitButton label="Change email" busy_label="Sending…" pending=change.pending().into() />
+                                </ActionForm>
+                            }.into_any()
+                        }}
                     }
                 })}
             </Transition>
-            <ActionForm action=change>
-                <TextField label="New email address" name="email" kind="email" autocomplete="email" error />
-                <TextField label="Current password" name="current_password" id="email-current-password" kind="password" autocomplete="current-password" error />
-                <FormAlert error />
-                <SubmitButton label="Change email" busy_label="Sending…" pending=change.pending().into() />
-            </ActionForm>
             <p role="status" class="mt-2 text-sm text-emerald-700 dark:text-emerald-400">{outcome}</p>
         </section>
     }

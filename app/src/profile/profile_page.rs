@@ -9,7 +9,7 @@ use super::sessions_card::SessionsCard;
 use super::two_factor_card::TwoFactorCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
-use crate::auth::get_viewer;
+use crate::auth::{RequestPasswordReset, get_viewer};
 use crate::islands::mirror_in_frame;
 
 const CARD: &str =
@@ -40,6 +40,7 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    let set_password = ServerAction::<RequestPasswordReset>::new();
     let viewer = Resource::new(move || update.version().get(), |_| get_viewer());
     // The menu around the page shows the name too.
     mirror_in_frame("viewer-name", move || {
@@ -52,6 +53,8 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
     let name_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let set_password_error =
+        Signal::derive(move || set_password.value().get().and_then(Result::err));
     let name_saved = Signal::derive(move || matches!(update.value().get(), Some(Ok(()))));
     let password_saved = Signal::derive(move || matches!(password.value().get(), Some(Ok(()))));
 
@@ -80,12 +83,31 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
 
             <section class=CARD aria-labelledby="profile-password">
                 <h2 id="profile-password" class="mb-3 font-medium">"Password"</h2>
-                <ActionForm action=password>
-                    <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=password_error />
-                    <TextField label="New password (10 characters or more)" name="new_password" kind="password" autocomplete="new-password" error=password_error />
-                    <FormAlert error=password_error />
-                    <SubmitButton label="Change password" busy_label="Changing…" pending=password.pending().into() />
-                </ActionForm>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let viewer = viewer.await.ok().flatten();
+                        match viewer.filter(|v| v.passwordless) {
+                            // Made through a provider: a password is set through the
+                            // link the reset flow mails.
+                            Some(viewer) => view! {
+                                <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"You sign in through a provider and have no password yet. We can email you a link to set one."</p>
+                                <ActionForm action=set_password>
+                                    <input type="hidden" name="email" value=viewer.email />
+                                    <FormAlert error=set_password_error />
+                                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Email me a link to set a password"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            None => view! {
+                                <ActionForm action=password>
+                                    <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=password_error />
+                                    <TextField label="New password (10 characters or more)" name="new_password" kind="password" autocomplete="new-password" error=password_error />
+                                    <FormAlert error=password_error />
+                                    <SubmitButton label="Change password" busy_label="Changing…" pending=password.pending().into() />
+                                </ActionForm>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
                 <Saved when=password_saved text="Password changed. Your other sessions have been signed out." />
             </section>
 

@@ -39,7 +39,7 @@ impl Refusal {
 }
 
 /// Marks accounts made through a provider: no password verifies against it.
-const NO_PASSWORD: &str = "!";
+pub(super) const NO_PASSWORD: &str = "!";
 
 impl AccountsService {
     pub async fn sign_in_with_identity(

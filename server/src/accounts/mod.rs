@@ -164,6 +164,7 @@ impl AccountsService {
             display_name: user.display_name,
             needs_email_verification: self.mail_enabled && !verified,
             needs_two_factor,
+            passwordless: user.password_hash == identities::NO_PASSWORD,
             team,
             teams,
         }))

@@ -126,6 +126,7 @@ async fn a_verified_email_makes_an_account_and_the_identity_signs_it_in_again() 
     assert_eq!(me["email"], email.as_str());
     assert_eq!(me["display_name"], "Ida Identity");
     assert_eq!(me["needs_email_verification"], false);
+    assert_eq!(me["passwordless"], true, "made through the provider");
 
     // Next time the identity itself opens the same account.
     let later = app.another_visitor();
@@ -172,7 +173,9 @@ async fn an_existing_account_is_linked_only_through_an_email_the_provider_verifi
 
     let visitor = app.another_visitor();
     through_provider(&visitor, "/auth/oidc/start", person(&email)).await;
-    assert_eq!(viewer(&visitor).await["email"], email.as_str());
+    let me = viewer(&visitor).await;
+    assert_eq!(me["email"], email.as_str());
+    assert_eq!(me["passwordless"], false, "the account keeps its password");
     let linked: Value = owner.call("/api/profile/identities", &[]).await.unwrap();
     let id = linked[0]["id"].as_str().unwrap().to_owned();
     // With a password as well, it can be unlinked; then it no longer opens the account
