@@ -214,6 +214,16 @@ impl AccountsService {
     }
 }
 
+/// Unlinks every identity of an account being deleted: they open nothing any more, and
+/// their email may make a new account.
+pub async fn forget(tx: &mut Tx, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_identities WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn linked_user(
     tx: &mut Tx,
     identity: &VerifiedIdentity,

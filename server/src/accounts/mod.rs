@@ -407,6 +407,7 @@ impl AccountsService {
         }
         profile::anonymise(&mut tx, viewer.user_id).await?;
         two_factor::remove(&mut tx, viewer.user_id).await?;
+        identities::forget(&mut tx, viewer.user_id).await?;
         tx.commit().await?;
         Ok(self
             .sessions

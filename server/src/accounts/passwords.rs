@@ -78,7 +78,10 @@ pub fn hash_now(password: &str) -> Result<String, HashError> {
 }
 
 fn verify_now(password: &str, hash: &str) -> bool {
+    // An account without a password (made through a provider) costs a guesser as much
+    // time as a wrong one, so the answer's timing does not tell the two apart.
     let Ok(parsed) = PasswordHash::new(hash) else {
+        let _ = verify_now(password, DUMMY_HASH);
         return false;
     };
     argon2().is_ok_and(|argon2| argon2.verify_password(password.as_bytes(), &parsed).is_ok())

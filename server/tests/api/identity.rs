@@ -146,6 +146,17 @@ async fn a_verified_email_makes_an_account_and_the_identity_signs_it_in_again() 
             .await,
         409
     );
+
+    // A deleted account's identity opens nothing: the same person starts afresh.
+    later
+        .call::<Value>("/api/profile/delete", &[("confirmation", &email)])
+        .await
+        .unwrap();
+    let again = app.another_visitor();
+    through_provider(&again, "/auth/oidc/start", person(&email)).await;
+    let fresh = viewer(&again).await;
+    assert_eq!(fresh["email"], email.as_str());
+    assert_ne!(fresh["user_id"], me["user_id"]);
 }
 
 #[tokio::test]
