@@ -38,7 +38,7 @@ real_provider || demo_model=true
 [ -n "${OIDC_ISSUER:-}${GOOGLE_CLIENT_ID:-}" ] || [ "${APP_ENV:-local}" != local ] || fake_oidc=true
 # One build for all of them (they share their dependencies with the server's).
 if $demo_model || $fake_stripe || $fake_smtp || $fake_oidc; then
-  cargo build -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc || die "could not build the local stand-ins (demo model, Stripe, SMTP, OIDC)"
+  cargo build -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc -p fake-dns || die "could not build the local stand-ins (demo model, Stripe, SMTP, OIDC, DNS)"
 fi
 
 fake_pid=""
@@ -69,13 +69,22 @@ if $fake_smtp; then
   export SMTP_URL="smtp://$FAKE_SMTP_ADDR"
 fi
 
-oidc_pid=""
+oidc_pid="" dns_pid=""
 if $fake_oidc; then
   step "No identity provider configured: starting a local OpenID Connect provider"
   export FAKE_OIDC_ADDR="${FAKE_OIDC_ADDR:-127.0.0.1:2590}"
   "$CARGO_TARGET_DIR/debug/fake-oidc" &
   oidc_pid=$!
   export OIDC_ISSUER="http://$FAKE_OIDC_ADDR" OIDC_CLIENT_ID=agent-factory-local OIDC_CLIENT_SECRET=local-oidc-secret OIDC_LABEL="Fake OIDC"
+  # A team may name it as its own provider too (team single sign-on), and prove its
+  # domains against a local name server whose records you publish with curl.
+  export OUTBOUND_ALLOWLIST="${OUTBOUND_ALLOWLIST:+$OUTBOUND_ALLOWLIST,}$FAKE_OIDC_ADDR"
+  if [ -z "${DNS_RESOLVER:-}" ]; then
+    export FAKE_DNS_ADDR="${FAKE_DNS_ADDR:-127.0.0.1:2553}" FAKE_DNS_API_ADDR="${FAKE_DNS_API_ADDR:-127.0.0.1:2554}"
+    "$CARGO_TARGET_DIR/debug/fake-dns" &
+    dns_pid=$!
+    export DNS_RESOLVER="$FAKE_DNS_ADDR"
+  fi
 fi
 
 # A local API key for the demo team, kept across runs; the seed stores only its hash.
@@ -88,7 +97,7 @@ export DEMO_API_KEY="$(cat .data/demo-api-key)"
 step "Starting the server"
 "$CARGO_TARGET_DIR/debug/server" &
 server_pid=$!
-trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid $smtp_pid $oidc_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
+trap 'kill -TERM "$server_pid" $fake_pid $stripe_pid $smtp_pid $oidc_pid $dns_pid 2>/dev/null; wait "$server_pid"; exit 0' INT TERM
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" || true
@@ -115,7 +124,9 @@ cat <<BANNER
   Models: $models
   Payments: $payments
   Email: $mail
-  Single sign-on: ${sso:-off (set OIDC_ISSUER or GOOGLE_CLIENT_ID)}
+  Single sign-on: ${sso:-off (set OIDC_ISSUER or GOOGLE_CLIENT_ID)}${dns_pid:+
+  Team SSO domains are checked against a local name server: publish a domain's record with
+    curl -X PUT http://$FAKE_DNS_API_ADDR/records/_agent-factory.example.com -d 'agent-factory-verification=…'}
   Try the engine from a terminal: $CARGO_TARGET_DIR/debug/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 

@@ -51,7 +51,7 @@ browser_tests() {
   local base="${DATABASE_OWNER_URL%/*}"
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE agent_factory_e2e" >/dev/null || return 1
   # Runs in the browser tests go to the demo model, slowed down so streaming shows.
-  cargo build -q -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc || return 1
+  cargo build -q -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc -p fake-dns || return 1
   FAKE_LLM_ADDR=127.0.0.1:3901 FAKE_LLM_TOKEN_DELAY_MS=40 "$CARGO_TARGET_DIR/debug/fake-llm" &
   fakes+=($!)
   # Paid templates and plans go through the fake Stripe, whose events come back signed.
@@ -66,6 +66,11 @@ browser_tests() {
   FAKE_OIDC_ADDR=127.0.0.1:2591 FAKE_OIDC_CLIENT_ID=agent-factory-e2e FAKE_OIDC_CLIENT_SECRET=e2e-oidc-secret \
     "$CARGO_TARGET_DIR/debug/fake-oidc" &
   fakes+=($!)
+  # Team single sign-on proves domains against the fake name server, and reaches the
+  # same fake provider as a team's own (outbound, so through the allowlist).
+  FAKE_DNS_ADDR=127.0.0.1:2555 FAKE_DNS_API_ADDR=127.0.0.1:2556 "$CARGO_TARGET_DIR/debug/fake-dns" &
+  fakes+=($!)
+  DNS_RESOLVER=127.0.0.1:2555 FAKE_DNS_API_URL=http://127.0.0.1:2556 OUTBOUND_ALLOWLIST=127.0.0.1:2591 \
   OIDC_ISSUER=http://127.0.0.1:2591 OIDC_CLIENT_ID=agent-factory-e2e OIDC_CLIENT_SECRET=e2e-oidc-secret OIDC_LABEL="Fake OIDC" \
   SMTP_URL=smtp://127.0.0.1:2526 FAKE_SMTP_WEB_URL=http://127.0.0.1:2581 \
     STRIPE_SECRET_KEY=sk_test_e2e STRIPE_WEBHOOK_SECRET=whsec_e2e STRIPE_API_BASE=http://127.0.0.1:12112 \
@@ -112,9 +117,9 @@ tree_unchanged() {
 run_step "Migrations unchanged since committed" bash scripts/check-migrations.sh
 run_step "Deployment artefacts (Kubernetes schemas, alert rules)" bash scripts/check-deploy.sh
 run_step "Format" cargo fmt --all --check
-run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr --all-targets -- -D warnings
+run_step "Clippy (server, app, fakes)" cargo clippy -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc -p fake-dns --features app/ssr --all-targets -- -D warnings
 run_step "Clippy (WASM client)" cargo clippy -p frontend --target wasm32-unknown-unknown "${WASM_CARGO_ARGS[@]}" -- -D warnings
-test_crates=(-p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr)
+test_crates=(-p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc -p fake-dns --features app/ssr)
 # A failed run is run once more (half a minute): a second failure fails the step, a pass
 # is reported as flaky in the summary, with the first run's failure above to act on.
 flaky=()

@@ -28,6 +28,7 @@ pub mod runs;
 #[cfg(feature = "ssr")]
 pub mod safe_redirect;
 pub mod spec;
+pub mod team_sso;
 pub mod teams;
 pub mod webhooks;
 

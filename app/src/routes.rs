@@ -22,13 +22,15 @@ use crate::layout::{AppLayout, PublicLayout};
 use crate::marketplace::{MarketplacePage, PublishPage, PurchasePage, TemplatePage};
 use crate::pages::{LandingPage, NotFoundPage};
 use crate::profile::ProfilePage;
+use crate::team_sso::{SsoPage, SsoSignInPage};
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
 
 /// Pages anyone may see without signing in (and `/invite/…` links); the server's page
 /// guard sends everyone else to sign in first.
-pub const PUBLIC_PAGES: [&str; 8] = [
+pub const PUBLIC_PAGES: [&str; 9] = [
     "/",
     "/signin",
+    "/sso",
     "/signin/two-factor",
     "/signup",
     "/forgot-password",
@@ -42,9 +44,10 @@ pub const PUBLIC_PAGES: [&str; 8] = [
 /// filters, forms posted without JavaScript that come back with their error and
 /// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
 /// gains an island leaves this list (the page tests check that none here renders one).
-pub const CLIENT_FREE_PAGES: [&str; 14] = [
+pub const CLIENT_FREE_PAGES: [&str; 15] = [
     "/",
     "/signin",
+    "/sso",
     "/signin/two-factor",
     "/signup",
     "/forgot-password",
@@ -91,6 +94,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Landing />
                 <Route path=path!("/signin") view=SignIn />
                 <Route path=path!("/signin/two-factor") view=SignInCode />
+                <Route path=path!("/sso") view=SsoSignIn />
                 <Route path=path!("/signup") view=SignUp />
                 <Route path=path!("/forgot-password") view=ForgotPassword />
                 <Route path=path!("/reset-password") view=ResetPassword />
@@ -118,6 +122,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=Team />
                         <Route path=path!("profile") view=Profile />
                         <Route path=path!("audit") view=AuditLog />
+                        <Route path=path!("sso") view=Sso />
                         <Route path=path!("providers") view=Providers />
                         <Route path=path!("api-keys") view=ApiKeys />
                         <Route path=path!("webhooks") view=Webhooks />
@@ -157,6 +162,8 @@ pages! {
         view! { <PublicLayout><SignInPage /></PublicLayout> };
     SignInCode => "Finish signing in to Agent Factory with the code from your authenticator app."
         view! { <PublicLayout><TwoFactorPage /></PublicLayout> };
+    SsoSignIn => "Sign in to Agent Factory through your team's own identity provider."
+        view! { <PublicLayout><SsoSignInPage /></PublicLayout> };
     SignUp => "Create a free Agent Factory account: build AI agents from a short spec and run them on any model, for less."
         view! { <PublicLayout><SignUpPage /></PublicLayout> };
     ForgotPassword => "Forgot your Agent Factory password? Get a link by email to choose a new one."
@@ -197,6 +204,8 @@ pages! {
         view! { <TeamPage /> };
     Profile => "Your profile: name, email, password, two-factor sign-in, sessions, data export and account deletion."
         view! { <ProfilePage /> };
+    Sso => "Single sign-on for your team: its identity provider and the email domains it owns."
+        view! { <SsoPage /> };
     AuditLog => "What happened in your team, who did it and when."
         view! { <AuditLogPage /> };
     Providers => "The LLM providers your team's runs may use, with your own keys."

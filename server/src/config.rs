@@ -119,6 +119,9 @@ pub struct Config {
     pub mail: Option<crate::mail::MailSettings>,
     /// Identity providers people may sign in with (Google, an OpenID Connect provider).
     pub identity_providers: Vec<crate::identity::ProviderSettings>,
+    /// The name server domain checks ask (`DNS_RESOLVER`, `host:port`); `None` uses the
+    /// system's (`/etc/resolv.conf`).
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 /// Stripe. Without a secret key paid purchases and upgrades are off (free templates
@@ -256,6 +259,12 @@ impl Config {
                 from: vars.string("MAIL_FROM", DEFAULT_MAIL_FROM),
             }),
             identity_providers: identity_providers(&lookup),
+            dns_resolver: match vars.get("DNS_RESOLVER").filter(|v| !v.trim().is_empty()) {
+                Some(_) => {
+                    Some(vars.parse("DNS_RESOLVER", SocketAddr::from(([127, 0, 0, 1], 53)))?)
+                }
+                None => None,
+            },
         })
     }
 }

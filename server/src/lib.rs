@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod display;
+pub mod dns;
 pub mod engine;
 pub mod errors;
 pub mod gateway;
@@ -34,6 +35,7 @@ pub mod startup;
 pub mod state;
 pub mod team_keys;
 pub mod team_routing;
+pub mod team_sso;
 pub mod teams;
 pub mod telemetry;
 

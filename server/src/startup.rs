@@ -34,6 +34,7 @@ use crate::runs::worker::Workers;
 use crate::shutdown::Shutdown;
 use crate::state::{AppState, Services};
 use crate::team_keys::TeamKeysService;
+use crate::team_sso::TeamSsoService;
 use crate::teams::TeamsService;
 use crate::webhooks::WebhooksService;
 use crate::webhooks::dispatcher::Dispatcher;
@@ -61,6 +62,8 @@ pub enum StartupError {
     Stripe(#[from] crate::billing::stripe_client::PaymentError),
     #[error("invalid email settings: {0}")]
     Mail(#[from] crate::mail::MailError),
+    #[error("cannot set up DNS look-ups (DNS_RESOLVER, /etc/resolv.conf): {0}")]
+    Dns(#[from] crate::dns::DnsError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
     #[error(
@@ -199,7 +202,15 @@ impl Application {
         };
         let marketplace =
             MarketplaceService::new(db.clone(), redis.clone(), payments.clone(), email_gate);
-        let redis_for_identity = redis.clone();
+        let identity = Arc::new(identity_providers(&config, redis.clone())?);
+        let dns = crate::dns::resolver(config.dns_resolver)?;
+        let team_sso = Arc::new(TeamSsoService::new(
+            db.clone(),
+            config.engine.keyring.clone(),
+            identity.clone(),
+            dns,
+            config.public_url.clone(),
+        ));
         let state = AppState::new(Services {
             leptos_options: leptos_options(&config),
             db: db.clone(),
@@ -216,7 +227,8 @@ impl Application {
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
             billing: Arc::new(BillingService::new(db.clone(), payments)),
-            identity: Arc::new(identity_providers(&config, redis_for_identity)?),
+            identity,
+            team_sso,
             team_keys: Arc::new(TeamKeysService::new(db.clone(), engine.clone())),
             engine,
             rate_limiter: Arc::default(),
@@ -387,11 +399,14 @@ fn identity_providers(
         total_timeout: Duration::from_secs(10),
         max_redirects: 0,
     };
-    let http = GuardedHttp::new(OutboundPolicy::new(&allow), limits)
-        .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?;
+    let guarded = |allow: &[String]| {
+        GuardedHttp::new(OutboundPolicy::new(allow), limits)
+            .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))
+    };
     Ok(crate::identity::IdentityProviders::new(
         config.identity_providers.clone(),
-        http,
+        guarded(&allow)?,
+        guarded(&config.engine.outbound_allowlist)?,
         redis,
         config.public_url.clone(),
     ))

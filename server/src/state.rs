@@ -63,6 +63,8 @@ pub struct Services {
     pub billing: Arc<BillingService>,
     /// Google and OpenID Connect providers people sign in with.
     pub identity: Arc<crate::identity::IdentityProviders>,
+    /// Teams' own single sign-on (Enterprise).
+    pub team_sso: Arc<crate::team_sso::TeamSsoService>,
     pub bus: EventBus,
     /// Begun on SIGTERM: long-lived answers (run-event streams) end with it.
     pub shutdown: Shutdown,

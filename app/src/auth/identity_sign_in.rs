@@ -28,6 +28,9 @@ pub fn refusal(code: &str) -> Option<&'static str> {
             "The provider did not share a confirmed email address, so no account could be made. Sign up with a password instead."
         }
         "linked_elsewhere" => "That identity is linked to another Agent Factory account.",
+        "sso_required" => {
+            "Your team signs in through its own identity provider: use “Sign in with single sign-on”."
+        }
         "cancelled" => "Sign-in was cancelled.",
         _ => return None,
     })

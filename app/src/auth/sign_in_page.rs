@@ -34,13 +34,23 @@ pub fn SignInPage() -> impl IntoView {
                 <FormAlert error />
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into() />
             </ActionForm>
-            <p class="mt-3 text-center text-sm">
+            <p class="mt-3 flex flex-wrap justify-center gap-x-4 gap-y-1 text-sm">
                 <A href="/forgot-password" attr:class="text-indigo-600 underline dark:text-indigo-400">"Forgot your password?"</A>
+                <a href=move || sso_link(&next()) class="text-indigo-600 underline dark:text-indigo-400">"Sign in with single sign-on"</a>
             </p>
             <p class="mt-4 text-center text-sm text-slate-600 dark:text-slate-400">
                 "New here? "
                 <A href="/signup" attr:class="font-medium text-indigo-600 underline dark:text-indigo-400">"Create an account"</A>
             </p>
         </AuthCard>
+    }
+}
+
+/// `/sso`, keeping where to land after.
+fn sso_link(next: &str) -> String {
+    if next.is_empty() {
+        "/sso".to_owned()
+    } else {
+        format!("/sso?next={}", crate::query_string::encode(next))
     }
 }

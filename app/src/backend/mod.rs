@@ -11,6 +11,7 @@ pub mod form_refill;
 mod marketplace;
 mod providers;
 pub mod session_cookie;
+mod team_sso;
 mod teams;
 mod two_factor;
 mod webhooks;
@@ -21,6 +22,7 @@ pub use billing::Billing;
 pub use dashboard::Dashboards;
 pub use marketplace::Marketplace;
 pub use providers::Providers;
+pub use team_sso::TeamSso;
 pub use teams::Teams;
 pub use two_factor::TwoFactor;
 pub use webhooks::Webhooks;
@@ -199,6 +201,7 @@ pub type SharedDashboards = Arc<dyn Dashboards>;
 pub type SharedMarketplace = Arc<dyn Marketplace>;
 pub type SharedBilling = Arc<dyn Billing>;
 pub type SharedTwoFactor = Arc<dyn TwoFactor>;
+pub type SharedTeamSso = Arc<dyn TeamSso>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -278,6 +281,10 @@ pub fn providers() -> Result<SharedProviders, AppError> {
 
 pub fn two_factor() -> Result<SharedTwoFactor, AppError> {
     use_context::<SharedTwoFactor>().ok_or(AppError::Internal)
+}
+
+pub fn team_sso() -> Result<SharedTeamSso, AppError> {
+    use_context::<SharedTeamSso>().ok_or(AppError::Internal)
 }
 
 /// Accounts and sessions, as the server provided them for this request.

@@ -15,6 +15,7 @@ use crate::billing::BillingSettings;
 use crate::marketplace::{EarningsPage, PublishTemplateForm, PurchaseStatus};
 use crate::profile::ProfileSettings;
 use crate::providers::ProvidersPage;
+use crate::team_sso::SsoSettings;
 use crate::teams::TeamSettings;
 use crate::webhooks::WebhooksPage;
 
@@ -22,6 +23,7 @@ use crate::webhooks::WebhooksPage;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InPlaceForm {
     Team,
+    Sso,
     Profile,
     Providers,
     ApiKeys,
@@ -44,6 +46,7 @@ pub enum InPlaceForm {
 pub fn InPlaceForms(form: InPlaceForm) -> impl IntoView {
     match form {
         InPlaceForm::Team => view! { <TeamSettings /> }.into_any(),
+        InPlaceForm::Sso => view! { <SsoSettings /> }.into_any(),
         InPlaceForm::Profile => view! { <ProfileSettings /> }.into_any(),
         InPlaceForm::Providers => view! { <ProvidersPage /> }.into_any(),
         InPlaceForm::ApiKeys => view! { <ApiKeysPage /> }.into_any(),

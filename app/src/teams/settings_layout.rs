@@ -24,6 +24,7 @@ pub fn SettingsLayout() -> impl IntoView {
                     <A href="/settings/webhooks" attr:class=TAB>"Webhooks"</A>
                     <A href="/settings/billing" attr:class=TAB>"Billing"</A>
                     <A href="/settings/earnings" attr:class=TAB>"Earnings"</A>
+                    <A href="/settings/sso" attr:class=TAB>"Single sign-on"</A>
                     <A href="/settings/audit" attr:class=TAB>"Audit log"</A>
                 }
             })

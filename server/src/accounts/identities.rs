@@ -26,6 +26,10 @@ pub enum Refusal {
     NoEmail,
     /// The identity belongs to another account.
     LinkedElsewhere,
+    /// The email's team requires its own single sign-on.
+    SsoRequired,
+    /// A team's provider named an email outside the team's proven domains.
+    OutsideDomain,
 }
 
 impl Refusal {
@@ -34,6 +38,8 @@ impl Refusal {
             Refusal::Unverified => "unverified",
             Refusal::NoEmail => "no_email",
             Refusal::LinkedElsewhere => "linked_elsewhere",
+            Refusal::SsoRequired => "sso_required",
+            Refusal::OutsideDomain => "outside_domain",
         }
     }
 }
@@ -48,6 +54,17 @@ impl AccountsService {
         client: &ClientInfo,
     ) -> Result<Result<SignInStep, Refusal>, ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        let email = identity
+            .verified_email
+            .as_ref()
+            .or(identity.claimed_email.as_ref());
+        if let Some(email) = email
+            && crate::team_sso::required_for(&mut tx, email)
+                .await?
+                .is_some()
+        {
+            return Ok(Err(Refusal::SsoRequired));
+        }
         let user_id = match linked_user(&mut tx, identity).await? {
             Some(user_id) => user_id,
             None => match self.adopt(&mut tx, identity, client).await? {
@@ -59,7 +76,7 @@ impl AccountsService {
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
-        Ok(Ok(self.open(user.id, &user.email, client).await?))
+        Ok(Ok(self.open(user.id, &user.email, client, None).await?))
     }
 
     /// The account for an identity seen for the first time: the one its verified email
@@ -207,6 +224,9 @@ impl AccountsService {
     }
 
     fn provider_label(&self, provider: &str) -> String {
+        if provider == crate::identity::TEAM_PROVIDER {
+            return "Your team's single sign-on".to_owned();
+        }
         self.identity_providers
             .iter()
             .find(|(id, _)| id == provider)
@@ -224,7 +244,7 @@ pub async fn forget(tx: &mut Tx, user_id: Uuid) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn linked_user(
+pub(super) async fn linked_user(
     tx: &mut Tx,
     identity: &VerifiedIdentity,
 ) -> Result<Option<Uuid>, sqlx::Error> {
@@ -238,7 +258,7 @@ async fn linked_user(
 }
 
 /// Links; `false` when the identity is linked already (to anyone).
-async fn insert(
+pub(super) async fn insert(
     tx: &mut Tx,
     user_id: Uuid,
     identity: &VerifiedIdentity,

@@ -10,6 +10,7 @@ pub mod passwords;
 mod profile;
 mod sessions;
 pub mod store;
+mod team_sign_in;
 mod tokens;
 pub mod two_factor;
 pub mod verification;
@@ -175,9 +176,10 @@ impl AccountsService {
         input: SignUpInput,
         client: &ClientInfo,
     ) -> Result<NewSession, ServerError> {
-        let password_hash = self.hasher.hash(input.password.expose()).await?;
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
         let email = input.email.as_str();
+        refuse_where_sso_is_required(&mut tx, email).await?;
+        let password_hash = self.hasher.hash(input.password.expose()).await?;
         let name = &input.display_name;
         let created = self
             .create_account(&mut tx, email, name, &password_hash, client, "password")
@@ -246,6 +248,7 @@ impl AccountsService {
             return Err(AppError::RateLimited { retry_after_secs }.into());
         }
         let mut tx = tenant::begin(&self.db, Tenant::default()).await?;
+        refuse_where_sso_is_required(&mut tx, email.as_str()).await?;
         let user = store::user_by_email(&mut tx, email.as_str()).await?;
         let verified = match &user {
             Some(user) => {
@@ -278,22 +281,25 @@ impl AccountsService {
             return Err(AppError::BadCredentials.into());
         };
         tx.commit().await?;
-        self.open(user.id, &user.email, client).await
+        self.open(user.id, &user.email, client, None).await
     }
 
     /// Opens the account of someone who proved who they are (a password, a provider):
-    /// a session in their first team, or first the second factor.
+    /// a session in `team` if they belong to it, else in their first team; or first the
+    /// second factor.
     async fn open(
         &self,
         user_id: Uuid,
         email: &str,
         client: &ClientInfo,
+        team: Option<Uuid>,
     ) -> Result<SignInStep, ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::user(user_id)).await?;
         let teams = store::teams_of(&mut tx, user_id).await?;
         let second_factor = two_factor::is_enabled(&mut tx, user_id).await?;
         tenant::done_reading(tx);
-        let Some(team) = teams.first() else {
+        let chosen = teams.iter().find(|t| Some(t.id) == team);
+        let Some(team) = chosen.or(teams.first()) else {
             return Err(AppError::Conflict(
                 "Your account belongs to no team. Ask a team owner for an invitation.".into(),
             )
@@ -676,6 +682,18 @@ impl Accounts for AccountsService {
 
     async fn switch_team(&self, token: &SessionToken, team_id: Uuid) -> Result<(), AppError> {
         Ok(AccountsService::switch_team(self, token, team_id).await?)
+    }
+}
+
+/// Passwords are not for the people of a domain whose team requires its own sign-in.
+async fn refuse_where_sso_is_required(tx: &mut tenant::Tx, email: &str) -> Result<(), ServerError> {
+    match crate::team_sso::required_for(tx, email).await? {
+        Some(team) => Err(AppError::Conflict(format!(
+            "{} signs in through its own identity provider: use “Sign in with single sign-on”.",
+            team.team_name
+        ))
+        .into()),
+        None => Ok(()),
     }
 }
 

@@ -94,22 +94,7 @@ pub async fn callback(
         .sign_in_with_identity(&identity, &client)
         .await
     {
-        Ok(Ok(SignInStep::SignedIn(session))) => (
-            [(
-                header::SET_COOKIE,
-                session_cookie::session_header(&session, secure),
-            )],
-            Redirect::to(&pending.next),
-        )
-            .into_response(),
-        Ok(Ok(SignInStep::NeedsCode(challenge))) => (
-            [(
-                header::SET_COOKIE,
-                session_cookie::challenge_header(&challenge, secure),
-            )],
-            Redirect::to(&session_cookie::code_page(&pending.next)),
-        )
-            .into_response(),
+        Ok(Ok(step)) => signed_in(step, &pending.next, secure),
         Ok(Err(refusal)) => {
             Redirect::to(&format!("/signin?sso={}", refusal.code())).into_response()
         }
@@ -117,13 +102,35 @@ pub async fn callback(
     }
 }
 
+/// In (the session cookie, then `next`), or on to the second factor.
+pub(super) fn signed_in(step: SignInStep, next: &str, secure: bool) -> Response {
+    match step {
+        SignInStep::SignedIn(session) => (
+            [(
+                header::SET_COOKIE,
+                session_cookie::session_header(&session, secure),
+            )],
+            Redirect::to(next),
+        )
+            .into_response(),
+        SignInStep::NeedsCode(challenge) => (
+            [(
+                header::SET_COOKIE,
+                session_cookie::challenge_header(&challenge, secure),
+            )],
+            Redirect::to(&session_cookie::code_page(next)),
+        )
+            .into_response(),
+    }
+}
+
 /// Back to `page`, saying why; the reason itself goes to the log only.
-fn refused(page: &str, error: &IdentityError) -> Response {
+pub(super) fn refused(page: &str, error: &IdentityError) -> Response {
     tracing::warn!(%error, "sign-in through an identity provider refused");
     Redirect::to(&format!("{page}?sso={}", error.code())).into_response()
 }
 
-fn failed(page: &str, error: &crate::errors::ServerError) -> Response {
+pub(super) fn failed(page: &str, error: &crate::errors::ServerError) -> Response {
     tracing::error!(?error, "sign-in through an identity provider failed");
     Redirect::to(&format!("{page}?sso=unavailable")).into_response()
 }

@@ -11,12 +11,14 @@ mod observe;
 pub mod run_events;
 mod security_headers;
 mod stripe_webhook;
+mod team_sso_sign_in;
 
 use std::sync::Arc;
 
 use app::backend::{
     SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedDashboards,
-    SharedMarketplace, SharedProviders, SharedTeams, SharedTwoFactor, SharedWebhooks,
+    SharedMarketplace, SharedProviders, SharedTeamSso, SharedTeams, SharedTwoFactor,
+    SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -62,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let marketplace: SharedMarketplace = state.marketplace.clone();
     let billing: SharedBilling = state.billing.clone();
     let two_factor: SharedTwoFactor = state.accounts.clone();
+    let team_sso: SharedTeamSso = state.team_sso.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -73,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&marketplace));
         leptos::prelude::provide_context(Arc::clone(&billing));
         leptos::prelude::provide_context(Arc::clone(&two_factor));
+        leptos::prelude::provide_context(Arc::clone(&team_sso));
         security_headers::use_page_nonce();
     };
     let pages = Router::new()
@@ -91,6 +95,9 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/profile/export", get(account_export::download))
         .route("/auth/{provider}/start", get(identity_sign_in::start))
         .route("/auth/{provider}/callback", get(identity_sign_in::callback))
+        .route("/sso/start", get(team_sso_sign_in::by_email))
+        .route("/sso/{team}", get(team_sso_sign_in::by_team))
+        .route("/sso/{team}/callback", get(team_sso_sign_in::callback))
         .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(run_events::run_events))
         .route("/webhooks/stripe", post(stripe_webhook::receive))

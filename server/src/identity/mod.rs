@@ -4,11 +4,15 @@
 //! trade for an ID token whose signature (the provider's published keys), issuer,
 //! audience, expiry and nonce openidconnect checks. What comes out is a
 //! [`VerifiedIdentity`]: the accounts decide what it may open.
+//!
+//! Besides the operator's providers, a team may bring its own ([`TeamProvider`], team
+//! single sign-on): the same flow, its requests under the plain SSRF guard.
 
 mod github;
 mod http;
 mod pending;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,13 +118,37 @@ type Client = CoreClient<
 
 struct Provider {
     settings: ProviderSettings,
+    /// Our path the provider sends the browser back to.
+    callback: String,
     /// The client built from the provider's discovery document, and when.
     client: RwLock<Option<(Client, Instant)>>,
+}
+
+/// A team's own provider (team single sign-on), as the team configured it.
+pub struct TeamProvider {
+    pub team_id: Uuid,
+    /// On its sign-in records: the team's name.
+    pub label: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: crate::config::Secret,
+}
+
+/// What identities signed in through a team's own provider are linked as.
+pub const TEAM_PROVIDER: &str = "sso";
+
+fn team_callback(team_id: Uuid) -> String {
+    format!("/sso/{team_id}/callback")
 }
 
 pub struct IdentityProviders {
     providers: Vec<Provider>,
     http: GuardedOidcHttp,
+    /// For teams' providers: the SSRF guard without the operator's providers allowed
+    /// (a team chooses its issuer; the operator did not).
+    team_http: GuardedOidcHttp,
+    /// Teams' providers met so far, by team, with their discovered clients.
+    teams: RwLock<HashMap<Uuid, Arc<Provider>>>,
     cache: Arc<RedisClient>,
     /// Where providers send the browser back: `<public_url>/auth/<id>/callback`.
     public_url: String,
@@ -130,6 +158,7 @@ impl IdentityProviders {
     pub fn new(
         settings: Vec<ProviderSettings>,
         http: GuardedHttp,
+        team_http: GuardedHttp,
         cache: Arc<RedisClient>,
         public_url: String,
     ) -> Self {
@@ -137,11 +166,14 @@ impl IdentityProviders {
             providers: settings
                 .into_iter()
                 .map(|settings| Provider {
+                    callback: format!("/auth/{}/callback", settings.id),
                     settings,
                     client: RwLock::new(None),
                 })
                 .collect(),
             http: GuardedOidcHttp(http),
+            team_http: GuardedOidcHttp(team_http),
+            teams: RwLock::default(),
             cache,
             public_url,
         }
@@ -163,9 +195,30 @@ impl IdentityProviders {
         next: String,
     ) -> Result<String, IdentityError> {
         let provider = self.provider(provider_id)?;
+        self.begin_with(provider, &self.http, link_to, next).await
+    }
+
+    /// The address of a team's own provider to send the browser to.
+    pub async fn begin_team(
+        &self,
+        team: TeamProvider,
+        next: String,
+    ) -> Result<String, IdentityError> {
+        let provider = self.team_provider(team).await;
+        self.begin_with(&provider, &self.team_http, None, next)
+            .await
+    }
+
+    async fn begin_with(
+        &self,
+        provider: &Provider,
+        http: &GuardedOidcHttp,
+        link_to: Option<Uuid>,
+        next: String,
+    ) -> Result<String, IdentityError> {
         let (url, state, nonce, pkce_verifier) = match &provider.settings.kind {
             ProviderKind::Oidc { .. } => {
-                let client = self.client(provider).await?;
+                let client = self.client(provider, http).await?;
                 let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
                 let (url, state, nonce) = client
                     .authorize_url(
@@ -188,7 +241,7 @@ impl IdentityProviders {
             }
         };
         let pending = Pending {
-            provider: provider_id.to_owned(),
+            provider: provider.settings.id.clone(),
             nonce,
             pkce_verifier,
             next,
@@ -206,13 +259,13 @@ impl IdentityProviders {
         code: &str,
         state: &str,
     ) -> Result<(Pending, VerifiedIdentity), IdentityError> {
-        let pending = pending::take(&self.cache, state)
-            .await?
-            .filter(|pending| pending.provider == provider_id)
-            .ok_or(IdentityError::Expired)?;
+        let pending = self.pending(provider_id, state).await?;
         let provider = self.provider(provider_id)?;
         let identity = match &provider.settings.kind {
-            ProviderKind::Oidc { .. } => self.finish_oidc(provider, code, &pending).await?,
+            ProviderKind::Oidc { .. } => {
+                self.finish_oidc(provider, &self.http, code, &pending)
+                    .await?
+            }
             ProviderKind::GitHub(bases) => {
                 let redirect = self.redirect(provider)?;
                 let verifier = pending.pkce_verifier.clone();
@@ -223,17 +276,43 @@ impl IdentityProviders {
         Ok((pending, identity))
     }
 
+    /// Completes a sign-in through a team's own provider, as [`Self::finish`] does.
+    pub async fn finish_team(
+        &self,
+        team: TeamProvider,
+        code: &str,
+        state: &str,
+    ) -> Result<(Pending, VerifiedIdentity), IdentityError> {
+        let provider = self.team_provider(team).await;
+        let pending = self.pending(&provider.settings.id, state).await?;
+        let mut identity = self
+            .finish_oidc(&provider, &self.team_http, code, &pending)
+            .await?;
+        // Linked identities name the kind of provider; the issuer tells teams apart.
+        identity.provider = TEAM_PROVIDER.to_owned();
+        Ok((pending, identity))
+    }
+
+    /// The sign-in `state` began, if it was this provider's.
+    async fn pending(&self, provider_id: &str, state: &str) -> Result<Pending, IdentityError> {
+        pending::take(&self.cache, state)
+            .await?
+            .filter(|pending| pending.provider == provider_id)
+            .ok_or(IdentityError::Expired)
+    }
+
     async fn finish_oidc(
         &self,
         provider: &Provider,
+        http: &GuardedOidcHttp,
         code: &str,
         pending: &Pending,
     ) -> Result<VerifiedIdentity, IdentityError> {
-        let client = self.client(provider).await?;
+        let client = self.client(provider, http).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
-            .request_async(&self.http)
+            .request_async(http)
             .await
             .map_err(|e| IdentityError::Provider(chain(&e)))?;
         let id_token = token
@@ -264,8 +343,56 @@ impl IdentityProviders {
 
     /// Where the provider sends the browser back.
     fn redirect(&self, provider: &Provider) -> Result<RedirectUrl, IdentityError> {
-        let url = format!("{}/auth/{}/callback", self.public_url, provider.settings.id);
+        let url = format!("{}{}", self.public_url, provider.callback);
         RedirectUrl::new(url).map_err(|_| IdentityError::Provider("redirect URL".into()))
+    }
+
+    /// Reads a team's provider's discovery document: whether its settings can work.
+    pub async fn discover_team(&self, team: TeamProvider) -> Result<(), IdentityError> {
+        let provider = self.team_provider(team).await;
+        self.client(&provider, &self.team_http).await.map(|_| ())
+    }
+
+    /// The address a team registers at its provider for the browser to come back to.
+    pub fn team_callback_url(&self, team_id: Uuid) -> String {
+        format!("{}{}", self.public_url, team_callback(team_id))
+    }
+
+    /// The team's provider, its client kept while the team's settings stay the same.
+    async fn team_provider(&self, team: TeamProvider) -> Arc<Provider> {
+        let settings = ProviderSettings {
+            id: format!("sso-{}", team.team_id.simple()),
+            label: team.label,
+            kind: ProviderKind::Oidc {
+                issuer: team.issuer,
+            },
+            client_id: team.client_id,
+            client_secret: team.client_secret,
+        };
+        let same = |known: &ProviderSettings| {
+            known.label == settings.label
+                && known.client_id == settings.client_id
+                && known.client_secret.expose() == settings.client_secret.expose()
+                && matches!((&known.kind, &settings.kind), (
+                    ProviderKind::Oidc { issuer: a },
+                    ProviderKind::Oidc { issuer: b },
+                ) if a == b)
+        };
+        if let Some(provider) = self.teams.read().await.get(&team.team_id)
+            && same(&provider.settings)
+        {
+            return provider.clone();
+        }
+        let provider = Arc::new(Provider {
+            settings,
+            callback: team_callback(team.team_id),
+            client: RwLock::new(None),
+        });
+        self.teams
+            .write()
+            .await
+            .insert(team.team_id, provider.clone());
+        provider
     }
 
     fn provider(&self, id: &str) -> Result<&Provider, IdentityError> {
@@ -276,7 +403,11 @@ impl IdentityProviders {
     }
 
     /// The provider's client, from its discovery document (fetched again after an hour).
-    async fn client(&self, provider: &Provider) -> Result<Client, IdentityError> {
+    async fn client(
+        &self,
+        provider: &Provider,
+        http: &GuardedOidcHttp,
+    ) -> Result<Client, IdentityError> {
         if let Some((client, at)) = provider.client.read().await.as_ref()
             && at.elapsed() < DISCOVERY_TTL
         {
@@ -288,7 +419,7 @@ impl IdentityProviders {
             return Err(unusable("not an OpenID Connect provider"));
         };
         let issuer = IssuerUrl::new(issuer.clone()).map_err(|_| unusable("issuer URL"))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+        let metadata = CoreProviderMetadata::discover_async(issuer, http)
             .await
             .map_err(|e| IdentityError::Provider(chain(&e)))?;
         let token_url = metadata

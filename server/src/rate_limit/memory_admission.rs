@@ -11,6 +11,10 @@
 //! everything admitted so far and a limit of N still lets exactly N through on one
 //! instance.
 //!
+//! Requests Redis is deciding at the moment count against what memory may admit
+//! ([`Entry::asking`]): the count Redis last gave does not hold them yet, and a burst
+//! can have more of them in flight than the headroom.
+//!
 //! Across instances each may admit at most [`max_unsent`] (an eighth of the headroom)
 //! before its flush answers, and only on a count at most [`FRESH_FOR`] old, so up to
 //! eight instances cannot push a bucket past its limit.
@@ -61,6 +65,8 @@ struct Entry {
     /// Requests admitted here since the entry began, and how many of them Redis has.
     admitted: u64,
     counted: u64,
+    /// Requests of this instance that Redis is deciding now (see [`Asking`]).
+    asking: u32,
     /// Woken whenever a batch reaches Redis (or the entry is forgotten).
     flushed: Arc<Notify>,
     /// Redis's clock at the count `remaining` comes from.
@@ -74,8 +80,45 @@ pub(super) enum Admission {
         decision: Decision,
         start_flush: bool,
     },
-    /// Redis must decide.
-    AskRedis,
+    /// Redis must decide; `counted`: the request counts as asking until the caller's
+    /// [`Asking`] is dropped.
+    AskRedis { counted: bool },
+}
+
+/// A request sent to Redis to decide, counted as asking (when `admit` counted it) until
+/// dropped: with Redis's answer ([`Asking::answered`]), or without one (a failure, a
+/// timeout, a caller that went away).
+pub(super) struct Asking<'a> {
+    ledger: &'a Ledger,
+    bucket: &'a str,
+    counted: bool,
+    answer: Option<Counted>,
+}
+
+impl<'a> Asking<'a> {
+    pub(super) fn new(ledger: &'a Ledger, bucket: &'a str, counted: bool) -> Self {
+        Asking {
+            ledger,
+            bucket,
+            counted,
+            answer: None,
+        }
+    }
+
+    /// Redis's count for the request: learned as the request stops asking.
+    pub(super) fn answered(mut self, counted: Counted) {
+        self.answer = Some(counted);
+    }
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        match (self.counted, self.answer.take()) {
+            (true, answer) => self.ledger.answered(self.bucket, answer),
+            (false, Some(answer)) => self.ledger.learn(self.bucket, answer),
+            (false, None) => {}
+        }
+    }
 }
 
 #[derive(Default)]
@@ -84,19 +127,27 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
+    /// Admits the request from memory, or says Redis must decide; then the caller holds
+    /// an [`Asking`] until Redis answers.
     pub(super) fn admit(&self, bucket: &str, limit: u32) -> Admission {
         let Ok(mut buckets) = self.buckets.lock() else {
-            return Admission::AskRedis;
+            return Admission::AskRedis { counted: false };
         };
-        let Some(entry) = buckets.get_mut(bucket) else {
-            return Admission::AskRedis;
-        };
+        if max_unsent(limit) == 0 {
+            return Admission::AskRedis { counted: false };
+        }
+        // A bucket seen for the first time gets its entry now (nothing to admit on
+        // yet), so the burst that opens it is counted as asking too.
+        let entry = buckets
+            .entry(bucket.to_owned())
+            .or_insert_with(|| Entry::new(limit));
         if entry.limit != limit
             || entry.seen.elapsed() >= FRESH_FOR
             || entry.unsent >= max_unsent(limit)
-            || entry.remaining <= headroom(limit) + entry.unsent
+            || entry.remaining <= headroom(limit) + entry.unsent + entry.asking
         {
-            return Admission::AskRedis;
+            entry.asking += 1;
+            return Admission::AskRedis { counted: true };
         }
         entry.unsent += 1;
         entry.admitted += 1;
@@ -117,38 +168,30 @@ impl Ledger {
     /// later count is known already. Within one millisecond the count only grows, so
     /// the smaller remaining is the later one.
     pub(super) fn learn(&self, bucket: &str, counted: Counted) {
-        let Counted { decision, at_ms } = counted;
-        if max_unsent(decision.limit) == 0 {
+        if max_unsent(counted.decision.limit) == 0 {
             return;
         }
         let Ok(mut buckets) = self.buckets.lock() else {
             return;
         };
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, e| e.flushing || e.seen.elapsed() < FRESH_FOR);
-        }
-        let entry = buckets.entry(bucket.to_owned()).or_insert_with(|| Entry {
-            limit: decision.limit,
-            remaining: 0,
-            reset_secs: 0,
-            seen: Instant::now(),
-            unsent: 0,
-            flushing: false,
-            admitted: 0,
-            counted: 0,
-            flushed: Arc::new(Notify::new()),
-            counted_at_ms: 0,
-        });
-        let older = at_ms < entry.counted_at_ms
-            || (at_ms == entry.counted_at_ms && decision.remaining >= entry.remaining);
-        if older && entry.limit == decision.limit {
+        learn_into(&mut buckets, bucket, counted);
+    }
+
+    /// Redis answered a request [`Ledger::admit`] sent there (`None`: it failed): its
+    /// count is learned and the request stops counting as asking in one step, so no
+    /// admission in between misses it in both.
+    fn answered(&self, bucket: &str, counted: Option<Counted>) {
+        let Ok(mut buckets) = self.buckets.lock() else {
             return;
+        };
+        if let Some(counted) = counted
+            && max_unsent(counted.decision.limit) > 0
+        {
+            learn_into(&mut buckets, bucket, counted);
         }
-        entry.counted_at_ms = at_ms;
-        entry.limit = decision.limit;
-        entry.remaining = decision.remaining;
-        entry.reset_secs = decision.reset_secs;
-        entry.seen = Instant::now();
+        if let Some(entry) = buckets.get_mut(bucket) {
+            entry.asking = entry.asking.saturating_sub(1);
+        }
     }
 
     /// The next batch for the bucket's flush to send; `None` ends the flush.
@@ -215,6 +258,46 @@ impl Ledger {
     }
 }
 
+impl Entry {
+    fn new(limit: u32) -> Entry {
+        Entry {
+            limit,
+            remaining: 0,
+            reset_secs: 0,
+            seen: Instant::now(),
+            unsent: 0,
+            flushing: false,
+            admitted: 0,
+            counted: 0,
+            asking: 0,
+            flushed: Arc::new(Notify::new()),
+            counted_at_ms: 0,
+        }
+    }
+}
+
+/// Remembers a count unless a later one is known already. Within one millisecond the
+/// count only grows, so the smaller remaining is the later one.
+fn learn_into(buckets: &mut HashMap<String, Entry>, bucket: &str, counted: Counted) {
+    let Counted { decision, at_ms } = counted;
+    if buckets.len() > 100_000 {
+        buckets.retain(|_, e| e.flushing || e.asking > 0 || e.seen.elapsed() < FRESH_FOR);
+    }
+    let entry = buckets
+        .entry(bucket.to_owned())
+        .or_insert_with(|| Entry::new(decision.limit));
+    let older = at_ms < entry.counted_at_ms
+        || (at_ms == entry.counted_at_ms && decision.remaining >= entry.remaining);
+    if older && entry.limit == decision.limit {
+        return;
+    }
+    entry.counted_at_ms = at_ms;
+    entry.limit = decision.limit;
+    entry.remaining = decision.remaining;
+    entry.reset_secs = decision.reset_secs;
+    entry.seen = Instant::now();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,13 +334,63 @@ mod tests {
         assert_eq!(admitted(&ledger, 1_000).map(|(left, _)| left), Some(148));
     }
 
+    #[test]
+    fn requests_redis_is_deciding_count_against_what_memory_admits() {
+        // Limit 200: 20 of headroom, at most 2 unsent.
+        let ledger = Ledger::default();
+        ledger.learn("b", counted(200, 40));
+        assert!(admitted(&ledger, 200).is_some());
+        assert!(admitted(&ledger, 200).is_some());
+        // Two unsent: the burst's next requests go to Redis, which decides them now.
+        let asking: Vec<Asking<'_>> = (0..20)
+            .map(|_| {
+                let Admission::AskRedis { counted } = ledger.admit("b", 200) else {
+                    panic!("admitted past the unsent limit");
+                };
+                assert!(counted);
+                Asking::new(&ledger, "b", counted)
+            })
+            .collect();
+        assert_eq!(ledger.next_batch("b"), Some(2));
+        ledger.sent("b", 2, counted(200, 38));
+        // 38 left by Redis's count, but 20 are being decided there: admitting here could
+        // pass the limit once they are, so Redis decides this one too.
+        let Admission::AskRedis { counted: true } = ledger.admit("b", 200) else {
+            panic!("admitted while Redis decides more than the headroom");
+        };
+        let last = Asking::new(&ledger, "b", true);
+        // Answered one by one, each count later than the last; with nobody asking any
+        // more, a count of 40 left (the window moved on) lets memory admit again.
+        let mut left = 38;
+        for request in asking.into_iter().chain([last]) {
+            left -= 1;
+            request.answered(counted(200, left));
+        }
+        assert_eq!(admitted(&ledger, 200), None, "17 left: near the limit");
+        ledger.answered("b", None);
+        ledger.learn("b", counted(200, 40));
+        assert_eq!(admitted(&ledger, 200).map(|(left, _)| left), Some(39));
+    }
+
+    #[test]
+    fn a_request_that_ends_without_an_answer_stops_asking() {
+        let ledger = Ledger::default();
+        let Admission::AskRedis { counted: true } = ledger.admit("b", 1_000) else {
+            panic!("a bucket never counted must ask Redis");
+        };
+        // The caller went away (or Redis failed): nothing learned, nobody asking.
+        drop(Asking::new(&ledger, "b", true));
+        ledger.learn("b", counted(1_000, 500));
+        assert_eq!(admitted(&ledger, 1_000).map(|(left, _)| left), Some(499));
+    }
+
     fn admitted(ledger: &Ledger, limit: u32) -> Option<(u32, bool)> {
         match ledger.admit("b", limit) {
             Admission::Admitted {
                 decision,
                 start_flush,
             } => Some((decision.remaining, start_flush)),
-            Admission::AskRedis => None,
+            Admission::AskRedis { .. } => None,
         }
     }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::redis_client::RedisClient;
 use local::LocalWindow;
-use memory_admission::{Admission, Counted, Ledger};
+use memory_admission::{Admission, Asking, Counted, Ledger};
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// The longest a request waits on Redis for its rate-limit decision.
@@ -104,24 +104,27 @@ impl RateLimiter {
         limit: u32,
     ) -> Decision {
         if now_ms() >= self.local_until_ms.load(Ordering::Relaxed) {
-            if let Admission::Admitted {
-                decision,
-                start_flush,
-            } = self.memory.admit(bucket, limit)
-            {
-                if start_flush {
-                    tokio::spawn(self.clone().flush(cache.clone(), bucket.to_owned(), limit));
+            let counted = match self.memory.admit(bucket, limit) {
+                Admission::Admitted {
+                    decision,
+                    start_flush,
+                } => {
+                    if start_flush {
+                        tokio::spawn(self.clone().flush(cache.clone(), bucket.to_owned(), limit));
+                    }
+                    self.local.record(bucket, limit);
+                    return decision;
                 }
-                self.local.record(bucket, limit);
-                return decision;
-            }
+                Admission::AskRedis { counted } => counted,
+            };
+            let asking = Asking::new(&self.memory, bucket, counted);
             let decide = async {
                 self.memory.settled(bucket).await;
                 self.count_in_redis(cache, bucket, limit, 1, false).await
             };
             match tokio::time::timeout(REDIS_BUDGET, decide).await {
                 Ok(Ok(counted)) => {
-                    self.memory.learn(bucket, counted);
+                    asking.answered(counted);
                     let decision = counted.decision;
                     if decision.admitted {
                         self.local.record(bucket, limit);

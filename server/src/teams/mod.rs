@@ -4,7 +4,7 @@
 
 pub mod invitation_mail;
 mod invitations;
-mod membership;
+pub(crate) mod membership;
 pub(crate) mod rules;
 
 use app::auth::{Email, Role};

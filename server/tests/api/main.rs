@@ -35,6 +35,7 @@ mod review_findings;
 mod runs;
 mod sdks;
 mod stripe_webhooks;
+mod team_sso;
 mod teams;
 mod tenancy;
 mod traces;
