@@ -139,7 +139,7 @@ run_step "Release bundle (migrate, serve, worker, SIGTERM)" limited 5m bash scri
 run_step "Scale-out (2 web + 2 worker behind HAProxy)" limited 10m bash scripts/test-scale-out.sh
 # The documentation includes private items (an application, read by its maintainers), so
 # links to them resolve and are allowed.
-run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc --features app/ssr
+run_step "API documentation (cargo doc)" env RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" cargo doc --no-deps --document-private-items -q -p app -p server -p fake-llm -p fake-stripe -p fake-smtp -p fake-oidc -p fake-dns --features app/ssr
 run_step "Working tree unchanged" tree_unchanged
 drop_test_databases
 

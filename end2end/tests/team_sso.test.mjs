@@ -54,7 +54,7 @@ test('an owner sets up single sign-on, proves a domain, and its people sign in t
   assert.match(await page.getByTestId('sso-callback').inputValue(), /\/sso\/[0-9a-f-]{36}\/callback$/);
 
   // The domain waits for its TXT record, then proves with it.
-  await page.getByLabel('Domain').fill(domain.toUpperCase());
+  await page.getByLabel('Domain to add').fill(domain.toUpperCase());
   await page.getByRole('button', { name: 'Add domain' }).click();
   const row = page.locator(`[data-domain="${domain}"]`);
   await row.getByText('Waiting for its TXT record').waitFor();

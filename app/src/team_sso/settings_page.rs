@@ -248,7 +248,7 @@ fn DomainsCard(domains: Vec<SsoDomain>, manage: bool, actions: Actions) -> impl 
             }}
             {manage.then(|| view! {
                 <ActionForm action=actions.add_domain attr:class="mt-4 flex flex-wrap gap-2">
-                    <label for="sso-domain" class="sr-only">"Domain"</label>
+                    <label for="sso-domain" class="sr-only">"Domain to add"</label>
                     <input id="sso-domain" name="domain" required maxlength="253" placeholder="example.com" autocomplete="off"
                         class="min-w-0 flex-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
                     <button type="submit" class=BUTTON>"Add domain"</button>

@@ -9,7 +9,8 @@
 //! and to Stripe's hosted pages when Stripe is configured: a plain form post (no
 //! JavaScript: most pages have no island) is redirected there for Checkout, the
 //! billing portal and Connect onboarding, and `form-action` covers a submission's
-//! redirects too.
+//! redirects too. The single sign-on page's form goes on to a team's own identity
+//! provider, wherever the team keeps it: that page's forms may end anywhere on the web.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -44,10 +45,16 @@ fn form_targets(stripe: &StripeSettings) -> String {
     }
 }
 
+/// The page whose form ends at a team's own provider (`/sso/start` redirects there).
+const SSO_PAGE: &str = "/sso";
+
 /// The policy with these script sources. (Always a valid header value: the sources
 /// are ours, the Stripe address is a parsed origin and the nonce is hex.)
-fn policy(stripe: &StripeSettings, script_src: &str) -> Option<HeaderValue> {
-    let forms = form_targets(stripe);
+fn policy(stripe: &StripeSettings, script_src: &str, to_any_provider: bool) -> Option<HeaderValue> {
+    let mut forms = form_targets(stripe);
+    if to_any_provider {
+        forms.push_str(" https: http:");
+    }
     HeaderValue::try_from(format!(
         "{BASE_POLICY}; form-action 'self' {forms}; script-src {script_src}"
     ))
@@ -75,6 +82,7 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
     // 122 random bits, as hex (valid in a CSP nonce).
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(PageNonce(nonce.clone()));
+    let sso_page = request.uri().path() == SSO_PAGE;
     let mut response = next.run(request).await;
     let is_page = response
         .headers()
@@ -87,7 +95,7 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
     };
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Some(value) = policy(&state.config.stripe, &scripts)
+        && let Some(value) = policy(&state.config.stripe, &scripts, sso_page)
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }

@@ -263,6 +263,15 @@ async fn a_team_proves_its_domain_and_its_people_sign_in_through_its_provider() 
         through_provider(&eve, &bookmark, person("eve@elsewhere.test")).await,
         "/sso?error=outside_domain"
     );
+    // The page's form ends at the team's provider, wherever it is: its policy lets it.
+    let policy = |response: reqwest::Response| {
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(policy(app.get("/sso").await).contains("https: http:"));
+    assert!(!policy(app.get("/signin").await).contains("https: http:"));
     // A domain no team proved.
     let nobody = app.get("/sso/start?email=someone%40nowhere.test").await;
     assert_eq!(
