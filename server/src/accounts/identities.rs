@@ -101,11 +101,7 @@ impl AccountsService {
         let user_id = match store::user_by_email(tx, email).await? {
             Some(user) => user.id,
             None => {
-                let name = identity
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
-                let name: String = name.chars().take(100).collect();
+                let name = new_account_name(identity, email);
                 let Some((user_id, _)) = self
                     .create_account(tx, email, &name, NO_PASSWORD, client, &identity.provider)
                     .await?
@@ -232,6 +228,16 @@ impl AccountsService {
             .find(|(id, _)| id == provider)
             .map_or_else(|| provider.to_owned(), |(_, label)| label.clone())
     }
+}
+
+/// The name of an account a provider's identity makes: the name it gave, else the
+/// email's local part.
+pub(super) fn new_account_name(identity: &VerifiedIdentity, email: &str) -> String {
+    let name = identity
+        .name
+        .clone()
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+    name.chars().take(100).collect()
 }
 
 /// Unlinks every identity of an account being deleted: they open nothing any more, and

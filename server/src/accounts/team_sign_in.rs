@@ -10,7 +10,7 @@ use app::error::AppError;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::identities::{NO_PASSWORD, Refusal, insert, linked_user};
+use super::identities::{NO_PASSWORD, Refusal, insert, linked_user, new_account_name};
 use super::{AccountsService, store};
 use crate::audit;
 use crate::db::tenant::{self, Tenant, Tx};
@@ -73,11 +73,7 @@ impl AccountsService {
         let user_id = match store::user_by_email(tx, email).await? {
             Some(user) => user.id,
             None => {
-                let name = identity
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
-                let name: String = name.chars().take(100).collect();
+                let name = new_account_name(identity, email);
                 let created = self
                     .create_account(tx, email, &name, NO_PASSWORD, client, "sso")
                     .await?;

@@ -57,18 +57,34 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
+impl CallbackQuery {
+    /// The code and the `state`; `None` when the provider sent the person back without
+    /// them (cancelled, declined).
+    pub(super) fn answer(self) -> Option<(String, String)> {
+        match (self.code, self.state, self.error) {
+            (Some(code), Some(state), None) => Some((code, state)),
+            _ => None,
+        }
+    }
+}
+
+/// Where the request came from (the server's middleware put it there).
+pub(super) fn client_of(request: &Request) -> ClientInfo {
+    request
+        .extensions()
+        .get::<ClientInfo>()
+        .cloned()
+        .unwrap_or_default()
+}
+
 pub async fn callback(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     Query(query): Query<CallbackQuery>,
     request: Request,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<ClientInfo>()
-        .cloned()
-        .unwrap_or_default();
-    let (Some(code), Some(flow), None) = (query.code, query.state, query.error) else {
+    let client = client_of(&request);
+    let Some((code, flow)) = query.answer() else {
         return Redirect::to("/signin?sso=cancelled").into_response();
     };
     let (pending, identity) = match state.identity.finish(&provider, &code, &flow).await {

@@ -3,13 +3,12 @@
 //! and `/sso/<team>/callback` is where the team's provider sends the browser back.
 //! Plain redirects, like the operator's providers'; refusals land on `/sso?error=`.
 
-use app::backend::ClientInfo;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::identity_sign_in::{failed, refused, signed_in};
+use super::identity_sign_in::{CallbackQuery, client_of, failed, refused, signed_in};
 use crate::state::AppState;
 use crate::team_sso::Unavailable;
 
@@ -55,7 +54,7 @@ async fn begin(state: &AppState, team_id: Uuid, next: Option<&str>) -> Response 
     let next = app::safe_redirect::local_path_or(next, "/dashboard");
     let provider = match state.team_sso.provider_of(team_id).await {
         Ok(Ok((provider, _))) => provider,
-        Ok(Err(unavailable)) => return back(code(unavailable), None),
+        Ok(Err(unavailable)) => return back(code_of(unavailable), None),
         Err(error) => return failed("/sso", &error),
     };
     match state.identity.begin_team(provider, next).await {
@@ -64,30 +63,19 @@ async fn begin(state: &AppState, team_id: Uuid, next: Option<&str>) -> Response 
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
 pub async fn callback(
     State(state): State<AppState>,
     Path(team_id): Path<Uuid>,
     Query(query): Query<CallbackQuery>,
     request: Request,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<ClientInfo>()
-        .cloned()
-        .unwrap_or_default();
-    let (Some(code), Some(flow), None) = (query.code, query.state, query.error) else {
+    let client = client_of(&request);
+    let Some((code, flow)) = query.answer() else {
         return back("cancelled", None);
     };
     let (provider, default_role) = match state.team_sso.provider_of(team_id).await {
         Ok(Ok(found)) => found,
-        Ok(Err(unavailable)) => return back(self::code(unavailable), None),
+        Ok(Err(unavailable)) => return back(code_of(unavailable), None),
         Err(error) => return failed("/sso", &error),
     };
     let (pending, identity) = match state.identity.finish_team(provider, &code, &flow).await {
@@ -105,7 +93,7 @@ pub async fn callback(
     }
 }
 
-fn code(unavailable: Unavailable) -> &'static str {
+fn code_of(unavailable: Unavailable) -> &'static str {
     match unavailable {
         Unavailable::NotSetUp => "unknown_domain",
         Unavailable::NotEnterprise => "not_enterprise",
