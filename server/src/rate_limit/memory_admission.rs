@@ -67,6 +67,8 @@ struct Entry {
     counted: u64,
     /// Requests of this instance that Redis is deciding now (see [`Asking`]).
     asking: u32,
+    /// Tells a gathering flush to send at once: a request near the limit waits for it.
+    hurry: Arc<Notify>,
     /// Woken whenever a batch reaches Redis (or the entry is forgotten).
     flushed: Arc<Notify>,
     /// Redis's clock at the count `remaining` comes from.
@@ -194,6 +196,12 @@ impl Ledger {
         }
     }
 
+    /// What a flush of the bucket waits on besides its gathering time.
+    pub(super) fn hurry(&self, bucket: &str) -> Option<Arc<Notify>> {
+        let buckets = self.buckets.lock().ok()?;
+        buckets.get(bucket).map(|entry| entry.hurry.clone())
+    }
+
     /// The next batch for the bucket's flush to send; `None` ends the flush.
     pub(super) fn next_batch(&self, bucket: &str) -> Option<u32> {
         let mut buckets = self.buckets.lock().ok()?;
@@ -250,6 +258,10 @@ impl Ledger {
                 if entry.counted >= target {
                     return;
                 }
+                // The flush may be gathering: this request cannot wait for that. (A
+                // permit kept when no flush is waiting only spares the next one its
+                // gathering once.)
+                entry.hurry.notify_one();
                 // Registered before the lock is released: no wake-up is missed.
                 entry.flushed.clone().notified_owned()
             };
@@ -270,6 +282,7 @@ impl Entry {
             admitted: 0,
             counted: 0,
             asking: 0,
+            hurry: Arc::new(Notify::new()),
             flushed: Arc::new(Notify::new()),
             counted_at_ms: 0,
         }

@@ -4,8 +4,9 @@
 //! exactly N concurrent requests pass.
 //!
 //! Far from its limit, a bucket's requests are admitted from memory and counted in
-//! Redis a moment later, in batches, off the request path ([`memory_admission`]); near it, Redis
-//! decides each request once those batches are in.
+//! Redis a moment later, in batches gathered for [`FLUSH_GATHER`], off the request path
+//! ([`memory_admission`]); near it, Redis decides each request once those batches are
+//! in (a request waiting for them cuts the gathering short).
 //!
 //! While Redis is unreachable the limiter does not fail requests and does not wait on
 //! Redis: after one failed call (bounded by [`REDIS_BUDGET`]) it counts in this
@@ -29,6 +30,10 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 const REDIS_BUDGET: Duration = Duration::from_millis(250);
 /// How long the limiter counts locally after Redis failed, before trying it again.
 const LOCAL_FOR: Duration = Duration::from_secs(5);
+/// How long a flush gathers a bucket's requests before sending them (unless a request
+/// near the limit needs the count now): one Redis call per few milliseconds at any
+/// rate, rather than one per request when requests come one at a time.
+const FLUSH_GATHER: Duration = Duration::from_millis(5);
 
 /// `KEYS[1]`: the bucket; ARGV: window in ms, limit, a unique member prefix, how many
 /// requests to count, and `1` to count them whatever the count (they were admitted from
@@ -147,6 +152,12 @@ impl RateLimiter {
     /// Adds the bucket's requests admitted from memory to the Redis window, batch after
     /// batch, until none is left; the only flush of this bucket while it runs.
     async fn flush(self: Arc<Self>, cache: Arc<RedisClient>, bucket: String, limit: u32) {
+        if let Some(hurry) = self.memory.hurry(&bucket) {
+            tokio::select! {
+                () = tokio::time::sleep(FLUSH_GATHER) => {}
+                () = hurry.notified() => {}
+            }
+        }
         while let Some(batch) = self.memory.next_batch(&bucket) {
             let sent = tokio::time::timeout(
                 REDIS_BUDGET,
