@@ -113,6 +113,10 @@ mail="$SMTP_URL"
 [ -n "${SMTP_URL:-}" ] || mail="off (set SMTP_URL to send password resets)"
 sso="${OIDC_ISSUER:-}${GOOGLE_CLIENT_ID:+ Google}"
 [ -z "$oidc_pid" ] || sso="a local OpenID Connect provider at $OIDC_ISSUER (\"Continue with Fake OIDC\" on the sign-in page)"
+dns_note=""
+[ -z "$dns_pid" ] || dns_note="
+  Team SSO domains are checked against a local name server: publish a domain's record with
+    curl -X PUT http://$FAKE_DNS_API_ADDR/records/_agent-factory.example.com -d 'agent-factory-verification=…'"
 payments="Stripe"
 [ -z "$stripe_pid" ] || payments="the built-in fake Stripe at $STRIPE_API_BASE (test mode, no real charges)"
 cat <<BANNER
@@ -124,9 +128,7 @@ cat <<BANNER
   Models: $models
   Payments: $payments
   Email: $mail
-  Single sign-on: ${sso:-off (set OIDC_ISSUER or GOOGLE_CLIENT_ID)}${dns_pid:+
-  Team SSO domains are checked against a local name server: publish a domain's record with
-    curl -X PUT http://$FAKE_DNS_API_ADDR/records/_agent-factory.example.com -d 'agent-factory-verification=…'}
+  Single sign-on: ${sso:-off (set OIDC_ISSUER or GOOGLE_CLIENT_ID)}$dns_note
   Try the engine from a terminal: $CARGO_TARGET_DIR/debug/server run app/src/spec/examples/market_research.yaml query="EV chargers in Spain"
   Press Ctrl-C to stop.
 
