@@ -70,6 +70,9 @@ struct DomainRow {
     verified_at: Option<DateTime<Utc>>,
 }
 
+/// What a team's provider is called on the identities it vouches for.
+const PROVIDER_LABEL: &str = "single sign-on";
+
 const PROVIDER_COLUMNS: &str = "issuer, client_id, secret_ciphertext, secret_nonce, default_role::text AS default_role, required, last_used_at";
 
 impl TeamSsoService {
@@ -152,7 +155,7 @@ impl TeamSsoService {
         };
         let team = TeamProvider {
             team_id: actor.team_id,
-            label: "single sign-on".into(),
+            label: PROVIDER_LABEL.into(),
             issuer: issuer.clone(),
             client_id: input.client_id.clone(),
             client_secret: Secret::new(secret.clone()),
@@ -233,11 +236,9 @@ impl TeamSsoService {
     pub async fn add_domain(&self, actor: &Actor, raw: &str) -> Result<(), ServerError> {
         let domain = domains::parse(raw)?;
         let mut tx = self.owner_on_enterprise(actor).await?;
-        // 128 random bits, hex: what a DNS host's form accepts without escaping.
-        let token: String = crate::crypto::sha256(&crate::crypto::random_token())[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        // 256 random bits, URL-safe: letters, digits, `-` and `_`, which every DNS
+        // host's form takes as they are.
+        let token = crate::crypto::random_token();
         let added = sqlx::query(
             "INSERT INTO team_domains (team_id, domain, token) VALUES ($1, $2, $3)
              ON CONFLICT (team_id, domain) DO NOTHING",
@@ -363,7 +364,7 @@ impl TeamSsoService {
         }
         let provider = TeamProvider {
             team_id,
-            label: "single sign-on".into(),
+            label: PROVIDER_LABEL.into(),
             client_secret: Secret::new(self.open_secret(team_id, &row)?),
             issuer: row.issuer,
             client_id: row.client_id,
