@@ -18,10 +18,12 @@ MAIN = PKG / "agent-factory.wasm"
 MAX_MAIN_DATA = 48 * 1024
 
 # First visits worth knowing: the lazy islands each page hydrates (the main module holds
-# the small eager ones: the dashboard's refresh, the run form's shortcut). The editor
-# fetches the JSON Schema checker once a spec has a schema ("+ a schema"). Pages without
-# an island ship no client (CLIENT_FREE_PAGES in app/src/routes.rs): the landing,
-# sign-in and sign-up pages, the agents list, the marketplace and its templates.
+# the small eager ones: the dashboard's refresh, the run form's shortcut, a copy button,
+# a purchase waiting for Stripe). The editor fetches the JSON Schema checker once a spec
+# has a schema ("+ a schema"). Pages that render no island load no client at all (the
+# islands loader finds none): the landing, sign-in and sign-up pages, the agents list,
+# the marketplace and its templates, and the settings pages but for a key, a secret or
+# an invitation link shown once (its copy button).
 PAGES = {
     "dashboard": [],
     "run console": [],
@@ -29,9 +31,9 @@ PAGES = {
     "run, running": ["live_run"],
     "new agent, agent editor": ["spec_editor"],
     "  + a schema": ["spec_editor", "check_in_chunk"],
-    "settings, publish, purchase": ["in_place_forms"],
+    "a key shown once": [],
 }
-CLIENT_FREE = "landing, sign-in, agents, marketplace"
+CLIENT_FREE = "landing, sign-in, agents, marketplace, settings"
 
 
 def sizes(path):

@@ -1,8 +1,10 @@
 //! Agent Factory's web application: the routes, pages and components rendered on the
 //! server (feature `ssr`), and the islands among them that hydrate in the browser
 //! (feature `hydrate`). Pages are server components; what must react in the browser (a
-//! live run, the editor, a form that shows its result in place) is an `#[island]`, and
-//! only islands ship code. Navigation is the browser's own: a link loads the next page,
+//! live run, the editor, a copy button, parts that follow the server) is an `#[island]`,
+//! and only islands ship code: a page that renders none loads no client. Forms are plain
+//! posts that come back to their page, which shows what they answered once
+//! (`backend::flash`). Navigation is the browser's own: a link loads the next page,
 //! server-rendered, and the client's code comes from the cache.
 
 pub mod agents;

@@ -11,19 +11,21 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::agents::{AgentPage, AgentsPage, ComparePage, EditAgentPage, NewAgentPage, RunPage};
+use crate::api_keys::ApiKeysPage;
 use crate::auth::{
     ChangeEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, TwoFactorPage,
     VerifyEmailPage,
 };
 use crate::billing::BillingPage;
 use crate::dashboard::DashboardPage;
-use crate::islands::{InPlaceForm, InPlaceForms};
 use crate::layout::{AppLayout, PublicLayout};
-use crate::marketplace::{MarketplacePage, PublishPage, PurchasePage, TemplatePage};
+use crate::marketplace::{EarningsPage, MarketplacePage, PublishPage, PurchasePage, TemplatePage};
 use crate::pages::{LandingPage, NotFoundPage};
 use crate::profile::ProfilePage;
+use crate::providers::ProvidersPage;
 use crate::team_sso::{SsoPage, SsoSignInPage};
 use crate::teams::{AuditLogPage, InvitePage, SettingsLayout, TeamPage};
+use crate::webhooks::WebhooksPage;
 
 /// Pages anyone may see without signing in (and `/invite/…` links); the server's page
 /// guard sends everyone else to sign in first.
@@ -209,15 +211,15 @@ pages! {
     AuditLog => "What happened in your team, who did it and when."
         view! { <AuditLogPage /> };
     Providers => "The LLM providers your team's runs may use, with your own keys."
-        view! { <InPlaceForms form=InPlaceForm::Providers /> };
+        view! { <ProvidersPage /> };
     ApiKeys => "API keys for the REST API and the OpenAI-compatible gateway."
-        view! { <InPlaceForms form=InPlaceForm::ApiKeys /> };
+        view! { <ApiKeysPage /> };
     Webhooks => "Webhook endpoints that hear about your team's runs."
-        view! { <InPlaceForms form=InPlaceForm::Webhooks /> };
+        view! { <WebhooksPage /> };
     Billing => "Your team's plan, usage and invoices."
         view! { <BillingPage /> };
     Earnings => "What your marketplace templates earned, and payouts."
-        view! { <InPlaceForms form=InPlaceForm::Earnings /> };
+        view! { <EarningsPage /> };
 }
 
 /// The route's `:id` as a UUID (`None` when it is not one), for pages under

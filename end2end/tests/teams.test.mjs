@@ -15,7 +15,8 @@ test('an owner invites someone by link, who joins and can switch teams', async (
   await waitForHydration(owner.page);
   const teamName = owner.page.getByRole('textbox', { name: 'Team name' });
   await teamName.fill('Research Guild');
-  const renamed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/rename') && r.ok());
+  // A plain form post: the server answers with a redirect back to the page.
+  const renamed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/rename') && r.status() === 302);
   await owner.page.getByRole('button', { name: 'Rename' }).click();
   await renamed;
   await owner.page.getByTestId('user-menu').first().getByText('Research Guild · owner').waitFor();
@@ -51,7 +52,7 @@ test('an owner invites someone by link, who joins and can switch teams', async (
 
   // Change Ian's role, then remove him.
   await owner.page.getByLabel('Role of Ian Invitee').selectOption('member');
-  const changed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/change_role') && r.ok());
+  const changed = owner.page.waitForResponse((r) => r.url().endsWith('/api/teams/change_role') && r.status() === 302);
   await owner.page.getByRole('button', { name: 'Change role' }).click();
   await changed;
   await owner.page.waitForFunction(() => document.querySelector('[data-testid="members"] select option[selected][value="member"]'));

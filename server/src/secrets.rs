@@ -14,7 +14,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -151,6 +151,31 @@ impl Keyring {
     pub fn open_text(&self, team_id: uuid::Uuid, sealed: &Sealed) -> Result<String, SecretError> {
         String::from_utf8(self.open(team_id, sealed)?).map_err(|_| SecretError::Corrupt)
     }
+
+    /// `text` sealed as one URL-safe string (key id, nonce, then ciphertext): for a value
+    /// that travels instead of sitting in a row, such as a form's answer in a cookie.
+    pub fn seal_to_string(&self, context: uuid::Uuid, text: &str) -> Result<String, SecretError> {
+        let sealed = self.seal_text(context, text)?;
+        Ok(URL_SAFE_NO_PAD.encode([sealed.nonce, sealed.ciphertext].concat()))
+    }
+
+    /// What [`Keyring::seal_to_string`] sealed under the same `context`.
+    pub fn open_string(&self, context: uuid::Uuid, sealed: &str) -> Result<String, SecretError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| SecretError::Corrupt)?;
+        if bytes.len() < KEY_ID_BYTES + NONCE_BYTES {
+            return Err(SecretError::Corrupt);
+        }
+        let (nonce, ciphertext) = bytes.split_at(KEY_ID_BYTES + NONCE_BYTES);
+        self.open_text(
+            context,
+            &Sealed {
+                nonce: nonce.to_vec(),
+                ciphertext: ciphertext.to_vec(),
+            },
+        )
+    }
 }
 
 /// `••••abcd`: enough to recognise a key, never enough to use it.
@@ -183,6 +208,26 @@ mod tests {
         );
         let other = keys.seal_text(team, "sk-test-123").expect("seal");
         assert_ne!(other.nonce, sealed.nonce);
+    }
+
+    #[test]
+    fn a_travelling_value_is_cookie_safe_and_opens_only_in_its_context() {
+        let keys = ring(KEY, &[]);
+        let session = uuid::Uuid::new_v4();
+        let sealed = keys.seal_to_string(session, "agf_secret").expect("seal");
+        assert!(
+            sealed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        );
+        assert!(!sealed.contains("agf_secret"));
+        assert_eq!(
+            keys.open_string(session, &sealed).expect("open"),
+            "agf_secret"
+        );
+        assert!(keys.open_string(uuid::Uuid::new_v4(), &sealed).is_err());
+        assert!(keys.open_string(session, "short").is_err());
+        assert!(keys.open_string(session, "not base64!").is_err());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{ApiKeyRow, CreateApiKey, RevokeApiKey, Scope, list_api_keys};
+use super::{ApiKeyRow, CreateApiKey, NewApiKey, RevokeApiKey, Scope, list_api_keys};
+use crate::components::shown_once;
+use crate::islands::CopyButton;
 
 const CARD: &str =
     "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
@@ -26,16 +28,13 @@ const CACHE: [(&str, &str); 4] = [
     ("86400", "1 day"),
 ];
 
-/// One island (its code fetched when the page is opened): a new key shows once, in
-/// place, and the list follows each action.
+/// Server-rendered, its forms plain posts: a new key comes back once on the page the
+/// form returns to (`shown_once`); only the copy button ships code.
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
-    );
+    let keys = Resource::new(|| (), |_| list_api_keys());
     let error = move || {
         [
             create.value().get().and_then(Result::err),
@@ -45,7 +44,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         .flatten()
         .next()
     };
-    let created = move || create.value().get().and_then(Result::ok);
+    let created = shown_once::<NewApiKey>("api-key");
     view! {
         <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
             "Keys for the REST API (" <a href="/docs/api" class="text-indigo-600 hover:underline dark:text-indigo-400">"reference"</a>
@@ -53,7 +52,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             ". A key is shown once; we keep only its hash."
         </p>
         {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
-        {move || created().map(|new| view! { <NewKeyNotice key=new.key name=new.row.name /> })}
+        {created.map(|new| view! { <NewKeyNotice key=new.key name=new.row.name /> })}
         <section class=CARD aria-labelledby="new-key-title">
             <h2 id="new-key-title" class="mb-3 font-medium">"Create a key"</h2>
             <ActionForm action=create attr:class="space-y-3">
@@ -95,7 +94,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Create key"</button>
             </ActionForm>
         </section>
-        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading keys…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading keys…"</p> }>
             {move || Suspend::new(async move {
                 match keys.await {
                     Ok(rows) if rows.is_empty() => view! {
@@ -109,23 +108,20 @@ pub fn ApiKeysPage() -> impl IntoView {
                     Err(error) => view! { <p role="alert" class="mt-4 text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
 /// The new key, once, with a copy button.
 #[component]
 fn NewKeyNotice(key: String, name: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
     view! {
         <section role="status" class="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 dark:border-emerald-800 dark:bg-emerald-950">
             <p class="text-sm font-medium">{format!("Key “{name}” created. Copy it now: it will not be shown again.")}</p>
             <div class="mt-2 flex flex-wrap gap-2">
                 <label for="new-key" class="sr-only">"New API key"</label>
                 <input id="new-key" readonly value=key data-testid="new-key" class=format!("{FIELD} min-w-0 flex-1 font-mono") />
-                // The browser's clipboard API, called directly: nothing else here needs it.
-                <button type="button" class=BUTTON onclick="navigator.clipboard.writeText(document.getElementById('new-key').value)"
-                    on:click=move |_| copied.set(true)>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                <CopyButton field="new-key" label="Copy the new key" />
             </div>
         </section>
     }

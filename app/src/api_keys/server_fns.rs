@@ -26,7 +26,8 @@ pub async fn create_api_key(
 ) -> Result<NewApiKey, AppError> {
     use super::{KeySettings, Scope};
     use crate::backend;
-    backend::respond(
+    backend::respond_in_place(
+        "api-key",
         async {
             let scopes: Vec<Scope> = [
                 (Scope::Read, read),

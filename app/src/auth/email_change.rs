@@ -25,6 +25,10 @@ pub async fn request_email_change(
             .await
     }
     .await;
+    // Said once on the page the form's post comes back to.
+    if let Ok(change) = &result {
+        backend::flash::keep("email-change", change);
+    }
     backend::respond_to_form(result, &[("email", &email)])
 }
 

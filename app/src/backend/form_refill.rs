@@ -48,7 +48,7 @@ pub fn take() -> BTreeMap<String, String> {
 
 /// The path of the page that posted the form, when it is a plain one (it becomes the
 /// cookie's `Path`, so nothing that could end the attribute gets through).
-fn referring_path(parts: &Parts) -> Option<String> {
+pub(super) fn referring_path(parts: &Parts) -> Option<String> {
     let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
     let uri: http::Uri = referer.parse().ok()?;
     let path = uri.path();

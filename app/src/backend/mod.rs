@@ -7,6 +7,7 @@ mod api_keys;
 mod billing;
 mod cookies;
 mod dashboard;
+pub mod flash;
 pub mod form_refill;
 mod marketplace;
 mod providers;
@@ -89,6 +90,11 @@ impl std::fmt::Debug for Challenge {
 pub trait Accounts: Send + Sync + 'static {
     /// Whether session cookies must carry `Secure` (the site is served over https).
     fn secure_cookies(&self) -> bool;
+    /// `text` sealed so that only this session can open it again (cookie-safe text).
+    fn seal_for_session(&self, token: &SessionToken, text: &str) -> Option<String>;
+    /// What [`Accounts::seal_for_session`] sealed for this session; `None` for anything
+    /// else.
+    fn open_for_session(&self, token: &SessionToken, sealed: &str) -> Option<String>;
     async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError>;
     async fn sign_up(
         &self,
@@ -298,6 +304,30 @@ pub fn accounts() -> Result<SharedAccounts, AppError> {
 /// page's `ServerAction` reads it).
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     respond_to_form(result, &[])
+}
+
+/// [`respond`], and when a page's form posted it, the answer kept for that page to show
+/// once after the redirect ([`flash`]; read there with `components::shown_once`).
+pub fn respond_in_place<T: serde::Serialize>(
+    name: &'static str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    respond_in_place_to_form(name, result, &[])
+}
+
+/// [`respond_in_place`], keeping these submitted fields for the form to fill in again
+/// when the post failed (as [`respond_to_form`]).
+pub fn respond_in_place_to_form<T: serde::Serialize>(
+    name: &'static str,
+    result: Result<T, AppError>,
+    fields: &[(&str, &str)],
+) -> Result<T, AppError> {
+    if let Ok(value) = &result
+        && from_html_form()
+    {
+        flash::keep(name, value);
+    }
+    respond_to_form(result, fields)
 }
 
 /// [`respond`], keeping these submitted fields for the form to fill in again when a

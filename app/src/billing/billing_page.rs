@@ -3,8 +3,6 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-
-use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_router::hooks::use_query_map;
 
 use super::{BillingOverview, ManageBilling, PlanView, UpgradePlan, get_billing};
@@ -22,16 +20,12 @@ fn count(n: i64) -> String {
     }
 }
 
+/// Server-rendered: upgrading and the billing portal are plain posts whose answer
+/// redirects to Stripe's page.
 #[component]
 pub fn BillingPage() -> impl IntoView {
+    // Back from a Checkout.
     let upgraded = use_query_map().read_untracked().get("upgraded").is_some();
-    view! { <InPlaceForms form=InPlaceForm::Billing { upgraded } /> }
-}
-
-/// One island (its code fetched when the page is opened): upgrading and the billing
-/// portal open Stripe from it. `upgraded`: back from a Checkout.
-#[component]
-pub(crate) fn BillingSettings(upgraded: bool) -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_billing());
     let upgrade = ServerAction::<UpgradePlan>::new();
     let portal = ServerAction::<ManageBilling>::new();
@@ -49,14 +43,14 @@ pub(crate) fn BillingSettings(upgraded: bool) -> impl IntoView {
             </p>
         })}
         {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading billing…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading billing…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! { <Plans overview upgrade portal /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

@@ -7,7 +7,6 @@ mod server_fns;
 mod types;
 
 pub use billing_page::BillingPage;
-pub(crate) use billing_page::BillingSettings;
 pub use plan::PlanTier;
 pub use server_fns::*;
 pub use types::*;

@@ -10,7 +10,7 @@ use super::figures::{FailureReasons, Headline, QuotaBars};
 use super::tables::{AgentTable, KeyTable, ModelTable, RecentFailures};
 use super::{Dashboard, DashboardRange, get_dashboard};
 use crate::components::{EmptyState, PageHeader};
-use crate::islands::LiveRegion;
+use crate::islands::LiveParts;
 
 /// How often the open page asks again (seconds): runs finish in the background.
 const REFRESH: u32 = 30;
@@ -27,7 +27,7 @@ pub fn DashboardPage() -> impl IntoView {
         <PageHeader title="Dashboard" subtitle="Runs, cost, success rate, latency and quota for your team." />
         <RangePicker />
         // The figures are drawn here on the server; the browser only fetches them again.
-        <LiveRegion id="dashboard-live" seconds=REFRESH>
+        <div id="dashboard-live" data-live-part>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
@@ -45,7 +45,8 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        </LiveRegion>
+        </div>
+        <LiveParts every=REFRESH />
     }
 }
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 /// Loads the client and hydrates the page's islands, once the page is idle: reading
-/// never waits on it. Nothing is preloaded, so the client's download does not compete
+/// never waits on it. A page that rendered no island loads no client at all. Nothing is preloaded, so the client's download does not compete
 /// with the stylesheet and the page's content on a slow connection. Islands hydrate in
 /// document order, each waiting for its code (a lazy island's chunk) before the next;
 /// the parts an island put off ([`super::Later`]) then hydrate one per task, the
@@ -21,11 +21,13 @@ pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
     };
     let script = format!(
         "(window.requestIdleCallback || setTimeout)(async () => {{\
+            const islands = document.querySelectorAll('leptos-island');\
+            if (!islands.length) {{ document.documentElement.dataset.hydrated = 'true'; return; }}\
             const pause = () => window.scheduler?.yield?.() ?? new Promise(go => setTimeout(go));\
             const client = await import({js:?});\
             await client.default({{ module_or_path: {wasm:?} }});\
             client.hydrate();\
-            for (const island of document.querySelectorAll('leptos-island')) {{\
+            for (const island of islands) {{\
                 const name = island.dataset.component;\
                 const hydrate = client[name];\
                 if (!hydrate) {{ console.error('no code for the island', name); continue; }}\

@@ -31,10 +31,10 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <div class="px-3 text-sm" data-testid="user-menu">
-            <p class="truncate font-medium" data-frame="viewer-name">{viewer.display_name}</p>
+            <p class="truncate font-medium">{viewer.display_name}</p>
             <p class="truncate text-slate-500 dark:text-slate-400">{viewer.email}</p>
             <p class="mt-1 truncate text-xs text-slate-500 dark:text-slate-400">
-                <span data-frame="team-name">{viewer.team.name.clone()}</span>" · "{viewer.team.role.as_str()}
+                {viewer.team.name.clone()}" · "{viewer.team.role.as_str()}
             </p>
             <TeamSwitcher current=viewer.team teams=viewer.teams />
             <ActionForm action=sign_out attr:class="mt-3">

@@ -17,21 +17,21 @@ fn money(cents: i64) -> String {
     }
 }
 
-/// One island (its code fetched when the page is opened): Stripe Connect onboarding
-/// opens from it.
+/// Server-rendered: Stripe Connect onboarding is a plain post whose answer redirects to
+/// Stripe's page.
 #[component]
 pub fn EarningsPage() -> impl IntoView {
     let earnings = Resource::new(|| (), |_| get_earnings());
     let connect = ServerAction::<ConnectOnboarding>::new();
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading earnings…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading earnings…"</p> }>
             {move || Suspend::new(async move {
                 match earnings.await {
                     Ok(earnings) => view! { <Report earnings connect /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

@@ -2,20 +2,19 @@
 //! back. It grants nothing itself: it asks until Stripe's webhook has marked the purchase
 //! paid, then offers the deploy.
 
-use std::time::Duration;
-
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-
-use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{DeployTemplate, PurchaseState, get_purchase_state, get_template};
 use crate::components::PageHeader;
+use crate::islands::LiveParts;
 
-/// How often to ask while Stripe has not confirmed yet.
-const POLL: Duration = Duration::from_millis(1500);
+/// How often to ask while Stripe has not confirmed yet, in seconds.
+const POLL_SECS: u32 = 1;
 
+/// Server-rendered: the state is a live part ([`LiveParts`]) that follows the page's
+/// fresh render until Stripe has answered (then it stops); deploying is a plain post.
 #[component]
 pub fn PurchasePage() -> impl IntoView {
     let slug = use_params_map()
@@ -26,50 +25,17 @@ pub fn PurchasePage() -> impl IntoView {
         .read_untracked()
         .get("session_id")
         .unwrap_or_default();
-    view! {
-        <PageHeader title="Your purchase" subtitle="Stripe confirms the payment to us directly; this page waits for it." />
-        <InPlaceForms form=InPlaceForm::Purchase { slug, session } />
-    }
-}
-
-/// One island (its code fetched when the page is opened): it asks again until Stripe
-/// has answered, then offers the deploy.
-#[component]
-pub(crate) fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
-    let tick = RwSignal::new(0u32);
-    let state = Resource::new(
-        move || tick.get(),
-        move |_| get_purchase_state(session.clone()),
-    );
+    let state = Resource::new(|| (), move |_| get_purchase_state(session.clone()));
     let template = Resource::new(|| (), {
         let slug = slug.clone();
         move |_| get_template(slug.clone())
     });
-    let settled = move || {
-        matches!(
-            state.get(),
-            Some(Ok(PurchaseState::Paid
-                | PurchaseState::Failed
-                | PurchaseState::Refunded))
-                | Some(Err(_))
-        )
-    };
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                if !settled() {
-                    tick.update(|t| *t = t.wrapping_add(1));
-                }
-            },
-            POLL,
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let deploy = ServerAction::<DeployTemplate>::new();
     view! {
+        <PageHeader title="Your purchase" subtitle="Stripe confirms the payment to us directly; this page waits for it." />
         <section class="max-w-xl rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-live="polite">
-            <Transition fallback=|| view! { <p class="text-sm">"Checking your payment…"</p> }>
+            <div id="purchase-state" data-live-part>
+            <Suspense fallback=|| view! { <p class="text-sm">"Checking your payment…"</p> }>
                 {move || Suspend::new(async move {
                     let current = state.await;
                     let template = template.await;
@@ -77,7 +43,7 @@ pub(crate) fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
                     let template_id = template.as_ref().map(|t| t.card.id.to_string()).unwrap_or_default();
                     match current {
                         Ok(PurchaseState::Paid) => view! {
-                            <p class="text-lg font-medium text-emerald-700 dark:text-emerald-400" data-testid="purchase-state">"Payment confirmed"</p>
+                            <p class="text-lg font-medium text-emerald-700 dark:text-emerald-400" data-testid="purchase-state" data-live-final>"Payment confirmed"</p>
                             <p class="mt-1 text-sm">{format!("Your team now owns “{title}”.")}</p>
                             <ActionForm action=deploy attr:class="mt-4">
                                 <input type="hidden" name="template_id" value=template_id />
@@ -93,16 +59,18 @@ pub(crate) fn PurchaseStatus(slug: String, session: String) -> impl IntoView {
                             <noscript><p class="mt-2 text-sm">"Reload this page to check again."</p></noscript>
                         }.into_any(),
                         Ok(PurchaseState::Failed) => view! {
-                            <p class="text-lg font-medium text-rose-600" data-testid="purchase-state">"The payment failed"</p>
+                            <p class="text-lg font-medium text-rose-600" data-testid="purchase-state" data-live-final>"The payment failed"</p>
                             <p class="mt-1 text-sm">"Nothing was charged. You can try again from the template's page."</p>
                         }.into_any(),
                         Ok(PurchaseState::Refunded) => view! {
-                            <p class="text-lg font-medium" data-testid="purchase-state">"This purchase was refunded"</p>
+                            <p class="text-lg font-medium" data-testid="purchase-state" data-live-final>"This purchase was refunded"</p>
                         }.into_any(),
-                        Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <p role="alert" class="text-rose-600" data-live-final>{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
+            </div>
+            <LiveParts every=POLL_SECS />
             {move || deploy.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="mt-2 text-sm text-rose-600">{e.to_string()}</p> })}
             <a href=format!("/marketplace/{slug}") class="mt-6 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Back to the template"</a>
         </section>

@@ -133,23 +133,45 @@ pub async fn publish_template(
 ) -> Result<Listing, AppError> {
     use super::{PublishForm, parse_price, parse_tags};
     use crate::backend;
-    backend::respond(
-        async {
-            let form = PublishForm {
-                title,
-                summary,
-                description_md,
-                category,
-                tags: parse_tags(&tags),
-                price_cents: parse_price(&price)?,
-            };
-            backend::marketplace()?
-                .publish(&backend::actor().await?, agent_id, &form)
-                .await
-        }
-        .await,
+    let result = async {
+        let form = PublishForm {
+            title: title.clone(),
+            summary: summary.clone(),
+            description_md: description_md.clone(),
+            category: category.clone(),
+            tags: parse_tags(&tags),
+            price_cents: parse_price(&price)?,
+        };
+        backend::marketplace()?
+            .publish(&backend::actor().await?, agent_id, &form)
+            .await
+    }
+    .await;
+    // A refused form comes back filled in; a long description would not fit the
+    // refill's cookie (and would take the other fields with it), so only a short one
+    // is kept.
+    let description = if description_md.len() <= REFILL_TEXT_MAX {
+        description_md.as_str()
+    } else {
+        ""
+    };
+    backend::respond_in_place_to_form(
+        "template-published",
+        result,
+        &[
+            ("title", &title),
+            ("summary", &summary),
+            ("description_md", description),
+            ("category", &category),
+            ("tags", &tags),
+            ("price", &price),
+        ],
     )
 }
+
+/// The longest description a refused publish form gets back (a cookie holds ~4 KB).
+#[cfg(feature = "ssr")]
+const REFILL_TEXT_MAX: usize = 1500;
 
 #[server(prefix = "/api", endpoint = "marketplace/unpublish")]
 pub async fn unpublish_template(agent_id: Uuid) -> Result<(), AppError> {

@@ -7,8 +7,7 @@ use crate::auth::{identity_providers, refusal};
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
-/// What linking a provider came back with (`?linked`, `?sso=<code>`). Read by the page
-/// around the island: an island has no router of its own.
+/// What linking a provider came back with (`?linked`, `?sso=<code>`), above the cards.
 #[component]
 pub fn LinkOutcome() -> impl IntoView {
     let query = use_query_map();
@@ -28,15 +27,15 @@ pub fn LinkOutcome() -> impl IntoView {
 
 /// The providers the person signs in with, a way to unlink each (while another way in
 /// remains), and a link for each provider not linked yet. Shown only where the server
-/// has providers configured.
+/// has providers configured. Unlinking is a plain post: the page comes back without it.
 #[component]
 pub fn IdentitiesCard(card: &'static str) -> impl IntoView {
     let unlink = ServerAction::<UnlinkIdentity>::new();
-    let linked = Resource::new(move || unlink.version().get(), |_| linked_identities());
+    let linked = Resource::new(|| (), |_| linked_identities());
     let providers = Resource::new(|| (), |_| identity_providers());
     let error = Signal::derive(move || unlink.value().get().and_then(Result::err));
     view! {
-        <Transition fallback=|| ()>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let providers = providers.await.unwrap_or_default();
                 let linked = linked.await.unwrap_or_default();
@@ -80,6 +79,6 @@ pub fn IdentitiesCard(card: &'static str) -> impl IntoView {
                     }
                 })
             })}
-        </Transition>
+        </Suspense>
     }
 }

@@ -11,7 +11,6 @@ mod two_factor_fns;
 mod types;
 
 pub use profile_page::ProfilePage;
-pub(crate) use profile_page::ProfileSettings;
 pub use server_fns::{
     ChangePassword, DeleteAccount, EndOtherSessions, EndSession, UnlinkIdentity, UpdateProfile,
     linked_identities, list_sessions,

@@ -1,6 +1,4 @@
 use leptos::prelude::*;
-
-use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::email_card::EmailCard;
@@ -10,59 +8,52 @@ use super::two_factor_card::TwoFactorCard;
 use super::{ChangePassword, DeleteAccount, UpdateProfile};
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
 use crate::auth::{RequestPasswordReset, get_viewer};
-use crate::islands::mirror_in_frame;
+use crate::components::{refill, shown_once};
 
 const CARD: &str =
     "rounded-xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
-/// A short confirmation under a form once its action succeeded.
+/// A short confirmation under a form, on the page its post came back to.
 #[component]
-fn Saved(when: Signal<bool>, text: &'static str) -> impl IntoView {
-    view! {
-        <p role="status" class="mt-2 text-sm text-emerald-700 dark:text-emerald-400">
-            {move || when.get().then_some(text)}
-        </p>
-    }
+fn Saved(when: bool, text: &'static str) -> impl IntoView {
+    when.then(|| {
+        view! {
+            <p role="status" class="mt-2 text-sm text-emerald-700 dark:text-emerald-400">{text}</p>
+        }
+    })
 }
 
+/// Server-rendered, every form a plain post that comes back to this page, rendered
+/// again: what a post answered shows once (`shown_once`), an error from the URL Leptos
+/// returns to. The page ships no code of its own.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    view! {
-        <Title text="Profile" />
-        <LinkOutcome />
-        <InPlaceForms form=InPlaceForm::Profile />
-    }
-}
-
-/// Each form confirms in place, so the page is one island, fetched when it is opened.
-#[component]
-pub(crate) fn ProfileSettings() -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let set_password = ServerAction::<RequestPasswordReset>::new();
-    let viewer = Resource::new(move || update.version().get(), |_| get_viewer());
-    // The menu around the page shows the name too.
-    mirror_in_frame("viewer-name", move || {
-        viewer
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .map(|v| v.display_name)
-    });
+    // The menu around the page shows the name too: it is rendered in the same response,
+    // so a new name shows there as well.
+    let viewer = Resource::new(|| (), |_| get_viewer());
     let name_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let set_password_error =
         Signal::derive(move || set_password.value().get().and_then(Result::err));
-    let name_saved = Signal::derive(move || matches!(update.value().get(), Some(Ok(()))));
-    let password_saved = Signal::derive(move || matches!(password.value().get(), Some(Ok(()))));
+    // Read here, once each, before anything waits on data.
+    let name_saved = shown_once::<()>("profile-name").is_some();
+    let password_saved = shown_once::<()>("password-changed").is_some();
+    let typed = refill();
+    let typed_email = typed.get("email").cloned();
+    let typed_confirmation = typed.get("confirmation").cloned();
 
     view! {
+        <Title text="Profile" />
+        <LinkOutcome />
         <div class="max-w-xl space-y-6">
             <section class=CARD aria-labelledby="profile-name">
                 <h2 id="profile-name" class="mb-3 font-medium">"Display name"</h2>
-                <Transition fallback=|| ()>
+                <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let current = viewer.await.ok().flatten().map(|v| v.display_name).unwrap_or_default();
                         view! {
@@ -75,15 +66,15 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                             </ActionForm>
                         }
                     })}
-                </Transition>
+                </Suspense>
                 <Saved when=name_saved text="Saved." />
             </section>
 
-            <EmailCard card=CARD viewer />
+            <EmailCard card=CARD viewer typed_email />
 
             <section class=CARD aria-labelledby="profile-password">
                 <h2 id="profile-password" class="mb-3 font-medium">"Password"</h2>
-                <Transition fallback=|| ()>
+                <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let viewer = viewer.await.ok().flatten();
                         match viewer.filter(|v| v.passwordless) {
@@ -107,7 +98,7 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                             }.into_any(),
                         }
                     })}
-                </Transition>
+                </Suspense>
                 <Saved when=password_saved text="Password changed. Your other sessions have been signed out." />
             </section>
 
@@ -132,7 +123,7 @@ pub(crate) fn ProfileSettings() -> impl IntoView {
                 </p>
                 <ActionForm action=delete attr:class="mt-3">
                     <label class="block text-sm font-medium" for="confirmation">"Type your email address to confirm"</label>
-                    <input id="confirmation" name="confirmation" required autocomplete="off"
+                    <input id="confirmation" name="confirmation" value=typed_confirmation required autocomplete="off"
                         class="mt-1 mb-3 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950" />
                     <FormAlert error=delete_error />
                     <p class="text-xs text-rose-600 dark:text-rose-400">{move || delete_error.get().and_then(|e| e.field().map(|_| e.to_string()))}</p>

@@ -7,7 +7,8 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "profile/update")]
 pub async fn update_profile(display_name: String) -> Result<(), AppError> {
     use crate::backend;
-    backend::respond(
+    backend::respond_in_place(
+        "profile-name",
         async {
             let name = display_name.trim();
             if name.is_empty() || name.chars().count() > 100 {
@@ -31,7 +32,8 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::auth::Password;
     use crate::backend::{self, session_cookie};
-    backend::respond(
+    backend::respond_in_place(
+        "password-changed",
         async {
             let current = Password::parse_existing(current_password)
                 .map_err(|e| AppError::invalid("current_password", e.to_string()))?;
@@ -49,17 +51,17 @@ pub async fn change_password(
 #[server(prefix = "/api", endpoint = "profile/delete")]
 pub async fn delete_account(confirmation: String) -> Result<(), AppError> {
     use crate::backend::{self, session_cookie};
-    backend::respond(
-        async {
-            let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
-            let backend = backend::accounts()?;
-            backend.delete_account(&token, confirmation.trim()).await?;
-            session_cookie::clear(backend.secure_cookies());
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        .await,
-    )
+    let result: Result<(), AppError> = async {
+        let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
+        let backend = backend::accounts()?;
+        backend.delete_account(&token, confirmation.trim()).await?;
+        session_cookie::clear(backend.secure_cookies());
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+    .await;
+    // A mistyped confirmation comes back to be corrected, not typed again.
+    backend::respond_to_form(result, &[("confirmation", &confirmation)])
 }
 
 #[server(prefix = "/api", endpoint = "profile/sessions")]

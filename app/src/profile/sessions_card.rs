@@ -6,15 +6,13 @@ use crate::auth::form_parts::FormAlert;
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
 /// Where the person is signed in — device, address, last seen — with a way to end any
-/// other session, or all of them at once.
+/// other session, or all of them at once (plain posts: the page comes back with the list
+/// as it is now).
 #[component]
 pub fn SessionsCard(card: &'static str) -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
-    let sessions = Resource::new(
-        move || (end.version().get(), end_others.version().get()),
-        |_| list_sessions(),
-    );
+    let sessions = Resource::new(|| (), |_| list_sessions());
     let error = Signal::derive(move || {
         let others = end_others.value().get().and_then(Result::err);
         end.value().get().and_then(Result::err).or(others)
@@ -24,7 +22,7 @@ pub fn SessionsCard(card: &'static str) -> impl IntoView {
             <h2 id="profile-sessions" class="font-medium">"Active sessions"</h2>
             <p class="mt-1 mb-3 text-sm text-slate-600 dark:text-slate-400">"Where you are signed in. Sign out of any session you do not recognise."</p>
             <FormAlert error />
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading sessions…"</p> }>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading sessions…"</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => {
@@ -65,7 +63,7 @@ pub fn SessionsCard(card: &'static str) -> impl IntoView {
                         Err(error) => view! { <p role="alert" class="text-sm text-rose-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

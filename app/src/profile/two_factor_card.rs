@@ -5,12 +5,15 @@ use super::{
     StartTwoFactor, TwoFactorStatus, get_two_factor,
 };
 use crate::auth::form_parts::{FormAlert, SubmitButton, TextField};
+use crate::components::shown_once;
 use crate::error::AppError;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
 /// Two-factor sign-in: set it up (scan, then confirm with a first code), keep the
-/// recovery codes, make new ones, or turn it off with a current code.
+/// recovery codes, make new ones, or turn it off with a current code. Each step is a
+/// plain post and its state lives on the server, so the page it comes back to shows the
+/// next one; only "turned off" is said once (`shown_once`).
 #[component]
 pub fn TwoFactorCard(card: &'static str) -> impl IntoView {
     let start = ServerAction::<StartTwoFactor>::new();
@@ -18,24 +21,13 @@ pub fn TwoFactorCard(card: &'static str) -> impl IntoView {
     let saved = ServerAction::<AcknowledgeRecoveryCodes>::new();
     let renew = ServerAction::<RenewRecoveryCodes>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(
-        move || {
-            (
-                start.version().get(),
-                confirm.version().get(),
-                saved.version().get(),
-                renew.version().get(),
-                disable.version().get(),
-            )
-        },
-        |_| get_two_factor(),
-    );
+    let status = Resource::new(|| (), |_| get_two_factor());
     let failed = |result: Option<Result<(), AppError>>| result.and_then(Result::err);
     let start_error = Signal::derive(move || failed(start.value().get()));
     let confirm_error = Signal::derive(move || failed(confirm.value().get()));
     let renew_error = Signal::derive(move || failed(renew.value().get()));
     let disable_error = Signal::derive(move || failed(disable.value().get()));
-    let turned_off = Signal::derive(move || matches!(disable.value().get(), Some(Ok(()))));
+    let turned_off = shown_once::<()>("two-factor-off").is_some();
 
     let body = move |status: TwoFactorStatus| {
         if !status.fresh_codes.is_empty() {
@@ -71,13 +63,13 @@ pub fn TwoFactorCard(card: &'static str) -> impl IntoView {
                     <FormAlert error=renew_error />
                     <button type="submit" class=BUTTON>"Make new recovery codes"</button>
                 </ActionForm>
-                <Show when=move || may_disable>
+                {may_disable.then(|| view! {
                     <ActionForm action=disable>
                         <TextField label="Current code, to turn it off" name="code" id="disable-code" autocomplete="one-time-code" error=disable_error />
                         <FormAlert error=disable_error />
                         <button type="submit" class=BUTTON>"Turn off two-factor"</button>
                     </ActionForm>
-                </Show>
+                })}
             }
             .into_any();
         }
@@ -104,7 +96,7 @@ pub fn TwoFactorCard(card: &'static str) -> impl IntoView {
             <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
                 "Off. With it on, signing in also asks for a code from an app on your phone, so a stolen password is not enough."
             </p>
-            {move || turned_off.get().then(|| view! { <p role="status" class="mb-2 text-sm">"Two-factor sign-in is off."</p> })}
+            {turned_off.then(|| view! { <p role="status" class="mb-2 text-sm">"Two-factor sign-in is off."</p> })}
             <ActionForm action=start>
                 <FormAlert error=start_error />
                 <button type="submit" class=BUTTON>"Set up two-factor"</button>
@@ -116,14 +108,14 @@ pub fn TwoFactorCard(card: &'static str) -> impl IntoView {
     view! {
         <section class=card aria-labelledby="profile-two-factor" id="two-factor">
             <h2 id="profile-two-factor" class="mb-2 font-medium">"Two-factor sign-in"</h2>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(status) => body(status),
                         Err(error) => view! { <p role="alert" class="text-sm text-rose-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

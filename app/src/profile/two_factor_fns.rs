@@ -73,7 +73,8 @@ pub async fn renew_recovery_codes(code: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "profile/two_factor/disable")]
 pub async fn disable_two_factor(code: String) -> Result<(), AppError> {
     use crate::backend::{self, session_cookie};
-    backend::respond(
+    backend::respond_in_place(
+        "two-factor-off",
         async {
             let token = session_cookie::read().ok_or(AppError::Unauthenticated)?;
             backend::two_factor()?

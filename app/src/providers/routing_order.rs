@@ -1,7 +1,7 @@
 //! The team's routing order: the providers runs and gateway calls try in turn when an
 //! agent names none. Every change (move up, move down, remove, add, back to the
-//! platform's) is a form of its own that saves the whole new order, so it works before
-//! the page's code has loaded and with JavaScript off.
+//! platform's) is a form of its own that saves the whole new order: a plain post, and
+//! the page comes back drawn in the new order.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;

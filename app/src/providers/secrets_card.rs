@@ -16,7 +16,13 @@ pub struct SecretActions {
 
 /// The team's named secrets for custom HTTP tools: specs name them, never hold them.
 #[component]
-pub fn SecretsCard(rows: Vec<SecretRow>, can_edit: bool, actions: SecretActions) -> impl IntoView {
+pub fn SecretsCard(
+    rows: Vec<SecretRow>,
+    can_edit: bool,
+    actions: SecretActions,
+    /// The name of a secret whose save just failed, to fill in again (never its value).
+    typed_name: Option<String>,
+) -> impl IntoView {
     let empty = rows.is_empty();
     view! {
         <section class=CARD aria-labelledby="secrets-title">
@@ -45,7 +51,7 @@ pub fn SecretsCard(rows: Vec<SecretRow>, can_edit: bool, actions: SecretActions)
             {can_edit.then(|| view! {
                 <ActionForm action=actions.save attr:class="mt-3 flex flex-wrap gap-2">
                     <label for="secret-name" class="sr-only">"Secret name"</label>
-                    <input id="secret-name" name="name" required pattern="[A-Z][A-Z0-9_]{0,63}" placeholder="CRM_TOKEN" class=format!("{FIELD} w-full font-mono sm:w-40") />
+                    <input id="secret-name" name="name" value=typed_name required pattern="[A-Z][A-Z0-9_]{0,63}" placeholder="CRM_TOKEN" class=format!("{FIELD} w-full font-mono sm:w-40") />
                     <label for="secret-value" class="sr-only">"Secret value"</label>
                     <input id="secret-value" name="value" type="password" autocomplete="off" required maxlength="4000" placeholder="Value" class=format!("{FIELD} min-w-0 flex-1 basis-48") />
                     <button type="submit" class=BUTTON>"Save secret"</button>

@@ -18,23 +18,27 @@ pub async fn get_providers() -> Result<ProvidersOverview, AppError> {
     )
 }
 
-/// Each provider's live status, asked when the page is open (it waits on the providers).
+/// Each provider's live status (it waits on the providers, each for a few seconds at
+/// most; the server answers again from memory for a while).
 #[server(prefix = "/api", endpoint = "providers/check")]
 pub async fn check_providers() -> Result<Vec<ProviderHealth>, AppError> {
     use crate::backend;
     backend::respond(async { backend::providers()?.check(&backend::actor().await?).await }.await)
 }
 
+/// A failed post from the page leaves which provider it was for (never the key), so
+/// that provider's card shows the error.
 #[server(prefix = "/api", endpoint = "providers/save_key")]
 pub async fn save_provider_key(provider: String, key: String) -> Result<(), AppError> {
     use crate::backend;
-    backend::respond(
+    backend::respond_to_form(
         async {
             backend::providers()?
                 .save_key(&backend::actor().await?, &provider, key.trim())
                 .await
         }
         .await,
+        &[("provider", &provider)],
     )
 }
 
@@ -72,16 +76,18 @@ pub async fn set_routing_order(providers: String) -> Result<(), AppError> {
     )
 }
 
+/// A failed post from the page leaves the name to fill in again (never the value).
 #[server(prefix = "/api", endpoint = "providers/save_secret")]
 pub async fn save_secret(name: String, value: String) -> Result<(), AppError> {
     use crate::backend;
-    backend::respond(
+    backend::respond_to_form(
         async {
             backend::providers()?
                 .save_secret(&backend::actor().await?, name.trim(), &value)
                 .await
         }
         .await,
+        &[("name", &name)],
     )
 }
 

@@ -12,6 +12,5 @@ pub use server_fns::{
     get_sso_overview,
 };
 pub use settings_page::SsoPage;
-pub(crate) use settings_page::SsoSettings;
 pub use sign_in_page::SsoSignInPage;
 pub use types::*;

@@ -30,22 +30,25 @@ pub async fn configure_sso(
     use super::SsoProviderInput;
     use crate::auth::Role;
     use crate::backend;
-    backend::respond(
-        async {
-            let default_role = Role::parse(&default_role)
-                .filter(|role| *role != Role::Owner)
-                .ok_or_else(|| AppError::invalid("default_role", "Choose member or admin."))?;
-            let input = SsoProviderInput {
-                issuer: issuer.trim().to_owned(),
-                client_id: client_id.trim().to_owned(),
-                client_secret: client_secret.trim().to_owned(),
-                default_role,
-            };
-            backend::team_sso()?
-                .configure(&backend::actor().await?, input)
-                .await
-        }
-        .await,
+    let result = async {
+        let default_role = Role::parse(&default_role)
+            .filter(|role| *role != Role::Owner)
+            .ok_or_else(|| AppError::invalid("default_role", "Choose member or admin."))?;
+        let input = SsoProviderInput {
+            issuer: issuer.trim().to_owned(),
+            client_id: client_id.trim().to_owned(),
+            client_secret: client_secret.trim().to_owned(),
+            default_role,
+        };
+        backend::team_sso()?
+            .configure(&backend::actor().await?, input)
+            .await
+    }
+    .await;
+    backend::respond_in_place_to_form(
+        "sso-saved",
+        result,
+        &[("issuer", &issuer), ("client_id", &client_id)],
     )
 }
 

@@ -6,8 +6,8 @@ use super::{
     SsoProvider, VerifySsoDomain, get_sso_overview,
 };
 use crate::auth::Role;
+use crate::components::{refill, shown_once};
 use crate::error::AppError;
-use crate::islands::{InPlaceForm, InPlaceForms};
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str =
@@ -16,15 +16,6 @@ const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-whi
 const CARD: &str =
     "rounded-xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 const NOTE: &str = "mt-1 text-sm text-slate-600 dark:text-slate-400";
-
-/// Settings → Single sign-on.
-#[component]
-pub fn SsoPage() -> impl IntoView {
-    view! {
-        <Title text="Single sign-on" />
-        <InPlaceForms form=InPlaceForm::Sso />
-    }
-}
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -36,8 +27,11 @@ struct Actions {
     remove_domain: ServerAction<RemoveSsoDomain>,
 }
 
+/// Settings → Single sign-on. Server-rendered: each form is a plain post that comes
+/// back to the page, its error at the top and what was typed into the provider's form
+/// kept (`refill`).
 #[component]
-pub(crate) fn SsoSettings() -> impl IntoView {
+pub fn SsoPage() -> impl IntoView {
     let actions = Actions {
         configure: ServerAction::new(),
         require: ServerAction::new(),
@@ -46,19 +40,7 @@ pub(crate) fn SsoSettings() -> impl IntoView {
         verify_domain: ServerAction::new(),
         remove_domain: ServerAction::new(),
     };
-    let overview = Resource::new(
-        move || {
-            (
-                actions.configure.version().get(),
-                actions.require.version().get(),
-                actions.remove.version().get(),
-                actions.add_domain.version().get(),
-                actions.verify_domain.version().get(),
-                actions.remove_domain.version().get(),
-            )
-        },
-        |_| get_sso_overview(),
-    );
+    let overview = Resource::new(|| (), |_| get_sso_overview());
     // The error of whichever action ran last: one alert above the page.
     let results: Vec<Signal<Option<Result<(), AppError>>>> = vec![
         actions.configure.value().into(),
@@ -75,15 +57,16 @@ pub(crate) fn SsoSettings() -> impl IntoView {
             .map(|error| error.to_string())
     };
     view! {
+        <Title text="Single sign-on" />
         <p role="alert" aria-live="polite" class="mb-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 empty:hidden dark:bg-rose-950 dark:text-rose-200">{error}</p>
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading single sign-on…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading single sign-on…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(sso) => view! { <SsoDetails sso actions /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -121,12 +104,16 @@ fn ProviderCard(
     manage: bool,
     actions: Actions,
 ) -> impl IntoView {
-    let saved = move || actions.configure.value().get().is_some_and(|r| r.is_ok());
+    let saved = shown_once::<()>("sso-saved").is_some();
     let has_secret = provider.is_some();
-    let (issuer, client_id, role) = provider.as_ref().map_or_else(
+    let (saved_issuer, saved_client_id, role) = provider.as_ref().map_or_else(
         || (String::new(), String::new(), Role::Member),
         |p| (p.issuer.clone(), p.client_id.clone(), p.default_role),
     );
+    // What a refused save had typed, else what is saved.
+    let typed = refill();
+    let issuer = typed.get("issuer").cloned().unwrap_or(saved_issuer);
+    let client_id = typed.get("client_id").cloned().unwrap_or(saved_client_id);
     view! {
         <section class=CARD aria-labelledby="sso-provider">
             <h2 id="sso-provider" class="font-medium">"Identity provider"</h2>
@@ -160,9 +147,9 @@ fn ProviderCard(
                         </div>
                         <div class="flex flex-wrap items-center gap-3">
                             <button type="submit" class=PRIMARY>"Save provider"</button>
-                            <Show when=saved>
+                            {saved.then(|| view! {
                                 <span role="status" class="text-sm text-emerald-700 dark:text-emerald-300">"Saved: the provider's discovery document was read."</span>
-                            </Show>
+                            })}
                         </div>
                     </ActionForm>
                 }.into_any()

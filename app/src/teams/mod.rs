@@ -17,6 +17,5 @@ pub use server_fns::{
 };
 pub use settings_layout::SettingsLayout;
 pub use team_page::TeamPage;
-pub(crate) use team_page::TeamSettings;
 pub use team_switcher::TeamSwitcher;
 pub use types::*;

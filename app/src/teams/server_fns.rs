@@ -18,7 +18,8 @@ pub async fn get_team_overview() -> Result<TeamOverview, AppError> {
 pub async fn create_invitation(role: String) -> Result<String, AppError> {
     use crate::auth::Role;
     use crate::backend;
-    backend::respond(
+    backend::respond_in_place(
+        "invitation-link",
         async {
             let role =
                 Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
@@ -36,7 +37,8 @@ pub async fn create_invitation(role: String) -> Result<String, AppError> {
 pub async fn email_invitation(role: String, email: String) -> Result<String, AppError> {
     use crate::auth::{Email, Role};
     use crate::backend;
-    backend::respond(
+    backend::respond_in_place(
+        "invitation-sent",
         async {
             let role =
                 Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;

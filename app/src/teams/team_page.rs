@@ -1,6 +1,4 @@
 use leptos::prelude::*;
-
-use crate::islands::{InPlaceForm, InPlaceForms};
 use leptos_meta::Title;
 
 use super::{
@@ -9,8 +7,9 @@ use super::{
 };
 use crate::auth::Role;
 use crate::auth::form_parts::FormAlert;
+use crate::components::shown_once;
 use crate::error::AppError;
-use crate::islands::mirror_in_frame;
+use crate::islands::CopyButton;
 
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const PRIMARY: &str =
@@ -32,18 +31,10 @@ where
 }
 
 /// Settings → Team: rename, members and their roles, invitation links, leaving.
+/// Server-rendered, every form a plain post that comes back to the page; a new
+/// invitation link comes back once (`shown_once`), and only its copy button ships code.
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    view! {
-        <Title text="Team settings" />
-        <InPlaceForms form=InPlaceForm::Team />
-    }
-}
-
-/// The page's forms act in place (an invitation link shows once, under its form), so
-/// the page is one island, its code fetched when the page is opened.
-#[component]
-pub(crate) fn TeamSettings() -> impl IntoView {
     let rename = ServerAction::<RenameTeam>::new();
     let invite = ServerAction::<CreateInvitation>::new();
     let email_invite = ServerAction::<EmailInvitation>::new();
@@ -52,18 +43,7 @@ pub(crate) fn TeamSettings() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let leave = ServerAction::<LeaveTeam>::new();
     let two_factor = ServerAction::<RequireTwoFactor>::new();
-    let overview = Resource::new(
-        move || {
-            (
-                (rename.version().get(), two_factor.version().get()),
-                (invite.version().get(), email_invite.version().get()),
-                revoke.version().get(),
-                change_role.version().get(),
-                remove.version().get(),
-            )
-        },
-        |_| get_team_overview(),
-    );
+    let overview = Resource::new(|| (), |_| get_team_overview());
     let unit_errors = last_error(vec![
         rename.value().into(),
         revoke.value().into(),
@@ -88,21 +68,17 @@ pub(crate) fn TeamSettings() -> impl IntoView {
         two_factor,
     };
 
-    // The menu around the page shows the team's name too.
-    mirror_in_frame("team-name", move || {
-        overview.get().and_then(Result::ok).map(|team| team.name)
-    });
-
     view! {
+        <Title text="Team settings" />
         <FormAlert error />
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the team…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the team…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(team) => view! { <TeamDetails team actions /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="text-rose-600">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -251,8 +227,8 @@ fn MemberRow(member: Member, me: uuid::Uuid, my_role: Role, actions: Actions) ->
 
 #[component]
 fn Invitations(pending: Vec<PendingInvitation>, actions: Actions, my_role: Role) -> impl IntoView {
-    let link = move || actions.invite.value().get().and_then(Result::ok);
-    let emailed = move || actions.email_invite.value().get().and_then(Result::ok);
+    let link = shown_once::<String>("invitation-link");
+    let emailed = shown_once::<String>("invitation-sent");
     let roles = move || {
         view! {
             <option value="member">"member"</option>
@@ -276,15 +252,18 @@ fn Invitations(pending: Vec<PendingInvitation>, actions: Actions, my_role: Role)
                 <select id="invite-email-role" name="role" class=FIELD>{roles()}</select>
                 <button type="submit" class=BUTTON>"Email the invitation"</button>
             </ActionForm>
-            {move || emailed().map(|address| view! {
+            {emailed.map(|address| view! {
                 <p role="status" class="mt-3 rounded-md bg-emerald-50 p-3 text-sm text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
                     "Invitation sent to " <strong>{address}</strong> ". It works once and expires in 7 days."
                 </p>
             })}
-            {move || link().map(|path| view! {
+            {link.map(|path| view! {
                 <div class="mt-3 rounded-md bg-emerald-50 p-3 text-sm dark:bg-emerald-950">
                     <label for="invite-link" class="font-medium text-emerald-800 dark:text-emerald-200">"Invitation link (shown once)"</label>
-                    <input id="invite-link" readonly value=path class=format!("{FIELD} mt-1 block w-full font-mono text-xs") data-testid="invite-link" />
+                    <div class="mt-1 flex gap-2">
+                        <input id="invite-link" readonly value=path class=format!("{FIELD} min-w-0 flex-1 font-mono text-xs") data-testid="invite-link" />
+                        <CopyButton field="invite-link" label="Copy the invitation link" />
+                    </div>
                 </div>
             })}
             <h3 class="mt-5 text-sm font-medium">"Open invitations"</h3>

@@ -12,7 +12,9 @@ pub async fn list_webhooks() -> Result<Vec<WebhookRow>, AppError> {
     backend::respond(async { backend::webhooks()?.list(&backend::actor().await?).await }.await)
 }
 
-/// Creates an endpoint from the settings form (one checkbox per event).
+/// Creates an endpoint from the settings form (one checkbox per event). Posted from
+/// the page, the new endpoint (with its signing secret) comes back to it once
+/// (`webhook-secret`); a refused one leaves what was typed and ticked to fill in again.
 #[server(prefix = "/api", endpoint = "webhooks/create")]
 pub async fn create_webhook(
     url: String,
@@ -23,28 +25,43 @@ pub async fn create_webhook(
 ) -> Result<NewWebhook, AppError> {
     use super::WebhookSettings;
     use crate::backend;
-    backend::respond(
-        async {
-            let events = [
-                ("run.succeeded", run_succeeded),
-                ("run.failed", run_failed),
-                ("template.purchased", template_purchased),
-            ]
-            .into_iter()
-            .filter_map(|(event, ticked)| ticked.map(|_| event.to_string()))
-            .collect();
-            let settings = WebhookSettings {
-                url,
-                events,
-                description: description.unwrap_or_default(),
-                enabled: true,
-            };
-            backend::webhooks()?
-                .create(&backend::actor().await?, &settings)
-                .await
-        }
-        .await,
-    )
+    // Each event with its checkbox's name in the form, and whether it was ticked.
+    let ticked = [
+        ("run.succeeded", "run_succeeded", run_succeeded.is_some()),
+        ("run.failed", "run_failed", run_failed.is_some()),
+        (
+            "template.purchased",
+            "template_purchased",
+            template_purchased.is_some(),
+        ),
+    ];
+    let settings = WebhookSettings {
+        url,
+        events: ticked
+            .iter()
+            .filter(|(_, _, on)| *on)
+            .map(|(event, _, _)| event.to_string())
+            .collect(),
+        description: description.unwrap_or_default(),
+        enabled: true,
+    };
+    let result = async {
+        backend::webhooks()?
+            .create(&backend::actor().await?, &settings)
+            .await
+    }
+    .await;
+    let mut typed = vec![
+        ("url", settings.url.as_str()),
+        ("description", settings.description.as_str()),
+    ];
+    typed.extend(
+        ticked
+            .iter()
+            .filter(|(_, _, on)| *on)
+            .map(|(_, field, _)| (*field, "on")),
+    );
+    backend::respond_in_place_to_form("webhook-secret", result, &typed)
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/delete")]

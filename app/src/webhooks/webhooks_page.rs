@@ -2,32 +2,39 @@
 //! each endpoint lists its latest deliveries with status and response code, and offers
 //! "Send test event", Resend and Delete.
 
+use std::collections::BTreeMap;
+
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use uuid::Uuid;
 
 use super::{
-    CreateWebhook, DeleteWebhook, DeliveryRow, ResendDelivery, SendTestWebhook, WEBHOOK_EVENTS,
-    WebhookRow, list_webhooks, webhook_deliveries,
+    CreateWebhook, DeleteWebhook, DeliveryRow, NewWebhook, ResendDelivery, SendTestWebhook,
+    WEBHOOK_EVENTS, WebhookRow, list_webhooks, webhook_deliveries,
 };
+use crate::components::{refill, shown_once};
+use crate::islands::{CopyButton, LiveParts};
 
 const CARD: &str =
     "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 const FIELD: &str = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 const BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 
-/// One island (its code fetched when the page is opened): a new secret shows once, in
-/// place, and deliveries refresh while the page is open.
+/// How often the open page asks again for the endpoints and their deliveries (seconds):
+/// deliveries happen in the background.
+const REFRESH: u32 = 3;
+
+/// Server-rendered, its forms plain posts that come back to the page: a new endpoint's
+/// signing secret comes back once (`shown_once`). Only the copy button and the list's
+/// refresh ship code.
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let delete = ServerAction::<DeleteWebhook>::new();
     let test = ServerAction::<SendTestWebhook>::new();
     let resend = ServerAction::<ResendDelivery>::new();
-    let endpoints = Resource::new(
-        move || (create.version().get(), delete.version().get()),
-        |_| list_webhooks(),
-    );
+    let endpoints = Resource::new(|| (), |_| list_webhooks());
     let error = move || {
         [
             create.value().get().and_then(Result::err),
@@ -39,16 +46,12 @@ pub fn WebhooksPage() -> impl IntoView {
         .flatten()
         .next()
     };
-    let created = move || create.value().get().and_then(Result::ok);
-    // Deliveries happen in the background: look again every few seconds while open.
-    let tick = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        set_interval(
-            move || tick.update(|t| *t = t.wrapping_add(1)),
-            std::time::Duration::from_secs(3),
-        );
-    });
+    let created = shown_once::<NewWebhook>("webhook-secret");
+    // What a refused endpoint had in the form (a failed post of any other form leaves
+    // nothing, and the form starts afresh).
+    let typed = refill();
     view! {
+        <Title text="Webhooks" />
         <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
             "Endpoints receive events as JSON, signed the Standard Webhooks way ("
             <code class="font-mono text-xs">"webhook-id"</code> ", " <code class="font-mono text-xs">"webhook-timestamp"</code> ", "
@@ -56,54 +59,85 @@ pub fn WebhooksPage() -> impl IntoView {
             "). Failed deliveries are retried for about a day with the same id; an endpoint answering 410 is switched off."
         </p>
         {move || error().map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
-        {move || created().map(|new| view! {
+        {created.map(|new| view! {
             <section role="status" class="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4 dark:border-emerald-800 dark:bg-emerald-950">
                 <p class="text-sm font-medium">"Endpoint added. Its signing secret, shown once:"</p>
-                <label for="webhook-secret" class="sr-only">"Signing secret"</label>
-                <input id="webhook-secret" readonly value=new.secret data-testid="webhook-secret" class=format!("{FIELD} mt-2 w-full font-mono") />
+                <div class="mt-2 flex flex-wrap gap-2">
+                    <label for="webhook-secret" class="sr-only">"Signing secret"</label>
+                    <input id="webhook-secret" readonly value=new.secret data-testid="webhook-secret" class=format!("{FIELD} min-w-0 flex-1 font-mono") />
+                    <CopyButton field="webhook-secret" label="Copy the signing secret" />
+                </div>
             </section>
         })}
+        <NewEndpointForm create typed />
+            <Suspense fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading endpoints…"</p> }>
+                {move || Suspend::new(async move {
+                    match endpoints.await {
+                        Ok(rows) if rows.is_empty() => view! {
+                            <p class="mt-4 text-sm text-slate-500">"No endpoints yet. Add one above to hear about finished runs."</p>
+                        }.into_any(),
+                        Ok(rows) => view! {
+                            <ul class="mt-4 space-y-3" data-testid="webhooks">
+                                {rows.into_iter().map(|row| view! { <Endpoint row delete test resend /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p role="alert" class="mt-4 text-rose-600">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        // Each endpoint's deliveries follow the page's fresh render (its forms stay put).
+        <LiveParts every=REFRESH />
+    }
+}
+
+/// URL, description and events; filled in again with `typed` when the last post was a
+/// refused endpoint (its URL is always there then).
+#[component]
+fn NewEndpointForm(
+    create: ServerAction<CreateWebhook>,
+    typed: BTreeMap<String, String>,
+) -> impl IntoView {
+    let refused = typed.contains_key("url");
+    let events = WEBHOOK_EVENTS
+        .into_iter()
+        .map(|(event, meaning)| {
+            let name = event.replace('.', "_");
+            // Results by default; as they were when the post is being tried again.
+            let checked = if refused {
+                typed.contains_key(&name)
+            } else {
+                event.starts_with("run.")
+            };
+            view! {
+                <label class="inline-flex items-start gap-1.5 text-sm">
+                    <input type="checkbox" name=name value="on" class="mt-1" checked=checked />
+                    <span><span class="font-mono">{event}</span>
+                        <span class="block text-xs text-slate-500">{meaning}</span></span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
         <section class=CARD aria-labelledby="new-webhook-title">
             <h2 id="new-webhook-title" class="mb-3 font-medium">"Add an endpoint"</h2>
             <ActionForm action=create attr:class="space-y-3">
                 <div>
                     <label for="webhook-url" class="mb-1 block text-sm font-medium">"URL"</label>
-                    <input id="webhook-url" name="url" type="url" required placeholder="https://example.com/hooks/agent-factory" class=format!("{FIELD} w-full") />
+                    <input id="webhook-url" name="url" type="url" required value=typed.get("url").cloned()
+                        placeholder="https://example.com/hooks/agent-factory" class=format!("{FIELD} w-full") />
                 </div>
                 <div>
                     <label for="webhook-description" class="mb-1 block text-sm font-medium">"Description (optional)"</label>
-                    <input id="webhook-description" name="description" maxlength="200" class=format!("{FIELD} w-full") />
+                    <input id="webhook-description" name="description" maxlength="200" value=typed.get("description").cloned()
+                        class=format!("{FIELD} w-full") />
                 </div>
                 <fieldset>
                     <legend class="mb-1 text-sm font-medium">"Events"</legend>
-                    <div class="flex flex-wrap gap-4">
-                        {WEBHOOK_EVENTS.into_iter().map(|(event, meaning)| view! {
-                            <label class="inline-flex items-start gap-1.5 text-sm">
-                                <input type="checkbox" name=event.replace('.', "_") value="on" class="mt-1" checked=event.starts_with("run.") />
-                                <span><span class="font-mono">{event}</span>
-                                    <span class="block text-xs text-slate-500">{meaning}</span></span>
-                            </label>
-                        }).collect_view()}
-                    </div>
+                    <div class="flex flex-wrap gap-4">{events}</div>
                 </fieldset>
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Add endpoint"</button>
             </ActionForm>
         </section>
-        <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading endpoints…"</p> }>
-            {move || Suspend::new(async move {
-                match endpoints.await {
-                    Ok(rows) if rows.is_empty() => view! {
-                        <p class="mt-4 text-sm text-slate-500">"No endpoints yet. Add one above to hear about finished runs."</p>
-                    }.into_any(),
-                    Ok(rows) => view! {
-                        <ul class="mt-4 space-y-3" data-testid="webhooks">
-                            {rows.into_iter().map(|row| view! { <Endpoint row delete test resend tick /> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(error) => view! { <p role="alert" class="mt-4 text-rose-600">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -113,13 +147,9 @@ fn Endpoint(
     delete: ServerAction<DeleteWebhook>,
     test: ServerAction<SendTestWebhook>,
     resend: ServerAction<ResendDelivery>,
-    tick: RwSignal<u32>,
 ) -> impl IntoView {
     let id: Uuid = row.id;
-    let deliveries = Resource::new(
-        move || (test.version().get(), resend.version().get(), tick.get()),
-        move |_| webhook_deliveries(id),
-    );
+    let deliveries = Resource::new(|| (), move |_| webhook_deliveries(id));
     let status = if row.enabled {
         view! { <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-xs text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200">"Enabled"</span> }.into_any()
     } else {
@@ -147,7 +177,8 @@ fn Endpoint(
                 </div>
             </div>
             <h3 class="mt-3 text-sm font-medium">"Recent deliveries"</h3>
-            <Transition fallback=|| view! { <p class="text-xs text-slate-500">"Loading…"</p> }>
+            <div id=format!("deliveries-{id}") data-live-part>
+            <Suspense fallback=|| view! { <p class="text-xs text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match deliveries.await {
                         Ok(rows) if rows.is_empty() => view! { <p class="text-xs text-slate-500">"None yet."</p> }.into_any(),
@@ -159,7 +190,8 @@ fn Endpoint(
                         Err(error) => view! { <p role="alert" class="text-xs text-rose-600">{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
+            </div>
         </li>
     }
 }

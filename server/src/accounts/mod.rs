@@ -521,11 +521,32 @@ impl AccountsService {
     }
 }
 
+/// What binds a value sealed for a session to it: the token's digest, shaped as the
+/// keyring's context id (the token itself never leaves the cookie).
+fn session_context(token: &SessionToken) -> Uuid {
+    let digest = crate::crypto::sha256(&token.0);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    Uuid::from_bytes(bytes)
+}
+
 /// The web app's and the API's view: each answer's error mapped once, here.
 #[async_trait]
 impl Accounts for AccountsService {
     fn secure_cookies(&self) -> bool {
         self.secure_cookies
+    }
+
+    fn seal_for_session(&self, token: &SessionToken, text: &str) -> Option<String> {
+        self.keyring
+            .seal_to_string(session_context(token), text)
+            .ok()
+    }
+
+    fn open_for_session(&self, token: &SessionToken, sealed: &str) -> Option<String> {
+        self.keyring
+            .open_string(session_context(token), sealed)
+            .ok()
     }
 
     async fn viewer(&self, token: &SessionToken) -> Result<Option<Viewer>, AppError> {

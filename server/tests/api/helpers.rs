@@ -103,14 +103,24 @@ impl TestApp {
     }
 
     /// The answer, or a failed test that says what the server's database was doing
-    /// when the answer did not come.
+    /// when the answer did not come. A request the server itself gave up on (408, its
+    /// request timeout) says the same, for the test that then fails on it.
     fn answered(&self, sent: reqwest::Result<reqwest::Response>) -> reqwest::Response {
-        sent.unwrap_or_else(|error| {
+        let response = sent.unwrap_or_else(|error| {
             if error.is_timeout() {
                 print_database_activity(&self.owner_database_url);
             }
             panic!("request failed: {error}")
-        })
+        });
+        if response.status() == reqwest::StatusCode::REQUEST_TIMEOUT {
+            crate::watchdog::say(&format!(
+                "{} {} timed out in the server (408); its database meanwhile:\n",
+                self.addr,
+                response.url().path()
+            ));
+            print_database_activity(&self.owner_database_url);
+        }
+        response
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
@@ -230,6 +240,7 @@ pub async fn spawn_role_on(
     let addr = app.local_addr().expect("no address");
     let shutdown = app.shutdown();
     tokio::spawn(app.serve());
+    crate::watchdog::report_stalls(addr);
     TestApp {
         addr,
         http: browser_like_client(),

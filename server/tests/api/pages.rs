@@ -66,7 +66,6 @@ async fn the_client_ships_only_with_pages_that_have_islands() {
         "/dashboard".to_string(),
         "/agents/new".to_string(),
         format!("/agents/{agent}"),
-        "/settings/api-keys".to_string(),
     ] {
         let html = app.get(&path).await.text().await.unwrap();
         assert!(html.contains("<leptos-island"), "{path} has no island");
@@ -122,6 +121,71 @@ async fn a_form_posted_without_javascript_comes_back_with_its_error_and_fields()
     // The fields are filled in once: the next visit is a clean form.
     let again = app.get("/signin").await.text().await.unwrap();
     assert!(!again.contains(r#"value="demo@agentfactory.dev""#));
+}
+
+/// A settings page ships no client: its form posts and comes back to the page, and the
+/// key it made is shown there once, with the copy button (the page's one island). On
+/// the way it sits in a cookie scoped to the page, sealed, never the key in the clear.
+#[tokio::test]
+async fn a_key_made_on_a_page_without_a_client_is_shown_once_where_the_form_came_back() {
+    let app = spawn_app().await;
+    app.sign_in_demo().await;
+    let page = app.get("/settings/api-keys").await.text().await.unwrap();
+    assert!(
+        !page.contains("<leptos-island"),
+        "the settings page ships a client"
+    );
+
+    let response = app
+        .http
+        .post(app.url("/api/api_keys/create"))
+        .header("accept", "text/html")
+        .header("origin", app.url(""))
+        .header("referer", app.url("/settings/api-keys"))
+        .form(&[("name", "Made without a client"), ("read", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let back = response.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&app.url("/settings/api-keys")), "{back}");
+    let flash = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|cookie| cookie.starts_with("agf_flash_api-key="))
+        .expect("no answer kept for the page")
+        .to_owned();
+    assert!(flash.contains("Path=/settings/api-keys"), "{flash}");
+    assert!(
+        flash.contains("HttpOnly") && flash.contains("Max-Age=60"),
+        "{flash}"
+    );
+
+    let shown = app.get("/settings/api-keys").await.text().await.unwrap();
+    let at = shown
+        .find(r#"value="agf_"#)
+        .expect("the new key is not shown")
+        + 7;
+    let key = &shown[at..at + shown[at..].find('"').unwrap()];
+    assert_eq!(key.len(), 47, "{key}");
+    assert!(!flash.contains(key), "the key travelled in the clear");
+    assert!(shown.contains("Made without a client"));
+    assert!(shown.contains("<leptos-island"), "no copy button");
+    let works = app
+        .another_visitor()
+        .http
+        .get(app.url("/v1/agents"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(works.status(), 200);
+
+    let again = app.get("/settings/api-keys").await.text().await.unwrap();
+    assert!(!again.contains(key), "the key was shown twice");
+    assert!(again.contains("Made without a client"));
 }
 
 #[tokio::test]

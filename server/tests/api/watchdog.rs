@@ -63,8 +63,30 @@ pub fn print_database_activity(owner_database_url: &str) {
     }
 }
 
+/// Says on stderr whenever the test's runtime (one thread: the server, its workers and
+/// the test's own requests) went more than a second and a half without running a
+/// timer: something held the thread (blocking work), which shows as slow or timed-out
+/// requests everywhere in that test.
+pub fn report_stalls(server: std::net::SocketAddr) {
+    const BEAT: Duration = Duration::from_millis(100);
+    const STALL: Duration = Duration::from_millis(1500);
+    tokio::spawn(async move {
+        let mut last = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(BEAT).await;
+            let gap = last.elapsed();
+            if gap > STALL {
+                say(&format!(
+                    "the runtime of the test serving {server} was held for {gap:?}\n"
+                ));
+            }
+            last = std::time::Instant::now();
+        }
+    });
+}
+
 /// Straight to stderr: libtest captures `eprintln!` in a test's threads and would drop
 /// it with the process.
-fn say(text: &str) {
+pub fn say(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
