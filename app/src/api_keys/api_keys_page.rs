@@ -47,7 +47,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let created = shown_once::<NewApiKey>("api-key");
     view! {
         <p class="mb-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
-            "Keys for the REST API (" <a href="/docs/api" class="text-indigo-600 hover:underline dark:text-indigo-400">"reference"</a>
+            "Keys for the REST API (" <a href="/docs/api" class="text-indigo-600 underline dark:text-indigo-400">"reference"</a>
             ") and the OpenAI-compatible gateway. Send one as " <code class="font-mono text-xs">"Authorization: Bearer agf_…"</code>
             ". A key is shown once; we keep only its hash."
         </p>

@@ -58,6 +58,9 @@ const pages = [
   { name: 'editor (new agent)', path: '/agents/new', signedIn: true },
   { name: 'marketplace', path: '/marketplace', signedIn: true },
   ...(template ? [{ name: 'template', path: `/marketplace/${template.slug}`, signedIn: true }] : []),
+  { name: 'settings (team)', path: '/settings', signedIn: true },
+  { name: 'settings (API keys)', path: '/settings/api-keys', signedIn: true },
+  { name: 'settings (providers)', path: '/settings/providers', signedIn: true },
 ];
 const only = process.env.PAGES?.split(',').map((p) => p.trim());
 const chosen = only ? pages.filter((p) => only.includes(p.name)) : pages;
