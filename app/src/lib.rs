@@ -15,6 +15,7 @@ pub mod backend;
 pub mod billing;
 pub mod catalog;
 mod components;
+pub mod conversations;
 pub mod dashboard;
 pub mod error;
 pub mod islands;

@@ -138,6 +138,7 @@ async fn overhead() {
             model: &spec.model,
             body: agent,
             system: agent.instructions.clone(),
+            earlier: Vec::new(),
             prompt: "question: how big is the market?".into(),
             history: Vec::new(),
         };
@@ -204,7 +205,7 @@ async fn concurrent_runs(count: usize) {
                 let inputs = serde_json::json!({"n": n}).as_object().unwrap().clone();
                 let begun = Instant::now();
                 let output = engine
-                    .execute(&ctx, &spec, &inputs, Resume::default())
+                    .execute(&ctx, &spec, &inputs, None, Resume::default())
                     .await;
                 let first = recorder.first_token.lock().unwrap().map(|t| t - begun);
                 (

@@ -180,7 +180,7 @@ async fn run(path: &str, pairs: &[String]) -> ExitCode {
         cancel,
     );
     let result = engine
-        .execute(&ctx, &spec, &inputs, Resume::default())
+        .execute(&ctx, &spec, &inputs, None, Resume::default())
         .await;
     let mut out = std::io::stdout();
     let _ = writeln!(out);

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod billing;
 pub mod cli;
 pub mod config;
+pub mod conversations;
 pub mod crypto;
 pub mod dashboard;
 pub mod db;

@@ -223,6 +223,7 @@ impl Application {
                 config.mail.is_some(),
             )),
             agents: Arc::new(AgentsService::new(db.clone())),
+            conversations: Arc::new(crate::conversations::ConversationsService::new(db.clone())),
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),

@@ -53,6 +53,7 @@ pub struct Services {
     pub teams: Arc<TeamsService>,
     pub team_keys: Arc<TeamKeysService>,
     pub agents: Arc<AgentsService>,
+    pub conversations: Arc<crate::conversations::ConversationsService>,
     pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,
     pub rate_limiter: Arc<RateLimiter>,

@@ -84,6 +84,10 @@ pub struct ModelPolicy {
     /// Hundredths (0–200), kept integral so specs compare and hash exactly.
     pub temperature_centi: Option<u16>,
     pub max_output_tokens: Option<u32>,
+    /// What the model may see of a conversation's earlier turns, in tokens (estimated);
+    /// older turns are folded into a summary the model writes. `None`: the default.
+    #[serde(default)]
+    pub history_tokens: Option<u32>,
 }
 
 impl Default for ModelPolicy {
@@ -95,6 +99,7 @@ impl Default for ModelPolicy {
             models: Vec::new(),
             temperature_centi: None,
             max_output_tokens: None,
+            history_tokens: None,
         }
     }
 }
@@ -236,6 +241,9 @@ pub struct Invariants {
     pub must_not_contain: Vec<String>,
     pub allowed_tools: Option<Vec<String>>,
     pub asserts: Vec<Assertion>,
+    /// The most a whole conversation may spend, its turns together.
+    #[serde(default)]
+    pub max_conversation_cost: Option<MicroUsd>,
 }
 
 /// A check on a field of the structured answer, e.g. `/novelty_score > 60`.

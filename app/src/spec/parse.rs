@@ -204,6 +204,7 @@ pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPol
         "prefer",
         "temperature",
         "max_output_tokens",
+        "history_tokens",
     ];
     let Some(fields) = Fields::of(node, at, &allowed, errors) else {
         return ModelPolicy::default();
@@ -259,6 +260,10 @@ pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPol
         .get("max_output_tokens")
         .and_then(|(node, at)| integer(node, &at, 1, 200_000, errors))
         .map(|n| n as u32);
+    let history_tokens = fields
+        .get("history_tokens")
+        .and_then(|(node, at)| integer(node, &at, MIN_HISTORY_TOKENS, 1_000_000, errors))
+        .map(|n| n as u32);
     ModelPolicy {
         task: task.unwrap_or(TaskType::Simple),
         max_cost_per_run,
@@ -266,8 +271,12 @@ pub(super) fn model_policy(node: &Node, at: At, errors: &mut Errors) -> ModelPol
         models: models.unwrap_or_default(),
         temperature_centi,
         max_output_tokens,
+        history_tokens,
     }
 }
+
+/// The least history a conversation may keep: room for the summary and a turn or two.
+pub const MIN_HISTORY_TOKENS: i64 = 500;
 
 /// The most models a spec may pin: a fallback list, not a catalogue.
 const MAX_PINNED_MODELS: usize = 5;

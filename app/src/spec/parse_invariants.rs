@@ -9,9 +9,10 @@ use super::reader::{
     At, Errors, Fields, integer, non_empty_string, sequence, string, string_list, to_json,
 };
 
-pub const RULES: [&str; 8] = [
+pub const RULES: [&str; 9] = [
     "max_steps",
     "max_cost_usd",
+    "max_conversation_cost_usd",
     "max_tokens",
     "output_schema",
     "must_contain",
@@ -69,6 +70,7 @@ fn apply(
             rules.max_steps = integer(value, at, 1, MAX_STEPS_LIMIT, errors).map(|n| n as u32)
         }
         "max_cost_usd" => rules.max_cost = dollars(value, at, errors),
+        "max_conversation_cost_usd" => rules.max_conversation_cost = dollars(value, at, errors),
         "max_tokens" => {
             rules.max_tokens = integer(value, at, 1, 10_000_000, errors).map(|n| n as u64)
         }

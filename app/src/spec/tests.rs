@@ -299,3 +299,39 @@ fn a_spec_pins_models_the_catalogue_knows() {
         "`sonar-pro` cannot call tools",
     );
 }
+
+#[test]
+fn a_conversation_has_a_history_budget_and_a_cost_ceiling() {
+    let spec = parse_spec(
+        "name: Pen pal\ninstructions: Chat\nmodel:\n  history_tokens: 4000\ninvariants:\n  - max_conversation_cost_usd: 0.50\n",
+    )
+    .expect("valid");
+    assert_eq!(spec.model.history_tokens, Some(4_000));
+    let SpecBody::Agent(agent) = &spec.body else {
+        panic!("agent")
+    };
+    assert_eq!(
+        agent.invariants.max_conversation_cost,
+        Some(MicroUsd(500_000))
+    );
+    // Specs saved before these existed read as having neither.
+    let stored: Spec = serde_json::from_value(serde_json::json!({
+        "name": "Old", "description": "", "inputs": [],
+        "model": { "task": "simple", "max_cost_per_run": null, "prefer": [], "temperature_centi": null, "max_output_tokens": null },
+        "body": { "kind": "agent", "instructions": "Hi", "tools": [], "invariants": {
+            "max_steps": null, "max_cost": null, "max_tokens": null, "output_schema": null,
+            "must_contain": [], "must_not_contain": [], "allowed_tools": null, "asserts": [] } }
+    }))
+    .expect("an old stored spec still reads");
+    assert_eq!(stored.model.history_tokens, None);
+
+    let list = errors("name: x\ninstructions: y\nmodel:\n  history_tokens: 10\n");
+    has(&list, "model.history_tokens", 4, "500");
+    let list = errors("name: x\ninstructions: y\ninvariants:\n  - max_conversation_cost_usd: 0\n");
+    has(
+        &list,
+        "invariants[0].max_conversation_cost_usd",
+        4,
+        "more than $0",
+    );
+}

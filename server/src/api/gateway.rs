@@ -82,6 +82,13 @@ pub async fn chat_completions(
     Body(request): Body<CompletionRequest>,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Run)?;
+    if let Some(agent) = request
+        .model
+        .strip_prefix(super::gateway_agents::AGENT_PREFIX)
+        .map(str::to_owned)
+    {
+        return super::gateway_agents::complete(&state, &caller, &agent, request).await;
+    }
     let prepared = match state.gateway.prepare(client(&caller), &request).await {
         Ok(prepared) => prepared,
         Err(refusal) => {

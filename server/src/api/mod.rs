@@ -6,8 +6,10 @@ mod account;
 mod agents;
 mod auth;
 mod compat_errors;
+mod conversations;
 mod extract;
 mod gateway;
+mod gateway_agents;
 mod gateway_stream;
 mod idempotency;
 mod limits;
@@ -22,7 +24,7 @@ mod webhooks;
 
 use app::api_keys::Scope;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use axum::{Router, middleware};
 
 use crate::state::AppState;
@@ -47,6 +49,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/agents/{id}/runs",
             get(runs::list).merge(once(state, Scope::Run, post(runs::start))),
+        )
+        .route(
+            "/agents/{id}/conversations",
+            get(conversations::list).merge(once(state, Scope::Run, post(conversations::start))),
+        )
+        .route(
+            "/conversations/{id}",
+            get(conversations::get).merge(patch(conversations::change)),
+        )
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::messages).merge(once(state, Scope::Run, post(conversations::say))),
         )
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(runs::events))

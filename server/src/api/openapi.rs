@@ -6,18 +6,22 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::responses::{FieldProblemDoc, ProblemDoc};
-use super::{account, agents, gateway, messages, providers, runs, templates, webhooks};
+use super::{
+    account, agents, conversations, gateway, messages, providers, runs, templates, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Agent Factory API",
         version = "1",
-        description = "Agents, runs, templates, keys, usage, providers and webhooks, and an OpenAI-compatible gateway."
+        description = "Agents, runs, conversations, templates, keys, usage, providers and webhooks, and an OpenAI-compatible gateway."
     ),
     paths(
         agents::list, agents::create, agents::get, agents::update, agents::versions, agents::archive,
         runs::start, runs::list, runs::get, runs::events, runs::cancel,
+        conversations::start, conversations::list, conversations::get, conversations::change,
+        conversations::messages, conversations::say,
         templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
         providers::list, providers::set_order,

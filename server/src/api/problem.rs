@@ -65,6 +65,12 @@ impl Problem {
         }
     }
 
+    /// What it says happened, for a caller that reports it another way (a stream's
+    /// error event).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// Names the reason more narrowly than the slug (OpenAI's `code`, e.g.
     /// `unknown_parameter`).
     pub fn with_code(self, code: &'static str) -> Problem {

@@ -106,7 +106,7 @@ pub async fn start(
     Ok((status, [(header::LOCATION, location)], Json(run)).into_response())
 }
 
-fn wants_events(headers: &HeaderMap) -> bool {
+pub(super) fn wants_events(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

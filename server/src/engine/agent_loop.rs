@@ -55,6 +55,8 @@ pub struct AgentCall<'a> {
     pub model: &'a ModelPolicy,
     pub body: &'a AgentBody,
     pub system: String,
+    /// A conversation's earlier turns, before the prompt.
+    pub earlier: Vec<Message>,
     pub prompt: String,
     /// Messages after the prompt that an earlier attempt already recorded.
     pub history: Vec<Message>,
@@ -64,7 +66,8 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
     let rules = &call.body.invariants;
     let tool_specs = Toolbox::specs(&call.body.tools);
     let node = call.node.map(str::to_string);
-    let mut messages = vec![Message::User(call.prompt.clone())];
+    let mut messages = std::mem::take(&mut call.earlier);
+    messages.push(Message::User(call.prompt.clone()));
     let mut local_calls = call
         .history
         .iter()

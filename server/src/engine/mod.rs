@@ -9,6 +9,7 @@ mod deployment_settings;
 pub mod deployment_sharing;
 pub mod discovery;
 pub mod invariants;
+pub mod memory;
 pub mod providers;
 pub mod router;
 mod settings;
@@ -55,6 +56,17 @@ pub struct Resume {
     pub history: Vec<Message>,
     /// Workflow runs: the nodes already finished.
     pub finished: HashMap<String, NodeResult>,
+}
+
+/// A turn of a conversation: what the model sees before the person's new message.
+#[derive(Debug, Clone, Default)]
+pub struct Chat {
+    /// The model's own summary of the turns before `earlier` (none while all fit).
+    pub summary: Option<String>,
+    /// The earlier turns kept as they were, oldest first.
+    pub earlier: Vec<Message>,
+    /// The person's new message: the prompt of this turn.
+    pub message: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,12 +183,15 @@ impl Engine {
         )
     }
 
-    /// Runs a spec to its answer (or failure). Inputs must already be checked.
+    /// Runs a spec to its answer (or failure). Inputs must already be checked. A turn of
+    /// a conversation (`chat`, agents only) answers the person's message with the
+    /// conversation before it in view.
     pub async fn execute(
         &self,
         ctx: &RunContext,
         spec: &Spec,
         inputs: &Map<String, Value>,
+        chat: Option<Chat>,
         resume: Resume,
     ) -> Result<Value, RunFailure> {
         if resume.next_seq > 0 {
@@ -189,13 +204,24 @@ impl Engine {
         }
         match &spec.body {
             SpecBody::Agent(agent) => {
+                let mut system = render_instructions(&agent.instructions, inputs, &HashMap::new());
+                let (earlier, prompt) = match chat {
+                    Some(chat) => {
+                        if let Some(summary) = &chat.summary {
+                            system.push_str(&memory::summary_note(summary));
+                        }
+                        (chat.earlier, chat.message)
+                    }
+                    None => (Vec::new(), agent_prompt(inputs)),
+                };
                 let call = AgentCall {
                     node: None,
                     parent: None,
                     model: &spec.model,
                     body: agent,
-                    system: render_instructions(&agent.instructions, inputs, &HashMap::new()),
-                    prompt: agent_prompt(inputs),
+                    system,
+                    earlier,
+                    prompt,
                     history: resume.history,
                 };
                 run_agent(ctx, call).await

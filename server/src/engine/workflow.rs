@@ -156,6 +156,7 @@ async fn run_node(
                 model,
                 body: agent,
                 system: render_instructions(&agent.instructions, inputs, state),
+                earlier: Vec::new(),
                 prompt: node_prompt(inputs, &predecessors, state),
                 history: Vec::new(),
             };
@@ -226,6 +227,7 @@ async fn llm_route(
             "{instructions}\nAnswer with exactly one of these labels and nothing else: {}",
             labels.join(", ")
         ),
+        earlier: Vec::new(),
         prompt: input_text(inputs),
         history: Vec::new(),
     };

@@ -159,7 +159,7 @@ impl Content {
         )
     }
 
-    fn text(&self) -> Result<String, String> {
+    pub fn text(&self) -> Result<String, String> {
         match self {
             Content::Text(text) => Ok(text.clone()),
             Content::Parts(parts) => parts

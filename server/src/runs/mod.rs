@@ -74,22 +74,51 @@ pub async fn start_run(
     .ok_or(RunError::NotFound)?;
     let spec = spec.0;
     let input = check_inputs(&spec, &input).map_err(RunError::InvalidInput)?;
-    crate::usage::quota::count_run(&mut tx, team_id).await?;
+    let queued = Queued {
+        team_id,
+        agent_id,
+        version,
+        input,
+        api_key_id,
+        created_by: tenant.user_id,
+        conversation_id: None,
+    };
+    let run_id = queue(&mut tx, queued).await?;
+    tx.commit().await?;
+    Ok(run_id)
+}
+
+/// A run to queue, its inputs already checked against the version's spec.
+pub struct Queued {
+    pub team_id: Uuid,
+    pub agent_id: Uuid,
+    pub version: i32,
+    pub input: Map<String, Value>,
+    pub api_key_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    /// The conversation whose turn it answers.
+    pub conversation_id: Option<Uuid>,
+}
+
+/// Counts the run against the team's quota and queues it, in the caller's transaction
+/// (a worker takes it once that commits).
+pub async fn queue(tx: &mut tenant::Tx, run: Queued) -> Result<Uuid, RunError> {
+    crate::usage::quota::count_run(tx, run.team_id).await?;
     let run_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by, traceparent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO runs (team_id, agent_id, agent_version, input, api_key_id, created_by, traceparent, conversation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(team_id)
-    .bind(agent_id)
-    .bind(version)
-    .bind(Value::Object(input))
-    .bind(api_key_id)
-    .bind(tenant.user_id)
+    .bind(run.team_id)
+    .bind(run.agent_id)
+    .bind(run.version)
+    .bind(Value::Object(run.input))
+    .bind(run.api_key_id)
+    .bind(run.created_by)
     // The worker that runs it continues this request's trace.
     .bind(crate::telemetry::context::current_traceparent())
-    .fetch_one(&mut *tx)
+    .bind(run.conversation_id)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(run_id)
 }
 

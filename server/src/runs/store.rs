@@ -105,7 +105,7 @@ pub async fn finish(
         "UPDATE runs SET status = $3::run_status, output = $4, failure_reason = $5, failure_detail = $6,
                          finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
           WHERE id = $1 AND status IN ('queued', 'running') AND ($2::text IS NULL OR lease_owner = $2)
-          RETURNING agent_id, api_key_id, cost_micro_usd AS cost,
+          RETURNING agent_id, api_key_id, conversation_id, cost_micro_usd AS cost,
                     coalesce((extract(epoch FROM now() - coalesce(started_at, created_at)) * 1000)::float8, 0) AS ms",
     )
     .bind(run_id)
@@ -145,6 +145,10 @@ pub async fn finish(
     };
     roll_up(&mut tx, &usage).await?;
     count_outcome(&mut tx, team_id, ending.status, ending.reason, ms).await?;
+    if let Some(conversation_id) = row.conversation_id {
+        crate::conversations::turn_ended(&mut tx, conversation_id, run_id, row.cost, ending.output)
+            .await?;
+    }
     let event = match ending.status {
         RunStatus::Succeeded => Some("run.succeeded"),
         RunStatus::Failed => Some("run.failed"),
@@ -171,6 +175,7 @@ pub async fn finish(
 struct Ended {
     agent_id: Option<Uuid>,
     api_key_id: Option<Uuid>,
+    conversation_id: Option<Uuid>,
     #[sqlx(try_from = "i64")]
     cost: MicroUsd,
     ms: f64,
@@ -184,6 +189,8 @@ pub struct RunJob {
     pub agent_id: Option<Uuid>,
     pub agent_version: Option<i32>,
     pub api_key_id: Option<Uuid>,
+    /// The conversation whose turn this run answers.
+    pub conversation_id: Option<Uuid>,
     /// The trace context of the request that queued the run (traces on only).
     pub traceparent: Option<String>,
     pub spec: Value,
@@ -203,7 +210,7 @@ pub async fn load_job(
 ) -> Result<Option<RunJob>, sqlx::Error> {
     let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
     let job = sqlx::query_as(
-        "SELECT r.id, r.team_id, r.agent_id, r.agent_version, r.api_key_id, r.traceparent, r.input, v.spec, t.plan::text AS plan,
+        "SELECT r.id, r.team_id, r.agent_id, r.agent_version, r.api_key_id, r.conversation_id, r.traceparent, r.input, v.spec, t.plan::text AS plan,
                 r.cancel_requested_at IS NOT NULL AS cancel_requested, r.cost_micro_usd AS cost,
                 r.prompt_tokens + r.completion_tokens AS tokens
            FROM runs r JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version

@@ -281,7 +281,24 @@ impl Workers {
             self.engine.settings.lease,
             cancel.clone(),
         ));
-        let result = self.engine.execute(&ctx, spec, &inputs, resume).await;
+        let result = async {
+            let chat = match job.conversation_id {
+                Some(conversation) => Some(
+                    crate::conversations::history::prepare(
+                        &self.db,
+                        &ctx,
+                        spec,
+                        job.team_id,
+                        conversation,
+                        job.id,
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
+            self.engine.execute(&ctx, spec, &inputs, chat, resume).await
+        }
+        .await;
         lease.abort();
         result
     }

@@ -148,7 +148,7 @@ pub async fn run_with_secrets(
         .collect();
     let inputs = server::engine::check_inputs(&spec, &given).expect("inputs");
     let result = engine
-        .execute(&ctx, &spec, &inputs, Resume::default())
+        .execute(&ctx, &spec, &inputs, None, Resume::default())
         .await;
     Outcome {
         result,

@@ -15,6 +15,7 @@ mod auth;
 mod catalog;
 mod cli;
 mod contract;
+mod conversations;
 mod dashboard;
 mod database_roles;
 mod deployments;

@@ -34,6 +34,7 @@ pub struct ModelDraft {
     pub prefer: Vec<String>,
     pub temperature: String,
     pub max_output_tokens: String,
+    pub history_tokens: String,
 }
 
 impl ModelDraft {
@@ -88,6 +89,7 @@ pub enum Rule {
     MaxSteps(String),
     MaxCost(String),
     MaxTokens(String),
+    MaxConversationCost(String),
     /// JSON text.
     OutputSchema(String),
     MustContain(String),
@@ -111,6 +113,7 @@ impl Rule {
             Rule::MaxSteps(_) => "max_steps",
             Rule::MaxCost(_) => "max_cost_usd",
             Rule::MaxTokens(_) => "max_tokens",
+            Rule::MaxConversationCost(_) => "max_conversation_cost_usd",
             Rule::OutputSchema(_) => "output_schema",
             Rule::MustContain(_) => "must_contain",
             Rule::MustNotContain(_) => "must_not_contain",
@@ -125,6 +128,7 @@ impl Rule {
             "max_steps" => Rule::MaxSteps("8".into()),
             "max_cost_usd" => Rule::MaxCost("0.05".into()),
             "max_tokens" => Rule::MaxTokens("20000".into()),
+            "max_conversation_cost_usd" => Rule::MaxConversationCost("1.00".into()),
             "output_schema" => Rule::OutputSchema(
                 "{\n  \"type\": \"object\",\n  \"required\": [\"answer\"],\n  \"properties\": {\n    \"answer\": { \"type\": \"string\" }\n  }\n}".into(),
             ),
@@ -144,6 +148,7 @@ impl Rule {
             "max_steps" => "Most steps",
             "max_cost_usd" => "Most cost (USD)",
             "max_tokens" => "Most tokens",
+            "max_conversation_cost_usd" => "Most cost of a whole conversation (USD)",
             "output_schema" => "Answer matches a JSON schema",
             "must_contain" => "Answer must contain",
             "must_not_contain" => "Answer must not contain",

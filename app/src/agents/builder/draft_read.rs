@@ -101,6 +101,7 @@ fn model(value: &Value) -> Read<ModelDraft> {
             "prefer",
             "temperature",
             "max_output_tokens",
+            "history_tokens",
         ],
         "model",
     )?;
@@ -114,6 +115,7 @@ fn model(value: &Value) -> Read<ModelDraft> {
         prefer: words(map.get("prefer"), "model.prefer")?,
         temperature: text_of(map.get("temperature")),
         max_output_tokens: text_of(map.get("max_output_tokens")),
+        history_tokens: text_of(map.get("history_tokens")),
     })
 }
 
@@ -199,6 +201,7 @@ fn read_rules(draft: &mut SpecDraft, value: &Value) -> Read<()> {
             "max_steps" => Rule::MaxSteps(text_of(Some(value))),
             "max_cost_usd" => Rule::MaxCost(text_of(Some(value))),
             "max_tokens" => Rule::MaxTokens(text_of(Some(value))),
+            "max_conversation_cost_usd" => Rule::MaxConversationCost(text_of(Some(value))),
             "output_schema" => Rule::OutputSchema(pretty_json(value)),
             "must_contain" => Rule::MustContain(words(Some(value), key)?.join("\n")),
             "must_not_contain" => Rule::MustNotContain(words(Some(value), key)?.join("\n")),

@@ -61,6 +61,7 @@ impl SpecDraft {
             ("max_cost_per_run_usd", &model.max_cost),
             ("temperature", &model.temperature),
             ("max_output_tokens", &model.max_output_tokens),
+            ("history_tokens", &model.history_tokens),
         ] {
             if !text.trim().is_empty() {
                 yaml.raw(2, key, text.trim());
@@ -120,7 +121,10 @@ fn input_fields(input: &InputDraft) -> Value {
 
 fn rule_value(rule: &Rule) -> Value {
     match rule {
-        Rule::MaxSteps(text) | Rule::MaxCost(text) | Rule::MaxTokens(text) => json_or_text(text),
+        Rule::MaxSteps(text)
+        | Rule::MaxCost(text)
+        | Rule::MaxTokens(text)
+        | Rule::MaxConversationCost(text) => json_or_text(text),
         Rule::OutputSchema(text) => json_or_text(text),
         Rule::MustContain(lines) | Rule::MustNotContain(lines) => Value::Array(
             lines
@@ -200,6 +204,18 @@ mod tests {
         assert_eq!(two.model.models, ["claude-haiku-4-5", "local/qwen2.5"]);
         let reread = SpecDraft::from_yaml(&written).expect("reads back");
         assert_eq!(reread.model.models, "claude-haiku-4-5, local/qwen2.5");
+    }
+
+    #[test]
+    fn a_conversations_budget_and_ceiling_survive_the_form() {
+        let yaml = "name: Pen pal\ninstructions: Chat\nmodel:\n  history_tokens: 4000\ninvariants:\n  - max_conversation_cost_usd: 0.5\n";
+        let draft = SpecDraft::from_yaml(yaml).expect("a draft");
+        assert_eq!(draft.model.history_tokens, "4000");
+        assert!(matches!(&draft.rules[0].rule, Rule::MaxConversationCost(text) if text == "0.5"));
+        assert_eq!(
+            parse_spec(&draft.to_yaml()).expect("valid"),
+            parse_spec(yaml).expect("valid")
+        );
     }
 
     #[test]

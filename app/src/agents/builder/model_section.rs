@@ -59,7 +59,7 @@ pub fn ModelSection(builder: Builder) -> impl IntoView {
                 hint=Signal::stored(models_hint())
                 value=Signal::derive(move || builder.read(|d| d.model.models.clone()))
                 on_input=Callback::new(move |v| builder.edit(|d| d.model.models = v)) />
-            <div class="grid gap-3 sm:grid-cols-3">
+            <div class="grid gap-3 sm:grid-cols-2">
                 <TextField builder id="spec-max-cost" label="Cost ceiling per run (USD)" path="model.max_cost_per_run_usd".to_string()
                     placeholder="0.05"
                     value=Signal::derive(move || builder.read(|d| d.model.max_cost.clone()))
@@ -72,6 +72,10 @@ pub fn ModelSection(builder: Builder) -> impl IntoView {
                     placeholder="default"
                     value=Signal::derive(move || builder.read(|d| d.model.max_output_tokens.clone()))
                     on_input=Callback::new(move |v| builder.edit(|d| d.model.max_output_tokens = v)) />
+                <TextField builder id="spec-history" label="Conversation history (tokens)" path="model.history_tokens".to_string()
+                    placeholder="8000"
+                    value=Signal::derive(move || builder.read(|d| d.model.history_tokens.clone()))
+                    on_input=Callback::new(move |v| builder.edit(|d| d.model.history_tokens = v)) />
             </div>
             <fieldset>
                 <legend class="mb-1 text-sm font-medium">"Provider preference"</legend>

@@ -70,6 +70,7 @@ fn RuleRow(builder: Builder, row: u32) -> impl IntoView {
             Rule::MaxSteps(t)
             | Rule::MaxCost(t)
             | Rule::MaxTokens(t)
+            | Rule::MaxConversationCost(t)
             | Rule::OutputSchema(t)
             | Rule::MustContain(t)
             | Rule::MustNotContain(t),
@@ -82,6 +83,7 @@ fn RuleRow(builder: Builder, row: u32) -> impl IntoView {
                 Rule::MaxSteps(t)
                 | Rule::MaxCost(t)
                 | Rule::MaxTokens(t)
+                | Rule::MaxConversationCost(t)
                 | Rule::OutputSchema(t)
                 | Rule::MustContain(t)
                 | Rule::MustNotContain(t),
@@ -93,7 +95,7 @@ fn RuleRow(builder: Builder, row: u32) -> impl IntoView {
     });
     let value = Signal::derive(text);
     let body = match initial {
-        Rule::MaxSteps(_) | Rule::MaxCost(_) | Rule::MaxTokens(_) => view! {
+        Rule::MaxSteps(_) | Rule::MaxCost(_) | Rule::MaxTokens(_) | Rule::MaxConversationCost(_) => view! {
             <TextField builder id=format!("{id}-value") label=Rule::label(yaml_key) path=field_path value on_input=set_text />
         }.into_any(),
         Rule::OutputSchema(_) => {

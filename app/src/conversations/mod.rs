@@ -1,0 +1,5 @@
+//! Conversations with an agent: multi-turn chat whose turns are runs.
+
+mod types;
+
+pub use types::*;
