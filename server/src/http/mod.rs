@@ -13,7 +13,7 @@ mod security_headers;
 mod stripe_webhook;
 mod team_sso_sign_in;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::backend::{
     SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedDashboards,
@@ -24,7 +24,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -47,9 +47,19 @@ pub fn probes(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The app's page routes, worked out once per process. While Leptos works them out it
+/// holds back every resource's first load process-wide, and a resource first polled in
+/// that moment never loads (leptos#4773): a page rendering in another server of the
+/// same process — the API tests run one per test — would hang until the request
+/// timeout (the tests' rare 408s on signed-in pages).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let page_routes = generate_route_list(App);
+    let page_routes = page_routes();
     let timeout = state.config.request_timeout;
     let max_body = state.config.max_body_bytes;
 
