@@ -384,25 +384,33 @@ impl ConversationsService {
         id: Uuid,
         archived: bool,
     ) -> Result<(), ServerError> {
-        let statement = if archived {
-            "UPDATE conversations SET archived_at = coalesce(archived_at, now()) WHERE id = $1 AND $2 <> ''"
-        } else {
-            "UPDATE conversations SET archived_at = NULL WHERE id = $1 AND $2 <> ''"
-        };
-        self.update(actor, id, statement, "-").await
+        self.update(
+            actor,
+            id,
+            "UPDATE conversations
+                SET archived_at = CASE WHEN $2 THEN coalesce(archived_at, now()) END
+              WHERE id = $1",
+            archived,
+        )
+        .await
     }
 
-    async fn update(
+    /// Runs `statement` on the conversation `id` with `value` as `$2`; none updated is
+    /// another team's (or no) conversation.
+    async fn update<T>(
         &self,
         actor: &Actor,
         id: Uuid,
         statement: &'static str,
-        text: &str,
-    ) -> Result<(), ServerError> {
+        value: T,
+    ) -> Result<(), ServerError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let updated = sqlx::query(statement)
             .bind(id)
-            .bind(text)
+            .bind(value)
             .execute(&mut *tx)
             .await?
             .rows_affected();
