@@ -17,6 +17,7 @@ use crate::auth::{
     VerifyEmailPage,
 };
 use crate::billing::BillingPage;
+use crate::conversations::{ChatPage, PublicChatPage, SharePage};
 use crate::dashboard::DashboardPage;
 use crate::layout::{AppLayout, PublicLayout};
 use crate::marketplace::{EarningsPage, MarketplacePage, PublishPage, PurchasePage, TemplatePage};
@@ -103,6 +104,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify-email") view=VerifyEmail />
                 <Route path=path!("/change-email") view=ChangeEmail />
                 <Route path=path!("/invite/:token") view=Invite />
+                // Whole, so its title and a 404 for a dead link arrive with the head.
+                <Route path=path!("/c/:token") view=SharedChat ssr=SsrMode::Async />
+                <Route path=path!("/c/:token/:conversation") view=SharedChat ssr=SsrMode::Async />
                 // Whole: a signed-in page is sent once its data is ready (milliseconds:
                 // our own database), so its <head> carries the title a page sets from
                 // that data (the agent's name) and nothing streamed in late pushes the
@@ -116,6 +120,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:id/edit") view=EditAgent />
                     <Route path=path!("/agents/:id/compare") view=Compare />
                     <Route path=path!("/agents/:id/publish") view=Publish />
+                    <Route path=path!("/agents/:id/chat") view=Chat />
+                    <Route path=path!("/agents/:id/chat/:conversation") view=Chat />
+                    <Route path=path!("/agents/:id/share") view=Share />
                     <Route path=path!("/runs/:id") view=Run />
                     <Route path=path!("/marketplace") view=Marketplace />
                     <Route path=path!("/marketplace/:slug") view=Template />
@@ -178,6 +185,8 @@ pages! {
         view! { <PublicLayout><ChangeEmailPage /></PublicLayout> };
     Invite => "An invitation to join a team on Agent Factory."
         view! { <PublicLayout><InvitePage /></PublicLayout> };
+    SharedChat => "Chat with an AI agent built on Agent Factory."
+        view! { <PublicChatPage /> };
     SignedIn => - view! { <AppLayout /> };
     Settings => - view! { <SettingsLayout /> };
     Dashboard => "Runs, cost, success rate, latency and quota for your team."
@@ -192,6 +201,10 @@ pages! {
         view! { <EditAgentPage /> };
     Compare => "Compare two versions of an agent's spec."
         view! { <ComparePage /> };
+    Chat => "Talk with an agent: conversations that remember, answers streamed with their steps, each turn a run with its cost."
+        view! { <ChatPage /> };
+    Share => "A public link where anyone can chat with the agent, within a daily budget."
+        view! { <SharePage /> };
     Publish => "Publish an agent to the marketplace as a template, free or for a price."
         view! { <PublishPage /> };
     Run => "A run of an agent: its answer, every step, the cost and the timing."

@@ -143,6 +143,9 @@ pub struct RateLimits {
     pub pro: u32,
     pub enterprise: u32,
     pub anonymous: u32,
+    /// Messages a minute through a share link, from one address and through one link.
+    pub share_per_address: u32,
+    pub share_per_link: u32,
 }
 
 impl RateLimits {
@@ -236,6 +239,8 @@ impl Config {
                 pro: vars.parse("RATE_LIMIT_PRO", 100)?,
                 enterprise: vars.parse("RATE_LIMIT_ENTERPRISE", 1_000)?,
                 anonymous: vars.parse("RATE_LIMIT_ANONYMOUS", 60)?,
+                share_per_address: vars.parse("SHARE_MESSAGES_PER_MINUTE_PER_ADDRESS", 10)?,
+                share_per_link: vars.parse("SHARE_MESSAGES_PER_MINUTE_PER_LINK", 120)?,
             },
             webhook_retry_secs: parse_schedule(
                 &vars.string("WEBHOOK_RETRY_SECS", WEBHOOK_RETRY_SECS),

@@ -23,6 +23,7 @@ pub mod http;
 pub mod idempotency;
 pub mod identity;
 pub mod mail;
+pub mod markdown;
 pub mod marketplace;
 pub mod metrics;
 pub mod rate_limit;

@@ -23,6 +23,7 @@ fn columns(vault: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "two_factor_secrets" => ("user_two_factor", "secret_ciphertext", "secret_nonce"),
         "fresh_recovery_codes" => ("user_two_factor", "fresh_codes", "fresh_codes_nonce"),
         "team_sso" => ("team_sso", "secret_ciphertext", "secret_nonce"),
+        "agent_shares" => ("agent_shares", "token_ciphertext", "token_nonce"),
         _ => return None,
     })
 }

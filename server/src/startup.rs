@@ -196,6 +196,20 @@ impl Application {
             )
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone(), redis.clone()));
+        let rate_limiter: Arc<crate::rate_limit::RateLimiter> = Arc::default();
+        let conversations = Arc::new(crate::conversations::ConversationsService::new(db.clone()));
+        let shares = Arc::new(crate::conversations::shares::SharesService::new(
+            db.clone(),
+            conversations.clone(),
+            Arc::clone(&config.engine.keyring),
+            config.public_url.clone(),
+            rate_limiter.clone(),
+            redis.clone(),
+            crate::conversations::shares::ShareLimits {
+                per_address: config.rate_limits.share_per_address,
+                per_link: config.rate_limits.share_per_link,
+            },
+        ));
         let payments = payments(&config)?;
         let email_gate = EmailGate {
             required: config.mail.is_some(),
@@ -223,7 +237,8 @@ impl Application {
                 config.mail.is_some(),
             )),
             agents: Arc::new(AgentsService::new(db.clone())),
-            conversations: Arc::new(crate::conversations::ConversationsService::new(db.clone())),
+            conversations,
+            shares,
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
@@ -232,7 +247,7 @@ impl Application {
             team_sso,
             team_keys: Arc::new(TeamKeysService::new(db.clone(), engine.clone())),
             engine,
-            rate_limiter: Arc::default(),
+            rate_limiter,
             gateway,
             webhooks: Arc::new(WebhooksService::new(
                 db.clone(),

@@ -54,6 +54,7 @@ pub struct Services {
     pub team_keys: Arc<TeamKeysService>,
     pub agents: Arc<AgentsService>,
     pub conversations: Arc<crate::conversations::ConversationsService>,
+    pub shares: Arc<crate::conversations::shares::SharesService>,
     pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,
     pub rate_limiter: Arc<RateLimiter>,

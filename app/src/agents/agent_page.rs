@@ -56,12 +56,18 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
     );
     view! {
         <PageHeader title=agent.name.clone() subtitle=subtitle />
-        {agent.can_edit.then(|| view! {
-            <div class="mb-4 flex flex-wrap gap-2">
+        <div class="mb-4 flex flex-wrap gap-2">
+            {(agent.kind == "agent").then(|| view! {
+                <A href=format!("/agents/{}/chat", agent.id) attr:class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Chat"</A>
+            })}
+            {(agent.can_edit && agent.kind == "agent").then(|| view! {
+                <A href=format!("/agents/{}/share", agent.id) attr:class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Share link"</A>
+            })}
+            {agent.can_edit.then(|| view! {
                 <A href=format!("/agents/{}/edit", agent.id) attr:class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Edit spec"</A>
                 <A href=format!("/agents/{}/publish", agent.id) attr:class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Publish to marketplace"</A>
-            </div>
-        })}
+            })}
+        </div>
         <section aria-labelledby="run-title" class="mb-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="run-title" class="mb-3 font-medium">"Run"</h2>
             <SubmitShortcut key="Enter">
@@ -86,7 +92,7 @@ fn Console(agent: AgentDetail, restore: ServerAction<RestoreVersion>) -> impl In
 }
 
 #[component]
-fn InputField(input: InputDef, typed: Option<String>) -> impl IntoView {
+pub(crate) fn InputField(input: InputDef, typed: Option<String>) -> impl IntoView {
     let id = format!("input-{}", input.name);
     let name = format!("values[{}]", input.name);
     let label = if input.required {

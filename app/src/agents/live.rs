@@ -5,10 +5,16 @@ use uuid::Uuid;
 
 use crate::runs::RunEvent;
 
-/// Subscribes for the lifetime of the current reactive owner. `EventSource` reconnects
-/// by itself after a drop, sending `Last-Event-ID`, so nothing is missed or repeated.
+/// Where the web app follows a run of its team.
+pub fn events_of(run_id: Uuid) -> String {
+    format!("/api/runs/{run_id}/events")
+}
+
+/// Subscribes to the run events at `url` for the lifetime of the current reactive
+/// owner. `EventSource` reconnects by itself after a drop, sending `Last-Event-ID`, so
+/// nothing is missed or repeated.
 #[cfg(feature = "hydrate")]
-pub fn follow(run_id: Uuid, on_event: impl Fn(RunEvent) + 'static) {
+pub fn follow(url: &str, on_event: impl Fn(RunEvent) + 'static) {
     use std::rc::Rc;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -22,7 +28,7 @@ pub fn follow(run_id: Uuid, on_event: impl Fn(RunEvent) + 'static) {
         "step",
         "finished",
     ];
-    let Ok(source) = EventSource::new(&format!("/api/runs/{run_id}/events")) else {
+    let Ok(source) = EventSource::new(url) else {
         return;
     };
     let on_event = Rc::new(on_event);
@@ -49,4 +55,4 @@ pub fn follow(run_id: Uuid, on_event: impl Fn(RunEvent) + 'static) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub fn follow(_run_id: Uuid, _on_event: impl Fn(RunEvent) + 'static) {}
+pub fn follow(_url: &str, _on_event: impl Fn(RunEvent) + 'static) {}

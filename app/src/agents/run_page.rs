@@ -115,10 +115,14 @@ fn RunView(run: RunDetail) -> impl IntoView {
     };
     if !run.status.is_final() {
         let id = run.id;
-        Effect::new(move |_| live::follow(id, move |event| live.apply(event)));
+        Effect::new(move |_| live::follow(&live::events_of(id), move |event| live.apply(event)));
     }
     let running = move || !live.status.get().is_final();
     let back = run.agent_id.map(|id| format!("/agents/{id}"));
+    let conversation = run
+        .agent_id
+        .zip(run.conversation_id)
+        .map(|(agent, conversation)| format!("/agents/{agent}/chat/{conversation}"));
     let output_text = move || {
         live.output.get().map(|output| match output {
             serde_json::Value::String(text) => text,
@@ -131,6 +135,7 @@ fn RunView(run: RunDetail) -> impl IntoView {
             <span data-testid="run-cost">{move || live.cost.get().to_string()}</span>
             <span>{move || live.duration_ms.get().map(|ms| format!("{:.1} s", ms as f64 / 1000.0))}</span>
             {back.map(|href| view! { <a href=href class="text-indigo-600 hover:underline dark:text-indigo-400">"Back to the agent"</a> })}
+            {conversation.map(|href| view! { <a href=href class="text-indigo-600 hover:underline dark:text-indigo-400">"Open the conversation"</a> })}
             // A plain form: the page comes back from the post with the run as it is
             // then, and this island does not carry the server-function client.
             <Show when=running>

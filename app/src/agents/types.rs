@@ -202,6 +202,8 @@ pub struct RunDetail {
     pub id: Uuid,
     pub agent_id: Option<Uuid>,
     pub agent_name: String,
+    /// The conversation this run answered a message of.
+    pub conversation_id: Option<Uuid>,
     pub status: RunStatus,
     pub input: Value,
     pub output: Option<Value>,

@@ -5,13 +5,15 @@
 mod agents;
 mod api_keys;
 mod billing;
-mod cookies;
+mod conversations;
+pub mod cookies;
 mod dashboard;
 pub mod flash;
 pub mod form_refill;
 mod marketplace;
 mod providers;
 pub mod session_cookie;
+mod shares;
 mod team_sso;
 mod teams;
 mod two_factor;
@@ -20,9 +22,11 @@ mod webhooks;
 pub use agents::Agents;
 pub use api_keys::ApiKeys;
 pub use billing::Billing;
+pub use conversations::Conversations;
 pub use dashboard::Dashboards;
 pub use marketplace::Marketplace;
 pub use providers::Providers;
+pub use shares::Shares;
 pub use team_sso::TeamSso;
 pub use teams::Teams;
 pub use two_factor::TwoFactor;
@@ -208,6 +212,8 @@ pub type SharedMarketplace = Arc<dyn Marketplace>;
 pub type SharedBilling = Arc<dyn Billing>;
 pub type SharedTwoFactor = Arc<dyn TwoFactor>;
 pub type SharedTeamSso = Arc<dyn TeamSso>;
+pub type SharedConversations = Arc<dyn Conversations>;
+pub type SharedShares = Arc<dyn Shares>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -275,6 +281,14 @@ pub async fn maybe_actor() -> Result<Option<Actor>, AppError> {
         Err(AppError::Unauthenticated | AppError::TwoFactorRequired { .. }) => Ok(None),
         Err(error) => Err(error),
     }
+}
+
+pub fn conversations() -> Result<SharedConversations, AppError> {
+    use_context::<SharedConversations>().ok_or(AppError::Internal)
+}
+
+pub fn shares() -> Result<SharedShares, AppError> {
+    use_context::<SharedShares>().ok_or(AppError::Internal)
 }
 
 pub fn webhooks() -> Result<SharedWebhooks, AppError> {

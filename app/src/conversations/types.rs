@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::runs::RunStatus;
-use crate::spec::MicroUsd;
+use crate::runs::{RunStatus, StepRecord};
+use crate::spec::{InputDef, MicroUsd};
 
 /// A conversation with an agent: its turns are runs.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -104,9 +104,63 @@ pub struct NewConversation {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostedMessage {
+    pub conversation_id: Uuid,
     pub message: ChatMessage,
     pub run_id: Uuid,
 }
+
+/// Which part of the chat page to show.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChatQuery {
+    /// The conversation open.
+    pub open: Option<Uuid>,
+    /// Its messages before this one (the `earlier` of the page after).
+    pub before: Option<i32>,
+    /// The list's conversations before this time (its `older`).
+    pub older: Option<String>,
+    /// The archived conversations listed instead of the others.
+    pub archived: bool,
+}
+
+/// The chat page of an agent: the caller's conversations with it, and the one open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatView {
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    /// What a new conversation asks for once (the spec's inputs).
+    pub inputs: Vec<InputDef>,
+    /// The caller's latest conversations with the agent, the open one among them.
+    pub conversations: Vec<Conversation>,
+    /// Pass as `older` for the conversations after these; none at the end.
+    pub older: Option<String>,
+    pub open: Option<OpenConversation>,
+}
+
+/// A conversation as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenConversation {
+    pub conversation: Conversation,
+    pub entries: Vec<ChatEntry>,
+    /// Pass as `before` for earlier messages; none when these are the first.
+    pub earlier: Option<i32>,
+    /// The run answering the last message, while it does.
+    pub answering: Option<Uuid>,
+}
+
+/// One message with what the page needs to show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatEntry {
+    pub message: ChatMessage,
+    /// The message as safe HTML: the agent's Markdown rendered (images as links, raw
+    /// HTML as text), a person's text as it was written.
+    pub html: String,
+    /// What the turn did (model calls, tools, checks), on the message that ends it: the
+    /// agent's answer, or a person's message whose turn failed or was stopped.
+    pub steps: Vec<StepRecord>,
+}
+
+/// The cookie that tells a share link's visitors apart (they have no account).
+pub const VISITOR_COOKIE: &str = "agf_visitor";
 
 /// The longest message a person may send.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;
@@ -141,4 +195,46 @@ mod tests {
         assert!(title.chars().count() <= 61);
         assert!(!title.contains("  "));
     }
+}
+
+/// An agent's public share link, as its team's admins see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareLink {
+    /// The public page anyone with it may chat on, without signing in.
+    pub url: String,
+    /// Off: the link answers 404 until it is turned on again.
+    pub enabled: bool,
+    /// What the link's conversations may spend together in a UTC day; past it, a
+    /// visitor's message is refused with a message saying so.
+    pub daily_budget: MicroUsd,
+    /// What they spent today.
+    pub spent_today: MicroUsd,
+}
+
+/// A share link's settings.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareSettings {
+    pub enabled: bool,
+    /// In millionths of a dollar (1000000 is $1), at most $10,000.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = i64, minimum = 0, maximum = 10_000_000_000_i64)
+    )]
+    pub daily_budget: MicroUsd,
+}
+
+/// The most a share link may spend in a day.
+pub const MAX_SHARE_DAILY_BUDGET: MicroUsd = MicroUsd(10_000_000_000);
+
+/// The public chat page of a share link, for one visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicChat {
+    pub agent_name: String,
+    pub description: String,
+    /// The visitor's own conversations with the agent, the latest first.
+    pub conversations: Vec<Conversation>,
+    pub open: Option<OpenConversation>,
 }

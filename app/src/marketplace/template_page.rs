@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::reviews::{RatingsHistogram, Reviews};
 use super::{BuyTemplate, DeployTemplate, TemplateView, get_template, price_label};
-use crate::components::{CARD, PageHeader};
+use crate::components::{CARD, MARKDOWN, PageHeader};
 
 const PRIMARY: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50";
 
@@ -66,7 +66,7 @@ fn Template(
         <div class="grid gap-6 lg:grid-cols-3">
             <div class="space-y-6 lg:col-span-2">
                 <section class=CARD aria-label="Description">
-                    <div class="prose-sm max-w-none space-y-3 [&_a]:text-indigo-600 [&_h1]:text-lg [&_h1]:font-semibold [&_h2]:font-semibold [&_li]:ml-5 [&_ul]:list-disc [&_ol]:list-decimal [&_code]:font-mono"
+                    <div class=MARKDOWN
                         inner_html=view.description_html.clone()></div>
                 </section>
                 <section class=CARD aria-labelledby="spec-title">

@@ -162,6 +162,7 @@ struct RunDetailRow {
     failure_detail: Option<String>,
     tokens: i64,
     spec: Option<Value>,
+    conversation_id: Option<Uuid>,
 }
 
 /// The agent as its current version describes it.
@@ -411,7 +412,7 @@ impl AgentsService {
             run_columns!(),
             ", r.agent_id, coalesce(a.name, 'Deleted agent') AS agent_name, r.input, r.output, r.failure_detail,
                     r.prompt_tokens + r.completion_tokens AS tokens
-               , v.spec
+               , v.spec, r.conversation_id
                FROM runs r LEFT JOIN agents a ON a.id = r.agent_id
                LEFT JOIN agent_versions v ON v.agent_id = r.agent_id AND v.version = r.agent_version
               WHERE r.id = $1"
@@ -435,6 +436,7 @@ impl AgentsService {
             id: run_id,
             agent_id: row.agent_id,
             agent_name: row.agent_name,
+            conversation_id: row.conversation_id,
             status: summary.status,
             input: row.input,
             output: row.output,

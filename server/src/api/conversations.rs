@@ -23,6 +23,8 @@ use super::idempotency::ReplayAs;
 use super::problem::Problem;
 use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
 use super::runs::wants_events;
+use crate::conversations::HeldBy;
+use crate::db::tenant::Tenant;
 use crate::http::run_events;
 use crate::state::AppState;
 
@@ -120,10 +122,10 @@ pub async fn list(
         state
             .conversations
             .list(
-                &caller.actor,
+                Tenant::of(&caller.actor),
                 Some(agent_id),
                 query.archived,
-                false,
+                HeldBy::Anyone,
                 query.before.as_deref(),
             )
             .await?,
@@ -137,7 +139,12 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Conversation>, Problem> {
     caller.require(Scope::Read)?;
-    Ok(Json(state.conversations.get(&caller.actor, id).await?))
+    Ok(Json(
+        state
+            .conversations
+            .get(Tenant::of(&caller.actor), id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/v1/conversations/{id}", operation_id = "changeConversation", tag = "Conversations", summary = "Rename, archive or restore a conversation", description = "Scope: run.", params(("id" = Uuid, Path, description = "Its id")), request_body = ChangeBody, responses((status = 200, body = Conversation), Invalid, NotFound, Refusals, BadBody))]
@@ -157,7 +164,12 @@ pub async fn change(
             .archive(&caller.actor, id, archived)
             .await?;
     }
-    Ok(Json(state.conversations.get(&caller.actor, id).await?))
+    Ok(Json(
+        state
+            .conversations
+            .get(Tenant::of(&caller.actor), id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/conversations/{id}/messages", operation_id = "listMessages", tag = "Conversations", summary = "List a conversation's messages", description = "Oldest first, the latest 50; `next_before` pages back. A person's message carries its turn's state. Scope: read.", params(("id" = Uuid, Path, description = "Its id"), MessagesQuery), responses((status = 200, body = MessagesPage), Invalid, NotFound, Refusals))]
@@ -171,7 +183,7 @@ pub async fn messages(
     Ok(Json(
         state
             .conversations
-            .messages(&caller.actor, id, query.before)
+            .messages(Tenant::of(&caller.actor), id, query.before)
             .await?,
     ))
 }
@@ -190,8 +202,34 @@ pub async fn say(
         .conversations
         .say(&caller.actor, id, &body.content)
         .await?;
+    respond_with_turn(&state, &caller, query.wait, &headers, posted).await
+}
+
+#[utoipa::path(post, path = "/v1/conversations/{id}/regenerate", operation_id = "regenerateAnswer", tag = "Conversations", summary = "Answer the last message again", description = "Drops the last answer (its run stays, with its cost) and queues a new turn for the same message; also retries a turn that failed or was stopped. Answers as sending a message does: 202, `wait=true`, or `Accept: text/event-stream`. 409 while the agent is answering, on an archived conversation, past its ceiling, or with no message yet. Honours `Idempotency-Key`. Scope: run.", params(("id" = Uuid, Path, description = "The conversation"), SayQuery), responses((status = 202, body = Turn), (status = 200, body = Turn), Invalid, NotFound, Refusals, Replays))]
+pub async fn regenerate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(query): Query<SayQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Run)?;
+    let posted = state.conversations.regenerate(&caller.actor, id).await?;
+    respond_with_turn(&state, &caller, query.wait, &headers, posted).await
+}
+
+/// A turn just queued, answered as asked: its live events, the ended turn (`wait`), or
+/// at once (202).
+async fn respond_with_turn(
+    state: &AppState,
+    caller: &Caller,
+    wait: bool,
+    headers: &HeaderMap,
+    posted: PostedMessage,
+) -> Result<Response, Problem> {
+    let id = posted.conversation_id;
     let location = format!("/v1/runs/{}", posted.run_id);
-    if wants_events(&headers) {
+    if wants_events(headers) {
         // A retry with the same Idempotency-Key gets the message, not a second stream.
         let replay = ReplayAs {
             status: StatusCode::ACCEPTED,
@@ -202,7 +240,7 @@ pub async fn say(
             .unwrap_or_default(),
         };
         let mut response =
-            run_events::stream(&state, caller.actor.team_id, posted.run_id, None).await;
+            run_events::stream(state, caller.actor.team_id, posted.run_id, None).await;
         response.extensions_mut().insert(replay);
         if let Ok(location) = location.parse() {
             response.headers_mut().insert(header::LOCATION, location);
@@ -213,8 +251,8 @@ pub async fn say(
         posted,
         answer: None,
     };
-    if query.wait {
-        turn = wait_for_answer(&state, &caller, id, turn).await?;
+    if wait {
+        turn = wait_for_answer(state, caller, id, turn).await?;
     }
     let status =
         if turn.answer.is_some() || turn.posted.message.status.is_some_and(|s| s.is_final()) {
@@ -237,7 +275,7 @@ async fn wait_for_answer(
     loop {
         let page = state
             .conversations
-            .messages(&caller.actor, id, None)
+            .messages(Tenant::of(&caller.actor), id, None)
             .await?;
         if let Some(message) = page.messages.iter().find(|m| m.seq == seq) {
             turn.posted.message = message.clone();

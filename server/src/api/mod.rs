@@ -19,6 +19,7 @@ mod problem;
 mod providers;
 pub mod responses;
 mod runs;
+mod shares;
 mod templates;
 mod webhooks;
 
@@ -61,6 +62,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/conversations/{id}/messages",
             get(conversations::messages).merge(once(state, Scope::Run, post(conversations::say))),
+        )
+        .route(
+            "/agents/{id}/share",
+            get(shares::get).merge(put(shares::set)),
+        )
+        .route(
+            "/agents/{id}/share/rotate",
+            once(state, Scope::Admin, post(shares::rotate)),
+        )
+        .route(
+            "/conversations/{id}/regenerate",
+            once(state, Scope::Run, post(conversations::regenerate)),
         )
         .route("/runs/{id}", get(runs::get))
         .route("/runs/{id}/events", get(runs::events))

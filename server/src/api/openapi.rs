@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::responses::{FieldProblemDoc, ProblemDoc};
 use super::{
-    account, agents, conversations, gateway, messages, providers, runs, templates, webhooks,
+    account, agents, conversations, gateway, messages, providers, runs, shares, templates, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -21,7 +21,8 @@ use super::{
         agents::list, agents::create, agents::get, agents::update, agents::versions, agents::archive,
         runs::start, runs::list, runs::get, runs::events, runs::cancel,
         conversations::start, conversations::list, conversations::get, conversations::change,
-        conversations::messages, conversations::say,
+        conversations::messages, conversations::say, conversations::regenerate,
+        shares::get, shares::set, shares::rotate,
         templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
         providers::list, providers::set_order,

@@ -5,7 +5,9 @@
 //! that ends it, so an answer is never lost nor written twice). One turn at a time: a
 //! message sent while the agent is still answering is refused, not queued behind it.
 
+mod chat_view;
 pub mod history;
+pub mod shares;
 
 use app::backend::Actor;
 use app::conversations::{
@@ -20,7 +22,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::tenant::{self, Tx};
+use crate::db::tenant::{self, Tenant, Tx};
 use crate::engine::check_inputs;
 use crate::errors::ServerError;
 use crate::runs::{self, Queued};
@@ -32,6 +34,39 @@ const MESSAGES_PAGE: usize = 50;
 
 pub struct ConversationsService {
     db: PgPool,
+}
+
+/// Whose conversations a list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum HeldBy<'a> {
+    Anyone,
+    /// Those a member started in the app.
+    Member(Uuid),
+    /// A share link visitor's (their id).
+    Visitor(&'a str),
+}
+
+/// Who talks in a conversation: a member (in the app, or through one of their keys), or
+/// a visitor of the agent's share link, who has no account.
+#[derive(Debug, Clone)]
+pub struct Chatter {
+    pub team_id: Uuid,
+    /// The member: the person in the app, or the maker of the key.
+    pub member: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+    /// A visitor's id: the SHA-256 (hex) of their cookie.
+    pub visitor: Option<String>,
+}
+
+impl From<&Actor> for Chatter {
+    fn from(actor: &Actor) -> Chatter {
+        Chatter {
+            team_id: actor.team_id,
+            member: Some(actor.user_id),
+            api_key_id: actor.api_key_id,
+            visitor: None,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -161,7 +196,8 @@ impl ConversationsService {
     ) -> Result<Conversation, ServerError> {
         let title = checked_title(new.title.as_deref().unwrap_or_default())?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let row = insert_conversation(&mut tx, actor, agent_id, &title, new.inputs).await?;
+        let row = insert_conversation(&mut tx, &Chatter::from(actor), agent_id, &title, new.inputs)
+            .await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -181,7 +217,14 @@ impl ConversationsService {
         };
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let title = title_from(&message);
-        let row = insert_conversation(&mut tx, actor, agent_id, &title, Default::default()).await?;
+        let row = insert_conversation(
+            &mut tx,
+            &Chatter::from(actor),
+            agent_id,
+            &title,
+            Default::default(),
+        )
+        .await?;
         for (seq, (speaker, text)) in (1..).zip(&turns) {
             sqlx::query(
                 "INSERT INTO conversation_messages (conversation_id, seq, team_id, role, content)
@@ -195,7 +238,7 @@ impl ConversationsService {
             .execute(&mut *tx)
             .await?;
         }
-        let posted = take_message(&mut tx, actor, row.id, &message).await?;
+        let posted = take_message(&mut tx, &Chatter::from(actor), row.id, &message).await?;
         tx.commit().await?;
         Ok(posted)
     }
@@ -226,6 +269,15 @@ impl ConversationsService {
         }
     }
 
+    /// The agent's current spec, when it is an agent that talks.
+    async fn agent_spec(&self, actor: &Actor, agent_id: Uuid) -> Result<Spec, ServerError> {
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let (_, spec) = current_spec(&mut tx, agent_id).await?;
+        tenant::done_reading(tx);
+        conversational(&spec)?;
+        Ok(spec)
+    }
+
     /// The prompt and completion tokens of a turn's run.
     pub async fn turn_tokens(
         &self,
@@ -243,20 +295,25 @@ impl ConversationsService {
     }
 
     /// The team's conversations with an agent (or with every agent), the most recent
-    /// first; `mine`: only those the caller started.
+    /// first, of anyone or only of `held_by`.
     pub async fn list(
         &self,
-        actor: &Actor,
+        tenant: Tenant,
         agent_id: Option<Uuid>,
         archived: bool,
-        mine: bool,
+        held_by: HeldBy<'_>,
         before: Option<&str>,
     ) -> Result<ConversationsPage, ServerError> {
         let before = before
             .map(|cursor| DateTime::parse_from_rfc3339(cursor).map(|at| at.with_timezone(&Utc)))
             .transpose()
             .map_err(|_| AppError::invalid("before", "Not a page of this list."))?;
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let (member, visitor) = match held_by {
+            HeldBy::Anyone => (None, None),
+            HeldBy::Member(user_id) => (Some(user_id), None),
+            HeldBy::Visitor(visitor) => (None, Some(visitor)),
+        };
+        let mut tx = tenant::begin(&self.db, tenant).await?;
         if let Some(agent_id) = agent_id {
             // Another team's agent is not found, as the agent itself is.
             let known: bool =
@@ -276,12 +333,14 @@ impl ConversationsService {
                 AND (c.archived_at IS NOT NULL) = $2
                 AND ($3::uuid IS NULL OR c.created_by = $3)
                 AND ($4::timestamptz IS NULL OR c.updated_at < $4)
+                AND ($5::text IS NULL OR c.visitor = $5)
               ORDER BY c.updated_at DESC, c.id LIMIT 21"
         ))
         .bind(agent_id)
         .bind(archived)
-        .bind(mine.then_some(actor.user_id))
+        .bind(member)
         .bind(before)
+        .bind(visitor)
         .fetch_all(&mut *tx)
         .await?;
         tenant::done_reading(tx);
@@ -297,8 +356,8 @@ impl ConversationsService {
         })
     }
 
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<Conversation, ServerError> {
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
+    pub async fn get(&self, tenant: Tenant, id: Uuid) -> Result<Conversation, ServerError> {
+        let mut tx = tenant::begin(&self.db, tenant).await?;
         let row: Option<ConversationRow> = sqlx::query_as(concat!(
             "SELECT ",
             conversation_columns!(),
@@ -314,11 +373,11 @@ impl ConversationsService {
     /// The latest messages (or those before `before`), oldest first.
     pub async fn messages(
         &self,
-        actor: &Actor,
+        tenant: Tenant,
         id: Uuid,
         before: Option<i32>,
     ) -> Result<MessagesPage, ServerError> {
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let mut tx = tenant::begin(&self.db, tenant).await?;
         let known: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
                 .bind(id)
@@ -357,9 +416,82 @@ impl ConversationsService {
         content: &str,
     ) -> Result<PostedMessage, ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let posted = take_message(&mut tx, actor, id, content).await?;
+        let posted = take_message(&mut tx, &Chatter::from(actor), id, content).await?;
         tx.commit().await?;
         Ok(posted)
+    }
+
+    /// A new conversation and its first message, in one transaction: a refused message
+    /// leaves no empty conversation behind.
+    pub async fn start(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+        new: NewConversation,
+        content: &str,
+    ) -> Result<PostedMessage, ServerError> {
+        let title = checked_title(new.title.as_deref().unwrap_or_default())?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let row = insert_conversation(&mut tx, &Chatter::from(actor), agent_id, &title, new.inputs)
+            .await?;
+        let posted = take_message(&mut tx, &Chatter::from(actor), row.id, content).await?;
+        tx.commit().await?;
+        Ok(posted)
+    }
+
+    /// Answers the last message again: its answer (if it had one) is dropped and a new
+    /// turn answers the same message. The dropped answer's run stays, with its cost.
+    pub async fn regenerate(&self, actor: &Actor, id: Uuid) -> Result<PostedMessage, ServerError> {
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let run_id = queue_turn(&mut tx, &Chatter::from(actor), id).await?;
+        let last: Option<(i32, String)> = sqlx::query_as(
+            "SELECT seq, role FROM conversation_messages
+              WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let message = match last {
+            Some((seq, role)) if role == Speaker::Assistant.as_str() => {
+                sqlx::query(
+                    "DELETE FROM conversation_messages WHERE conversation_id = $1 AND seq = $2",
+                )
+                .bind(id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+                seq - 1
+            }
+            Some((seq, _)) => seq,
+            None => {
+                return Err(AppError::Conflict(
+                    "Nothing to answer again: this conversation has no messages yet.".into(),
+                )
+                .into());
+            }
+        };
+        let row: MessageRow = sqlx::query_as(concat!(
+            "WITH m AS (UPDATE conversation_messages SET run_id = $3
+                         WHERE conversation_id = $1 AND seq = $2 AND role = 'user' RETURNING *)
+             SELECT ",
+            message_columns!(),
+            " FROM m LEFT JOIN runs r ON r.id = m.run_id"
+        ))
+        .bind(id)
+        .bind(message)
+        .bind(run_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE conversations SET updated_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(PostedMessage {
+            conversation_id: id,
+            message: row.into(),
+            run_id,
+        })
     }
 
     pub async fn rename(&self, actor: &Actor, id: Uuid, title: &str) -> Result<(), ServerError> {
@@ -425,7 +557,7 @@ impl ConversationsService {
 /// A new conversation with the agent, its inputs checked against the current spec.
 async fn insert_conversation(
     tx: &mut Tx,
-    actor: &Actor,
+    chatter: &Chatter,
     agent_id: Uuid,
     title: &str,
     inputs: serde_json::Map<String, Value>,
@@ -435,18 +567,20 @@ async fn insert_conversation(
     let inputs = check_inputs(&spec, &inputs)
         .map_err(|problems| AppError::invalid("inputs", problems.join("; ")))?;
     Ok(sqlx::query_as(concat!(
-        "WITH c AS (INSERT INTO conversations (team_id, agent_id, title, inputs, created_by, api_key_id)
-                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
+        "WITH c AS (INSERT INTO conversations (team_id, agent_id, title, inputs, created_by, api_key_id, visitor)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
          SELECT ",
         conversation_columns!(),
         " FROM c"
     ))
-    .bind(actor.team_id)
+    .bind(chatter.team_id)
     .bind(agent_id)
     .bind(title)
     .bind(Value::Object(inputs))
-    .bind(actor.api_key_id.is_none().then_some(actor.user_id))
-    .bind(actor.api_key_id)
+    // A key's conversation is the key's, not its maker's.
+    .bind(chatter.member.filter(|_| chatter.api_key_id.is_none()))
+    .bind(chatter.api_key_id)
+    .bind(chatter.visitor.as_deref())
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -454,7 +588,7 @@ async fn insert_conversation(
 /// Takes a person's message into the conversation and queues the turn that answers it.
 async fn take_message(
     tx: &mut Tx,
-    actor: &Actor,
+    chatter: &Chatter,
     id: Uuid,
     content: &str,
 ) -> Result<PostedMessage, ServerError> {
@@ -469,6 +603,42 @@ async fn take_message(
         )
         .into());
     }
+    let run_id = queue_turn(tx, chatter, id).await?;
+    let row: MessageRow = sqlx::query_as(
+        "WITH m AS (
+            INSERT INTO conversation_messages (conversation_id, seq, team_id, role, content, run_id)
+            SELECT $1, coalesce(max(seq), 0) + 1, $2, 'user', $3, $4
+              FROM conversation_messages WHERE conversation_id = $1
+            RETURNING *)
+         SELECT m.seq, m.role, m.content, m.run_id, m.created_at,
+                'queued'::text AS status, NULL::text AS failure_detail
+           FROM m",
+    )
+    .bind(id)
+    .bind(chatter.team_id)
+    .bind(content)
+    .bind(run_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE conversations SET updated_at = now(),
+                title = CASE WHEN title = '' THEN $2 ELSE title END
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(title_from(content))
+    .execute(&mut **tx)
+    .await?;
+    Ok(PostedMessage {
+        conversation_id: id,
+        message: row.into(),
+        run_id,
+    })
+}
+
+/// Queues the run of a turn of conversation `id` once the conversation may take one:
+/// not archived, not answering, under its cost ceiling, with an agent that talks.
+async fn queue_turn(tx: &mut Tx, chatter: &Chatter, id: Uuid) -> Result<Uuid, ServerError> {
     // Locked: two messages sent at once are taken one after the other, and the second
     // finds the first's turn under way.
     let row: Option<(Uuid, Value, bool, i64, bool)> = sqlx::query_as(
@@ -504,53 +674,27 @@ async fn take_message(
         ))
         .into());
     }
+    if chatter.visitor.is_some() {
+        shares::within_daily_budget(tx, agent_id, &spec).await?;
+    }
     // The spec may have changed since the conversation began: its inputs are checked
     // against the version that answers.
     let given = inputs.as_object().cloned().unwrap_or_default();
     let inputs = check_inputs(&spec, &given)
         .map_err(|problems| AppError::invalid("inputs", problems.join("; ")))?;
-    let run_id = runs::queue(
+    Ok(runs::queue(
         tx,
         Queued {
-            team_id: actor.team_id,
+            team_id: chatter.team_id,
             agent_id,
             version,
             input: inputs,
-            api_key_id: actor.api_key_id,
-            created_by: Some(actor.user_id),
+            api_key_id: chatter.api_key_id,
+            created_by: chatter.member,
             conversation_id: Some(id),
         },
     )
-    .await?;
-    let row: MessageRow = sqlx::query_as(
-        "WITH m AS (
-            INSERT INTO conversation_messages (conversation_id, seq, team_id, role, content, run_id)
-            SELECT $1, coalesce(max(seq), 0) + 1, $2, 'user', $3, $4
-              FROM conversation_messages WHERE conversation_id = $1
-            RETURNING *)
-         SELECT m.seq, m.role, m.content, m.run_id, m.created_at,
-                'queued'::text AS status, NULL::text AS failure_detail
-           FROM m",
-    )
-    .bind(id)
-    .bind(actor.team_id)
-    .bind(content)
-    .bind(run_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE conversations SET updated_at = now(),
-                title = CASE WHEN title = '' THEN $2 ELSE title END
-          WHERE id = $1",
-    )
-    .bind(id)
-    .bind(title_from(content))
-    .execute(&mut **tx)
-    .await?;
-    Ok(PostedMessage {
-        message: row.into(),
-        run_id,
-    })
+    .await?)
 }
 
 /// The most a conversation with this agent may spend.

@@ -20,6 +20,7 @@ pub async fn require_session(
     let path = request.uri().path();
     if app::PUBLIC_PAGES.contains(&path)
         || path.starts_with("/invite/")
+        || path.starts_with("/c/")
         || path.starts_with("/api/")
     {
         return next.run(request).await;

@@ -1,8 +1,8 @@
 //! The HTTP surface: operational endpoints, the server-rendered pages, static files,
 //! and the middleware every request passes through.
 
-mod account_export;
 mod api_docs;
+mod downloads;
 pub(crate) mod guard;
 mod health;
 mod identity_sign_in;
@@ -16,9 +16,9 @@ mod team_sso_sign_in;
 use std::sync::{Arc, OnceLock};
 
 use app::backend::{
-    SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedDashboards,
-    SharedMarketplace, SharedProviders, SharedTeamSso, SharedTeams, SharedTwoFactor,
-    SharedWebhooks,
+    SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedConversations,
+    SharedDashboards, SharedMarketplace, SharedProviders, SharedShares, SharedTeamSso, SharedTeams,
+    SharedTwoFactor, SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -75,6 +75,8 @@ pub fn router(state: AppState) -> Router {
     let billing: SharedBilling = state.billing.clone();
     let two_factor: SharedTwoFactor = state.accounts.clone();
     let team_sso: SharedTeamSso = state.team_sso.clone();
+    let conversations: SharedConversations = state.conversations.clone();
+    let shares: SharedShares = state.shares.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -87,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&billing));
         leptos::prelude::provide_context(Arc::clone(&two_factor));
         leptos::prelude::provide_context(Arc::clone(&team_sso));
+        leptos::prelude::provide_context(Arc::clone(&conversations));
+        leptos::prelude::provide_context(Arc::clone(&shares));
         security_headers::use_page_nonce();
     };
     let pages = Router::new()
@@ -102,7 +106,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::live))
         .route("/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
-        .route("/settings/profile/export", get(account_export::download))
+        .route("/settings/profile/export", get(downloads::account))
+        .route("/conversations/{id}/export", get(downloads::conversation))
         .route("/auth/{provider}/start", get(identity_sign_in::start))
         .route("/auth/{provider}/callback", get(identity_sign_in::callback))
         .route("/sso/start", get(team_sso_sign_in::by_email))
@@ -110,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sso/{team}/callback", get(team_sso_sign_in::callback))
         .route("/docs/api", get(api_docs::page))
         .route("/api/runs/{id}/events", get(run_events::run_events))
+        .route(
+            "/c/{token}/runs/{run}/events",
+            get(run_events::visitor_run_events),
+        )
         .route("/webhooks/stripe", post(stripe_webhook::receive))
         // The client's files, answering revalidations with 304 and sending a file's
         // precompressed `.br` / `.gz` copy when the release bundle has one.

@@ -40,6 +40,67 @@ pub async fn run_events(
     .await
 }
 
+/// `GET /c/{token}/runs/{run}/events`: a share link visitor following the answer to
+/// one of their messages (their cookie says whose). They get the text and how the turn
+/// ended, not its steps: how the team's agent works (its tools, models, costs) is the
+/// team's.
+pub async fn visitor_run_events(
+    State(state): State<AppState>,
+    Path((token, run_id)): Path<(String, Uuid)>,
+    request: Request,
+) -> Response {
+    let visitor = request
+        .headers()
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|header| app::backend::cookies::find(header, app::conversations::VISITOR_COOKIE))
+        .map(str::to_owned);
+    let Some(visitor) = visitor else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let share = match state.shares.visitor_run(&token, &visitor, run_id).await {
+        Ok(share) => share,
+        Err(error) => {
+            let error = app::error::AppError::from(error);
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return status.into_response();
+        }
+    };
+    let after = last_event_id(request.headers());
+    follow(&state, share.team_id, run_id, after, for_visitor).await
+}
+
+/// What a visitor sees of an event: the answer's text and the run's end, its cost and
+/// failure's detail left out.
+fn for_visitor(followed: Followed) -> Option<Followed> {
+    let event = match followed.event {
+        event @ (RunEvent::Token { .. } | RunEvent::TextReset { .. } | RunEvent::Status { .. }) => {
+            event
+        }
+        RunEvent::Finished {
+            status,
+            output,
+            reason,
+            duration_ms,
+            ..
+        } => RunEvent::Finished {
+            status,
+            output,
+            reason,
+            detail: None,
+            cost: app::spec::MicroUsd(0),
+            duration_ms,
+        },
+        RunEvent::Step { .. } | RunEvent::NodeStarted { .. } => return None,
+    };
+    Some(Followed {
+        id: followed.id,
+        event,
+    })
+}
+
 /// The `Last-Event-ID` a reconnecting client sends, when it is one of ours.
 pub fn last_event_id(headers: &HeaderMap) -> Option<String> {
     headers
@@ -57,6 +118,17 @@ pub async fn stream(
     run_id: Uuid,
     after: Option<String>,
 ) -> Response {
+    follow(state, team_id, run_id, after, Some).await
+}
+
+/// [`stream`], each event as `shown` shows it (none: left out).
+async fn follow(
+    state: &AppState,
+    team_id: Uuid,
+    run_id: Uuid,
+    after: Option<String>,
+    shown: fn(Followed) -> Option<Followed>,
+) -> Response {
     let followed =
         events::follow(state.db.clone(), state.bus.clone(), team_id, run_id, after).await;
     match followed {
@@ -67,6 +139,7 @@ pub async fn stream(
             let cut_short = futures::stream::once(async move { shutdown.has_begun() })
                 .filter_map(|begun| async move { begun.then(reconnect) });
             let events = events
+                .filter_map(move |followed| futures::future::ready(shown(followed)))
                 .map(sse_event)
                 .take_until(state.shutdown.begun())
                 .chain(cut_short)

@@ -6,7 +6,6 @@ mod browse;
 mod cards;
 mod deploy;
 mod earnings;
-pub mod markdown;
 mod publishing;
 mod purchases;
 mod reviews;

@@ -9,9 +9,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::cards::{CardRow, card_columns};
-use super::markdown;
 use crate::db::tenant::{self, Tenant};
 use crate::errors::ServerError;
+use crate::markdown::{self, Images};
 
 pub async fn view(
     db: &PgPool,
@@ -74,7 +74,7 @@ pub async fn view(
         }
     }
     Ok(TemplateView {
-        description_html: markdown::render(&row.description_md),
+        description_html: markdown::render(&row.description_md, Images::Shown),
         spec_yaml: row.spec_yaml,
         published: row
             .published_at

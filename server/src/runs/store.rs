@@ -1,6 +1,8 @@
 //! The runs' SQL: steps (counted in the usage roll-ups), the run's end, and what a
 //! worker needs to (re)start a run. Every write runs as the run's team under RLS.
 
+use std::collections::HashMap;
+
 use app::billing::PlanTier;
 use app::runs::{RunStatus, StepKind, StepRecord, StepStatus};
 use app::spec::MicroUsd;
@@ -240,6 +242,35 @@ pub async fn steps(
     .await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(StepRecord::from).collect())
+}
+
+/// The steps of each of these runs (the turns of a conversation on one page).
+pub async fn steps_of(
+    db: &PgPool,
+    team_id: Uuid,
+    run_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<StepRecord>>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        run_id: Uuid,
+        #[sqlx(flatten)]
+        step: StepRow,
+    }
+    let mut tx = tenant::begin(db, Tenant::team(team_id)).await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT run_id, seq, parent_seq, node, kind, status, provider, model, prompt_tokens,
+                completion_tokens, cost_micro_usd, coalesce(latency_ms, 0)::bigint AS latency_ms, detail
+           FROM run_steps WHERE run_id = ANY($1) ORDER BY run_id, seq",
+    )
+    .bind(run_ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut steps: HashMap<Uuid, Vec<StepRecord>> = HashMap::new();
+    for row in rows {
+        steps.entry(row.run_id).or_default().push(row.step.into());
+    }
+    Ok(steps)
 }
 
 /// A `run_steps` row as stored.

