@@ -22,10 +22,9 @@ use super::extract::{Body, Path, Query};
 use super::idempotency::ReplayAs;
 use super::problem::Problem;
 use super::responses::{BadBody, Invalid, NotFound, Refusals, Replays};
-use super::runs::wants_events;
+use super::runs::{events_of_queued, wants_events};
 use crate::conversations::HeldBy;
 use crate::db::tenant::Tenant;
-use crate::http::run_events;
 use crate::state::AppState;
 
 /// How long `?wait=true` holds the request before answering 202 with the turn so far.
@@ -230,8 +229,7 @@ async fn respond_with_turn(
     let id = posted.conversation_id;
     let location = format!("/v1/runs/{}", posted.run_id);
     if wants_events(headers) {
-        // A retry with the same Idempotency-Key gets the message, not a second stream.
-        let replay = ReplayAs {
+        let accepted = ReplayAs {
             status: StatusCode::ACCEPTED,
             json: serde_json::to_value(Turn {
                 posted: posted.clone(),
@@ -239,13 +237,8 @@ async fn respond_with_turn(
             })
             .unwrap_or_default(),
         };
-        let mut response =
-            run_events::stream(state, caller.actor.team_id, posted.run_id, None).await;
-        response.extensions_mut().insert(replay);
-        if let Ok(location) = location.parse() {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        return Ok(response);
+        let (team_id, run_id) = (caller.actor.team_id, posted.run_id);
+        return Ok(events_of_queued(state, team_id, run_id, accepted).await);
     }
     let mut turn = Turn {
         posted,

@@ -81,14 +81,11 @@ pub async fn start(
         .await?;
     let mut run = state.agents.run(&caller.actor, run_id).await?;
     if wants_events(&headers) {
-        // A retry with the same Idempotency-Key gets the run, not a second stream.
-        let replay = ReplayAs {
+        let accepted = ReplayAs {
             status: StatusCode::ACCEPTED,
             json: serde_json::to_value(&run).unwrap_or_default(),
         };
-        let mut response = run_events::stream(&state, caller.actor.team_id, run_id, None).await;
-        response.extensions_mut().insert(replay);
-        return Ok(response);
+        return Ok(events_of_queued(&state, caller.actor.team_id, run_id, accepted).await);
     }
     if query.wait {
         let deadline = tokio::time::Instant::now() + LONGEST_WAIT;
@@ -104,6 +101,29 @@ pub async fn start(
     };
     let location = format!("/v1/runs/{run_id}");
     Ok((status, [(header::LOCATION, location)], Json(run)).into_response())
+}
+
+/// The live events of a run this request just queued, answered as a stream. Should
+/// they not be followable right now (every database connection busy past its wait),
+/// the run is queued all the same: the caller gets `accepted`, the 202 it would get
+/// without a stream, with the run at `Location` to follow, rather than a 503 inviting
+/// it to queue the work again. A retry with the same Idempotency-Key gets `accepted`.
+pub(super) async fn events_of_queued(
+    state: &AppState,
+    team_id: Uuid,
+    run_id: Uuid,
+    accepted: ReplayAs,
+) -> Response {
+    let location = format!("/v1/runs/{run_id}");
+    let mut response = run_events::stream(state, team_id, run_id, None).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response = (accepted.status, Json(accepted.json.clone())).into_response();
+    }
+    response.extensions_mut().insert(accepted);
+    if let Ok(location) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 pub(super) fn wants_events(headers: &HeaderMap) -> bool {
