@@ -38,4 +38,6 @@ pub trait Shares: Send + Sync + 'static {
         conversation: Option<Uuid>,
         content: &str,
     ) -> Result<PostedMessage, AppError>;
+    /// Stops the turn of `run`, one of the visitor's own.
+    async fn stop(&self, token: &str, visitor: &str, run: Uuid) -> Result<(), AppError>;
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::chat_page::{Entry, MessageField};
 use super::chat_stream::ChatStream;
-use super::{PublicChat, PublicSay, get_public_chat};
+use super::{PublicChat, PublicSay, PublicStop, get_public_chat};
 use crate::components::refill;
 use crate::error::AppError;
 use crate::islands::SubmitShortcut;
@@ -57,6 +57,7 @@ pub fn PublicChatPage() -> impl IntoView {
 #[component]
 fn Chat(chat: PublicChat, token: String, open: Option<Uuid>) -> impl IntoView {
     let say = ServerAction::<PublicSay>::new();
+    let stop = ServerAction::<PublicStop>::new();
     let typed = refill();
     let base = format!("/c/{token}");
     let others = chat
@@ -81,6 +82,7 @@ fn Chat(chat: PublicChat, token: String, open: Option<Uuid>) -> impl IntoView {
         None => (Vec::new(), None),
     };
     let empty = entries.is_empty() && answering.is_none();
+    let stop_token = token.clone();
     view! {
         <Title text=chat.agent_name.clone() />
         <header class="mb-4 flex flex-wrap items-start justify-between gap-2">
@@ -96,7 +98,7 @@ fn Chat(chat: PublicChat, token: String, open: Option<Uuid>) -> impl IntoView {
                 <ul class="mt-2 space-y-0.5" data-testid="conversations">{others}</ul>
             </details>
         })}
-        {move || say.value().get().and_then(Result::err).map(|e| view! {
+        {move || say.value().get().and_then(Result::err).or_else(|| stop.value().get().and_then(Result::err)).map(|e| view! {
             <p role="alert" data-testid="chat-error" class="mb-3 text-sm text-rose-600">{e.to_string()}</p>
         })}
         {empty.then(|| view! {
@@ -105,7 +107,14 @@ fn Chat(chat: PublicChat, token: String, open: Option<Uuid>) -> impl IntoView {
         <ol data-testid="messages" aria-label="Messages" class="space-y-4">
             {entries.into_iter().map(|entry| view! { <Entry entry regenerate=None /> }).collect_view()}
             {answering.map(|run| view! {
-                <li data-testid="answering"><ChatStream events=format!("{base}/runs/{run}/events") /></li>
+                <li data-testid="answering" class="space-y-2">
+                    <ChatStream events=format!("{base}/runs/{run}/events") />
+                    <ActionForm action=stop>
+                        <input type="hidden" name="token" value=stop_token />
+                        <input type="hidden" name="run" value=run.to_string() />
+                        <button type="submit" class="rounded-md border border-rose-300 px-3 py-1 text-sm text-rose-700 hover:bg-rose-50 dark:border-rose-800 dark:text-rose-300">"Stop"</button>
+                    </ActionForm>
+                </li>
             })}
         </ol>
         <SubmitShortcut key="Enter">

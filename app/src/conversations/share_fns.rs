@@ -111,3 +111,17 @@ pub async fn public_say(
     }
     said
 }
+
+/// Stops the answer to one of the visitor's messages.
+#[server(prefix = "/api", endpoint = "c/stop")]
+pub async fn public_stop(token: String, run: Uuid) -> Result<(), AppError> {
+    use crate::backend;
+    backend::respond(
+        async {
+            let visitor =
+                backend::cookies::read(super::VISITOR_COOKIE).ok_or(AppError::NotFound)?;
+            backend::shares()?.stop(&token, &visitor, run).await
+        }
+        .await,
+    )
+}

@@ -319,6 +319,12 @@ impl SharesService {
         }
     }
 
+    /// Stops the turn of `run`, one of the visitor's own.
+    pub async fn stop(&self, token: &str, visitor: &str, run: Uuid) -> Result<(), ServerError> {
+        let share = self.visitor_run(token, visitor, run).await?;
+        Ok(crate::runs::cancel_run(&self.db, Tenant::team(share.team_id), run).await?)
+    }
+
     /// Counts the message against the address's and the link's minute.
     async fn admit(
         &self,
@@ -537,5 +543,9 @@ impl app::backend::Shares for SharesService {
         content: &str,
     ) -> Result<PostedMessage, AppError> {
         Ok(SharesService::say(self, token, visitor, address, conversation, content).await?)
+    }
+
+    async fn stop(&self, token: &str, visitor: &str, run: Uuid) -> Result<(), AppError> {
+        Ok(SharesService::stop(self, token, visitor, run).await?)
     }
 }

@@ -202,8 +202,32 @@ async fn anyone_with_the_link_chats_in_conversations_of_their_own() {
     let page = answered_page(&visitor, &opened).await;
     assert!(page.contains("Still here") && page.contains("Hello, <strong>visitor</strong>"));
 
-    // Another visitor sees nothing of it, and cannot write into it.
+    // A visitor stops a slow answer of theirs; no one else can.
+    let slow: Value = visitor
+        .call(
+            "/api/c/say",
+            &[
+                ("token", &token),
+                ("conversation", &conversation),
+                ("content", "[fake:slow=30000] Take your time"),
+            ],
+        )
+        .await
+        .unwrap();
+    let run = slow["run_id"].as_str().unwrap().to_owned();
     let stranger = app.another_visitor();
+    let status = stranger
+        .refused("/api/c/stop", &[("token", &token), ("run", &run)])
+        .await;
+    assert_eq!(status, 404);
+    visitor
+        .call::<Value>("/api/c/stop", &[("token", &token), ("run", &run)])
+        .await
+        .unwrap();
+    let page = answered_page(&visitor, &opened).await;
+    assert!(page.contains("Stopped before it answered."), "{page}");
+
+    // Another visitor sees nothing of it, and cannot write into it.
     assert_eq!(stranger.get(&opened).await.status(), 404);
     let status = stranger
         .refused(
