@@ -19,6 +19,10 @@ pub enum AppError {
     BadCredentials,
     #[error("Please sign in.")]
     Unauthenticated,
+    /// A share link's visitor whose identity could not be confirmed (a bad signed
+    /// token from the embedding site, or no identity where one is required).
+    #[error("{0}")]
+    Unidentified(String),
     #[error("Your role in this team does not allow that.")]
     Forbidden,
     /// The team requires two-factor sign-in and the person has not turned it on.
@@ -62,7 +66,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Invalid { .. } | Self::InvalidSpec(_) => 422,
-            Self::BadCredentials | Self::Unauthenticated => 401,
+            Self::BadCredentials | Self::Unauthenticated | Self::Unidentified(_) => 401,
             Self::Forbidden | Self::TwoFactorRequired { .. } => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,

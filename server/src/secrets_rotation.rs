@@ -24,6 +24,11 @@ fn columns(vault: &str) -> Option<(&'static str, &'static str, &'static str)> {
         "fresh_recovery_codes" => ("user_two_factor", "fresh_codes", "fresh_codes_nonce"),
         "team_sso" => ("team_sso", "secret_ciphertext", "secret_nonce"),
         "agent_shares" => ("agent_shares", "token_ciphertext", "token_nonce"),
+        "agent_embed_secrets" => (
+            "agent_shares",
+            "embed_secret_ciphertext",
+            "embed_secret_nonce",
+        ),
         _ => return None,
     })
 }

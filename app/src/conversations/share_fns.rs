@@ -20,12 +20,15 @@ pub async fn get_share_link(agent_id: Uuid) -> Result<Option<ShareLink>, AppErro
     )
 }
 
-/// Saves the link's settings: `enabled` ticked or not, the budget in dollars.
+/// Saves the link's settings: the boxes ticked or not, the budget in dollars, the
+/// allowed sites one a line.
 #[server(prefix = "/api", endpoint = "share/save")]
 pub async fn save_share(
     agent_id: Uuid,
     enabled: Option<String>,
     daily_budget_usd: String,
+    #[server(default)] allowed_origins: String,
+    signed_users_only: Option<String>,
 ) -> Result<ShareLink, AppError> {
     use crate::backend;
     use crate::spec::MicroUsd;
@@ -35,13 +38,21 @@ pub async fn save_share(
         let settings = super::ShareSettings {
             enabled: enabled.is_some(),
             daily_budget,
+            allowed_origins: Some(allowed_origins.lines().map(str::to_owned).collect()),
+            signed_users_only: Some(signed_users_only.is_some()),
         };
         backend::shares()?
             .set(&backend::actor().await?, agent_id, &settings)
             .await
     }
     .await;
-    backend::respond_to_form(saved, &[("daily_budget_usd", &daily_budget_usd)])
+    backend::respond_to_form(
+        saved,
+        &[
+            ("daily_budget_usd", &daily_budget_usd),
+            ("allowed_origins", &allowed_origins),
+        ],
+    )
 }
 
 #[server(prefix = "/api", endpoint = "share/rotate")]
@@ -57,18 +68,39 @@ pub async fn rotate_share(agent_id: Uuid) -> Result<ShareLink, AppError> {
     )
 }
 
-#[server(prefix = "/api", endpoint = "c/view")]
-pub async fn get_public_chat(token: String, open: Option<Uuid>) -> Result<PublicChat, AppError> {
+/// A new embed secret: tokens signed with the old one stop working at once.
+#[server(prefix = "/api", endpoint = "share/rotate-embed-secret")]
+pub async fn rotate_embed_secret(agent_id: Uuid) -> Result<ShareLink, AppError> {
     use crate::backend;
-    let visitor = backend::cookies::read(super::VISITOR_COOKIE);
     backend::respond(
         async {
             backend::shares()?
-                .chat(&token, visitor.as_deref(), open)
+                .rotate_embed_secret(&backend::actor().await?, agent_id)
                 .await
         }
         .await,
     )
+}
+
+/// Who the visitor is: the embedded chat's `session` (carried in its links and forms),
+/// else their cookie on the link's own page.
+#[cfg(feature = "ssr")]
+fn visitor_pass(session: Option<String>) -> Option<super::VisitorPass> {
+    super::VisitorPass::of(
+        session,
+        crate::backend::cookies::read(super::VISITOR_COOKIE),
+    )
+}
+
+#[server(prefix = "/api", endpoint = "c/view")]
+pub async fn get_public_chat(
+    token: String,
+    open: Option<Uuid>,
+    session: Option<String>,
+) -> Result<PublicChat, AppError> {
+    use crate::backend;
+    let pass = visitor_pass(session);
+    backend::respond(async { backend::shares()?.chat(&token, pass.as_ref(), open).await }.await)
 }
 
 /// A visitor's message; a first visit gets its cookie here. Opens the conversation,
@@ -78,14 +110,15 @@ pub async fn public_say(
     token: String,
     conversation: Option<Uuid>,
     content: String,
+    session: Option<String>,
 ) -> Result<PostedMessage, AppError> {
     use crate::backend;
     /// A year: a visitor finds their conversations again on their next visit.
     const VISITOR_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
     let said = async {
         let shares = backend::shares()?;
-        let visitor = match backend::cookies::read(super::VISITOR_COOKIE) {
-            Some(visitor) => visitor,
+        let pass = match visitor_pass(session.clone()) {
+            Some(pass) => pass,
             None => {
                 let visitor = shares.new_visitor();
                 let secure = backend::accounts()?.secure_cookies();
@@ -96,31 +129,35 @@ pub async fn public_say(
                     VISITOR_MAX_AGE_SECS,
                     secure,
                 );
-                visitor
+                super::VisitorPass::Cookie(visitor)
             }
         };
         let address = backend::client_info().ip;
         shares
-            .say(&token, &visitor, address, conversation, &content)
+            .say(&token, &pass, address, conversation, &content)
             .await
     }
     .await;
     let said = backend::respond_to_form(said, &[("content", &content)]);
     if let Ok(posted) = &said {
-        leptos_axum::redirect(&format!("/c/{token}/{}", posted.conversation_id));
+        let page = format!("/c/{token}/{}", posted.conversation_id);
+        leptos_axum::redirect(&super::with_session(&page, session.as_deref()));
     }
     said
 }
 
 /// Stops the answer to one of the visitor's messages.
 #[server(prefix = "/api", endpoint = "c/stop")]
-pub async fn public_stop(token: String, run: Uuid) -> Result<(), AppError> {
+pub async fn public_stop(
+    token: String,
+    run: Uuid,
+    session: Option<String>,
+) -> Result<(), AppError> {
     use crate::backend;
     backend::respond(
         async {
-            let visitor =
-                backend::cookies::read(super::VISITOR_COOKIE).ok_or(AppError::NotFound)?;
-            backend::shares()?.stop(&token, &visitor, run).await
+            let pass = visitor_pass(session).ok_or(AppError::NotFound)?;
+            backend::shares()?.stop(&token, &pass, run).await
         }
         .await,
     )

@@ -162,6 +162,39 @@ pub struct ChatEntry {
 /// The cookie that tells a share link's visitors apart (they have no account).
 pub const VISITOR_COOKIE: &str = "agf_visitor";
 
+/// How a share link's visitor says who they are. On the link's own page, their cookie.
+/// In a chat embedded on another site no cookie of ours is sent (browsers keep a
+/// third-party frame's cookies from it), so the widget passes a `session` that the page
+/// carries in its links and forms: a random id of the browser's own, or the site's
+/// signed token for its signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitorPass {
+    Cookie(String),
+    Session(String),
+}
+
+/// A share link page's address for a visitor: an embedded chat's session goes along.
+pub fn with_session(path: &str, session: Option<&str>) -> String {
+    match session.filter(|s| !s.is_empty()) {
+        Some(session) => {
+            let session: String = form_urlencoded::byte_serialize(session.as_bytes()).collect();
+            format!("{path}?session={session}")
+        }
+        None => path.to_string(),
+    }
+}
+
+impl VisitorPass {
+    /// The session when there is one (an embedded chat), else the cookie.
+    pub fn of(session: Option<String>, cookie: Option<String>) -> Option<VisitorPass> {
+        match (session.filter(|s| !s.is_empty()), cookie) {
+            (Some(session), _) => Some(VisitorPass::Session(session)),
+            (None, Some(cookie)) => Some(VisitorPass::Cookie(cookie)),
+            (None, None) => None,
+        }
+    }
+}
+
 /// The longest message a person may send.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;
 /// The longest title.
@@ -210,6 +243,16 @@ pub struct ShareLink {
     pub daily_budget: MicroUsd,
     /// What they spent today.
     pub spent_today: MicroUsd,
+    /// The sites (origins) whose pages may show the chat: every other is refused.
+    pub allowed_origins: Vec<String>,
+    /// Only the embedding site's signed-in users may chat (each with a token the site
+    /// signs with `embed_secret`); the bare link and anonymous visitors are refused.
+    pub signed_users_only: bool,
+    /// The HS256 key the site signs its users' tokens with. Kept on the site's server,
+    /// never in a browser.
+    pub embed_secret: String,
+    /// The tag that puts the chat on a page of an allowed site.
+    pub embed_snippet: String,
 }
 
 /// A share link's settings.
@@ -224,7 +267,17 @@ pub struct ShareSettings {
         schema(value_type = i64, minimum = 0, maximum = 10_000_000_000_i64)
     )]
     pub daily_budget: MicroUsd,
+    /// The sites that may embed the chat, as origins (`https://www.example.com`, at
+    /// most 20). Left out: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Only signed-in users of the embedding site may chat. Left out: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_users_only: Option<bool>,
 }
+
+/// The most sites a link may be embedded on.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;
 
 /// The most a share link may spend in a day.
 pub const MAX_SHARE_DAILY_BUDGET: MicroUsd = MicroUsd(10_000_000_000);
@@ -234,7 +287,27 @@ pub const MAX_SHARE_DAILY_BUDGET: MicroUsd = MicroUsd(10_000_000_000);
 pub struct PublicChat {
     pub agent_name: String,
     pub description: String,
+    /// The signed end user's name (or id), when the embedding site gave one.
+    pub signed_in_as: Option<String>,
     /// The visitor's own conversations with the agent, the latest first.
     pub conversations: Vec<Conversation>,
     pub open: Option<OpenConversation>,
+}
+
+/// A signed end user's use of a team's agents over a range: what the embedding sites'
+/// people did, each known by the id their site gave them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndUserUsage {
+    /// The id the embedding site gave the person.
+    pub end_user: String,
+    /// The name it last gave them, if any.
+    pub name: Option<String>,
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    pub conversations: i64,
+    /// Their messages (turns) in the range.
+    pub messages: i64,
+    /// What their turns cost in the range.
+    pub cost: MicroUsd,
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::charts::{Palette, StackedBars, Unit};
 use super::figures::{FailureReasons, Headline, QuotaBars};
-use super::tables::{AgentTable, KeyTable, ModelTable, RecentFailures};
+use super::tables::{AgentTable, EndUserTable, KeyTable, ModelTable, RecentFailures};
 use super::{Dashboard, DashboardRange, get_dashboard};
 use crate::components::{EmptyState, PageHeader};
 use crate::islands::LiveParts;
@@ -100,6 +100,7 @@ fn Panels(dashboard: Dashboard) -> impl IntoView {
         recent_failures,
         quota,
         keys,
+        end_users,
         ..
     } = dashboard;
     let span = days.len();
@@ -122,6 +123,7 @@ fn Panels(dashboard: Dashboard) -> impl IntoView {
                 <AgentTable agents />
             </div>
             <KeyTable keys />
+            <EndUserTable end_users />
             <p class="text-xs text-slate-500">
                 {format!("{first} to {last}, UTC. Runs count on the day they ended. This page refreshes every 30 seconds.")}
             </p>

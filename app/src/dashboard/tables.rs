@@ -1,5 +1,5 @@
-//! The breakdowns: cost by provider/model, top agents, the latest failures, and the
-//! gateway's use per API key.
+//! The breakdowns: cost by provider/model, top agents, the latest failures, the
+//! gateway's use per API key, and the embedded chats' signed end users.
 
 use leptos::prelude::*;
 
@@ -7,6 +7,7 @@ use super::figures::Bar;
 use super::format::{count, percent};
 use super::{AgentUsage, FailedRun, KeyUsage, ModelUsage};
 use crate::components::{NUM, Panel, ROW, Table};
+use crate::conversations::EndUserUsage;
 
 #[component]
 pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
@@ -128,6 +129,39 @@ pub fn KeyTable(keys: Vec<KeyUsage>) -> impl IntoView {
     view! {
         <Panel id="gateway" title="Gateway use by API key" is_empty empty=empty.into_any()>
             <Table test_id="gateway-keys" columns=&["Key", "Requests", "Tokens", "Cost", "From cache", "Budget left this month"]>{rows}</Table>
+        </Panel>
+    }
+}
+
+#[component]
+pub fn EndUserTable(end_users: Vec<EndUserUsage>) -> impl IntoView {
+    let is_empty = end_users.is_empty();
+    let rows = end_users
+        .into_iter()
+        .map(|u| {
+            let key = u.end_user.clone();
+            let who = match u.name {
+                Some(name) => view! { {name}" "<span class="font-mono text-xs text-slate-500">{u.end_user}</span> }.into_any(),
+                None => view! { <span class="font-mono text-xs">{u.end_user}</span> }.into_any(),
+            };
+            view! {
+                <tr class=ROW data-end-user=key>
+                    <td class="py-1.5 break-all">{who}</td>
+                    <td class="py-1.5"><a href=format!("/agents/{}", u.agent_id) class="text-indigo-600 hover:underline dark:text-indigo-400">{u.agent_name}</a></td>
+                    <td class=NUM>{count(u.conversations)}</td>
+                    <td class=NUM>{count(u.messages)}</td>
+                    <td class=NUM>{u.cost.to_string()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = view! {
+        "No signed-in users of your sites chatted in this range. Embed an agent from its "
+        <span class="font-medium">"Share link"</span>" page, with tokens your server signs."
+    };
+    view! {
+        <Panel id="end-users" title="End users of embedded chats" is_empty empty=empty.into_any()>
+            <Table test_id="end-users" columns=&["User", "Agent", "Conversations", "Messages", "Cost"]>{rows}</Table>
         </Panel>
     }
 }

@@ -191,6 +191,8 @@ pub struct Dashboard {
     pub recent_failures: Vec<FailedRun>,
     pub quota: Quota,
     pub keys: Vec<KeyUsage>,
+    /// The signed end users of embedded chats who spent most in the range (at most ten).
+    pub end_users: Vec<crate::conversations::EndUserUsage>,
 }
 
 #[cfg(test)]

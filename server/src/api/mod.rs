@@ -72,6 +72,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             once(state, Scope::Admin, post(shares::rotate)),
         )
         .route(
+            "/agents/{id}/share/embed-secret/rotate",
+            once(state, Scope::Admin, post(shares::rotate_embed_secret)),
+        )
+        .route(
             "/conversations/{id}/regenerate",
             once(state, Scope::Run, post(conversations::regenerate)),
         )
@@ -93,6 +97,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/api-keys/{id}", delete(account::revoke_key))
         .route("/usage", get(account::usage))
+        .route("/usage/end-users", get(shares::end_users))
         .route("/providers", get(providers::list))
         .route("/providers/order", put(providers::set_order))
         .route(

@@ -22,7 +22,7 @@ use super::{
         runs::start, runs::list, runs::get, runs::events, runs::cancel,
         conversations::start, conversations::list, conversations::get, conversations::change,
         conversations::messages, conversations::say, conversations::regenerate,
-        shares::get, shares::set, shares::rotate,
+        shares::get, shares::set, shares::rotate, shares::rotate_embed_secret, shares::end_users,
         templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
         providers::list, providers::set_order,

@@ -175,6 +175,12 @@ impl From<AppError> for Problem {
                     .collect(),
             ),
             AppError::BadCredentials | AppError::Unauthenticated => Problem::unauthenticated(),
+            AppError::Unidentified(_) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unidentified",
+                "Unidentified",
+                detail,
+            ),
             AppError::Forbidden | AppError::TwoFactorRequired { .. } => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
             }

@@ -6,8 +6,10 @@
 //! message sent while the agent is still answering is refused, not queued behind it.
 
 mod chat_view;
+pub mod embeds;
 pub mod history;
 pub mod shares;
+pub mod visitors;
 
 use app::backend::Actor;
 use app::conversations::{
@@ -54,8 +56,8 @@ pub struct Chatter {
     /// The member: the person in the app, or the maker of the key.
     pub member: Option<Uuid>,
     pub api_key_id: Option<Uuid>,
-    /// A visitor's id: the SHA-256 (hex) of their cookie.
-    pub visitor: Option<String>,
+    /// A share link's visitor.
+    pub visitor: Option<visitors::Visitor>,
 }
 
 impl From<&Actor> for Chatter {
@@ -566,9 +568,14 @@ async fn insert_conversation(
     conversational(&spec)?;
     let inputs = check_inputs(&spec, &inputs)
         .map_err(|problems| AppError::invalid("inputs", problems.join("; ")))?;
+    let end_user = chatter
+        .visitor
+        .as_ref()
+        .and_then(|visitor| visitor.end_user.as_ref());
     Ok(sqlx::query_as(concat!(
-        "WITH c AS (INSERT INTO conversations (team_id, agent_id, title, inputs, created_by, api_key_id, visitor)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
+        "WITH c AS (INSERT INTO conversations (team_id, agent_id, title, inputs, created_by, api_key_id,
+                                               visitor, end_user, end_user_name)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *)
          SELECT ",
         conversation_columns!(),
         " FROM c"
@@ -580,7 +587,9 @@ async fn insert_conversation(
     // A key's conversation is the key's, not its maker's.
     .bind(chatter.member.filter(|_| chatter.api_key_id.is_none()))
     .bind(chatter.api_key_id)
-    .bind(chatter.visitor.as_deref())
+    .bind(chatter.visitor.as_ref().map(|visitor| &visitor.id))
+    .bind(end_user.map(|user| &user.id))
+    .bind(end_user.and_then(|user| user.name.as_ref()))
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -674,8 +683,9 @@ async fn queue_turn(tx: &mut Tx, chatter: &Chatter, id: Uuid) -> Result<Uuid, Se
         ))
         .into());
     }
-    if chatter.visitor.is_some() {
+    if let Some(visitor) = &chatter.visitor {
         shares::within_daily_budget(tx, agent_id, &spec).await?;
+        shares::within_daily_messages(tx, agent_id, visitor).await?;
     }
     // The spec may have changed since the conversation began: its inputs are checked
     // against the version that answers.

@@ -3,6 +3,9 @@
 //! and set what its conversations may spend in a day. A visitor is known by a random
 //! cookie, kept only as its SHA-256, and sees only their own conversations.
 //!
+//! The chat may also be embedded on the team's own sites (`embeds`), where a visitor
+//! may be the site's signed-in user (`visitors`).
+//!
 //! A visitor's message passes two rate limits (per address and per link, one minute
 //! windows in Redis, shared by every instance), then the link's daily budget: the
 //! link's row is locked while a turn is queued, so concurrent visitors are counted one
@@ -14,14 +17,16 @@ use std::sync::Arc;
 use app::backend::Actor;
 use app::conversations::{
     MAX_SHARE_DAILY_BUDGET, NewConversation, PostedMessage, PublicChat, ShareLink, ShareSettings,
+    VisitorPass,
 };
 use app::error::AppError;
 use app::spec::{MicroUsd, Spec, SpecBody};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::visitors::Visitor;
 use super::{
-    Chatter, ConversationsService, HeldBy, current_spec, insert_conversation, take_message,
+    Chatter, ConversationsService, HeldBy, current_spec, embeds, insert_conversation, take_message,
 };
 use crate::crypto;
 use crate::db::tenant::{self, Tenant, Tx};
@@ -40,17 +45,21 @@ pub struct ShareLimits {
     pub per_link: u32,
 }
 
-/// A share link found by its token.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+/// A share link found by its token, while it is on.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Share {
     pub agent_id: Uuid,
     pub team_id: Uuid,
+    /// The sites that may embed the chat.
+    pub allowed_origins: Vec<String>,
+    /// Only the embedding site's signed-in users may chat.
+    pub signed_users_only: bool,
 }
 
 pub struct SharesService {
-    db: PgPool,
+    pub(super) db: PgPool,
     conversations: Arc<ConversationsService>,
-    keys: Arc<Keyring>,
+    pub(super) keys: Arc<Keyring>,
     public_url: String,
     limiter: Arc<RateLimiter>,
     cache: Arc<RedisClient>,
@@ -58,13 +67,17 @@ pub struct SharesService {
 }
 
 #[derive(sqlx::FromRow)]
-struct ShareRow {
+pub(super) struct ShareRow {
     team_id: Uuid,
     token_ciphertext: Vec<u8>,
     token_nonce: Vec<u8>,
     enabled: bool,
     daily_budget_micro_usd: i64,
     spent_today: i64,
+    allowed_origins: Vec<String>,
+    signed_users_only: bool,
+    pub(super) embed_secret_ciphertext: Option<Vec<u8>>,
+    pub(super) embed_secret_nonce: Option<Vec<u8>>,
 }
 
 /// Today's spend of an agent's share link: its visitors' turns since midnight UTC.
@@ -107,8 +120,17 @@ impl SharesService {
         admin(actor)?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         talking_agent(&mut tx, agent_id).await?;
-        let row = self.row(&mut tx, agent_id).await?;
-        tenant::done_reading(tx);
+        let mut row = self.row(&mut tx, agent_id).await?;
+        if row
+            .as_ref()
+            .is_some_and(|row| row.embed_secret_ciphertext.is_none())
+        {
+            // A link made before embedding existed gets its secret when first looked at.
+            self.new_embed_secret(&mut tx, actor.team_id, agent_id, false)
+                .await?;
+            row = self.row(&mut tx, agent_id).await?;
+        }
+        tx.commit().await?;
         row.map(|row| self.shown(row)).transpose()
     }
 
@@ -127,6 +149,11 @@ impl SharesService {
             )
             .into());
         }
+        let origins = settings
+            .allowed_origins
+            .as_deref()
+            .map(embeds::origins)
+            .transpose()?;
         let mut tx = tenant::begin_as(&self.db, actor).await?;
         let spec = talking_agent(&mut tx, agent_id).await?;
         if settings.enabled {
@@ -134,13 +161,20 @@ impl SharesService {
         }
         let token = crypto::random_token();
         let sealed = self.seal(actor.team_id, &token)?;
+        // Kept when the link has one: a new secret is asked for on its own.
+        let secret = self.seal(actor.team_id, &crypto::random_token())?;
         sqlx::query(
             "INSERT INTO agent_shares (agent_id, team_id, token_hash, token_ciphertext, token_nonce,
-                                       enabled, daily_budget_micro_usd)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                       enabled, daily_budget_micro_usd, allowed_origins,
+                                       signed_users_only, embed_secret_ciphertext, embed_secret_nonce)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::text[], '{}'), coalesce($9, false), $10, $11)
              ON CONFLICT (agent_id) DO UPDATE
                 SET enabled = EXCLUDED.enabled,
                     daily_budget_micro_usd = EXCLUDED.daily_budget_micro_usd,
+                    allowed_origins = coalesce($8::text[], agent_shares.allowed_origins),
+                    signed_users_only = coalesce($9, agent_shares.signed_users_only),
+                    embed_secret_ciphertext = coalesce(agent_shares.embed_secret_ciphertext, EXCLUDED.embed_secret_ciphertext),
+                    embed_secret_nonce = coalesce(agent_shares.embed_secret_nonce, EXCLUDED.embed_secret_nonce),
                     updated_at = now()",
         )
         .bind(agent_id)
@@ -150,6 +184,10 @@ impl SharesService {
         .bind(&sealed.nonce)
         .bind(settings.enabled)
         .bind(settings.daily_budget.0)
+        .bind(origins)
+        .bind(settings.signed_users_only)
+        .bind(&secret.ciphertext)
+        .bind(&secret.nonce)
         .execute(&mut *tx)
         .await?;
         let row = self
@@ -195,13 +233,24 @@ impl SharesService {
         if token.is_empty() || token.len() > 100 {
             return Err(AppError::NotFound.into());
         }
-        let found: Option<(Uuid, Uuid, bool)> =
-            sqlx::query_as("SELECT agent_id, team_id, enabled FROM agent_share_by_hash($1)")
-                .bind(crypto::sha256(token))
-                .fetch_optional(&self.db)
-                .await?;
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            enabled: bool,
+            #[sqlx(flatten)]
+            share: Share,
+        }
+        let found: Option<Found> = sqlx::query_as(
+            "SELECT agent_id, team_id, enabled, allowed_origins, signed_users_only
+               FROM agent_share_by_hash($1)",
+        )
+        .bind(crypto::sha256(token))
+        .fetch_optional(&self.db)
+        .await?;
         match found {
-            Some((agent_id, team_id, true)) => Ok(Share { agent_id, team_id }),
+            Some(Found {
+                enabled: true,
+                share,
+            }) => Ok(share),
             _ => Err(AppError::NotFound.into()),
         }
     }
@@ -210,15 +259,20 @@ impl SharesService {
     pub async fn chat(
         &self,
         token: &str,
-        visitor: Option<&str>,
+        pass: Option<&VisitorPass>,
         open: Option<Uuid>,
     ) -> Result<PublicChat, ServerError> {
         let share = self.find(token).await?;
+        let visitor = match pass {
+            Some(pass) => Some(self.identify(&share, pass).await?),
+            None if share.signed_users_only => return Err(embeds::for_signed_users_only().into()),
+            None => None,
+        };
         let mut tx = tenant::begin(&self.db, Tenant::team(share.team_id)).await?;
         let (_, spec) = current_spec(&mut tx, share.agent_id).await?;
         tenant::done_reading(tx);
-        let visitor = visitor.map(visitor_id);
-        let chatter = self.chatter(share, visitor.clone());
+        let signed_in_as = visitor.as_ref().and_then(Visitor::shown_as);
+        let chatter = chatter(&share, visitor.clone());
         let (conversations, open) = match &visitor {
             None if open.is_some() => return Err(AppError::NotFound.into()),
             None => (Vec::new(), None),
@@ -230,7 +284,7 @@ impl SharesService {
                         tenant,
                         Some(share.agent_id),
                         false,
-                        HeldBy::Visitor(visitor),
+                        HeldBy::Visitor(&visitor.id),
                         None,
                     )
                     .await?;
@@ -256,6 +310,7 @@ impl SharesService {
         Ok(PublicChat {
             agent_name: spec.name,
             description: spec.description,
+            signed_in_as,
             conversations,
             open,
         })
@@ -266,14 +321,15 @@ impl SharesService {
     pub async fn say(
         &self,
         token: &str,
-        visitor: &str,
+        pass: &VisitorPass,
         address: Option<std::net::IpAddr>,
         conversation: Option<Uuid>,
         content: &str,
     ) -> Result<PostedMessage, ServerError> {
         let share = self.find(token).await?;
-        self.admit(share, address).await?;
-        let chatter = self.chatter(share, Some(visitor_id(visitor)));
+        let visitor = self.identify(&share, pass).await?;
+        self.admit(&share, address).await?;
+        let chatter = chatter(&share, Some(visitor));
         let mut tx = tenant::begin(&self.db, Tenant::team(share.team_id)).await?;
         let id = match conversation {
             Some(id) => {
@@ -297,10 +353,11 @@ impl SharesService {
     pub async fn visitor_run(
         &self,
         token: &str,
-        visitor: &str,
+        pass: &VisitorPass,
         run: Uuid,
     ) -> Result<Share, ServerError> {
         let share = self.find(token).await?;
+        let visitor = self.identify(&share, pass).await?;
         let mut tx = tenant::begin(&self.db, Tenant::team(share.team_id)).await?;
         let theirs: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM runs r JOIN conversations c ON c.id = r.conversation_id
@@ -308,7 +365,7 @@ impl SharesService {
         )
         .bind(run)
         .bind(share.agent_id)
-        .bind(visitor_id(visitor))
+        .bind(&visitor.id)
         .fetch_one(&mut *tx)
         .await?;
         tenant::done_reading(tx);
@@ -320,15 +377,20 @@ impl SharesService {
     }
 
     /// Stops the turn of `run`, one of the visitor's own.
-    pub async fn stop(&self, token: &str, visitor: &str, run: Uuid) -> Result<(), ServerError> {
-        let share = self.visitor_run(token, visitor, run).await?;
+    pub async fn stop(
+        &self,
+        token: &str,
+        pass: &VisitorPass,
+        run: Uuid,
+    ) -> Result<(), ServerError> {
+        let share = self.visitor_run(token, pass, run).await?;
         Ok(crate::runs::cancel_run(&self.db, Tenant::team(share.team_id), run).await?)
     }
 
     /// Counts the message against the address's and the link's minute.
     async fn admit(
         &self,
-        share: Share,
+        share: &Share,
         address: Option<std::net::IpAddr>,
     ) -> Result<(), ServerError> {
         let address = address.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
@@ -351,15 +413,6 @@ impl SharesService {
         Ok(())
     }
 
-    fn chatter(&self, share: Share, visitor: Option<String>) -> Chatter {
-        Chatter {
-            team_id: share.team_id,
-            member: None,
-            api_key_id: None,
-            visitor,
-        }
-    }
-
     async fn own(&self, chatter: &Chatter, id: Uuid) -> Result<(), ServerError> {
         let mut tx = tenant::begin(&self.db, Tenant::team(chatter.team_id)).await?;
         self.own_in(&mut tx, chatter, id).await?;
@@ -373,7 +426,7 @@ impl SharesService {
             "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND visitor = $2)",
         )
         .bind(id)
-        .bind(chatter.visitor.as_deref())
+        .bind(chatter.visitor.as_ref().map(|visitor| &visitor.id))
         .fetch_one(&mut **tx)
         .await?;
         if theirs {
@@ -383,9 +436,14 @@ impl SharesService {
         }
     }
 
-    async fn row(&self, tx: &mut Tx, agent_id: Uuid) -> Result<Option<ShareRow>, ServerError> {
+    pub(super) async fn row(
+        &self,
+        tx: &mut Tx,
+        agent_id: Uuid,
+    ) -> Result<Option<ShareRow>, ServerError> {
         Ok(sqlx::query_as(concat!(
-            "SELECT team_id, token_ciphertext, token_nonce, enabled, daily_budget_micro_usd, ",
+            "SELECT team_id, token_ciphertext, token_nonce, enabled, daily_budget_micro_usd,
+                    allowed_origins, signed_users_only, embed_secret_ciphertext, embed_secret_nonce, ",
             spent_today!(),
             " AS spent_today FROM agent_shares WHERE agent_id = $1"
         ))
@@ -394,39 +452,57 @@ impl SharesService {
         .await?)
     }
 
-    fn seal(&self, team_id: Uuid, token: &str) -> Result<Sealed, ServerError> {
+    pub(super) fn seal(&self, team_id: Uuid, token: &str) -> Result<Sealed, ServerError> {
         self.keys
             .seal_text(team_id, token)
             .map_err(|_| AppError::Internal.into())
     }
 
-    fn shown(&self, row: ShareRow) -> Result<ShareLink, ServerError> {
-        let sealed = Sealed {
-            ciphertext: row.token_ciphertext,
-            nonce: row.token_nonce,
+    pub(super) fn open(&self, team_id: Uuid, sealed: Sealed) -> Result<String, ServerError> {
+        self.keys
+            .open_text(team_id, &sealed)
+            .map_err(|_| AppError::Internal.into())
+    }
+
+    pub(super) fn shown(&self, row: ShareRow) -> Result<ShareLink, ServerError> {
+        let token = self.open(
+            row.team_id,
+            Sealed {
+                ciphertext: row.token_ciphertext,
+                nonce: row.token_nonce,
+            },
+        )?;
+        let embed_secret = match (row.embed_secret_ciphertext, row.embed_secret_nonce) {
+            (Some(ciphertext), Some(nonce)) => {
+                self.open(row.team_id, Sealed { ciphertext, nonce })?
+            }
+            _ => String::new(),
         };
-        let token = self
-            .keys
-            .open_text(row.team_id, &sealed)
-            .map_err(|_| AppError::Internal)?;
+        let public_url = self.public_url.trim_end_matches('/');
         Ok(ShareLink {
-            url: format!("{}/c/{token}", self.public_url.trim_end_matches('/')),
+            url: format!("{public_url}/c/{token}"),
             enabled: row.enabled,
             daily_budget: MicroUsd(row.daily_budget_micro_usd),
             spent_today: MicroUsd(row.spent_today),
+            allowed_origins: row.allowed_origins,
+            signed_users_only: row.signed_users_only,
+            embed_secret,
+            embed_snippet: embeds::snippet(public_url, &token),
         })
     }
 }
 
-/// A visitor's cookie as conversations keep it.
-pub fn visitor_id(cookie: &str) -> String {
-    crypto::sha256(cookie)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+/// A visitor of the share link, in the link's team.
+fn chatter(share: &Share, visitor: Option<Visitor>) -> Chatter {
+    Chatter {
+        team_id: share.team_id,
+        member: None,
+        api_key_id: None,
+        visitor,
+    }
 }
 
-fn admin(actor: &Actor) -> Result<(), ServerError> {
+pub(super) fn admin(actor: &Actor) -> Result<(), ServerError> {
     if actor.role < app::auth::Role::Admin {
         return Err(AppError::Forbidden.into());
     }
@@ -434,7 +510,7 @@ fn admin(actor: &Actor) -> Result<(), ServerError> {
 }
 
 /// The team's agent that talks (a workflow has no share link).
-async fn talking_agent(tx: &mut Tx, agent_id: Uuid) -> Result<Spec, ServerError> {
+pub(super) async fn talking_agent(tx: &mut Tx, agent_id: Uuid) -> Result<Spec, ServerError> {
     let (_, spec) = current_spec(tx, agent_id).await?;
     super::conversational(&spec)?;
     Ok(spec)
@@ -501,6 +577,45 @@ pub(super) async fn within_daily_budget(
     Ok(())
 }
 
+/// Refuses a signed user's message past the daily quota their site gave them (their
+/// messages to this agent since midnight UTC). Called with the link's row locked, so
+/// two messages at once are counted one after the other.
+pub(super) async fn within_daily_messages(
+    tx: &mut Tx,
+    agent_id: Uuid,
+    visitor: &Visitor,
+) -> Result<(), ServerError> {
+    let Some(quota) = visitor
+        .end_user
+        .as_ref()
+        .and_then(|user| user.daily_messages)
+    else {
+        return Ok(());
+    };
+    let (sent, until_midnight): (i64, f64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM conversation_messages m
+                   JOIN conversations c ON c.id = m.conversation_id
+                  WHERE c.agent_id = $1 AND c.visitor = $2 AND m.role = 'user'
+                    AND m.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'),
+                extract(epoch FROM (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day')
+                                   - now() AT TIME ZONE 'UTC')::float8",
+    )
+    .bind(agent_id)
+    .bind(&visitor.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if sent >= i64::from(quota) {
+        return Err(AppError::QuotaExceeded {
+            message: format!(
+                "You have sent your {quota} messages for today. They renew at midnight UTC."
+            ),
+            retry_after_secs: until_midnight.ceil().max(1.0) as u64,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Each answer's error mapped once, here.
 #[async_trait::async_trait]
 impl app::backend::Shares for SharesService {
@@ -521,6 +636,14 @@ impl app::backend::Shares for SharesService {
         Ok(SharesService::rotate(self, actor, agent_id).await?)
     }
 
+    async fn rotate_embed_secret(
+        &self,
+        actor: &Actor,
+        agent_id: Uuid,
+    ) -> Result<ShareLink, AppError> {
+        Ok(SharesService::rotate_embed_secret(self, actor, agent_id).await?)
+    }
+
     fn new_visitor(&self) -> String {
         crypto::random_token()
     }
@@ -528,24 +651,24 @@ impl app::backend::Shares for SharesService {
     async fn chat(
         &self,
         token: &str,
-        visitor: Option<&str>,
+        pass: Option<&VisitorPass>,
         open: Option<Uuid>,
     ) -> Result<PublicChat, AppError> {
-        Ok(SharesService::chat(self, token, visitor, open).await?)
+        Ok(SharesService::chat(self, token, pass, open).await?)
     }
 
     async fn say(
         &self,
         token: &str,
-        visitor: &str,
+        pass: &VisitorPass,
         address: Option<std::net::IpAddr>,
         conversation: Option<Uuid>,
         content: &str,
     ) -> Result<PostedMessage, AppError> {
-        Ok(SharesService::say(self, token, visitor, address, conversation, content).await?)
+        Ok(SharesService::say(self, token, pass, address, conversation, content).await?)
     }
 
-    async fn stop(&self, token: &str, visitor: &str, run: Uuid) -> Result<(), AppError> {
-        Ok(SharesService::stop(self, token, visitor, run).await?)
+    async fn stop(&self, token: &str, pass: &VisitorPass, run: Uuid) -> Result<(), AppError> {
+        Ok(SharesService::stop(self, token, pass, run).await?)
     }
 }

@@ -8,6 +8,7 @@ mod window;
 use std::collections::HashMap;
 
 use app::backend::{Actor, Dashboards};
+use app::conversations::EndUserUsage;
 use app::dashboard::{Dashboard, DashboardRange, Figures, ModelUsage, Quota, ReasonCount, Series};
 use app::error::AppError;
 use app::spec::MicroUsd;
@@ -22,6 +23,9 @@ use window::Window;
 
 /// How many provider/models a chart stacks before the rest become "Other".
 const SERIES_SHOWN: usize = 5;
+/// Signed end users on the dashboard; the API lists up to `END_USERS_LISTED`.
+const END_USERS_SHOWN: i64 = 10;
+pub const END_USERS_LISTED: i64 = 100;
 
 pub struct DashboardService {
     db: PgPool,
@@ -50,6 +54,7 @@ impl DashboardService {
         let agents = queries::top_agents(&mut tx, &window).await?;
         let recent_failures = queries::recent_failures(&mut tx, &window).await?;
         let keys = queries::gateway_keys(&mut tx, &window).await?;
+        let end_users = queries::end_users(&mut tx, &window, END_USERS_SHOWN).await?;
         let has_activity = queries::has_activity(&mut tx).await?;
         tenant::done_reading(tx);
         let shaped = rows.shape(&window);
@@ -75,7 +80,22 @@ impl DashboardService {
                 tokens_limit: period.tokens_limit,
             },
             keys,
+            end_users,
         })
+    }
+
+    /// The signed end users of the team's embedded chats over the range, those who
+    /// spent most first.
+    pub async fn end_users(
+        &self,
+        actor: &Actor,
+        range: DashboardRange,
+    ) -> Result<Vec<EndUserUsage>, ServerError> {
+        let window = Window::of(range, chrono::Utc::now().date_naive())?;
+        let mut tx = tenant::begin_as(&self.db, actor).await?;
+        let end_users = queries::end_users(&mut tx, &window, END_USERS_LISTED).await?;
+        tenant::done_reading(tx);
+        Ok(end_users)
     }
 }
 

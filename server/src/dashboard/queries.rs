@@ -1,7 +1,8 @@
 //! The dashboard's reads, all from the roll-ups (`usage_daily`, `run_outcomes_daily`)
-//! except the few latest failures, under the team's RLS. Each is a small sum over at most
+//! except the few latest failures and the signed end users' use, under the team's RLS. Each is a small sum over at most
 //! a few thousand rows, however many runs the team has.
 
+use app::conversations::EndUserUsage;
 use app::dashboard::{AgentUsage, FailedRun, KeyUsage};
 use app::spec::MicroUsd;
 use chrono::NaiveDate;
@@ -178,6 +179,58 @@ struct KeyUsageRow {
     cache_hits: Option<i64>,
     cost_saved: Option<i64>,
     month_cost: Option<i64>,
+}
+
+/// The signed end users of embedded chats with the most spent in the range (then the
+/// most messages): their turns' runs, each counted once, by the conversations they
+/// hold. The name is the latest their site gave.
+pub async fn end_users(
+    tx: &mut Tx,
+    window: &Window,
+    limit: i64,
+) -> Result<Vec<EndUserUsage>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        end_user: String,
+        name: Option<String>,
+        agent_id: Uuid,
+        agent_name: String,
+        conversations: i64,
+        messages: i64,
+        cost: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.end_user, (array_agg(c.end_user_name ORDER BY c.created_at DESC))[1] AS name,
+                c.agent_id, a.name AS agent_name,
+                count(DISTINCT c.id)::bigint AS conversations,
+                count(r.id)::bigint AS messages,
+                coalesce(sum(r.cost_micro_usd), 0)::bigint AS cost
+           FROM conversations c
+           JOIN agents a ON a.id = c.agent_id
+           JOIN runs r ON r.conversation_id = c.id
+          WHERE c.end_user IS NOT NULL
+            AND r.created_at >= $1::timestamp AT TIME ZONE 'utc'
+            AND r.created_at < ($2 + 1)::timestamp AT TIME ZONE 'utc'
+          GROUP BY c.end_user, c.agent_id, a.name
+          ORDER BY cost DESC, messages DESC, c.end_user LIMIT $3",
+    )
+    .bind(window.from)
+    .bind(window.to)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| EndUserUsage {
+            end_user: row.end_user,
+            name: row.name,
+            agent_id: row.agent_id,
+            agent_name: row.agent_name,
+            conversations: row.conversations,
+            messages: row.messages,
+            cost: MicroUsd(row.cost),
+        })
+        .collect())
 }
 
 /// Whether the team ever ran an agent or called the gateway.

@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod downloads;
+mod embed;
 pub(crate) mod guard;
 mod health;
 mod identity_sign_in;
@@ -119,6 +120,8 @@ pub fn router(state: AppState) -> Router {
             "/c/{token}/runs/{run}/events",
             get(run_events::visitor_run_events),
         )
+        .route("/embed.js", get(embed::script))
+        .route("/c/{token}/embed.json", get(embed::config))
         .route("/webhooks/stripe", post(stripe_webhook::receive))
         // The client's files, answering revalidations with 304 and sending a file's
         // precompressed `.br` / `.gz` copy when the release bundle has one.

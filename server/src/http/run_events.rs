@@ -8,8 +8,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use app::conversations::VisitorPass;
 use app::runs::RunEvent;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -40,26 +41,27 @@ pub async fn run_events(
     .await
 }
 
-/// `GET /c/{token}/runs/{run}/events`: a share link visitor following the answer to
-/// one of their messages (their cookie says whose). They get the text and how the turn
-/// ended, not its steps: how the team's agent works (its tools, models, costs) is the
-/// team's.
+/// `GET /c/{token}/runs/{run}/events[?session=…]`: a share link visitor following the
+/// answer to one of their messages (their cookie, or in an embedded chat the session
+/// the page carries, says whose). They get the text and how the turn ended, not its
+/// steps: how the team's agent works (its tools, models, costs) is the team's.
 pub async fn visitor_run_events(
     State(state): State<AppState>,
     Path((token, run_id)): Path<(String, Uuid)>,
+    Query(query): Query<VisitorQuery>,
     request: Request,
 ) -> Response {
-    let visitor = request
+    let cookie = request
         .headers()
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(|header| app::backend::cookies::find(header, app::conversations::VISITOR_COOKIE))
         .map(str::to_owned);
-    let Some(visitor) = visitor else {
+    let Some(pass) = VisitorPass::of(query.session, cookie) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let share = match state.shares.visitor_run(&token, &visitor, run_id).await {
+    let share = match state.shares.visitor_run(&token, &pass, run_id).await {
         Ok(share) => share,
         Err(error) => {
             let error = app::error::AppError::from(error);
@@ -70,6 +72,11 @@ pub async fn visitor_run_events(
     };
     let after = last_event_id(request.headers());
     follow(&state, share.team_id, run_id, after, for_visitor).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct VisitorQuery {
+    session: Option<String>,
 }
 
 /// What a visitor sees of an event: the answer's text and the run's end, its cost and

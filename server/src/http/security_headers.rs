@@ -5,7 +5,8 @@
 //! Leptos writes with the page's nonce; WASM compiles under `wasm-unsafe-eval` (no
 //! `unsafe-eval`). Styles allow inline attributes because the pages size bars and
 //! charts with `style="width: …"`. Framing is refused everywhere (`frame-ancestors
-//! 'none'`) until the embed feature opens it per agent. Forms post to our own origin,
+//! 'none'`) but on a share link's pages (`/c/<token>…`), which the sites the link lists
+//! may frame (its embedded chat) and no other. Forms post to our own origin,
 //! and to Stripe's hosted pages when Stripe is configured: a plain form post (no
 //! JavaScript: most pages have no island) is redirected there for Checkout, the
 //! billing portal and Connect onboarding, and `form-action` covers a submission's
@@ -23,7 +24,7 @@ use crate::state::AppState;
 /// Everything but scripts and form targets: the same for pages and every other response.
 const BASE_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      style-src 'self' 'unsafe-inline'; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+     object-src 'none'; base-uri 'self'";
 
 /// Stripe's hosted pages (Checkout, the billing portal, Connect onboarding).
 const STRIPE_PAGES: &str =
@@ -50,15 +51,31 @@ const SSO_PAGE: &str = "/sso";
 
 /// The policy with these script sources. (Always a valid header value: the sources
 /// are ours, the Stripe address is a parsed origin and the nonce is hex.)
-fn policy(stripe: &StripeSettings, script_src: &str, to_any_provider: bool) -> Option<HeaderValue> {
+fn policy(
+    stripe: &StripeSettings,
+    script_src: &str,
+    to_any_provider: bool,
+    framers: &[String],
+) -> Option<HeaderValue> {
     let mut forms = form_targets(stripe);
     if to_any_provider {
         forms.push_str(" https: http:");
     }
+    let ancestors = if framers.is_empty() {
+        "'none'".to_string()
+    } else {
+        framers.join(" ")
+    };
     HeaderValue::try_from(format!(
-        "{BASE_POLICY}; form-action 'self' {forms}; script-src {script_src}"
+        "{BASE_POLICY}; frame-ancestors {ancestors}; form-action 'self' {forms}; script-src {script_src}"
     ))
     .ok()
+}
+
+/// The share link token of a link's page (`/c/<token>…`).
+fn share_token(path: &str) -> Option<&str> {
+    let token = path.strip_prefix("/c/")?.split('/').next()?;
+    (!token.is_empty()).then_some(token)
 }
 
 /// The nonce this response's inline scripts carry, made for each request before it is
@@ -83,11 +100,17 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(PageNonce(nonce.clone()));
     let sso_page = request.uri().path() == SSO_PAGE;
+    let share = share_token(request.uri().path()).map(str::to_owned);
     let mut response = next.run(request).await;
     let is_page = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    // The sites (origins, checked when saved) a link's page may be framed by.
+    let framers = match share {
+        Some(token) if is_page => state.shares.frame_ancestors(&token).await,
+        _ => Vec::new(),
+    };
     let scripts = if is_page {
         format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'")
     } else {
@@ -95,7 +118,7 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
     };
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Some(value) = policy(&state.config.stripe, &scripts, sso_page)
+        && let Some(value) = policy(&state.config.stripe, &scripts, sso_page, &framers)
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -103,7 +126,10 @@ pub async fn add(State(state): State<AppState>, mut request: Request, next: Next
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The old header cannot name sites: left out where some may frame the page.
+    if framers.is_empty() {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),

@@ -19,6 +19,7 @@ mod conversations;
 mod dashboard;
 mod database_roles;
 mod deployments;
+mod embeds;
 mod engine;
 mod engine_helpers;
 mod gateway_images;
