@@ -1,22 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
+import { BASE_URL, launch, newAgentFromYaml, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** A new agent made from its YAML; returns its id. */
-async function newAgent(page, yaml) {
-  await page.goto(`${BASE_URL}/agents/new`);
-  await waitForHydration(page);
-  await page.getByRole('tab', { name: 'YAML' }).click();
-  await page.getByLabel('Spec (YAML or JSON)').fill(yaml);
-  await page.getByText('The spec is valid.').waitFor();
-  await page.getByRole('button', { name: 'Save agent' }).click();
-  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
-  return page.url().split('/').pop();
-}
 
 // Long enough that the answer streams for several seconds (the fake model sends a word
 // every 40 ms in the tests), in Markdown.
@@ -28,7 +16,7 @@ test('chat with an agent: the answer streams, survives a reload, renders Markdow
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
   const page = await context.newPage();
   const name = `Chat agent ${Date.now()}`;
-  const agentId = await newAgent(page, `name: ${name}\ninstructions: 'You help, briefly.'\ntools: [calculator]\n`);
+  const agentId = await newAgentFromYaml(page, `name: ${name}\ninstructions: 'You help, briefly.'\ntools: [calculator]\n`);
 
   // From the run console to an empty chat.
   await page.getByRole('link', { name: 'Chat', exact: true }).click();
@@ -121,7 +109,7 @@ test('share an agent: the link opens a public chat for a visitor without an acco
   const context = await signedInContext(browser);
   const page = await context.newPage();
   const name = `Shared agent ${Date.now()}`;
-  await newAgent(page, `name: ${name}\ndescription: Answers anyone.\ninstructions: 'Help visitors.'\n`);
+  await newAgentFromYaml(page, `name: ${name}\ndescription: Answers anyone.\ninstructions: 'Help visitors.'\n`);
   await page.getByRole('link', { name: 'Share link' }).click();
   await page.waitForURL(/\/share$/);
   // A bad budget is refused and kept to correct.

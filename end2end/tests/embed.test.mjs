@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { BASE_URL, launch, signedInContext, waitForHydration, screenshot } from './helpers.mjs';
+import { BASE_URL, launch, newAgentFromYaml, signedInContext, screenshot } from './helpers.mjs';
 
 let browser;
 // Site A is among the agent's allowed sites; site B is not. What A serves is set by each test.
@@ -56,18 +56,6 @@ function hostPage(title, snippet, { userToken, extra = '' } = {}) {
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
 <body style="font-family: system-ui, sans-serif; margin: 2rem"><h1>${title}</h1>
 <p>A customer's page, with the Agent Factory chat.</p>${extra}${script}</body></html>`;
-}
-
-/** A new agent made from its YAML; returns its id. */
-async function newAgent(page, yaml) {
-  await page.goto(`${BASE_URL}/agents/new`);
-  await waitForHydration(page);
-  await page.getByRole('tab', { name: 'YAML' }).click();
-  await page.getByLabel('Spec (YAML or JSON)').fill(yaml);
-  await page.getByText('The spec is valid.').waitFor();
-  await page.getByRole('button', { name: 'Save agent' }).click();
-  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
-  return page.url().split('/').pop();
 }
 
 /** Submits the share settings (a form post; the server redirects back to the page). */
@@ -123,7 +111,13 @@ async function openWidget(page, name) {
 async function say(chat, message, answer) {
   await chat.getByLabel('Message', { exact: true }).fill(message);
   await chat.getByRole('button', { name: 'Send' }).click();
-  await chat.getByTestId('answer').getByText(answer).waitFor({ timeout: 30_000 });
+  try {
+    await chat.getByTestId('answer').getByText(answer).waitFor({ timeout: 30_000 });
+  } catch (error) {
+    // What the frame shows instead, for the log.
+    console.log('The chat frame without the answer:', await chat.locator('body').innerText());
+    throw error;
+  }
 }
 
 /** Opens a page expecting the widget to stay away, with a warning in the console. */
@@ -141,7 +135,7 @@ test('embed a shared agent: a bubble on an allowed site chats without cookies; o
   const admin = await signedInContext(browser);
   const page = await admin.newPage();
   const name = `Embed agent ${Date.now()}`;
-  const agentId = await newAgent(page, `name: ${name}\ninstructions: 'You help.'\n`);
+  const agentId = await newAgentFromYaml(page, `name: ${name}\ninstructions: 'You help.'\n`);
 
   // Allowed sites are origins only: others are refused and nothing is created.
   for (const bad of ['ftp://x', 'https://a.example/path']) {
@@ -219,7 +213,7 @@ test("embed for a site's signed-in users: their token names them, their conversa
   const admin = await signedInContext(browser);
   const page = await admin.newPage();
   const name = `Embed agent ${Date.now()}`;
-  const agentId = await newAgent(page, `name: ${name}\ninstructions: 'You help.'\n`);
+  const agentId = await newAgentFromYaml(page, `name: ${name}\ninstructions: 'You help.'\n`);
   const embed = await shareForEmbedding(page, agentId, hostA.origin);
   await page.getByLabel("Only your site's signed-in users").check();
   await submitShare(page, 'Save');
@@ -227,7 +221,7 @@ test("embed for a site's signed-in users: their token names them, their conversa
   assert.equal(await page.getByLabel("Only your site's signed-in users").isChecked(), true);
   assert.equal(await page.getByLabel('Allowed sites').inputValue(), hostA.origin);
   // Another agent's link, whose secret signs nothing valid for the first.
-  const otherId = await newAgent(page, `name: Other embed agent ${Date.now()}\ninstructions: 'You help.'\n`);
+  const otherId = await newAgentFromYaml(page, `name: Other embed agent ${Date.now()}\ninstructions: 'You help.'\n`);
   const other = await shareForEmbedding(page, otherId, hostA.origin);
   assert.notEqual(other.secret, embed.secret);
   siteA.snippet = embed.snippet;

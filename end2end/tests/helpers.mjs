@@ -128,6 +128,18 @@ export function authenticatorCode(typedKey, stepsAhead = 0) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+/** A new agent made from its YAML in the builder; returns its id. */
+export async function newAgentFromYaml(page, yaml) {
+  await page.goto(`${BASE_URL}/agents/new`);
+  await waitForHydration(page);
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  await page.getByLabel('Spec (YAML or JSON)').fill(yaml);
+  await page.getByText('The spec is valid.').waitFor();
+  await page.getByRole('button', { name: 'Save agent' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop();
+}
+
 export async function screenshot(page, name) {
   await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname, fullPage: true });
 }

@@ -42,12 +42,7 @@ impl SharesService {
         {
             return Err(AppError::NotFound.into());
         }
-        let row = self
-            .row(&mut tx, agent_id)
-            .await?
-            .ok_or(AppError::Internal)?;
-        tx.commit().await?;
-        self.shown(row)
+        self.committed(tx, agent_id).await
     }
 
     /// Seals a new secret into the link (only where it has none, unless `replace`);

@@ -190,12 +190,7 @@ impl SharesService {
         .bind(&secret.nonce)
         .execute(&mut *tx)
         .await?;
-        let row = self
-            .row(&mut tx, agent_id)
-            .await?
-            .ok_or(AppError::Internal)?;
-        tx.commit().await?;
-        self.shown(row)
+        self.committed(tx, agent_id).await
     }
 
     /// A new address for the link: the old one stops working at once.
@@ -219,12 +214,7 @@ impl SharesService {
         if rotated == 0 {
             return Err(AppError::NotFound.into());
         }
-        let row = self
-            .row(&mut tx, agent_id)
-            .await?
-            .ok_or(AppError::Internal)?;
-        tx.commit().await?;
-        self.shown(row)
+        self.committed(tx, agent_id).await
     }
 
     /// The link of `token` while it is on (an unknown, rotated or disabled token is the
@@ -434,6 +424,20 @@ impl SharesService {
         } else {
             Err(AppError::NotFound.into())
         }
+    }
+
+    /// Commits a change to the link, and the link as it now is.
+    pub(super) async fn committed(
+        &self,
+        mut tx: Tx,
+        agent_id: Uuid,
+    ) -> Result<ShareLink, ServerError> {
+        let row = self
+            .row(&mut tx, agent_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        tx.commit().await?;
+        self.shown(row)
     }
 
     pub(super) async fn row(
