@@ -4,3 +4,6 @@
 CREATE ROLE agf_owner LOGIN CREATEDB PASSWORD 'agf_owner';
 CREATE ROLE agf_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'agf_app';
 CREATE DATABASE agent_factory OWNER agf_owner;
+-- Knowledge bases need pgvector (the image carries it); only a superuser may create it.
+\connect agent_factory
+CREATE EXTENSION IF NOT EXISTS vector;

@@ -113,3 +113,38 @@ async fn unique_violations_name_their_field_and_every_mapped_constraint_exists()
         "no database text reaches a client"
     );
 }
+
+/// Knowledge bases need pgvector 0.8 or later: HNSW indexes whose scans go on past
+/// the rows a filter drops (`hnsw.iterative_scan`), so a filtered search still finds k.
+#[tokio::test]
+async fn the_database_has_pgvector_with_iterative_hnsw_scans() {
+    let app = spawn_app().await;
+    let owner = app.owner_pool().await;
+    let version: String =
+        sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            .fetch_one(&owner)
+            .await
+            .expect("the vector extension is created");
+    let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap()).collect();
+    assert!(parts >= vec![0, 8], "pgvector {version}");
+
+    let mut conn = owner.acquire().await.unwrap();
+    for statement in [
+        "CREATE TEMP TABLE near (id int, kept boolean, v vector(3))",
+        // 200 points on a line; only every tenth is kept by the filter below.
+        "INSERT INTO near SELECT i, i % 10 = 0, ARRAY[i, 1, 0]::vector(3) FROM generate_series(1, 200) i",
+        "CREATE INDEX ON near USING hnsw (v vector_l2_ops)",
+        "SET enable_seqscan = off",
+        "SET hnsw.ef_search = 10",
+        "SET hnsw.iterative_scan = strict_order",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await.unwrap();
+    }
+    let nearest: Vec<i32> =
+        sqlx::query_scalar("SELECT id FROM near WHERE kept ORDER BY v <-> '[1, 1, 0]' LIMIT 5")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    // Without the iterative scan the index hands over ten candidates, one of them kept.
+    assert_eq!(nearest, vec![10, 20, 30, 40, 50]);
+}
