@@ -101,6 +101,8 @@ start_vector_postgres() {
 ensure_postgres() {
   command -v psql >/dev/null || apt_install postgresql-client
   if [ -n "${DATABASE_URL:-}" ]; then
+    offers_pgvector "$DATABASE_URL" ||
+      die "the PostgreSQL at DATABASE_URL lacks pgvector 0.8 or later, which knowledge bases need: install it there (and CREATE EXTENSION vector as a superuser), or unset DATABASE_URL to use the project's own"
     ok "PostgreSQL from DATABASE_URL (roles and database are yours to manage)"
     export DATABASE_OWNER_URL="${DATABASE_OWNER_URL:-none}"
     return
