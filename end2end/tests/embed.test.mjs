@@ -170,6 +170,13 @@ test('embed a shared agent: a bubble on an allowed site chats without cookies; o
   await say(chat, '[fake:reply=Hello from the embed] hi', 'Hello from the embed');
   await screenshot(pageA, 'embed-open');
 
+  // Escape inside the chat closes the panel too (the frame asks the page around it),
+  // the focus back on the bubble.
+  await chat.getByLabel('Message', { exact: true }).press('Escape');
+  await pageA.waitForFunction(() => document.querySelector('#agf-chat').shadowRoot.querySelector('button').getAttribute('aria-expanded') === 'false');
+  assert.equal(await launcher.evaluate((button) => button.getRootNode().activeElement === button), true);
+  await launcher.click();
+
   // Escape closes the panel and leaves the focus on the bubble; the page's own button
   // can open it again, the conversation where it was.
   await launcher.focus();

@@ -18,6 +18,13 @@ use crate::components::refill;
 use crate::error::AppError;
 use crate::islands::SubmitShortcut;
 
+/// In the embed widget's frame, Escape asks the page around it to close the panel: key
+/// presses in a frame never reach the page that frames it (the widget, `embed.js`,
+/// takes the message from our origin only).
+const CLOSE_ON_ESCAPE: &str = "addEventListener('keydown', (event) => {\
+    if (event.key === 'Escape') { if (window.parent !== window) window.parent.postMessage('agf:close', '*'); }\
+});";
+
 #[component]
 pub fn PublicChatPage() -> impl IntoView {
     let params = use_params_map();
@@ -34,7 +41,10 @@ pub fn PublicChatPage() -> impl IntoView {
     let chat = Resource::new(asked, |(token, open, session)| {
         get_public_chat(token, open, session)
     });
+    // A session is what the widget passes: the page is in its frame.
+    let embedded = query.read_untracked().get("session").is_some();
     view! {
+        {embedded.then(|| view! { <script nonce=leptos::nonce::use_nonce()>{CLOSE_ON_ESCAPE}</script> })}
         // The address carries the link's secret (and an embedded chat's session): it
         // goes to no other site. Our own pages get it, so a refused form comes back here.
         <Meta name="referrer" content="same-origin" />
