@@ -59,7 +59,7 @@ pub struct Share {
 pub struct SharesService {
     pub(super) db: PgPool,
     conversations: Arc<ConversationsService>,
-    pub(super) keys: Arc<Keyring>,
+    keys: Arc<Keyring>,
     public_url: String,
     limiter: Arc<RateLimiter>,
     cache: Arc<RedisClient>,
@@ -76,8 +76,8 @@ pub(super) struct ShareRow {
     spent_today: i64,
     allowed_origins: Vec<String>,
     signed_users_only: bool,
-    pub(super) embed_secret_ciphertext: Option<Vec<u8>>,
-    pub(super) embed_secret_nonce: Option<Vec<u8>>,
+    embed_secret_ciphertext: Option<Vec<u8>>,
+    embed_secret_nonce: Option<Vec<u8>>,
 }
 
 /// Today's spend of an agent's share link: its visitors' turns since midnight UTC.
