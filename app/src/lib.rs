@@ -19,6 +19,7 @@ pub mod conversations;
 pub mod dashboard;
 pub mod error;
 pub mod islands;
+pub mod knowledge;
 pub mod layout;
 pub mod marketplace;
 mod pages;

@@ -19,6 +19,7 @@ use crate::auth::{
 use crate::billing::BillingPage;
 use crate::conversations::{ChatPage, PublicChatPage, SharePage};
 use crate::dashboard::DashboardPage;
+use crate::knowledge::{DocumentPage, KnowledgeBaseView, KnowledgePage};
 use crate::layout::{AppLayout, PublicLayout};
 use crate::marketplace::{EarningsPage, MarketplacePage, PublishPage, PurchasePage, TemplatePage};
 use crate::pages::{LandingPage, NotFoundPage};
@@ -47,7 +48,7 @@ pub const PUBLIC_PAGES: [&str; 9] = [
 /// filters, forms posted without JavaScript that come back with their error and
 /// fields, a CSS-only preview switch). `:name` matches one path segment. A page that
 /// gains an island leaves this list (the page tests check that none here renders one).
-pub const CLIENT_FREE_PAGES: [&str; 15] = [
+pub const CLIENT_FREE_PAGES: [&str; 17] = [
     "/",
     "/signin",
     "/sso",
@@ -60,6 +61,8 @@ pub const CLIENT_FREE_PAGES: [&str; 15] = [
     "/invite/:token",
     "/agents",
     "/agents/:id/compare",
+    "/knowledge",
+    "/knowledge/:id/documents/:document",
     "/marketplace",
     "/marketplace/:slug",
     "/settings/audit",
@@ -124,6 +127,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:id/chat/:conversation") view=Chat />
                     <Route path=path!("/agents/:id/share") view=Share />
                     <Route path=path!("/runs/:id") view=Run />
+                    <Route path=path!("/knowledge") view=Knowledge />
+                    <Route path=path!("/knowledge/:id") view=KnowledgeBase />
+                    <Route path=path!("/knowledge/:id/documents/:document") view=KnowledgeDocument />
                     <Route path=path!("/marketplace") view=Marketplace />
                     <Route path=path!("/marketplace/:slug") view=Template />
                     <Route path=path!("/marketplace/:slug/purchase") view=Purchase />
@@ -209,6 +215,12 @@ pages! {
         view! { <PublishPage /> };
     Run => "A run of an agent: its answer, every step, the cost and the timing."
         view! { <RunPage /> };
+    Knowledge => "Your team's knowledge bases: documents agents answer from, with citations."
+        view! { <KnowledgePage /> };
+    KnowledgeBase => "A knowledge base: its documents as they are indexed, and a search playground."
+        view! { <KnowledgeBaseView /> };
+    KnowledgeDocument => "A document's chunks, as agents find and cite them."
+        view! { <DocumentPage /> };
     Marketplace => "Agent templates from the community, free or paid, deployed in one click."
         view! { <MarketplacePage /> };
     Template => "An agent template in the Agent Factory marketplace: what it does, its spec and its reviews."

@@ -19,6 +19,9 @@ use crate::state::{RecordedRequest, Shared};
 
 /// Dimensions when the request does not say (real models have 384–3,072; tests need few).
 const DEFAULT_DIMENSIONS: usize = 64;
+/// Models whose vectors have another length by default (a second model to move a
+/// knowledge base to).
+const MODEL_DIMENSIONS: [(&str, usize); 1] = [("demo-embed-v2", 384)];
 
 pub(crate) async fn embeddings(
     State(shared): State<Arc<Shared>>,
@@ -48,7 +51,12 @@ pub(crate) async fn embeddings(
         .as_u64()
         .and_then(|d| usize::try_from(d).ok())
         .filter(|d| *d > 0)
-        .unwrap_or(DEFAULT_DIMENSIONS);
+        .unwrap_or_else(|| {
+            MODEL_DIMENSIONS
+                .iter()
+                .find(|(model, _)| body["model"] == *model)
+                .map_or(DEFAULT_DIMENSIONS, |(_, dimensions)| *dimensions)
+        });
     let base64 = body["encoding_format"] == "base64";
     let data: Vec<Value> = inputs
         .iter()

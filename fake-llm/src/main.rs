@@ -3,7 +3,7 @@
 //! Environment: `FAKE_LLM_ADDR` (default `127.0.0.1:3900`), `FAKE_LLM_KEY` (require this API
 //! key), `FAKE_LLM_TOKEN_DELAY_MS` (pause per streamed word, default 15 so replies visibly
 //! stream), `FAKE_LLM_MODELS` (what `GET /v1/models` lists, comma-separated; default the
-//! demo provider's models, `demo-fast,demo-pro,demo-embed`).
+//! demo provider's models, `demo-fast,demo-pro,demo-embed,demo-embed-v2`).
 
 use std::io::Write;
 use std::time::Duration;
@@ -31,7 +31,7 @@ async fn main() -> std::io::Result<()> {
         "any API key accepted"
     };
     let models = std::env::var("FAKE_LLM_MODELS")
-        .unwrap_or_else(|_| "demo-fast,demo-pro,demo-embed".to_owned())
+        .unwrap_or_else(|_| "demo-fast,demo-pro,demo-embed,demo-embed-v2".to_owned())
         .split(',')
         .map(|model| model.trim().to_owned())
         .filter(|model| !model.is_empty())

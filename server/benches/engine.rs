@@ -119,6 +119,7 @@ async fn overhead() {
         http: GuardedHttp::new(OutboundPolicy::new(&[]), Limits::default()).unwrap(),
         search: None,
         secrets: HashMap::new(),
+        knowledge: None,
     };
     let mut samples = Vec::with_capacity(20_000);
     for i in 0..22_000 {

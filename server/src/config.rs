@@ -91,6 +91,9 @@ pub struct Config {
     /// How long a drain (SIGTERM) may take before the process exits anyway.
     pub shutdown_grace: Duration,
     pub max_body_bytes: usize,
+    /// A knowledge base with fewer live chunks is searched exactly instead of through
+    /// its HNSW index.
+    pub knowledge_exact_below: i64,
     pub seed_demo_data: bool,
     /// With the demo data, also publish a few example templates (tests that count
     /// templates switch it off).
@@ -220,6 +223,7 @@ impl Config {
             request_timeout: Duration::from_secs(vars.parse("REQUEST_TIMEOUT_SECS", 30)?),
             shutdown_grace: Duration::from_secs(vars.parse("SHUTDOWN_GRACE_SECS", 30)?),
             max_body_bytes: vars.parse("MAX_BODY_BYTES", 1024 * 1024)?,
+            knowledge_exact_below: vars.parse("KNOWLEDGE_EXACT_SEARCH_BELOW", 10_000)?,
             seed_demo_data,
             seed_marketplace: seed_demo_data && vars.parse("SEED_MARKETPLACE", true)?,
             demo_api_key: lookup("DEMO_API_KEY")

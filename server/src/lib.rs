@@ -22,6 +22,7 @@ pub mod gateway;
 pub mod http;
 pub mod idempotency;
 pub mod identity;
+pub mod knowledge;
 pub mod mail;
 pub mod markdown;
 pub mod marketplace;

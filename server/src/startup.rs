@@ -104,6 +104,7 @@ pub struct Application {
     db: sqlx::PgPool,
     router: axum::Router,
     workers: Option<(Workers, String, usize)>,
+    indexer: Option<(crate::knowledge::indexer::Indexer, String)>,
     dispatcher: Option<Dispatcher>,
     mail_sender: Option<MailSender>,
     engine: Arc<Engine>,
@@ -187,6 +188,7 @@ impl Application {
                 bus: bus.clone(),
                 engine: engine.clone(),
                 metrics: metrics.clone(),
+                knowledge: None,
                 id: worker_id(),
             };
             (
@@ -197,6 +199,34 @@ impl Application {
         });
         let gateway = Arc::new(Gateway::new(db.clone(), engine.clone(), redis.clone()));
         let rate_limiter: Arc<crate::rate_limit::RateLimiter> = Arc::default();
+        let knowledge = Arc::new(crate::knowledge::KnowledgeService::new(
+            db.clone(),
+            gateway.clone(),
+            GuardedHttp::new(
+                OutboundPolicy::new(&config.engine.outbound_allowlist),
+                Limits {
+                    max_body_bytes: app::knowledge::MAX_DOCUMENT_BYTES,
+                    total_timeout: Duration::from_secs(30),
+                    max_redirects: 5,
+                },
+            )
+            .map_err(|e| StartupError::Engine(crate::engine::EngineError::Client(e.to_string())))?,
+            config.knowledge_exact_below,
+        ));
+        let workers = workers.map(|(mut workers, url, concurrency)| {
+            workers.knowledge = Some(knowledge.clone());
+            (workers, url, concurrency)
+        });
+        let indexer = (role.works() && config.engine.workers > 0).then(|| {
+            (
+                crate::knowledge::indexer::Indexer {
+                    db: db.clone(),
+                    embedder: knowledge.embedder(),
+                    worker: worker_id(),
+                },
+                config.database_url.expose().to_string(),
+            )
+        });
         let conversations = Arc::new(crate::conversations::ConversationsService::new(db.clone()));
         let shares = Arc::new(crate::conversations::shares::SharesService::new(
             db.clone(),
@@ -239,6 +269,7 @@ impl Application {
             agents: Arc::new(AgentsService::new(db.clone())),
             conversations,
             shares,
+            knowledge,
             api_keys: Arc::new(ApiKeysService::new(db.clone())),
             dashboards: Arc::new(DashboardService::new(db.clone())),
             marketplace: Arc::new(marketplace),
@@ -302,6 +333,7 @@ impl Application {
             db,
             router,
             workers,
+            indexer,
             shutdown,
         })
     }
@@ -330,6 +362,9 @@ impl Application {
         if let Some(mail_sender) = self.mail_sender {
             mail_sender.spawn();
         }
+        let indexer = self
+            .indexer
+            .map(|(indexer, database_url)| indexer.spawn(database_url, self.shutdown.clone()));
         let workers = self.workers.map(|(workers, database_url, concurrency)| {
             workers.spawn(database_url, concurrency, self.shutdown.clone())
         });
@@ -349,6 +384,9 @@ impl Application {
             .map_err(StartupError::Serve)?;
         if let Some(workers) = workers {
             let _ = workers.await;
+        }
+        if let Some(indexer) = indexer {
+            let _ = indexer.await;
         }
         tracing::info!("drained");
         Ok(())

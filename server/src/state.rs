@@ -55,6 +55,7 @@ pub struct Services {
     pub agents: Arc<AgentsService>,
     pub conversations: Arc<crate::conversations::ConversationsService>,
     pub shares: Arc<crate::conversations::shares::SharesService>,
+    pub knowledge: Arc<crate::knowledge::KnowledgeService>,
     pub api_keys: Arc<ApiKeysService>,
     pub engine: Arc<Engine>,
     pub rate_limiter: Arc<RateLimiter>,

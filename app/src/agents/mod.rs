@@ -10,6 +10,7 @@ mod edit_agent_page;
 pub(crate) mod live;
 mod new_agent_page;
 mod run_page;
+mod run_sources;
 mod run_trace;
 mod runs_list;
 mod server_fns;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::live;
+use super::run_sources::RunSources;
 use super::run_trace::RunTrace;
 use super::workflow_graph::WorkflowGraph;
 use super::{CancelRun, RunDetail, get_run};
@@ -150,6 +151,7 @@ fn RunView(run: RunDetail) -> impl IntoView {
             <div aria-live="polite" data-testid="answer" class="whitespace-pre-wrap break-words text-sm">
                 {move || output_text().unwrap_or_else(|| live.text.get())}
             </div>
+            <RunSources steps=live.steps.into() answer=Signal::derive(move || output_text().unwrap_or_default()) />
             {move || live.failure.get().map(|(reason, detail)| view! {
                 <p role="alert" data-testid="failure" class="mt-3 text-sm text-rose-600">{format!("Failed ({reason}): {detail}")}</p>
             })}

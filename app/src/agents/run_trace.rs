@@ -91,9 +91,10 @@ fn describe(step: &StepRecord) -> (String, String) {
 fn detail(step: &StepRecord) -> impl IntoView + use<> {
     let text = match step.kind {
         StepKind::ToolCall => format!(
-            "input {}\n→ {}",
+            "input {}\n→ {}{}",
             step.detail["input"],
-            step.detail["output"].as_str().unwrap_or_default()
+            step.detail["output"].as_str().unwrap_or_default(),
+            retrieved(&step.detail["citations"])
         ),
         StepKind::Invariant => step.detail["checks"]
             .as_array()
@@ -122,6 +123,32 @@ fn detail(step: &StepRecord) -> impl IntoView + use<> {
         _ => String::new(),
     };
     (!text.is_empty()).then(|| view! { <pre class="mt-1 overflow-x-auto whitespace-pre-wrap break-words text-xs text-slate-600 dark:text-slate-400">{text}</pre> })
+}
+
+/// A knowledge search's passages, one a line: where each came from and why it ranked.
+fn retrieved(citations: &Value) -> String {
+    let Some(citations) = citations.as_array().filter(|c| !c.is_empty()) else {
+        return String::new();
+    };
+    let lines: Vec<String> = citations
+        .iter()
+        .map(|c| {
+            let by = |key: &str, what: &str| c[key].as_u64().map(|rank| format!("{what} #{rank}"));
+            let why: Vec<String> = [by("semantic_rank", "meaning"), by("lexical_rank", "words")]
+                .into_iter()
+                .flatten()
+                .collect();
+            format!(
+                "[{}] {}, passage {} · score {:.4} ({})",
+                c["n"],
+                c["document"].as_str().unwrap_or("?"),
+                c["position"].as_i64().unwrap_or_default() + 1,
+                c["score"].as_f64().unwrap_or_default(),
+                why.join(", ")
+            )
+        })
+        .collect();
+    format!("\n\nRetrieved:\n{}", lines.join("\n"))
 }
 
 fn check_line(check: &Value) -> String {

@@ -48,6 +48,26 @@ pub fn keep<T: Serialize>(name: &'static str, value: &T) {
     }
 }
 
+/// [`keep`] for an answer the server makes outside a server function (a form it reads
+/// itself, such as a file upload): the `Set-Cookie` value for the page at `path`.
+pub fn cookie<T: Serialize>(
+    accounts: &dyn super::Accounts,
+    token: &super::SessionToken,
+    name: &'static str,
+    value: &T,
+    path: &str,
+) -> Option<String> {
+    let json = serde_json::to_string(value).ok()?;
+    let sealed = accounts.seal_for_session(token, &json)?;
+    Some(cookies::set_cookie(
+        &cookie_name(name),
+        &sealed,
+        path,
+        MAX_AGE_SECS,
+        accounts.secure_cookies(),
+    ))
+}
+
 /// The answer a form of this page left under `name` (none most of the time), removed
 /// as it is read.
 pub fn take<T: DeserializeOwned>(name: &'static str) -> Option<T> {

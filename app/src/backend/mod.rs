@@ -10,6 +10,7 @@ pub mod cookies;
 mod dashboard;
 pub mod flash;
 pub mod form_refill;
+mod knowledge;
 mod marketplace;
 mod providers;
 pub mod session_cookie;
@@ -24,6 +25,7 @@ pub use api_keys::ApiKeys;
 pub use billing::Billing;
 pub use conversations::Conversations;
 pub use dashboard::Dashboards;
+pub use knowledge::Knowledge;
 pub use marketplace::Marketplace;
 pub use providers::Providers;
 pub use shares::Shares;
@@ -214,6 +216,7 @@ pub type SharedTwoFactor = Arc<dyn TwoFactor>;
 pub type SharedTeamSso = Arc<dyn TeamSso>;
 pub type SharedConversations = Arc<dyn Conversations>;
 pub type SharedShares = Arc<dyn Shares>;
+pub type SharedKnowledge = Arc<dyn Knowledge>;
 
 /// The signed-in caller of an operation, as the session says: who, in which team, with
 /// which role.
@@ -289,6 +292,10 @@ pub fn conversations() -> Result<SharedConversations, AppError> {
 
 pub fn shares() -> Result<SharedShares, AppError> {
     use_context::<SharedShares>().ok_or(AppError::Internal)
+}
+
+pub fn knowledge() -> Result<SharedKnowledge, AppError> {
+    use_context::<SharedKnowledge>().ok_or(AppError::Internal)
 }
 
 pub fn webhooks() -> Result<SharedWebhooks, AppError> {

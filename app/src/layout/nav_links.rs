@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The sections of the signed-in app, in the order the navigation shows them.
-const SECTIONS: [(&str, &str); 4] = [
+const SECTIONS: [(&str, &str); 5] = [
     ("/dashboard", "Dashboard"),
     ("/agents", "Agents"),
+    ("/knowledge", "Knowledge"),
     ("/marketplace", "Marketplace"),
     ("/settings", "Settings"),
 ];

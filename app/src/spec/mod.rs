@@ -9,6 +9,7 @@ mod model;
 mod money;
 mod parse;
 mod parse_invariants;
+mod parse_knowledge;
 mod parse_schema;
 mod parse_tools;
 mod parse_workflow;
@@ -22,6 +23,7 @@ pub use model::*;
 pub use money::MicroUsd;
 pub use parse::{MAX_SPEC_BYTES, input_accepts, inputs_from_form, parse_spec, spec_to_json};
 pub use parse_invariants::RULES;
+pub use parse_knowledge::{KnowledgeReference, MAX_KNOWLEDGE_BASES, knowledge_references};
 pub use templates::{TEMPLATES, Template};
 
 #[cfg(test)]

@@ -37,6 +37,33 @@ pub struct AgentBody {
     pub instructions: String,
     pub tools: Vec<ToolRef>,
     pub invariants: Invariants,
+    /// The team's knowledge bases it answers from (`knowledge:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<KnowledgeUse>,
+}
+
+/// The name of the tool an agent with knowledge bases searches them with.
+pub const KNOWLEDGE_TOOL: &str = "knowledge_search";
+/// Passages a knowledge search brings back unless the spec says.
+pub const DEFAULT_KNOWLEDGE_RESULTS: u32 = 5;
+
+/// The knowledge bases an agent answers from, and how it reaches them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeUse {
+    /// The knowledge bases' names (the team's; checked when the spec is saved).
+    pub bases: Vec<String>,
+    /// Searched with the task before the first model call, the passages put in front
+    /// of the model, instead of a `knowledge_search` tool the model calls when it needs.
+    pub always: bool,
+    /// Passages per search.
+    pub results: u32,
+}
+
+impl AgentBody {
+    /// Whether the model is offered tools: the spec's, or the knowledge search.
+    pub fn has_tools(&self) -> bool {
+        !self.tools.is_empty() || self.knowledge.as_ref().is_some_and(|k| !k.always)
+    }
 }
 
 /// The kinds of work a model is chosen for; the router maps each to capable models.

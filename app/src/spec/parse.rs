@@ -6,10 +6,12 @@ use marked_yaml::{LoadError, LoaderOptions, parse_yaml_with_options};
 use super::depth;
 use super::errors::{SpecError, SpecErrors};
 use super::model::{
-    AgentBody, InputDef, InputType, ModelPolicy, NodeKind, Spec, SpecBody, TaskType,
+    AgentBody, InputDef, InputType, KNOWLEDGE_TOOL, ModelPolicy, NodeKind, Spec, SpecBody,
+    TaskType, ToolRef,
 };
 use super::money::MicroUsd;
 use super::parse_invariants::invariants;
+use super::parse_knowledge::knowledge;
 use super::parse_tools::tools;
 use super::parse_workflow::workflow;
 use super::reader::{
@@ -26,13 +28,14 @@ pub const MAX_INSTRUCTIONS_CHARS: usize = 20_000;
 /// The most any spec may allow a run to spend.
 pub const MAX_RUN_COST: MicroUsd = MicroUsd(100_000_000);
 
-const AGENT_FIELDS: [&str; 8] = [
+const AGENT_FIELDS: [&str; 9] = [
     "name",
     "description",
     "kind",
     "model",
     "instructions",
     "tools",
+    "knowledge",
     "inputs",
     "invariants",
 ];
@@ -73,6 +76,11 @@ pub fn spec_to_json(text: &str) -> Result<serde_json::Value, SpecErrors> {
 /// size, and its nesting depth (measured without recursion, before the recursive loader
 /// runs).
 fn load(text: &str) -> Result<Node, SpecErrors> {
+    load_checked(text)
+}
+
+/// [`load`], for the other readers of a spec's text.
+pub(super) fn load_checked(text: &str) -> Result<Node, SpecErrors> {
     if text.len() > MAX_SPEC_BYTES {
         return Err(single(format!(
             "the spec is {} KiB; the limit is {} KiB",
@@ -159,9 +167,9 @@ fn spec(root: &Node, errors: &mut Errors) -> Option<Spec> {
 /// or a workflow's agent node without a model of its own.
 fn body_inherits_tools(body: &SpecBody) -> bool {
     match body {
-        SpecBody::Agent(agent) => !agent.tools.is_empty(),
+        SpecBody::Agent(agent) => agent.has_tools(),
         SpecBody::Workflow(workflow) => workflow.nodes.iter().any(|node| {
-            matches!(&node.kind, NodeKind::Agent { agent, model: None } if !agent.tools.is_empty())
+            matches!(&node.kind, NodeKind::Agent { agent, model: None } if agent.has_tools())
         }),
     }
 }
@@ -185,14 +193,30 @@ pub(super) fn agent_body(
         .get("tools")
         .map(|(node, at)| tools(node, at, errors))
         .unwrap_or_default();
+    let knowledge = match fields.get("knowledge") {
+        None => Some(None),
+        Some((node, at)) => knowledge(node, at, errors).map(Some),
+    };
     let invariants = fields
         .get("invariants")
-        .map(|(node, at)| invariants(node, at, &tools, errors))
+        .map(|(node, at)| {
+            // The knowledge search is one of the agent's tools, for `allowed_tools`.
+            let searches = knowledge
+                .as_ref()
+                .is_some_and(|k| k.as_ref().is_some_and(|k| !k.always));
+            let names: Vec<&str> = tools
+                .iter()
+                .map(ToolRef::name)
+                .chain(searches.then_some(KNOWLEDGE_TOOL))
+                .collect();
+            invariants(node, at, &names, errors)
+        })
         .unwrap_or_default();
     Some(AgentBody {
         instructions: instructions?,
         tools,
         invariants,
+        knowledge: knowledge?,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use marked_yaml::types::Node;
 
-use super::model::{Assertion, Comparison, Invariants, ToolRef};
+use super::model::{Assertion, Comparison, Invariants};
 use super::parse::dollars;
 use super::parse_schema::schema;
 use super::reader::{
@@ -22,12 +22,7 @@ pub const RULES: [&str; 9] = [
 ];
 pub const MAX_STEPS_LIMIT: i64 = 50;
 
-pub(super) fn invariants(
-    node: &Node,
-    at: At,
-    tools: &[ToolRef],
-    errors: &mut Errors,
-) -> Invariants {
+pub(super) fn invariants(node: &Node, at: At, tools: &[&str], errors: &mut Errors) -> Invariants {
     let mut rules = Invariants::default();
     let Some(list) = sequence(node, &at, 30, errors) else {
         return rules;
@@ -61,7 +56,7 @@ fn apply(
     rule: &str,
     value: &Node,
     at: &At,
-    tools: &[ToolRef],
+    tools: &[&str],
     rules: &mut Invariants,
     errors: &mut Errors,
 ) {
@@ -80,7 +75,7 @@ fn apply(
         "allowed_tools" => {
             let names = string_list(value, at, 20, 64, errors);
             for name in &names {
-                if !tools.iter().any(|tool| tool.name() == name) {
+                if !tools.contains(&name.as_str()) {
                     errors.add(at, format!("`{name}` is not among this agent's tools"));
                 }
             }

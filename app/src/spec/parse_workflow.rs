@@ -97,13 +97,20 @@ fn node_kind(
             let fields = Fields::of(
                 node,
                 at,
-                &["type", "instructions", "tools", "invariants", "model"],
+                &[
+                    "type",
+                    "instructions",
+                    "tools",
+                    "knowledge",
+                    "invariants",
+                    "model",
+                ],
                 errors,
             )?;
             let agent = agent_body(&fields, inputs, ids, errors)?;
             let model = fields.get("model").map(|(node, at)| {
                 let policy = model_policy(node, at.clone(), errors);
-                check_tool_calling(&policy, !agent.tools.is_empty(), &at, errors);
+                check_tool_calling(&policy, agent.has_tools(), &at, errors);
                 policy
             });
             Some(NodeKind::Agent {

@@ -2,7 +2,7 @@
 //! Versions are never changed; the agent's name and description follow the newest.
 
 use app::error::AppError;
-use app::spec::{Spec, parse_spec};
+use app::spec::{Spec, SpecError, parse_spec};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -15,6 +15,7 @@ pub async fn create_agent(db: &PgPool, tenant: Tenant, yaml: &str) -> Result<Uui
     let spec = parse_spec(yaml).map_err(|errors| AppError::InvalidSpec(errors.0))?;
     let team_id = tenant.team_id.ok_or(AppError::NotFound)?;
     let mut tx = tenant::begin(db, tenant).await?;
+    check_knowledge(&mut tx, yaml).await?;
     let agent_id = insert_agent(&mut tx, team_id, tenant.user_id, yaml, &spec).await?;
     tx.commit().await?;
     Ok(agent_id)
@@ -31,6 +32,7 @@ pub async fn save_version(
     let spec = parse_spec(yaml).map_err(|errors| AppError::InvalidSpec(errors.0))?;
     let team_id = tenant.team_id.ok_or(AppError::NotFound)?;
     let mut tx = tenant::begin(db, tenant).await?;
+    check_knowledge(&mut tx, yaml).await?;
     // The row lock makes concurrent saves number their versions one after the other.
     let version: i32 = sqlx::query_scalar(
         "UPDATE agents SET current_version = current_version + 1, name = $2, description = $3, kind = $4, updated_at = now()
@@ -54,6 +56,38 @@ pub async fn save_version(
         .await?;
     tx.commit().await?;
     Ok(version)
+}
+
+/// The knowledge bases a spec names must be the team's: each unknown one is an error
+/// where it is written, like any other mistake in the spec.
+async fn check_knowledge(tx: &mut tenant::Tx, yaml: &str) -> Result<(), ServerError> {
+    let references = app::spec::knowledge_references(yaml);
+    if references.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM knowledge_bases ORDER BY name")
+        .fetch_all(&mut **tx)
+        .await?;
+    let known = if names.is_empty() {
+        "the team has none yet: create one under Knowledge".to_string()
+    } else {
+        format!("the team's are {}", names.join(", "))
+    };
+    let errors: Vec<SpecError> = references
+        .into_iter()
+        .filter(|reference| !names.contains(&reference.name))
+        .map(|reference| SpecError {
+            message: format!("no knowledge base is named `{}`; {known}", reference.name),
+            path: reference.path,
+            line: reference.line,
+            column: reference.column,
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::InvalidSpec(errors).into())
+    }
 }
 
 /// Inserts an agent and its first version (the spec already checked).

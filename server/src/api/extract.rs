@@ -3,23 +3,63 @@
 //! part at fault, like every other API error. (Every request type denies unknown
 //! fields, so an unknown query parameter or body field is refused too.)
 
-use axum::extract::rejection::QueryRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::problem::{FieldProblem, Problem};
 
-/// A JSON body (`Content-Type: application/json`; otherwise 415).
+/// A JSON object as the body (`Content-Type: application/json`; otherwise 415). Every
+/// body of the API is an object: an array is refused even where serde would read one
+/// as a struct's fields in order.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        let bad_body = |status, detail: &str| {
+            Problem::new(
+                status,
+                "bad-body",
+                "The request body cannot be used",
+                detail,
+            )
+        };
+        if !is_json(request.headers()) {
+            return Err(bad_body(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| Problem::from(JsonRejection::from(rejection)))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(bad_body(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The body must be a JSON object, not a list.",
+            ));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(Body(value))
     }
+}
+
+/// `application/json` or a `+json` type, as axum's own JSON extractor takes.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .is_some_and(|essence| {
+            essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
 }
 
 /// Path parameters; one that does not parse (an id that is not a UUID) is 422.

@@ -12,6 +12,7 @@ mod gateway;
 mod gateway_agents;
 mod gateway_stream;
 mod idempotency;
+mod knowledge;
 mod limits;
 mod messages;
 pub mod openapi;
@@ -30,6 +31,7 @@ use axum::{Router, middleware};
 
 use crate::state::AppState;
 pub use compat_errors::speak_the_callers_dialect;
+pub(crate) use knowledge::read_upload;
 pub use problem::Problem;
 
 /// The `/v1` routes. Every request is identified, then rate-limited, then refused
@@ -98,6 +100,40 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api-keys/{id}", delete(account::revoke_key))
         .route("/usage", get(account::usage))
         .route("/usage/end-users", get(shares::end_users))
+        .route(
+            "/knowledge-bases",
+            get(knowledge::list).merge(once(state, Scope::Run, post(knowledge::create))),
+        )
+        .route(
+            "/knowledge-bases/{id}",
+            get(knowledge::get)
+                .patch(knowledge::update)
+                .delete(knowledge::delete),
+        )
+        .route(
+            "/knowledge-bases/{id}/documents",
+            // The body's cap is the upload's (`http::body_limit`), not axum's 2 MB.
+            get(knowledge::documents)
+                .post(knowledge::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/knowledge-bases/{id}/documents/import",
+            post(knowledge::import),
+        )
+        .route(
+            "/knowledge-bases/{id}/documents/{document_id}",
+            get(knowledge::document).delete(knowledge::delete_document),
+        )
+        .route(
+            "/knowledge-bases/{id}/documents/{document_id}/reindex",
+            once(state, Scope::Run, post(knowledge::reindex)),
+        )
+        .route(
+            "/knowledge-bases/{id}/documents/{document_id}/chunks",
+            get(knowledge::chunks),
+        )
+        .route("/knowledge-bases/{id}/search", post(knowledge::search))
         .route("/providers", get(providers::list))
         .route("/providers/order", put(providers::set_order))
         .route(

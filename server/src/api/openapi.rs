@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::responses::{FieldProblemDoc, ProblemDoc};
 use super::{
-    account, agents, conversations, gateway, messages, providers, runs, shares, templates, webhooks,
+    account, agents, conversations, gateway, knowledge, messages, providers, runs, shares,
+    templates, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -15,7 +16,7 @@ use super::{
     info(
         title = "Agent Factory API",
         version = "1",
-        description = "Agents, runs, conversations, templates, keys, usage, providers and webhooks, and an OpenAI-compatible gateway."
+        description = "Agents, runs, conversations, knowledge bases, templates, keys, usage, providers and webhooks, and an OpenAI-compatible gateway."
     ),
     paths(
         agents::list, agents::create, agents::get, agents::update, agents::versions, agents::archive,
@@ -25,6 +26,9 @@ use super::{
         shares::get, shares::set, shares::rotate, shares::rotate_embed_secret, shares::end_users,
         templates::list, templates::get, templates::deploy,
         account::list_keys, account::create_key, account::revoke_key, account::usage,
+        knowledge::list, knowledge::create, knowledge::get, knowledge::update, knowledge::delete,
+        knowledge::documents, knowledge::upload, knowledge::import, knowledge::document,
+        knowledge::delete_document, knowledge::reindex, knowledge::chunks, knowledge::search,
         providers::list, providers::set_order,
         webhooks::list, webhooks::create, webhooks::update, webhooks::delete, webhooks::test,
         webhooks::deliveries, webhooks::resend,

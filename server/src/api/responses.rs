@@ -94,6 +94,17 @@ pub enum BadBody {
     NotJson(ProblemDoc),
 }
 
+/// What a change answers when it clashes with what is there (a name in use).
+#[derive(IntoResponses)]
+pub enum Conflict {
+    #[response(
+        status = 409,
+        description = "It clashes with what is there (a name in use)",
+        content_type = "application/problem+json"
+    )]
+    Conflict(ProblemDoc),
+}
+
 /// What a POST answers about its `Idempotency-Key`.
 #[derive(IntoResponses)]
 pub enum Replays {

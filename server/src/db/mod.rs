@@ -1,5 +1,6 @@
 //! PostgreSQL: the application pool and migrations (as the owner role).
 
+pub mod notify;
 pub mod outbox_loop;
 pub mod purge;
 pub mod schema;

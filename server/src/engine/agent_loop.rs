@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
+use app::knowledge::SearchHit;
 use app::runs::{RunEvent, StepKind, StepRecord, StepStatus};
-use app::spec::{AgentBody, MicroUsd, ModelPolicy};
+use app::spec::{AgentBody, KNOWLEDGE_TOOL, KnowledgeUse, MicroUsd, ModelPolicy};
 use serde_json::{Value, json};
 use tracing::{Instrument, Span};
 
@@ -13,7 +14,7 @@ use super::invariants::{check_answer, repair_prompt};
 use super::providers::{AnswerFormat, ChatRequest, Message, ToolCall};
 use super::router::{Needs, Progress, Routed};
 use super::spans;
-use super::tools::Toolbox;
+use super::tools::{Toolbox, knowledge};
 
 /// Output tokens asked for when the spec does not say.
 pub const DEFAULT_MAX_OUTPUT_TOKENS: u32 = 1_024;
@@ -64,7 +65,15 @@ pub struct AgentCall<'a> {
 
 pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Value, RunFailure> {
     let rules = &call.body.invariants;
-    let tool_specs = Toolbox::specs(&call.body.tools);
+    let mut tool_specs = Toolbox::specs(&call.body.tools);
+    if searches_knowledge(call.body) {
+        tool_specs.push(knowledge::spec());
+    }
+    if let Some(use_) = call.body.knowledge.as_ref().filter(|k| k.always) {
+        let query = call.prompt.clone();
+        let passages = retrieve_first(ctx, &call, use_, &query).await?;
+        call.system = format!("{}\n\n{}", call.system, knowledge::preamble(&passages));
+    }
     let node = call.node.map(str::to_string);
     let mut messages = std::mem::take(&mut call.earlier);
     messages.push(Message::User(call.prompt.clone()));
@@ -152,7 +161,8 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
                 tool_calls: completion.tool_calls.clone(),
             });
             for tool_call in &completion.tool_calls {
-                let allowed = call.body.tools.iter().any(|t| t.name() == tool_call.name)
+                let allowed = (call.body.tools.iter().any(|t| t.name() == tool_call.name)
+                    || (tool_call.name == KNOWLEDGE_TOOL && searches_knowledge(call.body)))
                     && rules
                         .allowed_tools
                         .as_ref()
@@ -165,7 +175,8 @@ pub async fn run_agent(ctx: &RunContext, mut call: AgentCall<'_>) -> Result<Valu
                     return Err(broken(ctx, &call, "tool_not_allowed", detail).await);
                 }
             }
-            messages.extend(run_tools(ctx, &call, &completion.tool_calls).await?);
+            let results = run_tools(ctx, &call, &completion.tool_calls, &messages).await?;
+            messages.extend(results);
             continue;
         }
         let (result, checks) = check_answer(rules, &completion.text);
@@ -305,23 +316,49 @@ async fn llm_call(
     }
 }
 
+/// What one tool call gave: a tool's outcome, or a knowledge search's passages (numbered
+/// once every call of the round is back, in call order).
+enum Ran {
+    Tool(super::tools::ToolOutcome),
+    Knowledge(Result<Vec<SearchHit>, String>),
+}
+
 async fn run_tools(
     ctx: &RunContext,
     call: &AgentCall<'_>,
     calls: &[ToolCall],
+    before: &[Message],
 ) -> Result<Vec<Message>, RunFailure> {
     let runs = calls.iter().map(|tool_call| {
         let span = spans::tool(&tool_call.name, &tool_call.id);
         async move {
             let started = Instant::now();
-            let outcome = match call.body.tools.iter().find(|t| t.name() == tool_call.name) {
-                Some(tool) => ctx.tools.call(tool, &tool_call.arguments).await,
-                None => super::tools::ToolOutcome::error("unknown tool"),
+            let ran = match (
+                call.body.tools.iter().find(|t| t.name() == tool_call.name),
+                &call.body.knowledge,
+            ) {
+                (Some(tool), _) => Ran::Tool(ctx.tools.call(tool, &tool_call.arguments).await),
+                (None, Some(use_)) if tool_call.name == KNOWLEDGE_TOOL => {
+                    let query = tool_call.arguments["query"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .trim();
+                    Ran::Knowledge(if query.is_empty() {
+                        Err("invalid arguments: give a `query`".to_string())
+                    } else {
+                        ctx.tools
+                            .search_knowledge(&use_.bases, query, use_.results)
+                            .await
+                    })
+                }
+                _ => Ran::Tool(super::tools::ToolOutcome::error("unknown tool")),
             };
-            if !outcome.ok {
+            if matches!(&ran, Ran::Tool(outcome) if !outcome.ok)
+                || matches!(&ran, Ran::Knowledge(Err(_)))
+            {
                 spans::tool_failed(&Span::current());
             }
-            (tool_call, outcome, started.elapsed().as_millis() as i64)
+            (tool_call, ran, started.elapsed().as_millis() as i64)
         }
         .instrument(span)
     });
@@ -330,21 +367,68 @@ async fn run_tools(
         () = ctx.cancel.cancelled() => return Err(RunFailure::new("cancelled", "the run was cancelled")),
     };
     let mut messages = Vec::new();
-    for (tool_call, outcome, latency) in results {
-        let status = if outcome.ok {
+    let mut next = knowledge::next_number(before);
+    for (tool_call, ran, latency) in results {
+        let (ok, output, citations) = match ran {
+            Ran::Tool(outcome) => (outcome.ok, outcome.output, None),
+            Ran::Knowledge(Ok(hits)) => {
+                let (text, citations) = knowledge::cite(&hits, next);
+                next += hits.len() as u32;
+                (true, text, Some(citations))
+            }
+            Ran::Knowledge(Err(error)) => (false, error, None),
+        };
+        let status = if ok {
             StepStatus::Ok
         } else {
             StepStatus::Error
         };
-        let detail = json!({"call_id": tool_call.id, "tool": tool_call.name, "input": tool_call.arguments, "output": outcome.output});
+        let mut detail = json!({"call_id": tool_call.id, "tool": tool_call.name, "input": tool_call.arguments, "output": output});
+        if let Some(citations) = citations {
+            detail["citations"] = citations;
+        }
         record_step(ctx, call, StepKind::ToolCall, status, detail, latency, None).await?;
         messages.push(Message::ToolResult {
             call_id: tool_call.id.clone(),
-            content: outcome.output,
-            is_error: !outcome.ok,
+            content: output,
+            is_error: !ok,
         });
     }
     Ok(messages)
+}
+
+/// Whether the agent is offered the knowledge search as a tool.
+fn searches_knowledge(body: &AgentBody) -> bool {
+    body.knowledge.as_ref().is_some_and(|k| !k.always)
+}
+
+/// An always-retrieving agent's search before its first call, recorded like a tool
+/// call (replay leaves it out: no model asked for it); its numbered passages.
+async fn retrieve_first(
+    ctx: &RunContext,
+    call: &AgentCall<'_>,
+    use_: &KnowledgeUse,
+    query: &str,
+) -> Result<String, RunFailure> {
+    let started = Instant::now();
+    let found = ctx
+        .tools
+        .search_knowledge(&use_.bases, query, use_.results)
+        .await;
+    let latency = started.elapsed().as_millis() as i64;
+    let (status, output, citations) = match found {
+        Ok(hits) => {
+            let (text, citations) = knowledge::cite(&hits, 1);
+            (StepStatus::Ok, text, citations)
+        }
+        Err(error) => (StepStatus::Error, error, json!([])),
+    };
+    let detail = json!({"call_id": "retrieve", "tool": KNOWLEDGE_TOOL, "input": {"query": query}, "output": output, "citations": citations, "before_first_call": true});
+    record_step(ctx, call, StepKind::ToolCall, status, detail, latency, None).await?;
+    if status == StepStatus::Error {
+        return Err(RunFailure::new("knowledge_unavailable", output));
+    }
+    Ok(output)
 }
 
 /// Records a broken invariant and turns it into the run's failure.
@@ -424,6 +508,7 @@ pub fn replay(steps: &[StepRecord]) -> Vec<Message> {
                     });
                 }
             }
+            StepKind::ToolCall if step.detail["before_first_call"] == true => {}
             StepKind::ToolCall => messages.push(Message::ToolResult {
                 call_id: step.detail["call_id"]
                     .as_str()

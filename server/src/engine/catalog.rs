@@ -371,6 +371,13 @@ pub const EMBEDDING_MODELS: &[EmbeddingModel] = &[
         min_plan: PlanTier::Free,
     },
     EmbeddingModel {
+        provider: "demo",
+        name: "demo-embed-v2",
+        input_per_mtok: 20_000,
+        dimensions: 384,
+        min_plan: PlanTier::Free,
+    },
+    EmbeddingModel {
         provider: "local",
         name: "nomic-embed-text",
         input_per_mtok: 0,

@@ -123,6 +123,7 @@ pub async fn summarise(
         instructions: SUMMARISER.to_string(),
         tools: Vec::new(),
         invariants: Default::default(),
+        knowledge: None,
     };
     let call = AgentCall {
         node: Some(MEMORY_NODE),

@@ -157,6 +157,7 @@ impl Engine {
             http: self.http.clone(),
             search: self.settings.search.clone(),
             secrets,
+            knowledge: None,
         };
         let rules = match &spec.body {
             SpecBody::Agent(agent) => &agent.invariants,

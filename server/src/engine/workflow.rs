@@ -212,6 +212,7 @@ async fn llm_route(
         instructions: instructions.to_string(),
         tools: Vec::new(),
         invariants: Invariants::default(),
+        knowledge: None,
     };
     let model = ModelPolicy {
         task: app::spec::TaskType::Classification,

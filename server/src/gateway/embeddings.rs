@@ -106,19 +106,10 @@ impl Gateway {
         request: &EmbeddingRequest,
     ) -> Result<PreparedEmbedding, Refusal> {
         let (inputs, base64) = request.parse()?;
-        let model = EMBEDDING_MODELS
-            .iter()
-            .find(|m| m.name == request.model)
-            .ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
+        let (model, provider) = self.embedding_model(client.team_id, &request.model).await?;
         if model.min_plan > client.plan {
             return Err(Refusal::NeedsPlan(model.name.to_string()));
         }
-        let providers = self.providers(client.team_id).await?;
-        let provider = providers
-            .get(model.provider)
-            .filter(|_| self.is_set_up(&providers, model.provider))
-            .cloned()
-            .ok_or_else(|| Refusal::UnknownModel(request.model.clone()))?;
         // The worst case: every byte a token.
         let bytes: usize = inputs.iter().map(String::len).sum();
         let worst = model.cost(bytes as u64);
@@ -139,6 +130,28 @@ impl Gateway {
             },
             base64,
         })
+    }
+}
+
+impl Gateway {
+    /// An embedding model of the catalogue and the team's provider that serves it;
+    /// unknown unless that provider is set up for the team.
+    pub async fn embedding_model(
+        &self,
+        team_id: uuid::Uuid,
+        name: &str,
+    ) -> Result<(&'static EmbeddingModel, Arc<dyn LlmProvider>), Refusal> {
+        let model = EMBEDDING_MODELS
+            .iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| Refusal::UnknownModel(name.to_string()))?;
+        let providers = self.providers(team_id).await?;
+        let provider = providers
+            .get(model.provider)
+            .filter(|_| self.is_set_up(&providers, model.provider))
+            .cloned()
+            .ok_or_else(|| Refusal::UnknownModel(name.to_string()))?;
+        Ok((model, provider))
     }
 }
 

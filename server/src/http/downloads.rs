@@ -52,7 +52,7 @@ pub async fn conversation(
 }
 
 /// The signed-in caller (the request is read before waiting: it is not `Sync`).
-fn signed_in(
+pub(super) fn signed_in(
     state: &AppState,
     request: &Request,
 ) -> impl Future<Output = Result<Actor, AppError>> + Send + use<> {

@@ -2,11 +2,13 @@
 //! and the middleware every request passes through.
 
 mod api_docs;
+mod body_limit;
 mod downloads;
 mod embed;
 pub(crate) mod guard;
 mod health;
 mod identity_sign_in;
+mod knowledge_upload;
 mod nul_guard;
 mod observe;
 pub mod run_events;
@@ -18,8 +20,8 @@ use std::sync::{Arc, OnceLock};
 
 use app::backend::{
     SharedAccounts, SharedAgents, SharedApiKeys, SharedBilling, SharedConversations,
-    SharedDashboards, SharedMarketplace, SharedProviders, SharedShares, SharedTeamSso, SharedTeams,
-    SharedTwoFactor, SharedWebhooks,
+    SharedDashboards, SharedKnowledge, SharedMarketplace, SharedProviders, SharedShares,
+    SharedTeamSso, SharedTeams, SharedTwoFactor, SharedWebhooks,
 };
 use app::{App, shell};
 use axum::Router;
@@ -29,7 +31,6 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
     let team_sso: SharedTeamSso = state.team_sso.clone();
     let conversations: SharedConversations = state.conversations.clone();
     let shares: SharedShares = state.shares.clone();
+    let knowledge: SharedKnowledge = state.knowledge.clone();
     let provide_backend = move || {
         leptos::prelude::provide_context(Arc::clone(&backend));
         leptos::prelude::provide_context(Arc::clone(&teams));
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         leptos::prelude::provide_context(Arc::clone(&team_sso));
         leptos::prelude::provide_context(Arc::clone(&conversations));
         leptos::prelude::provide_context(Arc::clone(&shares));
+        leptos::prelude::provide_context(Arc::clone(&knowledge));
         security_headers::use_page_nonce();
     };
     let pages = Router::new()
@@ -109,6 +112,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/settings/profile/export", get(downloads::account))
         .route("/conversations/{id}/export", get(downloads::conversation))
+        .route(
+            "/knowledge/{id}/upload",
+            post(knowledge_upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/auth/{provider}/start", get(identity_sign_in::start))
         .route("/auth/{provider}/callback", get(identity_sign_in::callback))
         .route("/sso/start", get(team_sso_sign_in::by_email))
@@ -158,7 +165,10 @@ pub fn router(state: AppState) -> Router {
                     security_headers::add,
                 ))
                 .layer(CatchPanicLayer::custom(panicked))
-                .layer(RequestBodyLimitLayer::new(max_body))
+                .layer(axum::middleware::from_fn_with_state(
+                    max_body,
+                    body_limit::limit,
+                ))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     timeout,

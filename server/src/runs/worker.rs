@@ -16,7 +16,6 @@ use app::runs::{RunEvent, RunStatus};
 use app::spec::Spec;
 use serde_json::{Map, Value};
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{Instrument, Span};
@@ -44,6 +43,8 @@ pub struct Workers {
     pub bus: EventBus,
     pub engine: Arc<Engine>,
     pub metrics: Arc<Metrics>,
+    /// The teams' knowledge bases, for agents that search them.
+    pub knowledge: Option<Arc<crate::knowledge::KnowledgeService>>,
     pub id: String,
 }
 
@@ -57,7 +58,11 @@ impl Workers {
         shutdown: Shutdown,
     ) -> JoinHandle<()> {
         let wake = Arc::new(Notify::new());
-        let listener = tokio::spawn(listen(database_url, wake.clone()));
+        let listener = tokio::spawn(crate::db::notify::wake_on(
+            database_url,
+            "runs_queued",
+            wake.clone(),
+        ));
         tokio::spawn(async move {
             tokio::select! {
                 () = schema::wait_until_compatible(&self.db) => {}
@@ -260,9 +265,13 @@ impl Workers {
             api_key_id: job.api_key_id,
         });
         let cancel = CancelFlag::default();
-        let ctx = self
+        let mut ctx = self
             .engine
             .context(spec, job.plan, &team, secrets, recorder, cancel.clone());
+        ctx.tools.knowledge = self
+            .knowledge
+            .as_ref()
+            .map(|service| service.for_team(job.team_id));
         let resume = self
             .resume(job)
             .await
@@ -402,22 +411,5 @@ async fn keep_lease(
             }
             Err(error) => tracing::warn!(%error, run = %run_id, "could not renew the lease"),
         }
-    }
-}
-
-/// LISTEN for newly committed runs; reconnects after a database restart.
-async fn listen(database_url: String, wake: Arc<Notify>) {
-    loop {
-        match PgListener::connect(&database_url).await {
-            Ok(mut listener) => {
-                if listener.listen("runs_queued").await.is_ok() {
-                    while listener.recv().await.is_ok() {
-                        wake.notify_waiters();
-                    }
-                }
-            }
-            Err(error) => tracing::debug!(%error, "run notifications unavailable; polling"),
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }

@@ -25,6 +25,7 @@ mod engine_helpers;
 mod gateway_images;
 mod gateway_webhooks;
 mod identity;
+mod knowledge;
 mod limits;
 mod mail;
 mod marketplace;

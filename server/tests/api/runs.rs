@@ -404,6 +404,7 @@ async fn a_run_whose_worker_died_is_reclaimed_and_continues() {
         bus: EventBus::start(cache),
         engine: Arc::new(Engine::new(config.engine).unwrap()),
         metrics: Arc::default(),
+        knowledge: None,
         id: "live-worker".into(),
     };
     workers.spawn(

@@ -19,8 +19,8 @@ pub struct SpecDraft {
     pub custom_tools: Vec<CustomToolDraft>,
     pub inputs: Vec<InputDraft>,
     pub rules: Vec<RuleDraft>,
-    /// Fields the form does not edit (a workflow's entry, nodes and edges), kept as
-    /// written.
+    /// Fields the form does not edit (a workflow's entry, nodes and edges; an agent's
+    /// knowledge bases), kept as written.
     pub kept: Vec<(String, Value)>,
     next_key: u32,
 }

@@ -37,6 +37,8 @@ impl SpecDraft {
                 kept if draft.workflow && KEPT_FIELDS.contains(&kept) => {
                     draft.kept.push((key.clone(), value.clone()))
                 }
+                // The knowledge bases are edited in the YAML tab for now; the form keeps them.
+                "knowledge" => draft.kept.push((key.clone(), value.clone())),
                 other => return Err(no_place(other)),
             }
         }

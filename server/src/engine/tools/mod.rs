@@ -5,6 +5,7 @@ pub mod calculator;
 mod custom_http;
 mod http_fetch;
 mod json_extract;
+pub mod knowledge;
 mod web_search;
 
 use std::collections::HashMap;
@@ -51,6 +52,9 @@ pub struct Toolbox {
     pub search: Option<SearchConfig>,
     /// The team's secrets by name, for custom tools' headers.
     pub secrets: HashMap<String, String>,
+    /// The team's knowledge bases, where runs are executed for a team (`None` in the
+    /// engine's own tests and benchmarks).
+    pub knowledge: Option<knowledge::SharedKnowledgeSearch>,
 }
 
 impl Toolbox {
@@ -71,6 +75,19 @@ impl Toolbox {
                 },
             })
             .collect()
+    }
+
+    /// The passages of the team's knowledge bases for a query.
+    pub async fn search_knowledge(
+        &self,
+        bases: &[String],
+        query: &str,
+        k: u32,
+    ) -> Result<Vec<app::knowledge::SearchHit>, String> {
+        match &self.knowledge {
+            Some(knowledge) => knowledge.search(bases, query, k).await,
+            None => Err("Knowledge bases cannot be searched here.".to_string()),
+        }
     }
 
     /// Runs one call. Bad arguments and tool failures come back as error outcomes the
