@@ -1,6 +1,6 @@
 //! The `knowledge_search` tool of an agent with `knowledge:`: a search of the team's
-//! knowledge bases, whose passages come back numbered for the answer to cite as [n].
-//! Numbers run on across the searches of one agent, so [n] means one passage in the
+//! knowledge bases, whose passages come back numbered for the answer to cite as `[n]`.
+//! Numbers run on across the searches of one agent, so `[n]` means one passage in the
 //! whole answer; the trace keeps each number's chunk and document.
 
 use std::sync::Arc;
