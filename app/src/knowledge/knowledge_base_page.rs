@@ -111,9 +111,9 @@ fn Loaded(page: KnowledgeBaseOverview) -> impl IntoView {
                     <form method="post" action=format!("/knowledge/{id}/upload") enctype="multipart/form-data" class="space-y-3">
                         <div>
                             <label for="kb-file" class="mb-1 block text-sm font-medium">"File"</label>
-                            <input id="kb-file" name="file" type="file" required accept=".pdf,.md,.markdown,.html,.htm,.txt,application/pdf,text/markdown,text/html,text/plain"
+                            <input id="kb-file" name="file" type="file" required accept=".pdf,.docx,.md,.markdown,.html,.htm,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/markdown,text/html,text/plain"
                                 class="block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-1.5 dark:file:bg-slate-800" />
-                            <p class="mt-1 text-xs text-slate-500">"PDF, Markdown, HTML or plain text, up to 16 MB. The same name again replaces the document."</p>
+                            <p class="mt-1 text-xs text-slate-500">"PDF, Word (.docx), Markdown, HTML or plain text, up to 16 MB. The same name again replaces the document."</p>
                         </div>
                         <div>
                             <label for="kb-tags" class="mb-1 block text-sm font-medium">"Tags (optional)"</label>
@@ -293,6 +293,7 @@ pub(super) fn counted(n: i64, what: &str) -> String {
 fn kind_of(media_type: &str) -> &'static str {
     match media_type {
         "application/pdf" => "PDF",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "Word",
         "text/markdown" => "Markdown",
         "text/html" => "HTML",
         _ => "Text",

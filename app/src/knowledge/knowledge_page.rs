@@ -32,7 +32,7 @@ pub fn KnowledgePage() -> impl IntoView {
                                 <section class="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center dark:border-slate-700 dark:bg-slate-900">
                                     <h2 class="text-lg font-medium">"No knowledge bases yet"</h2>
                                     <p class="mx-auto mt-2 max-w-md text-sm text-slate-600 dark:text-slate-400">
-                                        "Create one, upload your PDFs, Markdown, HTML or text, and give an agent "
+                                        "Create one, upload your PDFs, Word documents, Markdown, HTML or text, and give an agent "
                                         <code class="font-mono text-xs">"knowledge: [its-name]"</code>
                                         ": it searches them and cites what it used."
                                     </p>

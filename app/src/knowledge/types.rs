@@ -117,8 +117,9 @@ pub struct Document {
     /// The file's name, or the address it was imported from.
     pub name: String,
     pub source_url: Option<String>,
-    /// `application/pdf`, `text/markdown`, `text/html` or `text/plain`, as found in
-    /// the content.
+    /// `application/pdf`, Word's
+    /// `application/vnd.openxmlformats-officedocument.wordprocessingml.document`,
+    /// `text/markdown`, `text/html` or `text/plain`, as found in the content.
     pub media_type: String,
     pub bytes: i64,
     pub tags: Vec<String>,

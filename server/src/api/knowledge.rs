@@ -114,7 +114,8 @@ pub async fn documents(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct UploadForm {
-    /// The document: PDF, Markdown, HTML or plain text (UTF-8), at most 16 MB. What it is
+    /// The document: PDF, Word (.docx), Markdown, HTML or plain text (UTF-8), at most
+    /// 16 MB. What it is
     /// is read from its content.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -125,7 +126,7 @@ struct UploadForm {
     tags: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/knowledge-bases/{id}/documents", operation_id = "uploadDocument", tag = "Knowledge", summary = "Upload a document", description = "Queues it to be indexed by the workers and answers at once: poll the document (or list) for its state. 201 for a new document; 200 with `outcome: replaced` when one of the same name had other content (its unchanged passages keep their chunk ids), or `outcome: unchanged` when the knowledge base already holds these bytes (nothing changes). 422 for an empty, unreadable or too large file. Scope: run.", params(("id" = Uuid, Path, description = "The knowledge base")), request_body(content = inline(UploadForm), content_type = "multipart/form-data"), responses((status = 201, body = DocumentUpload), (status = 200, body = DocumentUpload), Invalid, NotFound, Refusals, BadBody))]
+#[utoipa::path(post, path = "/v1/knowledge-bases/{id}/documents", operation_id = "uploadDocument", tag = "Knowledge", summary = "Upload a document", description = "Queues it to be indexed by the workers and answers at once: poll the document (or list) for its state. 201 for a new document; 200 with `outcome: replaced` when one of the same name had other content (its unchanged passages keep their chunk ids), or `outcome: unchanged` when the knowledge base already holds these bytes (nothing changes). 422 for an empty, unreadable, other zipped or too large file. Scope: run.", params(("id" = Uuid, Path, description = "The knowledge base")), request_body(content = inline(UploadForm), content_type = "multipart/form-data"), responses((status = 201, body = DocumentUpload), (status = 200, body = DocumentUpload), Invalid, NotFound, Refusals, BadBody))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,

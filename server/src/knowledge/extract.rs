@@ -1,5 +1,6 @@
 //! What a document is (by its content, not its name) and its text. PDFs through
-//! `pdf-extract`, HTML through `html2text` (headings, lists and tables kept as
+//! `pdf-extract`, Word documents (`.docx`: `zip` and `quick-xml`, headings kept as
+//! Markdown's), HTML through `html2text` (headings, lists and tables kept as
 //! Markdown-like text, scripts and styles dropped), Markdown and plain text as they are.
 //! Extraction is CPU work on untrusted bytes: it runs on a blocking thread, and a
 //! parser that panics on a malformed file fails that document only.
@@ -10,6 +11,7 @@ use app::knowledge::MAX_DOCUMENT_BYTES;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaType {
     Pdf,
+    Docx,
     Markdown,
     Html,
     Text,
@@ -19,6 +21,7 @@ impl MediaType {
     pub fn as_str(self) -> &'static str {
         match self {
             MediaType::Pdf => "application/pdf",
+            MediaType::Docx => DOCX,
             MediaType::Markdown => "text/markdown",
             MediaType::Html => "text/html",
             MediaType::Text => "text/plain",
@@ -28,6 +31,7 @@ impl MediaType {
     pub fn parse(text: &str) -> Option<MediaType> {
         [
             MediaType::Pdf,
+            MediaType::Docx,
             MediaType::Markdown,
             MediaType::Html,
             MediaType::Text,
@@ -39,9 +43,16 @@ impl MediaType {
     /// Whether its text keeps Markdown's structure (headings, lists), which the
     /// splitter follows.
     pub fn is_structured(self) -> bool {
-        matches!(self, MediaType::Markdown | MediaType::Html)
+        matches!(
+            self,
+            MediaType::Markdown | MediaType::Html | MediaType::Docx
+        )
     }
 }
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+/// The most a Word document's text part may unpack to (a zip bomb stops here).
+const MAX_DOCX_XML_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a file is refused at upload, in words for the person uploading it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,11 +62,11 @@ pub enum Unreadable {
     #[error("The file is {0} MB; the most a document may have is {max} MB.", max = MAX_DOCUMENT_BYTES / (1024 * 1024))]
     TooLarge(usize),
     #[error(
-        "Word documents and other zipped formats are not read yet: save it as PDF, Markdown or plain text and upload that."
+        "This zipped file is not a Word document (.docx); other zipped formats are not read: save it as PDF, Markdown or plain text and upload that."
     )]
     Zipped,
     #[error(
-        "This is not a document we can read: upload PDF, Markdown, HTML or plain text (UTF-8)."
+        "This is not a document we can read: upload PDF, Word (.docx), Markdown, HTML or plain text (UTF-8)."
     )]
     Unknown,
 }
@@ -75,7 +86,13 @@ pub fn sniff(bytes: &[u8], name: &str, declared: Option<&str>) -> Result<MediaTy
         return Ok(MediaType::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return Err(Unreadable::Zipped);
+        let docx = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .is_ok_and(|archive| archive.index_for_name("word/document.xml").is_some());
+        return if docx {
+            Ok(MediaType::Docx)
+        } else {
+            Err(Unreadable::Zipped)
+        };
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
         .map_err(|_| Unreadable::Unknown)?;
@@ -122,6 +139,10 @@ pub enum NoText {
     BadPdf(String),
     #[error("This PDF is encrypted: upload a copy without a password.")]
     Encrypted,
+    #[error(
+        "This Word document could not be read ({0}). If it opens elsewhere, save it again as .docx or PDF and upload that."
+    )]
+    BadDocx(String),
     #[error("The document has no text.")]
     Empty,
 }
@@ -130,6 +151,7 @@ pub enum NoText {
 pub fn text(media: MediaType, bytes: &[u8]) -> Result<String, NoText> {
     let text = match media {
         MediaType::Pdf => pdf_text(bytes)?,
+        MediaType::Docx => docx_text(bytes)?,
         MediaType::Html => html_text(bytes),
         MediaType::Markdown | MediaType::Text => {
             String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -160,6 +182,104 @@ fn pdf_text(bytes: &[u8]) -> Result<String, NoText> {
     })
 }
 
+/// The main part's paragraphs, a blank line apart; a heading style (`Heading1`…`Heading6`,
+/// `Title`) becomes Markdown's `#`s, so the splitter follows the document's sections.
+fn docx_text(bytes: &[u8]) -> Result<String, NoText> {
+    use std::io::Read;
+
+    use quick_xml::events::Event;
+
+    let bad = |what: &str| NoText::BadDocx(what.to_string());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| bad("its zip container is damaged"))?;
+    let part = archive
+        .by_name("word/document.xml")
+        .map_err(|_| bad("it has no main part"))?;
+    if part.size() > MAX_DOCX_XML_BYTES {
+        return Err(bad("its text part is larger than 64 MB"));
+    }
+    let mut xml = String::new();
+    part.take(MAX_DOCX_XML_BYTES)
+        .read_to_string(&mut xml)
+        .map_err(|_| bad("its text part is not UTF-8 XML"))?;
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut text = String::new();
+    let mut paragraph = String::new();
+    let mut heading = 0usize;
+    let mut in_text = false;
+    loop {
+        match reader
+            .read_event()
+            .map_err(|_| bad("its XML is malformed"))?
+        {
+            Event::Start(tag) | Event::Empty(tag) => match tag.name().as_ref() {
+                b"w:t" => in_text = true,
+                b"w:tab" => paragraph.push('\t'),
+                b"w:br" => paragraph.push('\n'),
+                b"w:pStyle" => {
+                    let style = tag
+                        .try_get_attribute("w:val")
+                        .ok()
+                        .flatten()
+                        .and_then(|value| value.unescape_value().ok())
+                        .unwrap_or_default();
+                    heading = heading_level(&style);
+                }
+                _ => {}
+            },
+            Event::Text(chunk) if in_text => {
+                paragraph.push_str(&chunk.decode().map_err(|_| bad("its text is not UTF-8"))?)
+            }
+            Event::GeneralRef(reference) if in_text => {
+                if let Ok(Some(c)) = reference.resolve_char_ref() {
+                    paragraph.push(c);
+                } else {
+                    paragraph.push_str(match &*reference {
+                        b"amp" => "&",
+                        b"lt" => "<",
+                        b"gt" => ">",
+                        b"quot" => "\"",
+                        b"apos" => "'",
+                        _ => "",
+                    });
+                }
+            }
+            Event::End(tag) => match tag.name().as_ref() {
+                b"w:t" => in_text = false,
+                b"w:p" => {
+                    let line = paragraph.trim();
+                    if !line.is_empty() {
+                        if heading > 0 {
+                            text.push_str(&"#".repeat(heading));
+                            text.push(' ');
+                        }
+                        text.push_str(line);
+                        text.push_str("\n\n");
+                    }
+                    paragraph.clear();
+                    heading = 0;
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(text)
+}
+
+/// `Heading2` → 2, `Title` → 1, anything else → 0 (body text).
+fn heading_level(style: &str) -> usize {
+    if style == "Title" {
+        return 1;
+    }
+    style
+        .strip_prefix("Heading")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=6).contains(n))
+        .unwrap_or(0)
+}
+
 fn html_text(bytes: &[u8]) -> String {
     // Wide lines: the splitter, not the renderer, decides where text breaks.
     html2text::config::plain()
@@ -182,6 +302,7 @@ mod tests {
             sniff(b"PK\x03\x04rest", "report.docx", None),
             Err(Unreadable::Zipped)
         );
+        assert_eq!(sniff(&docx(&[]), "report", None), Ok(MediaType::Docx));
         assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n\0\0", "a.md", None),
             Err(Unreadable::Unknown)
@@ -211,6 +332,52 @@ mod tests {
         assert!(text.contains("# Refunds"), "{text}");
         assert!(text.contains("Within 30 days"), "{text}");
         assert!(!text.contains("secret"), "{text}");
+    }
+
+    /// A Word document whose body has these (style, text) paragraphs.
+    pub fn docx(paragraphs: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let body: String = paragraphs
+            .iter()
+            .map(|(style, text)| {
+                format!(
+                    "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>"
+                )
+            })
+            .collect();
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("word/document.xml", options).unwrap();
+        write!(
+            zip,
+            "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+        )
+        .unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn word_documents_keep_their_headings() {
+        let text = text(
+            MediaType::Docx,
+            &docx(&[
+                ("Heading1", "Refunds"),
+                ("Normal", "Paid within 30 days &amp; by card."),
+                ("Heading2", "Exceptions"),
+                ("Normal", "Gift cards."),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "# Refunds\n\nPaid within 30 days & by card.\n\n## Exceptions\n\nGift cards.\n\n"
+        );
+        assert_eq!(text_of_empty_docx(), Err(NoText::Empty));
+    }
+
+    fn text_of_empty_docx() -> Result<String, NoText> {
+        super::text(MediaType::Docx, &docx(&[]))
     }
 
     #[test]

@@ -61,6 +61,32 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
     out
 }
 
+/// A Word document: a heading, then body paragraphs.
+fn word(paragraphs: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let body: String = (0..)
+        .zip(paragraphs)
+        .map(|(i, text)| {
+            let style = if i == 0 { "Heading1" } else { "Normal" };
+            format!("<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>")
+        })
+        .collect();
+    let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    archive
+        .start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    let namespace = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    write!(
+        archive,
+        "<w:document xmlns:w=\"{namespace}\"><w:body>{body}</w:body></w:document>"
+    )
+    .unwrap();
+    archive.finish().unwrap().into_inner()
+}
+
 /// A member's key (read and run) on a server whose demo provider is the fake.
 pub async fn knowledge_app(overrides: &[(&str, &str)]) -> (TestApp, String, fake_llm::FakeLlm) {
     let llm = fake().await;
@@ -200,6 +226,17 @@ async fn each_kind_of_document_is_indexed_and_found() {
         uploaded_and_indexed(&app, &key, &kb, "shipping.html", SHIPPING_HTML.into()).await;
     let warranty =
         uploaded_and_indexed(&app, &key, &kb, "warranty.txt", WARRANTY_TEXT.into()).await;
+    let returns = uploaded_and_indexed(
+        &app,
+        &key,
+        &kb,
+        "returns.docx",
+        word(&[
+            "Returns",
+            "Unused items can be sent back by post within 60 days.",
+        ]),
+    )
+    .await;
     let manual = uploaded_and_indexed(
         &app,
         &key,
@@ -216,6 +253,10 @@ async fn each_kind_of_document_is_indexed_and_found() {
         (&shipping, "text/html"),
         (&warranty, "text/plain"),
         (&manual, "application/pdf"),
+        (
+            &returns,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
     ] {
         assert_eq!(document["state"], "ready", "{document}");
         assert_eq!(document["media_type"], media_type);
@@ -266,6 +307,7 @@ async fn each_kind_of_document_is_indexed_and_found() {
         ("how long does a parcel take to arrive", &shipping),
         ("is accidental damage covered by the warranty", &warranty),
         ("how long should I charge the battery", &manual),
+        ("can unused items be sent back by post", &returns),
     ] {
         let (status, hits) = search(&app, &key, &kb, json!({"query": question, "k": 3})).await;
         assert_eq!(status, StatusCode::OK, "{hits}");
@@ -316,7 +358,7 @@ async fn each_kind_of_document_is_indexed_and_found() {
 
     // The knowledge base counts what it holds; bad input is refused and changes nothing.
     let (_, listed, _) = send(&app, Method::GET, "/v1/knowledge-bases", &key, None).await;
-    assert_eq!(listed[0]["documents"], 4);
+    assert_eq!(listed[0]["documents"], 5);
     assert_eq!(listed[0]["indexing"], 0);
     for (body, field) in [
         (json!({"query": ""}), "query"),
@@ -395,9 +437,9 @@ async fn a_document_without_text_fails_with_its_reason_and_bad_files_are_refused
             "not a document we can read",
         ),
         (
-            "report.docx",
+            "archive.zip",
             b"PK\x03\x04\x14\0\x06\0".to_vec(),
-            "Word documents",
+            "not a Word document",
         ),
         ("huge.txt", vec![b'a'; 16 * 1024 * 1024 + 1], "16 MB"),
     ] {
