@@ -13,13 +13,8 @@ cargo build --release -p fake-llm
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
 # The fake provider answers at once (no typing delay), so what is measured is ours.
 export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
-export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-"$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
-fake_pid=$!
-"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
-server_pid=$!
-trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
-until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
+export RATE_LIMIT_FREE=100000000
+serve_release
 
 step "Load (10 s each, concurrency 10, one wrk thread)"
 base="http://$LEPTOS_SITE_ADDR"

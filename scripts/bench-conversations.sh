@@ -16,16 +16,10 @@ fresh_database agent_factory_conversations
 export LEPTOS_SITE_ADDR=127.0.0.1:3960 FAKE_LLM_ADDR=127.0.0.1:3961
 export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" FAKE_LLM_TOKEN_DELAY_MS=20 RUST_LOG=warn LOG_FORMAT=json
 export RATE_LIMIT_FREE=100000000 RATE_LIMIT_ENTERPRISE=100000000 RUN_WORKERS=1100
-export DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 export REDIS_PREFIX="agf-bench-conversations:$(date +%s):"
 # A socket per stream, on both sides.
 ulimit -n "$(ulimit -Hn)"
-"$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
-fake_pid=$!
-"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
-server_pid=$!
-trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
-until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
+serve_release
 # The free plan's hundred runs a month would stop the benchmark, not measure it.
 psql "$DATABASE_OWNER_URL" -qc "UPDATE teams SET plan = 'enterprise'" >/dev/null
 

@@ -13,9 +13,7 @@ psql "$DATABASE_OWNER_URL" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$be
   psql "$DATABASE_OWNER_URL" -qc "CREATE DATABASE $bench_db"
 export DATABASE_URL="${DATABASE_URL%/*}/$bench_db" DATABASE_OWNER_URL="${DATABASE_OWNER_URL%/*}/$bench_db"
 export LEPTOS_SITE_ADDR=127.0.0.1:3960 RUST_LOG=warn LOG_FORMAT=json REDIS_PREFIX="agf-bench:"
-"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true' EXIT
+background "$CARGO_TARGET_DIR/release/server"
 # The server applies the migrations and seeds the demo account before it listens.
 until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
 

@@ -25,17 +25,12 @@ LITELLM_VERSION=1.100.5
 export LEPTOS_SITE_ADDR=127.0.0.1:3950 FAKE_LLM_ADDR=127.0.0.1:3951
 fake="http://$FAKE_LLM_ADDR"
 export DEMO_LLM_BASE_URL="$fake" FAKE_LLM_TOKEN_DELAY_MS=0 RUST_LOG=warn LOG_FORMAT=json
-export RATE_LIMIT_FREE=100000000 DEMO_API_KEY="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+export RATE_LIMIT_FREE=100000000
 export REDIS_PREFIX="agf-bench-gateway:$(date +%s):" KEY_A=sk-bench-a KEY_B=sk-bench-b KEY_C=sk-bench-c ROUTER_CHAIN=demo,openai MODEL_REFRESH_SECS=0
 export LLM_DEPLOYMENTS='[{"provider":"openai","name":"a","url":"'$fake'/v1","key_var":"KEY_A","weight":2},
   {"provider":"openai","name":"b","url":"'$fake'/v1","key_var":"KEY_B"},
   {"provider":"openai","name":"c","url":"'$fake'/v1","key_var":"KEY_C"}]'
-"$CARGO_TARGET_DIR/release/fake-llm" >/dev/null 2>&1 &
-fake_pid=$!
-"$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
-server_pid=$!
-trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
-until curl -sf "http://$LEPTOS_SITE_ADDR/health" >/dev/null 2>&1; do sleep 0.2; done
+serve_release
 export AGF_KEY="$DEMO_API_KEY"
 gateway="http://$LEPTOS_SITE_ADDR/v1/chat/completions"
 
@@ -80,7 +75,7 @@ YAML
   env -u DATABASE_URL -u DATABASE_OWNER_URL -u REDIS_URL LITELLM_LOCAL_MODEL_COST_MAP=True "$litellm_dir/bin/litellm" --config "$litellm_dir/bench.yaml" \
     --host 127.0.0.1 --port 3952 --num_workers 2 >/dev/null 2>&1 &
   litellm_pid=$!
-  trap 'kill $server_pid $fake_pid 2>/dev/null; pkill -P $litellm_pid 2>/dev/null; kill $litellm_pid 2>/dev/null || true' EXIT
+  trap 'kill "${BENCH_PIDS[@]}" 2>/dev/null; pkill -P $litellm_pid 2>/dev/null; kill $litellm_pid 2>/dev/null || true' EXIT
   until curl -sf http://127.0.0.1:3952/health/liveliness >/dev/null 2>&1; do
     kill -0 "$litellm_pid" 2>/dev/null || die "LiteLLM stopped during start-up"
     sleep 0.5

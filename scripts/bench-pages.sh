@@ -21,22 +21,19 @@ fi
 
 # A fresh database each time, so every run measures the same data.
 fresh_database agent_factory_pages
-key="agf_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 export LEPTOS_SITE_ADDR=127.0.0.1:3970 LEPTOS_SITE_ROOT=target/site RUST_LOG=warn LOG_FORMAT=json
-export REDIS_PREFIX="agf-bench-pages:$(date +%s):" DEMO_API_KEY="$key"
+export REDIS_PREFIX="agf-bench-pages:$(date +%s):"
 export FAKE_LLM_ADDR=127.0.0.1:3971 DEMO_LLM_BASE_URL=http://127.0.0.1:3971
-"$CARGO_TARGET_DIR/debug/fake-llm" >/dev/null 2>&1 &
-fake_pid=$!
-"$CARGO_TARGET_DIR/debug/server" >/dev/null 2>&1 &
-server_pid=$!
-trap 'kill $server_pid $fake_pid 2>/dev/null || true' EXIT
+background "$CARGO_TARGET_DIR/debug/fake-llm"
+background "$CARGO_TARGET_DIR/debug/server"
+server_pid=${BENCH_PIDS[-1]}
 until curl -sf "http://$LEPTOS_SITE_ADDR/ready" >/dev/null 2>&1; do
   kill -0 "$server_pid" 2>/dev/null || die "the server stopped during start-up"
   sleep 0.2
 done
 
 step "Lighthouse, mobile preset, one page at a time"
-BASE_URL="http://$LEPTOS_SITE_ADDR" API_KEY="$key" node "$lighthouse_dir/pages.mjs"
+BASE_URL="http://$LEPTOS_SITE_ADDR" API_KEY="$DEMO_API_KEY" node "$lighthouse_dir/pages.mjs"
 step "The editor: keystroke to error"
 node scripts/bench/editor-keystroke.mjs
 step "Hydration: the main thread at 4× CPU, and WASM compiled lazily"

@@ -1,9 +1,10 @@
 // Knowledge bases in the browser: create one, upload a document and watch it go from
 // queued to ready without reloading, try a search, read the chunk a result points at,
-// then an agent that searches it answers with a cited source linking to that chunk.
+// tick it in the agent builder's Knowledge section, then the agent answers with a cited
+// source linking to that chunk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, newAgentFromYaml, signedInContext, screenshot, waitForHydration } from './helpers.mjs';
+import { BASE_URL, launch, signedInContext, screenshot, waitForHydration } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -69,13 +70,35 @@ test('a document uploaded, indexed live, searched, and cited by an agent', async
   await page.waitForURL(/\/documents\/[0-9a-f-]{36}#chunk-/);
   await page.locator('li:target').getByText('A refund is paid within 30 days').waitFor();
 
-  // An agent with the knowledge base answers through its search, and its answer's [1]
-  // links to the chunk.
-  const agent = await newAgentFromYaml(
-    page,
-    `name: Refund helper\ninstructions: Answer {{input.question}} from the knowledge base, citing it.\ninputs:\n  question:\n    type: string\n    required: true\nknowledge: [${name}]\n`,
+  // The builder's Knowledge section: a name the team does not have shows as such and
+  // is unticked; the knowledge base is ticked from the team's list.
+  await page.goto(`${BASE_URL}/agents/new`);
+  await waitForHydration(page);
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  await page.getByLabel('Spec (YAML or JSON)').fill(
+    'name: Refund helper\ninstructions: Answer {{input.question}} from the knowledge base, citing it.\ninputs:\n  question:\n    type: string\n    required: true\nknowledge: [old-handbook]\n',
   );
-  assert.ok(agent);
+  await page.getByRole('tab', { name: 'Form' }).click();
+  const knowledge = page.locator('fieldset').filter({ has: page.locator('legend', { hasText: 'Knowledge' }) });
+  const stale = knowledge.getByTestId('unknown-knowledge-base');
+  await stale.getByText('The team has no knowledge base of this name').waitFor();
+  await stale.getByRole('checkbox').click();
+  await stale.waitFor({ state: 'detached' });
+  await knowledge.getByRole('checkbox', { name: new RegExp(`^${name}`) }).check();
+  await knowledge.getByLabel('When to search').selectOption('always');
+  await knowledge.getByLabel('Passages per search (1–20)').fill('50');
+  await knowledge.getByText('must be between 1 and 20').waitFor();
+  await knowledge.getByLabel('Passages per search (1–20)').fill('');
+  await knowledge.getByLabel('When to search').selectOption('tool');
+  await screenshot(page, 'builder-knowledge');
+  await page.getByRole('tab', { name: 'YAML' }).click();
+  const yaml = await page.getByLabel('Spec (YAML or JSON)').inputValue();
+  assert.ok(yaml.includes(`\nknowledge: [${name}]\n`), yaml);
+  await page.getByText('The spec is valid.').waitFor();
+  await page.getByRole('button', { name: 'Save agent' }).click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+
+  // The agent answers through its search, and its answer's [1] links to the chunk.
   await waitForHydration(page);
   await page.getByLabel('question (required)').fill('When is a refund paid? [fake:tool=knowledge_search {"query": "refund paid"}]');
   await page.getByRole('button', { name: 'Run' }).click();

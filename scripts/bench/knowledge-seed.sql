@@ -1,8 +1,10 @@
 -- Knowledge-base search at scale (scripts/bench-knowledge.sh): one knowledge base of
 -- 1,000,000 chunks in the demo team, and 100 teams with a knowledge base of 10,000
 -- chunks each (and a member's API key, `agf_bench_<n>`). Chunks are twelve words of a
--- 2,000-word vocabulary; vectors are 64 random numbers. The HNSW index is built after
--- the rows, as a bulk load would.
+-- 2,000-word vocabulary. Vectors are shaped like text embeddings: 64 numbers with 16
+-- degrees of freedom (16 random weights of 16 fixed directions), for far fewer
+-- directions than numbers, as a model's are. The HNSW index is built after the rows, as
+-- a bulk load would.
 SET maintenance_work_mem = '2GB';
 DROP INDEX IF EXISTS kb_embeddings_hnsw_64;
 
@@ -45,11 +47,14 @@ INSERT INTO kb_chunks (id, team_id, knowledge_base_id, document_id, position, co
                      WHERE v.n IN (SELECT 1 + ((hashint8(p.position * 31 + i + hashtext(p.knowledge_base_id::text)) & 2147483647) % 2000)
                                      FROM generate_series(1, 12) i)) c;
 
--- array(…), not array_agg: an aggregate of the outer row's column would be the outer
--- query's aggregate.
+-- The 16 directions, fixed.
+CREATE TEMP TABLE directions AS
+    SELECT j, array(SELECT sin(d * 31 + j * 17) FROM generate_series(1, 64) d ORDER BY d)::vector(64) AS v
+      FROM generate_series(1, 16) j;
+-- `+ p.position * 0` ties each weight to the outer row, so every chunk draws its own.
 INSERT INTO kb_embeddings (chunk_id, model, team_id, knowledge_base_id, document_id, dimensions, live, embedding)
     SELECT p.id, 'demo-embed', p.team_id, p.knowledge_base_id, p.document_id, 64, true,
-           array(SELECT random() - 0.5 + p.position * 0 FROM generate_series(1, 64))::vector
+           (SELECT sum(d.v * array_fill((random() - 0.5 + p.position * 0)::real, ARRAY[64])::vector(64)) FROM directions d)
       FROM planned p;
 
 CREATE INDEX kb_embeddings_hnsw_64 ON kb_embeddings

@@ -3,20 +3,9 @@
 // is ready: documents and chunks a second, upload to ready. `search`: QUERIES searches
 // (4 at a time) of the demo team's 1,000,000-chunk knowledge base, then of the 100
 // bench teams' 10,000-chunk ones, each through its team's key: p50 and p95 latency.
-const BASE = process.env.BASE;
-const KEY = process.env.AGF_KEY;
-const mode = process.argv[2];
+import { api, KEY, percentile, pool, untilIndexed } from './api.mjs';
 
-async function api(method, path, key, body, form) {
-  const response = await fetch(BASE + path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: form ?? (body ? JSON.stringify(body) : undefined),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const mode = process.argv[2];
 
 const WORDS = 'refund shipping warranty battery charger parcel invoice account password billing plan upgrade export import team member role agent model token budget quota search document chunk answer source policy return exchange delivery express island weekday warehouse gift card software licence support ticket priority'.split(' ');
 const word = (i) => WORDS[(i * 7919) % WORDS.length];
@@ -34,17 +23,6 @@ function markdown(n) {
   return text;
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function pool(items, concurrency, work) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
-
 async function ingest() {
   const count = Number(process.env.DOCUMENTS ?? 200);
   const kb = await api('POST', '/v1/knowledge-bases', KEY, { name: `ingest-${Date.now()}` });
@@ -55,16 +33,10 @@ async function ingest() {
     await api('POST', `/v1/knowledge-bases/${kb.id}/documents`, KEY, null, form);
   });
   const uploaded = (performance.now() - started) / 1000;
-  for (;;) {
-    const base = await api('GET', `/v1/knowledge-bases/${kb.id}`, KEY);
-    if (base.indexing === 0) {
-      const seconds = (performance.now() - started) / 1000;
-      console.log(`${count} documents (${base.chunks} chunks, ${base.failed} failed): uploaded in ${uploaded.toFixed(1)} s, all ready after ${seconds.toFixed(1)} s`);
-      console.log(`  ${(count / seconds).toFixed(1)} documents/s, ${(base.chunks / seconds).toFixed(0)} chunks/s`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const base = await untilIndexed(KEY, kb.id);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${count} documents (${base.chunks} chunks, ${base.failed} failed): uploaded in ${uploaded.toFixed(1)} s, all ready after ${seconds.toFixed(1)} s`);
+  console.log(`  ${(count / seconds).toFixed(1)} documents/s, ${(base.chunks / seconds).toFixed(0)} chunks/s`);
 }
 
 async function timed(label, count, pick) {

@@ -12,6 +12,7 @@ use super::builder::{Builder, SpecFormBody};
 use super::{CreateAgent, SaveVersion};
 use crate::error::AppError;
 use crate::islands::submit_on_shortcut;
+use crate::knowledge::KnowledgeChoice;
 
 /// What saving does.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -21,8 +22,13 @@ pub enum Saves {
 }
 
 #[island(lazy)]
-pub fn SpecEditor(saves: Saves, yaml: String) -> impl IntoView {
-    let builder = Builder::new(yaml);
+pub fn SpecEditor(
+    saves: Saves,
+    yaml: String,
+    /// The team's knowledge bases, for the form's Knowledge section.
+    knowledge: Vec<KnowledgeChoice>,
+) -> impl IntoView {
+    let builder = Builder::new(yaml, knowledge);
     let form = match saves {
         Saves::NewAgent => {
             let create = ServerAction::<CreateAgent>::new();
@@ -60,4 +66,10 @@ where
             .and_then(Result::err)
             .map(|e| e.to_string())
     })
+}
+
+/// The team's knowledge bases as the builder offers them.
+pub async fn knowledge_choices() -> Result<Vec<KnowledgeChoice>, AppError> {
+    let bases = crate::knowledge::list_knowledge_bases().await?;
+    Ok(bases.into_iter().map(KnowledgeChoice::from).collect())
 }

@@ -1,5 +1,6 @@
 //! Small building blocks shared by several pages.
 
+mod code_text;
 mod empty_state;
 mod error_fallback;
 mod form_refill;
@@ -8,6 +9,7 @@ mod page_header;
 mod panel;
 mod shown_once;
 
+pub use code_text::CodeText;
 pub use empty_state::EmptyState;
 pub use error_fallback::ErrorFallback;
 pub use form_refill::refill;

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::knowledge_page::{BUTTON, CARD, FIELD, PRIMARY};
 use super::{
     DeleteDocument, DeleteKnowledgeBase, Document, DocumentState, DocumentUpload, ImportDocument,
-    KnowledgeBase, KnowledgeBaseOverview, ReindexDocument, SearchHit, UpdateKnowledgeBase,
-    UploadOutcome, load_knowledge_base, search_knowledge_base,
+    KnowledgeBase, KnowledgeBaseOverview, ReindexDocument, Retrieval, SearchHit,
+    UpdateKnowledgeBase, UploadOutcome, load_knowledge_base, search_knowledge_base,
 };
 use crate::components::{PageHeader, refill, shown_once};
 use crate::islands::LiveParts;
@@ -321,13 +321,20 @@ fn Playground(id: Uuid) -> impl IntoView {
             .and_then(|k| k.parse::<u32>().ok())
             .unwrap_or(5)
     };
+    let retrieval = move || {
+        query
+            .read()
+            .get("by")
+            .and_then(|by| Retrieval::parse(&by))
+            .unwrap_or_default()
+    };
     let hits = Resource::new(
-        move || (q(), k()),
-        move |(q, k)| async move {
+        move || (q(), k(), retrieval()),
+        move |(q, k, retrieval)| async move {
             if q.trim().is_empty() {
                 Ok(None)
             } else {
-                search_knowledge_base(id, q, k).await.map(Some)
+                search_knowledge_base(id, q, k, retrieval).await.map(Some)
             }
         },
     );
@@ -341,6 +348,12 @@ fn Playground(id: Uuid) -> impl IntoView {
                 <label for="kb-k" class="sr-only">"Passages"</label>
                 <select id="kb-k" name="k" class=FIELD>
                     {[3u32, 5, 10, 20].into_iter().map(|n| view! { <option value=n.to_string() selected=move || k() == n>{format!("{n} passages")}</option> }).collect_view()}
+                </select>
+                <label for="kb-by" class="sr-only">"Ranked by"</label>
+                <select id="kb-by" name="by" class=FIELD>
+                    {Retrieval::ALL.into_iter().map(|mode| view! {
+                        <option value=mode.as_str() selected=move || retrieval() == mode>{retrieval_label(mode)}</option>
+                    }).collect_view()}
                 </select>
                 <button type="submit" class=BUTTON>"Search"</button>
             </Form>
@@ -359,6 +372,14 @@ fn Playground(id: Uuid) -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+fn retrieval_label(mode: Retrieval) -> &'static str {
+    match mode {
+        Retrieval::Hybrid => "By meaning and words",
+        Retrieval::Semantic => "By meaning only",
+        Retrieval::Keyword => "By words only",
     }
 }
 

@@ -21,7 +21,7 @@ pub fn KnowledgePage() -> impl IntoView {
     let bases = Resource::new(|| (), |_| list_knowledge_bases());
     let typed = refill();
     view! {
-        <PageHeader title="Knowledge" subtitle="Documents your agents answer from, with citations. Name a knowledge base in a spec's `knowledge:` to use it." />
+        <PageHeader title="Knowledge" subtitle="Documents your agents answer from, with citations. Tick a knowledge base in an agent's Knowledge section to use it." />
         {move || create.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="mb-4 text-sm text-rose-600">{e.to_string()}</p> })}
         <div class="grid gap-6 lg:grid-cols-3">
             <div class="lg:col-span-2">

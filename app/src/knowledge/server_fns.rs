@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::{Chunk, Document, DocumentUpload, KnowledgeBase, SearchHit};
+use super::{Chunk, Document, DocumentUpload, KnowledgeBase, Retrieval, SearchHit};
 use crate::error::AppError;
 
 /// A knowledge base and the first page of its documents, for its page.
@@ -185,12 +185,14 @@ pub async fn search_knowledge_base(
     id: Uuid,
     query: String,
     k: u32,
+    retrieval: Retrieval,
 ) -> Result<Vec<SearchHit>, AppError> {
     use super::SearchRequest;
     use crate::backend;
     let request = SearchRequest {
         query,
         k: Some(k),
+        retrieval,
         ..SearchRequest::default()
     };
     backend::respond(

@@ -34,6 +34,38 @@ pub struct KnowledgeBase {
     pub created: String,
 }
 
+/// A knowledge base as the agent builder offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeChoice {
+    pub name: String,
+    pub documents: i64,
+    pub chunks: i64,
+}
+
+impl KnowledgeChoice {
+    pub fn summary(&self) -> String {
+        let plural = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        match self.documents {
+            0 => "No documents yet".to_string(),
+            documents => format!(
+                "{}, {}",
+                plural(documents, "document"),
+                plural(self.chunks, "passage")
+            ),
+        }
+    }
+}
+
+impl From<KnowledgeBase> for KnowledgeChoice {
+    fn from(base: KnowledgeBase) -> Self {
+        KnowledgeChoice {
+            name: base.name,
+            documents: base.documents,
+            chunks: base.chunks,
+        }
+    }
+}
+
 /// A knowledge base as it is created or changed. Left out, a setting keeps its value
 /// (or takes its default when creating).
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -210,6 +242,48 @@ pub struct SearchRequest {
     /// Only documents with one of these tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Which rankings to use (`hybrid` by default).
+    #[serde(default)]
+    pub retrieval: Retrieval,
+}
+
+/// How chunks are found: by meaning (vectors), by words (full text), or both fused by
+/// reciprocal rank. Hybrid finds what either finds; the other two show what each
+/// contributes (the search playground, the retrieval benchmark).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Retrieval {
+    #[default]
+    Hybrid,
+    /// Vectors only.
+    Semantic,
+    /// Words only: the query is not embedded (nothing is spent).
+    Keyword,
+}
+
+impl Retrieval {
+    pub const ALL: [Retrieval; 3] = [Retrieval::Hybrid, Retrieval::Semantic, Retrieval::Keyword];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Retrieval::Hybrid => "hybrid",
+            Retrieval::Semantic => "semantic",
+            Retrieval::Keyword => "keyword",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mode| mode.as_str() == value)
+    }
+
+    pub fn by_meaning(self) -> bool {
+        self != Retrieval::Keyword
+    }
+
+    pub fn by_words(self) -> bool {
+        self != Retrieval::Semantic
+    }
 }
 
 /// A chunk found, and why: its place in the vector and the word rankings, fused by

@@ -227,7 +227,7 @@ pub async fn chunks(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/knowledge-bases/{id}/search", operation_id = "searchKnowledgeBase", tag = "Knowledge", summary = "Search a knowledge base", description = "Hybrid: the chunks nearest the query's meaning (vectors) and those matching its words (full text), fused by reciprocal rank; each hit says where it ranked in each. Limited to `documents` and to documents with one of `tags` when given. The query's embedding is counted in usage. Scope: read.", params(("id" = Uuid, Path, description = "The knowledge base")), request_body = SearchRequest, responses((status = 200, body = Vec<SearchHit>), Invalid, NotFound, Refusals, BadBody))]
+#[utoipa::path(post, path = "/v1/knowledge-bases/{id}/search", operation_id = "searchKnowledgeBase", tag = "Knowledge", summary = "Search a knowledge base", description = "Hybrid by default: the chunks nearest the query's meaning (vectors) and those matching its words (full text), fused by reciprocal rank; each hit says where it ranked in each. `retrieval` set to `semantic` uses the vectors alone, `keyword` the words alone (then the query is not embedded). Limited to `documents` and to documents with one of `tags` when given. The query's embedding is counted in usage. Scope: read.", params(("id" = Uuid, Path, description = "The knowledge base")), request_body = SearchRequest, responses((status = 200, body = Vec<SearchHit>), Invalid, NotFound, Refusals, BadBody))]
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,

@@ -377,6 +377,15 @@ pub const EMBEDDING_MODELS: &[EmbeddingModel] = &[
         dimensions: 384,
         min_plan: PlanTier::Free,
     },
+    // Ollama's name for all-MiniLM-L6-v2, the small model the retrieval benchmark runs
+    // (scripts/bench/embeddings_server.py serves it offline).
+    EmbeddingModel {
+        provider: "local",
+        name: "all-minilm",
+        input_per_mtok: 0,
+        dimensions: 384,
+        min_plan: PlanTier::Free,
+    },
     EmbeddingModel {
         provider: "local",
         name: "nomic-embed-text",

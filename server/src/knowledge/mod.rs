@@ -15,7 +15,8 @@ use app::backend::Actor;
 use app::error::AppError;
 use app::knowledge::{
     Chunk, Document, DocumentState, DocumentUpload, KnowledgeBase, KnowledgeBaseSettings,
-    MAX_DOCUMENT_BYTES, MAX_SEARCH_RESULTS, NewDocument, SearchHit, SearchRequest, UploadOutcome,
+    MAX_DOCUMENT_BYTES, MAX_SEARCH_RESULTS, NewDocument, Retrieval, SearchHit, SearchRequest,
+    UploadOutcome,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -569,39 +570,47 @@ impl KnowledgeService {
         let target = search_target(&mut tx, id, self.exact_below).await?;
         let documents = documents_filter(&mut tx, id, &request.documents, &tags).await?;
         tenant::done_reading(tx);
-        self.run_search(actor.team_id, &target, text, k, documents)
-            .await
+        let query = search::Query {
+            text: text.to_string(),
+            vector: Vec::new(),
+            retrieval: request.retrieval,
+            k,
+            documents,
+        };
+        self.run_search(actor.team_id, &target, query).await
     }
 
-    /// Embeds the query (its cost counted), then searches as the team.
+    /// Embeds the query unless only words are searched (its cost counted), then
+    /// searches as the team.
     pub async fn run_search(
         &self,
         team_id: Uuid,
         target: &search::Target,
-        text: &str,
-        k: u32,
-        documents: Option<Vec<Uuid>>,
+        mut query: search::Query,
     ) -> Result<Vec<SearchHit>, ServerError> {
-        if documents.as_ref().is_some_and(Vec::is_empty) {
+        if query.documents.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
-        let embedded = self
-            .embedder
-            .embed(team_id, &target.model, vec![text.to_string()])
-            .await
-            .map_err(|error| match error {
-                embedder::EmbedError::Database(error) => ServerError::Database(error),
-                other => AppError::Unavailable(format!("Search is unavailable: {other}.")).into(),
-            })?;
-        let mut tx = tenant::begin(&self.db, tenant::Tenant::team(team_id)).await?;
-        embedded.count(&mut tx, team_id).await?;
-        let query = search::Query {
-            text: text.to_string(),
-            vector: embedded.vectors.into_iter().next().unwrap_or_default(),
-            k,
-            documents,
+        let embedded = match query.retrieval.by_meaning() {
+            true => Some(
+                self.embedder
+                    .embed(team_id, &target.model, vec![query.text.clone()])
+                    .await
+                    .map_err(|error| match error {
+                        embedder::EmbedError::Database(error) => ServerError::Database(error),
+                        other => {
+                            AppError::Unavailable(format!("Search is unavailable: {other}.")).into()
+                        }
+                    })?,
+            ),
+            false => None,
         };
-        let hits = search::hybrid(&mut tx, target, &query).await?;
+        let mut tx = tenant::begin(&self.db, tenant::Tenant::team(team_id)).await?;
+        if let Some(embedded) = embedded {
+            embedded.count(&mut tx, team_id).await?;
+            query.vector = embedded.vectors.into_iter().next().unwrap_or_default();
+        }
+        let hits = search::top_k(&mut tx, target, &query).await?;
         tx.commit().await?;
         Ok(hits)
     }
@@ -972,7 +981,14 @@ impl KnowledgeService {
         tenant::done_reading(tx);
         let mut hits = Vec::new();
         for target in &targets {
-            hits.extend(self.run_search(team_id, target, query, k, None).await?);
+            let query = search::Query {
+                text: query.to_string(),
+                vector: Vec::new(),
+                retrieval: Retrieval::Hybrid,
+                k,
+                documents: None,
+            };
+            hits.extend(self.run_search(team_id, target, query).await?);
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(k as usize);

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use app::knowledge::{Chunk, SearchHit};
+use app::knowledge::{Chunk, Retrieval, SearchHit};
 use pgvector::Vector;
 use uuid::Uuid;
 
@@ -38,7 +38,9 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct Query {
     pub text: String,
+    /// The query's embedding (empty for a keyword search).
     pub vector: Vec<f32>,
+    pub retrieval: Retrieval,
     pub k: u32,
     /// Only these documents (`None`: all).
     pub documents: Option<Vec<Uuid>>,
@@ -52,15 +54,21 @@ struct Ranked {
 }
 
 /// The top `k` chunks for the query, best first.
-pub async fn hybrid(
+pub async fn top_k(
     tx: &mut Tx,
     target: &Target,
     query: &Query,
 ) -> Result<Vec<SearchHit>, sqlx::Error> {
     // Each list brings more than k, so fusion has room to reorder.
     let depth = i64::from(query.k.max(10) * 3);
-    let semantic = nearest(tx, target, query, depth).await?;
-    let lexical = matching(tx, target, query, depth).await?;
+    let semantic = match query.retrieval.by_meaning() {
+        true => nearest(tx, target, query, depth).await?,
+        false => Vec::new(),
+    };
+    let lexical = match query.retrieval.by_words() {
+        true => matching(tx, target, query, depth).await?,
+        false => Vec::new(),
+    };
     let fused = fuse(&semantic, &lexical, query.k as usize);
     let ids: Vec<Uuid> = fused.iter().map(|(id, ..)| *id).collect();
     let rows = sqlx::query_as::<_, HitRow>(

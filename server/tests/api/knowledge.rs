@@ -356,6 +356,41 @@ async fn each_kind_of_document_is_indexed_and_found() {
     .unwrap();
     assert!(tokens > 0 && cost > 0, "{tokens} {cost}");
 
+    // One ranking alone: by words, the query is not embedded (nothing spent) and no hit
+    // has a distance; by meaning, no hit has a word rank.
+    let question = json!({"query": "when is my refund paid", "k": 3, "retrieval": "keyword"});
+    let (status, by_words) = search(&app, &key, &kb, question).await;
+    assert_eq!(status, StatusCode::OK, "{by_words}");
+    assert_eq!(
+        by_words[0]["chunk"]["document_id"], refunds["id"],
+        "{by_words:#}"
+    );
+    assert!(by_words.as_array().unwrap().iter().all(|h| {
+        h["lexical_rank"].is_u64() && h["semantic_rank"].is_null() && h["distance"].is_null()
+    }));
+    let (tokens_after,): (i64,) = sqlx::query_as(
+        "SELECT sum(prompt_tokens)::bigint FROM usage_daily WHERE model = 'demo-embed'",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    assert_eq!(tokens_after, tokens);
+    let question = json!({"query": "when is my refund paid", "k": 3, "retrieval": "semantic"});
+    let (_, by_meaning) = search(&app, &key, &kb, question).await;
+    assert_eq!(
+        by_meaning[0]["chunk"]["document_id"], refunds["id"],
+        "{by_meaning:#}"
+    );
+    assert!(
+        by_meaning
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["semantic_rank"].is_u64() && h["lexical_rank"].is_null())
+    );
+    let (status, _) = search(&app, &key, &kb, json!({"query": "x", "retrieval": "fuzzy"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // The knowledge base counts what it holds; bad input is refused and changes nothing.
     let (_, listed, _) = send(&app, Method::GET, "/v1/knowledge-bases", &key, None).await;
     assert_eq!(listed[0]["documents"], 5);

@@ -19,8 +19,9 @@ pub struct SpecDraft {
     pub custom_tools: Vec<CustomToolDraft>,
     pub inputs: Vec<InputDraft>,
     pub rules: Vec<RuleDraft>,
-    /// Fields the form does not edit (a workflow's entry, nodes and edges; an agent's
-    /// knowledge bases), kept as written.
+    pub knowledge: KnowledgeDraft,
+    /// Fields the form does not edit (a workflow's entry, nodes and edges), kept as
+    /// written.
     pub kept: Vec<(String, Value)>,
     next_key: u32,
 }
@@ -45,6 +46,27 @@ impl ModelDraft {
             .map(str::trim)
             .filter(|name| !name.is_empty())
             .collect()
+    }
+}
+
+/// `knowledge:`: the knowledge bases ticked, in order, and the mode and number of
+/// passages as typed (empty: the defaults).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KnowledgeDraft {
+    pub bases: Vec<String>,
+    /// `tool` (the default) or `always`.
+    pub mode: String,
+    pub results: String,
+}
+
+impl KnowledgeDraft {
+    /// Only the names, as `knowledge: [a, b]` is written, when nothing else is set.
+    pub fn is_plain_list(&self) -> bool {
+        matches!(self.mode.as_str(), "" | "tool") && self.results.trim().is_empty()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bases.is_empty() && self.is_plain_list()
     }
 }
 

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::draft::{
-    AssertDraft, CustomToolDraft, HeaderDraft, InputDraft, ModelDraft, Rule, RuleDraft, SpecDraft,
+    AssertDraft, CustomToolDraft, HeaderDraft, InputDraft, KnowledgeDraft, ModelDraft, Rule,
+    RuleDraft, SpecDraft,
 };
 use crate::spec::{CUSTOM_TOOL_FIELDS, spec_to_json};
 
@@ -37,8 +38,7 @@ impl SpecDraft {
                 kept if draft.workflow && KEPT_FIELDS.contains(&kept) => {
                     draft.kept.push((key.clone(), value.clone()))
                 }
-                // The knowledge bases are edited in the YAML tab for now; the form keeps them.
-                "knowledge" => draft.kept.push((key.clone(), value.clone())),
+                "knowledge" => draft.knowledge = knowledge(value)?,
                 other => return Err(no_place(other)),
             }
         }
@@ -90,6 +90,23 @@ fn words(value: Option<&Value>, what: &str) -> Read<Vec<String>> {
             .map(|item| text_of(Some(item)))
             .collect()),
     }
+}
+
+/// `knowledge: [a, b]`, or the mapping with `bases`, `mode` and `results`.
+fn knowledge(value: &Value) -> Read<KnowledgeDraft> {
+    if value.is_array() {
+        return Ok(KnowledgeDraft {
+            bases: words(Some(value), "knowledge")?,
+            ..KnowledgeDraft::default()
+        });
+    }
+    let map = mapping(value, "knowledge")?;
+    only(map, &["bases", "mode", "results"], "knowledge")?;
+    Ok(KnowledgeDraft {
+        bases: words(map.get("bases"), "knowledge.bases")?,
+        mode: text_of(map.get("mode")),
+        results: text_of(map.get("results")),
+    })
 }
 
 fn model(value: &Value) -> Read<ModelDraft> {

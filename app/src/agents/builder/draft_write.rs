@@ -28,6 +28,7 @@ impl SpecDraft {
                 yaml.field(0, "tools", &Value::Array(tools));
             }
         }
+        self.write_knowledge(&mut yaml);
         if !self.inputs.is_empty() {
             yaml.open(0, "inputs");
             for input in &self.inputs {
@@ -46,6 +47,26 @@ impl SpecDraft {
             }
         }
         yaml.finish()
+    }
+
+    /// As a list of names while nothing else is set, else as the mapping.
+    fn write_knowledge(&self, yaml: &mut YamlWriter) {
+        let knowledge = &self.knowledge;
+        if knowledge.is_empty() {
+            return;
+        }
+        if knowledge.is_plain_list() {
+            yaml.field(0, "knowledge", &json!(knowledge.bases));
+            return;
+        }
+        yaml.open(0, "knowledge");
+        yaml.field(2, "bases", &json!(knowledge.bases));
+        if !matches!(knowledge.mode.as_str(), "" | "tool") {
+            yaml.field(2, "mode", &json!(knowledge.mode));
+        }
+        if !knowledge.results.trim().is_empty() {
+            yaml.raw(2, "results", knowledge.results.trim());
+        }
     }
 
     fn write_model(&self, yaml: &mut YamlWriter) {
@@ -204,6 +225,44 @@ mod tests {
         assert_eq!(two.model.models, ["claude-haiku-4-5", "local/qwen2.5"]);
         let reread = SpecDraft::from_yaml(&written).expect("reads back");
         assert_eq!(reread.model.models, "claude-haiku-4-5, local/qwen2.5");
+    }
+
+    #[test]
+    fn knowledge_is_a_list_until_a_mode_or_count_is_set() {
+        let yaml = "name: Helper\ninstructions: Answer\nknowledge: [support, handbook]\n";
+        let mut draft = SpecDraft::from_yaml(yaml).expect("a draft");
+        assert_eq!(draft.knowledge.bases, ["support", "handbook"]);
+        let written = draft.to_yaml();
+        assert!(
+            written.contains("\nknowledge: [support, handbook]\n"),
+            "{written}"
+        );
+        assert_eq!(
+            parse_spec(&written).expect("valid"),
+            parse_spec(yaml).expect("valid")
+        );
+
+        draft.knowledge.mode = "always".into();
+        draft.knowledge.results = "3".into();
+        let written = draft.to_yaml();
+        let spec = parse_spec(&written).expect(&written);
+        let crate::spec::SpecBody::Agent(agent) = spec.body else {
+            panic!("an agent")
+        };
+        let knowledge = agent.knowledge.expect("knowledge");
+        assert!(knowledge.always);
+        assert_eq!(knowledge.results, 3);
+        assert_eq!(SpecDraft::from_yaml(&written).expect("reads back"), draft);
+
+        draft.knowledge.results = "many".into();
+        let errors = parse_spec(&draft.to_yaml()).expect_err("invalid").0;
+        assert!(
+            errors.iter().any(|e| e.path == "knowledge.results"),
+            "{errors:?}"
+        );
+
+        draft.knowledge = Default::default();
+        assert!(!draft.to_yaml().contains("knowledge"));
     }
 
     #[test]

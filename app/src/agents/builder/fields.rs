@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Builder;
+use crate::components::CodeText;
 use crate::islands::Later;
 
 pub const INPUT_CLASS: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-950";
@@ -120,7 +121,7 @@ pub fn FieldProblems(
 ) -> impl IntoView {
     view! {
         <ul id=id aria-live="polite" class="mt-1 space-y-0.5 text-xs text-rose-600 dark:text-rose-400">
-            {move || errors(builder, &path.get(), exact).into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+            {move || errors(builder, &path.get(), exact).into_iter().map(|message| view! { <li><CodeText text=message /></li> }).collect_view()}
         </ul>
     }
 }

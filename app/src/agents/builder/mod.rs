@@ -9,6 +9,7 @@ mod draft_read;
 mod draft_write;
 mod fields;
 mod inputs_section;
+mod knowledge_section;
 mod model_section;
 mod rules_section;
 mod template_gallery;
@@ -20,13 +21,16 @@ use leptos::prelude::*;
 use draft::SpecDraft;
 use fields::Section;
 use inputs_section::InputsSection;
+use knowledge_section::KnowledgeSection;
 use model_section::{BasicsSection, InstructionsSection, ModelSection};
 use rules_section::RulesSection;
 pub use template_gallery::TemplateGallery;
 use tools_section::ToolsSection;
 use yaml_panel::{ProblemList, YamlPanel};
 
+use crate::components::CodeText;
 use crate::islands::{Later, soon};
+use crate::knowledge::KnowledgeChoice;
 use crate::spec::{SpecError, parse_spec};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,10 +50,12 @@ pub struct Builder {
     /// Why the form cannot show the YAML as it stands, if it cannot.
     form_note: RwSignal<Option<String>>,
     yaml_area: NodeRef<leptos::html::Textarea>,
+    /// The team's knowledge bases, to tick.
+    knowledge_choices: StoredValue<Vec<KnowledgeChoice>>,
 }
 
 impl Builder {
-    pub fn new(yaml: String) -> Builder {
+    pub fn new(yaml: String, knowledge_choices: Vec<KnowledgeChoice>) -> Builder {
         let text = RwSignal::new(yaml);
         let builder = Builder {
             draft: RwSignal::new(SpecDraft::default()),
@@ -61,6 +67,7 @@ impl Builder {
             tab: RwSignal::new(Tab::Form),
             form_note: RwSignal::new(None),
             yaml_area: NodeRef::new(),
+            knowledge_choices: StoredValue::new(knowledge_choices),
         };
         // Hydrating, the YAML is read in a task of its own, before anything that shows
         // the form hydrates (all of it is in `Later` parts: see `SpecFormBody`), so a
@@ -157,6 +164,7 @@ pub fn SpecBuilder(builder: Builder) -> impl IntoView {
                 <Show when=move || !is_workflow()>
                     <InstructionsSection builder />
                     <ToolsSection builder />
+                    <KnowledgeSection builder />
                 </Show>
                 <InputsSection builder />
                 <Show when=is_workflow>
@@ -192,7 +200,7 @@ pub fn SpecFormBody(
             <SpecBuilder builder />
         </Later>
         <Later class="space-y-3">
-            {move || error.get().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600">{e}</p> })}
+            {move || error.get().map(|e| view! { <p role="alert" class="whitespace-pre-wrap text-sm text-rose-600"><CodeText text=e /></p> })}
             <button type="submit" prop:disabled=move || !builder.is_valid()
                 class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
                 {label}

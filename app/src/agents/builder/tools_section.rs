@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::CodeText;
+
 use super::Builder;
 use super::fields::{RemoveButton, SMALL_BUTTON, Section, SelectField, TextField};
 use crate::spec::BuiltinTool;
@@ -50,7 +52,7 @@ pub fn ToolsSection(builder: Builder) -> impl IntoView {
                 }).collect_view()}
             </div>
             <ul aria-live="polite" class="space-y-0.5 text-xs text-rose-600 dark:text-rose-400" id="spec-tools-problems">
-                {move || builtin_errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                {move || builtin_errors().into_iter().map(|m| view! { <li><CodeText text=m /></li> }).collect_view()}
             </ul>
             <For each=custom_keys key=|key| *key children=move |key| view! { <CustomToolRow builder row=key /> } />
             <button type="button" class=SMALL_BUTTON on:click=move |_| builder.edit(|d| d.add_custom_tool())>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{Builder, Tab};
+use crate::components::CodeText;
 
 #[component]
 pub fn YamlPanel(builder: Builder) -> impl IntoView {
@@ -51,7 +52,7 @@ pub fn ProblemList(builder: Builder) -> impl IntoView {
                                         <button type="button" class="rounded bg-rose-50 px-1.5 font-mono text-xs hover:underline dark:bg-rose-950"
                                             on:click=move |_| jump(line)>{format!("line {line}")}</button>
                                     })}
-                                    <span>{place}{problem.message}</span>
+                                    <span>{place}<CodeText text=problem.message /></span>
                                 </li>
                             }
                         }).collect_view()}
