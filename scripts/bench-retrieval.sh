@@ -30,7 +30,8 @@ fi
 
 fresh_database agent_factory_retrieval
 export LEPTOS_SITE_ADDR=127.0.0.1:3980 EMBEDDINGS_ADDR=127.0.0.1:3981 FAKE_LLM_ADDR=127.0.0.1:3982
-export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" OLLAMA_BASE_URL="http://$EMBEDDINGS_ADDR" RUST_LOG=warn LOG_FORMAT=json
+export DEMO_LLM_BASE_URL="http://$FAKE_LLM_ADDR" OLLAMA_BASE_URL="http://$EMBEDDINGS_ADDR" ROUTER_CHAIN=demo,local
+export RUST_LOG=warn LOG_FORMAT=json
 export RATE_LIMIT_FREE=100000000 RATE_LIMIT_ENTERPRISE=100000000
 export REDIS_PREFIX="agf-bench-retrieval:$(date +%s):"
 background "$venv/bin/python" scripts/bench/embeddings_server.py "$EMBEDDINGS_ADDR"

@@ -1,11 +1,11 @@
 //! Hybrid search of one knowledge base: the chunks nearest the query's vector (HNSW,
-//! cosine) and the chunks matching its words (PostgreSQL full text, GIN), fused by
-//! reciprocal rank. The first runs under the team's row-level security, the second in
-//! a function that checks the team itself (the GIN index is out of the planner's reach
-//! under row-level security). An approximate index
-//! filtered afterwards by team, knowledge base and documents could come back short;
-//! pgvector's iterative scans keep reading the index until the top k are found, and a
-//! knowledge base small enough is searched exactly.
+//! cosine) and the chunks matching its words (PostgreSQL full text through GIN, ranked
+//! by BM25), fused by reciprocal rank. The first runs under the team's row-level
+//! security, the second in a function that checks the team itself (the GIN index is
+//! out of the planner's reach under row-level security). An approximate index filtered
+//! afterwards by team, knowledge base and documents could come back short; pgvector's
+//! iterative scans keep reading the index until the top k are found, and a knowledge
+//! base small enough is searched exactly.
 
 use std::collections::HashMap;
 
@@ -176,8 +176,8 @@ async fn nearest(
 }
 
 /// Live chunks matching any of the query's words (stemmed by the knowledge base's
-/// language), best `ts_rank_cd` first. Any word, not all: a question's words are rarely
-/// all in the passage that answers it.
+/// language), best BM25 first: a rare word counts for more than one in every chunk.
+/// Any word, not all: a question's words are rarely all in the passage that answers it.
 async fn matching(
     tx: &mut Tx,
     target: &Target,
@@ -185,13 +185,14 @@ async fn matching(
     depth: i64,
 ) -> Result<Vec<Ranked>, sqlx::Error> {
     // Through a function that checks the team itself: under row-level security the
-    // planner could not use the GIN index (see the migration).
+    // planner could not use the GIN index (see migration 0027).
     let rows: Vec<(Uuid,)> =
-        sqlx::query_as("SELECT id FROM kb_matching_chunks($1, $2::regconfig, $3, $4, $5)")
+        sqlx::query_as("SELECT id FROM kb_bm25_chunks($1, $2::regconfig, $3, $4, $5, $6)")
             .bind(target.knowledge_base_id)
             .bind(&target.language)
             .bind(&query.text)
             .bind(query.documents.clone())
+            .bind(target.chunks)
             .bind(i32::try_from(depth).unwrap_or(i32::MAX))
             .fetch_all(&mut **tx)
             .await?;

@@ -432,6 +432,56 @@ async fn each_kind_of_document_is_indexed_and_found() {
 }
 
 #[tokio::test]
+async fn word_search_weighs_a_rare_word_over_a_common_one() {
+    let (app, key, _llm) = knowledge_app(&[]).await;
+    let kb = new_knowledge_base(&app, &key, json!({"name": "refunds"})).await;
+    let kb = kb["id"].as_str().unwrap().to_string();
+    let mut documents = Vec::new();
+    for (name, text) in [
+        (
+            "rules.txt",
+            "Refund rules. A refund is a refund: every refund is paid by card, and a refund is never paid in cash.",
+        ),
+        (
+            "timing.txt",
+            "Refund timing. Each refund takes a week; a refund over 500 takes two.",
+        ),
+        (
+            "exceptions.txt",
+            "Refund exceptions. Gift cards get no refund.",
+        ),
+        (
+            "returns.txt",
+            "Returns go to the warehouse in Leeds; a refund follows.",
+        ),
+    ] {
+        documents.push(uploaded_and_indexed(&app, &key, &kb, name, text.into()).await);
+    }
+    // "refund" is in every chunk and says little; "warehouse" is in one. Ranked by
+    // how often the words occur alone (ts_rank_cd), the rules came first.
+    let question = json!({"query": "refund warehouse", "retrieval": "keyword"});
+    let (status, hits) = search(&app, &key, &kb, question).await;
+    assert_eq!(status, StatusCode::OK, "{hits}");
+    assert_eq!(hits.as_array().unwrap().len(), 4, "{hits:#}");
+    assert_eq!(
+        hits[0]["chunk"]["document_id"], documents[3]["id"],
+        "{hits:#}"
+    );
+    // With the common word alone, more of it ranks higher.
+    let (_, hits) = search(
+        &app,
+        &key,
+        &kb,
+        json!({"query": "refund", "retrieval": "keyword"}),
+    )
+    .await;
+    assert_eq!(
+        hits[0]["chunk"]["document_id"], documents[0]["id"],
+        "{hits:#}"
+    );
+}
+
+#[tokio::test]
 async fn a_document_without_text_fails_with_its_reason_and_bad_files_are_refused() {
     let (app, key, _llm) = knowledge_app(&[]).await;
     let kb = new_knowledge_base(&app, &key, json!({"name": "scans"})).await;
