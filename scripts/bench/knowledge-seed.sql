@@ -47,9 +47,12 @@ INSERT INTO kb_chunks (id, team_id, knowledge_base_id, document_id, position, co
                      WHERE v.n IN (SELECT 1 + ((hashint8(p.position * 31 + i + hashtext(p.knowledge_base_id::text)) & 2147483647) % 2000)
                                      FROM generate_series(1, 12) i)) c;
 
--- The 16 directions, fixed.
+-- The 16 directions: random, the same every run. (Not sin(31d + 17j): by the angle-sum
+-- rule those are all combinations of two vectors, sin(31d) and cos(31d), so every chunk
+-- would lie in one plane.)
+SELECT setseed(0.25) AS seeded \gset
 CREATE TEMP TABLE directions AS
-    SELECT j, array(SELECT sin(d * 31 + j * 17) FROM generate_series(1, 64) d ORDER BY d)::vector(64) AS v
+    SELECT j, array(SELECT random() - 0.5 + j * 0 FROM generate_series(1, 64))::vector(64) AS v
       FROM generate_series(1, 16) j;
 -- `+ p.position * 0` ties each weight to the outer row, so every chunk draws its own.
 INSERT INTO kb_embeddings (chunk_id, model, team_id, knowledge_base_id, document_id, dimensions, live, embedding)
