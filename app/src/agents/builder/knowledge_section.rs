@@ -12,11 +12,8 @@ use super::{Builder, is_under};
 use crate::spec::DEFAULT_KNOWLEDGE_RESULTS;
 
 const MODES: [(&str, &str); 2] = [
-    (
-        "tool",
-        "When the model decides to search (a knowledge_search tool)",
-    ),
-    ("always", "Before every answer, searched with the task"),
+    ("tool", "When the model decides"),
+    ("always", "Before every answer"),
 ];
 const CHOICE: &str =
     "flex items-start gap-2 rounded-md border border-slate-200 p-2 text-sm dark:border-slate-800";
@@ -117,6 +114,7 @@ pub fn KnowledgeSection(builder: Builder) -> impl IntoView {
                         value=Signal::derive(move || builder.read(|d| d.knowledge.results.clone()))
                         on_input=Callback::new(move |v| builder.edit(|d| d.knowledge.results = v)) />
                 </div>
+                <p class="text-xs text-slate-500">"When the model decides, it searches through a knowledge_search tool; before every answer, the task is searched and the passages put in front of the model (for models without tools)."</p>
             </Show>
         </Section>
     }
