@@ -295,12 +295,19 @@ impl KnowledgeService {
     }
 
     pub async fn delete(&self, actor: &Actor, id: Uuid) -> Result<(), ServerError> {
+        let delete = sqlx::query("DELETE FROM knowledge_bases WHERE id = $1").bind(id);
+        self.delete_one(actor, delete).await
+    }
+
+    /// Runs a delete as the actor: nothing deleted (no such row, or another team's) is
+    /// a 404.
+    async fn delete_one(
+        &self,
+        actor: &Actor,
+        delete: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<(), ServerError> {
         let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let deleted = sqlx::query("DELETE FROM knowledge_bases WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if deleted.rows_affected() == 0 {
+        if delete.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(AppError::NotFound.into());
         }
         Ok(tx.commit().await?)
@@ -483,17 +490,11 @@ impl KnowledgeService {
         id: Uuid,
         document_id: Uuid,
     ) -> Result<(), ServerError> {
-        let mut tx = tenant::begin_as(&self.db, actor).await?;
-        let deleted =
+        let delete =
             sqlx::query("DELETE FROM kb_documents WHERE id = $1 AND knowledge_base_id = $2")
                 .bind(document_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(AppError::NotFound.into());
-        }
-        Ok(tx.commit().await?)
+                .bind(id);
+        self.delete_one(actor, delete).await
     }
 
     pub async fn reindex_document(
