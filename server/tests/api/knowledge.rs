@@ -738,6 +738,40 @@ async fn a_team_finds_only_its_own_chunks_and_its_full_top_k_beside_a_huge_team(
     assert_eq!(hits.as_array().unwrap().len(), 50);
 }
 
+#[tokio::test]
+async fn a_deleted_document_or_knowledge_base_is_gone_and_another_team_cannot_delete_them() {
+    let (app, key, _llm) = knowledge_app(&[]).await;
+    let kb = new_knowledge_base(&app, &key, json!({"name": "scratch"})).await;
+    let kb = kb["id"].as_str().unwrap().to_string();
+    let document = uploaded_and_indexed(&app, &key, &kb, "refunds.md", REFUNDS.into()).await;
+    let document = format!(
+        "/v1/knowledge-bases/{kb}/documents/{}",
+        document["id"].as_str().unwrap()
+    );
+    let base = format!("/v1/knowledge-bases/{kb}");
+    let (other, _) = app.signed_up("Other Team").await;
+    let other_key = key_of(&other).await;
+    for path in [&document, &base] {
+        let (status, _, _) = send(&other, Method::DELETE, path, &other_key, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let refund = || json!({"query": "refund"});
+    let (_, hits) = search(&app, &key, &kb, refund()).await;
+    assert!(!hits.as_array().unwrap().is_empty(), "{hits}");
+
+    let (status, _, _) = send(&app, Method::DELETE, &document, &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, Method::DELETE, &document, &key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, hits) = search(&app, &key, &kb, refund()).await;
+    assert_eq!(hits, json!([]));
+
+    let (status, _, _) = send(&app, Method::DELETE, &base, &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, Method::GET, &base, &key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 async fn key_of(app: &TestApp) -> String {
     key(app, &["read", "run"]).await
 }
