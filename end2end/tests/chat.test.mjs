@@ -105,6 +105,37 @@ test('chat with an agent: the answer streams, survives a reload, renders Markdow
   await context.close();
 });
 
+test("an answer whose stream the server cut, then refused, goes on from where it was", async () => {
+  const context = await signedInContext(browser);
+  const page = await context.newPage();
+  await newAgentFromYaml(page, `name: Resuming agent ${Date.now()}\ninstructions: 'You help.'\n`);
+  // The first stream ends after five events (a connection cut: the browser reconnects
+  // by itself); the second is refused (a server restarting), which the browser never
+  // retries: the page must open a third, after the last event it saw.
+  const asked = [];
+  let cutAfter;
+  await context.route(/\/runs\/[0-9a-f-]{36}\/events/, async (route) => {
+    asked.push(route.request().url());
+    if (asked.length === 1) {
+      const stream = await (await route.fetch()).text();
+      const events = stream.split('\n\n').filter((e) => e.includes('event: token')).slice(0, 5);
+      cutAfter = events.at(-1).match(/^id: (.+)$/m)[1];
+      await route.fulfill({ status: 200, contentType: 'text/event-stream', body: `${events.join('\n\n')}\n\n` });
+    } else if (asked.length === 2) {
+      await route.fulfill({ status: 503, body: 'restarting' });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.getByRole('link', { name: 'Chat', exact: true }).click();
+  await page.getByLabel('Message', { exact: true }).fill(`[fake:reply=${reply}] The plan again?`);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByTestId('answer').getByText(/word119 done/).waitFor({ timeout: 30_000 });
+  assert.equal(asked.length, 3, asked.join('\n'));
+  assert.equal(new URL(asked[2]).searchParams.get('after'), cutAfter);
+  await context.close();
+});
+
 test('share an agent: the link opens a public chat for a visitor without an account, and stops when turned off', async () => {
   const context = await signedInContext(browser);
   const page = await context.newPage();

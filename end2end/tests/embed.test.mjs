@@ -98,8 +98,16 @@ const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 const launcherOf = (page, name) => page.getByRole('button', { name: `Chat with ${name}`, exact: true });
 
+const logged = new WeakSet();
+
 /** Clicks the bubble and returns the chat inside the panel. */
 async function openWidget(page, name) {
+  // The page's and its frame's errors go to the log: a chat that never answers says why.
+  if (!logged.has(page)) {
+    logged.add(page);
+    page.on('console', (m) => m.type() === 'error' && console.log(`browser error: ${m.text()}`));
+    page.on('pageerror', (error) => console.log(`uncaught in the browser: ${error.message}`));
+  }
   const launcher = launcherOf(page, name);
   await launcher.click();
   assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
@@ -114,8 +122,14 @@ async function say(chat, message, answer) {
   try {
     await chat.getByTestId('answer').getByText(answer).waitFor({ timeout: 30_000 });
   } catch (error) {
-    // What the frame shows instead, for the log.
-    console.log('The chat frame without the answer:', await chat.locator('body').innerText());
+    // What the frame shows instead, whether its islands hydrated, and what it fetched
+    // (the answer's events, the island's code) with each response's status, for the log.
+    const state = await chat.locator('html').evaluate((html) => ({
+      hydrated: html.dataset.hydrated ?? 'no',
+      measures: performance.getEntriesByType('measure').map((m) => m.name),
+      fetched: performance.getEntriesByType('resource').map((r) => `${r.responseStatus} ${r.name}`),
+    }));
+    console.log('The chat frame without the answer:', await chat.locator('body').innerText(), state);
     throw error;
   }
 }

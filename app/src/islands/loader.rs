@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-/// Loads the client and hydrates the page's islands, once the page is idle: reading
+/// Loads the client and hydrates the page's islands, once the page is idle (or after a
+/// second at the latest: a browser may never call a background frame idle): reading
 /// never waits on it. A page that rendered no island loads no client at all. Nothing is preloaded, so the client's download does not compete
 /// with the stylesheet and the page's content on a slow connection. Islands hydrate in
 /// document order, each waiting for its code (a lazy island's chunk) before the next;
@@ -20,7 +21,8 @@ pub fn IslandsLoader(options: LeptosOptions) -> impl IntoView {
         format!("{pkg}_bg.wasm")
     };
     let script = format!(
-        "(window.requestIdleCallback || setTimeout)(async () => {{\
+        "const idle = (go) => window.requestIdleCallback ? requestIdleCallback(go, {{ timeout: 1000 }}) : setTimeout(go);\
+        idle(async () => {{\
             const islands = document.querySelectorAll('leptos-island');\
             if (!islands.length) {{ document.documentElement.dataset.hydrated = 'true'; return; }}\
             const pause = () => window.scheduler?.yield?.() ?? new Promise(go => setTimeout(go));\

@@ -1,6 +1,7 @@
 //! `/v1/agents/{id}/runs` and `/v1/runs/{id}`: start (202; the finished run with
 //! `?wait=true`; the live event stream with `Accept: text/event-stream`), list with
-//! filters, get with steps, follow its events (resumable with `Last-Event-ID`), cancel.
+//! filters, get with steps, follow its events (resumable with `Last-Event-ID` or
+//! `?after=`), cancel.
 
 use std::time::Duration;
 
@@ -133,12 +134,14 @@ pub(super) fn wants_events(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/event-stream"))
 }
 
-/// The run's events as they happen; `Last-Event-ID` resumes after that event.
-#[utoipa::path(get, path = "/v1/runs/{id}/events", operation_id = "followRunEvents", tag = "Runs", summary = "Follow a run's events", description = "Server-sent events; reconnect with `Last-Event-ID` to resume. Scope: read.", params(("id" = Uuid, Path, description = "Its id")), responses((status = 200, description = "text/event-stream of run events"), NotFound, Invalid, Refusals))]
+/// The run's events as they happen; `Last-Event-ID` (or `?after=`) resumes after that
+/// event.
+#[utoipa::path(get, path = "/v1/runs/{id}/events", operation_id = "followRunEvents", tag = "Runs", summary = "Follow a run's events", description = "Server-sent events; reconnect with `Last-Event-ID` (or `?after=<id>`) to resume. Scope: read.", params(("id" = Uuid, Path, description = "Its id"), run_events::Resume), responses((status = 200, description = "text/event-stream of run events"), NotFound, Invalid, Refusals))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     Path(run_id): Path<Uuid>,
+    Query(resume): Query<run_events::Resume>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Read)?;
@@ -146,7 +149,7 @@ pub async fn events(
         &state,
         caller.actor.team_id,
         run_id,
-        run_events::last_event_id(&headers),
+        resume.or_header(&headers),
     )
     .await;
     if response.status() == StatusCode::NOT_FOUND {

@@ -1,7 +1,9 @@
 //! A run's events as server-sent events: `GET /api/runs/{id}/events` for the web app
 //! (session cookie) and the same stream for the API's `/v1/runs/{id}/events` and
 //! `POST /v1/agents/{id}/runs` with `Accept: text/event-stream`. Reconnecting with
-//! `Last-Event-ID` resumes after that event. What the events are is `runs::events`.
+//! `Last-Event-ID` resumes after that event; so does `?after=<id>`, for a browser's new
+//! EventSource after the server refused one (it cannot set the header, and gives up on
+//! any answer but 200). What the events are is `runs::events`.
 //! When this instance drains (SIGTERM), each stream ends with a `reconnect` event: the
 //! client's EventSource reconnects (to another instance) and resumes where it was.
 
@@ -24,6 +26,7 @@ use crate::state::AppState;
 pub async fn run_events(
     State(state): State<AppState>,
     Path(run_id): Path<Uuid>,
+    Query(resume): Query<Resume>,
     request: Request,
 ) -> Response {
     let Some(token) = guard::cookie_token(request.headers()) else {
@@ -36,9 +39,25 @@ pub async fn run_events(
         &state,
         actor.team_id,
         run_id,
-        last_event_id(request.headers()),
+        resume.or_header(request.headers()),
     )
     .await
+}
+
+/// Where a follower resumes: the `after` event, when the address says.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Resume {
+    /// Resume after this event id, as `Last-Event-ID` does (for clients that cannot
+    /// set the header, such as a browser's `EventSource`).
+    after: Option<String>,
+}
+
+impl Resume {
+    /// The header's event, else the address's (either only when it is one of ours).
+    pub fn or_header(self, headers: &HeaderMap) -> Option<String> {
+        last_event_id(headers).or(self.after.filter(|id| events::is_event_id(id)))
+    }
 }
 
 /// `GET /c/{token}/runs/{run}/events[?session=…]`: a share link visitor following the
@@ -49,6 +68,7 @@ pub async fn visitor_run_events(
     State(state): State<AppState>,
     Path((token, run_id)): Path<(String, Uuid)>,
     Query(query): Query<VisitorQuery>,
+    Query(resume): Query<Resume>,
     request: Request,
 ) -> Response {
     let cookie = request
@@ -70,7 +90,7 @@ pub async fn visitor_run_events(
             return status.into_response();
         }
     };
-    let after = last_event_id(request.headers());
+    let after = resume.or_header(request.headers());
     follow(&state, share.team_id, run_id, after, for_visitor).await
 }
 

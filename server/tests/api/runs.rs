@@ -322,6 +322,17 @@ async fn events_stream_over_sse_and_resume_after_the_last_seen() {
     let expected: Vec<&String> = events[3..].iter().map(|e| &e.0).collect();
     let got: Vec<&String> = rest.iter().map(|e| &e.0).collect();
     assert_eq!(got, expected);
+    // So does a new stream that asks for the events after it (a browser's EventSource
+    // opened again after a refusal: it cannot send the header).
+    let response = app
+        .http
+        .get(app.url(&format!("/api/runs/{run}/events?after={resume_from}")))
+        .send()
+        .await
+        .unwrap();
+    let rest = read_events(response).await;
+    let got: Vec<&String> = rest.iter().map(|e| &e.0).collect();
+    assert_eq!(got, expected);
 
     // Another team cannot watch it.
     let (stranger, _) = app.signed_up("Stranger").await;
