@@ -90,10 +90,11 @@ test('a document uploaded, indexed live, searched, and cited by an agent', async
   await knowledge.getByText('must be between 1 and 20').waitFor();
   await knowledge.getByLabel('Passages per search (1–20)').fill('');
   await knowledge.getByLabel('When to search').selectOption('tool');
+  await knowledge.getByLabel('Ranked by').selectOption('keyword');
   await screenshot(page, 'builder-knowledge');
   await page.getByRole('tab', { name: 'YAML' }).click();
   const yaml = await page.getByLabel('Spec (YAML or JSON)').inputValue();
-  assert.ok(yaml.includes(`\nknowledge: [${name}]\n`), yaml);
+  assert.ok(yaml.includes(`\nknowledge:\n  bases: [${name}]\n  retrieval: keyword\n`), yaml);
   await page.getByText('The spec is valid.').waitFor();
   await page.getByRole('button', { name: 'Save agent' }).click();
   await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
@@ -110,8 +111,9 @@ test('a document uploaded, indexed live, searched, and cited by an agent', async
   await source.waitFor();
   assert.match(await source.getAttribute('href'), new RegExp(`^/knowledge/${base}/documents/[0-9a-f-]{36}#chunk-[0-9a-f-]{36}$`));
   await page.getByTestId('steps').getByText('Tool knowledge_search').waitFor();
-  // The trace says what each passage was and why it ranked.
-  await page.getByTestId('steps').getByText(/\[1\] refunds\.md, passage 1 · score 0\.\d+ \(meaning #1/).waitFor();
+  // The trace says what each passage was and why it ranked: by words alone, as the
+  // spec asks.
+  await page.getByTestId('steps').getByText(/\[1\] refunds\.md, passage 1 · score 0\.\d+ \(words #1\)/).waitFor();
   await screenshot(page, 'knowledge-cited-answer');
   await context.close();
 });

@@ -352,7 +352,7 @@ fn Playground(id: Uuid) -> impl IntoView {
                 <label for="kb-by" class="sr-only">"Ranked by"</label>
                 <select id="kb-by" name="by" class=FIELD>
                     {Retrieval::ALL.into_iter().map(|mode| view! {
-                        <option value=mode.as_str() selected=move || retrieval() == mode>{retrieval_label(mode)}</option>
+                        <option value=mode.as_str() selected=move || retrieval() == mode>{mode.label()}</option>
                     }).collect_view()}
                 </select>
                 <button type="submit" class=BUTTON>"Search"</button>
@@ -372,14 +372,6 @@ fn Playground(id: Uuid) -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-}
-
-fn retrieval_label(mode: Retrieval) -> &'static str {
-    match mode {
-        Retrieval::Hybrid => "By meaning and words",
-        Retrieval::Semantic => "By meaning only",
-        Retrieval::Keyword => "By words only",
     }
 }
 

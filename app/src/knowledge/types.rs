@@ -277,6 +277,15 @@ impl Retrieval {
         Self::ALL.into_iter().find(|mode| mode.as_str() == value)
     }
 
+    /// As the playground and the builder offer it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Retrieval::Hybrid => "By meaning and words",
+            Retrieval::Semantic => "By meaning only",
+            Retrieval::Keyword => "By words only",
+        }
+    }
+
     pub fn by_meaning(self) -> bool {
         self != Retrieval::Keyword
     }

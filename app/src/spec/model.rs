@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::money::MicroUsd;
+use crate::knowledge::Retrieval;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spec {
@@ -57,6 +58,9 @@ pub struct KnowledgeUse {
     pub always: bool,
     /// Passages per search.
     pub results: u32,
+    /// How passages are ranked: by meaning and words (the default), or by one of them.
+    #[serde(default)]
+    pub retrieval: Retrieval,
 }
 
 impl AgentBody {

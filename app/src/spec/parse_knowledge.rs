@@ -1,7 +1,9 @@
 //! `knowledge:`: the team's knowledge bases an agent answers from. A list of names
 //! (`knowledge: [support-docs]`), or a mapping: `bases`, `mode` (`tool`, the default:
 //! the model searches when it needs; `always`: the task is searched before the first
-//! model call and the passages put in front of it) and `results` (passages per search).
+//! model call and the passages put in front of it), `results` (passages per search) and
+//! `retrieval` (`hybrid`, the default: by meaning and words; `semantic`: by meaning;
+//! `keyword`: by words, which embeds nothing).
 //! Whether the names exist is the team's business: the server checks them on save
 //! ([`knowledge_references`] says where each one is written).
 
@@ -10,6 +12,7 @@ use marked_yaml::types::Node;
 use super::model::{DEFAULT_KNOWLEDGE_RESULTS, KnowledgeUse};
 use super::parse::load_checked;
 use super::reader::{At, Errors, Fields, integer, scalar, sequence};
+use crate::knowledge::Retrieval;
 
 pub const MAX_KNOWLEDGE_BASES: usize = 5;
 pub const MAX_KNOWLEDGE_RESULTS: i64 = 20;
@@ -20,9 +23,10 @@ pub(super) fn knowledge(node: &Node, at: At, errors: &mut Errors) -> Option<Know
             bases: bases(node, &at, errors)?,
             always: false,
             results: DEFAULT_KNOWLEDGE_RESULTS,
+            retrieval: Retrieval::default(),
         });
     }
-    let fields = Fields::of(node, at, &["bases", "mode", "results"], errors)?;
+    let fields = Fields::of(node, at, &["bases", "mode", "results", "retrieval"], errors)?;
     let bases = fields
         .require("bases", errors)
         .and_then(|(node, at)| bases(node, &at, errors));
@@ -41,10 +45,22 @@ pub(super) fn knowledge(node: &Node, at: At, errors: &mut Errors) -> Option<Know
         None => Some(DEFAULT_KNOWLEDGE_RESULTS),
         Some((node, at)) => integer(node, &at, 1, MAX_KNOWLEDGE_RESULTS, errors).map(|n| n as u32),
     };
+    let retrieval = match fields.get("retrieval") {
+        None => Some(Retrieval::default()),
+        Some((node, at)) => {
+            let text = scalar(node, &at, "hybrid, semantic or keyword", errors)?.as_str();
+            let retrieval = Retrieval::parse(text);
+            if retrieval.is_none() {
+                errors.add(&at, format!("unknown retrieval `{text}`; expected hybrid (by meaning and words), semantic (by meaning only) or keyword (by words only)"));
+            }
+            retrieval
+        }
+    };
     Some(KnowledgeUse {
         bases: bases?,
         always: always?,
         results: results?,
+        retrieval: retrieval?,
     })
 }
 

@@ -346,9 +346,7 @@ async fn run_tools(
                     Ran::Knowledge(if query.is_empty() {
                         Err("invalid arguments: give a `query`".to_string())
                     } else {
-                        ctx.tools
-                            .search_knowledge(&use_.bases, query, use_.results)
-                            .await
+                        ctx.tools.search_knowledge(use_, query).await
                     })
                 }
                 _ => Ran::Tool(super::tools::ToolOutcome::error("unknown tool")),
@@ -411,10 +409,7 @@ async fn retrieve_first(
     query: &str,
 ) -> Result<String, RunFailure> {
     let started = Instant::now();
-    let found = ctx
-        .tools
-        .search_knowledge(&use_.bases, query, use_.results)
-        .await;
+    let found = ctx.tools.search_knowledge(use_, query).await;
     let latency = started.elapsed().as_millis() as i64;
     let (status, output, citations) = match found {
         Ok(hits) => {

@@ -15,9 +15,9 @@ use app::backend::Actor;
 use app::error::AppError;
 use app::knowledge::{
     Chunk, Document, DocumentState, DocumentUpload, KnowledgeBase, KnowledgeBaseSettings,
-    MAX_DOCUMENT_BYTES, MAX_SEARCH_RESULTS, NewDocument, Retrieval, SearchHit, SearchRequest,
-    UploadOutcome,
+    MAX_DOCUMENT_BYTES, MAX_SEARCH_RESULTS, NewDocument, SearchHit, SearchRequest, UploadOutcome,
 };
+use app::spec::KnowledgeUse;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -950,15 +950,15 @@ impl KnowledgeService {
         })
     }
 
-    /// The `k` best passages of the team's knowledge bases named, their hits fused by
-    /// score.
+    /// The best passages of the team's knowledge bases a spec names, as many and ranked
+    /// as it says, their hits fused by score.
     async fn search_named(
         &self,
         team_id: Uuid,
-        bases: &[String],
+        use_: &KnowledgeUse,
         query: &str,
-        k: u32,
     ) -> Result<Vec<SearchHit>, ServerError> {
+        let (bases, k) = (&use_.bases, use_.results);
         let mut tx = tenant::begin(&self.db, tenant::Tenant::team(team_id)).await?;
         let found: Vec<(Uuid, String)> =
             sqlx::query_as("SELECT id, name FROM knowledge_bases WHERE name = ANY($1)")
@@ -985,7 +985,7 @@ impl KnowledgeService {
             let query = search::Query {
                 text: query.to_string(),
                 vector: Vec::new(),
-                retrieval: Retrieval::Hybrid,
+                retrieval: use_.retrieval,
                 k,
                 documents: None,
             };
@@ -999,14 +999,9 @@ impl KnowledgeService {
 
 #[async_trait::async_trait]
 impl crate::engine::tools::knowledge::KnowledgeSearch for TeamKnowledge {
-    async fn search(
-        &self,
-        bases: &[String],
-        query: &str,
-        k: u32,
-    ) -> Result<Vec<SearchHit>, String> {
+    async fn search(&self, use_: &KnowledgeUse, query: &str) -> Result<Vec<SearchHit>, String> {
         self.service
-            .search_named(self.team_id, bases, query, k)
+            .search_named(self.team_id, use_, query)
             .await
             .map_err(|error| match AppError::from(error) {
                 AppError::Invalid { message, .. } | AppError::Unavailable(message) => message,

@@ -960,6 +960,23 @@ async fn an_agent_answers_from_its_knowledge_base_and_cites_it() {
         "{last:#}"
     );
     assert!(last["tools"].is_null(), "no tool offered: {last:#}");
+
+    // Ranked by words only, as the spec asks: no passage has a place by meaning.
+    let run = answered(
+        &app,
+        (&admin, &key),
+        "name: Words\ninstructions: Answer {{input.q}}\ninputs:\n  q: {type: string, required: true}\nknowledge:\n  bases: [support]\n  mode: always\n  retrieval: keyword\n",
+        "Are gift cards refundable?",
+    )
+    .await;
+    let citations = run["steps"][0]["detail"]["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{run:#}");
+    assert!(
+        citations
+            .iter()
+            .all(|c| c["semantic_rank"].is_null() && c["lexical_rank"].is_number()),
+        "{run:#}"
+    );
 }
 
 #[tokio::test]

@@ -57,12 +57,16 @@ pub struct KnowledgeDraft {
     /// `tool` (the default) or `always`.
     pub mode: String,
     pub results: String,
+    /// `hybrid` (the default), `semantic` or `keyword`.
+    pub retrieval: String,
 }
 
 impl KnowledgeDraft {
     /// Only the names, as `knowledge: [a, b]` is written, when nothing else is set.
     pub fn is_plain_list(&self) -> bool {
-        matches!(self.mode.as_str(), "" | "tool") && self.results.trim().is_empty()
+        matches!(self.mode.as_str(), "" | "tool")
+            && self.results.trim().is_empty()
+            && matches!(self.retrieval.as_str(), "" | "hybrid")
     }
 
     pub fn is_empty(&self) -> bool {

@@ -92,7 +92,7 @@ fn words(value: Option<&Value>, what: &str) -> Read<Vec<String>> {
     }
 }
 
-/// `knowledge: [a, b]`, or the mapping with `bases`, `mode` and `results`.
+/// `knowledge: [a, b]`, or the mapping with `bases`, `mode`, `results` and `retrieval`.
 fn knowledge(value: &Value) -> Read<KnowledgeDraft> {
     if value.is_array() {
         return Ok(KnowledgeDraft {
@@ -101,11 +101,12 @@ fn knowledge(value: &Value) -> Read<KnowledgeDraft> {
         });
     }
     let map = mapping(value, "knowledge")?;
-    only(map, &["bases", "mode", "results"], "knowledge")?;
+    only(map, &["bases", "mode", "results", "retrieval"], "knowledge")?;
     Ok(KnowledgeDraft {
         bases: words(map.get("bases"), "knowledge.bases")?,
         mode: text_of(map.get("mode")),
         results: text_of(map.get("results")),
+        retrieval: text_of(map.get("retrieval")),
     })
 }
 

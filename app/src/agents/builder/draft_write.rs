@@ -67,6 +67,9 @@ impl SpecDraft {
         if !knowledge.results.trim().is_empty() {
             yaml.raw(2, "results", knowledge.results.trim());
         }
+        if !matches!(knowledge.retrieval.as_str(), "" | "hybrid") {
+            yaml.field(2, "retrieval", &json!(knowledge.retrieval));
+        }
     }
 
     fn write_model(&self, yaml: &mut YamlWriter) {
@@ -228,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn knowledge_is_a_list_until_a_mode_or_count_is_set() {
+    fn knowledge_is_a_list_until_a_mode_count_or_ranking_is_set() {
         let yaml = "name: Helper\ninstructions: Answer\nknowledge: [support, handbook]\n";
         let mut draft = SpecDraft::from_yaml(yaml).expect("a draft");
         assert_eq!(draft.knowledge.bases, ["support", "handbook"]);
@@ -242,8 +245,16 @@ mod tests {
             parse_spec(yaml).expect("valid")
         );
 
+        draft.knowledge.retrieval = "hybrid".into();
+        assert!(
+            draft
+                .to_yaml()
+                .contains("\nknowledge: [support, handbook]\n")
+        );
+
         draft.knowledge.mode = "always".into();
         draft.knowledge.results = "3".into();
+        draft.knowledge.retrieval = "keyword".into();
         let written = draft.to_yaml();
         let spec = parse_spec(&written).expect(&written);
         let crate::spec::SpecBody::Agent(agent) = spec.body else {
@@ -252,7 +263,17 @@ mod tests {
         let knowledge = agent.knowledge.expect("knowledge");
         assert!(knowledge.always);
         assert_eq!(knowledge.results, 3);
+        assert_eq!(knowledge.retrieval, crate::knowledge::Retrieval::Keyword);
         assert_eq!(SpecDraft::from_yaml(&written).expect("reads back"), draft);
+
+        draft.knowledge.retrieval = "fuzzy".into();
+        let errors = parse_spec(&draft.to_yaml()).expect_err("invalid").0;
+        assert!(
+            errors.iter().any(|e| e.path == "knowledge.retrieval"
+                && e.message.contains("unknown retrieval `fuzzy`")),
+            "{errors:?}"
+        );
+        draft.knowledge.retrieval = "keyword".into();
 
         draft.knowledge.results = "many".into();
         let errors = parse_spec(&draft.to_yaml()).expect_err("invalid").0;

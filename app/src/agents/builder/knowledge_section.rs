@@ -1,11 +1,12 @@
 //! Knowledge: the team's knowledge bases ticked from a list, and how the agent uses
 //! them (a `knowledge_search` tool it calls when it needs, or a search before every
-//! answer). A name the team does not have (a typo, a base since deleted) stays ticked
+//! answer; passages ranked by meaning and words, or by one of them). A name the team does not have (a typo, a base since deleted) stays ticked
 //! and says so, until it is unticked or the base is created.
 
 use leptos::prelude::*;
 
 use crate::components::CodeText;
+use crate::knowledge::Retrieval;
 
 use super::fields::{Section, SelectField, TextField};
 use super::{Builder, is_under};
@@ -47,6 +48,7 @@ pub fn KnowledgeSection(builder: Builder) -> impl IntoView {
             is_under(path, "knowledge")
                 && !is_under(path, "knowledge.mode")
                 && !is_under(path, "knowledge.results")
+                && !is_under(path, "knowledge.retrieval")
         })
     };
     let list = if choices.is_empty() {
@@ -113,8 +115,16 @@ pub fn KnowledgeSection(builder: Builder) -> impl IntoView {
                         placeholder=DEFAULT_RESULTS
                         value=Signal::derive(move || builder.read(|d| d.knowledge.results.clone()))
                         on_input=Callback::new(move |v| builder.edit(|d| d.knowledge.results = v)) />
+                    <SelectField builder id="spec-knowledge-retrieval" label="Ranked by" path="knowledge.retrieval".to_string()
+                        value=Signal::derive(move || builder.read(|d| match d.knowledge.retrieval.as_str() {
+                            "" => Retrieval::default().as_str().to_string(),
+                            by => by.to_string(),
+                        }))
+                        on_change=Callback::new(move |v| builder.edit(|d| d.knowledge.retrieval = v))
+                        options=Retrieval::ALL.map(|by| (by.as_str(), by.label())).to_vec() />
                 </div>
                 <p class="text-xs text-slate-500">"When the model decides, it searches through a knowledge_search tool; before every answer, the task is searched and the passages put in front of the model (for models without tools)."</p>
+                <p class="text-xs text-slate-500">"By meaning and words finds the most; by words only embeds nothing, so searching costs nothing. The knowledge base's page tries each."</p>
             </Show>
         </Section>
     }

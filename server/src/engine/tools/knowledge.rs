@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use app::knowledge::SearchHit;
-use app::spec::KNOWLEDGE_TOOL;
+use app::spec::{KNOWLEDGE_TOOL, KnowledgeUse};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -15,10 +15,10 @@ use crate::engine::providers::{Message, ToolSpec};
 /// The team's knowledge, as a run may search it.
 #[async_trait]
 pub trait KnowledgeSearch: Send + Sync {
-    /// The `k` best passages of these knowledge bases (the team's, by name) for the
-    /// query; an error is a sentence for the model and the trace.
-    async fn search(&self, bases: &[String], query: &str, k: u32)
-    -> Result<Vec<SearchHit>, String>;
+    /// The best passages of the knowledge bases the spec names (the team's), as many
+    /// and ranked as it says, for the query; an error is a sentence for the model and
+    /// the trace.
+    async fn search(&self, use_: &KnowledgeUse, query: &str) -> Result<Vec<SearchHit>, String>;
 }
 
 pub type SharedKnowledgeSearch = Arc<dyn KnowledgeSearch>;

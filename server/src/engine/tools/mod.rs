@@ -80,12 +80,11 @@ impl Toolbox {
     /// The passages of the team's knowledge bases for a query.
     pub async fn search_knowledge(
         &self,
-        bases: &[String],
+        use_: &app::spec::KnowledgeUse,
         query: &str,
-        k: u32,
     ) -> Result<Vec<app::knowledge::SearchHit>, String> {
         match &self.knowledge {
-            Some(knowledge) => knowledge.search(bases, query, k).await,
+            Some(knowledge) => knowledge.search(use_, query).await,
             None => Err("Knowledge bases cannot be searched here.".to_string()),
         }
     }
