@@ -115,8 +115,9 @@ async function openWidget(page, name) {
   return page.frameLocator('#agf-chat iframe');
 }
 
-/** Sends a message in the chat and waits for the answer. */
-async function say(chat, message, answer) {
+/** Sends a message in the chat and waits for the answer; `team` (the agent's team's
+ * browser) reads how the turn's run stands when it does not come. */
+async function say(chat, message, answer, team) {
   await chat.getByLabel('Message', { exact: true }).fill(message);
   await chat.getByRole('button', { name: 'Send' }).click();
   try {
@@ -129,6 +130,13 @@ async function say(chat, message, answer) {
       measures: performance.getEntriesByType('measure').map((m) => m.name),
       fetched: performance.getEntriesByType('resource').map((r) => `${r.responseStatus} ${r.name}`),
     }));
+    // The run behind the answer, as its team's run page shows it.
+    const props = await chat.locator('leptos-island').evaluateAll((islands) => islands.map((i) => i.dataset.props ?? ''));
+    const run = props.join(' ').match(/\/runs\/([0-9a-f-]{36})/)?.[1];
+    if (run && team) {
+      const page = await (await team.request.get(`${BASE_URL}/runs/${run}`)).text();
+      state.run = `${run}: ${page.match(/data-testid="run-status"[^>]*>([^<]*)</)?.[1] ?? 'no status on its page'}`;
+    }
     console.log('The chat frame without the answer:', await chat.locator('body').innerText(), state);
     throw error;
   }
@@ -181,7 +189,7 @@ test('embed a shared agent: a bubble on an allowed site chats without cookies; o
   assert.equal(await iframe.getAttribute('src'), `${BASE_URL}/c/${token}?session=${visitorId}`);
   assert.equal(await iframe.getAttribute('title'), name);
   await chat.getByRole('heading', { name }).waitFor();
-  await say(chat, '[fake:reply=Hello from the embed] hi', 'Hello from the embed');
+  await say(chat, '[fake:reply=Hello from the embed] hi', 'Hello from the embed', admin);
   await screenshot(pageA, 'embed-open');
 
   // Escape inside the chat closes the panel too (the frame asks the page around it),
@@ -260,7 +268,7 @@ test("embed for a site's signed-in users: their token names them, their conversa
   const adaChat = await openWidget(adaPage, name);
   await adaChat.getByRole('heading', { name }).waitFor();
   await adaChat.getByTestId('signed-in-as').getByText(/Ada/).waitFor();
-  await say(adaChat, "[fake:reply=Hello, Ada] Ada's first question", 'Hello, Ada');
+  await say(adaChat, "[fake:reply=Hello, Ada] Ada's first question", 'Hello, Ada', admin);
   await screenshot(adaPage, 'embed-signed-user');
   await ada.close();
 
