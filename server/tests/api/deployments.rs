@@ -12,17 +12,18 @@ use serde_json::json;
 use crate::helpers::{TestApp, spawn_app_on, spawn_app_with};
 use crate::rest::{key, send};
 
-/// Waits until `app`'s metrics show `line` (the processes share counts every second).
-async fn metrics_show(app: &TestApp, line: &str) {
+/// Whether `app`'s metrics come to show `line` within 5 s (the processes share counts
+/// every second); if not, the metrics they showed.
+async fn metrics_show(app: &TestApp, line: &str) -> Result<(), String> {
     let mut metrics = String::new();
     for _ in 0..100 {
         metrics = app.get("/metrics").await.text().await.unwrap();
         if metrics.contains(line) {
-            return;
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no {line} in\n{metrics}");
+    Err(format!("no {line} in\n{metrics}"))
 }
 
 /// A fake provider that answers only `key`.
@@ -101,16 +102,25 @@ async fn chat(app: &TestApp, caller: &str) -> StatusCode {
     status
 }
 
-/// Per-minute counts are for the current minute: a test that counts them starts well
-/// inside one, so the window cannot roll over while it runs.
-async fn clear_of_minute_end() {
-    let into_minute = || {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        Duration::from_millis((now.as_millis() % 60_000) as u64)
-    };
-    let left = Duration::from_secs(60).saturating_sub(into_minute());
-    if left < Duration::from_secs(10) {
-        tokio::time::sleep(left + Duration::from_millis(100)).await;
+/// Per-minute counts are for the wall clock's current minute, so `calls` (which returns
+/// what it saw) must start and end inside one. It starts well inside one; a run that
+/// still crossed into the next (a loaded machine) proves nothing, and is made again
+/// from the start of the minute after, whose counts nothing has touched.
+async fn in_one_minute<T>(calls: impl AsyncFn() -> T) -> T {
+    let now = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let minute = || now().as_secs() / 60;
+    let to_next_minute =
+        || Duration::from_millis(60_000 - (now().as_millis() % 60_000) as u64 + 100);
+    if to_next_minute() < Duration::from_secs(10) {
+        tokio::time::sleep(to_next_minute()).await;
+    }
+    loop {
+        let started = minute();
+        let seen = calls().await;
+        if minute() == started {
+            return seen;
+        }
+        tokio::time::sleep(to_next_minute()).await;
     }
 }
 
@@ -131,18 +141,26 @@ async fn calls_spread_by_weight_and_skip_a_deployment_at_its_limit() {
     );
     let app = app_over(&east, &west, r#", "weight": 3"#, r#", "rpm": 2"#, &[]).await;
     let caller = key(&app, &["read", "run"]).await;
-    clear_of_minute_end().await;
-    for _ in 0..8 {
-        assert_eq!(chat(&app, &caller).await, StatusCode::OK);
-    }
+    let (first_eight, all_twelve, metrics) = in_one_minute(async || {
+        let before = (authorized_calls(&east), authorized_calls(&west));
+        let since = || {
+            let now = (authorized_calls(&east), authorized_calls(&west));
+            (now.0 - before.0, now.1 - before.1)
+        };
+        for _ in 0..8 {
+            assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+        }
+        let first_eight = since();
+        for _ in 0..4 {
+            assert_eq!(chat(&app, &caller).await, StatusCode::OK);
+        }
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        (first_eight, since(), metrics)
+    })
+    .await;
     // Three to one, each with its deployment's key: west's two calls are its limit.
-    assert_eq!((authorized_calls(&east), authorized_calls(&west)), (6, 2));
-    for _ in 0..4 {
-        assert_eq!(chat(&app, &caller).await, StatusCode::OK);
-    }
-    assert_eq!((authorized_calls(&east), authorized_calls(&west)), (10, 2));
-
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(first_eight, (6, 2));
+    assert_eq!(all_twelve, (10, 2));
     for line in [
         r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="east"} 10"#,
         r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="west"} 2"#,
@@ -234,20 +252,34 @@ async fn server_processes_keep_within_a_deployments_limit_together() {
     )
     .await;
     let caller = key(&first, &["read", "run"]).await;
-    clear_of_minute_end().await;
-    // Two calls through one process, one through the other: east's three a minute.
-    for app in [&first, &first, &second] {
-        assert_eq!(chat(app, &caller).await, StatusCode::OK);
-    }
-    assert_eq!((authorized_calls(&east), demo.calls().len()), (3, 0));
     let all_three =
         r#"agent_factory_llm_deployment_minute_requests{provider="openai",deployment="east"} 3"#;
-    metrics_show(&first, all_three).await;
-    metrics_show(&second, all_three).await;
-    // Neither sends east a fourth: the chain's next provider answers.
-    for app in [&first, &second] {
-        assert_eq!(chat(app, &caller).await, StatusCode::OK);
+    let (first_three, shown, all_five) = in_one_minute(async || {
+        let before = (authorized_calls(&east), demo.calls().len());
+        let since = || {
+            let now = (authorized_calls(&east), demo.calls().len());
+            (now.0 - before.0, now.1 - before.1)
+        };
+        // Two calls through one process, one through the other: east's three a minute.
+        for app in [&first, &first, &second] {
+            assert_eq!(chat(app, &caller).await, StatusCode::OK);
+        }
+        let first_three = since();
+        let shown = [
+            metrics_show(&first, all_three).await,
+            metrics_show(&second, all_three).await,
+        ];
+        // Neither sends east a fourth: the chain's next provider answers.
+        for app in [&first, &second] {
+            assert_eq!(chat(app, &caller).await, StatusCode::OK);
+        }
+        (first_three, shown, since())
+    })
+    .await;
+    assert_eq!(first_three, (3, 0));
+    for shown in shown {
+        shown.unwrap_or_else(|missing| panic!("{missing}"));
     }
-    assert_eq!((authorized_calls(&east), demo.calls().len()), (3, 2));
+    assert_eq!(all_five, (3, 2));
     assert_eq!(west.calls().len(), 0, "west serves no model asked for");
 }
