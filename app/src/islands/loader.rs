@@ -2,8 +2,9 @@ use leptos::prelude::*;
 
 /// Loads the client and hydrates the page's islands, once the page is idle (or after a
 /// second at the latest: a browser may never call a background frame idle): reading
-/// never waits on it. A page that rendered no island loads no client at all. Nothing is preloaded, so the client's download does not compete
-/// with the stylesheet and the page's content on a slow connection. Islands hydrate in
+/// never waits on it. A page that rendered no island loads no client at all. Nothing
+/// is preloaded, so the client's download does not compete with the stylesheet and the
+/// page's content on a slow connection. Islands hydrate in
 /// document order, each waiting for its code (a lazy island's chunk) before the next;
 /// the parts an island put off ([`super::Later`]) then hydrate one per task, the
 /// browser free to paint and take input in between. Each island is timed as a

@@ -341,7 +341,7 @@ fn Playground(id: Uuid) -> impl IntoView {
     view! {
         <section class=CARD aria-labelledby="playground-title">
             <h2 id="playground-title" class="font-medium">"Try a search"</h2>
-            <p class="mb-3 text-xs text-slate-500">"What an agent's knowledge_search would find: passages by meaning and by words, fused by rank."</p>
+            <p class="mb-3 text-xs text-slate-500">"What an agent's knowledge_search would find: passages by meaning and by words, fused by rank (or by the one ranking the agent's spec chooses)."</p>
             <Form method="GET" action="" attr:class="flex flex-wrap gap-2">
                 <label for="kb-query" class="sr-only">"Question"</label>
                 <input id="kb-query" name="q" type="search" value=q placeholder="How long do refunds take?" class=format!("{FIELD} min-w-0 flex-1 basis-full sm:basis-auto") />

@@ -1,7 +1,8 @@
 //! Knowledge: the team's knowledge bases ticked from a list, and how the agent uses
 //! them (a `knowledge_search` tool it calls when it needs, or a search before every
-//! answer; passages ranked by meaning and words, or by one of them). A name the team does not have (a typo, a base since deleted) stays ticked
-//! and says so, until it is unticked or the base is created.
+//! answer; passages ranked by meaning and words, or by one of them). A name the team
+//! does not have (a typo, a base since deleted) stays ticked and says so, until it is
+//! unticked or the base is created.
 
 use leptos::prelude::*;
 
